@@ -1,0 +1,118 @@
+/**
+ * The ChannelAdapter port: verify and decode a chat platform's webhooks into normalised events,
+ * and send messages back. Implemented by `@kaituan/adapters-line`, `-facebook` and `-telegram`;
+ * {@link makeMemory} here records what it sends and decodes JSON events (tests, demos).
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, Schema } from "effect"
+import { Author } from "./Buyer.js"
+import type { InboundRequest, PlainResponse } from "./Http.js"
+import type { ChannelId } from "./Ids.js"
+import type { OutboundMessage } from "./Notification.js"
+
+const Common = {
+  channel: Schema.String,
+  /** The platform's delivery id, for redelivery de-duplication (LINE webhookEventId, Telegram update_id…). */
+  eventId: Schema.String,
+  at: Schema.String
+}
+
+/** A normalised inbound event. */
+export const InboundEvent = Schema.Union(
+  Schema.TaggedStruct("Comment", {
+    ...Common,
+    commentId: Schema.String,
+    /** Group, room, chat, post or live video the comment belongs to. */
+    threadId: Schema.optional(Schema.String),
+    author: Author,
+    text: Schema.String,
+    replyToken: Schema.optional(Schema.String),
+    replyToCommentId: Schema.optional(Schema.String)
+  }),
+  Schema.TaggedStruct("CommentEdited", {
+    ...Common,
+    commentId: Schema.String,
+    threadId: Schema.optional(Schema.String),
+    author: Author,
+    text: Schema.String
+  }),
+  Schema.TaggedStruct("CommentRemoved", {
+    ...Common,
+    commentId: Schema.String,
+    threadId: Schema.optional(Schema.String),
+    author: Schema.optional(Author)
+  }),
+  /** A sticker, image, video or other non-text message: never an order. */
+  Schema.TaggedStruct("NonText", {
+    ...Common,
+    commentId: Schema.String,
+    threadId: Schema.optional(Schema.String),
+    author: Author,
+    kind: Schema.String
+  }),
+  Schema.TaggedStruct("MemberJoined", { ...Common, threadId: Schema.optional(Schema.String), author: Author }),
+  Schema.TaggedStruct("MemberLeft", { ...Common, threadId: Schema.optional(Schema.String), author: Author })
+)
+export type InboundEvent = typeof InboundEvent.Type
+
+/** Why a channel operation failed. */
+export class ChannelError extends Schema.TaggedError<ChannelError>()("ChannelError", {
+  reason: Schema.Literal("unauthorized", "invalid-payload", "rate-limited", "transport", "rejected", "unsupported"),
+  message: Schema.String,
+  retryAfterMs: Schema.optional(Schema.Number)
+}) {}
+
+/** The result of sending one message. */
+export interface SendResult {
+  readonly platformMessageId?: string | undefined
+}
+
+/** The port. */
+export interface ChannelAdapterService {
+  readonly channel: ChannelId
+  /**
+   * Answers a platform's non-event request (Facebook's `hub.challenge` verification), or returns
+   * `undefined` when the request is an ordinary webhook delivery.
+   */
+  readonly handshake?: ((req: InboundRequest) => Effect.Effect<PlainResponse | undefined>) | undefined
+  /** Checks the request's signature over the raw body; fails with `unauthorized` when it is missing or wrong. */
+  readonly verify: (req: InboundRequest) => Effect.Effect<void, ChannelError>
+  /** Decodes a verified request into events; fails with `invalid-payload` on a malformed body. */
+  readonly decode: (req: InboundRequest) => Effect.Effect<ReadonlyArray<InboundEvent>, ChannelError>
+  /** Sends one message to a buyer. */
+  readonly send: (message: OutboundMessage) => Effect.Effect<SendResult, ChannelError>
+}
+
+/** A ChannelAdapter tag for apps with a single channel. */
+export class ChannelAdapter extends Context.Tag("@kaituan/core/ChannelAdapter")<
+  ChannelAdapter,
+  ChannelAdapterService
+>() {}
+
+/**
+ * An in-memory adapter: verifies nothing, decodes a JSON array of `InboundEvent`s, and records
+ * sent messages in `sent`.
+ */
+export const makeMemory = (channel: ChannelId): ChannelAdapterService & { readonly sent: Array<OutboundMessage> } => {
+  const sent: Array<OutboundMessage> = []
+  const decodeEvents = Schema.decodeUnknown(Schema.parseJson(Schema.Array(InboundEvent)))
+  return {
+    channel,
+    sent,
+    verify: () => Effect.void,
+    decode: (req) =>
+      decodeEvents(new TextDecoder().decode(req.rawBody)).pipe(
+        Effect.mapError((e) => new ChannelError({ reason: "invalid-payload", message: e.message }))
+      ),
+    send: (message) =>
+      Effect.sync(() => {
+        sent.push(message)
+        return { platformMessageId: `memory-${sent.length}` }
+      })
+  }
+}
+
+/** A layer with one in-memory adapter. */
+export const layerMemory = (channel: ChannelId): Layer.Layer<ChannelAdapter> =>
+  Layer.sync(ChannelAdapter, () => makeMemory(channel))

@@ -1,0 +1,49 @@
+/**
+ * Outbound messages to buyers. The use cases write them to the outbox in the same commit as the
+ * events that cause them; a relay hands them to the channel adapter, so a crash neither loses
+ * nor doubles a message.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { ChannelId } from "./Ids.js"
+
+/** What the message is about. Adapters render each kind with an (organiser-editable) template. */
+export const MessageKind = Schema.Literal(
+  "order-confirmed",
+  "order-updated",
+  "order-cancelled",
+  "not-ordered",
+  "review-pending",
+  "payment-due",
+  "payment-received",
+  "shipped",
+  "pickup-ready",
+  "text"
+)
+export type MessageKind = typeof MessageKind.Type
+
+/** Where a message goes: the buyer on one channel, in reply to a comment where the channel allows it. */
+export const Recipient = Schema.Struct({
+  channel: ChannelId,
+  /** The channel's user id (LINE userId, Telegram chat/user id, Facebook PSID…). */
+  userId: Schema.String,
+  /** A group, room, chat or post the conversation happened in. */
+  threadId: Schema.optional(Schema.String),
+  /** The comment being answered (Facebook private replies, Telegram replies). */
+  replyToCommentId: Schema.optional(Schema.String),
+  /** LINE reply token, valid for a short time after the event. */
+  replyToken: Schema.optional(Schema.String)
+})
+export type Recipient = typeof Recipient.Type
+
+/** An outbound message. `data` holds the template variables (order lines, totals, reason…). */
+export const OutboundMessage = Schema.Struct({
+  /** Stable id: sending the same id twice is one message. */
+  id: Schema.String,
+  kind: MessageKind,
+  to: Recipient,
+  data: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  createdAt: Schema.String
+})
+export type OutboundMessage = typeof OutboundMessage.Type

@@ -1,0 +1,82 @@
+/**
+ * What the comment parser says about one comment (PARSING.md): exactly one intent, the lines it
+ * found, a human-readable reason and the text spans that made it decide.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+/** The six intents of PARSING.md. */
+export const Intent = Schema.Literal("order", "amend", "cancel", "payment", "review", "none")
+export type Intent = typeof Intent.Type
+
+/**
+ * One line: a sellable SKU and a quantity. `sku: null` on `amend`/`cancel` means "the line this
+ * buyer has, if there is only one".
+ */
+export const ParsedLine = Schema.Struct({
+  sku: Schema.NullOr(Schema.String),
+  qty: Schema.Int.pipe(Schema.nonNegative())
+})
+export type ParsedLine = typeof ParsedLine.Type
+
+/** Why a part of the text mattered. */
+export const SpanKind = Schema.Literal(
+  "marker",
+  "quantity",
+  "name",
+  "option",
+  "product-number",
+  "question",
+  "condition",
+  "cancel",
+  "amend",
+  "payment",
+  "amount",
+  "last5",
+  "money",
+  "unknown",
+  "filler"
+)
+export type SpanKind = typeof SpanKind.Type
+
+/** A matched text span, as UTF-16 offsets into the original comment (`text.slice(start, end)`). */
+export const Span = Schema.Struct({
+  start: Schema.Int,
+  end: Schema.Int,
+  kind: SpanKind
+})
+export type Span = typeof Span.Type
+
+/** The parser's verdict on one comment. */
+export const ParseResult = Schema.Struct({
+  intent: Intent,
+  lines: Schema.Array(ParsedLine),
+  reason: Schema.String,
+  spans: Schema.Array(Span),
+  /** For `review`: what the comment would have been had it been certain. */
+  likely: Schema.optional(Schema.Literal("order", "amend", "cancel", "payment")),
+  /** For `payment`: the amount reported, in TWD. */
+  amount: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+  /** For `payment`: the last five digits of the paying account. */
+  last5: Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{5}$/)))
+})
+export type ParseResult = typeof ParseResult.Type
+
+/** Parser mode: `marker` needs an explicit marker (+N); `lenient` also accepts xN, N個, 各N after a name. */
+export const ParseMode = Schema.Literal("marker", "lenient")
+export type ParseMode = typeof ParseMode.Type
+
+/** Per-round parser settings. */
+export const ParserSettings = Schema.Struct({
+  mode: ParseMode,
+  maxQtyPerLine: Schema.Int.pipe(Schema.positive()),
+  /** Extra marker words that count like "+" (e.g. "喊"). */
+  extraMarkers: Schema.Array(Schema.String),
+  /** Extra filler words that are never names (e.g. "姐姐"). */
+  extraFillers: Schema.Array(Schema.String)
+})
+export type ParserSettings = typeof ParserSettings.Type
+
+/** The defaults: marker mode, 50 per line, no extra words. */
+export const defaultSettings: ParserSettings = { mode: "marker", maxQtyPerLine: 50, extraMarkers: [], extraFillers: [] }

@@ -1,0 +1,162 @@
+import { Effect } from "effect"
+import type { OrderStatus } from "../ReadModel.js"
+import type { Commit, CommitResult, OutboxEntry, StorageService, StoredEvent } from "../Storage.js"
+import { StorageError } from "../Storage.js"
+import { applyViewChange, emptyViews, type ViewTables } from "./views.js"
+
+interface OutboxRow {
+  entry: OutboxEntry
+  sent: boolean
+  availableAt: number
+  lastError?: string
+}
+
+/**
+ * The in-memory store. Every call runs synchronously inside one Effect, so a commit is atomic
+ * with respect to other fibers: validation happens before the first write.
+ */
+export const makeMemoryStorage = (): StorageService => {
+  const streams = new Map<string, Array<StoredEvent>>()
+  const all: Array<StoredEvent> = []
+  const keys = new Set<string>()
+  let views: ViewTables = emptyViews()
+  const outbox = new Map<string, OutboxRow>()
+  const outboxOrder: Array<string> = []
+
+  const commit = (commits: ReadonlyArray<Commit>) =>
+    Effect.suspend(() => {
+      // Validate the whole batch against the current state plus earlier commits of the batch.
+      const pending = new Map<string, number>()
+      const batchKeys = new Set<string>()
+      const results: Array<CommitResult> = []
+      for (const c of commits) {
+        if (c.idempotencyKey !== undefined && (keys.has(c.idempotencyKey) || batchKeys.has(c.idempotencyKey))) {
+          results.push({ _tag: "Duplicate", idempotencyKey: c.idempotencyKey })
+          continue
+        }
+        if (c.idempotencyKey !== undefined) batchKeys.add(c.idempotencyKey)
+        const versions: Record<string, number> = {}
+        for (const a of c.appends) {
+          const current = pending.get(a.stream) ?? streams.get(a.stream)?.length ?? 0
+          if (current !== a.expectedVersion) {
+            return Effect.fail(
+              new StorageError({
+                reason: "conflict",
+                stream: a.stream,
+                message: `stream ${a.stream} is at version ${current}, expected ${a.expectedVersion}`
+              })
+            )
+          }
+          pending.set(a.stream, current + a.events.length)
+          versions[a.stream] = current + a.events.length
+        }
+        results.push({ _tag: "Committed", versions })
+      }
+      // Apply.
+      let ri = 0
+      for (const c of commits) {
+        const r = results[ri++]!
+        if (r._tag === "Duplicate") continue
+        if (c.idempotencyKey !== undefined) keys.add(c.idempotencyKey)
+        for (const a of c.appends) {
+          let s = streams.get(a.stream)
+          if (!s) {
+            s = []
+            streams.set(a.stream, s)
+          }
+          for (const e of a.events) {
+            const stored: StoredEvent = {
+              stream: a.stream,
+              version: s.length + 1,
+              position: all.length + 1,
+              type: e.type,
+              data: e.data,
+              at: e.at
+            }
+            s.push(stored)
+            all.push(stored)
+          }
+        }
+        for (const v of c.views) applyViewChange(views, v)
+        for (const m of c.outbox) {
+          if (outbox.has(m.id)) continue
+          outbox.set(m.id, { entry: { message: m, attempts: 0 }, sent: false, availableAt: 0 })
+          outboxOrder.push(m.id)
+        }
+      }
+      return Effect.succeed(results)
+    })
+
+  const byStatus = (status: ReadonlyArray<OrderStatus> | undefined) => {
+    const set = status ? new Set(status) : undefined
+    return (s: OrderStatus) => set === undefined || set.has(s)
+  }
+
+  const service: StorageService = {
+    commit,
+    readStream: (stream, fromVersion = 0) =>
+      Effect.sync(() => {
+        const s = streams.get(stream) ?? []
+        return { version: s.length, events: s.slice(fromVersion) }
+      }),
+    readAll: (fromPosition, limit) => Effect.sync(() => all.slice(fromPosition, fromPosition + limit)),
+    seenKeys: (ks) => Effect.sync(() => new Set(ks.filter((k) => keys.has(k)))),
+    orders: ({ roundId, status }) =>
+      Effect.sync(() => {
+        const keep = byStatus(status)
+        return [...views.orders.values()]
+          .filter((o) => o.roundId === roundId && keep(o.status))
+          .sort((a, b) => a.seq - b.seq)
+      }),
+    order: (orderId) => Effect.sync(() => views.orders.get(orderId)),
+    reviewQueue: ({ roundId, includeResolved }) =>
+      Effect.sync(() =>
+        [...views.review.values()]
+          .filter((r) => r.roundId === roundId && (includeResolved || !r.resolved))
+          .sort((a, b) => a.seq - b.seq)
+      ),
+    notOrdered: ({ roundId }) =>
+      Effect.sync(() => views.notOrdered.filter((n) => n.roundId === roundId).sort((a, b) => a.seq - b.seq)),
+    stock: ({ roundId }) =>
+      Effect.sync(() =>
+        [...views.stock.values()].filter((s) => s.roundId === roundId).sort((a, b) => (a.sku < b.sku ? -1 : 1))
+      ),
+    buyer: (buyerId) => Effect.sync(() => views.buyers.get(buyerId)),
+    replaceViews: (changes) =>
+      Effect.sync(() => {
+        const fresh = emptyViews()
+        for (const c of changes) applyViewChange(fresh, c)
+        views = fresh
+      }),
+    claimOutbox: ({ limit, leaseMs }) =>
+      Effect.sync(() => {
+        const now = Date.now()
+        const out: Array<OutboxEntry> = []
+        for (const id of outboxOrder) {
+          if (out.length >= limit) break
+          const row = outbox.get(id)!
+          if (row.sent || row.availableAt > now) continue
+          row.availableAt = now + leaseMs
+          row.entry = { ...row.entry, attempts: row.entry.attempts + 1 }
+          out.push(row.entry)
+        }
+        return out
+      }),
+    ackOutbox: (ids) =>
+      Effect.sync(() => {
+        for (const id of ids) {
+          const row = outbox.get(id)
+          if (row) row.sent = true
+        }
+      }),
+    failOutbox: (id, error, retryAfterMs) =>
+      Effect.sync(() => {
+        const row = outbox.get(id)
+        if (row && !row.sent) {
+          row.lastError = error
+          row.availableAt = Date.now() + retryAfterMs
+        }
+      })
+  }
+  return service
+}
