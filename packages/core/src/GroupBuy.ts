@@ -1,0 +1,716 @@
+/**
+ * The GroupBuy use cases: open a round, take comments (parse → decide → persist → notify,
+ * idempotently per comment id), close at the cutoff, apply payments, ship, and report.
+ *
+ * It composes the pure deciders with the ports: Storage, CommentParser, IdGenerator and Effect's
+ * Clock. Every use case writes its events, the read-model changes they cause and the messages to
+ * send in one Storage commit, so a retry or a crash never loses or doubles anything.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Data, Effect, Either, HashMap, Layer, Option, Ref, Schema } from "effect"
+import { type Author, buyerIdFor } from "./Buyer.js"
+import type { Catalogue } from "./Catalogue.js"
+import { CommentParser, type CompiledParser } from "./CommentParser.js"
+import { IdGenerator } from "./IdGenerator.js"
+import type { OutboundMessage, Recipient } from "./Notification.js"
+import * as Order from "./Order.js"
+import * as Payment from "./Payment.js"
+import type { NotOrderedItem, OrderStatus, OrderView, ReviewItem, StockView, ViewChange } from "./ReadModel.js"
+import * as Round from "./Round.js"
+import type { RoundSpec } from "./RoundSpec.js"
+import * as Shipment from "./Shipment.js"
+import { type Commit, type NewEvent, orderStream, paymentStream, roundStream, shipmentStream, Storage, StorageError } from "./Storage.js"
+
+// ---------------------------------------------------------------------------------------------
+// Inputs and outputs
+// ---------------------------------------------------------------------------------------------
+
+/** A comment from any channel or import. */
+export interface CommentInput {
+  /** `line`, `facebook`, `telegram`, `import`… */
+  readonly channel: string
+  /** Unique within the channel: the idempotency key is `channel + commentId`. */
+  readonly commentId: string
+  readonly author: Author
+  readonly text: string
+  /** ISO timestamp of the comment. */
+  readonly at: string
+  readonly threadId?: string | undefined
+  readonly replyToken?: string | undefined
+}
+
+/** What became of one comment. */
+export interface CommentOutcome {
+  readonly commentId: string
+  readonly status:
+    | "ordered"
+    | "partly-ordered"
+    | "amended"
+    | "cancelled"
+    | "review"
+    | "not-ordered"
+    | "payment-reported"
+    | "ignored"
+    | "duplicate"
+  readonly orderId?: string | undefined
+  readonly reason: string
+  readonly events: ReadonlyArray<Round.Event>
+}
+
+/** The round's numbers, as `kaituan round replay --json` prints them (CLI.md). */
+export interface RoundReport {
+  readonly roundId: string
+  readonly status: Round.Status
+  readonly orders: ReadonlyArray<OrderView>
+  readonly review: ReadonlyArray<ReviewItem>
+  readonly notOrdered: ReadonlyArray<NotOrderedItem>
+  readonly stock: ReadonlyArray<StockView>
+}
+
+/** A payment decided by the reconciler or a gateway, ready to apply. */
+export interface PaymentInput {
+  /** Statement row identity or gateway trade number: applying it twice changes nothing. */
+  readonly transactionId: string
+  readonly source: "statement" | "gateway" | "cash"
+  readonly amount: number
+  readonly at: string
+  readonly bankCode?: string | undefined
+  readonly last5?: string | undefined
+  /** The orders it pays, all of one buyer; empty = received but unmatched (kept for review). */
+  readonly orderIds: ReadonlyArray<string>
+  readonly evidence: string
+}
+
+export interface PaymentOutcome {
+  readonly paymentId: string
+  readonly status: "matched" | "unmatched" | "duplicate"
+}
+
+/** A use case refused: the message says why in the organiser's words. */
+export class GroupBuyError extends Data.TaggedError("GroupBuyError")<{
+  readonly reason: "unknown-round" | "rejected" | "unknown-order" | "unknown-shipment" | "conflict"
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+export interface GroupBuyService {
+  /** Creates and opens a round. Opening a round that exists with the same id is a no-op. */
+  readonly openRound: (input: { readonly spec: RoundSpec; readonly at?: string | undefined }) => Effect.Effect<void, GroupBuyError | StorageError>
+  /** Takes comments in order; each is handled once, however often it is submitted. */
+  readonly submitComments: (input: {
+    readonly roundId: string
+    readonly comments: ReadonlyArray<CommentInput>
+  }) => Effect.Effect<ReadonlyArray<CommentOutcome>, GroupBuyError | StorageError>
+  /** An edited comment: per the round's `onEdit` policy, its order goes to review. */
+  readonly editComment: (input: { readonly roundId: string; readonly comment: CommentInput }) => Effect.Effect<void, GroupBuyError | StorageError>
+  /** An unsent / removed comment. */
+  readonly removeComment: (input: {
+    readonly roundId: string
+    readonly channel: string
+    readonly commentId: string
+    readonly at: string
+  }) => Effect.Effect<void, GroupBuyError | StorageError>
+  /** The organiser decides a review item: approve these lines, or none to dismiss. */
+  readonly resolveReview: (input: {
+    readonly roundId: string
+    readonly commentId: string
+    readonly approve: ReadonlyArray<{ readonly sku: string; readonly qty: number }>
+  }) => Effect.Effect<void, GroupBuyError | StorageError>
+  /** Closes the round (if still open) and confirms every order: they now await payment. Idempotent. */
+  readonly closeRound: (input: { readonly roundId: string; readonly at?: string | undefined }) => Effect.Effect<ReadonlyArray<OrderView>, GroupBuyError | StorageError>
+  /** Applies a received payment to orders (or records it unmatched). Idempotent per transaction. */
+  readonly recordPayment: (input: PaymentInput) => Effect.Effect<PaymentOutcome, GroupBuyError | StorageError>
+  /** Packs and ships part or all of a paid order; a meet-up pickup gets a one-time code. */
+  readonly ship: (input: {
+    readonly orderId: string
+    readonly lines: ReadonlyArray<{ readonly sku: string; readonly qty: number }>
+    readonly method: Shipment.Method
+    readonly carrier?: string | undefined
+    readonly trackingNo?: string | undefined
+  }) => Effect.Effect<{ readonly shipmentId: string; readonly pickupCode?: string | undefined }, GroupBuyError | StorageError>
+  /** Confirms a meet-up pickup by its code (scanned from the buyer's QR code). */
+  readonly confirmPickup: (input: { readonly shipmentId: string; readonly code: string }) => Effect.Effect<void, GroupBuyError | StorageError>
+  /** The round's orders, review queue, not-ordered list and stock. */
+  readonly report: (roundId: string) => Effect.Effect<RoundReport, GroupBuyError | StorageError>
+  /** The round's orders with these statuses. */
+  readonly orders: (input: { readonly roundId: string; readonly status?: ReadonlyArray<OrderStatus> | undefined }) => Effect.Effect<ReadonlyArray<OrderView>, StorageError>
+}
+
+export class GroupBuy extends Context.Tag("@kaituan/core/GroupBuy")<GroupBuy, GroupBuyService>() {}
+
+// ---------------------------------------------------------------------------------------------
+// Views and messages derived from events (pure)
+// ---------------------------------------------------------------------------------------------
+
+const bookStatus = (e: Round.BookEntry): OrderStatus => (e.withdrawn || e.lines.length === 0 ? "cancelled" : "open")
+
+/** The order view of a book entry before the cutoff. */
+export const bookView = (roundId: string, e: Round.BookEntry): OrderView => ({
+  roundId,
+  orderId: e.orderId,
+  buyerId: e.buyerId,
+  buyer: e.buyer,
+  status: bookStatus(e),
+  lines: e.lines,
+  total: Round.total(e.lines),
+  paid: 0,
+  seq: e.seq,
+  placedAt: e.placedAt,
+  updatedAt: e.updatedAt
+})
+
+/** The order view of a confirmed order. */
+export const orderView = (s: Order.State, seq: number, updatedAt: string): OrderView => ({
+  roundId: s.roundId,
+  orderId: s.orderId,
+  buyerId: s.buyerId,
+  buyer: s.buyer ?? { id: s.buyerId },
+  status: s.status === "none" ? "open" : s.status,
+  lines: s.lines,
+  total: s.total,
+  paid: s.paid - s.refunded,
+  seq,
+  placedAt: s.placedAt,
+  updatedAt
+})
+
+const stockView = (roundId: string, state: Round.State, sku: string): StockView => {
+  const s = state.stock[sku] ?? { left: null, sold: 0 }
+  return { roundId, sku, left: s.left, sold: s.sold }
+}
+
+/** Read-model changes caused by round events, given the state after them. */
+export const roundViews = (roundId: string, after: Round.State, events: ReadonlyArray<Round.Event>): Array<ViewChange> => {
+  const out: Array<ViewChange> = []
+  const skus = new Set<string>()
+  const buyers = new Set<string>()
+  for (const e of events) {
+    switch (e._tag) {
+      case "LinesOrdered":
+      case "LinesSet":
+      case "OrderWithdrawn": {
+        buyers.add(e.buyerId)
+        if (e._tag === "LinesOrdered") for (const l of e.lines) skus.add(l.sku)
+        if (e._tag === "LinesSet") for (const l of e.lines) skus.add(l.sku)
+        break
+      }
+      case "CommentNotOrdered":
+        out.push({
+          _tag: "AddNotOrdered",
+          item: {
+            roundId,
+            commentId: e.commentId,
+            buyerId: e.buyerId,
+            buyer: e.buyer,
+            text: e.text,
+            reason: e.reason,
+            seq: e.seq,
+            at: e.at,
+            ...(e.sku !== undefined ? { sku: e.sku } : {}),
+            ...(e.qty !== undefined ? { qty: e.qty } : {})
+          }
+        })
+        break
+      case "CommentForReview":
+      case "ReviewResolved": {
+        const r = Option.getOrUndefined(HashMap.get(after.review, e.commentId))
+        if (r) out.push({ _tag: "UpsertReview", item: { roundId, ...r, lines: r.lines } })
+        break
+      }
+      default:
+        break
+    }
+  }
+  for (const b of buyers) {
+    const entry = Option.getOrUndefined(HashMap.get(after.book, b))
+    if (!entry) continue
+    out.push({ _tag: "UpsertOrder", order: bookView(roundId, entry) })
+  }
+  for (const e of events) if (e._tag === "OrderWithdrawn") for (const sku of Object.keys(after.stock)) skus.add(sku)
+  for (const sku of skus) out.push({ _tag: "SetStock", stock: stockView(roundId, after, sku) })
+  return out
+}
+
+const recipientOf = (c: CommentInput): Recipient => ({
+  channel: c.channel as Recipient["channel"],
+  userId: c.author.id,
+  replyToCommentId: c.commentId,
+  ...(c.threadId !== undefined ? { threadId: c.threadId } : {}),
+  ...(c.replyToken !== undefined ? { replyToken: c.replyToken } : {})
+})
+
+const labelLines = (catalogue: Catalogue | undefined, lines: ReadonlyArray<{ readonly sku: string; readonly qty: number; readonly unitPrice?: number }>) =>
+  lines.map((l) => ({ ...l, label: catalogue?.bySku.get(l.sku)?.label ?? l.sku }))
+
+/** Messages caused by round events for the comment's author. */
+export const roundMessages = (after: Round.State, c: CommentInput, events: ReadonlyArray<Round.Event>): Array<OutboundMessage> => {
+  const out: Array<OutboundMessage> = []
+  const to = recipientOf(c)
+  const entry = Option.getOrUndefined(HashMap.get(after.book, buyerIdFor(c.channel, c.author)))
+  const orderData = () =>
+    entry ? { orderId: entry.orderId, lines: labelLines(after.catalogue, entry.lines), total: Round.total(entry.lines) } : {}
+  let changed: OutboundMessage["kind"] | undefined
+  for (const e of events) {
+    if (e._tag === "LinesOrdered") changed ??= e.newOrder ? "order-confirmed" : "order-updated"
+    else if (e._tag === "LinesSet") changed ??= entry && entry.lines.length > 0 ? "order-updated" : "order-cancelled"
+    else if (e._tag === "OrderWithdrawn") changed = "order-cancelled"
+    else if (e._tag === "CommentNotOrdered")
+      out.push({
+        id: `${c.channel}:${c.commentId}:not-ordered:${e.sku ?? ""}`,
+        kind: "not-ordered",
+        to,
+        data: { reason: e.reason, text: e.text, ...(e.sku ? { sku: e.sku, label: after.catalogue?.bySku.get(e.sku)?.label ?? e.sku } : {}), ...(e.qty ? { qty: e.qty } : {}) },
+        createdAt: e.at
+      })
+  }
+  if (changed) out.unshift({ id: `${c.channel}:${c.commentId}:${changed}`, kind: changed, to, data: orderData(), createdAt: c.at })
+  return out
+}
+
+const outcomeOf = (events: ReadonlyArray<Round.Event>, parsedReason: string): Omit<CommentOutcome, "commentId" | "events"> => {
+  const has = (t: Round.Event["_tag"]) => events.some((e) => e._tag === t)
+  const orderId = events.find((e): e is Extract<Round.Event, { orderId: string }> => "orderId" in e)?.orderId
+  const notOrdered = events.find((e): e is Extract<Round.Event, { _tag: "CommentNotOrdered" }> => e._tag === "CommentNotOrdered")
+  const review = events.find((e): e is Extract<Round.Event, { _tag: "CommentForReview" }> => e._tag === "CommentForReview")
+  const ignored = events.find((e): e is Extract<Round.Event, { _tag: "CommentIgnored" }> => e._tag === "CommentIgnored")
+  if (has("LinesOrdered")) return { status: notOrdered ? "partly-ordered" : "ordered", orderId, reason: notOrdered ? `partly filled: ${notOrdered.reason}` : parsedReason }
+  if (has("OrderWithdrawn")) return { status: "cancelled", orderId, reason: parsedReason }
+  if (has("LinesSet")) {
+    const set = events.find((e): e is Extract<Round.Event, { _tag: "LinesSet" }> => e._tag === "LinesSet")!
+    const down = set.lines.every((l) => l.to < l.from)
+    return { status: down ? "cancelled" : notOrdered ? "partly-ordered" : "amended", orderId, reason: parsedReason }
+  }
+  if (notOrdered) return { status: "not-ordered", reason: notOrdered.reason }
+  if (review) return { status: "review", reason: review.reason }
+  if (has("PaymentReported")) return { status: "payment-reported", reason: parsedReason }
+  return { status: "ignored", reason: ignored?.reason ?? parsedReason }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The service
+// ---------------------------------------------------------------------------------------------
+
+interface LoadedRound {
+  readonly state: Round.State
+  readonly version: number
+  readonly parser: CompiledParser | undefined
+}
+
+const encode = (e: { readonly _tag: string; readonly at?: string }, at: string): NewEvent => ({ type: e._tag, data: e, at: e.at ?? at })
+
+const decodeRound = Schema.decodeUnknownSync(Round.Event)
+const decodeOrder = Schema.decodeUnknownSync(Order.Event)
+const decodeShipment = Schema.decodeUnknownSync(Shipment.Event)
+
+const commentKey = (channel: string, commentId: string) => `comment:${channel}:${commentId}`
+const BATCH = 500
+const MAX_RETRIES = 20
+
+export const make = Effect.gen(function* () {
+  const storage = yield* Storage
+  const parserPort = yield* CommentParser
+  const ids = yield* IdGenerator
+  const cache = yield* Ref.make(new Map<string, LoadedRound>())
+
+  const nowIso = Clock.currentTimeMillis.pipe(Effect.map((ms) => new Date(ms).toISOString()))
+
+  const compileParser = (state: Round.State): CompiledParser | undefined =>
+    state.spec && state.catalogue
+      ? parserPort.compile({
+          catalogue: state.catalogue,
+          settings: {
+            mode: state.spec.mode,
+            maxQtyPerLine: state.spec.maxQtyPerLine,
+            extraMarkers: state.spec.extraMarkers,
+            extraFillers: state.spec.extraFillers
+          }
+        })
+      : undefined
+
+  /** The round's state: cached, caught up with the stream. */
+  const load = (roundId: string, fresh = false) =>
+    Effect.gen(function* () {
+      const cached = fresh ? undefined : (yield* Ref.get(cache)).get(roundId)
+      const from = cached?.version ?? 0
+      const { version, events } = yield* storage.readStream(roundStream(roundId), from)
+      if (cached && version === cached.version) return cached
+      let state = cached?.state ?? Round.initialState
+      for (const e of events) state = Round.evolve(state, decodeRound(e.data))
+      const loaded: LoadedRound = {
+        state,
+        version,
+        parser: cached?.parser && cached.state.spec ? cached.parser : compileParser(state)
+      }
+      yield* Ref.update(cache, (m) => new Map(m).set(roundId, loaded))
+      return loaded
+    })
+
+  const remember = (roundId: string, loaded: LoadedRound) => Ref.update(cache, (m) => new Map(m).set(roundId, loaded))
+  const forget = (roundId: string) =>
+    Ref.update(cache, (m) => {
+      const n = new Map(m)
+      n.delete(roundId)
+      return n
+    })
+
+  const requireRound = (roundId: string) =>
+    Effect.flatMap(load(roundId), (l) =>
+      l.state.status === "none"
+        ? Effect.fail(new GroupBuyError({ reason: "unknown-round", message: `no round "${roundId}"` }))
+        : Effect.succeed(l)
+    )
+
+  /** Runs `attempt` again after a concurrency conflict, with the round reloaded. */
+  const retrying = <A, E>(roundId: string, attempt: Effect.Effect<A, E | StorageError>) =>
+    attempt.pipe(
+      Effect.tapError((e) => (e instanceof StorageError && e.reason === "conflict" ? forget(roundId) : Effect.void)),
+      Effect.retry({ times: MAX_RETRIES, while: (e) => e instanceof StorageError && e.reason === "conflict" })
+    )
+
+  const rejected = (e: { readonly message: string }) => new GroupBuyError({ reason: "rejected", message: e.message, cause: e })
+
+  /** Decides a round command against the loaded state and commits it with views and messages. */
+  const commitRound = (
+    roundId: string,
+    loaded: LoadedRound,
+    command: Round.Command,
+    extra: { readonly key?: string; readonly comment?: CommentInput } = {}
+  ) =>
+    Effect.gen(function* () {
+      const decided = Round.decide(command, loaded.state)
+      if (Either.isLeft(decided)) return yield* Effect.fail(rejected(decided.left))
+      const events = decided.right
+      if (events.length === 0) return events
+      const after = Round.fold(events, loaded.state)
+      const at = yield* nowIso
+      const commit: Commit = {
+        idempotencyKey: extra.key,
+        appends: [{ stream: roundStream(roundId), expectedVersion: loaded.version, events: events.map((e) => encode(e, at)) }],
+        views: roundViews(roundId, after, events),
+        outbox: extra.comment ? roundMessages(after, extra.comment, events) : []
+      }
+      const [result] = yield* storage.commit([commit])
+      if (result?._tag === "Committed")
+        yield* remember(roundId, { state: after, version: loaded.version + events.length, parser: loaded.parser ?? compileParser(after) })
+      return events
+    })
+
+  const openRound: GroupBuyService["openRound"] = ({ spec, at }) =>
+    retrying(
+      spec.id,
+      Effect.gen(function* () {
+        const when = at ?? (yield* nowIso)
+        const loaded = yield* load(spec.id)
+        if (loaded.state.status !== "none") return
+        const created = Round.decide({ _tag: "Create", spec, at: when }, loaded.state)
+        if (Either.isLeft(created)) return yield* Effect.fail(rejected(created.left))
+        const opened = Round.decide({ _tag: "Open", at: when }, Round.fold(created.right, loaded.state))
+        if (Either.isLeft(opened)) return yield* Effect.fail(rejected(opened.left))
+        const events = [...created.right, ...opened.right]
+        const after = Round.fold(events, loaded.state)
+        const views: Array<ViewChange> = Object.keys(after.stock).map((sku) => ({ _tag: "SetStock", stock: stockView(spec.id, after, sku) }))
+        yield* storage.commit([
+          {
+            idempotencyKey: `round:${spec.id}:open`,
+            appends: [{ stream: roundStream(spec.id), expectedVersion: 0, events: events.map((e) => encode(e, when)) }],
+            views,
+            outbox: []
+          }
+        ])
+        yield* forget(spec.id)
+      })
+    )
+
+  const toIncoming = (c: CommentInput, parser: CompiledParser | undefined): Round.IncomingComment => ({
+    commentId: `${c.channel}:${c.commentId}`,
+    buyerId: buyerIdFor(c.channel, c.author),
+    buyer: c.author,
+    text: c.text,
+    at: c.at,
+    parsed: parser ? parser.parse(c.text) : { intent: "none", lines: [], reason: "no parser", spans: [] }
+  })
+
+  /** One batch of at most BATCH comments: decide all against a running state, commit once. */
+  const submitBatch = (roundId: string, comments: ReadonlyArray<CommentInput>) =>
+    Effect.gen(function* () {
+      const loaded = yield* requireRound(roundId)
+      const keys = comments.map((c) => commentKey(c.channel, c.commentId))
+      const seen = yield* storage.seenKeys(keys)
+      const batchSeen = new Set<string>()
+      let state = loaded.state
+      let version = loaded.version
+      const commits: Array<Commit> = []
+      const outcomes: Array<CommentOutcome> = []
+      const at = yield* nowIso
+      for (let i = 0; i < comments.length; i++) {
+        const c = comments[i]!
+        const key = keys[i]!
+        if (seen.has(key) || batchSeen.has(key)) {
+          outcomes.push({ commentId: c.commentId, status: "duplicate", reason: "already handled", events: [] })
+          continue
+        }
+        batchSeen.add(key)
+        const incoming = toIncoming(c, loaded.parser)
+        const decided = Round.decide({ _tag: "HandleComment", comment: incoming, newOrderId: ids.next("o") }, state)
+        if (Either.isLeft(decided)) return yield* Effect.fail(rejected(decided.left))
+        const events = decided.right
+        const after = Round.fold(events, state)
+        commits.push({
+          idempotencyKey: key,
+          appends: [{ stream: roundStream(roundId), expectedVersion: version, events: events.map((e) => encode(e, at)) }],
+          views: roundViews(roundId, after, events),
+          outbox: roundMessages(after, c, events)
+        })
+        outcomes.push({ commentId: c.commentId, ...outcomeOf(events, incoming.parsed.reason), events })
+        state = after
+        version += events.length
+      }
+      if (commits.length > 0) {
+        yield* storage.commit(commits)
+        yield* remember(roundId, { state, version, parser: loaded.parser })
+      }
+      return outcomes
+    })
+
+  const submitComments: GroupBuyService["submitComments"] = ({ roundId, comments }) =>
+    Effect.gen(function* () {
+      const out: Array<CommentOutcome> = []
+      for (let i = 0; i < comments.length; i += BATCH) {
+        const batch = comments.slice(i, i + BATCH)
+        out.push(...(yield* retrying(roundId, submitBatch(roundId, batch))))
+      }
+      return out
+    })
+
+  const editComment: GroupBuyService["editComment"] = ({ roundId, comment }) =>
+    retrying(
+      roundId,
+      Effect.gen(function* () {
+        const loaded = yield* requireRound(roundId)
+        const incoming = toIncoming(comment, loaded.parser)
+        yield* commitRound(roundId, loaded, { _tag: "EditComment", comment: incoming }, { key: `edit:${comment.channel}:${comment.commentId}:${comment.at}:${comment.text}` })
+      })
+    )
+
+  const removeComment: GroupBuyService["removeComment"] = ({ roundId, channel, commentId, at }) =>
+    retrying(
+      roundId,
+      Effect.gen(function* () {
+        const loaded = yield* requireRound(roundId)
+        yield* commitRound(roundId, loaded, { _tag: "RemoveComment", commentId: `${channel}:${commentId}`, at }, { key: `unsend:${channel}:${commentId}` })
+      })
+    )
+
+  const resolveReview: GroupBuyService["resolveReview"] = ({ roundId, commentId, approve }) =>
+    retrying(
+      roundId,
+      Effect.gen(function* () {
+        const loaded = yield* requireRound(roundId)
+        const at = yield* nowIso
+        yield* commitRound(roundId, loaded, { _tag: "ResolveReview", commentId, approve, newOrderId: ids.next("o"), at })
+      })
+    )
+
+  /** Loads an order stream. */
+  const loadOrder = (orderId: string) =>
+    Effect.map(storage.readStream(orderStream(orderId)), ({ version, events }) => ({
+      version,
+      state: Order.fold(events.map((e) => decodeOrder(e.data)))
+    }))
+
+  const closeRound: GroupBuyService["closeRound"] = ({ roundId, at }) =>
+    retrying(
+      roundId,
+      Effect.gen(function* () {
+        let loaded = yield* requireRound(roundId)
+        const when = at ?? (yield* nowIso)
+        if (loaded.state.status === "open") {
+          yield* commitRound(roundId, loaded, { _tag: "Close", at: when, reason: "manual" })
+          loaded = yield* load(roundId)
+        }
+        // Confirm every order of the book that is not confirmed yet (a crash halfway leaves some).
+        const commits: Array<Commit> = []
+        for (const entry of Round.orders(loaded.state)) {
+          const current = yield* loadOrder(entry.orderId)
+          if (current.state.status !== "none") continue
+          const decided = Order.decide(
+            { _tag: "Confirm", orderId: entry.orderId, roundId, buyerId: entry.buyerId, buyer: entry.buyer, lines: entry.lines, at: when },
+            current.state
+          )
+          if (Either.isLeft(decided)) continue
+          const after = Order.fold(decided.right, current.state)
+          const identity = entry.buyerId.indexOf(":")
+          commits.push({
+            idempotencyKey: `order:${entry.orderId}:confirmed`,
+            appends: [{ stream: orderStream(entry.orderId), expectedVersion: 0, events: decided.right.map((e) => encode(e, when)) }],
+            views: [{ _tag: "UpsertOrder", order: orderView(after, entry.seq, when) }],
+            outbox: [
+              {
+                id: `order:${entry.orderId}:payment-due`,
+                kind: "payment-due",
+                to: {
+                  channel: (identity > 0 ? entry.buyerId.slice(0, identity) : "import") as Recipient["channel"],
+                  userId: entry.buyer.id
+                },
+                data: { orderId: entry.orderId, lines: labelLines(loaded.state.catalogue, entry.lines), total: after.total },
+                createdAt: when
+              }
+            ]
+          })
+        }
+        for (let i = 0; i < commits.length; i += BATCH) yield* storage.commit(commits.slice(i, i + BATCH))
+        return yield* storage.orders({ roundId })
+      })
+    )
+
+  const seqOf = (orderId: string) => Effect.map(storage.order(orderId), (o) => o?.seq ?? 0)
+
+  const recordPayment: GroupBuyService["recordPayment"] = (input) =>
+    Effect.gen(function* () {
+      const key = `payment:${input.source}:${input.transactionId}`
+      const paymentId = `p_${input.source}_${input.transactionId}`
+      const existing = yield* storage.readStream(paymentStream(paymentId))
+      if (existing.version > 0) return { paymentId, status: "duplicate" as const }
+      const received = Payment.decide(
+        {
+          _tag: "Receive",
+          paymentId,
+          source: input.source,
+          transactionId: input.transactionId,
+          amount: input.amount,
+          at: input.at,
+          bankCode: input.bankCode,
+          last5: input.last5
+        },
+        Payment.initialState
+      )
+      if (Either.isLeft(received)) return yield* Effect.fail(rejected(received.left))
+      let paymentEvents: ReadonlyArray<Payment.Event> = received.right
+      const appends: Array<Commit["appends"][number]> = []
+      const views: Array<ViewChange> = []
+      const outbox: Array<OutboundMessage> = []
+      if (input.orderIds.length > 0) {
+        const matched = Payment.decide({ _tag: "Match", orderIds: input.orderIds, evidence: input.evidence, at: input.at }, Payment.fold(paymentEvents))
+        if (Either.isLeft(matched)) return yield* Effect.fail(rejected(matched.left))
+        paymentEvents = [...paymentEvents, ...matched.right]
+        // Spread the money over the orders in the order given: each gets what it is due, the last the rest.
+        let left = input.amount
+        for (const [i, orderId] of input.orderIds.entries()) {
+          const current = yield* loadOrder(orderId)
+          if (current.state.status === "none") return yield* Effect.fail(new GroupBuyError({ reason: "unknown-order", message: `no confirmed order "${orderId}"` }))
+          const due = current.state.total - current.state.paid
+          const amount = i === input.orderIds.length - 1 ? left : Math.min(left, due)
+          left -= amount
+          if (amount <= 0) continue
+          const applied = Order.decide({ _tag: "ApplyPayment", paymentId, amount, at: input.at }, current.state)
+          if (Either.isLeft(applied)) return yield* Effect.fail(rejected(applied.left))
+          const after = Order.fold(applied.right, current.state)
+          appends.push({ stream: orderStream(orderId), expectedVersion: current.version, events: applied.right.map((e) => encode(e, input.at)) })
+          views.push({ _tag: "UpsertOrder", order: orderView(after, yield* seqOf(orderId), input.at) })
+          if (input.last5) views.push({ _tag: "LearnAccount", buyerId: after.buyerId, account: { last5: input.last5, ...(input.bankCode ? { bankCode: input.bankCode } : {}) } })
+          const identity = after.buyerId.indexOf(":")
+          outbox.push({
+            id: `payment:${paymentId}:${orderId}:received`,
+            kind: "payment-received",
+            to: { channel: (identity > 0 ? after.buyerId.slice(0, identity) : "import") as Recipient["channel"], userId: after.buyer?.id ?? after.buyerId },
+            data: { orderId, amount, paid: after.paid, total: after.total },
+            createdAt: input.at
+          })
+        }
+      }
+      const results = yield* storage.commit([
+        {
+          idempotencyKey: key,
+          appends: [{ stream: paymentStream(paymentId), expectedVersion: 0, events: paymentEvents.map((e) => encode(e, input.at)) }, ...appends],
+          views,
+          outbox
+        }
+      ])
+      if (results[0]?._tag === "Duplicate") return { paymentId, status: "duplicate" as const }
+      return { paymentId, status: input.orderIds.length > 0 ? ("matched" as const) : ("unmatched" as const) }
+    }).pipe(Effect.retry({ times: MAX_RETRIES, while: (e) => e instanceof StorageError && e.reason === "conflict" }))
+
+  const ship: GroupBuyService["ship"] = (input) =>
+    Effect.gen(function* () {
+      const at = yield* nowIso
+      const current = yield* loadOrder(input.orderId)
+      if (current.state.status === "none") return yield* Effect.fail(new GroupBuyError({ reason: "unknown-order", message: `no confirmed order "${input.orderId}"` }))
+      const shipmentId = ids.next("s")
+      const pickupCode = input.method === "pickup" ? ids.code() : undefined
+      const added = Order.decide({ _tag: "AddShipment", shipmentId, lines: input.lines, at }, current.state)
+      if (Either.isLeft(added)) return yield* Effect.fail(rejected(added.left))
+      const packed = Shipment.decide({ _tag: "Pack", shipmentId, orderId: input.orderId, lines: input.lines, method: input.method, pickupCode, at }, Shipment.initialState)
+      if (Either.isLeft(packed)) return yield* Effect.fail(rejected(packed.left))
+      const shipped = Shipment.decide({ _tag: "Ship", carrier: input.carrier, trackingNo: input.trackingNo, at }, Shipment.fold(packed.right))
+      if (Either.isLeft(shipped)) return yield* Effect.fail(rejected(shipped.left))
+      const after = Order.fold(added.right, current.state)
+      const identity = after.buyerId.indexOf(":")
+      yield* storage.commit([
+        {
+          appends: [
+            { stream: orderStream(input.orderId), expectedVersion: current.version, events: added.right.map((e) => encode(e, at)) },
+            { stream: shipmentStream(shipmentId), expectedVersion: 0, events: [...packed.right, ...shipped.right].map((e) => encode(e, at)) }
+          ],
+          views: [{ _tag: "UpsertOrder", order: orderView(after, yield* seqOf(input.orderId), at) }],
+          outbox: [
+            {
+              id: `shipment:${shipmentId}:${input.method === "pickup" ? "pickup-ready" : "shipped"}`,
+              kind: input.method === "pickup" ? "pickup-ready" : "shipped",
+              to: { channel: (identity > 0 ? after.buyerId.slice(0, identity) : "import") as Recipient["channel"], userId: after.buyer?.id ?? after.buyerId },
+              data: { orderId: input.orderId, shipmentId, lines: input.lines, ...(pickupCode ? { pickupCode } : {}), ...(input.trackingNo ? { trackingNo: input.trackingNo } : {}) },
+              createdAt: at
+            }
+          ]
+        }
+      ])
+      return pickupCode ? { shipmentId, pickupCode } : { shipmentId }
+    })
+
+  const confirmPickup: GroupBuyService["confirmPickup"] = ({ shipmentId, code }) =>
+    Effect.gen(function* () {
+      const at = yield* nowIso
+      const { version, events } = yield* storage.readStream(shipmentStream(shipmentId))
+      if (version === 0) return yield* Effect.fail(new GroupBuyError({ reason: "unknown-shipment", message: `no shipment "${shipmentId}"` }))
+      const state = Shipment.fold(events.map((e) => decodeShipment(e.data)))
+      const decided = Shipment.decide({ _tag: "PickUp", code, at }, state)
+      if (Either.isLeft(decided)) return yield* Effect.fail(rejected(decided.left))
+      yield* storage.commit([{ appends: [{ stream: shipmentStream(shipmentId), expectedVersion: version, events: decided.right.map((e) => encode(e, at)) }], views: [], outbox: [] }])
+    })
+
+  const report: GroupBuyService["report"] = (roundId) =>
+    Effect.gen(function* () {
+      const loaded = yield* requireRound(roundId)
+      const [orders, review, notOrdered, stock] = yield* Effect.all([
+        storage.orders({ roundId }),
+        storage.reviewQueue({ roundId }),
+        storage.notOrdered({ roundId }),
+        storage.stock({ roundId })
+      ])
+      return {
+        roundId,
+        status: loaded.state.status,
+        orders: orders.filter((o) => o.status !== "cancelled"),
+        review,
+        notOrdered,
+        stock
+      }
+    })
+
+  return {
+    openRound,
+    submitComments,
+    editComment,
+    removeComment,
+    resolveReview,
+    closeRound,
+    recordPayment,
+    ship,
+    confirmPickup,
+    report,
+    orders: (q) => storage.orders(q)
+  } satisfies GroupBuyService
+})
+
+/** The use cases over whatever Storage, CommentParser and IdGenerator the app provides. */
+export const layer: Layer.Layer<GroupBuy, never, Storage | CommentParser | IdGenerator> = Layer.effect(GroupBuy, make)

@@ -1,0 +1,677 @@
+/**
+ * The Round aggregate (開團): draft → open → closed (at the cutoff) → settled.
+ *
+ * The round owns the catalogue, the stock and the order book, so "never oversell" is one
+ * aggregate's invariant. Comments reach it already parsed (a {@link ParseResult}); the round
+ * decides, from its state, what each one does: order, amend, cancel, review, not ordered
+ * (after the cutoff, sold out, over the pre-order cap) or nothing.
+ *
+ * Pure: `decide(command, state)` returns events or a typed error; `evolve(state, event)` folds.
+ *
+ * @since 0.1.0
+ */
+import { Data, Either, HashMap, Option, Schema } from "effect"
+import { match } from "ts-pattern"
+import { Author } from "./Buyer.js"
+import * as Catalogue from "./Catalogue.js"
+import { OrderLine } from "./ReadModel.js"
+import { NotOrderedReason } from "./ReadModel.js"
+import { ParsedLine, type ParseResult } from "./ParseResult.js"
+import { RoundSpec } from "./RoundSpec.js"
+
+// ---------------------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------------------
+
+const CommentRef = {
+  commentId: Schema.String,
+  buyerId: Schema.String,
+  buyer: Author,
+  text: Schema.String,
+  at: Schema.String,
+  /** Position of the comment among the round's handled comments (1-based). */
+  seq: Schema.Int
+}
+
+/** The round was created in draft with its spec. */
+export const RoundCreated = Schema.TaggedStruct("RoundCreated", { spec: RoundSpec, at: Schema.String })
+/** The round opened for orders. */
+export const RoundOpened = Schema.TaggedStruct("RoundOpened", { at: Schema.String })
+/** Lines were added to a buyer's order (a new order when `newOrder`). */
+export const LinesOrdered = Schema.TaggedStruct("LinesOrdered", {
+  ...CommentRef,
+  orderId: Schema.String,
+  newOrder: Schema.Boolean,
+  lines: Schema.Array(OrderLine)
+})
+/** Lines were set to new quantities (amendment, or a repeat "+1" under the replace policy). */
+export const LinesSet = Schema.TaggedStruct("LinesSet", {
+  ...CommentRef,
+  orderId: Schema.String,
+  lines: Schema.Array(Schema.Struct({ sku: Schema.String, from: Schema.Int, to: Schema.Int, unitPrice: Schema.Int }))
+})
+/** The buyer withdrew the whole order. */
+export const OrderWithdrawn = Schema.TaggedStruct("OrderWithdrawn", { ...CommentRef, orderId: Schema.String })
+/** (Part of) a comment did not become an order. */
+export const CommentNotOrdered = Schema.TaggedStruct("CommentNotOrdered", {
+  ...CommentRef,
+  reason: NotOrderedReason,
+  sku: Schema.optional(Schema.String),
+  qty: Schema.optional(Schema.Int)
+})
+/** A comment needs the organiser's decision. */
+export const CommentForReview = Schema.TaggedStruct("CommentForReview", {
+  ...CommentRef,
+  reason: Schema.String,
+  lines: Schema.Array(ParsedLine)
+})
+/** The organiser resolved a review item (any lines it ordered come as a separate LinesOrdered). */
+export const ReviewResolved = Schema.TaggedStruct("ReviewResolved", {
+  commentId: Schema.String,
+  decision: Schema.Literal("approved", "dismissed"),
+  at: Schema.String
+})
+/** A buyer reported a payment in a comment. */
+export const PaymentReported = Schema.TaggedStruct("PaymentReported", {
+  ...CommentRef,
+  amount: Schema.optional(Schema.Int),
+  last5: Schema.optional(Schema.String)
+})
+/** A comment that is not an order (chatter, question, seller's own post). Kept so nothing is lost. */
+export const CommentIgnored = Schema.TaggedStruct("CommentIgnored", { ...CommentRef, reason: Schema.String })
+/** The round stopped taking orders. */
+export const RoundClosed = Schema.TaggedStruct("RoundClosed", {
+  at: Schema.String,
+  reason: Schema.Literal("cutoff", "manual")
+})
+/** The round is settled: every order confirmed, nothing more changes. */
+export const RoundSettled = Schema.TaggedStruct("RoundSettled", { at: Schema.String })
+
+/** Every round event. */
+export const Event = Schema.Union(
+  RoundCreated,
+  RoundOpened,
+  LinesOrdered,
+  LinesSet,
+  OrderWithdrawn,
+  CommentNotOrdered,
+  CommentForReview,
+  ReviewResolved,
+  PaymentReported,
+  CommentIgnored,
+  RoundClosed,
+  RoundSettled
+)
+export type Event = typeof Event.Type
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------------------------
+
+/** A comment as the round sees it: who, what, when, and what the parser made of it. */
+export interface IncomingComment {
+  readonly commentId: string
+  readonly buyerId: string
+  readonly buyer: Author
+  readonly text: string
+  readonly at: string
+  readonly parsed: ParseResult
+}
+
+export type Command =
+  | { readonly _tag: "Create"; readonly spec: RoundSpec; readonly at: string }
+  | { readonly _tag: "Open"; readonly at: string }
+  | {
+      readonly _tag: "HandleComment"
+      readonly comment: IncomingComment
+      /** The id a new order would get (ids are generated outside the pure core). */
+      readonly newOrderId: string
+    }
+  | { readonly _tag: "EditComment"; readonly comment: IncomingComment }
+  | { readonly _tag: "RemoveComment"; readonly commentId: string; readonly at: string }
+  | {
+      readonly _tag: "ResolveReview"
+      readonly commentId: string
+      readonly approve: ReadonlyArray<{ readonly sku: string; readonly qty: number }>
+      readonly newOrderId: string
+      readonly at: string
+    }
+  | { readonly _tag: "Close"; readonly at: string; readonly reason: "cutoff" | "manual" }
+  | { readonly _tag: "Settle"; readonly at: string }
+
+// ---------------------------------------------------------------------------------------------
+// State
+// ---------------------------------------------------------------------------------------------
+
+export type Status = "none" | "draft" | "open" | "closed" | "settled"
+
+/** One buyer's order in the book. Lines with qty 0 are dropped. */
+export interface BookEntry {
+  readonly orderId: string
+  readonly buyerId: string
+  readonly buyer: Author
+  readonly lines: ReadonlyArray<OrderLine>
+  readonly seq: number
+  readonly placedAt: string
+  readonly updatedAt: string
+  readonly withdrawn: boolean
+}
+
+/** Stock of one SKU: `left` null = unlimited. */
+export interface SkuStock {
+  readonly left: number | null
+  readonly sold: number
+}
+
+export interface ReviewEntry {
+  readonly commentId: string
+  readonly buyerId: string
+  readonly buyer: Author
+  readonly text: string
+  readonly reason: string
+  readonly lines: ReadonlyArray<ParsedLine>
+  readonly seq: number
+  readonly at: string
+  readonly resolved: boolean
+}
+
+export interface State {
+  readonly status: Status
+  readonly spec: RoundSpec | undefined
+  readonly catalogue: Catalogue.Catalogue | undefined
+  readonly cutoffMs: number | undefined
+  readonly stock: Readonly<Record<string, SkuStock>>
+  readonly book: HashMap.HashMap<string, BookEntry>
+  /** Which order each comment touched (for edits and unsends). */
+  readonly commentOrders: HashMap.HashMap<string, string>
+  readonly review: HashMap.HashMap<string, ReviewEntry>
+  readonly orderCount: number
+  readonly commentCount: number
+}
+
+export const initialState: State = {
+  status: "none",
+  spec: undefined,
+  catalogue: undefined,
+  cutoffMs: undefined,
+  stock: {},
+  book: HashMap.empty(),
+  commentOrders: HashMap.empty(),
+  review: HashMap.empty(),
+  orderCount: 0,
+  commentCount: 0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/** A command that the round's state does not allow. */
+export class RoundError extends Data.TaggedError("RoundError")<{
+  readonly reason: "not-created" | "already-created" | "invalid-catalogue" | "not-open" | "not-closed" | "unknown-review" | "unknown-sku"
+  readonly message: string
+}> {}
+
+// ---------------------------------------------------------------------------------------------
+// Transition table
+// ---------------------------------------------------------------------------------------------
+
+/** Every allowed (status, event) → status move. A property test checks nothing else happens. */
+export const transitions: ReadonlyArray<readonly [Status, Event["_tag"], Status]> = [
+  ["none", "RoundCreated", "draft"],
+  ["draft", "RoundOpened", "open"],
+  ["open", "LinesOrdered", "open"],
+  ["open", "LinesSet", "open"],
+  ["open", "OrderWithdrawn", "open"],
+  ["open", "CommentNotOrdered", "open"],
+  ["open", "CommentForReview", "open"],
+  ["open", "ReviewResolved", "open"],
+  ["open", "PaymentReported", "open"],
+  ["open", "CommentIgnored", "open"],
+  ["open", "RoundClosed", "closed"],
+  ["closed", "CommentNotOrdered", "closed"],
+  ["closed", "CommentForReview", "closed"],
+  ["closed", "ReviewResolved", "closed"],
+  ["closed", "PaymentReported", "closed"],
+  ["closed", "CommentIgnored", "closed"],
+  ["closed", "RoundSettled", "settled"],
+  ["settled", "CommentNotOrdered", "settled"],
+  ["settled", "ReviewResolved", "settled"],
+  ["settled", "PaymentReported", "settled"],
+  ["settled", "CommentIgnored", "settled"]
+]
+
+// ---------------------------------------------------------------------------------------------
+// evolve
+// ---------------------------------------------------------------------------------------------
+
+const stockOf = (catalogue: Catalogue.Catalogue): Record<string, SkuStock> => {
+  const out: Record<string, SkuStock> = {}
+  for (const s of catalogue.skus) {
+    out[s.sku] = match(s.supply)
+      .with({ _tag: "InStock" }, (x) => ({ left: x.qty, sold: 0 }))
+      .with({ _tag: "Preorder" }, (x) => ({ left: x.cap ?? null, sold: 0 }))
+      .with({ _tag: "Unlimited" }, () => ({ left: null, sold: 0 }))
+      .exhaustive()
+  }
+  return out
+}
+
+const adjustStock = (
+  stock: Readonly<Record<string, SkuStock>>,
+  deltas: ReadonlyArray<{ readonly sku: string; readonly delta: number }>
+): Readonly<Record<string, SkuStock>> => {
+  if (deltas.length === 0) return stock
+  const next = { ...stock }
+  for (const { sku, delta } of deltas) {
+    const s = next[sku]
+    if (!s || delta === 0) continue
+    next[sku] = { left: s.left === null ? null : s.left - delta, sold: s.sold + delta }
+  }
+  return next
+}
+
+const mergeLines = (lines: ReadonlyArray<OrderLine>, add: ReadonlyArray<OrderLine>): ReadonlyArray<OrderLine> => {
+  const out = [...lines]
+  for (const l of add) {
+    const i = out.findIndex((x) => x.sku === l.sku)
+    if (i >= 0) out[i] = { ...out[i]!, qty: out[i]!.qty + l.qty }
+    else out.push(l)
+  }
+  return out.filter((l) => l.qty > 0)
+}
+
+const bumpComment = (state: State, commentId: string, orderId?: string): State => ({
+  ...state,
+  commentCount: state.commentCount + 1,
+  commentOrders: orderId ? HashMap.set(state.commentOrders, commentId, orderId) : state.commentOrders
+})
+
+/** Folds one event into the state. Total: an event that does not fit leaves the state as is. */
+export const evolve = (state: State, event: Event): State => {
+  switch (event._tag) {
+    case "RoundCreated": {
+      const catalogue = Either.getOrUndefined(Catalogue.compile(event.spec.products))
+      return {
+        ...state,
+        status: "draft",
+        spec: event.spec,
+        catalogue,
+        cutoffMs: event.spec.cutoff ? Date.parse(event.spec.cutoff) : undefined,
+        stock: catalogue ? stockOf(catalogue) : {}
+      }
+    }
+    case "RoundOpened":
+      return { ...state, status: "open" }
+    case "LinesOrdered": {
+      const existing = Option.getOrUndefined(HashMap.get(state.book, event.buyerId))
+      const entry: BookEntry =
+        existing && !event.newOrder
+          ? { ...existing, lines: mergeLines(existing.lines, event.lines), updatedAt: event.at }
+          : {
+              orderId: event.orderId,
+              buyerId: event.buyerId,
+              buyer: event.buyer,
+              lines: mergeLines([], event.lines),
+              seq: state.orderCount + 1,
+              placedAt: event.at,
+              updatedAt: event.at,
+              withdrawn: false
+            }
+      return {
+        ...bumpComment(state, event.commentId, event.orderId),
+        book: HashMap.set(state.book, event.buyerId, entry),
+        orderCount: entry.seq > state.orderCount ? entry.seq : state.orderCount,
+        stock: adjustStock(
+          state.stock,
+          event.lines.map((l) => ({ sku: l.sku, delta: l.qty }))
+        )
+      }
+    }
+    case "LinesSet": {
+      const existing = Option.getOrUndefined(HashMap.get(state.book, event.buyerId))
+      if (!existing) return bumpComment(state, event.commentId)
+      let lines: ReadonlyArray<OrderLine> = existing.lines
+      for (const l of event.lines) {
+        const i = lines.findIndex((x) => x.sku === l.sku)
+        lines =
+          i >= 0
+            ? lines.map((x, j) => (j === i ? { ...x, qty: l.to } : x))
+            : [...lines, { sku: l.sku, qty: l.to, unitPrice: l.unitPrice }]
+      }
+      return {
+        ...bumpComment(state, event.commentId, event.orderId),
+        book: HashMap.set(state.book, event.buyerId, {
+          ...existing,
+          lines: lines.filter((l) => l.qty > 0),
+          updatedAt: event.at
+        }),
+        stock: adjustStock(
+          state.stock,
+          event.lines.map((l) => ({ sku: l.sku, delta: l.to - l.from }))
+        )
+      }
+    }
+    case "OrderWithdrawn": {
+      const existing = Option.getOrUndefined(HashMap.get(state.book, event.buyerId))
+      if (!existing) return bumpComment(state, event.commentId)
+      return {
+        ...bumpComment(state, event.commentId, event.orderId),
+        book: HashMap.set(state.book, event.buyerId, { ...existing, lines: [], withdrawn: true, updatedAt: event.at }),
+        stock: adjustStock(
+          state.stock,
+          existing.lines.map((l) => ({ sku: l.sku, delta: -l.qty }))
+        )
+      }
+    }
+    case "CommentNotOrdered":
+    case "PaymentReported":
+    case "CommentIgnored":
+      return bumpComment(state, event.commentId)
+    case "CommentForReview":
+      return {
+        ...bumpComment(state, event.commentId),
+        review: HashMap.set(state.review, event.commentId, {
+          commentId: event.commentId,
+          buyerId: event.buyerId,
+          buyer: event.buyer,
+          text: event.text,
+          reason: event.reason,
+          lines: event.lines,
+          seq: event.seq,
+          at: event.at,
+          resolved: false
+        })
+      }
+    case "ReviewResolved": {
+      const r = Option.getOrUndefined(HashMap.get(state.review, event.commentId))
+      return r ? { ...state, review: HashMap.set(state.review, event.commentId, { ...r, resolved: true }) } : state
+    }
+    case "RoundClosed":
+      return { ...state, status: "closed" }
+    case "RoundSettled":
+      return { ...state, status: "settled" }
+  }
+}
+
+/** Folds many events. */
+export const fold = (events: Iterable<Event>, state: State = initialState): State => {
+  let s = state
+  for (const e of events) s = evolve(s, e)
+  return s
+}
+
+// ---------------------------------------------------------------------------------------------
+// decide
+// ---------------------------------------------------------------------------------------------
+
+const isSeller = (spec: RoundSpec, c: IncomingComment): boolean =>
+  spec.sellers.some((s) => s === c.buyer.id || s === c.buyer.name || s === c.buyerId)
+
+const refOf = (state: State, c: IncomingComment, offset = 0) => ({
+  commentId: c.commentId,
+  buyerId: c.buyerId,
+  buyer: c.buyer,
+  text: c.text,
+  at: c.at,
+  seq: state.commentCount + 1 + offset
+})
+
+/** Is this moment at or after the round's cutoff? */
+export const isAfterCutoff = (state: State, at: string): boolean =>
+  state.cutoffMs !== undefined && Date.parse(at) >= state.cutoffMs
+
+const entryOf = (state: State, buyerId: string): BookEntry | undefined => {
+  // A withdrawn order is over: the buyer's next "+1" starts a new order.
+  const e = Option.getOrUndefined(HashMap.get(state.book, buyerId))
+  return e && !e.withdrawn ? e : undefined
+}
+
+/** How much of `want` units of `sku` the stock allows now. */
+const available = (stock: Readonly<Record<string, SkuStock>>, sku: string, want: number): number => {
+  const s = stock[sku]
+  if (!s) return 0
+  return s.left === null ? want : Math.max(0, Math.min(want, s.left))
+}
+
+const fullReason = (state: State, sku: string): "sold-out" | "over-cap" => {
+  const s = state.catalogue?.bySku.get(sku)
+  return s?.supply._tag === "Preorder" ? "over-cap" : "sold-out"
+}
+
+type Decision = Either.Either<ReadonlyArray<Event>, RoundError>
+
+const ok = (events: ReadonlyArray<Event>): Decision => Either.right(events)
+const fail = (reason: RoundError["reason"], message: string): Decision =>
+  Either.left(new RoundError({ reason, message }))
+
+const review = (state: State, c: IncomingComment, reason: string): ReadonlyArray<Event> => [
+  { _tag: "CommentForReview", ...refOf(state, c), reason, lines: c.parsed.lines }
+]
+
+/**
+ * Resolves `sku: null` lines against the buyer's order: the line they have, if there is only one.
+ * Returns undefined when it cannot.
+ */
+const resolveLines = (
+  entry: BookEntry | undefined,
+  lines: ReadonlyArray<{ readonly sku: string | null; readonly qty: number }>
+): ReadonlyArray<{ readonly sku: string; readonly qty: number }> | undefined => {
+  const out: Array<{ sku: string; qty: number }> = []
+  for (const l of lines) {
+    if (l.sku !== null) out.push({ sku: l.sku, qty: l.qty })
+    else if (entry && entry.lines.length === 1) out.push({ sku: entry.lines[0]!.sku, qty: l.qty })
+    else return undefined
+  }
+  return out
+}
+
+/** Orders `lines` for the comment's buyer, filling from stock and reporting the rest. */
+const orderLines = (
+  state: State,
+  c: IncomingComment,
+  wanted: ReadonlyArray<{ readonly sku: string; readonly qty: number }>,
+  newOrderId: string,
+  mode: "add" | "replace"
+): Decision => {
+  const spec = state.spec!
+  const catalogue = state.catalogue!
+  const entry = entryOf(state, c.buyerId)
+  const filled: Array<OrderLine> = []
+  const setLines: Array<{ sku: string; from: number; to: number; unitPrice: number }> = []
+  const rejected: Array<{ sku: string; qty: number; reason: "sold-out" | "over-cap" }> = []
+  // Work on a running copy of the stock so two lines of one comment for one SKU add up.
+  let stock = state.stock
+  for (const w of wanted) {
+    const sellable = catalogue.bySku.get(w.sku)
+    if (!sellable) return fail("unknown-sku", `unknown sku "${w.sku}"`)
+    const current = entry?.lines.find((l) => l.sku === w.sku)?.qty ?? 0
+    const extra = mode === "replace" ? w.qty - current : w.qty
+    if (extra <= 0) {
+      if (mode === "replace" && extra < 0) {
+        setLines.push({ sku: w.sku, from: current, to: w.qty, unitPrice: sellable.price })
+        stock = adjustStock(stock, [{ sku: w.sku, delta: extra }])
+      }
+      continue
+    }
+    let got = available(stock, w.sku, extra)
+    if (got < extra && spec.partialFill === "reject") got = 0
+    if (got > 0) {
+      if (mode === "replace") setLines.push({ sku: w.sku, from: current, to: current + got, unitPrice: sellable.price })
+      else {
+        const i = filled.findIndex((l) => l.sku === w.sku)
+        if (i >= 0) filled[i] = { ...filled[i]!, qty: filled[i]!.qty + got }
+        else filled.push({ sku: w.sku, qty: got, unitPrice: sellable.price })
+      }
+      stock = adjustStock(stock, [{ sku: w.sku, delta: got }])
+    }
+    if (got < extra) rejected.push({ sku: w.sku, qty: extra - got, reason: fullReason(state, w.sku) })
+  }
+  const events: Array<Event> = []
+  const ref = refOf(state, c)
+  const orderId = entry?.orderId ?? newOrderId
+  if (filled.length > 0) {
+    const newOrder = entry === undefined
+    events.push({ _tag: "LinesOrdered", ...ref, orderId, newOrder, lines: filled })
+  }
+  if (setLines.length > 0) {
+    if (entry === undefined) {
+      // Nothing to replace: the first "+N" of a buyer under the replace policy is an order.
+      events.push({
+        _tag: "LinesOrdered",
+        ...ref,
+        orderId,
+        newOrder: true,
+        lines: setLines.map((l) => ({ sku: l.sku, qty: l.to, unitPrice: l.unitPrice }))
+      })
+    } else events.push({ _tag: "LinesSet", ...ref, orderId, lines: setLines })
+  }
+  for (const r of rejected) {
+    events.push({ _tag: "CommentNotOrdered", ...ref, reason: r.reason, sku: r.sku, qty: r.qty })
+  }
+  if (events.length === 0) events.push({ _tag: "CommentIgnored", ...ref, reason: "no change: the order already has these quantities" })
+  return ok(events)
+}
+
+const handleComment = (state: State, c: IncomingComment, newOrderId: string): Decision => {
+  const spec = state.spec!
+  const ref = refOf(state, c)
+  const events: Array<Event> = []
+  let s = state
+  // The cutoff closes the round by itself: the first comment after it records the close.
+  if (s.status === "open" && isAfterCutoff(s, c.at)) {
+    const closed: Event = { _tag: "RoundClosed", at: spec.cutoff!, reason: "cutoff" }
+    events.push(closed)
+    s = evolve(s, closed)
+  }
+  const p = c.parsed
+  if (isSeller(spec, c)) {
+    events.push({ _tag: "CommentIgnored", ...ref, reason: "seller's own comment" })
+    return ok(events)
+  }
+  const wantsChange = p.intent === "order" || p.intent === "amend" || p.intent === "cancel" || p.intent === "review"
+  if (s.status !== "open") {
+    if (p.intent === "payment") {
+      events.push({ _tag: "PaymentReported", ...ref, ...pay(p) })
+    } else if (wantsChange) {
+      events.push({ _tag: "CommentNotOrdered", ...ref, reason: s.status === "draft" ? "round-closed" : "after-cutoff" })
+    } else events.push({ _tag: "CommentIgnored", ...ref, reason: p.reason })
+    return ok(events)
+  }
+  const decided: Decision = match(p.intent)
+    .with("none", () => ok([{ _tag: "CommentIgnored", ...ref, reason: p.reason } satisfies Event]))
+    .with("payment", () => ok([{ _tag: "PaymentReported", ...ref, ...pay(p) } satisfies Event]))
+    .with("review", () => ok(review(s, c, p.reason)))
+    .with("order", () => {
+      const lines = resolveLines(entryOf(s, c.buyerId), p.lines)
+      if (!lines || lines.length === 0) return ok(review(s, c, "order without a product"))
+      return orderLines(s, c, lines, newOrderId, spec.repeatOrder === "replace" ? "replace" : "add")
+    })
+    .with("amend", () => {
+      const entry = entryOf(s, c.buyerId)
+      if (!entry || entry.lines.length === 0) return ok(review(s, c, "amendment but the buyer has no order"))
+      const lines = resolveLines(entry, p.lines)
+      if (!lines) return ok(review(s, c, "amendment: which line? the buyer has several"))
+      return orderLines(s, c, lines, newOrderId, "replace")
+    })
+    .with("cancel", () => {
+      const entry = entryOf(s, c.buyerId)
+      if (!entry || entry.lines.length === 0) return ok(review(s, c, "cancellation but the buyer has no order"))
+      if (p.lines.length === 0) return ok([{ _tag: "OrderWithdrawn", ...ref, orderId: entry.orderId } satisfies Event])
+      const lines = resolveLines(entry, p.lines)
+      if (!lines) return ok(review(s, c, "cancellation: which line? the buyer has several"))
+      const set = lines.flatMap((l) => {
+        const current = entry.lines.find((x) => x.sku === l.sku)
+        return current ? [{ sku: l.sku, from: current.qty, to: Math.max(0, current.qty - l.qty), unitPrice: current.unitPrice }] : []
+      })
+      if (set.length === 0) return ok(review(s, c, "cancellation of a line the buyer does not have"))
+      return ok([{ _tag: "LinesSet", ...ref, orderId: entry.orderId, lines: set } satisfies Event])
+    })
+    .exhaustive()
+  return Either.map(decided, (evs) => [...events, ...evs])
+}
+
+const pay = (p: ParseResult) => ({
+  ...(p.amount !== undefined ? { amount: p.amount } : {}),
+  ...(p.last5 !== undefined ? { last5: p.last5 } : {})
+})
+
+/** Decides what a command does in the current state. */
+export const decide = (command: Command, state: State): Decision =>
+  match(command)
+    .with({ _tag: "Create" }, (c) => {
+      if (state.status !== "none") return fail("already-created", "the round exists already")
+      const compiled = Catalogue.compile(c.spec.products)
+      if (Either.isLeft(compiled)) return fail("invalid-catalogue", compiled.left.message)
+      return ok([{ _tag: "RoundCreated", spec: c.spec, at: c.at }])
+    })
+    .with({ _tag: "Open" }, (c) =>
+      state.status === "draft" ? ok([{ _tag: "RoundOpened", at: c.at }]) : fail("not-open", `cannot open a ${state.status} round`)
+    )
+    .with({ _tag: "HandleComment" }, (c) =>
+      state.status === "none" || !state.spec
+        ? fail("not-created", "no such round")
+        : handleComment(state, c.comment, c.newOrderId)
+    )
+    .with({ _tag: "EditComment" }, (c) => {
+      if (state.status === "none" || !state.spec) return fail("not-created", "no such round")
+      const touched = HashMap.has(state.commentOrders, c.comment.commentId)
+      if (!touched || state.spec.onEdit === "ignore")
+        return ok([{ _tag: "CommentIgnored", ...refOf(state, c.comment), reason: "edited comment; its order is unchanged" }])
+      return ok(review(state, c.comment, `edited after ordering: "${c.comment.text}"`))
+    })
+    .with({ _tag: "RemoveComment" }, (c) => {
+      if (state.status === "none" || !state.spec) return fail("not-created", "no such round")
+      const orderId = Option.getOrUndefined(HashMap.get(state.commentOrders, c.commentId))
+      if (!orderId || state.spec.onEdit === "ignore") return ok([])
+      const entry = [...HashMap.values(state.book)].find((e) => e.orderId === orderId)
+      if (!entry) return ok([])
+      const comment: IncomingComment = {
+        commentId: `${c.commentId}#unsent`,
+        buyerId: entry.buyerId,
+        buyer: entry.buyer,
+        text: "",
+        at: c.at,
+        parsed: { intent: "review", lines: [], reason: "comment unsent", spans: [] }
+      }
+      return ok(review(state, comment, "the comment that made this order was unsent"))
+    })
+    .with({ _tag: "ResolveReview" }, (c) => {
+      const r = Option.getOrUndefined(HashMap.get(state.review, c.commentId))
+      if (!r || r.resolved) return fail("unknown-review", `no open review item ${c.commentId}`)
+      const resolved: Event = {
+        _tag: "ReviewResolved",
+        commentId: c.commentId,
+        decision: c.approve.length > 0 ? "approved" : "dismissed",
+        at: c.at
+      }
+      if (c.approve.length === 0) return ok([resolved])
+      if (state.status !== "open") return fail("not-open", "orders can be added only while the round is open")
+      const comment: IncomingComment = {
+        commentId: `${c.commentId}#approved`,
+        buyerId: r.buyerId,
+        buyer: r.buyer,
+        text: "",
+        at: c.at,
+        parsed: { intent: "order", lines: c.approve, reason: "approved by the organiser", spans: [] }
+      }
+      return Either.map(orderLines(state, comment, c.approve, c.newOrderId, "add"), (evs) => [resolved, ...evs])
+    })
+    .with({ _tag: "Close" }, (c) =>
+      state.status === "open" ? ok([{ _tag: "RoundClosed", at: c.at, reason: c.reason }]) : fail("not-open", `cannot close a ${state.status} round`)
+    )
+    .with({ _tag: "Settle" }, (c) =>
+      state.status === "closed" ? ok([{ _tag: "RoundSettled", at: c.at }]) : fail("not-closed", `cannot settle a ${state.status} round`)
+    )
+    .exhaustive()
+
+// ---------------------------------------------------------------------------------------------
+// Queries on the state
+// ---------------------------------------------------------------------------------------------
+
+/** The orders with lines, in order of their first comment. */
+export const orders = (state: State): ReadonlyArray<BookEntry> =>
+  [...HashMap.values(state.book)].filter((e) => !e.withdrawn && e.lines.length > 0).sort((a, b) => a.seq - b.seq)
+
+/** The total of an order's lines. */
+export const total = (lines: ReadonlyArray<OrderLine>): number => lines.reduce((t, l) => t + l.qty * l.unitPrice, 0)

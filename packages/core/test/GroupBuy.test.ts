@@ -1,0 +1,141 @@
+import { describe, expect, it } from "@effect/vitest"
+import { CommentParser, GroupBuy, IdGenerator, Storage } from "@kaituan/core"
+import { createKaituan } from "@kaituan/core/promise"
+import { Effect, Layer } from "effect"
+import { spec, testParser } from "./support/fixtures.js"
+
+const makeLayer = (storage = Storage.makeMemory()) =>
+  GroupBuy.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(Layer.succeed(Storage.Storage, storage), CommentParser.layer(testParser), IdGenerator.layerCounter))
+  )
+
+const c = (id: string, author: string, text: string, at = "2024-05-01T10:00:00+08:00"): GroupBuy.CommentInput => ({
+  channel: "line",
+  commentId: id,
+  author: { id: author, name: author },
+  text,
+  at
+})
+
+describe("GroupBuy", () => {
+  it.effect("takes comments through parse → decide → persist → notify", () =>
+    Effect.gen(function* () {
+      const g = yield* GroupBuy.GroupBuy
+      const storage = yield* Storage.Storage
+      yield* g.openRound({ spec: spec(), at: "2024-05-01T09:00:00+08:00" })
+      const out = yield* g.submitComments({
+        roundId: "socks",
+        comments: [c("1", "amy", "紅+2"), c("2", "bob", "紅+2"), c("3", "cat", "好可愛?"), c("4", "dan", "紫+1")]
+      })
+      expect(out.map((o) => o.status)).toEqual(["ordered", "partly-ordered", "ignored", "review"])
+      const r = yield* g.report("socks")
+      expect(r.orders.map((o) => [o.buyer.id, o.lines[0]!.qty, o.total])).toEqual([
+        ["amy", 2, 240],
+        ["bob", 1, 120]
+      ])
+      expect(r.notOrdered).toMatchObject([{ commentId: "line:2", reason: "sold-out", sku: "SOCK-R", qty: 1 }])
+      expect(r.review).toMatchObject([{ commentId: "line:4" }])
+      expect(r.stock.find((s) => s.sku === "SOCK-R")).toMatchObject({ left: 0, sold: 3 })
+      const outbox = yield* storage.claimOutbox({ limit: 10, leaseMs: 1000 })
+      expect(outbox.map((m) => m.message.kind)).toEqual(["order-confirmed", "order-confirmed", "not-ordered"])
+    }).pipe(Effect.provide(makeLayer()))
+  )
+
+  it.effect("a retried delivery never doubles an order", () =>
+    Effect.gen(function* () {
+      const g = yield* GroupBuy.GroupBuy
+      yield* g.openRound({ spec: spec() })
+      yield* g.openRound({ spec: spec() })
+      const first = yield* g.submitComments({ roundId: "socks", comments: [c("1", "amy", "杯+1"), c("1", "amy", "杯+1")] })
+      const again = yield* g.submitComments({ roundId: "socks", comments: [c("1", "amy", "杯+1")] })
+      expect(first.map((o) => o.status)).toEqual(["ordered", "duplicate"])
+      expect(again[0]!.status).toBe("duplicate")
+      const r = yield* g.report("socks")
+      expect(r.orders[0]!.lines[0]!.qty).toBe(1)
+    }).pipe(Effect.provide(makeLayer()))
+  )
+
+  it.effect("two engines on one storage never oversell (optimistic concurrency)", () => {
+    const storage = Storage.makeMemory()
+    return Effect.gen(function* () {
+      const a = yield* Effect.provide(GroupBuy.GroupBuy, makeLayer(storage))
+      const b = yield* Effect.provide(GroupBuy.GroupBuy, makeLayer(storage))
+      yield* a.openRound({ spec: spec() })
+      yield* b.submitComments({ roundId: "socks", comments: [c("b1", "bob", "紅+2")] })
+      // a's cached state is stale now: its commit conflicts, it reloads and decides again.
+      const out = yield* a.submitComments({ roundId: "socks", comments: [c("a1", "amy", "紅+2")] })
+      expect(out[0]!.status).toBe("partly-ordered")
+      const r = yield* a.report("socks")
+      expect(r.stock.find((s) => s.sku === "SOCK-R")).toMatchObject({ left: 0, sold: 3 })
+    })
+  })
+
+  it.effect("closes, takes a payment once, ships in two parts and confirms a pickup by code", () =>
+    Effect.gen(function* () {
+      const g = yield* GroupBuy.GroupBuy
+      yield* g.openRound({ spec: spec() })
+      yield* g.submitComments({ roundId: "socks", comments: [c("1", "amy", "紅+1 杯+1")] })
+      const late = yield* g.submitComments({ roundId: "socks", comments: [c("2", "bob", "杯+1", "2024-05-11T10:00:00+08:00")] })
+      expect(late[0]).toMatchObject({ status: "not-ordered", reason: "after-cutoff" })
+      const orders = yield* g.closeRound({ roundId: "socks" })
+      expect(orders).toMatchObject([{ status: "awaiting-payment", total: 570 }])
+      const orderId = orders[0]!.orderId
+      const pay = { transactionId: "row-5", source: "statement" as const, amount: 570, at: "2024-05-12T10:00:00+08:00", last5: "12345", orderIds: [orderId], evidence: "last five digits reported" }
+      expect((yield* g.recordPayment(pay)).status).toBe("matched")
+      expect((yield* g.recordPayment(pay)).status).toBe("duplicate")
+      expect((yield* g.orders({ roundId: "socks", status: ["paid"] })).map((o) => o.paid)).toEqual([570])
+      yield* g.ship({ orderId, lines: [{ sku: "CUP", qty: 1 }], method: "home", trackingNo: "T1" })
+      expect((yield* g.orders({ roundId: "socks" }))[0]!.status).toBe("partly-shipped")
+      const pickup = yield* g.ship({ orderId, lines: [{ sku: "SOCK-R", qty: 1 }], method: "pickup" })
+      expect((yield* g.orders({ roundId: "socks" }))[0]!.status).toBe("shipped")
+      const wrong = yield* Effect.flip(g.confirmPickup({ shipmentId: pickup.shipmentId, code: "NOPE" }))
+      expect(wrong.reason).toBe("rejected")
+      yield* g.confirmPickup({ shipmentId: pickup.shipmentId, code: pickup.pickupCode! })
+      expect((yield* Effect.flip(g.confirmPickup({ shipmentId: pickup.shipmentId, code: pickup.pickupCode! }))).reason).toBe("rejected")
+    }).pipe(Effect.provide(makeLayer()))
+  )
+
+  it.effect("records a payment for no order as unmatched, never dropped", () =>
+    Effect.gen(function* () {
+      const g = yield* GroupBuy.GroupBuy
+      const storage = yield* Storage.Storage
+      const out = yield* g.recordPayment({ transactionId: "gw-1", source: "gateway", amount: 300, at: "2024-05-12T10:00:00+08:00", orderIds: [], evidence: "unknown merchant order" })
+      expect(out.status).toBe("unmatched")
+      expect((yield* storage.readStream(`payment:${out.paymentId}`)).version).toBe(1)
+    }).pipe(Effect.provide(makeLayer()))
+  )
+
+  it.effect("sends an order to review when its comment is edited or unsent", () =>
+    Effect.gen(function* () {
+      const g = yield* GroupBuy.GroupBuy
+      yield* g.openRound({ spec: spec() })
+      yield* g.submitComments({ roundId: "socks", comments: [c("1", "amy", "紅+1")] })
+      yield* g.editComment({ roundId: "socks", comment: c("1", "amy", "紅+3") })
+      yield* g.removeComment({ roundId: "socks", channel: "line", commentId: "1", at: "2024-05-01T11:00:00+08:00" })
+      const r = yield* g.report("socks")
+      expect(r.review.map((x) => x.reason)).toEqual(['edited after ordering: "紅+3"', "the comment that made this order was unsent"])
+      yield* g.resolveReview({ roundId: "socks", commentId: "line:1", approve: [] })
+      expect((yield* g.report("socks")).review).toHaveLength(1)
+    }).pipe(Effect.provide(makeLayer()))
+  )
+})
+
+describe("Promise facade", () => {
+  it("opens a round, takes comments, closes and queries orders", async () => {
+    const k = createKaituan({ parser: testParser, predictableIds: true })
+    await k.openRound({ id: "r1", title: "t", products: [{ sku: "CUP", name: "保溫杯", price: 450 }] })
+    const out = await k.submitComment("r1", c("1", "amy", "杯+2"))
+    expect(out).toMatchObject({ status: "ordered", orderId: "o_1" })
+    const orders = await k.closeRound("r1")
+    expect(orders).toMatchObject([{ orderId: "o_1", total: 900, status: "awaiting-payment" }])
+    expect(await k.orders("r1", ["paid"])).toEqual([])
+    await k.dispose()
+  })
+
+  it("rejects with a typed error", async () => {
+    const k = createKaituan({ parser: testParser })
+    await expect(k.openRound({ id: "r1" })).rejects.toMatchObject({ code: "ParseError" })
+    await expect(k.submitComment("nope", c("1", "amy", "杯+1"))).rejects.toMatchObject({ code: "GroupBuyError", reason: "unknown-round" })
+    await k.dispose()
+  })
+})

@@ -1,0 +1,172 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Round } from "@kaituan/core"
+import { Either, FastCheck as fc } from "effect"
+import { catalogueOf, spec, testParser } from "./support/fixtures.js"
+
+const s0 = spec()
+const parser = testParser.compile({ catalogue: catalogueOf(s0), settings: { mode: "marker", maxQtyPerLine: 50, extraMarkers: [], extraFillers: [] } })
+
+const opened = (sp = s0) => {
+  const created = Either.getOrThrow(Round.decide({ _tag: "Create", spec: sp, at: "2024-05-01T09:00:00+08:00" }, Round.initialState))
+  const s1 = Round.fold(created)
+  return Round.fold(Either.getOrThrow(Round.decide({ _tag: "Open", at: "2024-05-01T09:00:00+08:00" }, s1)), s1)
+}
+
+let n = 0
+const comment = (buyer: string, text: string, at = "2024-05-01T10:00:00+08:00"): Round.Command => ({
+  _tag: "HandleComment",
+  comment: { commentId: `c${++n}`, buyerId: `line:${buyer}`, buyer: { id: buyer, name: buyer }, text, at, parsed: parser.parse(text) },
+  newOrderId: `o${n}`
+})
+
+const run = (state: Round.State, ...commands: Array<Round.Command>) => {
+  let s = state
+  const all: Array<Round.Event> = []
+  for (const c of commands) {
+    const evs = Either.getOrThrow(Round.decide(c, s))
+    all.push(...evs)
+    s = Round.fold(evs, s)
+  }
+  return { state: s, events: all }
+}
+
+describe("Round decider", () => {
+  it("takes an order and counts stock down", () => {
+    const { state, events } = run(opened(), comment("amy", "紅+2"))
+    expect(events.map((e) => e._tag)).toEqual(["LinesOrdered"])
+    expect(state.stock["SOCK-R"]).toEqual({ left: 1, sold: 2 })
+    expect(Round.orders(state)[0]!.lines).toEqual([{ sku: "SOCK-R", qty: 2, unitPrice: 120 }])
+  })
+
+  it("fills what is left on sell-out and reports the rest as sold out", () => {
+    const { state, events } = run(opened(), comment("amy", "紅+2"), comment("bob", "紅+2"))
+    expect(state.stock["SOCK-R"]!.left).toBe(0)
+    const bob = Round.orders(state).find((o) => o.buyer.id === "bob")!
+    expect(bob.lines[0]!.qty).toBe(1)
+    const no = events.filter((e) => e._tag === "CommentNotOrdered")
+    expect(no).toHaveLength(1)
+    expect(no[0]).toMatchObject({ reason: "sold-out", sku: "SOCK-R", qty: 1 })
+  })
+
+  it("rejects the whole line under the reject policy", () => {
+    const { state } = run(opened(spec({ partialFill: "reject" })), comment("amy", "紅+2"), comment("bob", "紅+2"))
+    expect(state.stock["SOCK-R"]!.left).toBe(1)
+    expect(Round.orders(state).map((o) => o.buyer.id)).toEqual(["amy"])
+  })
+
+  it("caps pre-orders and reports over-cap", () => {
+    const { events } = run(opened(), comment("amy", "蛋黃酥+3"), comment("bob", "蛋黃酥+3"))
+    expect(events.find((e) => e._tag === "CommentNotOrdered")).toMatchObject({ reason: "over-cap", qty: 2 })
+  })
+
+  it("adds a repeat +1 by default and replaces under the replace policy", () => {
+    const add = run(opened(), comment("amy", "杯+1"), comment("amy", "杯+1"))
+    expect(Round.orders(add.state)[0]!.lines[0]!.qty).toBe(2)
+    const replace = run(opened(spec({ repeatOrder: "replace" })), comment("amy", "杯+1"), comment("amy", "杯+1"))
+    expect(Round.orders(replace.state)[0]!.lines[0]!.qty).toBe(1)
+  })
+
+  it("amends and cancels before the cutoff, releasing stock", () => {
+    const { state } = run(opened(), comment("amy", "紅+1"), comment("amy", "改3"), comment("bob", "白+2"), comment("bob", "取消"))
+    expect(Round.orders(state).map((o) => [o.buyer.id, o.lines[0]!.qty])).toEqual([["amy", 3]])
+    expect(state.stock["SOCK-W"]).toEqual({ left: 2, sold: 0 })
+  })
+
+  it("closes itself at the cutoff and labels later comments not ordered", () => {
+    const { state, events } = run(opened(), comment("amy", "紅+1"), comment("bob", "紅+1", "2024-05-10T22:00:01+08:00"))
+    expect(state.status).toBe("closed")
+    expect(events.map((e) => e._tag)).toEqual(["LinesOrdered", "RoundClosed", "CommentNotOrdered"])
+    expect(events.at(-1)).toMatchObject({ reason: "after-cutoff" })
+    expect(state.stock["SOCK-R"]!.sold).toBe(1)
+  })
+
+  it("ignores the seller's own example comment", () => {
+    const c = comment("團主小美", "紅+1")
+    const { state, events } = run(opened(), c)
+    expect(events[0]).toMatchObject({ _tag: "CommentIgnored", reason: "seller's own comment" })
+    expect(Round.orders(state)).toHaveLength(0)
+  })
+
+  it("sends unknown names to review and a cancel without an order to review", () => {
+    const { events } = run(opened(), comment("amy", "紫+1"), comment("bob", "取消"))
+    expect(events.map((e) => e._tag)).toEqual(["CommentForReview", "CommentForReview"])
+  })
+
+  it("refuses to open twice or close a draft", () => {
+    const s = opened()
+    expect(Either.isLeft(Round.decide({ _tag: "Open", at: "x" }, s))).toBe(true)
+    expect(Either.isLeft(Round.decide({ _tag: "Settle", at: "x" }, s))).toBe(true)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Properties
+// ---------------------------------------------------------------------------------------------
+
+const texts = ["紅+1", "紅+2", "白+1", "白+3", "蛋黃酥+2", "杯+1", "紅+1 白+1", "取消", "改2", "紅-1", "紫+1", "有嗎?", "已匯款 240 後五碼12345"]
+const arbCommand = fc.oneof(
+  { weight: 12, arbitrary: fc.record({ buyer: fc.constantFrom("a", "b", "c", "d", "團主小美"), text: fc.constantFrom(...texts), minute: fc.integer({ min: 0, max: 20000 }) }) },
+  { weight: 1, arbitrary: fc.constant("close" as const) },
+  { weight: 1, arbitrary: fc.constant("settle" as const) },
+  { weight: 1, arbitrary: fc.record({ resolve: fc.nat({ max: 30 }), approve: fc.boolean() }) }
+)
+
+const cutoffMs = Date.parse("2024-05-10T22:00:00+08:00")
+const toCommand = (c: fc.Arbitrary<unknown> extends never ? never : any, state: Round.State, i: number): Round.Command => {
+  if (c === "close") return { _tag: "Close", at: "2024-05-09T00:00:00Z", reason: "manual" }
+  if (c === "settle") return { _tag: "Settle", at: "2024-05-11T00:00:00Z" }
+  if ("resolve" in c) {
+    const open = [...state.review].map(([, r]) => r).filter((r) => !r.resolved)
+    const r = open[c.resolve % Math.max(1, open.length)]
+    return { _tag: "ResolveReview", commentId: r?.commentId ?? "none", approve: c.approve ? [{ sku: "SOCK-R", qty: 1 }] : [], newOrderId: `or${i}`, at: "2024-05-02T00:00:00Z" }
+  }
+  const at = new Date(cutoffMs - 10_000 * 60_000 + c.minute * 60_000).toISOString()
+  return {
+    _tag: "HandleComment",
+    comment: { commentId: `p${i}`, buyerId: `line:${c.buyer}`, buyer: { id: c.buyer }, text: c.text, at, parsed: parser.parse(c.text) },
+    newOrderId: `o${i}`
+  }
+}
+
+describe("Round properties", () => {
+  it.prop("no event sequence oversells in-stock items or exceeds a pre-order cap", [fc.array(arbCommand, { maxLength: 60 })], ([cmds]) => {
+    let s = opened()
+    for (const [i, c] of cmds.entries()) {
+      const d = Round.decide(toCommand(c, s, i), s)
+      if (Either.isRight(d)) s = Round.fold(d.right, s)
+      for (const [sku, st] of Object.entries(s.stock)) {
+        if (st.left !== null) expect(st.left, sku).toBeGreaterThanOrEqual(0)
+      }
+      // Stock sold equals the quantities in the book.
+      const booked: Record<string, number> = {}
+      for (const o of Round.orders(s)) for (const l of o.lines) booked[l.sku] = (booked[l.sku] ?? 0) + l.qty
+      for (const [sku, st] of Object.entries(s.stock)) expect(st.sold, sku).toBe(booked[sku] ?? 0)
+    }
+  })
+
+  it.prop("no order changes after the cutoff or the close", [fc.array(arbCommand, { maxLength: 60 })], ([cmds]) => {
+    let s = opened()
+    let frozen: string | undefined
+    for (const [i, c] of cmds.entries()) {
+      const d = Round.decide(toCommand(c, s, i), s)
+      if (Either.isRight(d)) s = Round.fold(d.right, s)
+      const book = JSON.stringify(Round.orders(s))
+      if (frozen !== undefined) expect(book).toBe(frozen)
+      if (s.status !== "open" && frozen === undefined) frozen = book
+    }
+  })
+
+  it.prop("every reachable transition is in the table", [fc.array(arbCommand, { maxLength: 60 })], ([cmds]) => {
+    const table = new Set(Round.transitions.map(([a, e, b]) => `${a}|${e}|${b}`))
+    let s = opened()
+    for (const [i, c] of cmds.entries()) {
+      const d = Round.decide(toCommand(c, s, i), s)
+      if (Either.isLeft(d)) continue
+      for (const e of d.right) {
+        const next = Round.evolve(s, e)
+        expect(table.has(`${s.status}|${e._tag}|${next.status}`), `${s.status}|${e._tag}|${next.status}`).toBe(true)
+        s = next
+      }
+    }
+  })
+})
