@@ -50,7 +50,7 @@ export interface Capabilities {
 export interface Harness {
   readonly adapter: ChannelAdapterService
   /** What this platform can promise. */
-  readonly capabilities?: Capabilities
+  readonly capabilities?: Capabilities | undefined
   /** A webhook request for `body`, signed the way the platform signs it. */
   readonly signedRequest: (body: string) => InboundRequest
   /** A webhook request for `body` without any signature / secret header. */
@@ -95,8 +95,8 @@ export class ContractFailure extends Data.TaggedError("ContractFailure")<{
 /** One contract case. */
 export interface Case {
   readonly name: string
-  /** Whether the case applies to a harness (capabilities); absent means always. */
-  readonly applies?: (h: Harness) => boolean
+  /** Whether the case applies to a harness with these capabilities; absent means always. */
+  readonly applies?: (h: { readonly capabilities?: Capabilities | undefined }) => boolean
   readonly run: (h: Harness) => Effect.Effect<void, unknown>
 }
 
@@ -363,8 +363,12 @@ export const cases: ReadonlyArray<Case> = [
   )
 ]
 
-/** The cases that apply to a harness (by its {@link Capabilities}). */
-export const casesFor = (h: Harness): ReadonlyArray<Case> => cases.filter((c) => c.applies?.(h) ?? true)
+/**
+ * The cases that apply to a harness (by its {@link Capabilities}). Takes only the capabilities,
+ * so tests can list cases before their harness (server, adapter) exists.
+ */
+export const casesFor = (h: { readonly capabilities?: Capabilities | undefined }): ReadonlyArray<Case> =>
+  cases.filter((c) => c.applies?.(h) ?? true)
 
 /** Runs every applicable case, collecting each outcome (for runners without a test framework). */
 export const runAll = (

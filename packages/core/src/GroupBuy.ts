@@ -303,7 +303,8 @@ const decodeRound = Schema.decodeUnknownSync(Round.Event)
 const decodeOrder = Schema.decodeUnknownSync(Order.Event)
 const decodeShipment = Schema.decodeUnknownSync(Shipment.Event)
 
-const commentKey = (channel: string, commentId: string) => `comment:${channel}:${commentId}`
+/** Comment ids are unique within a channel (and, for files, within one round's import). */
+const commentKey = (roundId: string, channel: string, commentId: string) => `comment:${roundId}:${channel}:${commentId}`
 const BATCH = 500
 const MAX_RETRIES = 20
 
@@ -435,7 +436,7 @@ export const make = Effect.gen(function* () {
   const submitBatch = (roundId: string, comments: ReadonlyArray<CommentInput>) =>
     Effect.gen(function* () {
       const loaded = yield* requireRound(roundId)
-      const keys = comments.map((c) => commentKey(c.channel, c.commentId))
+      const keys = comments.map((c) => commentKey(roundId, c.channel, c.commentId))
       const seen = yield* storage.seenKeys(keys)
       const batchSeen = new Set<string>()
       let state = loaded.state

@@ -6,7 +6,7 @@
  * import { createKaituan } from "@kaituan/core/promise"
  * import { Parser } from "@kaituan/parser"
  *
- * const kaituan = createKaituan({ parser: Parser.parser })
+ * const kaituan = createKaituan({ parser: Parser.service })
  * await kaituan.openRound(roundFileJson)
  * await kaituan.submitComment("socks-2024-05", { channel: "line", commentId: "c1", author: { id: "U1", name: "小明" }, text: "紅+1", at: new Date().toISOString() })
  * const report = await kaituan.report("socks-2024-05")
@@ -26,7 +26,7 @@ export type { CommentInput, CommentOutcome, PaymentInput, PaymentOutcome, RoundR
 
 /** Options of {@link createKaituan}. */
 export interface KaituanOptions {
-  /** The comment parser (e.g. `Parser.parser` from `@kaituan/parser`). */
+  /** The comment parser (e.g. `Parser.service` from `@kaituan/parser`). */
   readonly parser: CommentParser.CommentParserService
   /** Where to keep state; in memory by default. `@kaituan/storage-sql` gives SQLite and PostgreSQL. */
   readonly storage?: Storage.StorageService | undefined

@@ -1,0 +1,7 @@
+/** The command table. */
+import type { Command } from "./Io.js"
+import { run as replay } from "./commands/replay.js"
+
+export const commands: Record<string, Command | undefined> = {
+  "round replay": replay
+}

@@ -1,0 +1,34 @@
+/**
+ * Composes the app: GroupBuy over the chosen storage (`--db`), the default parser and nanoid ids.
+ * Swapping SQLite for PostgreSQL is the `--db` value; the layers are the same.
+ */
+import { Database } from "@kaituan/storage-sql"
+import { GroupBuy, IdGenerator, Storage } from "@kaituan/core"
+import { Parser } from "@kaituan/parser"
+import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { UsageError } from "./Io.js"
+
+/** `:memory:` keeps everything in the process; anything else is a SQLite path or a postgres:// URL. */
+export const storageLayer = (db: string): Layer.Layer<Storage.Storage, Storage.StorageError> =>
+  db === ":memory:" ? Storage.layerMemory : Database.layerFromUrl(db)
+
+export const appLayer = (db: string) =>
+  GroupBuy.layer.pipe(Layer.provideMerge(Layer.mergeAll(storageLayer(db), Parser.layer, IdGenerator.layerNanoid)))
+
+export type App = GroupBuy.GroupBuy | Storage.Storage
+
+/** Runs a program against the app; typed failures become errors with their message. */
+export const runApp = async <A>(db: string, program: Effect.Effect<A, unknown, App>): Promise<A> => {
+  const exit = await Effect.runPromiseExit(Effect.scoped(Effect.provide(program, appLayer(db))))
+  if (Exit.isSuccess(exit)) return exit.value
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure)) {
+    const e = failure.value as { _tag?: string; message?: string; reason?: string }
+    if (e instanceof UsageError) throw e
+    if (e._tag === "GroupBuyError" && e.reason === "rejected") throw new UsageError(e.message ?? String(e))
+    throw new Error(`${e._tag ?? "Error"}${e.reason ? ` (${e.reason})` : ""}: ${e.message ?? String(e)}`)
+  }
+  const defect = Cause.squash(exit.cause)
+  if (defect instanceof UsageError) throw defect
+  throw defect instanceof Error ? defect : new Error(Cause.pretty(exit.cause))
+}

@@ -1,0 +1,44 @@
+/**
+ * Reads a round file (CLI.md) and compiles its catalogue, turning every problem into a
+ * UsageError that names the file and what is wrong.
+ */
+import fs from "node:fs"
+import { Catalogue, RoundSpec } from "@kaituan/core"
+import { Either, ParseResult } from "effect"
+import { UsageError } from "./Io.js"
+
+export interface LoadedRound {
+  readonly path: string
+  readonly spec: RoundSpec.RoundSpec
+  readonly catalogue: Catalogue.Catalogue
+}
+
+export const readJsonFile = (path: string, what: string): unknown => {
+  let text: string
+  try {
+    text = fs.readFileSync(path, "utf8")
+  } catch (e) {
+    throw new UsageError(`${path}: cannot read the ${what}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, ""))
+  } catch (e) {
+    throw new UsageError(`${path}: the ${what} is not valid JSON: ${(e as Error).message}`)
+  }
+}
+
+/** Decodes a round file's JSON value, or throws a UsageError naming `path`. */
+export const decodeRound = (path: string, json: unknown): LoadedRound => {
+  const decoded = RoundSpec.decode(json)
+  if (Either.isLeft(decoded)) {
+    const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
+      .slice(0, 5)
+      .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`)
+    throw new UsageError(`${path}: invalid round file:\n  ${issues.join("\n  ")}`)
+  }
+  const catalogue = Catalogue.compile(decoded.right.products)
+  if (Either.isLeft(catalogue)) throw new UsageError(`${path}: invalid catalogue: ${catalogue.left.message}`)
+  return { path, spec: decoded.right, catalogue: catalogue.right }
+}
+
+export const loadRound = (path: string): LoadedRound => decodeRound(path, readJsonFile(path, "round file"))

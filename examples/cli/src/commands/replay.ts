@@ -1,0 +1,55 @@
+/**
+ * `kaituan round replay --round ROUND.json --comments FILE [--format F] [--json] [--db DB]`
+ */
+import { GroupBuy } from "@kaituan/core"
+import { Effect } from "effect"
+import { byTime, type Format, formats, guessFormat, parseJsonl, readText } from "../Comments.js"
+import { runApp } from "../Engine.js"
+import { type Command, flags, UsageError } from "../Io.js"
+import { toJson, toTables } from "../Report.js"
+import { loadRound } from "../RoundFile.js"
+import { importers } from "../Importers.js"
+
+export const usage = `kaituan round replay --round ROUND.json --comments FILE [--format jsonl|line-export|telegram-export|facebook-comments] [--json] [--db PATH|postgres://…]
+
+Runs a whole round over a comment source, in time order, through the real state machines and
+storage: orders, amendments, cancellations, stock, the cutoff.`
+
+export const run: Command = async (argv, io) => {
+  const { values } = flags(argv, {
+    round: { type: "string" },
+    comments: { type: "string" },
+    format: { type: "string" },
+    json: { type: "boolean", default: false },
+    db: { type: "string", default: "./kaituan.db" },
+    help: { type: "boolean", short: "h" }
+  })
+  if (values.help) {
+    io.stdout.write(`${usage}\n`)
+    return 0
+  }
+  if (!values.round) throw new UsageError("round replay: --round ROUND.json is required")
+  if (!values.comments) throw new UsageError("round replay: --comments FILE is required")
+  const round = loadRound(values.round)
+  const text = readText(values.comments)
+  const format = (values.format ?? guessFormat(text)) as Format
+  if (!formats.includes(format)) throw new UsageError(`round replay: unknown --format "${values.format}" (one of ${formats.join(", ")})`)
+  const comments = byTime(format === "jsonl" ? parseJsonl(values.comments, text) : importers[format](values.comments, text, round.spec))
+  const progress = comments.length >= 5000
+  const report = await runApp(
+    values.db,
+    Effect.gen(function* () {
+      const g = yield* GroupBuy.GroupBuy
+      yield* g.openRound({ spec: round.spec, at: comments[0]?.at })
+      const step = 5000
+      for (let i = 0; i < comments.length; i += step) {
+        yield* g.submitComments({ roundId: round.spec.id, comments: comments.slice(i, i + step) })
+        if (progress) io.stderr.write(`\r  replayed ${Math.min(i + step, comments.length).toLocaleString("en-US")} / ${comments.length.toLocaleString("en-US")} comments`)
+      }
+      if (progress) io.stderr.write("\n")
+      return yield* g.report(round.spec.id)
+    })
+  )
+  io.stdout.write(values.json ? `${JSON.stringify(toJson(report), null, 2)}\n` : `${round.spec.title} (${round.spec.id}): ${comments.length} comments\n\n${toTables(report, round.catalogue)}\n`)
+  return 0
+}

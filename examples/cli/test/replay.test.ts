@@ -1,0 +1,99 @@
+import fs from "node:fs"
+import path from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { fixtures, runBin, runCli, tmpDir } from "./support.js"
+
+const round = path.join(fixtures, "socks.round.json")
+const comments = path.join(fixtures, "socks.comments.jsonl")
+
+const expected = {
+  orders: [
+    { buyer: { id: "U001", name: "王小明" }, lines: [{ sku: "SOCK-R", qty: 1, unitPrice: 120 }], total: 120 },
+    { buyer: { id: "U004", name: "張三" }, lines: [{ sku: "SOCK-R", qty: 1, unitPrice: 120 }], total: 120 },
+    { buyer: { id: "U005", name: "李四" }, lines: [{ sku: "SOCK-R", qty: 1, unitPrice: 120 }], total: 120 },
+    {
+      buyer: { id: "U006", name: "趙六" },
+      lines: [
+        { sku: "EGG", qty: 3, unitPrice: 300 },
+        { sku: "CUP", qty: 1, unitPrice: 450 }
+      ],
+      total: 1350
+    },
+    { buyer: { id: "U007", name: "錢七" }, lines: [{ sku: "EGG", qty: 2, unitPrice: 300 }], total: 600 }
+  ],
+  review: [{ commentId: "c4", buyer: { id: "U003", name: "陳大文" }, text: "+1 還有嗎?" }],
+  notOrdered: [
+    { commentId: "c5", buyer: { id: "U004", name: "張三" }, text: "紅+2", reason: "sold-out", sku: "SOCK-R", qty: 1 },
+    { commentId: "c11", buyer: { id: "U007", name: "錢七" }, text: "蛋黄酥+3", reason: "over-cap", sku: "EGG", qty: 1 },
+    { commentId: "c12", buyer: { id: "U008", name: "孫八" }, text: "紅色+1", reason: "sold-out", sku: "SOCK-R", qty: 1 },
+    { commentId: "c14", buyer: { id: "U010", name: "吳十" }, text: "白+1", reason: "after-cutoff" }
+  ],
+  stock: { "SOCK-R": 0, "SOCK-W": 2, EGG: 0 }
+}
+
+describe("kaituan round replay", () => {
+  it("replays a round with stock, a cutoff, amendments, cancellations and a sell-out", async () => {
+    const db = path.join(tmpDir(), "k.db")
+    const r = await runCli(["round", "replay", "--round", round, "--comments", comments, "--format", "jsonl", "--json", "--db", db])
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out).toMatchObject(expected)
+    expect(out.orders).toHaveLength(5)
+    expect(out.review).toHaveLength(1)
+    expect(out.review[0].reason.length).toBeGreaterThan(0)
+    expect(out.notOrdered).toHaveLength(4)
+    expect(Object.keys(out.stock).sort()).toEqual(["EGG", "SOCK-R", "SOCK-W"])
+  })
+
+  it("re-running the import against the same database changes nothing", async () => {
+    const db = path.join(tmpDir(), "k.db")
+    const args = ["round", "replay", "--round", round, "--comments", comments, "--json", "--db", db]
+    const first = await runCli(args)
+    const second = await runCli(args)
+    expect(second.code).toBe(0)
+    expect(JSON.parse(second.stdout)).toEqual(JSON.parse(first.stdout))
+  })
+
+  it("prints readable tables without --json", async () => {
+    const r = await runCli(["round", "replay", "--round", round, "--comments", comments, "--db", ":memory:"])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("Orders (5, NT$2,310 in all)")
+    expect(r.stdout).toContain("趙六")
+    expect(r.stdout).toContain("after-cutoff")
+  })
+
+  it("names the file and line of a comment that is not JSON (exit 2)", async () => {
+    const dir = tmpDir()
+    const bad = path.join(dir, "bad.jsonl")
+    fs.writeFileSync(bad, `${fs.readFileSync(comments, "utf8").split("\n")[0]}\n{"id": "c2", "text": oops}\n`)
+    const r = await runCli(["round", "replay", "--round", round, "--comments", bad, "--format", "jsonl", "--db", ":memory:"])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(`${bad} line 2: not JSON`)
+  })
+
+  it("names the file and the problem of a round file with an unknown sku (exit 2)", async () => {
+    const dir = tmpDir()
+    const badRound = path.join(dir, "round.json")
+    const spec = JSON.parse(fs.readFileSync(round, "utf8"))
+    spec.products[0].variants[0].options = { 顏色: "紫" }
+    fs.writeFileSync(badRound, JSON.stringify(spec))
+    const r = await runCli(["round", "replay", "--round", badRound, "--comments", comments, "--db", ":memory:"])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(badRound)
+    expect(r.stderr).toContain("SOCK-R")
+  })
+
+  it("refuses an unknown flag with exit code 2", async () => {
+    const r = await runCli(["round", "replay", "--bogus"])
+    expect(r.code).toBe(2)
+  })
+
+  it("runs as the built binary, as a user runs it", () => {
+    const dir = tmpDir()
+    const r = runBin(["round", "replay", "--round", round, "--comments", comments, "--json", "--db", path.join(dir, "k.db")])
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject(expected)
+  })
+})
