@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Data, Effect, Either, HashMap, Layer, Option, Ref, Schema } from "effect"
+import { Clock, Context, Data, Effect, Either, Layer, Ref, Schema } from "effect"
 import { type Author, buyerIdFor } from "./Buyer.js"
 import type { Catalogue } from "./Catalogue.js"
 import { CommentParser, type CompiledParser } from "./CommentParser.js"
@@ -214,7 +214,7 @@ export const roundViews = (roundId: string, after: Round.State, events: Readonly
         break
       case "CommentForReview":
       case "ReviewResolved": {
-        const r = Option.getOrUndefined(HashMap.get(after.review, e.commentId))
+        const r = Round.lookup(after.review, e.commentId)
         if (r) out.push({ _tag: "UpsertReview", item: { roundId, ...r, lines: r.lines } })
         break
       }
@@ -223,7 +223,7 @@ export const roundViews = (roundId: string, after: Round.State, events: Readonly
     }
   }
   for (const b of buyers) {
-    const entry = Option.getOrUndefined(HashMap.get(after.book, b))
+    const entry = Round.lookup(after.book, b)
     if (!entry) continue
     out.push({ _tag: "UpsertOrder", order: bookView(roundId, entry) })
   }
@@ -247,7 +247,7 @@ const labelLines = (catalogue: Catalogue | undefined, lines: ReadonlyArray<{ rea
 export const roundMessages = (after: Round.State, c: CommentInput, events: ReadonlyArray<Round.Event>): Array<OutboundMessage> => {
   const out: Array<OutboundMessage> = []
   const to = recipientOf(c)
-  const entry = Option.getOrUndefined(HashMap.get(after.book, buyerIdFor(c.channel, c.author)))
+  const entry = Round.lookup(after.book, buyerIdFor(c.channel, c.author))
   const orderData = () =>
     entry ? { orderId: entry.orderId, lines: labelLines(after.catalogue, entry.lines), total: Round.total(entry.lines) } : {}
   let changed: OutboundMessage["kind"] | undefined

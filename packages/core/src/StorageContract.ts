@@ -151,7 +151,9 @@ const appendAndRead: Case = {
       const empty = yield* s.readStream("round:none")
       yield* expectEqual("an unknown stream", empty, { version: 0, events: [] })
       const r = yield* s.commit([
-        commitOf({ appends: [{ stream: "round:a", expectedVersion: 0, events: [ev("Opened", { n: 1 }), ev("Noted", "x")] }] })
+        commitOf({
+          appends: [{ stream: "round:a", expectedVersion: 0, events: [ev("Opened", { n: 1 }), ev("Noted", "x")] }]
+        })
       ])
       yield* expectEqual("commit result", r, [{ _tag: "Committed", versions: { "round:a": 2 } }])
       const read = yield* s.readStream("round:a")
@@ -236,7 +238,11 @@ const staleConflict: Case = {
         s.commit([commitOf({ appends: [{ stream: "new", expectedVersion: 1, events: [ev("x")] }] })])
       )
       const a = yield* s.readStream("a")
-      yield* expectEqual("stream a after conflicts", a.events.map((e) => e.type), ["A1", "A2"])
+      yield* expectEqual(
+        "stream a after conflicts",
+        a.events.map((e) => e.type),
+        ["A1", "A2"]
+      )
       const n = yield* s.readStream("new")
       yield* expectEqual("new stream after a conflict", n.version, 0)
       const error = yield* Effect.flip(
@@ -275,7 +281,11 @@ const batchAtomicity: Case = {
       yield* expectEqual("stock of the undone commit", yield* s.stock({ roundId: "r1" }), [])
       yield* expectEqual("buyer of the undone commit", yield* s.buyer("line:U1"), undefined)
       yield* expectEqual("outbox of the undone commit", yield* s.claimOutbox({ limit: 10, leaseMs: 60_000 }), [])
-      yield* expectEqual("readAll", (yield* s.readAll(0, 100)).map((e) => e.type), ["A1"])
+      yield* expectEqual(
+        "readAll",
+        (yield* s.readAll(0, 100)).map((e) => e.type),
+        ["A1"]
+      )
       // The same commit alone now succeeds (its key was not burned).
       const r = yield* s.commit([
         commitOf({ idempotencyKey: "k-good", appends: [{ stream: "b", expectedVersion: 0, events: [ev("B1")] }] })
@@ -307,7 +317,11 @@ const duplicates: Case = {
       yield* expectEqual("stream after redelivery", (yield* s.readStream("a")).version, 1)
       yield* expectEqual("order after redelivery", (yield* s.order("o1"))?.total, 120)
       const claimed = yield* s.claimOutbox({ limit: 10, leaseMs: 60_000 })
-      yield* expectEqual("outbox after redelivery", claimed.map((e) => e.message.id), ["m1"])
+      yield* expectEqual(
+        "outbox after redelivery",
+        claimed.map((e) => e.message.id),
+        ["m1"]
+      )
       // Within one batch: the first commit with a key wins, later ones are duplicates.
       const r = yield* s.commit([
         commitOf({ idempotencyKey: "line:c2", appends: [{ stream: "a", expectedVersion: 1, events: [ev("C2")] }] }),
@@ -321,12 +335,11 @@ const duplicates: Case = {
         { _tag: "Committed", versions: { a: 3 } },
         { _tag: "Committed", versions: { a: 4 } }
       ])
-      yield* expectEqual("stream after the batch", (yield* s.readStream("a")).events.map((e) => e.type), [
-        "CommentReceived",
-        "C2",
-        "nokey",
-        "nokey"
-      ])
+      yield* expectEqual(
+        "stream after the batch",
+        (yield* s.readStream("a")).events.map((e) => e.type),
+        ["CommentReceived", "C2", "nokey", "nokey"]
+      )
     })
   )
 }
@@ -357,7 +370,11 @@ const readAllOrder: Case = {
           [5, "c", 1, "c1"]
         ]
       )
-      yield* expectEqual("readAll(2, 2)", (yield* s.readAll(2, 2)).map((e) => e.type), ["b1", "a3"])
+      yield* expectEqual(
+        "readAll(2, 2)",
+        (yield* s.readAll(2, 2)).map((e) => e.type),
+        ["b1", "a3"]
+      )
       yield* expectEqual("readAll(5, 10)", yield* s.readAll(5, 10), [])
       yield* expectEqual("readAll(0, 0)", yield* s.readAll(0, 0), [])
       const viaStream = (yield* s.readStream("a")).events.map((e) => e.position)
@@ -452,15 +469,38 @@ const reviewQuery: Case = {
       ])
       const q = (includeResolved?: boolean) =>
         s.reviewQueue(includeResolved === undefined ? { roundId: "r1" } : { roundId: "r1", includeResolved })
-      yield* expectEqual("unresolved", (yield* q()).map((r) => r.commentId), ["c1", "c3"])
-      yield* expectEqual("includeResolved false", (yield* q(false)).map((r) => r.commentId), ["c1", "c3"])
-      yield* expectEqual("includeResolved", (yield* q(true)).map((r) => r.commentId), ["c1", "c2", "c3"])
+      yield* expectEqual(
+        "unresolved",
+        (yield* q()).map((r) => r.commentId),
+        ["c1", "c3"]
+      )
+      yield* expectEqual(
+        "includeResolved false",
+        (yield* q(false)).map((r) => r.commentId),
+        ["c1", "c3"]
+      )
+      yield* expectEqual(
+        "includeResolved",
+        (yield* q(true)).map((r) => r.commentId),
+        ["c1", "c2", "c3"]
+      )
       yield* s.commit([
-        commitOf({ appends: [], views: [{ _tag: "UpsertReview", item: review({ commentId: "c1", seq: 1, resolved: true }) }] })
+        commitOf({
+          appends: [],
+          views: [{ _tag: "UpsertReview", item: review({ commentId: "c1", seq: 1, resolved: true }) }]
+        })
       ])
-      yield* expectEqual("after resolving c1", (yield* q()).map((r) => r.commentId), ["c3"])
+      yield* expectEqual(
+        "after resolving c1",
+        (yield* q()).map((r) => r.commentId),
+        ["c3"]
+      )
       yield* expectEqual("full row", (yield* q(true))[0], review({ commentId: "c1", seq: 1, resolved: true }))
-      yield* expectEqual("round r2", (yield* s.reviewQueue({ roundId: "r2" })).map((r) => r.commentId), ["c9"])
+      yield* expectEqual(
+        "round r2",
+        (yield* s.reviewQueue({ roundId: "r2" })).map((r) => r.commentId),
+        ["c9"]
+      )
     })
   )
 }
@@ -484,7 +524,11 @@ const notOrderedQuery: Case = {
         })
       ])
       yield* expectEqual("not ordered r1", yield* s.notOrdered({ roundId: "r1" }), [b, a, c])
-      yield* expectEqual("not ordered r2", (yield* s.notOrdered({ roundId: "r2" })).map((n) => n.commentId), ["z"])
+      yield* expectEqual(
+        "not ordered r2",
+        (yield* s.notOrdered({ roundId: "r2" })).map((n) => n.commentId),
+        ["z"]
+      )
       yield* expectEqual("unknown round", yield* s.notOrdered({ roundId: "none" }), [])
     })
   )
@@ -506,13 +550,17 @@ const stockQuery: Case = {
           ]
         })
       ])
-      yield* s.commit([commitOf({ appends: [], views: [{ _tag: "SetStock", stock: stockView({ sku: "SOCK-W", left: 19, sold: 1 }) }] })])
+      yield* s.commit([
+        commitOf({ appends: [], views: [{ _tag: "SetStock", stock: stockView({ sku: "SOCK-W", left: 19, sold: 1 }) }] })
+      ])
       yield* expectEqual("stock r1", yield* s.stock({ roundId: "r1" }), [
         stockView({ sku: "CUP", left: null, sold: 3 }),
         stockView({ sku: "SOCK-R", left: 18, sold: 2 }),
         stockView({ sku: "SOCK-W", left: 19, sold: 1 })
       ])
-      yield* expectEqual("stock r2", yield* s.stock({ roundId: "r2" }), [stockView({ sku: "SOCK-R", roundId: "r2", left: 1 })])
+      yield* expectEqual("stock r2", yield* s.stock({ roundId: "r2" }), [
+        stockView({ sku: "SOCK-R", roundId: "r2", left: 1 })
+      ])
       yield* expectEqual("unknown round", yield* s.stock({ roundId: "none" }), [])
     })
   )
@@ -595,8 +643,16 @@ const replace: Case = {
       yield* expectEqual("orders", ids(yield* s.orders({ roundId: "r1" })), ["new2", "new"])
       yield* expectEqual("old order", yield* s.order("old"), undefined)
       yield* expectEqual("review", yield* s.reviewQueue({ roundId: "r1", includeResolved: true }), [])
-      yield* expectEqual("not ordered", (yield* s.notOrdered({ roundId: "r1" })).map((n) => n.commentId), ["c7"])
-      yield* expectEqual("stock", (yield* s.stock({ roundId: "r1" })).map((x) => x.sku), ["NEW"])
+      yield* expectEqual(
+        "not ordered",
+        (yield* s.notOrdered({ roundId: "r1" })).map((n) => n.commentId),
+        ["c7"]
+      )
+      yield* expectEqual(
+        "stock",
+        (yield* s.stock({ roundId: "r1" })).map((x) => x.sku),
+        ["NEW"]
+      )
       yield* expectEqual("buyer", yield* s.buyer("b1"), {
         id: "b1",
         name: "b1",
@@ -627,7 +683,11 @@ const outboxFlow: Case = {
       )
       yield* expectEqual("a message is stored once, as first written", first[0]!.message, message("m1"))
       const second = yield* s.claimOutbox({ limit: 10, leaseMs: 60_000 })
-      yield* expectEqual("leased messages are not claimed again", second.map((e) => e.message.id), ["m3"])
+      yield* expectEqual(
+        "leased messages are not claimed again",
+        second.map((e) => e.message.id),
+        ["m3"]
+      )
       yield* expectEqual("nothing left to claim", yield* s.claimOutbox({ limit: 10, leaseMs: 60_000 }), [])
       yield* s.ackOutbox(["m1", "unknown"])
       yield* s.failOutbox("m2", "channel down", 0)
@@ -653,11 +713,19 @@ const outboxLease: Case = {
     Effect.gen(function* () {
       yield* s.commit([commitOf({ appends: [], outbox: [message("m1")] })])
       const a = yield* s.claimOutbox({ limit: 10, leaseMs: 150 })
-      yield* expectEqual("first claim", a.map((e) => e.attempts), [1])
+      yield* expectEqual(
+        "first claim",
+        a.map((e) => e.attempts),
+        [1]
+      )
       yield* expectEqual("within the lease", yield* s.claimOutbox({ limit: 10, leaseMs: 150 }), [])
       yield* Effect.sleep("300 millis")
       const b = yield* s.claimOutbox({ limit: 10, leaseMs: 60_000 })
-      yield* expectEqual("after the lease", b.map((e) => [e.message.id, e.attempts]), [["m1", 2]])
+      yield* expectEqual(
+        "after the lease",
+        b.map((e) => [e.message.id, e.attempts]),
+        [["m1", 2]]
+      )
     })
   )
 }
@@ -668,7 +736,10 @@ const outboxConcurrentClaims: Case = {
     Effect.gen(function* () {
       const total = 60
       yield* s.commit([
-        commitOf({ appends: [], outbox: Array.from({ length: total }, (_, i) => message(`m${String(i).padStart(3, "0")}`)) })
+        commitOf({
+          appends: [],
+          outbox: Array.from({ length: total }, (_, i) => message(`m${String(i).padStart(3, "0")}`))
+        })
       ])
       const relay = Effect.gen(function* () {
         const got: Array<string> = []
@@ -697,7 +768,11 @@ const outboxOnCommit: Case = {
         commitOf({ appends: [], outbox: [message("m2"), message("m2", "again")] })
       ])
       const claimed = yield* s.claimOutbox({ limit: 10, leaseMs: 60_000 })
-      yield* expectEqual("claimed", claimed.map((e) => e.message), [message("m1"), message("m2")])
+      yield* expectEqual(
+        "claimed",
+        claimed.map((e) => e.message),
+        [message("m1"), message("m2")]
+      )
     })
   )
 }
@@ -708,7 +783,9 @@ const concurrentCommits: Case = {
     Effect.gen(function* () {
       // Two fibers race for version 1.
       const attempt = (who: string) =>
-        Effect.either(s.commit([commitOf({ appends: [{ stream: "race", expectedVersion: 0, events: [ev("Won", { who })] }] })]))
+        Effect.either(
+          s.commit([commitOf({ appends: [{ stream: "race", expectedVersion: 0, events: [ev("Won", { who })] }] })])
+        )
       const [a, b] = yield* Effect.all([attempt("a"), attempt("b")], { concurrency: "unbounded" })
       const wins = [a, b].filter(Either.isRight).length
       yield* expectEqual("winners of version 1", wins, 1)
@@ -723,7 +800,9 @@ const concurrentCommits: Case = {
           while (mine.length < 10) {
             const { version } = yield* s.readStream("race")
             const r = yield* Effect.either(
-              s.commit([commitOf({ appends: [{ stream: "race", expectedVersion: version, events: [ev("Step", { who })] }] })])
+              s.commit([
+                commitOf({ appends: [{ stream: "race", expectedVersion: version, events: [ev("Step", { who })] }] })
+              ])
             )
             if (Either.isRight(r)) {
               const first = r.right[0]
@@ -744,7 +823,11 @@ const concurrentCommits: Case = {
         Array.from({ length: 20 }, (_, i) => i + 2)
       )
       const stream = yield* s.readStream("race")
-      yield* expectEqual("stream versions", stream.events.map((e) => e.version), Array.from({ length: 21 }, (_, i) => i + 1))
+      yield* expectEqual(
+        "stream versions",
+        stream.events.map((e) => e.version),
+        Array.from({ length: 21 }, (_, i) => i + 1)
+      )
       const byWho = stream.events.slice(1).map((e) => (e.data as { who: string }).who)
       yield* expectEqual(
         "events of each writer",
@@ -762,7 +845,13 @@ const largeBatch: Case = {
       const commits = Array.from({ length: 1500 }, (_, i) =>
         commitOf({
           idempotencyKey: `c${i}`,
-          appends: [{ stream: "round:big", expectedVersion: i * 2, events: [ev("CommentReceived", { i }), ev("OrderPlaced", { i })] }],
+          appends: [
+            {
+              stream: "round:big",
+              expectedVersion: i * 2,
+              events: [ev("CommentReceived", { i }), ev("OrderPlaced", { i })]
+            }
+          ],
           views: [
             upsertOrder(order({ orderId: `o${i % 700}`, seq: i % 700, roundId: "big" })),
             { _tag: "SetStock", stock: stockView({ roundId: "big", sku: "S", left: 1500 - i - 1, sold: i + 1 }) }
@@ -774,7 +863,9 @@ const largeBatch: Case = {
       yield* expectEqual("all committed", r.filter((x) => x._tag === "Committed").length, 1500)
       yield* expectEqual("stream version", (yield* s.readStream("round:big")).version, 3000)
       yield* expectEqual("orders", (yield* s.orders({ roundId: "big" })).length, 700)
-      yield* expectEqual("stock", yield* s.stock({ roundId: "big" }), [stockView({ roundId: "big", sku: "S", left: 0, sold: 1500 })])
+      yield* expectEqual("stock", yield* s.stock({ roundId: "big" }), [
+        stockView({ roundId: "big", sku: "S", left: 0, sold: 1500 })
+      ])
       yield* expectEqual("outbox", (yield* s.claimOutbox({ limit: 1000, leaseMs: 60_000 })).length, 500)
       const again = yield* s.commit(commits)
       yield* expectEqual("re-run is all duplicates", again.filter((x) => x._tag === "Duplicate").length, 1500)

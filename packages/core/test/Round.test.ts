@@ -116,7 +116,7 @@ const toCommand = (c: fc.Arbitrary<unknown> extends never ? never : any, state: 
   if (c === "close") return { _tag: "Close", at: "2024-05-09T00:00:00Z", reason: "manual" }
   if (c === "settle") return { _tag: "Settle", at: "2024-05-11T00:00:00Z" }
   if ("resolve" in c) {
-    const open = [...state.review].map(([, r]) => r).filter((r) => !r.resolved)
+    const open = Round.openReviews(state)
     const r = open[c.resolve % Math.max(1, open.length)]
     return { _tag: "ResolveReview", commentId: r?.commentId ?? "none", approve: c.approve ? [{ sku: "SOCK-R", qty: 1 }] : [], newOrderId: `or${i}`, at: "2024-05-02T00:00:00Z" }
   }

@@ -1,9 +1,98 @@
-import { describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Layer } from "effect"
 import { Storage, StorageContract } from "../src/index.js"
 
 describe("StorageContract against Storage.layerMemory", () => {
   for (const c of StorageContract.cases) {
     it.live(c.name, () => c.run.pipe(Effect.provide(Storage.layerMemory)))
+  }
+})
+
+/** Broken stores: the suite must catch each of them. */
+const mutant = (name: string, caseName: string, wrap: (s: Storage.StorageService) => Storage.StorageService) => ({
+  name,
+  caseName,
+  layer: Layer.sync(Storage.Storage, () => wrap(Storage.makeMemory()))
+})
+
+const mutants = [
+  mutant("ignores idempotency keys", "a duplicate idempotency key is reported Duplicate and changes nothing", (s) => ({
+    ...s,
+    commit: (commits) => s.commit(commits.map((c) => ({ ...c, idempotencyKey: undefined })))
+  })),
+  mutant(
+    "commits a batch one commit at a time",
+    "a batch is atomic: a conflict in a later commit undoes the earlier ones",
+    (s) => ({
+      ...s,
+      commit: (commits) =>
+        Effect.map(
+          Effect.forEach(commits, (c) => s.commit([c])),
+          (rs) => rs.flat()
+        )
+    })
+  ),
+  mutant("ignores the status filter", "orders: upsert, status filter, seq order, one round only, by id", (s) => ({
+    ...s,
+    orders: ({ roundId }) => s.orders({ roundId })
+  })),
+  mutant("ignores outbox leases", "outbox: concurrent relays never claim the same message while it is leased", (s) => ({
+    ...s,
+    claimOutbox: ({ limit }) => s.claimOutbox({ limit, leaseMs: -1 })
+  })),
+  mutant("never expires a lease", "outbox: an expired lease makes the message claimable again", (s) => ({
+    ...s,
+    claimOutbox: ({ limit }) => s.claimOutbox({ limit, leaseMs: 3_600_000 })
+  })),
+  mutant(
+    "returns the review queue unsorted",
+    "review queue: comment order, resolved hidden unless includeResolved, upsert by comment",
+    (s) => ({
+      ...s,
+      reviewQueue: (q) => Effect.map(s.reviewQueue(q), (xs) => [...xs].reverse())
+    })
+  ),
+  mutant("skips the version check", "concurrent commits to one stream: exactly one wins per version", (s) => ({
+    ...s,
+    commit: (commits) =>
+      Effect.flatMap(
+        Effect.forEach(
+          commits.flatMap((c) => c.appends.map((a) => a.stream)),
+          (stream) => s.readStream(stream)
+        ),
+        () =>
+          Effect.suspend(() => {
+            const fixed = new Map<string, number>()
+            return Effect.flatMap(
+              Effect.forEach([...new Set(commits.flatMap((c) => c.appends.map((a) => a.stream)))], (stream) =>
+                Effect.map(s.readStream(stream), (r) => fixed.set(stream, r.version))
+              ),
+              () =>
+                s.commit(
+                  commits.map((c) => ({
+                    ...c,
+                    appends: c.appends.map((a) => {
+                      const v = fixed.get(a.stream) ?? 0
+                      fixed.set(a.stream, v + a.events.length)
+                      return { ...a, expectedVersion: v }
+                    })
+                  }))
+                )
+            )
+          })
+      )
+  }))
+]
+
+describe("StorageContract catches broken stores", () => {
+  for (const m of mutants) {
+    it.live(`a store that ${m.name} fails "${m.caseName}"`, () =>
+      Effect.gen(function* () {
+        const c = StorageContract.cases.find((x) => x.name === m.caseName)
+        expect(c).toBeDefined()
+        const exit = yield* Effect.exit(c!.run.pipe(Effect.provide(m.layer)))
+        expect(Exit.isFailure(exit)).toBe(true)
+      })
+    )
   }
 })

@@ -3,7 +3,7 @@
  * isolation (the real parser lives in @kaituan/parser, which depends on core; the end-to-end
  * tests in examples/cli run the real one).
  */
-import { Catalogue, CommentParser, type ParseResult, RoundSpec } from "@kaituan/core"
+import { Catalogue, type CommentParser, type ParseResult, RoundSpec } from "@kaituan/core"
 import { Either } from "effect"
 
 export const spec = (overrides: Record<string, unknown> = {}): RoundSpec.RoundSpec =>
