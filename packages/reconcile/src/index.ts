@@ -1,1 +1,11 @@
-export {}
+/**
+ * `@kaituan/reconcile`: bank statement importers and the explainable payment matcher.
+ *
+ * @packageDocumentation
+ */
+export * as Gateway from "./Gateway.js"
+export * as Matcher from "./Matcher.js"
+export * as PaymentReport from "./PaymentReport.js"
+export * as Statement from "./Statement.js"
+export * as StatementFile from "./StatementFile.js"
+export * as Transaction from "./Transaction.js"

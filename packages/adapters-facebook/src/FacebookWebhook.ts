@@ -1,0 +1,181 @@
+/**
+ * The Page webhook payload (`object: "page"`, `entry[].changes[]`) as Schemas, and the mapping of
+ * `feed` comment changes to kaituan events.
+ *
+ * - `verb: "add"` → `Comment` (or `NonText` for a photo, video or sticker comment without text),
+ *   `"edited"` → `CommentEdited`, `"remove"` → `CommentRemoved`; other verbs (`hide`…) and other
+ *   items (posts, reactions, shares…) give no event.
+ * - `commentId` is `comment_id`, `threadId` is `post_id` (a live video's comments arrive the same
+ *   way, with the live video's post id), `replyToCommentId` is `parent_id` when it is a comment.
+ * - Facebook has no delivery id: {@link eventIdOf} derives one from the comment id, the verb and
+ *   `created_time` (plus a digest of the text for edits), identical on redelivery.
+ * - The Page's own comments are kept (author id = the Page id); the round's sellers list filters them.
+ * - The `live_videos` field only reports a live video's status, not comments: no event.
+ *
+ * @since 0.1.0
+ */
+import { createHash } from "node:crypto"
+import type { ChannelAdapter } from "@kaituan/core"
+import { Schema } from "effect"
+
+type InboundEvent = ChannelAdapter.InboundEvent
+
+const Id = Schema.Union(Schema.String, Schema.Number)
+
+/** A comment change's `value` (wire keys are snake_case). */
+export const CommentValue = Schema.Struct({
+  item: Schema.Literal("comment"),
+  verb: Schema.String,
+  comment_id: Id,
+  post_id: Id,
+  parent_id: Schema.optional(Id),
+  from: Schema.optional(Schema.Struct({ id: Id, name: Schema.optional(Schema.String) })),
+  message: Schema.optional(Schema.String),
+  created_time: Schema.optional(Schema.Union(Schema.Number, Schema.String)),
+  photo: Schema.optional(Schema.Unknown),
+  video: Schema.optional(Schema.Unknown),
+  sticker: Schema.optional(Schema.Unknown)
+})
+export type CommentValue = typeof CommentValue.Type
+
+/** One change of an entry. */
+export const Change = Schema.Struct({ field: Schema.String, value: Schema.optional(Schema.Unknown) })
+
+/** One entry: a Page and its changes. */
+export const Entry = Schema.Struct({
+  id: Id,
+  time: Schema.optional(Schema.Number),
+  changes: Schema.optional(Schema.Array(Change))
+})
+
+/** The webhook body. */
+export const Envelope = Schema.Struct({ object: Schema.String, entry: Schema.Array(Entry) })
+export type Envelope = typeof Envelope.Type
+
+/** Unix seconds of a Graph time: a number of seconds, or an ISO string such as `2024-05-01T05:20:00+0000`. */
+export const unixSeconds = (t: number | string): number | undefined => {
+  if (typeof t === "number") return Number.isFinite(t) ? Math.floor(t) : undefined
+  if (/^\d+$/.test(t)) return Number(t)
+  const ms = Date.parse(t.replace(/([+-]\d{2})(\d{2})$/, "$1:$2"))
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000)
+}
+
+/**
+ * The event id of a comment change: `${commentId}:${verb}:${createdTime}`, with `:${digest}` of the
+ * text appended for edits (two edits of one comment then differ).
+ */
+export const eventIdOf = (commentId: string, verb: string, createdTime: number, text?: string): string => {
+  const base = `${commentId}:${verb}:${createdTime}`
+  return verb === "edited" && text !== undefined
+    ? `${base}:${createHash("sha256").update(text, "utf8").digest("hex").slice(0, 12)}`
+    : base
+}
+
+/** A change that is a comment but lacks what kaituan needs. */
+export interface Malformed {
+  readonly _tag: "Malformed"
+  readonly message: string
+}
+
+const decodeComment = Schema.decodeUnknownEither(CommentValue)
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** Maps one decoded comment value to events. */
+export const commentEvents = (
+  value: CommentValue,
+  channel: string,
+  fallbackTime: number | undefined
+): ReadonlyArray<InboundEvent> | Malformed => {
+  const created = value.created_time === undefined ? fallbackTime : unixSeconds(value.created_time)
+  if (created === undefined) return { _tag: "Malformed", message: "comment change without a usable created_time" }
+  const commentId = String(value.comment_id)
+  const threadId = String(value.post_id)
+  const at = new Date(created * 1000).toISOString()
+  const author =
+    value.from === undefined
+      ? undefined
+      : value.from.name === undefined
+        ? { id: String(value.from.id) }
+        : { id: String(value.from.id), name: value.from.name }
+  const parent = value.parent_id === undefined ? undefined : String(value.parent_id)
+  switch (value.verb) {
+    case "add": {
+      if (author === undefined) return { _tag: "Malformed", message: `comment ${commentId} without "from"` }
+      const eventId = eventIdOf(commentId, "add", created)
+      const text = value.message ?? ""
+      if (text.trim().length === 0) {
+        const kind =
+          value.photo !== undefined
+            ? "photo"
+            : value.video !== undefined
+              ? "video"
+              : value.sticker !== undefined
+                ? "sticker"
+                : "attachment"
+        return [{ _tag: "NonText", channel, eventId, at, commentId, threadId, author, kind }]
+      }
+      return [
+        {
+          _tag: "Comment",
+          channel,
+          eventId,
+          at,
+          commentId,
+          threadId,
+          author,
+          text,
+          ...(parent !== undefined && parent !== threadId ? { replyToCommentId: parent } : {})
+        }
+      ]
+    }
+    case "edited": {
+      if (author === undefined) return { _tag: "Malformed", message: `edited comment ${commentId} without "from"` }
+      const text = value.message ?? ""
+      return [
+        {
+          _tag: "CommentEdited",
+          channel,
+          eventId: eventIdOf(commentId, "edited", created, text),
+          at,
+          commentId,
+          threadId,
+          author,
+          text
+        }
+      ]
+    }
+    case "remove":
+      return [
+        {
+          _tag: "CommentRemoved",
+          channel,
+          eventId: eventIdOf(commentId, "remove", created),
+          at,
+          commentId,
+          threadId,
+          ...(author === undefined ? {} : { author })
+        }
+      ]
+    default:
+      return []
+  }
+}
+
+/** Maps a decoded webhook body to events, or says which change is malformed. */
+export const toEvents = (envelope: Envelope, channel: string): ReadonlyArray<InboundEvent> | Malformed => {
+  if (envelope.object !== "page") return []
+  const out: Array<InboundEvent> = []
+  for (const [i, entry] of envelope.entry.entries()) {
+    for (const [j, change] of (entry.changes ?? []).entries()) {
+      if (change.field !== "feed" || !isRecord(change.value) || change.value["item"] !== "comment") continue
+      const where = `entry[${i}].changes[${j}]`
+      const decoded = decodeComment(change.value)
+      if (decoded._tag === "Left") return { _tag: "Malformed", message: `${where}: ${decoded.left.message}` }
+      const events = commentEvents(decoded.right, channel, entry.time)
+      if ("_tag" in events) return { _tag: "Malformed", message: `${where}: ${events.message}` }
+      out.push(...events)
+    }
+  }
+  return out
+}

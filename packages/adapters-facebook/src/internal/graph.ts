@@ -1,0 +1,148 @@
+/**
+ * Graph API calls and the mapping of Graph error answers to {@link ChannelAdapter.ChannelError}.
+ *
+ * @internal
+ */
+import { ChannelAdapter } from "@kaituan/core"
+import { Effect, Redacted } from "effect"
+import { appSecretProof } from "../FacebookSignature.js"
+import { call, type Fetch, type JsonResponse, type RetryOptions, withRetry } from "./http.js"
+
+type ChannelError = ChannelAdapter.ChannelError
+const ChannelError = ChannelAdapter.ChannelError
+
+/** The default Graph API base URL. */
+export const defaultGraphBase = "https://graph.facebook.com"
+/** The Graph API version used unless another is given. */
+export const defaultGraphVersion = "v23.0"
+
+/** How to reach the Graph API. */
+export interface GraphOptions {
+  readonly accessToken: Redacted.Redacted<string>
+  /** When given, every call carries `appsecret_proof`. */
+  readonly appSecret?: Redacted.Redacted<string> | undefined
+  readonly graphBase?: string | undefined
+  readonly graphVersion?: string | undefined
+  readonly fetch?: Fetch | undefined
+  readonly retry?: RetryOptions | undefined
+}
+
+/** Graph error codes that mean "slow down" (app, user, page and custom rate limits). */
+export const rateLimitCodes: ReadonlySet<number> = new Set([4, 17, 32, 613])
+/** Graph error codes that mean the token is invalid, expired or lacks a permission. */
+export const authCodes: ReadonlySet<number> = new Set([102, 190, 463, 467, 10])
+/** Graph error codes that mean "temporary, try again". */
+export const transientCodes: ReadonlySet<number> = new Set([1, 2])
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** The longest `estimated_time_to_regain_access` (minutes) in Meta's usage headers, in ms. */
+const regainAccessMs = (headers: Headers): number | undefined => {
+  let max = 0
+  for (const name of ["x-business-use-case-usage", "x-page-usage", "x-app-usage"]) {
+    const raw = headers.get(name)
+    if (raw === null) continue
+    try {
+      const visit = (u: unknown): void => {
+        if (Array.isArray(u)) u.forEach(visit)
+        else if (isRecord(u)) {
+          const t = u["estimated_time_to_regain_access"]
+          if (typeof t === "number" && t > max) max = t
+          Object.values(u).forEach(visit)
+        }
+      }
+      visit(JSON.parse(raw))
+    } catch {
+      // an unreadable usage header gives no hint
+    }
+  }
+  return max > 0 ? max * 60_000 : undefined
+}
+
+/**
+ * Maps a non-2xx (or `error`-carrying) Graph answer: rate limits (codes 4, 17, 32, 613, 80001-80014,
+ * HTTP 429) → `rate-limited` (with `retryAfterMs` from `Retry-After` or the usage headers' time to
+ * regain access); token and permission errors (190, 102, 463, 467, 10 without a subcode, 200-299)
+ * → `unauthorized`;
+ * temporary errors (codes 1, 2, HTTP 5xx) → `transport`; anything else → `rejected`.
+ */
+export const toError = (res: JsonResponse, describe: string): ChannelError => {
+  const err = isRecord(res.body) && isRecord(res.body["error"]) ? res.body["error"] : undefined
+  const code = typeof err?.["code"] === "number" ? err["code"] : undefined
+  const subcode = typeof err?.["error_subcode"] === "number" ? err["error_subcode"] : undefined
+  const text = typeof err?.["message"] === "string" ? err["message"] : res.text.slice(0, 200) || `HTTP ${res.status}`
+  const message = `${describe} failed (HTTP ${res.status}${code === undefined ? "" : `, #${code}${subcode === undefined ? "" : `/${subcode}`}`}): ${text}`
+  if (res.status === 429 || (code !== undefined && (rateLimitCodes.has(code) || (code >= 80000 && code < 80100)))) {
+    const header = Number(res.headers.get("retry-after") ?? Number.NaN)
+    const retryAfterMs = Number.isFinite(header) ? header * 1000 : regainAccessMs(res.headers)
+    return new ChannelError({
+      reason: "rate-limited",
+      message,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs })
+    })
+  }
+  // code 10 with a subcode is a Messenger policy refusal (outside the window, person unavailable…)
+  if (code === 10 && subcode !== undefined) return new ChannelError({ reason: "rejected", message })
+  if (code !== undefined && (authCodes.has(code) || (code >= 200 && code < 300)))
+    return new ChannelError({ reason: "unauthorized", message })
+  if (res.status === 401) return new ChannelError({ reason: "unauthorized", message })
+  if (res.status >= 500 || (code !== undefined && transientCodes.has(code)))
+    return new ChannelError({ reason: "transport", message })
+  return new ChannelError({ reason: "rejected", message })
+}
+
+/** The Graph error code of a failed answer, when it has one. */
+export const errorCode = (e: ChannelError): number | undefined => {
+  const m = /#(\d+)/.exec(e.message)
+  return m === null ? undefined : Number(m[1])
+}
+
+/** Builds the URL of a Graph path with the token (and proof) in the query. */
+export const url = (options: GraphOptions, path: string, params: Readonly<Record<string, string>> = {}): string => {
+  const base = (options.graphBase ?? defaultGraphBase).replace(/\/+$/, "")
+  const version = options.graphVersion ?? defaultGraphVersion
+  const token = Redacted.value(options.accessToken)
+  const q = new URLSearchParams(params)
+  q.set("access_token", token)
+  if (options.appSecret !== undefined)
+    q.set("appsecret_proof", appSecretProof(Redacted.value(options.appSecret), token))
+  const prefix = version.length > 0 ? `${base}/${version}` : base
+  return `${prefix}/${path.replace(/^\/+/, "")}?${q.toString()}`
+}
+
+/** One Graph call (no retry): the JSON answer, or a mapped error. */
+export const requestOnce = (
+  options: GraphOptions,
+  method: "GET" | "POST",
+  target: string,
+  body: unknown,
+  describe: string
+): Effect.Effect<unknown, ChannelError> =>
+  call(
+    options.fetch ?? globalThis.fetch,
+    target,
+    body === undefined
+      ? { method }
+      : { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+    options.retry?.timeoutMs ?? 15_000,
+    describe
+  ).pipe(
+    Effect.flatMap((res) =>
+      res.status >= 200 && res.status < 300 && !(isRecord(res.body) && isRecord(res.body["error"]))
+        ? Effect.succeed(res.body)
+        : Effect.fail(toError(res, describe))
+    )
+  )
+
+/** A Graph call with the bounded retries of {@link withRetry}. */
+export const request = (
+  options: GraphOptions,
+  method: "GET" | "POST",
+  path: string,
+  params: Readonly<Record<string, string>>,
+  body: unknown,
+  describe: string
+): Effect.Effect<unknown, ChannelError> =>
+  withRetry(requestOnce(options, method, url(options, path, params), body, describe), options.retry)
+
+export type { Fetch, RetryOptions }

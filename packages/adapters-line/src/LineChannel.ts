@@ -1,0 +1,325 @@
+/**
+ * The LINE Messaging API as a kaituan {@link ChannelAdapter.ChannelAdapterService}: verifies
+ * `x-line-signature`, decodes webhook events (with display names from the member-profile API,
+ * cached), and sends buyer messages by reply token when it is fresh, else by push with an
+ * `X-Line-Retry-Key` so a retried push is never a second message.
+ *
+ * @example
+ * ```ts
+ * import { LineChannel } from "@kaituan/adapters-line"
+ * import { Http } from "@kaituan/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function* () {
+ *   const line = yield* LineChannel.make({ channelSecret: "…", channelAccessToken: "…" })
+ *   const req = Http.request({ path: "/webhooks/line", headers: { "x-line-signature": sig }, body: raw })
+ *   yield* line.verify(req)
+ *   const events = yield* line.decode(req)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { ChannelAdapter, type Http, type Notification } from "@kaituan/core"
+import { Clock, Config, type ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import * as LineApi from "./internal/LineApi.js"
+import * as Lru from "./internal/Lru.js"
+import * as LineSignature from "./LineSignature.js"
+import * as LineTemplates from "./LineTemplates.js"
+import * as LineWebhook from "./LineWebhook.js"
+
+type ChannelError = ChannelAdapter.ChannelError
+type InboundEvent = ChannelAdapter.InboundEvent
+
+/** The route kaituan serves LINE webhooks on (register `https://<host>/webhooks/line` in the LINE console). */
+export const webhookPath = "/webhooks/line"
+
+/** LINE's production API base. */
+export const defaultApiBase = "https://api.line.me"
+
+/** The retry policy for outbound calls (429, 5xx, network errors). */
+export type RetryPolicy = LineApi.RetryPolicy
+
+/** Options of {@link make}. */
+export interface Options {
+  /** The channel secret (Basic settings tab), used to verify signatures. */
+  readonly channelSecret: Redacted.Redacted<string> | string
+  /** A long-lived channel access token (Messaging API tab). */
+  readonly channelAccessToken: Redacted.Redacted<string> | string
+  /** API base URL; default `https://api.line.me` (tests point it at a fake server). */
+  readonly apiBase?: string | undefined
+  /** The channel id on events and messages. Default `"line"`. */
+  readonly channel?: string | undefined
+  /** Per-kind text overrides (functions or `{name}` placeholder strings). */
+  readonly templates?: LineTemplates.Templates | undefined
+  /**
+   * Values every template sees unless the message's own `data` has them: the bank account
+   * (`bank: { name, code, account }`) or `howToPay`, the pickup `place`, the `round` title…
+   */
+  readonly templateData?: Readonly<Record<string, unknown>> | undefined
+  /** Language of the built-in templates. Default `"zh-TW"`. */
+  readonly locale?: LineTemplates.Locale | undefined
+  /** Look up display names while decoding (best effort, cached). Default `true`. */
+  readonly resolveNames?: boolean | undefined
+  /** How long one name lookup may take while decoding before it is skipped. Default 1500 ms. */
+  readonly nameLookupTimeoutMs?: number | undefined
+  /** The display-name cache. Default 5,000 entries for 10 minutes. */
+  readonly profileCache?: { readonly maxEntries?: number | undefined; readonly ttlMs?: number | undefined } | undefined
+  /** A reply token older than this is not tried (LINE's last about a minute). Default 50,000 ms. */
+  readonly replyTokenTtlMs?: number | undefined
+  /** Where a push goes: the buyer privately (`"user"`, default) or the group/room the comment was in (`"thread"`). */
+  readonly pushTo?: "user" | "thread" | undefined
+  /** Retries of outbound calls. Default 3 retries from 500 ms, at most 8 s apart, honouring `Retry-After` up to 30 s. */
+  readonly retry?: Partial<RetryPolicy> | undefined
+  /** Timeout of one API call. Default 10,000 ms. */
+  readonly requestTimeoutMs?: number | undefined
+  /** Remove the bot's own @mention from comment texts. Default `true`. */
+  readonly stripBotMention?: boolean | undefined
+  /** The fetch implementation. Default `globalThis.fetch`. */
+  readonly fetch?: typeof globalThis.fetch | undefined
+}
+
+/** The LINE adapter: the port plus LINE-specific helpers. */
+export interface LineChannelService extends ChannelAdapter.ChannelAdapterService {
+  /**
+   * The display name of a user, from the group/room member-profile API when `threadId` is a
+   * group (`C…`) or room (`R…`), else from the profile API (1:1 friends). Cached (LRU + TTL).
+   */
+  readonly displayName: (userId: string, threadId?: string) => Effect.Effect<string, ChannelError>
+  /** The text {@link send} would send for a message. */
+  readonly render: (message: Notification.OutboundMessage) => string
+}
+
+/** The LINE adapter's tag. */
+export class LineChannel extends Context.Tag("@kaituan/adapters-line/LineChannel")<LineChannel, LineChannelService>() {}
+
+const redacted = (v: Redacted.Redacted<string> | string): Redacted.Redacted<string> =>
+  typeof v === "string" ? Redacted.make(v) : v
+
+const invalid = (message: string) => new ChannelAdapter.ChannelError({ reason: "invalid-payload", message })
+
+const sentMessageId = (body: unknown): string | undefined => {
+  const list = (body as { sentMessages?: ReadonlyArray<{ id?: unknown }> } | null)?.sentMessages
+  const id = Array.isArray(list) ? list[0]?.id : undefined
+  return typeof id === "string" ? id : undefined
+}
+
+/** Builds the adapter. */
+export const make = (options: Options): Effect.Effect<LineChannelService> =>
+  Effect.sync(() => {
+    const channel = (options.channel ?? "line") as ChannelAdapter.ChannelAdapterService["channel"]
+    const secret = redacted(options.channelSecret)
+    const api: LineApi.ApiConfig = {
+      baseUrl: options.apiBase ?? defaultApiBase,
+      accessToken: redacted(options.channelAccessToken),
+      fetch: options.fetch ?? globalThis.fetch,
+      timeoutMs: options.requestTimeoutMs ?? 10_000,
+      retry: { ...LineApi.defaultRetry, ...definedOnly(options.retry ?? {}) }
+    }
+    const replyTtl = options.replyTokenTtlMs ?? 50_000
+    const names = Lru.make<string>({
+      maxEntries: options.profileCache?.maxEntries ?? 5_000,
+      ttlMs: options.profileCache?.ttlMs ?? 600_000
+    })
+    /** Reply tokens seen in decoded events, with when they arrived (ms), and whether used. */
+    const replyTokens = Lru.make<{ readonly receivedAt: number; used: boolean }>({ maxEntries: 10_000, ttlMs: 300_000 })
+    /** Results of messages already delivered, by message id (a resend of the same id is a no-op). */
+    const delivered = Lru.make<ChannelAdapter.SendResult>({ maxEntries: 10_000, ttlMs: 86_400_000 })
+
+    const profilePath = (userId: string, threadId: string | undefined): string => {
+      const u = encodeURIComponent(userId)
+      if (threadId?.startsWith("C")) return `/v2/bot/group/${encodeURIComponent(threadId)}/member/${u}`
+      if (threadId?.startsWith("R")) return `/v2/bot/room/${encodeURIComponent(threadId)}/member/${u}`
+      return `/v2/bot/profile/${u}`
+    }
+
+    const lookup = (userId: string, threadId: string | undefined, retry: boolean) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const hit = names.get(userId, now)
+        if (hit !== undefined) return hit
+        const req = { method: "GET" as const, path: profilePath(userId, threadId) }
+        const res = yield* retry ? LineApi.callWithRetry(api, req) : LineApi.call(api, req)
+        const name = (res.body as { displayName?: unknown } | null)?.displayName
+        if (typeof name !== "string") return yield* new LineApi.ApiError({ message: "profile without displayName" })
+        names.set(userId, name, yield* Clock.currentTimeMillis)
+        return name
+      })
+
+    const displayName: LineChannelService["displayName"] = (userId, threadId) =>
+      lookup(userId, threadId, true).pipe(Effect.mapError(LineApi.toChannelError))
+
+    const withNames = (
+      events: ReadonlyArray<InboundEvent>,
+      destination: string | undefined
+    ): Effect.Effect<ReadonlyArray<InboundEvent>> =>
+      Effect.gen(function* () {
+        const wanted = new Map<string, string | undefined>()
+        for (const e of events) {
+          if (e._tag !== "Comment" && e._tag !== "NonText" && e._tag !== "MemberJoined") continue
+          if (e.author.id === LineWebhook.UNKNOWN_USER || e.author.id === destination) continue
+          if (!wanted.has(e.author.id)) wanted.set(e.author.id, e.threadId)
+        }
+        const found = new Map<string, string>()
+        yield* Effect.forEach(
+          [...wanted],
+          ([userId, threadId]) =>
+            lookup(userId, threadId, false).pipe(
+              Effect.timeout(options.nameLookupTimeoutMs ?? 1_500),
+              Effect.tap((name) => Effect.sync(() => found.set(userId, name))),
+              Effect.ignore
+            ),
+          { concurrency: 4, discard: true }
+        )
+        return events.map((e) => {
+          if (e._tag !== "Comment" && e._tag !== "NonText" && e._tag !== "MemberJoined") return e
+          const name = found.get(e.author.id)
+          return name === undefined ? e : { ...e, author: { ...e.author, name } }
+        })
+      })
+
+    const verify: LineChannelService["verify"] = (req: Http.InboundRequest) =>
+      LineSignature.verify(Redacted.value(secret), req.rawBody, req.headers["x-line-signature"])
+        ? Effect.void
+        : Effect.fail(
+            new ChannelAdapter.ChannelError({
+              reason: "unauthorized",
+              message:
+                req.headers["x-line-signature"] === undefined
+                  ? "missing x-line-signature header"
+                  : "x-line-signature does not match the body"
+            })
+          )
+
+    const decode: LineChannelService["decode"] = (req) =>
+      Effect.gen(function* () {
+        const decoded = LineWebhook.decode(req.rawBody, {
+          channel,
+          stripBotMention: options.stripBotMention ?? true
+        })
+        if (Either.isLeft(decoded)) return yield* Effect.fail(invalid(decoded.left.message))
+        const { events, destination } = decoded.right
+        const now = yield* Clock.currentTimeMillis
+        for (const e of events) {
+          if (e._tag === "Comment" && e.replyToken !== undefined && replyTokens.get(e.replyToken, now) === undefined) {
+            replyTokens.set(e.replyToken, { receivedAt: now, used: false }, now)
+          }
+        }
+        return (options.resolveNames ?? true) ? yield* withNames(events, destination) : events
+      })
+
+    const render: LineChannelService["render"] = (message) =>
+      LineTemplates.render(
+        message.kind,
+        options.templateData === undefined ? message.data : { ...options.templateData, ...message.data },
+        { templates: options.templates, locale: options.locale }
+      )
+
+    const textMessage = (text: string) => [{ type: "text", text }]
+
+    // One attempt only: a reply token is single-use, so a retry after an ambiguous failure could
+    // never succeed; any failure but a bad access token falls back to push (which retries safely).
+    const reply = (token: string, text: string) =>
+      LineApi.call(api, {
+        method: "POST",
+        path: "/v2/bot/message/reply",
+        body: { replyToken: token, messages: textMessage(text) }
+      }).pipe(Effect.map((res): ChannelAdapter.SendResult => ({ platformMessageId: sentMessageId(res.body) })))
+
+    const push = (message: Notification.OutboundMessage, text: string) => {
+      const to =
+        options.pushTo === "thread"
+          ? (message.to.threadId ?? message.to.userId)
+          : message.to.userId !== ""
+            ? message.to.userId
+            : (message.to.threadId ?? "")
+      return LineApi.callWithRetry(api, {
+        method: "POST",
+        path: "/v2/bot/message/push",
+        headers: { "x-line-retry-key": LineApi.retryKeyFor(message.id) },
+        body: { to, messages: textMessage(text) }
+      }).pipe(
+        Effect.map((res): ChannelAdapter.SendResult => ({ platformMessageId: sentMessageId(res.body) })),
+        // 409: this retry key was already accepted, i.e. the message was sent before.
+        Effect.catchIf(
+          (e) => e.status === 409,
+          (e) => Effect.succeed<ChannelAdapter.SendResult>({ platformMessageId: sentMessageId(e.body) })
+        )
+      )
+    }
+
+    /** Whether to try the reply token first; marks it used (tokens are single-use). */
+    const takeReplyToken = (message: Notification.OutboundMessage) =>
+      Effect.gen(function* () {
+        const token = message.to.replyToken
+        if (token === undefined || token === "") return Option.none<string>()
+        const now = yield* Clock.currentTimeMillis
+        const seen = replyTokens.get(token, now)
+        if (seen?.used === true) return Option.none<string>()
+        const created = Date.parse(message.createdAt)
+        const since = seen?.receivedAt ?? (Number.isNaN(created) ? now : created)
+        if (now - since > replyTtl) return Option.none<string>()
+        replyTokens.set(token, { receivedAt: since, used: true }, now)
+        return Option.some(token)
+      })
+
+    const send: LineChannelService["send"] = (message) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const already = delivered.get(message.id, now)
+        if (already !== undefined) return already
+        const text = render(message)
+        if (text.trim() === "") {
+          return yield* new ChannelAdapter.ChannelError({
+            reason: "invalid-payload",
+            message: `message ${message.id} (${message.kind}) renders to an empty text`
+          })
+        }
+        const token = yield* takeReplyToken(message)
+        const viaReply = Option.isSome(token)
+          ? yield* reply(token.value, text).pipe(
+              Effect.map(Option.some),
+              // A bad access token fails the push too: surface it; anything else falls back to push.
+              Effect.catchIf(
+                (e) => e.status !== 401,
+                () => Effect.succeed(Option.none<ChannelAdapter.SendResult>())
+              )
+            )
+          : Option.none<ChannelAdapter.SendResult>()
+        const result = Option.isSome(viaReply) ? viaReply.value : yield* push(message, text)
+        delivered.set(message.id, result, yield* Clock.currentTimeMillis)
+        return result
+      }).pipe(Effect.mapError((e) => (e._tag === "ApiError" ? LineApi.toChannelError(e) : e)))
+
+    return { channel, verify, decode, send, displayName, render }
+  })
+
+const definedOnly = <A extends object>(a: A): { [K in keyof A]: Exclude<A[K], undefined> } =>
+  Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as {
+    [K in keyof A]: Exclude<A[K], undefined>
+  }
+
+const provideBoth = <E, R>(eff: Effect.Effect<LineChannelService, E, R>) =>
+  Layer.effectContext(
+    Effect.map(eff, (svc) => Context.make(LineChannel, svc).pipe(Context.add(ChannelAdapter.ChannelAdapter, svc)))
+  )
+
+/** A layer providing {@link LineChannel} and core's `ChannelAdapter` tag. */
+export const layer = (options: Options): Layer.Layer<LineChannel | ChannelAdapter.ChannelAdapter> =>
+  provideBoth(make(options))
+
+/**
+ * The options from configuration: `LINE_CHANNEL_SECRET` and `LINE_CHANNEL_ACCESS_TOKEN`
+ * (redacted), `LINE_API_BASE` (optional override of `https://api.line.me`).
+ */
+export const config: Config.Config<Pick<Options, "channelSecret" | "channelAccessToken" | "apiBase">> = Config.all({
+  channelSecret: Config.redacted("LINE_CHANNEL_SECRET"),
+  channelAccessToken: Config.redacted("LINE_CHANNEL_ACCESS_TOKEN"),
+  apiBase: Config.string("LINE_API_BASE").pipe(Config.withDefault(defaultApiBase))
+})
+
+/** {@link layer} with secrets from {@link config}; `options` sets everything else. */
+export const layerConfig = (
+  options: Omit<Options, "channelSecret" | "channelAccessToken" | "apiBase"> = {}
+): Layer.Layer<LineChannel | ChannelAdapter.ChannelAdapter, ConfigError.ConfigError> =>
+  provideBoth(Effect.flatMap(config, (c) => make({ ...options, ...c })))

@@ -1,0 +1,93 @@
+/**
+ * A small JSON-over-fetch client with bounded retries, shared by the adapter's outbound calls.
+ *
+ * @internal
+ */
+import { ChannelAdapter } from "@kaituan/core"
+import { Duration, Effect, Schedule } from "effect"
+
+type ChannelError = ChannelAdapter.ChannelError
+
+/** The fetch function used for outbound calls (the global one by default). */
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>
+
+/** How outbound calls are retried. */
+export interface RetryOptions {
+  /** Retries after the first attempt (default 3). */
+  readonly maxRetries?: number | undefined
+  /** First back-off delay for server errors, doubled each retry (default 500 ms). */
+  readonly baseDelayMs?: number | undefined
+  /** A rate limit asking to wait longer than this is not waited for (default 30 s). */
+  readonly maxRetryAfterMs?: number | undefined
+  /** Per-request timeout (default 15 s). */
+  readonly timeoutMs?: number | undefined
+}
+
+/** A decoded HTTP answer. */
+export interface JsonResponse {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: unknown
+  readonly text: string
+}
+
+const transport = (message: string) => new ChannelAdapter.ChannelError({ reason: "transport", message })
+
+/** One HTTP call; network failures and timeouts become `transport` errors. Never retries. */
+export const call = (
+  fetchImpl: Fetch,
+  url: string,
+  init: { readonly method: string; readonly headers?: Record<string, string>; readonly body?: string },
+  timeoutMs: number,
+  describe: string
+): Effect.Effect<JsonResponse, ChannelError> =>
+  Effect.tryPromise({
+    try: async (signal) => {
+      const res = await fetchImpl(url, {
+        method: init.method,
+        signal,
+        ...(init.headers === undefined ? {} : { headers: init.headers }),
+        ...(init.body === undefined ? {} : { body: init.body })
+      })
+      const text = await res.text()
+      let body: unknown
+      try {
+        body = text.length > 0 ? JSON.parse(text) : undefined
+      } catch {
+        body = undefined
+      }
+      return { status: res.status, headers: res.headers, body, text }
+    },
+    catch: (e) => transport(`${describe}: ${e instanceof Error ? e.message : String(e)}`)
+  }).pipe(
+    Effect.timeoutFail({
+      duration: Duration.millis(timeoutMs),
+      onTimeout: () => transport(`${describe}: no answer within ${timeoutMs} ms`)
+    })
+  )
+
+/**
+ * Retries `transport` errors with exponential back-off and `rate-limited` errors after the
+ * platform's `retryAfterMs` (when it is not longer than `maxRetryAfterMs`), at most `maxRetries`
+ * times; the last error is returned as is.
+ */
+export const withRetry = <A, R>(
+  effect: Effect.Effect<A, ChannelError, R>,
+  options: RetryOptions | undefined
+): Effect.Effect<A, ChannelError, R> => {
+  const maxRetries = options?.maxRetries ?? 3
+  const baseDelayMs = options?.baseDelayMs ?? 500
+  const maxRetryAfterMs = options?.maxRetryAfterMs ?? 30_000
+  const retryable = (e: ChannelError): boolean =>
+    e.reason === "transport" || (e.reason === "rate-limited" && (e.retryAfterMs ?? 0) <= maxRetryAfterMs)
+  const schedule = Schedule.exponential(Duration.millis(baseDelayMs)).pipe(
+    Schedule.intersect(Schedule.recurs(maxRetries)),
+    Schedule.intersect(
+      Schedule.identity<ChannelError>().pipe(
+        Schedule.addDelay((e) => Duration.millis(e.reason === "rate-limited" ? (e.retryAfterMs ?? 0) : 0))
+      )
+    ),
+    Schedule.whileInput(retryable)
+  )
+  return Effect.retry(effect, schedule)
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "@effect/vitest"
+import type { Notification } from "@kaituan/core"
+import { Templates } from "../src/index.js"
+
+const kinds = Object.keys(Templates.defaults["zh-TW"]) as Array<Notification.MessageKind>
+
+const data = {
+  buyerName: "小明",
+  round: "芒果團",
+  lines: [
+    { name: "愛文", variant: "大", qty: 2, unitPrice: 650 },
+    { sku: "EGG", qty: 1, subtotal: 300 }
+  ],
+  total: 1600,
+  amount: 1600,
+  remaining: 100,
+  reason: "after-cutoff",
+  comment: "+1 芒果",
+  bank: { name: "國泰世華", code: "013", account: "1234-5678" },
+  dueAt: "5/10",
+  carrier: "7-11",
+  trackingNumber: "F123",
+  place: "永和店",
+  pickupCode: "8899",
+  until: "5/20",
+  text: "自訂"
+}
+
+describe("Templates", () => {
+  it("has a Traditional Chinese default for every message kind", () => {
+    const out = Object.fromEntries(kinds.map((k) => [k, Templates.render(k, data)]))
+    expect(out).toEqual({
+      "order-confirmed": "小明 您好，已成單 ✅（芒果團）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n合計 NT$1,600",
+      "order-updated": "小明 您好，訂單已更新 ✏️（芒果團）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n合計 NT$1,600",
+      "order-cancelled": "小明 您好，訂單已取消（芒果團）\n原因：已過截單時間",
+      "not-ordered": "小明 您好，很抱歉，這則留言未成單：已過截單時間\n留言：「+1 芒果」",
+      "review-pending": "小明 您好，已收到您的留言，團主確認後會再通知您 🙏\n留言：「+1 芒果」",
+      "payment-due":
+        "小明 您好，請付款 NT$1,600 💰\n匯款至 國泰世華(013) 帳號 1234-5678，付款後請回覆帳號後五碼\n請於 5/10 前完成付款",
+      "payment-received": "小明 您好，已收到您的付款 NT$1,600，謝謝！\n尚需補款 NT$100",
+      shipped: "小明 您好，您的商品已出貨 📦（芒果團）\n物流：7-11\n追蹤碼：F123",
+      "pickup-ready": "小明 您好，您的商品已可取貨 🛍️\n取貨地點：永和店\n取貨碼：8899\n請於 5/20 前取貨",
+      text: "自訂"
+    })
+  })
+
+  it("has English defaults too, and every default reads without optional data", () => {
+    expect(Templates.render("order-confirmed", { total: 300 }, { locale: "en" })).toBe(
+      "your order is confirmed ✅\nTotal NT$300"
+    )
+    for (const k of kinds.filter((k) => k !== "text")) {
+      for (const locale of ["zh-TW", "en"] as const) {
+        const text = Templates.render(k, {}, { locale })
+        expect(text.trim().length).toBeGreaterThan(0)
+        expect(text).not.toMatch(/undefined|NaN|\{/)
+      }
+    }
+  })
+
+  it("string templates fill formatted vars, then raw data; unknown placeholders stay visible", () => {
+    const t = "{buyerName}：{lines} 共{total} {reasonText} {orderId} {note}{missing}"
+    expect(
+      Templates.fill(t, { ...data, orderId: "o-1", note: "!" }, Templates.vars({ ...data, orderId: "o-1", note: "!" }))
+    ).toBe("小明：・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300 共NT$1,600 已過截單時間 o-1 !{missing}")
+    expect(Templates.money(-1234567)).toBe("-NT$1,234,567")
+  })
+
+  it("organiser templates override only their kind; functions get the data and the formatted vars", () => {
+    const templates: Templates.Templates = {
+      "order-cancelled": "{buyerName} 取消了",
+      text: (d, v) => `» ${String(d["text"])} ${v.greeting}`
+    }
+    expect(Templates.render("order-cancelled", { buyerName: "A" }, { templates })).toBe("A 取消了")
+    expect(Templates.render("text", { text: "hi", buyerName: "B" }, { templates })).toBe("» hi B 您好，")
+    expect(Templates.render("review-pending", {}, { templates })).toBe("已收到您的留言，團主確認後會再通知您 🙏")
+  })
+})

@@ -1,0 +1,1030 @@
+/**
+ * The payment matcher: decides, for each transaction, whether it pays some open orders
+ * (`matched`), needs a person (`review`), fits nothing (`unmatched`) or is not money for orders
+ * (`ignored`). Pure, deterministic and explainable: every decision carries its evidence.
+ *
+ * The rules (RECONCILE.md):
+ * - A **candidate** is one open order, or several open orders of one buyer whose open amounts add
+ *   up to the transaction (one transfer for two rounds).
+ * - **Identity evidence** for a buyer: the transaction's last five digits are the ones the buyer
+ *   reported (on an order or in a comment), or an account learned from an earlier match (a
+ *   learned bank code must agree too); the memo contains the buyer's name or an order id; a
+ *   gateway's merchant order number names the order. Evidence counts only when the transaction is
+ *   within the window of the order (not before it was placed, at most `windowDays` after).
+ * - `matched`: exactly one candidate has both the exact amount and identity evidence, and no other
+ *   buyer is named by the memo or the gateway. The money is applied and the account learned.
+ * - `review`: any other case with a candidate (amount fits but nobody identified, identified but
+ *   the amount differs, two buyers, two order sets of one buyer, or the order is already paid).
+ * - `unmatched`: no candidate. `ignored`: money out, zero, a gateway payment that is pending,
+ *   failed or simulated, or a transaction already applied.
+ *
+ * Transactions are processed in time order (ties broken by content, never by input position), so an
+ * order paid by an earlier row is no longer open for a later one, and an account learned from a
+ * row counts for rows with a later timestamp.
+ *
+ * The index by open amount, by last five digits, and an Aho–Corasick automaton over names and
+ * order ids keep the work linear in rows + orders.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { build as buildAutomaton } from "./internal/aho.js"
+import { PaymentReport } from "./PaymentReport.js"
+import { compare, taipeiOffsetMinutes, type Transaction } from "./Transaction.js"
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+// ---------------------------------------------------------------------------------------------
+
+/** A payment already applied to an order before this run. */
+export const PriorPayment = Schema.Struct({
+  amount: Schema.Int,
+  /** When it was applied (the transaction's `at`); absent = before everything in this run. */
+  at: Schema.optional(Schema.String),
+  /** The transaction that paid it, when it came from a statement or gateway. */
+  transactionId: Schema.optional(Schema.String)
+})
+export type PriorPayment = typeof PriorPayment.Type
+
+/** An order as the matcher sees it (the shape of one entry of the CLI's ORDERS.json, plus optional fields). */
+export const Order = Schema.Struct({
+  orderId: Schema.String.pipe(Schema.minLength(1)),
+  buyer: Schema.Struct({ id: Schema.String.pipe(Schema.minLength(1)), name: Schema.optional(Schema.String) }),
+  amountDue: Schema.Int.pipe(Schema.nonNegative()),
+  /** When the order was placed (ISO 8601); the date window counts from here. */
+  placedAt: Schema.optional(Schema.String),
+  /** The last five digits the buyer reported for this order, if any. */
+  last5: Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{5}$/))),
+  /** Amount already paid, from before (no time). */
+  paid: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+  /** Payments already applied, with their time (for exact re-runs; see {@link carryOver}). */
+  payments: Schema.optional(Schema.Array(PriorPayment))
+})
+export type Order = typeof Order.Type
+
+/** An account learned from an earlier match: evidence for the buyer from `since` on. */
+export const LearnedAccount = Schema.Struct({
+  buyerId: Schema.String,
+  bankCode: Schema.optional(Schema.String),
+  last5: Schema.String.pipe(Schema.pattern(/^\d{5}$/)),
+  /** The time of the transaction it was learned from; it is evidence for later transactions only. */
+  since: Schema.optional(Schema.String),
+  transactionId: Schema.optional(Schema.String)
+})
+export type LearnedAccount = typeof LearnedAccount.Type
+
+/** Tuning. */
+export interface Options {
+  /** Identity evidence counts from the order's placement up to this many days after (default 30). */
+  readonly windowDays?: number | undefined
+  /** UTC offset used for calendar days of date-only statements (default +480, Taiwan). */
+  readonly utcOffsetMinutes?: number | undefined
+  /** At most this many candidates are listed on a review decision (default 10); `candidateCount` has them all. */
+  readonly maxListed?: number | undefined
+  /** Combined payments are searched over all subsets of a buyer's open orders up to this many orders (default 12). */
+  readonly maxSubsetOrders?: number | undefined
+}
+
+/** Everything the matcher decides on. */
+export interface Input {
+  readonly orders: ReadonlyArray<Order>
+  readonly transactions: ReadonlyArray<Transaction>
+  /** Accounts learned from earlier matches. */
+  readonly learned?: ReadonlyArray<LearnedAccount> | undefined
+  /** Buyers' own payment reports (last five digits, amount) from comments. */
+  readonly reports?: ReadonlyArray<PaymentReport> | undefined
+  /**
+   * Transactions already applied: their decision is `ignored` with reason `already-applied` and
+   * nothing is applied again. The transaction ids in orders' `payments` count too.
+   */
+  readonly applied?: Iterable<string> | undefined
+  readonly options?: Options | undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+// ---------------------------------------------------------------------------------------------
+
+/** One piece of evidence, for people and for the audit log. */
+export type Evidence =
+  | { readonly kind: "amount"; readonly orderIds: ReadonlyArray<string>; readonly amount: number }
+  | {
+      readonly kind: "reported-last5"
+      readonly buyerId: string
+      readonly last5: string
+      readonly via: "order" | "comment"
+    }
+  | {
+      readonly kind: "learned-account"
+      readonly buyerId: string
+      readonly last5: string
+      readonly bankCode?: string | undefined
+      readonly since?: string | undefined
+    }
+  | { readonly kind: "memo-name"; readonly buyerId: string; readonly name: string }
+  | { readonly kind: "memo-order"; readonly buyerId: string; readonly orderId: string }
+  | { readonly kind: "gateway-order"; readonly buyerId: string; readonly orderId: string; readonly merchantOrderNo: string }
+  | { readonly kind: "reported-amount"; readonly buyerId: string; readonly amount: number }
+  | { readonly kind: "outside-window"; readonly buyerId: string; readonly orderId: string; readonly placedAt: string }
+  | { readonly kind: "already-paid"; readonly orderId: string; readonly transactionIds: ReadonlyArray<string> }
+
+/** How a candidate's open amount compares with the transaction. */
+export type Fit = "exact" | "short" | "over" | "paid"
+
+/** One candidate: one buyer's order(s) that the transaction may pay. */
+export interface Candidate {
+  readonly buyerId: string
+  readonly buyerName?: string | undefined
+  readonly orderIds: ReadonlyArray<string>
+  /** What is still open on those orders (for `paid`: what they were due). */
+  readonly open: number
+  readonly fit: Fit
+  /** True when the buyer has identity evidence within the window. */
+  readonly identified: boolean
+  readonly evidence: ReadonlyArray<Evidence>
+}
+
+/** A transaction's status (CLI.md). */
+export type Status = "matched" | "review" | "unmatched" | "ignored"
+
+/** Why. */
+export type Reason =
+  | "exact-amount-and-identity"
+  | "amount-fits-no-identity"
+  | "identity-amount-differs"
+  | "ambiguous-buyers"
+  | "ambiguous-orders"
+  | "already-paid"
+  | "no-candidate"
+  | "money-out"
+  | "zero-amount"
+  | "already-applied"
+  | "duplicate-row"
+  | "gateway-pending"
+  | "gateway-failed"
+  | "simulated"
+
+/** Money applied to one order. */
+export interface Allocation {
+  readonly orderId: string
+  readonly amount: number
+}
+
+/** The decision on one transaction. */
+export interface Decision {
+  readonly transactionId: string
+  readonly row?: number | undefined
+  readonly at: string
+  readonly amount: number
+  readonly bankCode?: string | undefined
+  readonly last5?: string | undefined
+  readonly status: Status
+  readonly reason: Reason
+  /** For `identity-amount-differs`: paid too little (`partial`) or too much (`overpaid`). */
+  readonly detail?: "partial" | "overpaid" | undefined
+  /** `matched`: the orders paid. `review`: the listed candidates' orders. Otherwise empty. */
+  readonly orderIds: ReadonlyArray<string>
+  /** `matched`: the buyer. */
+  readonly buyerId?: string | undefined
+  /** `matched`: how the money is split over the orders (it adds up to `amount`). */
+  readonly allocations: ReadonlyArray<Allocation>
+  /** `review`: candidates (at most `maxListed`), best first. */
+  readonly candidates: ReadonlyArray<Candidate>
+  readonly candidateCount: number
+  /** Everything that counted (or was refused, like `outside-window`) for this decision. */
+  readonly evidence: ReadonlyArray<Evidence>
+  /** The decision in one sentence. */
+  readonly explanation: string
+}
+
+/** An order's payment status after the run (CLI.md). */
+export type OrderStatus = "unpaid" | "partial" | "paid" | "overpaid"
+
+/** An order after the run. */
+export interface OrderOutcome {
+  readonly orderId: string
+  readonly buyerId: string
+  readonly due: number
+  readonly paid: number
+  readonly status: OrderStatus
+  /** Transactions applied to this order in this run. */
+  readonly transactionIds: ReadonlyArray<string>
+}
+
+/**
+ * What the application layer does for a `matched` decision: receive the transaction as a payment
+ * (core `Payment` `Receive` with `transactionId`, `amount`, `bankCode`, `last5`, `at`), match it to
+ * `orderIds` with `evidence`, and apply each allocation to its order (core `Order` `ApplyPayment`).
+ */
+export interface Application {
+  readonly transactionId: string
+  readonly source: Transaction["source"]
+  readonly buyerId: string
+  readonly amount: number
+  readonly at: string
+  readonly bankCode?: string | undefined
+  readonly last5?: string | undefined
+  readonly orderIds: ReadonlyArray<string>
+  readonly allocations: ReadonlyArray<Allocation>
+  /** The explanation, for `PaymentMatched.evidence`. */
+  readonly evidence: string
+}
+
+/** The result of a run. */
+export interface Result {
+  /** One decision per transaction, in processing (time) order. */
+  readonly decisions: ReadonlyArray<Decision>
+  /** Every order, in input order. */
+  readonly orders: ReadonlyArray<OrderOutcome>
+  /** The `matched` decisions as applications, in processing order. */
+  readonly applications: ReadonlyArray<Application>
+  /** Accounts learned in this run (one per buyer and account). */
+  readonly learned: ReadonlyArray<LearnedAccount>
+  readonly summary: {
+    readonly matched: number
+    readonly review: number
+    readonly unmatched: number
+    readonly ignored: number
+    /** Money applied to orders: the sum of the `matched` transactions. */
+    readonly applied: number
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internals
+// ---------------------------------------------------------------------------------------------
+
+interface OrderState {
+  readonly input: Order
+  readonly orderId: string
+  readonly buyer: BuyerState
+  readonly due: number
+  paid: number
+  readonly placedMs: number | undefined
+  readonly placedDay: number | undefined
+  readonly paidBy: Array<string>
+  /** Transactions applied in this run. */
+  readonly appliedNow: Array<string>
+  /** The amount bucket the order is in (its open amount), if open. */
+  bucket: number | undefined
+}
+
+interface BuyerState {
+  readonly id: string
+  readonly names: Array<string>
+  readonly orders: Array<OrderState>
+  readonly reported: Map<string, "order" | "comment">
+  readonly reportedAmounts: Set<number>
+  /** Learned accounts: bank code ("" = unknown) + last five, and from when (ms; -Infinity = always). */
+  readonly learned: Array<{ readonly bankCode: string; readonly last5: string; readonly sinceMs: number; readonly since?: string | undefined }>
+  openTotal: number
+  openCount: number
+  totalBucket: number | undefined
+}
+
+const DAY_MS = 86_400_000
+
+const normaliseText = (s: string): string => s.normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim()
+
+const isWordChar = (c: string | undefined): boolean => c !== undefined && /[a-z0-9_]/.test(c)
+
+/** Order ids short or purely numeric enough to appear by chance are not searched in memos. */
+const searchableOrderId = (id: string): boolean => id.length >= 4 || (id.length >= 2 && /[a-z]/.test(id) && /\d/.test(id))
+
+const dayNumber = (date: string): number => {
+  const y = Number(date.slice(0, 4))
+  const m = Number(date.slice(5, 7))
+  const d = Number(date.slice(8, 10))
+  return Date.UTC(y, m - 1, d) / DAY_MS
+}
+
+const formatTwd = (n: number): string => `NT$${n.toLocaleString("en-US")}`
+
+const orderStatus = (due: number, paid: number): OrderStatus =>
+  paid <= 0 ? (due === 0 ? "paid" : "unpaid") : paid < due ? "partial" : paid === due ? "paid" : "overpaid"
+
+const sortStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+const isUntimed = (p: PriorPayment): boolean => p.at === undefined || Number.isNaN(Date.parse(p.at))
+
+/** Payments with no time (or an unreadable one) that name no transaction of this run count from the start. */
+const untimedPaid = (o: Order, txIds: ReadonlySet<string>): number => {
+  let sum = 0
+  for (const p of o.payments ?? [])
+    if (isUntimed(p) && !(p.transactionId !== undefined && txIds.has(p.transactionId))) sum += p.amount
+  return sum
+}
+
+// ---------------------------------------------------------------------------------------------
+// The matcher
+// ---------------------------------------------------------------------------------------------
+
+/** Runs the matcher. Pure: the same input gives the same result. */
+export const match = (input: Input): Result => {
+  const windowDays = input.options?.windowDays ?? 30
+  const offsetMin = input.options?.utcOffsetMinutes ?? taipeiOffsetMinutes
+  const maxListed = input.options?.maxListed ?? 10
+  const maxSubset = input.options?.maxSubsetOrders ?? 12
+  const windowMs = windowDays * DAY_MS
+
+  const txIds = new Set(input.transactions.map((t) => t.id))
+
+  // --- buyers and orders -----------------------------------------------------------------------
+  const buyers = new Map<string, BuyerState>()
+  const orders: Array<OrderState> = []
+  const ordersById = new Map<string, OrderState>()
+  for (const o of input.orders) {
+    let b = buyers.get(o.buyer.id)
+    if (!b) {
+      b = {
+        id: o.buyer.id,
+        names: [],
+        orders: [],
+        reported: new Map(),
+        reportedAmounts: new Set(),
+        learned: [],
+        openTotal: 0,
+        openCount: 0,
+        totalBucket: undefined
+      }
+      buyers.set(o.buyer.id, b)
+    }
+    const name = o.buyer.name?.trim()
+    if (name && !b.names.includes(name)) b.names.push(name)
+    if (o.last5 !== undefined) b.reported.set(o.last5, "order")
+    const placedMs = o.placedAt === undefined ? undefined : Date.parse(o.placedAt)
+    const valid = placedMs !== undefined && !Number.isNaN(placedMs)
+    const s: OrderState = {
+      input: o,
+      orderId: o.orderId,
+      buyer: b,
+      due: o.amountDue,
+      paid: (o.paid ?? 0) + untimedPaid(o, txIds),
+      placedMs: valid ? placedMs : undefined,
+      placedDay: valid ? Math.floor((placedMs + offsetMin * 60_000) / DAY_MS) : undefined,
+      paidBy: [],
+      appliedNow: [],
+      bucket: undefined
+    }
+    if (!ordersById.has(o.orderId)) ordersById.set(o.orderId, s)
+    orders.push(s)
+    b.orders.push(s)
+  }
+  for (const r of input.reports ?? []) {
+    const b = buyers.get(r.buyerId)
+    if (!b) continue
+    if (r.last5 !== undefined && !b.reported.has(r.last5)) b.reported.set(r.last5, "comment")
+    if (r.amount !== undefined) b.reportedAmounts.add(r.amount)
+  }
+  const orderKey = (a: OrderState, b: OrderState): number =>
+    (a.placedMs ?? Number.NEGATIVE_INFINITY) - (b.placedMs ?? Number.NEGATIVE_INFINITY) || sortStrings(a.orderId, b.orderId)
+  for (const b of buyers.values()) {
+    b.orders.sort(orderKey)
+    b.names.sort(sortStrings)
+  }
+
+  // --- indexes ---------------------------------------------------------------------------------
+  const byOpen = new Map<number, Set<OrderState>>()
+  const byTotal = new Map<number, Set<BuyerState>>()
+  const open = (o: OrderState): number => Math.max(0, o.due - o.paid)
+  const removeFrom = <K, V>(m: Map<K, Set<V>>, k: K | undefined, v: V): void => {
+    if (k === undefined) return
+    const s = m.get(k)
+    if (!s) return
+    s.delete(v)
+    if (s.size === 0) m.delete(k)
+  }
+  const addTo = <K, V>(m: Map<K, Set<V>>, k: K, v: V): void => {
+    const s = m.get(k)
+    if (s) s.add(v)
+    else m.set(k, new Set([v]))
+  }
+  const reindexBuyer = (b: BuyerState): void => {
+    removeFrom(byTotal, b.totalBucket, b)
+    b.totalBucket = undefined
+    if (b.openCount >= 2) {
+      b.totalBucket = b.openTotal
+      addTo(byTotal, b.openTotal, b)
+    }
+  }
+  const setPaid = (o: OrderState, paid: number): void => {
+    const before = open(o)
+    o.paid = paid
+    const after = open(o)
+    if (before === after) return
+    removeFrom(byOpen, o.bucket, o)
+    o.bucket = undefined
+    if (after > 0) {
+      o.bucket = after
+      addTo(byOpen, after, o)
+    }
+    o.buyer.openTotal += after - before
+    o.buyer.openCount += (after > 0 ? 1 : 0) - (before > 0 ? 1 : 0)
+    reindexBuyer(o.buyer)
+  }
+  // Insert in a canonical order so that bucket iteration order never depends on input order.
+  for (const o of [...orders].sort(orderKey)) {
+    const op = open(o)
+    if (op > 0) {
+      o.bucket = op
+      addTo(byOpen, op, o)
+      o.buyer.openTotal += op
+      o.buyer.openCount += 1
+    }
+  }
+  for (const b of [...buyers.values()].sort((x, y) => sortStrings(x.id, y.id))) reindexBuyer(b)
+
+  const reportedIndex = new Map<string, Array<BuyerState>>()
+  const learnedIndex = new Map<string, Array<BuyerState>>()
+  for (const b of [...buyers.values()].sort((x, y) => sortStrings(x.id, y.id)))
+    for (const l5 of b.reported.keys()) {
+      const a = reportedIndex.get(l5)
+      if (a) a.push(b)
+      else reportedIndex.set(l5, [b])
+    }
+  const learn = (b: BuyerState, bankCode: string, last5: string, sinceMs: number, since: string | undefined): boolean => {
+    const existing = b.learned.find((l) => l.last5 === last5 && l.bankCode === bankCode)
+    if (existing && existing.sinceMs <= sinceMs) return false
+    b.learned.push({ bankCode, last5, sinceMs, since })
+    const a = learnedIndex.get(last5)
+    if (!a) learnedIndex.set(last5, [b])
+    else if (!a.includes(b)) a.push(b)
+    return true
+  }
+
+  // Names and order ids for memo search.
+  const patterns: Array<string> = []
+  const patternTargets: Array<{ readonly kind: "name"; readonly buyers: Array<BuyerState>; readonly name: string } | { readonly kind: "order"; readonly order: OrderState }> = []
+  const namePattern = new Map<string, number>()
+  for (const b of [...buyers.values()].sort((x, y) => sortStrings(x.id, y.id)))
+    for (const n of b.names) {
+      const key = normaliseText(n)
+      if ([...key].length < 2) continue
+      const existing = namePattern.get(key)
+      if (existing !== undefined) {
+        const t = patternTargets[existing]!
+        if (t.kind === "name" && !t.buyers.includes(b)) t.buyers.push(b)
+        continue
+      }
+      namePattern.set(key, patterns.length)
+      patterns.push(key)
+      patternTargets.push({ kind: "name", buyers: [b], name: n })
+    }
+  for (const o of [...ordersById.values()].sort((x, y) => sortStrings(x.orderId, y.orderId))) {
+    const key = normaliseText(o.orderId)
+    if (!searchableOrderId(key)) continue
+    patterns.push(key)
+    patternTargets.push({ kind: "order", order: o })
+  }
+  const automaton = buildAutomaton(patterns)
+
+  // Gateway merchant order numbers: the order id itself, or its gateway-safe form.
+  const safe = (s: string): string => s.replace(/[^A-Za-z0-9_]/g, "")
+  const bySafeId = new Map<string, OrderState | null>()
+  for (const o of ordersById.values()) {
+    const k = safe(o.orderId)
+    bySafeId.set(k, bySafeId.has(k) ? null : o)
+  }
+  const orderForRef = (ref: string): OrderState | undefined => ordersById.get(ref) ?? bySafeId.get(safe(ref)) ?? undefined
+
+  // --- timeline --------------------------------------------------------------------------------
+  const txs = input.transactions.map((tx) => ({ tx, ms: Date.parse(tx.at) }))
+  txs.sort((a, b) => compare(a.tx, b.tx, a.ms, b.ms))
+
+  const applied = new Set<string>(input.applied ?? [])
+  const linkedPayments = new Map<string, Array<{ readonly order: OrderState; readonly amount: number }>>()
+  const timedPayments: Array<{ readonly order: OrderState; readonly amount: number; readonly ms: number; readonly txId?: string | undefined }> = []
+  for (const o of orders) {
+    for (const p of o.input.payments ?? []) {
+      if (p.transactionId !== undefined) applied.add(p.transactionId)
+      if (p.transactionId !== undefined && txIds.has(p.transactionId)) {
+        const l = linkedPayments.get(p.transactionId)
+        if (l) l.push({ order: o, amount: p.amount })
+        else linkedPayments.set(p.transactionId, [{ order: o, amount: p.amount }])
+      } else if (!isUntimed(p)) timedPayments.push({ order: o, amount: p.amount, ms: Date.parse(p.at!), txId: p.transactionId })
+      else if (p.transactionId !== undefined) o.paidBy.push(p.transactionId)
+    }
+  }
+  for (const l of linkedPayments.values()) l.sort((a, b) => sortStrings(a.order.orderId, b.order.orderId))
+  timedPayments.sort((a, b) => a.ms - b.ms || sortStrings(a.order.orderId, b.order.orderId))
+  const applyPrior = (order: OrderState, amount: number, txId: string | undefined): void => {
+    setPaid(order, order.paid + amount)
+    if (txId !== undefined) order.paidBy.push(txId)
+  }
+  const timedLearned: Array<{ readonly b: BuyerState; readonly l: LearnedAccount; readonly ms: number }> = []
+  const learnedInput = [...(input.learned ?? [])].sort(
+    (x, y) => sortStrings(x.buyerId, y.buyerId) || sortStrings(x.last5, y.last5) || sortStrings(x.bankCode ?? "", y.bankCode ?? "")
+  )
+  for (const l of learnedInput) {
+    const b = buyers.get(l.buyerId)
+    if (!b) continue
+    const ms = l.since === undefined ? Number.NaN : Date.parse(l.since)
+    if (Number.isNaN(ms)) learn(b, l.bankCode ?? "", l.last5, Number.NEGATIVE_INFINITY, undefined)
+    else timedLearned.push({ b, l, ms })
+  }
+  timedLearned.sort((a, b) => a.ms - b.ms)
+  let nextPayment = 0
+  let nextLearned = 0
+
+  // --- deciding --------------------------------------------------------------------------------
+  const decisions: Array<Decision> = []
+  const applications: Array<Application> = []
+  const learnedNow: Array<LearnedAccount> = []
+  const seen = new Set<string>()
+
+  const inWindow = (o: OrderState, tx: Transaction, ms: number): boolean => {
+    if (o.placedMs === undefined) return true
+    if (tx.time === undefined) {
+      const d = dayNumber(tx.date)
+      return d >= o.placedDay! && d <= o.placedDay! + windowDays
+    }
+    return ms >= o.placedMs && ms <= o.placedMs + windowMs
+  }
+
+  const base = (tx: Transaction) => ({
+    transactionId: tx.id,
+    ...(tx.row !== undefined ? { row: tx.row } : {}),
+    at: tx.at,
+    amount: tx.amount,
+    ...(tx.bankCode !== undefined ? { bankCode: tx.bankCode } : {}),
+    ...(tx.last5 !== undefined ? { last5: tx.last5 } : {})
+  })
+  const simple = (tx: Transaction, status: Status, reason: Reason, explanation: string, evidence: ReadonlyArray<Evidence> = []): Decision => ({
+    ...base(tx),
+    status,
+    reason,
+    orderIds: [],
+    allocations: [],
+    candidates: [],
+    candidateCount: 0,
+    evidence,
+    explanation
+  })
+
+  for (const { tx, ms } of txs) {
+    while (nextPayment < timedPayments.length && timedPayments[nextPayment]!.ms <= ms) {
+      const p = timedPayments[nextPayment++]!
+      applyPrior(p.order, p.amount, p.txId)
+    }
+    while (nextLearned < timedLearned.length && timedLearned[nextLearned]!.ms < ms) {
+      const { b, l, ms: lms } = timedLearned[nextLearned++]!
+      learn(b, l.bankCode ?? "", l.last5, lms, l.since)
+    }
+
+    if (seen.has(tx.id)) {
+      decisions.push(simple(tx, "ignored", "duplicate-row", `the same transaction (${tx.id}) appears twice; counted once`))
+      continue
+    }
+    seen.add(tx.id)
+    if (applied.has(tx.id)) {
+      for (const p of linkedPayments.get(tx.id) ?? []) applyPrior(p.order, p.amount, tx.id)
+      decisions.push(simple(tx, "ignored", "already-applied", `${formatTwd(tx.amount)} was applied before; nothing changes`))
+      continue
+    }
+    if (tx.gateway !== undefined) {
+      if (tx.gateway.simulated) {
+        decisions.push(simple(tx, "ignored", "simulated", `a simulated ${tx.gateway.gateway} payment is never real money`))
+        continue
+      }
+      if (tx.gateway.status !== "paid") {
+        decisions.push(
+          simple(
+            tx,
+            "ignored",
+            tx.gateway.status === "pending" ? "gateway-pending" : "gateway-failed",
+            `the ${tx.gateway.gateway} payment is ${tx.gateway.status}, not money received`
+          )
+        )
+        continue
+      }
+    }
+    if (tx.amount < 0) {
+      decisions.push(simple(tx, "ignored", "money-out", `${formatTwd(-tx.amount)} going out`))
+      continue
+    }
+    if (tx.amount === 0) {
+      decisions.push(simple(tx, "ignored", "zero-amount", "no money moved"))
+      continue
+    }
+    const amount = tx.amount
+
+    // Identity evidence, per buyer.
+    const identity = new Map<BuyerState, Array<Evidence>>()
+    const namedOrders = new Map<BuyerState, Set<OrderState>>()
+    const explicit = new Set<BuyerState>()
+    const addEvidence = (b: BuyerState, e: Evidence): void => {
+      const a = identity.get(b)
+      if (a) a.push(e)
+      else identity.set(b, [e])
+    }
+    if (tx.last5 !== undefined) {
+      for (const b of reportedIndex.get(tx.last5) ?? [])
+        addEvidence(b, { kind: "reported-last5", buyerId: b.id, last5: tx.last5, via: b.reported.get(tx.last5)! })
+      for (const b of learnedIndex.get(tx.last5) ?? []) {
+        const l = b.learned.find(
+          (x) => x.last5 === tx.last5 && x.sinceMs < ms && (x.bankCode === "" || tx.bankCode === undefined || x.bankCode === tx.bankCode)
+        )
+        if (l)
+          addEvidence(b, {
+            kind: "learned-account",
+            buyerId: b.id,
+            last5: l.last5,
+            ...(l.bankCode !== "" ? { bankCode: l.bankCode } : {}),
+            ...(l.since !== undefined ? { since: l.since } : {})
+          })
+      }
+    }
+    if (tx.memo !== "" && patterns.length > 0) {
+      const memo = normaliseText(tx.memo)
+      const seenPattern = new Set<number>()
+      for (const hit of automaton.search(memo)) {
+        if (seenPattern.has(hit.pattern)) continue
+        const target = patternTargets[hit.pattern]!
+        if (target.kind === "name") {
+          seenPattern.add(hit.pattern)
+          for (const b of target.buyers) {
+            addEvidence(b, { kind: "memo-name", buyerId: b.id, name: target.name })
+            explicit.add(b)
+          }
+        } else {
+          const len = patterns[hit.pattern]!.length
+          if (isWordChar(memo[hit.end - len - 1]) || isWordChar(memo[hit.end])) continue
+          seenPattern.add(hit.pattern)
+          const o = target.order
+          addEvidence(o.buyer, { kind: "memo-order", buyerId: o.buyer.id, orderId: o.orderId })
+          explicit.add(o.buyer)
+          const s = namedOrders.get(o.buyer)
+          if (s) s.add(o)
+          else namedOrders.set(o.buyer, new Set([o]))
+        }
+      }
+    }
+    if (tx.orderRef !== undefined) {
+      const o = orderForRef(tx.orderRef)
+      if (o) {
+        addEvidence(o.buyer, { kind: "gateway-order", buyerId: o.buyer.id, orderId: o.orderId, merchantOrderNo: tx.orderRef })
+        explicit.add(o.buyer)
+        const s = namedOrders.get(o.buyer)
+        if (s) s.add(o)
+        else namedOrders.set(o.buyer, new Set([o]))
+      }
+    }
+
+    // Candidates of identified buyers.
+    const exact: Array<Candidate & { readonly orders: ReadonlyArray<OrderState>; readonly b: BuyerState }> = []
+    const paidCands: Array<Candidate> = []
+    const differs: Array<Candidate> = []
+    const refused: Array<Evidence> = []
+    const identifiedBuyers: Array<BuyerState> = [...identity.keys()].sort((x, y) => sortStrings(x.id, y.id))
+    for (const b of identifiedBuyers) {
+      const ev = identity.get(b)!
+      const supporting: Array<Evidence> = b.reportedAmounts.has(amount) ? [{ kind: "reported-amount", buyerId: b.id, amount }] : []
+      const openOrders: Array<OrderState> = []
+      for (const o of b.orders) {
+        const inW = inWindow(o, tx, ms)
+        if (open(o) > 0) {
+          if (inW) openOrders.push(o)
+          else refused.push({ kind: "outside-window", buyerId: b.id, orderId: o.orderId, placedAt: o.input.placedAt ?? "" })
+        }
+      }
+      const name = b.names[0]
+      const cand = (os: ReadonlyArray<OrderState>, openAmount: number, fit: Fit, extra: ReadonlyArray<Evidence> = []): Candidate => ({
+        buyerId: b.id,
+        ...(name !== undefined ? { buyerName: name } : {}),
+        orderIds: os.map((o) => o.orderId),
+        open: openAmount,
+        fit,
+        identified: true,
+        evidence: [...extra, ...ev, ...supporting]
+      })
+      // Exact subsets of the buyer's open orders within the window.
+      const found: Array<ReadonlyArray<OrderState>> = []
+      const k = openOrders.length
+      if (k > 0) {
+        if (k <= maxSubset) {
+          const sums = new Array<number>(1 << k).fill(0)
+          for (let mask = 1; mask < 1 << k; mask++) {
+            const low = mask & -mask
+            const bit = 31 - Math.clz32(low)
+            sums[mask] = sums[mask ^ low]! + open(openOrders[bit]!)
+            if (sums[mask] === amount) found.push(openOrders.filter((_, i) => (mask >> i) & 1))
+          }
+        } else {
+          for (const o of openOrders) if (open(o) === amount) found.push([o])
+          const all = openOrders.reduce((s, o) => s + open(o), 0)
+          if (all === amount && k > 1) found.push(openOrders)
+        }
+      }
+      let chosen = found
+      const named = namedOrders.get(b)
+      if (named && found.length > 1) {
+        const withNamed = found.filter((os) => [...named].every((o) => os.includes(o) || open(o) === 0))
+        if (withNamed.length > 0) chosen = withNamed
+      }
+      if (chosen.length > 0) {
+        for (const os of chosen)
+          exact.push({ ...cand(os, amount, "exact", [{ kind: "amount", orderIds: os.map((o) => o.orderId), amount }]), orders: os, b })
+        continue
+      }
+      // Already paid orders of exactly this amount (a likely duplicate transfer).
+      const paidSame = b.orders.filter((o) => o.due > 0 && open(o) === 0 && o.due === amount && inWindow(o, tx, ms))
+      if (paidSame.length > 0) {
+        for (const o of paidSame)
+          paidCands.push(cand([o], o.due, "paid", [{ kind: "already-paid", orderId: o.orderId, transactionIds: [...o.paidBy] }]))
+        continue
+      }
+      if (k > 0) {
+        const total = openOrders.reduce((s, o) => s + open(o), 0)
+        differs.push(cand(openOrders, total, amount < total ? "short" : "over"))
+        continue
+      }
+      const paidAny = b.orders.filter((o) => o.due > 0 && open(o) === 0 && inWindow(o, tx, ms))
+      if (paidAny.length > 0) {
+        paidCands.push(
+          cand(
+            paidAny,
+            paidAny.reduce((s, o) => s + o.due, 0),
+            "paid",
+            paidAny.map((o): Evidence => ({ kind: "already-paid", orderId: o.orderId, transactionIds: [...o.paidBy] }))
+          )
+        )
+      }
+    }
+
+    const evidenceOf = (cs: ReadonlyArray<Candidate>): ReadonlyArray<Evidence> => [...cs.flatMap((c) => c.evidence), ...refused]
+    const review = (reason: Reason, cs: ReadonlyArray<Candidate>, explanation: string, count = cs.length, detail?: "partial" | "overpaid"): Decision => {
+      const listed = cs.slice(0, maxListed)
+      const ids: Array<string> = []
+      for (const c of listed) for (const id of c.orderIds) if (!ids.includes(id)) ids.push(id)
+      return {
+        ...base(tx),
+        status: "review",
+        reason,
+        ...(detail !== undefined ? { detail } : {}),
+        orderIds: ids,
+        allocations: [],
+        candidates: listed,
+        candidateCount: count,
+        evidence: evidenceOf(listed),
+        explanation
+      }
+    }
+    const who = (c: Candidate): string => `${c.buyerName ?? c.buyerId} (${c.orderIds.join(" + ")})`
+    const from = tx.last5 !== undefined ? ` from ${tx.bankCode !== undefined ? `(${tx.bankCode})` : ""}…${tx.last5}` : ""
+
+    if (exact.length === 1) {
+      const c = exact[0]!
+      const contradicted = [...explicit].some((b) => b !== c.b) && !explicit.has(c.b)
+      if (!contradicted) {
+        const allocations = c.orders.map((o) => ({ orderId: o.orderId, amount: open(o) }))
+        const explanation = `${formatTwd(amount)}${from} pays ${who(c)} exactly; ${describe(c.evidence)}`
+        for (const a of allocations) {
+          const o = ordersById.get(a.orderId)!
+          setPaid(o, o.paid + a.amount)
+          o.paidBy.push(tx.id)
+          o.appliedNow.push(tx.id)
+        }
+        if (tx.last5 !== undefined && learn(c.b, tx.bankCode ?? "", tx.last5, ms, tx.at))
+          learnedNow.push({
+            buyerId: c.b.id,
+            last5: tx.last5,
+            ...(tx.bankCode !== undefined ? { bankCode: tx.bankCode } : {}),
+            since: tx.at,
+            transactionId: tx.id
+          })
+        decisions.push({
+          ...base(tx),
+          status: "matched",
+          reason: "exact-amount-and-identity",
+          orderIds: c.orderIds,
+          buyerId: c.buyerId,
+          allocations,
+          candidates: [stripInternal(c)],
+          candidateCount: 1,
+          evidence: c.evidence,
+          explanation
+        })
+        applications.push({
+          transactionId: tx.id,
+          source: tx.source,
+          buyerId: c.buyerId,
+          amount,
+          at: tx.at,
+          ...(tx.bankCode !== undefined ? { bankCode: tx.bankCode } : {}),
+          ...(tx.last5 !== undefined ? { last5: tx.last5 } : {}),
+          orderIds: c.orderIds,
+          allocations,
+          evidence: explanation
+        })
+        continue
+      }
+      const others = identifiedBuyers
+        .filter((b) => b !== c.b && explicit.has(b))
+        .flatMap((b) => [...differs, ...paidCands].filter((d) => d.buyerId === b.id))
+      decisions.push(
+        review(
+          "ambiguous-buyers",
+          [stripInternal(c), ...others],
+          `${formatTwd(amount)}${from} fits ${who(c)}, but the memo names another buyer`
+        )
+      )
+      continue
+    }
+    if (exact.length > 1) {
+      const cs = exact.map(stripInternal)
+      const oneBuyer = exact.every((c) => c.b === exact[0]!.b)
+      decisions.push(
+        oneBuyer
+          ? review("ambiguous-orders", cs, `${formatTwd(amount)}${from} fits several order sets of ${cs[0]!.buyerName ?? cs[0]!.buyerId}: ${cs.map((c) => c.orderIds.join(" + ")).join(" or ")}`)
+          : review("ambiguous-buyers", cs, `${formatTwd(amount)}${from} fits ${cs.length} candidates of different buyers: ${cs.map(who).join(", ")}`)
+      )
+      continue
+    }
+    if (paidCands.length > 0) {
+      decisions.push(
+        review(
+          "already-paid",
+          [...paidCands, ...differs],
+          `${formatTwd(amount)}${from} comes from ${paidCands[0]!.buyerName ?? paidCands[0]!.buyerId}, whose order ${paidCands[0]!.orderIds.join(" + ")} is already paid: a likely duplicate transfer`
+        )
+      )
+      continue
+    }
+    if (differs.length > 0) {
+      const buyersDiffer = new Set(differs.map((d) => d.buyerId))
+      if (buyersDiffer.size > 1) {
+        decisions.push(
+          review("ambiguous-buyers", differs, `${formatTwd(amount)}${from} points at ${buyersDiffer.size} buyers and fits none exactly: ${differs.map(who).join(", ")}`)
+        )
+        continue
+      }
+      const d = differs[0]!
+      const detail = d.fit === "short" ? "partial" : "overpaid"
+      decisions.push(
+        review(
+          "identity-amount-differs",
+          differs,
+          `${formatTwd(amount)}${from} comes from ${d.buyerName ?? d.buyerId}, who owes ${formatTwd(d.open)} (${d.orderIds.join(" + ")}): ${detail === "partial" ? "a partial payment" : "an overpayment"}`,
+          differs.length,
+          detail
+        )
+      )
+      continue
+    }
+    // Amount fits, nobody identified: single open orders, and buyers whose open orders add up.
+    const singles = byOpen.get(amount)
+    const totals = byTotal.get(amount)
+    const count = (singles?.size ?? 0) + (totals?.size ?? 0)
+    if (count > 0) {
+      const cs: Array<Candidate> = []
+      if (singles)
+        for (const o of singles) {
+          if (cs.length >= maxListed) break
+          cs.push({
+            buyerId: o.buyer.id,
+            ...(o.buyer.names[0] !== undefined ? { buyerName: o.buyer.names[0] } : {}),
+            orderIds: [o.orderId],
+            open: amount,
+            fit: "exact",
+            identified: false,
+            evidence: [{ kind: "amount", orderIds: [o.orderId], amount }]
+          })
+        }
+      if (totals)
+        for (const b of totals) {
+          if (cs.length >= maxListed) break
+          const os = b.orders.filter((o) => open(o) > 0).map((o) => o.orderId)
+          cs.push({
+            buyerId: b.id,
+            ...(b.names[0] !== undefined ? { buyerName: b.names[0] } : {}),
+            orderIds: os,
+            open: amount,
+            fit: "exact",
+            identified: false,
+            evidence: [{ kind: "amount", orderIds: os, amount }]
+          })
+        }
+      const why =
+        refused.length > 0
+          ? "the identity evidence is outside the date window"
+          : identifiedBuyers.length > 0
+            ? "the buyer it identifies has no order in the date window"
+            : tx.last5 !== undefined
+            ? `nobody reported …${tx.last5} and the memo names nobody`
+            : "the row shows no account and the memo names nobody"
+      decisions.push(
+        review(
+          "amount-fits-no-identity",
+          cs,
+          `${formatTwd(amount)}${from} fits ${count === 1 ? who(cs[0]!) : `${count} candidates`}, but ${why}`,
+          count
+        )
+      )
+      continue
+    }
+    decisions.push(
+      simple(
+        tx,
+        "unmatched",
+        "no-candidate",
+        `no open order of ${formatTwd(amount)} and no buyer identified${from ? ` (${from.trim()})` : ""}`,
+        refused
+      )
+    )
+  }
+
+  const outcomes: Array<OrderOutcome> = orders.map((o) => ({
+    orderId: o.orderId,
+    buyerId: o.buyer.id,
+    due: o.due,
+    paid: o.paid,
+    status: orderStatus(o.due, o.paid),
+    transactionIds: [...o.appliedNow]
+  }))
+  let matched = 0
+  let reviewN = 0
+  let unmatched = 0
+  let ignored = 0
+  let money = 0
+  for (const d of decisions) {
+    if (d.status === "matched") {
+      matched++
+      money += d.amount
+    } else if (d.status === "review") reviewN++
+    else if (d.status === "unmatched") unmatched++
+    else ignored++
+  }
+  return {
+    decisions,
+    orders: outcomes,
+    applications,
+    learned: learnedNow,
+    summary: { matched, review: reviewN, unmatched, ignored, applied: money }
+  }
+}
+
+const stripInternal = (c: Candidate & { readonly orders?: unknown; readonly b?: unknown }): Candidate => {
+  const { orders: _o, b: _b, ...rest } = c
+  return rest
+}
+
+/** Says what the identity evidence is, in words. */
+export const describe = (evidence: ReadonlyArray<Evidence>): string => {
+  const parts: Array<string> = []
+  for (const e of evidence) {
+    switch (e.kind) {
+      case "reported-last5":
+        parts.push(`…${e.last5} is the account the buyer reported${e.via === "comment" ? " in a comment" : ""}`)
+        break
+      case "learned-account":
+        parts.push(`${e.bankCode !== undefined ? `(${e.bankCode})` : ""}…${e.last5} paid this buyer's earlier order`)
+        break
+      case "memo-name":
+        parts.push(`the memo names ${e.name}`)
+        break
+      case "memo-order":
+        parts.push(`the memo names order ${e.orderId}`)
+        break
+      case "gateway-order":
+        parts.push(`the gateway order number ${e.merchantOrderNo} names order ${e.orderId}`)
+        break
+      case "reported-amount":
+        parts.push(`the buyer reported sending ${formatTwd(e.amount)}`)
+        break
+      case "amount":
+      case "outside-window":
+      case "already-paid":
+        break
+    }
+  }
+  return parts.length > 0 ? parts.join("; ") : "no identity evidence"
+}
+
+/**
+ * The input for the next run after applying `result`: orders carry the payments applied (with
+ * their time and transaction), learned accounts are added with their `since`, and applied
+ * transaction ids are remembered. Running the same transactions again on this input changes
+ * nothing: every matched transaction comes back `ignored` / `already-applied`, and every other
+ * decision is the same as before.
+ */
+export const carryOver = (input: Input, result: Result): Input => {
+  const byOrder = new Map<string, Array<PriorPayment>>()
+  for (const a of result.applications)
+    for (const al of a.allocations) {
+      const p: PriorPayment = { amount: al.amount, at: a.at, transactionId: a.transactionId }
+      const l = byOrder.get(al.orderId)
+      if (l) l.push(p)
+      else byOrder.set(al.orderId, [p])
+    }
+  return {
+    ...input,
+    orders: input.orders.map((o) => {
+      const extra = byOrder.get(o.orderId)
+      if (!extra) return o
+      byOrder.delete(o.orderId)
+      return { ...o, payments: [...(o.payments ?? []), ...extra] }
+    }),
+    learned: [...(input.learned ?? []), ...result.learned],
+    applied: [...(input.applied ?? []), ...result.applications.map((a) => a.transactionId)]
+  }
+}

@@ -1,0 +1,445 @@
+/**
+ * Bank statement importers: Cathay-, CTBC- and Post-office-style CSV exports, any other CSV or
+ * `.xlsx` through a column mapping (given, or inferred from the usual column names).
+ *
+ * The importer detects the encoding (UTF-8 with or without BOM, UTF-16 with BOM, Big5/CP950),
+ * skips the bank's preamble by finding the header row itself, reads ROC dates (`113/04/02` → 2024),
+ * full-width digits, `NT$`, thousands separators, signed single amounts or separate in/out columns,
+ * and takes the payer's bank code + last five digits from whichever column holds them. A row it
+ * cannot read is reported with its line number and the reason; the rest still import.
+ *
+ * @example
+ * ```ts
+ * import { Statement } from "@kaituan/reconcile"
+ * import { Effect } from "effect"
+ * import { readFileSync } from "node:fs"
+ *
+ * const statement = Effect.runSync(Statement.parseCsv(readFileSync("statement.csv")))
+ * for (const bad of statement.unreadable) console.error(`line ${bad.line}: ${bad.message}`)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Data, Effect, Either, Schema } from "effect"
+import { type CellRead, extractAccount, headerKey, isAccountOnly, normalise, parseAmount, parseDate, parseTime } from "./internal/cells.js"
+import { hash64 } from "./internal/hash.js"
+import {
+  type Columns,
+  infer,
+  type LayoutName,
+  layoutOrder,
+  layouts,
+  type Mapping,
+  matchesLayout,
+  namesOf,
+  resolve
+} from "./internal/layout.js"
+import { decode, detectEncoding, type Encoding, parseCsv as parseCsvText, type Row } from "./internal/text.js"
+import { isZip, readXlsx } from "./internal/xlsx.js"
+import { isoAt, taipeiOffsetMinutes, type Transaction } from "./Transaction.js"
+
+export type { ColumnRef, Mapping } from "./internal/layout.js"
+export type { Encoding } from "./internal/text.js"
+
+/** The layouts the importer knows by name; `generic` infers the columns or takes a {@link Mapping}. */
+export type Layout = LayoutName | "generic"
+
+/** `auto` (the default) recognises the named layouts and falls back to `generic`. */
+export type Format = Layout | "auto"
+
+/** Every format name, for command-line validation. */
+export const formats: ReadonlyArray<Format> = ["auto", "cathay", "ctbc", "post", "generic"]
+
+/** The column mapping of each named layout (by header names). */
+export const namedLayouts: Readonly<Record<LayoutName, Mapping>> = layouts
+
+/** How to read a statement. Every field is optional. */
+export interface Options {
+  readonly format?: Format | undefined
+  /** Columns for the `generic` layout, by header name or 0-based index. */
+  readonly mapping?: Mapping | undefined
+  /** The 1-based line of the header row; `0` = no header (a mapping by indexes). Found automatically otherwise. */
+  readonly headerLine?: number | undefined
+  readonly encoding?: "auto" | "utf-8" | "big5" | undefined
+  /** `,`, tab or `;`; detected when absent. */
+  readonly delimiter?: string | undefined
+  /** The statement's own account (part of each row's identity); read from the preamble when absent. */
+  readonly account?: string | undefined
+  /** UTC offset of the statement's times, in minutes (default +480, Taiwan). */
+  readonly utcOffsetMinutes?: number | undefined
+}
+
+/** Why a row could not be read. */
+export type UnreadableReason = "malformed-csv" | "bad-date" | "bad-time" | "bad-amount" | "no-date" | "no-amount" | "in-and-out"
+
+/** A row that could not be read: its line number, why, and its text. The other rows still import. */
+export class UnreadableRow extends Data.TaggedClass("UnreadableRow")<{
+  readonly line: number
+  readonly reason: UnreadableReason
+  readonly message: string
+  readonly text: string
+}> {}
+
+/** A line after the header that is not a transaction (a footer such as `共 4 筆`, a repeated header). */
+export interface SkippedRow {
+  readonly line: number
+  readonly text: string
+}
+
+/** Why a whole statement could not be read. */
+export class StatementError extends Schema.TaggedError<StatementError>()("StatementError", {
+  reason: Schema.Literal("empty", "no-header", "bad-mapping", "unreadable-file"),
+  message: Schema.String
+}) {}
+
+/** An imported statement. */
+export interface Statement {
+  readonly layout: Layout
+  readonly encoding: Encoding | "xlsx" | "text"
+  /** The statement's own account, from the options or the preamble (`帳號：…`). */
+  readonly account?: string | undefined
+  /** 1-based line of the header row (0 = none). */
+  readonly headerLine: number
+  /** Every readable row, in file order. */
+  readonly transactions: ReadonlyArray<Transaction>
+  readonly unreadable: ReadonlyArray<UnreadableRow>
+  readonly skipped: ReadonlyArray<SkippedRow>
+}
+
+const SCAN_HEADER_ROWS = 60
+const FOOTER = /^(共\s*\d+\s*筆|合計|總計|小計|列印|頁次|第\s*\d+\s*頁|以下空白|查詢|資料|註[:：]|說明[:：]|total|page|printed)/i
+
+const rowText = (cells: ReadonlyArray<string>): string => cells.map(normalise).join(",").replace(/,+$/, "")
+
+const findAccount = (rows: ReadonlyArray<Row>): string | undefined => {
+  for (const r of rows) {
+    for (const c of r.cells) {
+      const s = normalise(c)
+      const m = /(?:^|[^\d/])(\d[\d-]{8,}\d)(?![\d/])/.exec(s)
+      if (m) {
+        const digits = m[1]!.replace(/-/g, "")
+        if (digits.length >= 10) return digits
+      }
+    }
+  }
+  return undefined
+}
+
+interface Found {
+  readonly layout: Layout
+  readonly columns: Columns
+  readonly headerIndex: number // index into rows, -1 = no header
+}
+
+const findHeader = (rows: ReadonlyArray<Row>, options: Options): Either.Either<Found, StatementError> => {
+  const format = options.format ?? "auto"
+  const limit = Math.min(rows.length, SCAN_HEADER_ROWS)
+  const at = (line: number) => rows.findIndex((r) => r.line === line)
+
+  if (options.mapping !== undefined) {
+    const m = options.mapping
+    const names = namesOf(m)
+    let headerIndex = -1
+    if (options.headerLine !== undefined && options.headerLine > 0) headerIndex = at(options.headerLine)
+    else if (options.headerLine === undefined && names.length > 0) {
+      const keys = names.map(headerKey)
+      for (let i = 0; i < limit; i++) {
+        const hk = new Set(rows[i]!.cells.map(headerKey))
+        if (keys.every((k) => hk.has(k))) {
+          headerIndex = i
+          break
+        }
+      }
+    }
+    if (names.length > 0 && headerIndex < 0)
+      return Either.left(
+        new StatementError({ reason: "no-header", message: `no header row with the columns ${names.map((n) => `"${n}"`).join(", ")}` })
+      )
+    if (m.amount === undefined && m.in === undefined && m.out === undefined)
+      return Either.left(new StatementError({ reason: "bad-mapping", message: "the mapping needs an amount column or in/out columns" }))
+    const r = resolve(m, headerIndex >= 0 ? rows[headerIndex]!.cells : undefined)
+    if (r._tag === "Missing")
+      return Either.left(new StatementError({ reason: "no-header", message: `the header has no column ${r.names.map((n) => `"${n}"`).join(", ")}` }))
+    return Either.right({ layout: "generic", columns: r.columns, headerIndex })
+  }
+
+  const candidates: ReadonlyArray<LayoutName> =
+    format === "auto" ? layoutOrder : format === "generic" ? [] : [format]
+  for (let i = 0; i < limit; i++) {
+    const cells = rows[i]!.cells
+    for (const name of candidates) {
+      if (matchesLayout(name, cells)) {
+        const r = resolve(layouts[name], cells)
+        if (r._tag === "Ok") return Either.right({ layout: name, columns: r.columns, headerIndex: i })
+      }
+    }
+    if (format === "auto" || format === "generic") {
+      const columns = infer(cells)
+      if (columns) return Either.right({ layout: "generic", columns, headerIndex: i })
+    }
+  }
+  const expected =
+    format === "auto" || format === "generic"
+      ? "a date column (交易日期/日期) and an amount (金額) or in/out columns (存入/支出)"
+      : `the ${format} columns ${namesOf(layouts[format])
+          .filter((n, i, a) => a.indexOf(n) === i)
+          .join(",")}`
+  return Either.left(
+    new StatementError({ reason: "no-header", message: `no header row found in the first ${limit} rows; expected ${expected}` })
+  )
+}
+
+interface Draft {
+  readonly line: number
+  readonly date: string
+  readonly time: string | undefined
+  readonly postingDate: string | undefined
+  readonly amount: number
+  readonly balance: number | undefined
+  readonly bankCode: string | undefined
+  readonly last5: string | undefined
+  readonly description: string | undefined
+  readonly memo: string
+}
+
+const cell = (cells: ReadonlyArray<string>, i: number | undefined): string => (i === undefined ? "" : (cells[i] ?? ""))
+
+type RowResult =
+  | { readonly _tag: "Tx"; readonly draft: Draft }
+  | { readonly _tag: "Skip" }
+  | { readonly _tag: "Note" }
+  | { readonly _tag: "Bad"; readonly reason: UnreadableReason; readonly message: string }
+
+const readRow = (row: Row, c: Columns, headerKeys: string | undefined): RowResult => {
+  const cells = row.cells
+  let nonEmpty = 0
+  let first = ""
+  for (const x of cells) {
+    if (x.trim() !== "" && normalise(x) !== "") {
+      if (nonEmpty === 0) first = normalise(x)
+      nonEmpty++
+    }
+  }
+  if (nonEmpty === 0) return { _tag: "Skip" }
+  if (headerKeys !== undefined && cells.map(headerKey).join("|") === headerKeys) return { _tag: "Note" }
+  const dateRead = parseDate(cell(cells, c.date))
+  if (dateRead._tag !== "Value") {
+    if (nonEmpty <= 1 || FOOTER.test(first)) return { _tag: "Note" }
+    return dateRead._tag === "Blank"
+      ? { _tag: "Bad", reason: "no-date", message: "the date is empty" }
+      : { _tag: "Bad", reason: "bad-date", message: dateRead.message }
+  }
+  let time = dateRead.value.time
+  if (c.time !== undefined && c.time !== c.date) {
+    const t = parseTime(cell(cells, c.time))
+    if (t._tag === "Bad") return { _tag: "Bad", reason: "bad-time", message: t.message }
+    if (t._tag === "Value") time = t.value
+  }
+  let amount: number
+  const amountOf = (r: CellRead<number>, what: string): number | undefined | { readonly bad: string } =>
+    r._tag === "Value" ? r.value : r._tag === "Blank" ? undefined : { bad: `${what}: ${r.message}` }
+  if (c.in !== undefined || c.out !== undefined) {
+    const i = amountOf(parseAmount(cell(cells, c.in)), "money in")
+    const o = amountOf(parseAmount(cell(cells, c.out)), "money out")
+    if (typeof i === "object") return { _tag: "Bad", reason: "bad-amount", message: i.bad }
+    if (typeof o === "object") return { _tag: "Bad", reason: "bad-amount", message: o.bad }
+    const hasIn = i !== undefined && i !== 0
+    const hasOut = o !== undefined && o !== 0
+    if (hasIn && hasOut) return { _tag: "Bad", reason: "in-and-out", message: `both money in (${i}) and money out (${o})` }
+    if (hasIn) amount = i
+    else if (hasOut) amount = -Math.abs(o)
+    else if (i === 0 || o === 0) amount = 0
+    else if (c.amount !== undefined) {
+      const a = amountOf(parseAmount(cell(cells, c.amount)), "amount")
+      if (typeof a === "object") return { _tag: "Bad", reason: "bad-amount", message: a.bad }
+      if (a === undefined) return { _tag: "Bad", reason: "no-amount", message: "no amount in or out" }
+      amount = a
+    } else return { _tag: "Bad", reason: "no-amount", message: "no amount in or out" }
+  } else {
+    const a = amountOf(parseAmount(cell(cells, c.amount)), "amount")
+    if (typeof a === "object") return { _tag: "Bad", reason: "bad-amount", message: a.bad }
+    if (a === undefined) return { _tag: "Bad", reason: "no-amount", message: "the amount is empty" }
+    amount = a
+  }
+  const bal = c.balance === undefined ? undefined : parseAmount(cell(cells, c.balance))
+  const balance = bal?._tag === "Value" ? bal.value : undefined
+  let posting: string | undefined
+  if (c.postingDate !== undefined && c.postingDate !== c.date) {
+    const p = parseDate(cell(cells, c.postingDate))
+    if (p._tag === "Value" && p.value.date !== dateRead.value.date) posting = p.value.date
+  }
+  // The payer's account: account columns first (a bare number counts there), then memo columns.
+  let account: { readonly bankCode?: string | undefined; readonly last5: string } | undefined
+  const memoSet = new Set(c.memo)
+  for (const i of c.account) {
+    account = extractAccount(cell(cells, i), !memoSet.has(i))
+    if (account) break
+  }
+  if (!account)
+    for (const i of c.memo) {
+      account = extractAccount(cell(cells, i), false)
+      if (account) break
+    }
+  // The memo: the text of memo and account columns that is not just an account number.
+  const parts: Array<string> = []
+  const seen = new Set<number>()
+  for (const i of [...c.memo, ...c.account]) {
+    if (seen.has(i) || i === c.description) continue
+    seen.add(i)
+    const t = normalise(cell(cells, i))
+    if (t !== "" && !isAccountOnly(t) && !parts.includes(t)) parts.push(t)
+  }
+  const description = c.description === undefined ? undefined : normalise(cell(cells, c.description)) || undefined
+  return {
+    _tag: "Tx",
+    draft: {
+      line: row.line,
+      date: dateRead.value.date,
+      time,
+      postingDate: posting,
+      amount,
+      balance,
+      bankCode: account?.bankCode,
+      last5: account?.last5,
+      description,
+      memo: parts.join(" ")
+    }
+  }
+}
+
+const identityKey = (account: string, d: Draft): string =>
+  `${account}|${d.date}T${d.time ?? ""}|${d.amount}|${d.balance ?? ""}|${d.bankCode ?? ""}-${d.last5 ?? ""}`
+
+/**
+ * Gives each row its stable id: a hash of the account, date/time, amount, balance, payer account
+ * and the occurrence index among rows with the same values (ordered by memo, then line, so the
+ * file's sort order does not change the ids).
+ */
+const withIds = (account: string, drafts: ReadonlyArray<Draft>, offset: number): ReadonlyArray<Transaction> => {
+  const groups = new Map<string, Array<number>>()
+  const keys = drafts.map((d, i) => {
+    const k = identityKey(account, d)
+    const g = groups.get(k)
+    if (g) g.push(i)
+    else groups.set(k, [i])
+    return k
+  })
+  const occurrence = new Array<number>(drafts.length).fill(0)
+  for (const g of groups.values()) {
+    if (g.length === 1) continue
+    g.sort((a, b) => {
+      const ma = drafts[a]!.memo
+      const mb = drafts[b]!.memo
+      return ma < mb ? -1 : ma > mb ? 1 : drafts[a]!.line - drafts[b]!.line
+    })
+    g.forEach((idx, n) => {
+      occurrence[idx] = n
+    })
+  }
+  return drafts.map((d, i): Transaction => {
+    const tx: { -readonly [K in keyof Transaction]: Transaction[K] } = {
+      id: `tx_${hash64(`${keys[i]}|${occurrence[i]}`)}`,
+      source: "statement",
+      row: d.line,
+      date: d.date,
+      at: isoAt(d.date, d.time, offset),
+      amount: d.amount,
+      memo: d.memo
+    }
+    if (d.time !== undefined) tx.time = d.time
+    if (d.balance !== undefined) tx.balance = d.balance
+    if (d.bankCode !== undefined) tx.bankCode = d.bankCode
+    if (d.last5 !== undefined) tx.last5 = d.last5
+    if (d.description !== undefined) tx.description = d.description
+    if (d.postingDate !== undefined) tx.postingDate = d.postingDate
+    return tx
+  })
+}
+
+/**
+ * Reads already-split rows (from CSV or a spreadsheet): finds the header, reads each row, and
+ * reports unreadable rows. Pure.
+ */
+export const parseRows = (
+  rows: ReadonlyArray<Row>,
+  options: Options = {},
+  encoding: Statement["encoding"] = "text",
+  badLines: ReadonlyArray<{ readonly line: number; readonly message: string }> = []
+): Either.Either<Statement, StatementError> => {
+  if (!rows.some((r) => r.cells.some((c) => normalise(c) !== "")))
+    return Either.left(new StatementError({ reason: "empty", message: "the statement has no rows" }))
+  return Either.map(findHeader(rows, options), (found) => {
+    const start = found.headerIndex + 1
+    const headerKeys = found.headerIndex >= 0 ? rows[found.headerIndex]!.cells.map(headerKey).join("|") : undefined
+    const drafts: Array<Draft> = []
+    const unreadable: Array<UnreadableRow> = badLines.map(
+      (b) => new UnreadableRow({ line: b.line, reason: "malformed-csv", message: b.message, text: "" })
+    )
+    const skipped: Array<SkippedRow> = []
+    for (let i = start; i < rows.length; i++) {
+      const row = rows[i]!
+      const r = readRow(row, found.columns, headerKeys)
+      switch (r._tag) {
+        case "Tx":
+          drafts.push(r.draft)
+          break
+        case "Skip":
+          break
+        case "Note":
+          skipped.push({ line: row.line, text: rowText(row.cells) })
+          break
+        case "Bad":
+          unreadable.push(new UnreadableRow({ line: row.line, reason: r.reason, message: r.message, text: rowText(row.cells) }))
+          break
+      }
+    }
+    unreadable.sort((a, b) => a.line - b.line)
+    const account = options.account ?? findAccount(rows.slice(0, Math.max(0, found.headerIndex)))
+    const transactions = withIds(account ?? "", drafts, options.utcOffsetMinutes ?? taipeiOffsetMinutes)
+    const statement: Statement = {
+      layout: found.layout,
+      encoding,
+      headerLine: found.headerIndex >= 0 ? rows[found.headerIndex]!.line : 0,
+      transactions,
+      unreadable,
+      skipped,
+      ...(account !== undefined ? { account } : {})
+    }
+    return statement
+  })
+}
+
+/** Reads CSV text that is already decoded. Pure. */
+export const parseText = (text: string, options: Options = {}): Either.Either<Statement, StatementError> => {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  const { rows, bad } = parseCsvText(body, options.delimiter)
+  return parseRows(rows, options, "text", bad)
+}
+
+/** Detects the encoding of CSV bytes (or takes the one given) and decodes them. */
+export const decodeBytes = (bytes: Uint8Array, encoding: Options["encoding"] = "auto"): { readonly text: string; readonly encoding: Encoding } => {
+  const detected = detectEncoding(bytes)
+  const enc: Encoding =
+    encoding === "big5" ? "big5" : encoding === "utf-8" ? (detected === "utf-8-bom" ? "utf-8-bom" : "utf-8") : detected
+  return { text: decode(bytes, enc), encoding: enc }
+}
+
+/** Reads a CSV statement from its bytes (any supported encoding). Pure and synchronous. */
+export const parseCsv = (bytes: Uint8Array, options: Options = {}): Either.Either<Statement, StatementError> => {
+  if (bytes.length === 0) return Either.left(new StatementError({ reason: "empty", message: "the file is empty" }))
+  const { text, encoding } = decodeBytes(bytes, options.encoding)
+  const { rows, bad } = parseCsvText(text, options.delimiter)
+  return parseRows(rows, options, encoding, bad)
+}
+
+/** Reads the first sheet of an `.xlsx` statement. */
+export const parseXlsx = (bytes: Uint8Array, options: Options = {}): Effect.Effect<Statement, StatementError> =>
+  Effect.tryPromise({
+    try: () => readXlsx(bytes),
+    catch: (e) =>
+      new StatementError({ reason: "unreadable-file", message: `not a readable .xlsx file (${e instanceof Error ? e.message : String(e)})` })
+  }).pipe(Effect.flatMap((rows) => parseRows(rows, options, "xlsx")))
+
+/** Reads a statement from its bytes: `.xlsx` when the bytes are a ZIP container, CSV otherwise. */
+export const parse = (bytes: Uint8Array, options: Options = {}): Effect.Effect<Statement, StatementError> =>
+  isZip(bytes) ? parseXlsx(bytes, options) : parseCsv(bytes, options)
