@@ -39,6 +39,7 @@ export const drain = (options: RelayOptions = {}) =>
     const errors: Array<{ messageId: string; error: string }> = []
     let sent = 0
     let failed = 0
+    // Batches go on while full batches all succeed; a message that failed waits for the next drain.
     for (;;) {
       const claimed = yield* storage.claimOutbox({ limit: batch, leaseMs: options.leaseMs ?? 30_000 })
       const due = claimed.filter((c) => c.attempts <= (options.maxAttempts ?? 10))
@@ -61,7 +62,7 @@ export const drain = (options: RelayOptions = {}) =>
         }
       }
       if (acked.length > 0) yield* storage.ackOutbox(acked)
-      if (acked.length === 0) break
+      if (claimed.length < batch || acked.length < due.length) break
     }
     return { sent, failed, byKind, errors } satisfies RelayReport
   })
