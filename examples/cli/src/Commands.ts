@@ -1,9 +1,11 @@
 /** The command table. */
 import type { Command } from "./Io.js"
 import { run as demo } from "./commands/demo.js"
+import { run as parse } from "./commands/parse.js"
 import { run as replay } from "./commands/replay.js"
 
 export const commands: Record<string, Command | undefined> = {
   demo,
+  parse,
   "round replay": replay
 }

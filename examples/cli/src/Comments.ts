@@ -58,7 +58,14 @@ export const guessFormat = (text: string): Format => {
     if (/"messages"\s*:/.test(t)) return "telegram-export"
     return "facebook-comments"
   }
-  if (t.startsWith("[")) return "facebook-comments"
+  if (t.startsWith("[") && !t.startsWith("[LINE]")) {
+    try {
+      JSON.parse(t)
+      return "facebook-comments"
+    } catch {
+      /* not JSON: a chat export */
+    }
+  }
   return "line-export"
 }
 

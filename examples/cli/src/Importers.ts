@@ -1,16 +1,63 @@
 /** Chat-export importers for `round replay`, from the channel adapters. */
-import type { GroupBuy, RoundSpec } from "@kaituan/core"
+import { FacebookExport } from "@kaituan/adapters-facebook"
+import { LineExport } from "@kaituan/adapters-line"
+import { TelegramExport } from "@kaituan/adapters-telegram"
+import type { ChannelAdapter, GroupBuy, RoundSpec } from "@kaituan/core"
+import { Effect, Either } from "effect"
 import type { Format } from "./Comments.js"
 import { UsageError } from "./Io.js"
 
-type Importer = (path: string, text: string, spec: RoundSpec.RoundSpec) => Array<GroupBuy.CommentInput>
+export interface Imported {
+  readonly comments: Array<GroupBuy.CommentInput>
+  /** Lines the importer skipped, with their line numbers: reported, not fatal. */
+  readonly warnings: ReadonlyArray<string>
+}
 
-const notYet = (format: string): Importer => (path) => {
-  throw new UsageError(`${path}: the ${format} importer is not available in this build`)
+type Importer = (path: string, text: string, spec: RoundSpec.RoundSpec) => Imported
+
+/** The UTC offset (`+08:00`) of an IANA time zone at a moment. */
+export const utcOffset = (timeZone: string, at = new Date()): string => {
+  try {
+    const name = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" })
+      .formatToParts(at)
+      .find((p) => p.type === "timeZoneName")?.value
+    const m = /GMT([+-]\d{2}):?(\d{2})?/.exec(name ?? "")
+    return m ? `${m[1]}:${m[2] ?? "00"}` : "+00:00"
+  } catch {
+    throw new UsageError(`unknown time zone "${timeZone}" in the round file`)
+  }
+}
+
+const comments = (events: ReadonlyArray<ChannelAdapter.InboundEvent>): Array<GroupBuy.CommentInput> =>
+  events.flatMap((e) =>
+    e._tag === "Comment"
+      ? [{ channel: e.channel, commentId: e.commentId, author: e.author, text: e.text, at: e.at, ...(e.threadId ? { threadId: e.threadId } : {}) }]
+      : []
+  )
+
+const run = <A, E extends { readonly message: string }>(path: string, effect: Effect.Effect<A, E>): A => {
+  const result = Effect.runSync(Effect.either(effect))
+  if (Either.isLeft(result)) throw new UsageError(`${path}: ${result.left.message}`)
+  return result.right
+}
+
+const jsonOf = (path: string, text: string): string => {
+  try {
+    JSON.parse(text.replace(/^\uFEFF/, ""))
+  } catch (e) {
+    throw new UsageError(`${path}: not valid JSON: ${(e as Error).message}`)
+  }
+  return text.replace(/^\uFEFF/, "")
 }
 
 export const importers: Record<Exclude<Format, "jsonl">, Importer> = {
-  "line-export": notYet("line-export"),
-  "telegram-export": notYet("telegram-export"),
-  "facebook-comments": notYet("facebook-comments")
+  "line-export": (path, text, spec) => {
+    const report = run(path, LineExport.parse(text, { utcOffset: utcOffset(spec.timezone) }))
+    return {
+      comments: comments(report.events),
+      warnings: report.problems.map((p) => `${path} line ${p.line}: ${p.message}`)
+    }
+  },
+  "telegram-export": (path, text) => ({ comments: comments(run(path, TelegramExport.parse(jsonOf(path, text)))), warnings: [] }),
+  "facebook-comments": (path, text) => ({ comments: comments(run(path, FacebookExport.parse(jsonOf(path, text)))), warnings: [] })
 }

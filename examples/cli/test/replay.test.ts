@@ -97,3 +97,62 @@ describe("kaituan round replay", () => {
     expect(JSON.parse(r.stdout)).toMatchObject(expected)
   })
 })
+
+describe("kaituan round replay: chat exports", () => {
+  const replay = async (file: string, format?: string) => {
+    const args = ["round", "replay", "--round", round, "--comments", path.join(fixtures, file), "--json", "--db", ":memory:"]
+    const r = await runCli(format ? [...args, "--format", format] : args)
+    expect(r.code, r.stderr).toBe(0)
+    return JSON.parse(r.stdout)
+  }
+  const summary = (out: any) => ({
+    orders: out.orders.map((o: any) => [o.buyer.id, o.lines.map((l: any) => `${l.sku}x${l.qty}`).join(",")]),
+    review: out.review.map((x: any) => x.text),
+    notOrdered: out.notOrdered.map((x: any) => [x.text, x.reason])
+  })
+
+  it("reads LINE's export chat history (BOM, CRLF, 上午/下午, quoted multi-line, stickers, the seller's post)", async () => {
+    const expected = {
+      orders: [
+        ["王小明", "SOCK-Rx2"],
+        ["林美玲", "SOCK-Wx1"],
+        ["張三", "SOCK-Rx1"],
+        ["李四", "EGGx2"]
+      ],
+      review: ["+1 還有嗎?"],
+      notOrdered: [["白+1", "after-cutoff"]]
+    }
+    expect(summary(await replay("socks.line-export.txt", "line-export"))).toEqual(expected)
+    expect(summary(await replay("socks.line-export.txt"))).toEqual(expected)
+  })
+
+  it("reads a Telegram Desktop result.json", async () => {
+    const out = await replay("socks.telegram.json")
+    expect(summary(out)).toEqual({
+      orders: [
+        ["101", "SOCK-Rx2"],
+        ["102", "SOCK-Wx1"]
+      ],
+      review: [],
+      notOrdered: [["保溫杯+1", "after-cutoff"]]
+    })
+    expect(out.orders[0].buyer.name).toBe("王小明")
+  })
+
+  it("reads saved Graph API comment pages", async () => {
+    expect(summary(await replay("socks.facebook.json", "facebook-comments")).orders).toEqual([
+      ["201", "SOCK-Rx2"],
+      ["202", "SOCK-Wx1"],
+      ["203", "EGGx2"]
+    ])
+  })
+
+  it("names the file when an export is broken (exit 2)", async () => {
+    const dir = tmpDir()
+    const bad = path.join(dir, "bad.json")
+    fs.writeFileSync(bad, '{"messages": [')
+    const r = await runCli(["round", "replay", "--round", round, "--comments", bad, "--format", "telegram-export", "--db", ":memory:"])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(bad)
+  })
+})

@@ -54,6 +54,13 @@ const generate = (n: number, seed: number): World => {
       ...(rnd() < 0.6 ? { last5: pad(Math.floor(rnd() * 100_000), 5) } : {})
     })
   }
+  const secondOrder = new Map<string, Matcher.Order>()
+  const firstOrder = new Set<string>()
+  for (const o of orders) {
+    if (firstOrder.has(o.buyer.id)) {
+      if (!secondOrder.has(o.buyer.id)) secondOrder.set(o.buyer.id, o)
+    } else firstOrder.add(o.buyer.id)
+  }
   // Rows: most pay an order (reported digits, a name in the memo, or two orders at once), some are
   // partial, unknown, outgoing or duplicated.
   type Row = { day: number; amount: number; account: string; memo: string }
@@ -69,8 +76,9 @@ const generate = (n: number, seed: number): World => {
     if (r < 0.55 && o.last5 !== undefined) rows.push({ day, amount: o.amountDue, account: digits(o.last5), memo: "" })
     else if (r < 0.75) rows.push({ day, amount: o.amountDue, account: digits(pad(Math.floor(rnd() * 100_000), 5)), memo: `${o.buyer.name} 團購` })
     else if (r < 0.8) {
-      const other = orders.find((x, k) => k > orders.indexOf(o) && x.buyer.id === o.buyer.id)
-      rows.push({ day, amount: o.amountDue + (other?.amountDue ?? 0), account: digits(pad(Math.floor(rnd() * 100_000), 5)), memo: o.buyer.name! })
+      const other = secondOrder.get(o.buyer.id)
+      const extra = other !== undefined && other !== o ? other.amountDue : 0
+      rows.push({ day, amount: o.amountDue + extra, account: digits(pad(Math.floor(rnd() * 100_000), 5)), memo: o.buyer.name! })
     } else if (r < 0.85) rows.push({ day, amount: Math.max(10, o.amountDue - 100), account: digits(o.last5 ?? "00000"), memo: o.buyer.name! })
     else if (r < 0.9) rows.push({ day, amount: o.amountDue, account: digits(pad(Math.floor(rnd() * 100_000), 5)), memo: "" })
     else if (r < 0.95) rows.push({ day, amount: -(100 + Math.floor(rnd() * 5000)), account: digits("99999"), memo: "進貨" })

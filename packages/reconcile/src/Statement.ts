@@ -34,7 +34,7 @@ import {
   namesOf,
   resolve
 } from "./internal/layout.js"
-import { decode, detectEncoding, type Encoding, parseCsv as parseCsvText, type Row } from "./internal/text.js"
+import { decode, detectDelimiter, detectEncoding, type Encoding, parseCsv as parseCsvText, type Row } from "./internal/text.js"
 import { isZip, readXlsx } from "./internal/xlsx.js"
 import { isoAt, taipeiOffsetMinutes, type Transaction } from "./Transaction.js"
 
@@ -221,10 +221,11 @@ const readRow = (row: Row, c: Columns, headerKeys: string | undefined): RowResul
     }
   }
   if (nonEmpty === 0) return { _tag: "Skip" }
-  if (headerKeys !== undefined && cells.map(headerKey).join("|") === headerKeys) return { _tag: "Note" }
   const dateRead = parseDate(cell(cells, c.date))
   if (dateRead._tag !== "Value") {
     if (nonEmpty <= 1 || FOOTER.test(first)) return { _tag: "Note" }
+    // a repeated header (a new page)
+    if (headerKeys !== undefined && cells.map(headerKey).join("|") === headerKeys) return { _tag: "Note" }
     return dateRead._tag === "Blank"
       ? { _tag: "Bad", reason: "no-date", message: "the date is empty" }
       : { _tag: "Bad", reason: "bad-date", message: dateRead.message }
@@ -409,10 +410,23 @@ export const parseRows = (
   })
 }
 
+/** CSV text → rows: the first lines to find the header, then the rest from the header line on. */
+const csvRows = (text: string, options: Options): ReturnType<typeof parseCsvText> => {
+  const delimiter = options.delimiter ?? detectDelimiter(text)
+  const head = parseCsvText(text, delimiter, { toLine: SCAN_HEADER_ROWS })
+  const found = findHeader(head.rows, options)
+  const from = Either.isRight(found) && found.right.headerIndex >= 0 ? head.rows[found.right.headerIndex]!.line : 1
+  if (from <= 1) return parseCsvText(text, delimiter)
+  const body = parseCsvText(text, delimiter, { fromLine: from })
+  return {
+    rows: [...head.rows.filter((r) => r.line < from), ...body.rows],
+    bad: [...head.bad.filter((b) => b.line < from), ...body.bad]
+  }
+}
+
 /** Reads CSV text that is already decoded. Pure. */
 export const parseText = (text: string, options: Options = {}): Either.Either<Statement, StatementError> => {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
-  const { rows, bad } = parseCsvText(body, options.delimiter)
+  const { rows, bad } = csvRows(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, options)
   return parseRows(rows, options, "text", bad)
 }
 
@@ -428,7 +442,7 @@ export const decodeBytes = (bytes: Uint8Array, encoding: Options["encoding"] = "
 export const parseCsv = (bytes: Uint8Array, options: Options = {}): Either.Either<Statement, StatementError> => {
   if (bytes.length === 0) return Either.left(new StatementError({ reason: "empty", message: "the file is empty" }))
   const { text, encoding } = decodeBytes(bytes, options.encoding)
-  const { rows, bad } = parseCsvText(text, options.delimiter)
+  const { rows, bad } = csvRows(text, options)
   return parseRows(rows, options, encoding, bad)
 }
 

@@ -5,56 +5,13 @@
  * Input is streamed line by line and output is written in large chunks, so the command keeps up
  * with the parser (hundreds of thousands of comments a second) and runs in constant memory.
  */
-import fs from "node:fs/promises"
 import path from "node:path"
 import { StringDecoder } from "node:string_decoder"
 import type { Writable } from "node:stream"
-import { Catalogue, ParseResult } from "@kaituan/core"
+import type { ParseResult } from "@kaituan/core"
 import { Parser } from "@kaituan/parser"
-import { Either, ParseResult as SchemaParseResult, Schema } from "effect"
 import { type Command, flags, UsageError } from "../Io.js"
-
-/** The part of a round file `parse` needs (the rest is ignored here). */
-const RoundForParse = Schema.Struct({
-  products: Schema.Array(Catalogue.ProductSpec),
-  mode: Schema.optional(ParseResult.ParseMode),
-  maxQtyPerLine: Schema.optional(Schema.Int.pipe(Schema.positive()))
-})
-
-/** Reads and checks a round file: its catalogue and parser settings. Bad input → UsageError naming the file. */
-export const readRound = async (
-  file: string
-): Promise<{ readonly catalogue: Catalogue.Catalogue; readonly settings: ParseResult.ParserSettings }> => {
-  let text: string
-  try {
-    text = await fs.readFile(file, "utf8")
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read the round file (${e instanceof Error ? e.message : String(e)})`)
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
-  } catch (e) {
-    throw new UsageError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`)
-  }
-  const decoded = Schema.decodeUnknownEither(RoundForParse, { errors: "all" })(json)
-  if (Either.isLeft(decoded)) {
-    const issues = SchemaParseResult.ArrayFormatter.formatErrorSync(decoded.left)
-      .slice(0, 5)
-      .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(top level)"}: ${i.message}`)
-    throw new UsageError(`${file}: invalid round file: ${issues.join("; ")}`)
-  }
-  const catalogue = Catalogue.compile(decoded.right.products)
-  if (Either.isLeft(catalogue)) throw new UsageError(`${file}: invalid products: ${catalogue.left.message}`)
-  return {
-    catalogue: catalogue.right,
-    settings: {
-      ...ParseResult.defaultSettings,
-      mode: decoded.right.mode ?? ParseResult.defaultSettings.mode,
-      maxQtyPerLine: decoded.right.maxQtyPerLine ?? ParseResult.defaultSettings.maxQtyPerLine
-    }
-  }
-}
+import { loadRound } from "../RoundFile.js"
 
 const CHUNK = 1 << 16
 
@@ -99,9 +56,13 @@ export const run: Command = async (argv, io) => {
   if (values.mode !== undefined && values.mode !== "marker" && values.mode !== "lenient")
     throw new UsageError(`parse: --mode must be marker or lenient, not "${values.mode}"`)
   const file = path.resolve(io.cwd, values.round)
-  const round = await readRound(file)
-  const settings: ParseResult.ParserSettings =
-    values.mode === undefined ? round.settings : { ...round.settings, mode: values.mode }
+  const round = loadRound(file)
+  const settings: ParseResult.ParserSettings = {
+    mode: values.mode ?? round.spec.mode,
+    maxQtyPerLine: round.spec.maxQtyPerLine,
+    extraMarkers: round.spec.extraMarkers,
+    extraFillers: round.spec.extraFillers
+  }
   const parser = Parser.compile({ catalogue: round.catalogue, settings })
   const out = writer(io.stdout)
   const decoder = new StringDecoder("utf8")

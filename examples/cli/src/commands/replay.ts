@@ -34,7 +34,9 @@ export const run: Command = async (argv, io) => {
   const text = readText(values.comments)
   const format = (values.format ?? guessFormat(text)) as Format
   if (!formats.includes(format)) throw new UsageError(`round replay: unknown --format "${values.format}" (one of ${formats.join(", ")})`)
-  const comments = byTime(format === "jsonl" ? parseJsonl(values.comments, text) : importers[format](values.comments, text, round.spec))
+  const imported = format === "jsonl" ? { comments: parseJsonl(values.comments, text), warnings: [] } : importers[format](values.comments, text, round.spec)
+  for (const w of imported.warnings) io.stderr.write(`kaituan: warning: ${w}\n`)
+  const comments = byTime(imported.comments)
   const progress = comments.length >= 5000
   const report = await runApp(
     values.db,

@@ -2,6 +2,9 @@
  * Aho–Corasick: finds every occurrence of many patterns (buyer names, order ids) in a memo in one
  * pass over the memo, so looking for 50,000 names costs the length of the memo, not 50,000 tries.
  *
+ * The trie is stored flat (one `Map` of edges keyed by `node * 65536 + charCode`, plain arrays for
+ * the rest) so that hundreds of thousands of nodes stay cheap to build and to collect.
+ *
  * @internal
  */
 
@@ -17,40 +20,54 @@ export interface Automaton {
   readonly search: (text: string) => ReadonlyArray<Hit>
 }
 
+const SHIFT = 65536
+
 /** Builds the automaton. Empty patterns are ignored. */
 export const build = (patterns: ReadonlyArray<string>): Automaton => {
-  const children: Array<Map<number, number>> = [new Map()]
-  const out: Array<Array<number>> = [[]]
+  const edges = new Map<number, number>()
+  const firstChild: Array<number> = [-1]
+  const nextSibling: Array<number> = [-1]
+  const charOf: Array<number> = [0]
   const fail: Array<number> = [0]
+  const out: Array<Array<number> | undefined> = [undefined]
   patterns.forEach((p, index) => {
     if (p.length === 0) return
     let node = 0
     for (let i = 0; i < p.length; i++) {
       const c = p.charCodeAt(i)
-      let next = children[node]!.get(c)
+      let next = edges.get(node * SHIFT + c)
       if (next === undefined) {
-        next = children.length
-        children.push(new Map())
-        out.push([])
+        next = fail.length
+        edges.set(node * SHIFT + c, next)
         fail.push(0)
-        children[node]!.set(c, next)
+        out.push(undefined)
+        charOf.push(c)
+        firstChild.push(-1)
+        nextSibling.push(firstChild[node]!)
+        firstChild[node] = next
       }
       node = next
     }
-    out[node]!.push(index)
+    const o = out[node]
+    if (o) o.push(index)
+    else out[node] = [index]
   })
   // Breadth-first: fail links, and each node's outputs include its fail node's.
   const queue: Array<number> = []
-  for (const child of children[0]!.values()) queue.push(child)
+  for (let ch = firstChild[0]!; ch !== -1; ch = nextSibling[ch]!) queue.push(ch)
   for (let q = 0; q < queue.length; q++) {
     const node = queue[q]!
-    for (const [c, child] of children[node]!) {
+    for (let child = firstChild[node]!; child !== -1; child = nextSibling[child]!) {
+      const c = charOf[child]!
       let f = fail[node]!
-      while (f !== 0 && !children[f]!.has(c)) f = fail[f]!
-      const target = children[f]!.get(c)
+      let target = edges.get(f * SHIFT + c)
+      while (target === undefined && f !== 0) {
+        f = fail[f]!
+        target = edges.get(f * SHIFT + c)
+      }
       fail[child] = target !== undefined && target !== child ? target : 0
-      const inherited = out[fail[child]!]!
-      if (inherited.length > 0) out[child] = [...out[child]!, ...inherited]
+      const inherited = out[fail[child]!]
+      if (inherited) out[child] = out[child] ? [...out[child]!, ...inherited] : inherited
       queue.push(child)
     }
   }
@@ -59,10 +76,14 @@ export const build = (patterns: ReadonlyArray<string>): Automaton => {
     let node = 0
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i)
-      while (node !== 0 && !children[node]!.has(c)) node = fail[node]!
-      node = children[node]!.get(c) ?? 0
-      const o = out[node]!
-      for (let k = 0; k < o.length; k++) hits.push({ pattern: o[k]!, end: i + 1 })
+      let next = edges.get(node * SHIFT + c)
+      while (next === undefined && node !== 0) {
+        node = fail[node]!
+        next = edges.get(node * SHIFT + c)
+      }
+      node = next ?? 0
+      const o = out[node]
+      if (o) for (let k = 0; k < o.length; k++) hits.push({ pattern: o[k]!, end: i + 1 })
     }
     return hits
   }

@@ -67,56 +67,71 @@ export const detectDelimiter = (text: string): string => {
   return best
 }
 
-const parseOptions = (delimiter: string) =>
+/** Which lines to parse (1-based, inclusive). */
+export interface LineRange {
+  readonly fromLine?: number | undefined
+  readonly toLine?: number | undefined
+}
+
+const parseOptions = (delimiter: string, range: LineRange) =>
   ({
     delimiter,
     info: true,
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: false,
-    bom: true
+    bom: true,
+    ...(range.fromLine !== undefined && range.fromLine > 1 ? { from_line: range.fromLine } : {}),
+    ...(range.toLine !== undefined ? { to_line: range.toLine } : {})
   }) as const
 
 type Parsed = ReadonlyArray<{ readonly record: ReadonlyArray<string>; readonly info: { readonly lines: number } }>
 
-const parseAll = (text: string, delimiter: string, firstLine: number): ReadonlyArray<Row> => {
-  const records = parse(text, parseOptions(delimiter)) as unknown as Parsed
+const parseAll = (text: string, delimiter: string, range: LineRange, lineOffset: number): ReadonlyArray<Row> => {
+  const records = parse(text, parseOptions(delimiter, range)) as unknown as Parsed
   const rows: Array<Row> = []
-  let next = firstLine
+  // `info.lines` is the (absolute) line a record ends on; the next one starts on the line after.
+  let next = range.fromLine !== undefined && range.fromLine > 1 ? range.fromLine : 1
   for (const r of records) {
-    rows.push({ line: next, cells: r.record })
-    next = firstLine + r.info.lines
+    rows.push({ line: lineOffset + next, cells: r.record })
+    next = r.info.lines + 1
   }
   return rows
 }
 
 /**
  * Parses CSV text into rows with the 1-based line each starts on. Excel formula cells (`="113/04/02"`)
- * are unwrapped first, so a quoted `="1,300"` stays one cell. If the file as a whole cannot be
+ * are unwrapped first, so a quoted `="1,300"` stays one cell. If the text as a whole cannot be
  * parsed (an unclosed quote), it is parsed line by line and the lines that still fail are returned.
+ *
+ * Parsing from the header line on (`fromLine`) matters for speed: the CSV parser expects every
+ * record to be as long as the first one and builds an error object for each one that is not, so a
+ * preamble line at the top would make it do that for every row.
  */
 export const parseCsv = (
   text: string,
-  delimiterOption?: string | undefined
+  delimiter: string,
+  range: LineRange = {}
 ): { readonly rows: ReadonlyArray<Row>; readonly bad: ReadonlyArray<BadLine> } => {
-  const delimiter = delimiterOption ?? detectDelimiter(text)
   const esc = delimiter === "\t" ? "\\t" : delimiter
   const unwrapped = text.replace(new RegExp(`(^|${esc})="`, "gm"), '$1"')
   try {
-    return { rows: parseAll(unwrapped, delimiter, 1), bad: [] }
+    return { rows: parseAll(unwrapped, delimiter, range, 0), bad: [] }
   } catch {
     const rows: Array<Row> = []
     const bad: Array<BadLine> = []
     const lines = unwrapped.split(/\r\n|\n|\r/)
-    lines.forEach((l, i) => {
-      if (i === lines.length - 1 && l === "") return
+    const from = Math.max(1, range.fromLine ?? 1)
+    const to = Math.min(lines.length, range.toLine ?? lines.length)
+    for (let n = from; n <= to; n++) {
+      const l = lines[n - 1]!
+      if (n === lines.length && l === "") break
       try {
-        const parsed = parseAll(l, delimiter, i + 1)
-        rows.push(parsed[0] ?? { line: i + 1, cells: [""] })
+        rows.push(parseAll(l, delimiter, {}, n - 1)[0] ?? { line: n, cells: [""] })
       } catch (e) {
-        bad.push({ line: i + 1, message: `malformed CSV (${e instanceof Error ? e.message.replace(/^Invalid Record: /, "") : String(e)})` })
+        bad.push({ line: n, message: `malformed CSV (${e instanceof Error ? e.message.replace(/^Invalid Record: /, "") : String(e)})` })
       }
-    })
+    }
     return { rows, bad }
   }
 }

@@ -1,0 +1,41 @@
+import fs from "node:fs"
+import path from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { fixtures, runBin, runCli } from "./support.js"
+
+const round = path.join(fixtures, "socks.round.json")
+
+describe("kaituan parse", () => {
+  it("writes one intent per comment, in order", async () => {
+    const input = fs.readFileSync(path.join(fixtures, "socks.comments.jsonl"), "utf8")
+    const r = await runCli(["parse", "--round", round], input)
+    expect(r.code).toBe(0)
+    const out = r.stdout.trim().split("\n").map((l) => JSON.parse(l))
+    expect(out.map((o) => o.id)).toEqual(input.trim().split("\n").map((l) => JSON.parse(l).id))
+    expect(out[1]).toMatchObject({ id: "c2", intent: "order", lines: [{ sku: "SOCK-R", qty: 2 }] })
+    expect(out[3]).toMatchObject({ id: "c4", intent: "review" })
+    expect(out[5]).toMatchObject({ id: "c6", intent: "amend", lines: [{ sku: null, qty: 1 }] })
+    expect(out[7]).toMatchObject({ id: "c8", intent: "cancel", lines: [] })
+    expect(out[12]).toMatchObject({ id: "c13", intent: "none" })
+    for (const o of out) expect(typeof o.reason).toBe("string")
+  })
+
+  it("reports the amount and last five digits of a payment", async () => {
+    const r = await runCli(["parse", "--round", round], '{"id":"p1","text":"已匯款 980 後五碼12345"}\n')
+    expect(JSON.parse(r.stdout)).toMatchObject({ id: "p1", intent: "payment", amount: 980, last5: "12345" })
+  })
+
+  it("lenient mode accepts a name with xN; marker mode sends it to review", async () => {
+    const input = '{"id":"1","text":"紅色x2"}\n'
+    const marker = JSON.parse((await runCli(["parse", "--round", round], input)).stdout)
+    const lenient = JSON.parse((await runCli(["parse", "--round", round, "--mode", "lenient"], input)).stdout)
+    expect(marker.intent).toBe("review")
+    expect(lenient).toMatchObject({ intent: "order", lines: [{ sku: "SOCK-R", qty: 2 }] })
+  })
+
+  it("names the line of a bad comment and exits 2", () => {
+    const r = runBin(["parse", "--round", round], { input: '{"id":"1","text":"紅+1"}\nnot json\n' })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("<stdin> line 2")
+  })
+})
