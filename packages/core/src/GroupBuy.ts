@@ -484,13 +484,24 @@ export const make = Effect.gen(function* () {
       return out
     })
 
+  /** The order a comment changed, found in the round's events (edits and unsends are rare). */
+  const orderTouchedBy = (roundId: string, commentId: string) =>
+    Effect.map(storage.readStream(roundStream(roundId)), ({ events }) => {
+      for (const stored of events) {
+        const e = stored.data as Round.Event
+        if ((e._tag === "LinesOrdered" || e._tag === "LinesSet" || e._tag === "OrderWithdrawn") && e.commentId === commentId) return e.orderId
+      }
+      return undefined
+    })
+
   const editComment: GroupBuyService["editComment"] = ({ roundId, comment }) =>
     retrying(
       roundId,
       Effect.gen(function* () {
         const loaded = yield* requireRound(roundId)
         const incoming = toIncoming(comment, loaded.parser)
-        yield* commitRound(roundId, loaded, { _tag: "EditComment", comment: incoming }, { key: `edit:${comment.channel}:${comment.commentId}:${comment.at}:${comment.text}` })
+        const orderId = yield* orderTouchedBy(roundId, incoming.commentId)
+        yield* commitRound(roundId, loaded, { _tag: "EditComment", comment: incoming, orderId }, { key: `edit:${comment.channel}:${comment.commentId}:${comment.at}:${comment.text}` })
       })
     )
 
@@ -499,7 +510,8 @@ export const make = Effect.gen(function* () {
       roundId,
       Effect.gen(function* () {
         const loaded = yield* requireRound(roundId)
-        yield* commitRound(roundId, loaded, { _tag: "RemoveComment", commentId: `${channel}:${commentId}`, at }, { key: `unsend:${channel}:${commentId}` })
+        const orderId = yield* orderTouchedBy(roundId, `${channel}:${commentId}`)
+        yield* commitRound(roundId, loaded, { _tag: "RemoveComment", commentId: `${channel}:${commentId}`, at, orderId }, { key: `unsend:${channel}:${commentId}` })
       })
     )
 

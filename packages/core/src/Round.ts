@@ -128,8 +128,19 @@ export type Command =
       /** The id a new order would get (ids are generated outside the pure core). */
       readonly newOrderId: string
     }
-  | { readonly _tag: "EditComment"; readonly comment: IncomingComment }
-  | { readonly _tag: "RemoveComment"; readonly commentId: string; readonly at: string }
+  | {
+      readonly _tag: "EditComment"
+      readonly comment: IncomingComment
+      /** The order the original comment changed, if any (the use case finds it in the stream). */
+      readonly orderId: string | undefined
+    }
+  | {
+      readonly _tag: "RemoveComment"
+      readonly commentId: string
+      readonly at: string
+      /** The order the comment changed, if any. */
+      readonly orderId: string | undefined
+    }
   | {
       readonly _tag: "ResolveReview"
       readonly commentId: string
@@ -156,8 +167,6 @@ export interface BookEntry {
   readonly placedAt: string
   readonly updatedAt: string
   readonly withdrawn: boolean
-  /** The comments that changed this order (for edits and unsends). */
-  readonly commentIds: ReadonlyArray<string>
 }
 
 /** Stock of one SKU: `left` null = unlimited. */
@@ -306,7 +315,7 @@ export const evolve = (state: State, event: Event): State => {
       const existing = PMap.get(state.book, event.buyerId)
       const entry: BookEntry =
         existing && !event.newOrder
-          ? { ...existing, lines: mergeLines(existing.lines, event.lines), updatedAt: event.at, commentIds: [...existing.commentIds, event.commentId] }
+          ? { ...existing, lines: mergeLines(existing.lines, event.lines), updatedAt: event.at }
           : {
               orderId: event.orderId,
               buyerId: event.buyerId,
@@ -315,8 +324,7 @@ export const evolve = (state: State, event: Event): State => {
               seq: state.orderCount + 1,
               placedAt: event.at,
               updatedAt: event.at,
-              withdrawn: false,
-              commentIds: [event.commentId]
+              withdrawn: false
             }
       return {
         ...bumpComment(state, event.commentId, event.orderId),
@@ -344,8 +352,7 @@ export const evolve = (state: State, event: Event): State => {
         book: PMap.set(state.book, event.buyerId, {
           ...existing,
           lines: lines.filter((l) => l.qty > 0),
-          updatedAt: event.at,
-          commentIds: [...existing.commentIds, event.commentId]
+          updatedAt: event.at
         }),
         stock: adjustStock(
           state.stock,
@@ -358,7 +365,7 @@ export const evolve = (state: State, event: Event): State => {
       if (!existing) return bumpComment(state, event.commentId)
       return {
         ...bumpComment(state, event.commentId, event.orderId),
-        book: PMap.set(state.book, event.buyerId, { ...existing, lines: [], withdrawn: true, updatedAt: event.at, commentIds: [...existing.commentIds, event.commentId] }),
+        book: PMap.set(state.book, event.buyerId, { ...existing, lines: [], withdrawn: true, updatedAt: event.at }),
         stock: adjustStock(
           state.stock,
           existing.lines.map((l) => ({ sku: l.sku, delta: -l.qty }))
@@ -632,15 +639,14 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
     )
     .with({ _tag: "EditComment" }, (c) => {
       if (state.status === "none" || !state.spec) return fail("not-created", "no such round")
-      const touched = PMap.get(state.book, c.comment.buyerId)?.commentIds.includes(c.comment.commentId) ?? false
-      if (!touched || state.spec.onEdit === "ignore")
+      if (c.orderId === undefined || state.spec.onEdit === "ignore")
         return ok([{ _tag: "CommentIgnored", ...refOf(state, c.comment), reason: "edited comment; its order is unchanged" }])
       return ok(review(state, c.comment, `edited after ordering: "${c.comment.text}"`))
     })
     .with({ _tag: "RemoveComment" }, (c) => {
       if (state.status === "none" || !state.spec) return fail("not-created", "no such round")
-      if (state.spec.onEdit === "ignore") return ok([])
-      const entry = [...PMap.values(state.book)].find((e) => e.commentIds.includes(c.commentId))
+      if (c.orderId === undefined || state.spec.onEdit === "ignore") return ok([])
+      const entry = [...PMap.values(state.book)].find((e) => e.orderId === c.orderId)
       if (!entry) return ok([])
       const comment: IncomingComment = {
         commentId: `${c.commentId}#unsent`,

@@ -7,6 +7,7 @@
  * root) or `pnpm bench reconcile`. Writes `bench/results/reconcile.json`.
  */
 import fs from "node:fs"
+import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Either } from "effect"
@@ -99,6 +100,8 @@ interface Measure {
   readonly importMs: number
   readonly matchMs: number
   readonly totalMs: number
+  /** CPU time of the process over the same span (all threads, GC included). */
+  readonly cpuMs: number
   readonly matched: number
   readonly review: number
   readonly unmatched: number
@@ -111,17 +114,20 @@ const measure = (w: World, runs: number): Measure => {
   let best: Measure | undefined
   for (let k = 0; k < runs; k++) {
     gc?.()
+    const c0 = process.cpuUsage()
     const t0 = performance.now()
     const statement = Either.getOrThrow(Statement.parseCsv(w.csv))
     const t1 = performance.now()
     const result = Matcher.match({ orders: w.orders, transactions: statement.transactions })
     const t2 = performance.now()
+    const cpu = process.cpuUsage(c0)
     if (statement.transactions.length !== w.rows) throw new Error(`imported ${statement.transactions.length} of ${w.rows} rows`)
     const m: Measure = {
       n: w.rows,
       importMs: t1 - t0,
       matchMs: t2 - t1,
       totalMs: t2 - t0,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       ...result.summary
     }
     if (!best || m.totalMs < best.totalMs) best = m
@@ -129,6 +135,7 @@ const measure = (w: World, runs: number): Measure => {
   return best!
 }
 
+const loadBefore = os.loadavg()[0]!
 const small = generate(5_000, 1)
 const large = generate(50_000, 2)
 measure(small, 3) // warm-up
@@ -136,9 +143,10 @@ const a = measure(small, 5)
 const b = measure(large, 3)
 const growth = b.totalMs / a.totalMs
 const fmt = (m: Measure) =>
-  `${m.n.toLocaleString("en-US")} rows × ${m.n.toLocaleString("en-US")} orders: ${m.totalMs.toFixed(0)} ms (import ${m.importMs.toFixed(0)} ms, match ${m.matchMs.toFixed(0)} ms) — matched ${m.matched}, review ${m.review}, unmatched ${m.unmatched}, ignored ${m.ignored}`
+  `${m.n.toLocaleString("en-US")} rows × ${m.n.toLocaleString("en-US")} orders: ${m.totalMs.toFixed(0)} ms, cpu ${m.cpuMs.toFixed(0)} ms (import ${m.importMs.toFixed(0)} ms, match ${m.matchMs.toFixed(0)} ms) — matched ${m.matched}, review ${m.review}, unmatched ${m.unmatched}, ignored ${m.ignored}`
 console.log(fmt(a))
 console.log(fmt(b))
+console.log(`load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs (times on a busy machine are inflated)`)
 console.log(`growth for 10× data: ${growth.toFixed(1)}× (target ≤ ~12×); 50k total ${b.totalMs.toFixed(0)} ms (target < 2000 ms)`)
 const ok = b.totalMs < 2000 && growth <= 12
 console.log(ok ? "✓ within targets" : "✗ outside targets")
@@ -150,6 +158,8 @@ fs.writeFileSync(
       name: "reconcile",
       date: new Date().toISOString(),
       node: process.version,
+      cpus: os.cpus().length,
+      loadAverage: { before: Number(loadBefore.toFixed(2)), after: Number(os.loadavg()[0]!.toFixed(2)) },
       description: "import a Big5 Cathay-style CSV of N rows + match against N open orders",
       baseline: a,
       scaled: b,

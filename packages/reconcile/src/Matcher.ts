@@ -298,7 +298,7 @@ const dayNumber = (date: string): number => {
   return Date.UTC(y, m - 1, d) / DAY_MS
 }
 
-const formatTwd = (n: number): string => `NT$${n.toLocaleString("en-US")}`
+const formatTwd = (n: number): string => `NT$${String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}`
 
 const orderStatus = (due: number, paid: number): OrderStatus =>
   paid <= 0 ? (due === 0 ? "paid" : "unpaid") : paid < due ? "partial" : paid === due ? "paid" : "overpaid"
@@ -541,25 +541,51 @@ export const match = (input: Input): Result => {
     return ms >= o.placedMs && ms <= o.placedMs + windowMs
   }
 
-  const base = (tx: Transaction) => ({
+  // Objects are built whole, with every key (some undefined): conditional spreads are slow in V8.
+  const decision = (
+    tx: Transaction,
+    status: Status,
+    reason: Reason,
+    explanation: string,
+    rest: {
+      readonly orderIds?: ReadonlyArray<string>
+      readonly buyerId?: string
+      readonly allocations?: ReadonlyArray<Allocation>
+      readonly candidates?: ReadonlyArray<Candidate>
+      readonly candidateCount?: number
+      readonly evidence?: ReadonlyArray<Evidence>
+      readonly detail?: "partial" | "overpaid" | undefined
+    } = {}
+  ): Decision => ({
     transactionId: tx.id,
-    ...(tx.row !== undefined ? { row: tx.row } : {}),
+    row: tx.row,
     at: tx.at,
     amount: tx.amount,
-    ...(tx.bankCode !== undefined ? { bankCode: tx.bankCode } : {}),
-    ...(tx.last5 !== undefined ? { last5: tx.last5 } : {})
-  })
-  const simple = (tx: Transaction, status: Status, reason: Reason, explanation: string, evidence: ReadonlyArray<Evidence> = []): Decision => ({
-    ...base(tx),
+    bankCode: tx.bankCode,
+    last5: tx.last5,
     status,
     reason,
-    orderIds: [],
-    allocations: [],
-    candidates: [],
-    candidateCount: 0,
-    evidence,
+    detail: rest.detail,
+    orderIds: rest.orderIds ?? [],
+    buyerId: rest.buyerId,
+    allocations: rest.allocations ?? [],
+    candidates: rest.candidates ?? [],
+    candidateCount: rest.candidateCount ?? 0,
+    evidence: rest.evidence ?? [],
     explanation
   })
+  const simple = (tx: Transaction, status: Status, reason: Reason, explanation: string, evidence: ReadonlyArray<Evidence> = []): Decision =>
+    decision(tx, status, reason, explanation, { evidence })
+
+  // Reused for every transaction (cleared, not reallocated).
+  const identity = new Map<BuyerState, Array<Evidence>>()
+  const namedOrders = new Map<BuyerState, Set<OrderState>>()
+  const explicit = new Set<BuyerState>()
+  const addEvidence = (b: BuyerState, e: Evidence): void => {
+    const a = identity.get(b)
+    if (a) a.push(e)
+    else identity.set(b, [e])
+  }
 
   for (const { tx, ms } of txs) {
     while (nextPayment < timedPayments.length && timedPayments[nextPayment]!.ms <= ms) {
@@ -609,14 +635,9 @@ export const match = (input: Input): Result => {
     const amount = tx.amount
 
     // Identity evidence, per buyer.
-    const identity = new Map<BuyerState, Array<Evidence>>()
-    const namedOrders = new Map<BuyerState, Set<OrderState>>()
-    const explicit = new Set<BuyerState>()
-    const addEvidence = (b: BuyerState, e: Evidence): void => {
-      const a = identity.get(b)
-      if (a) a.push(e)
-      else identity.set(b, [e])
-    }
+    identity.clear()
+    namedOrders.clear()
+    explicit.clear()
     if (tx.last5 !== undefined) {
       for (const b of reportedIndex.get(tx.last5) ?? [])
         addEvidence(b, { kind: "reported-last5", buyerId: b.id, last5: tx.last5, via: b.reported.get(tx.last5)! })
@@ -629,8 +650,8 @@ export const match = (input: Input): Result => {
             kind: "learned-account",
             buyerId: b.id,
             last5: l.last5,
-            ...(l.bankCode !== "" ? { bankCode: l.bankCode } : {}),
-            ...(l.since !== undefined ? { since: l.since } : {})
+            bankCode: l.bankCode !== "" ? l.bankCode : undefined,
+            since: l.since
           })
       }
     }
@@ -671,11 +692,11 @@ export const match = (input: Input): Result => {
     }
 
     // Candidates of identified buyers.
-    const exact: Array<Candidate & { readonly orders: ReadonlyArray<OrderState>; readonly b: BuyerState }> = []
+    const exact: Array<{ readonly candidate: Candidate; readonly orders: ReadonlyArray<OrderState>; readonly b: BuyerState }> = []
     const paidCands: Array<Candidate> = []
     const differs: Array<Candidate> = []
     const refused: Array<Evidence> = []
-    const identifiedBuyers: Array<BuyerState> = [...identity.keys()].sort((x, y) => sortStrings(x.id, y.id))
+    const identifiedBuyers: Array<BuyerState> = identity.size === 0 ? [] : [...identity.keys()].sort((x, y) => sortStrings(x.id, y.id))
     for (const b of identifiedBuyers) {
       const ev = identity.get(b)!
       const supporting: Array<Evidence> = b.reportedAmounts.has(amount) ? [{ kind: "reported-amount", buyerId: b.id, amount }] : []
@@ -690,7 +711,7 @@ export const match = (input: Input): Result => {
       const name = b.names[0]
       const cand = (os: ReadonlyArray<OrderState>, openAmount: number, fit: Fit, extra: ReadonlyArray<Evidence> = []): Candidate => ({
         buyerId: b.id,
-        ...(name !== undefined ? { buyerName: name } : {}),
+        buyerName: name,
         orderIds: os.map((o) => o.orderId),
         open: openAmount,
         fit,
@@ -723,7 +744,7 @@ export const match = (input: Input): Result => {
       }
       if (chosen.length > 0) {
         for (const os of chosen)
-          exact.push({ ...cand(os, amount, "exact", [{ kind: "amount", orderIds: os.map((o) => o.orderId), amount }]), orders: os, b })
+          exact.push({ candidate: cand(os, amount, "exact", [{ kind: "amount", orderIds: os.map((o) => o.orderId), amount }]), orders: os, b })
         continue
       }
       // Already paid orders of exactly this amount (a likely duplicate transfer).
@@ -756,27 +777,22 @@ export const match = (input: Input): Result => {
       const listed = cs.slice(0, maxListed)
       const ids: Array<string> = []
       for (const c of listed) for (const id of c.orderIds) if (!ids.includes(id)) ids.push(id)
-      return {
-        ...base(tx),
-        status: "review",
-        reason,
-        ...(detail !== undefined ? { detail } : {}),
+      return decision(tx, "review", reason, explanation, {
         orderIds: ids,
-        allocations: [],
         candidates: listed,
         candidateCount: count,
         evidence: evidenceOf(listed),
-        explanation
-      }
+        detail
+      })
     }
     const who = (c: Candidate): string => `${c.buyerName ?? c.buyerId} (${c.orderIds.join(" + ")})`
     const from = tx.last5 !== undefined ? ` from ${tx.bankCode !== undefined ? `(${tx.bankCode})` : ""}…${tx.last5}` : ""
 
     if (exact.length === 1) {
-      const c = exact[0]!
-      const contradicted = [...explicit].some((b) => b !== c.b) && !explicit.has(c.b)
+      const { candidate: c, orders: cOrders, b: cBuyer } = exact[0]!
+      const contradicted = [...explicit].some((b) => b !== cBuyer) && !explicit.has(cBuyer)
       if (!contradicted) {
-        const allocations = c.orders.map((o) => ({ orderId: o.orderId, amount: open(o) }))
+        const allocations = cOrders.map((o) => ({ orderId: o.orderId, amount: open(o) }))
         const explanation = `${formatTwd(amount)}${from} pays ${who(c)} exactly; ${describe(c.evidence)}`
         for (const a of allocations) {
           const o = ordersById.get(a.orderId)!
@@ -784,34 +800,32 @@ export const match = (input: Input): Result => {
           o.paidBy.push(tx.id)
           o.appliedNow.push(tx.id)
         }
-        if (tx.last5 !== undefined && learn(c.b, tx.bankCode ?? "", tx.last5, ms, tx.at))
+        if (tx.last5 !== undefined && learn(cBuyer, tx.bankCode ?? "", tx.last5, ms, tx.at))
           learnedNow.push({
-            buyerId: c.b.id,
+            buyerId: cBuyer.id,
             last5: tx.last5,
-            ...(tx.bankCode !== undefined ? { bankCode: tx.bankCode } : {}),
+            bankCode: tx.bankCode,
             since: tx.at,
             transactionId: tx.id
           })
-        decisions.push({
-          ...base(tx),
-          status: "matched",
-          reason: "exact-amount-and-identity",
-          orderIds: c.orderIds,
-          buyerId: c.buyerId,
-          allocations,
-          candidates: [stripInternal(c)],
-          candidateCount: 1,
-          evidence: c.evidence,
-          explanation
-        })
+        decisions.push(
+          decision(tx, "matched", "exact-amount-and-identity", explanation, {
+            orderIds: c.orderIds,
+            buyerId: c.buyerId,
+            allocations,
+            candidates: [c],
+            candidateCount: 1,
+            evidence: c.evidence
+          })
+        )
         applications.push({
           transactionId: tx.id,
           source: tx.source,
           buyerId: c.buyerId,
           amount,
           at: tx.at,
-          ...(tx.bankCode !== undefined ? { bankCode: tx.bankCode } : {}),
-          ...(tx.last5 !== undefined ? { last5: tx.last5 } : {}),
+          bankCode: tx.bankCode,
+          last5: tx.last5,
           orderIds: c.orderIds,
           allocations,
           evidence: explanation
@@ -819,19 +833,19 @@ export const match = (input: Input): Result => {
         continue
       }
       const others = identifiedBuyers
-        .filter((b) => b !== c.b && explicit.has(b))
+        .filter((b) => b !== cBuyer && explicit.has(b))
         .flatMap((b) => [...differs, ...paidCands].filter((d) => d.buyerId === b.id))
       decisions.push(
         review(
           "ambiguous-buyers",
-          [stripInternal(c), ...others],
+          [c, ...others],
           `${formatTwd(amount)}${from} fits ${who(c)}, but the memo names another buyer`
         )
       )
       continue
     }
     if (exact.length > 1) {
-      const cs = exact.map(stripInternal)
+      const cs = exact.map((e) => e.candidate)
       const oneBuyer = exact.every((c) => c.b === exact[0]!.b)
       decisions.push(
         oneBuyer
@@ -882,7 +896,7 @@ export const match = (input: Input): Result => {
           if (cs.length >= maxListed) break
           cs.push({
             buyerId: o.buyer.id,
-            ...(o.buyer.names[0] !== undefined ? { buyerName: o.buyer.names[0] } : {}),
+            buyerName: o.buyer.names[0],
             orderIds: [o.orderId],
             open: amount,
             fit: "exact",
@@ -896,7 +910,7 @@ export const match = (input: Input): Result => {
           const os = b.orders.filter((o) => open(o) > 0).map((o) => o.orderId)
           cs.push({
             buyerId: b.id,
-            ...(b.names[0] !== undefined ? { buyerName: b.names[0] } : {}),
+            buyerName: b.names[0],
             orderIds: os,
             open: amount,
             fit: "exact",
@@ -961,11 +975,6 @@ export const match = (input: Input): Result => {
     learned: learnedNow,
     summary: { matched, review: reviewN, unmatched, ignored, applied: money }
   }
-}
-
-const stripInternal = (c: Candidate & { readonly orders?: unknown; readonly b?: unknown }): Candidate => {
-  const { orders: _o, b: _b, ...rest } = c
-  return rest
 }
 
 /** Says what the identity evidence is, in words. */

@@ -210,7 +210,25 @@ type RowResult =
   | { readonly _tag: "Note" }
   | { readonly _tag: "Bad"; readonly reason: UnreadableReason; readonly message: string }
 
-const readRow = (row: Row, c: Columns, headerKeys: string | undefined): RowResult => {
+/** What {@link readRow} needs about the columns, computed once per statement. */
+interface Plan {
+  readonly c: Columns
+  readonly headerKeys: string | undefined
+  /** Account columns, each with whether a bare number counts as an account there. */
+  readonly accountCols: ReadonlyArray<readonly [number, boolean]>
+  /** Memo and account columns whose text goes into the memo, without duplicates or the description. */
+  readonly textCols: ReadonlyArray<number>
+}
+
+const planOf = (c: Columns, headerKeys: string | undefined): Plan => {
+  const memoSet = new Set(c.memo)
+  const textCols: Array<number> = []
+  for (const i of [...c.memo, ...c.account]) if (!textCols.includes(i) && i !== c.description) textCols.push(i)
+  return { c, headerKeys, accountCols: c.account.map((i) => [i, !memoSet.has(i)] as const), textCols }
+}
+
+const readRow = (row: Row, plan: Plan): RowResult => {
+  const { c, headerKeys } = plan
   const cells = row.cells
   let nonEmpty = 0
   let first = ""
@@ -271,9 +289,8 @@ const readRow = (row: Row, c: Columns, headerKeys: string | undefined): RowResul
   }
   // The payer's account: account columns first (a bare number counts there), then memo columns.
   let account: { readonly bankCode?: string | undefined; readonly last5: string } | undefined
-  const memoSet = new Set(c.memo)
-  for (const i of c.account) {
-    account = extractAccount(cell(cells, i), !memoSet.has(i))
+  for (const [i, bare] of plan.accountCols) {
+    account = extractAccount(cell(cells, i), bare)
     if (account) break
   }
   if (!account)
@@ -282,13 +299,14 @@ const readRow = (row: Row, c: Columns, headerKeys: string | undefined): RowResul
       if (account) break
     }
   // The memo: the text of memo and account columns that is not just an account number.
-  const parts: Array<string> = []
-  const seen = new Set<number>()
-  for (const i of [...c.memo, ...c.account]) {
-    if (seen.has(i) || i === c.description) continue
-    seen.add(i)
-    const t = normalise(cell(cells, i))
-    if (t !== "" && !isAccountOnly(t) && !parts.includes(t)) parts.push(t)
+  let memo = ""
+  for (const i of plan.textCols) {
+    const raw = cells[i]
+    if (raw === undefined || raw === "") continue
+    const t = normalise(raw)
+    if (t === "" || isAccountOnly(t)) continue
+    if (memo === "") memo = t
+    else if (!` ${memo} `.includes(` ${t} `)) memo = `${memo} ${t}`
   }
   const description = c.description === undefined ? undefined : normalise(cell(cells, c.description)) || undefined
   return {
@@ -303,7 +321,7 @@ const readRow = (row: Row, c: Columns, headerKeys: string | undefined): RowResul
       bankCode: account?.bankCode,
       last5: account?.last5,
       description,
-      memo: parts.join(" ")
+      memo
     }
   }
 }
@@ -372,6 +390,7 @@ export const parseRows = (
   return Either.map(findHeader(rows, options), (found) => {
     const start = found.headerIndex + 1
     const headerKeys = found.headerIndex >= 0 ? rows[found.headerIndex]!.cells.map(headerKey).join("|") : undefined
+    const plan = planOf(found.columns, headerKeys)
     const drafts: Array<Draft> = []
     const unreadable: Array<UnreadableRow> = badLines.map(
       (b) => new UnreadableRow({ line: b.line, reason: "malformed-csv", message: b.message, text: "" })
@@ -379,7 +398,7 @@ export const parseRows = (
     const skipped: Array<SkippedRow> = []
     for (let i = start; i < rows.length; i++) {
       const row = rows[i]!
-      const r = readRow(row, found.columns, headerKeys)
+      const r = readRow(row, plan)
       switch (r._tag) {
         case "Tx":
           drafts.push(r.draft)

@@ -55,7 +55,11 @@ export const readBody = (req: IncomingMessage, limit: number): Promise<BodyResul
       }
       chunks.push(chunk)
     })
-    req.on("end", () => settle(tooLarge ? { _tag: "TooLarge", limit } : { _tag: "Body", bytes: new Uint8Array(Buffer.concat(chunks, size)) }))
+    req.on("end", () =>
+      settle(
+        tooLarge ? { _tag: "TooLarge", limit } : { _tag: "Body", bytes: new Uint8Array(Buffer.concat(chunks, size)) }
+      )
+    )
     req.on("error", () => settle({ _tag: "Aborted" }))
     req.on("aborted", () => settle({ _tag: "Aborted" }))
   })

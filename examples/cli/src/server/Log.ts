@@ -6,7 +6,14 @@
 import type { Writable } from "node:stream"
 
 /** A log field value: numbers, strings, booleans, and objects or arrays of them. */
-export type Field = string | number | boolean | null | undefined | ReadonlyArray<Field> | { readonly [k: string]: Field }
+export type Field =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | ReadonlyArray<Field>
+  | { readonly [k: string]: Field }
 
 export interface Logger {
   readonly info: (event: string, fields?: Readonly<Record<string, Field>>) => void
@@ -16,9 +23,11 @@ export interface Logger {
 
 /** A logger writing JSON Lines to `out`. */
 export const make = (out: Writable, now: () => Date = () => new Date()): Logger => {
-  const write = (level: "info" | "warn" | "error") => (event: string, fields: Readonly<Record<string, Field>> = {}) => {
-    out.write(`${JSON.stringify({ time: now().toISOString(), level, event, ...fields })}\n`)
-  }
+  const write =
+    (level: "info" | "warn" | "error") =>
+    (event: string, fields: Readonly<Record<string, Field>> = {}) => {
+      out.write(`${JSON.stringify({ time: now().toISOString(), level, event, ...fields })}\n`)
+    }
   return { info: write("info"), warn: write("warn"), error: write("error") }
 }
 

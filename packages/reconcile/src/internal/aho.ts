@@ -2,8 +2,8 @@
  * Aho–Corasick: finds every occurrence of many patterns (buyer names, order ids) in a memo in one
  * pass over the memo, so looking for 50,000 names costs the length of the memo, not 50,000 tries.
  *
- * The trie is stored flat (one `Map` of edges keyed by `node * 65536 + charCode`, plain arrays for
- * the rest) so that hundreds of thousands of nodes stay cheap to build and to collect.
+ * The trie is stored in flat arrays (a `Map` only for the few nodes with many children), so that
+ * hundreds of thousands of nodes stay cheap to build and to collect.
  *
  * @internal
  */
@@ -20,31 +20,49 @@ export interface Automaton {
   readonly search: (text: string) => ReadonlyArray<Hit>
 }
 
-const SHIFT = 65536
+/** Nodes with more children than this get a `Map`; the others keep a short sibling list. */
+const FANOUT = 8
 
 /** Builds the automaton. Empty patterns are ignored. */
 export const build = (patterns: ReadonlyArray<string>): Automaton => {
-  const edges = new Map<number, number>()
+  // Children: a linked list of siblings (most trie nodes have one child), plus a Map (keyed by
+  // the character code, a small integer) for nodes with many children.
   const firstChild: Array<number> = [-1]
   const nextSibling: Array<number> = [-1]
   const charOf: Array<number> = [0]
+  const childCount: Array<number> = [0]
+  const wide = new Map<number, Map<number, number>>()
   const fail: Array<number> = [0]
   const out: Array<Array<number> | undefined> = [undefined]
+  const child = (node: number, c: number): number => {
+    const m = wide.get(node)
+    if (m !== undefined) return m.get(c) ?? -1
+    for (let k = firstChild[node]!; k !== -1; k = nextSibling[k]!) if (charOf[k] === c) return k
+    return -1
+  }
   patterns.forEach((p, index) => {
     if (p.length === 0) return
     let node = 0
     for (let i = 0; i < p.length; i++) {
       const c = p.charCodeAt(i)
-      let next = edges.get(node * SHIFT + c)
-      if (next === undefined) {
+      let next = child(node, c)
+      if (next === -1) {
         next = fail.length
-        edges.set(node * SHIFT + c, next)
         fail.push(0)
         out.push(undefined)
         charOf.push(c)
         firstChild.push(-1)
+        childCount.push(0)
         nextSibling.push(firstChild[node]!)
         firstChild[node] = next
+        const n = ++childCount[node]!
+        const m = wide.get(node)
+        if (m !== undefined) m.set(c, next)
+        else if (n > FANOUT) {
+          const map = new Map<number, number>()
+          for (let k = firstChild[node]!; k !== -1; k = nextSibling[k]!) map.set(charOf[k]!, k)
+          wide.set(node, map)
+        }
       }
       node = next
     }
@@ -57,18 +75,18 @@ export const build = (patterns: ReadonlyArray<string>): Automaton => {
   for (let ch = firstChild[0]!; ch !== -1; ch = nextSibling[ch]!) queue.push(ch)
   for (let q = 0; q < queue.length; q++) {
     const node = queue[q]!
-    for (let child = firstChild[node]!; child !== -1; child = nextSibling[child]!) {
-      const c = charOf[child]!
+    for (let ch = firstChild[node]!; ch !== -1; ch = nextSibling[ch]!) {
+      const c = charOf[ch]!
       let f = fail[node]!
-      let target = edges.get(f * SHIFT + c)
-      while (target === undefined && f !== 0) {
+      let target = child(f, c)
+      while (target === -1 && f !== 0) {
         f = fail[f]!
-        target = edges.get(f * SHIFT + c)
+        target = child(f, c)
       }
-      fail[child] = target !== undefined && target !== child ? target : 0
-      const inherited = out[fail[child]!]
-      if (inherited) out[child] = out[child] ? [...out[child]!, ...inherited] : inherited
-      queue.push(child)
+      fail[ch] = target !== -1 && target !== ch ? target : 0
+      const inherited = out[fail[ch]!]
+      if (inherited) out[ch] = out[ch] ? [...out[ch]!, ...inherited] : inherited
+      queue.push(ch)
     }
   }
   const search = (text: string): ReadonlyArray<Hit> => {
@@ -76,12 +94,12 @@ export const build = (patterns: ReadonlyArray<string>): Automaton => {
     let node = 0
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i)
-      let next = edges.get(node * SHIFT + c)
-      while (next === undefined && node !== 0) {
+      let next = child(node, c)
+      while (next === -1 && node !== 0) {
         node = fail[node]!
-        next = edges.get(node * SHIFT + c)
+        next = child(node, c)
       }
-      node = next ?? 0
+      node = next === -1 ? 0 : next
       const o = out[node]
       if (o) for (let k = 0; k < o.length; k++) hits.push({ pattern: o[k]!, end: i + 1 })
     }

@@ -1,0 +1,254 @@
+/**
+ * Load test of `kaituan serve`: signed LINE webhooks (one event each, 10% of them redeliveries of
+ * an earlier event) from a bounded pool of concurrent keep-alive connections on 127.0.0.1, to the
+ * server running in a child process on a fresh SQLite file, with the outbox relay pushing
+ * "order confirmed" messages to a local stand-in of LINE's API (`LineTestServer`).
+ *
+ * Baseline in the same run: the same requests against a bare `node:http` server in the same child
+ * that reads the body, checks the signature and answers 200 (the HTTP + HMAC floor of this
+ * machine). Reports events/s sustained, p50/p99 latency, and checks that no order was doubled
+ * (every buyer × product is ordered once, so any doubled event would show as qty 2).
+ * Target: ≥ 2,000 events/s. Bounded: at most BENCH_EVENTS events (default 20,000) or 60 s.
+ * Writes bench/results/serve.json.
+ */
+import { fork } from "node:child_process"
+import fs from "node:fs"
+import { type Agent as HttpAgent, Agent, createServer, request } from "node:http"
+import type { AddressInfo } from "node:net"
+import os from "node:os"
+import path from "node:path"
+import { fileURLToPath } from "node:url"
+import { LineSignature, LineTestServer } from "@kaituan/adapters-line"
+
+const SECRET = "bench-line-channel-secret"
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000)
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64)
+/** The warm-up sends every buyer's first comment, so LINE display names are cached (measured apart as `coldStart`). */
+const WARMUP = 2_000
+const MAX_SECONDS = 60
+const BUYERS = 2_000
+const PRODUCTS = ["毛襪", "蛋黃酥", "保溫杯", "鳳梨酥", "牛軋糖", "芒果乾", "肉鬆", "茶葉", "果醬", "麵線"]
+const ROUND_ID = "bench-serve"
+
+const roundJson = {
+  id: ROUND_ID,
+  title: "serve bench",
+  cutoff: "2099-12-31T22:00:00+08:00",
+  products: PRODUCTS.map((name, i) => ({ sku: `P${i}`, name, price: 100 + i }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child: the server under test (and the baseline server)
+// ---------------------------------------------------------------------------------------------
+
+const child = async () => {
+  const { decodeRound } = await import("../src/RoundFile.js")
+  const Log = await import("../src/server/Log.js")
+  const Server = await import("../src/server/Server.js")
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kaituan-serve-bench-"))
+  const logFile = path.join(dir, "serve.log")
+  const logStream = fs.createWriteStream(logFile)
+  const lineApi = process.env.BENCH_LINE_API!
+  const server = await Server.start({
+    port: 0,
+    db: path.join(dir, "serve.db"),
+    round: decodeRound("bench round", roundJson),
+    env: { LINE_CHANNEL_SECRET: SECRET, LINE_CHANNEL_ACCESS_TOKEN: "test-access-token", LINE_API_BASE: lineApi },
+    log: Log.make(logStream)
+  })
+  const baseline = createServer((req, res) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (c: Buffer) => chunks.push(c))
+    req.on("end", () => {
+      const ok = LineSignature.verify(SECRET, Buffer.concat(chunks), req.headers["x-line-signature"] as string | undefined)
+      res.writeHead(ok ? 200 : 401, { "content-type": "text/plain" })
+      res.end(ok ? "OK" : "no")
+    })
+  })
+  await new Promise<void>((r) => baseline.listen(0, "127.0.0.1", () => r()))
+  process.send!({ url: server.url, baseline: `http://127.0.0.1:${(baseline.address() as AddressInfo).port}` })
+  process.on("message", async (m: { readonly stop?: boolean }) => {
+    if (!m.stop) return
+    const t0 = performance.now()
+    baseline.close()
+    const tt = (globalThis as any).__t as Array<Array<number>>
+    console.error("stages avg", [0, 1, 2].map((i) => (tt.reduce((a, x) => a + (x[i] ?? 0), 0) / tt.length).toFixed(2)), JSON.stringify(tt.slice(-10)))
+    const b = (globalThis as any).__batches as Array<[number, number]>
+    console.error("batches", b.length, "avg items", b.reduce((t, x) => t + x[0], 0) / b.length, "avg ms", b.reduce((t, x) => t + x[1], 0) / b.length, JSON.stringify(b.slice(-20)))
+    await server.close()
+    const closeMs = performance.now() - t0
+    await new Promise<void>((r) => logStream.end(() => r()))
+    const lines = fs.readFileSync(logFile, "utf8").split("\n").filter((l) => l.includes('"event":"request"')).length
+    process.send!({ stopped: true, closeMs, requestLogLines: lines }, () => process.exit(0))
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent: the load
+// ---------------------------------------------------------------------------------------------
+
+interface Req {
+  readonly body: string
+  readonly signature: string
+  readonly redelivery: boolean
+}
+
+/** Fresh event k: buyer k mod BUYERS orders product ⌊k / BUYERS⌋ mod 10 (each pair at most once). */
+const makeRequests = (count: number, offset: number, prefix: string): Array<Req> => {
+  const out: Array<Req> = []
+  const fresh: Array<number> = []
+  let seed = 7
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed % n
+  }
+  const bodyOf = (k: number, redelivery: boolean) => {
+    const body = JSON.stringify({
+      destination: "Ubench",
+      events: [
+        {
+          type: "message",
+          mode: "active",
+          timestamp: Date.now() - 60_000,
+          source: { type: "group", groupId: "Cbench", userId: `U${k % BUYERS}` },
+          webhookEventId: `${prefix}EV${k}`,
+          deliveryContext: { isRedelivery: redelivery },
+          replyToken: `${prefix}reply-${k}`,
+          message: { id: `${prefix}m${k}`, type: "text", quoteToken: `q${k}`, text: `${PRODUCTS[Math.floor(k / BUYERS) % PRODUCTS.length]}+1` }
+        }
+      ]
+    })
+    return { body, signature: LineSignature.sign(SECRET, body), redelivery }
+  }
+  for (let i = 0; i < count; i++) {
+    if (fresh.length > 10 && i % 10 === 9) out.push(bodyOf(fresh[rand(fresh.length)]!, true))
+    else {
+      const k = offset + fresh.length
+      fresh.push(k)
+      out.push(bodyOf(k, false))
+    }
+  }
+  return out
+}
+
+const send = (agent: HttpAgent, url: URL, r: Req): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: "/webhooks/line",
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(r.body), "x-line-signature": r.signature }
+      },
+      (res) => {
+        res.resume()
+        res.on("end", () => resolve(res.statusCode ?? 0))
+      }
+    )
+    req.on("error", reject)
+    req.end(r.body)
+  })
+
+const quantile = (sorted: ReadonlyArray<number>, q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
+const round2 = (n: number) => Math.round(n * 100) / 100
+
+const load = async (base: string, requests: ReadonlyArray<Req>) => {
+  const url = new URL(base)
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+  const latencies: Array<number> = []
+  const statuses: Record<string, number> = {}
+  let next = 0
+  const deadline = performance.now() + MAX_SECONDS * 1000
+  const t0 = performance.now()
+  const worker = async () => {
+    while (next < requests.length && performance.now() < deadline) {
+      const r = requests[next++]!
+      const s = performance.now()
+      const status = await send(agent, url, r).catch(() => -1)
+      latencies.push(performance.now() - s)
+      statuses[status] = (statuses[status] ?? 0) + 1
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  const seconds = (performance.now() - t0) / 1000
+  agent.destroy()
+  const sorted = [...latencies].sort((a, b) => a - b)
+  return {
+    events: latencies.length,
+    seconds: round2(seconds),
+    eventsPerSecond: Math.round(latencies.length / seconds),
+    latencyMs: { p50: round2(quantile(sorted, 0.5)), p90: round2(quantile(sorted, 0.9)), p99: round2(quantile(sorted, 0.99)), max: round2(sorted.at(-1) ?? 0) },
+    statuses
+  }
+}
+
+const parent = async () => {
+  const line = await LineTestServer.listen({})
+  for (let b = 0; b < BUYERS; b++) line.setProfile(`U${b}`, `買家${b}`, { groupId: "Cbench" })
+  const proc = fork(fileURLToPath(import.meta.url), ["--child"], {
+    execArgv: ["--import", "tsx", ...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
+    env: { ...process.env, BENCH_LINE_API: line.url },
+    stdio: ["ignore", "inherit", "inherit", "ipc"]
+  })
+  const ready = await new Promise<{ url: string; baseline: string }>((resolve) => proc.once("message", resolve as (m: unknown) => void))
+  const warm = makeRequests(WARMUP, 0, "W")
+  const measured = makeRequests(EVENTS, WARMUP, "M")
+  for (const r of [...warm, ...measured]) {
+    const token = /"replyToken":"([^"]+)"/.exec(r.body)?.[1]
+    if (token && !r.redelivery) line.issueReplyToken(token, 600_000)
+  }
+
+  console.log(`kaituan serve: ${EVENTS.toLocaleString("en-US")} LINE webhooks (10% redeliveries), ${CONCURRENCY} connections, SQLite`)
+  await load(ready.baseline, warm)
+  const baseline = await load(ready.baseline, measured)
+  const coldStart = await load(ready.url, warm)
+  const serve = await load(ready.url, measured)
+
+  const report = (await (await fetch(`${ready.url}/api/rounds/${ROUND_ID}`)).json()) as {
+    orders: ReadonlyArray<{ lines: ReadonlyArray<{ sku: string; qty: number }> }>
+  }
+  const freshSent = [...warm, ...measured.slice(0, serve.events)].filter((r) => !r.redelivery).length
+  const lines = report.orders.flatMap((o) => o.lines)
+  const doubled = lines.filter((l) => l.qty !== 1).length
+  const ordered = lines.reduce((t, l) => t + l.qty, 0)
+  const outboundBefore = line.accepted().length
+  proc.send({ stop: true })
+  const stopped = await new Promise<{ closeMs: number; requestLogLines: number }>((resolve) => proc.on("message", (m: unknown) => (m as { stopped?: boolean }).stopped && resolve(m as never)))
+  const outbound = line.accepted().length
+  await line.close()
+
+  const result = {
+    name: "serve",
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    loadAverage: os.loadavg().map(round2),
+    events: serve.events,
+    redeliveries: measured.slice(0, serve.events).filter((r) => r.redelivery).length,
+    concurrency: CONCURRENCY,
+    serve,
+    baseline: { what: "bare node:http + LINE signature check, no storage", ...baseline },
+    coldStart: { what: "the warm-up: each buyer's first comment, waiting for a LINE profile lookup (display name)", ...coldStart },
+    orders: { freshEvents: freshSent, itemsOrdered: ordered, buyers: report.orders.length, doubled, ok: doubled === 0 && ordered === freshSent },
+    outbound: { lineMessagesDuringRun: outboundBefore, lineMessagesAfterShutdownDrain: outbound },
+    shutdownMs: Math.round(stopped.closeMs),
+    requestLogLines: stopped.requestLogLines,
+    target: { eventsPerSecond: 2_000 },
+    meetsTarget: serve.eventsPerSecond >= 2_000
+  }
+  console.log(`  serve     ${serve.eventsPerSecond.toLocaleString("en-US")} events/s  p50 ${serve.latencyMs.p50} ms  p99 ${serve.latencyMs.p99} ms  (${serve.events} in ${serve.seconds} s; statuses ${JSON.stringify(serve.statuses)})`)
+  console.log(`  baseline  ${baseline.eventsPerSecond.toLocaleString("en-US")} events/s  p50 ${baseline.latencyMs.p50} ms  p99 ${baseline.latencyMs.p99} ms  (bare node:http + HMAC)`)
+  console.log(`  cold      ${coldStart.eventsPerSecond.toLocaleString("en-US")} events/s  p50 ${coldStart.latencyMs.p50} ms  p99 ${coldStart.latencyMs.p99} ms  (warm-up: first comment of ${BUYERS} buyers, LINE profile lookups)`)
+  console.log(`  orders: ${ordered} items from ${freshSent} fresh events, ${doubled} doubled → ${result.orders.ok ? "no order doubled" : "MISMATCH"}`)
+  console.log(`  LINE messages pushed: ${outboundBefore} during the run, ${outbound} after the shutdown drain (${result.shutdownMs} ms)`)
+  console.log(`  target ≥ 2,000 events/s: ${result.meetsTarget ? "met" : "not met"} (load average ${result.loadAverage.join(" ")} on ${result.cpus} CPUs)`)
+  const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bench/results/serve.json")
+  fs.mkdirSync(path.dirname(out), { recursive: true })
+  fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
+  if (!result.orders.ok) process.exitCode = 1
+}
+
+if (process.argv.includes("--child")) await child()
+else await parent()

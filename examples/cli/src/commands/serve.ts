@@ -1,0 +1,100 @@
+/**
+ * `kaituan serve [--port 8787] [--host 127.0.0.1] [--round ROUND.json] [--db DB] [--max-body 1mb]`:
+ * the webhook and back-office server (CLI.md). Runs until SIGINT or SIGTERM, then shuts down
+ * gracefully and exits 0.
+ */
+import path from "node:path"
+import process from "node:process"
+import { parseSize } from "../server/Body.js"
+import * as Log from "../server/Log.js"
+import * as Server from "../server/Server.js"
+import { type Command, type Io, flags, UsageError } from "../Io.js"
+import { loadRound } from "../RoundFile.js"
+
+export const usage = `kaituan serve [--port 8787] [--host 127.0.0.1] [--round ROUND.json] [--db PATH|postgres://…] [--max-body 1mb]
+
+The webhook and back-office server: LINE, Telegram and Facebook webhooks, NewebPay and ECPay
+callbacks, the checkout page GET /pay/:orderId, GET /api/rounds/:id and GET /healthz.
+Secrets come from the environment (docs/cli.md); a channel or gateway without its secrets is not
+mounted. Comments go to the --round (opened at start if new); without it they are refused.
+Logs are JSON Lines on stderr. SIGINT or SIGTERM stops it gracefully.`
+
+const portOf = (value: string): number => {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n > 65535)
+    throw new UsageError(`serve: --port must be a number from 0 to 65535, not "${value}"`)
+  return n
+}
+
+const dbOf = (value: string, cwd: string): string =>
+  value === ":memory:" || /^postgres(ql)?:\/\//i.test(value) ? value : path.resolve(cwd, value)
+
+/**
+ * Starts the server and runs until `stop` resolves, then closes it gracefully. The command
+ * passes a promise of SIGINT/SIGTERM; tests pass their own.
+ */
+export const serve = async (
+  argv: ReadonlyArray<string>,
+  io: Io,
+  stop: (server: Server.RunningServer) => Promise<string>
+): Promise<number> => {
+  const { values } = flags(argv, {
+    port: { type: "string", default: "8787" },
+    host: { type: "string", default: "127.0.0.1" },
+    round: { type: "string" },
+    db: { type: "string", default: "./kaituan.db" },
+    "max-body": { type: "string", default: "1mb" },
+    help: { type: "boolean", short: "h" }
+  })
+  if (values.help) {
+    io.stdout.write(`${usage}\n`)
+    return 0
+  }
+  const port = portOf(values.port)
+  const maxBodyBytes = parseSize(values["max-body"])
+  if (maxBodyBytes === undefined)
+    throw new UsageError(`serve: --max-body must be a size such as 1mb, 256kb or 65536, not "${values["max-body"]}"`)
+  const round = values.round === undefined ? undefined : loadRound(path.resolve(io.cwd, values.round))
+  const log = Log.make(io.stderr)
+  const server = await Server.start({
+    port,
+    host: values.host,
+    db: dbOf(values.db, io.cwd),
+    round,
+    maxBodyBytes,
+    env: io.env,
+    log
+  })
+  log.info("listening", {
+    url: server.url,
+    round: server.roundId ?? null,
+    channels: server.channels,
+    gateways: server.gateways,
+    disabled: server.disabled.map((d) => `${d.name} (missing ${d.missing.join(", ")})`),
+    maxBodyBytes
+  })
+  if (server.roundId === undefined)
+    log.warn("no-round", {
+      note: "started without --round: webhooks are answered, but comments are refused and payments recorded unmatched"
+    })
+  const why = await stop(server)
+  log.info("stopping", { signal: why })
+  await server.close()
+  log.info("stopped", {})
+  return 0
+}
+
+const signals = (): Promise<string> =>
+  new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => () => {
+      process.off("SIGINT", onInt)
+      process.off("SIGTERM", onTerm)
+      resolve(signal)
+    }
+    const onInt = on("SIGINT")
+    const onTerm = on("SIGTERM")
+    process.once("SIGINT", onInt)
+    process.once("SIGTERM", onTerm)
+  })
+
+export const run: Command = (argv, io) => serve(argv, io, () => signals())

@@ -1,0 +1,198 @@
+/**
+ * Gateway callbacks and the checkout page.
+ *
+ * A callback is verified by the gateway (401 for a missing or wrong signature, 400 for a malformed
+ * body), then decided by `@kaituan/reconcile`'s matcher against the round's orders awaiting
+ * payment, with the same rules as a bank statement row: the merchant order number naming the
+ * order is identity evidence, and the exact amount applies the money (`matched`). An amount that
+ * differs goes to review and an unknown order number is `unmatched`: both are recorded with
+ * `orderIds: []` (received, kept for the organiser, never dropped). A pending code, a failed or a
+ * simulated payment is no money: acknowledged and logged, nothing recorded. The transaction id is
+ * `gateway:tradeNo:status` (a pending ATM-code callback and the later paid one share the trade
+ * number), so a redelivered callback changes nothing.
+ */
+import { GroupBuy, type Http, type PaymentGateway, Storage } from "@kaituan/core"
+import { renderCheckoutPage } from "@kaituan/payments-newebpay"
+import { Gateway, Matcher } from "@kaituan/reconcile"
+import { Clock, Effect, Either } from "effect"
+import * as MerchantOrderNo from "./MerchantOrderNo.js"
+import { json, type Reply, text } from "./Reply.js"
+
+/** What the payment handlers need. */
+export interface PaymentContext {
+  /** The round whose orders callbacks are matched against; without one, payments are recorded unmatched. */
+  readonly roundId: string | undefined
+  /** The round's title, for the gateway's item description. */
+  readonly title: string | undefined
+  /** Public base URL for the gateways' notify URLs; else derived from the request's Host. */
+  readonly publicUrl: string | undefined
+}
+
+type Deps = GroupBuy.GroupBuy | Storage.Storage
+
+const ack = (gw: PaymentGateway.PaymentGatewayService, accepted: boolean): Reply => {
+  const r = gw.acknowledge(accepted)
+  return { status: r.status, headers: r.headers ?? { "content-type": "text/plain; charset=utf-8" }, body: r.body }
+}
+
+const withoutPaidAt = (p: PaymentGateway.GatewayPayment): PaymentGateway.GatewayPayment => {
+  const { paidAt: _ignored, ...rest } = p
+  return rest
+}
+
+/** Handles one callback of `gw`. */
+export const callback = (
+  ctx: PaymentContext,
+  gw: PaymentGateway.PaymentGatewayService,
+  req: Http.InboundRequest
+): Effect.Effect<Reply, GroupBuy.GroupBuyError | Storage.StorageError, Deps> =>
+  Effect.gen(function* () {
+    if (req.method !== "POST") return text(405, "POST only", { allow: "POST" })
+    const decoded = yield* Effect.either(gw.callback(req))
+    if (Either.isLeft(decoded)) {
+      const status = decoded.left.reason === "unauthorized" ? 401 : decoded.left.reason === "transport" ? 502 : 400
+      return { ...ack(gw, false), status, error: `GatewayError:${decoded.left.reason}` }
+    }
+    const payment = decoded.right
+    const transactionId = `${payment.gateway}:${payment.tradeNo}:${payment.status}`
+    const base = {
+      gateway: payment.gateway,
+      paymentStatus: payment.status,
+      paymentMethod: payment.method,
+      simulated: payment.simulated
+    }
+    if (payment.simulated || payment.status !== "paid")
+      return {
+        ...ack(gw, true),
+        fields: { ...base, decision: "ignored", reason: payment.simulated ? "simulated" : `gateway-${payment.status}` }
+      }
+
+    const storage = yield* Storage.Storage
+    const g = yield* GroupBuy.GroupBuy
+    const paymentId = `p_gateway_${transactionId}`
+    if ((yield* storage.readStream(Storage.paymentStream(paymentId))).version > 0)
+      return { ...ack(gw, true), fields: { ...base, decision: "duplicate" } }
+
+    const receivedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+    const orders = ctx.roundId === undefined ? [] : yield* g.orders({ roundId: ctx.roundId })
+    const orderIdOf = MerchantOrderNo.resolver(orders.map((o) => o.orderId))
+    // A payment time the reconciler cannot read: use when the callback arrived instead.
+    const converted = Either.orElse(Gateway.fromGatewayPayment(payment, { receivedAt, orderIdOf }), () =>
+      Gateway.fromGatewayPayment(withoutPaidAt(payment), { receivedAt, orderIdOf })
+    )
+    if (Either.isLeft(converted))
+      return { ...ack(gw, false), status: 400, error: `GatewayTransactionError:${converted.left.reason}` }
+    const tx = converted.right
+    const open = orders.filter((o) => o.status === "awaiting-payment" && o.total > o.paid)
+    const result = Matcher.match({
+      orders: open.map((o) => ({
+        orderId: o.orderId,
+        buyer: { id: o.buyerId, ...(o.buyer.name !== undefined ? { name: o.buyer.name } : {}) },
+        amountDue: o.total - o.paid,
+        placedAt: o.placedAt
+      })),
+      transactions: [tx]
+    })
+    const decision = result.decisions[0]
+    const application = result.applications[0]
+    const record = (orderIds: ReadonlyArray<string>, evidence: string) =>
+      g.recordPayment({
+        transactionId,
+        source: "gateway",
+        amount: payment.amount,
+        at: tx.at,
+        bankCode: tx.bankCode,
+        last5: tx.last5,
+        orderIds,
+        evidence
+      })
+    if (decision === undefined || decision.status === "ignored")
+      return { ...ack(gw, true), fields: { ...base, decision: "ignored", reason: decision?.reason ?? "none" } }
+    if (decision.status === "matched" && application !== undefined) {
+      const outcome = yield* record(application.orderIds, application.evidence).pipe(
+        // The order changed under us (paid meanwhile…): keep the money for review rather than lose it.
+        Effect.catchIf(
+          (e): e is GroupBuy.GroupBuyError => e._tag === "GroupBuyError" && e.reason !== "conflict",
+          () => record([], `review: could not apply to ${application.orderIds.join(", ")}: ${decision.explanation}`)
+        )
+      )
+      return {
+        ...ack(gw, true),
+        accepted: true,
+        fields: {
+          ...base,
+          decision: outcome.status === "matched" ? "matched" : outcome.status,
+          reason: decision.reason
+        }
+      }
+    }
+    const outcome = yield* record([], `${decision.status}: ${decision.explanation}`)
+    return {
+      ...ack(gw, true),
+      fields: {
+        ...base,
+        decision: outcome.status === "duplicate" ? "duplicate" : decision.status,
+        reason: decision.reason
+      }
+    }
+  })
+
+const publicBase = (ctx: PaymentContext, req: Http.InboundRequest): string => {
+  if (ctx.publicUrl !== undefined) return ctx.publicUrl.replace(/\/+$/, "")
+  const proto = req.headers["x-forwarded-proto"]?.split(",")[0]?.trim() === "https" ? "https" : "http"
+  return `${proto}://${req.headers.host ?? "127.0.0.1"}`
+}
+
+/** `GET /pay/:orderId`: the page that posts itself to the gateway for the order's amount due. */
+export const checkoutPage = (
+  ctx: PaymentContext,
+  gateways: ReadonlyMap<string, PaymentGateway.PaymentGatewayService>,
+  orderId: string,
+  req: Http.InboundRequest
+): Effect.Effect<Reply, Storage.StorageError, Deps> =>
+  Effect.gen(function* () {
+    const wanted = req.query.gateway
+    if (wanted !== undefined && wanted !== "newebpay" && wanted !== "ecpay")
+      return text(400, `unknown gateway "${wanted}" (newebpay or ecpay)`)
+    const name = wanted ?? [...gateways.keys()][0]
+    const gw = name === undefined ? undefined : gateways.get(name)
+    if (gw === undefined || name === undefined)
+      return text(
+        404,
+        name === undefined
+          ? "no payment gateway is configured on this server"
+          : `${name} is not configured on this server`
+      )
+    const storage = yield* Storage.Storage
+    const order = yield* storage.order(orderId)
+    if (order === undefined) return text(404, "no such order")
+    const due = order.total - order.paid
+    if (order.status !== "awaiting-payment" || due <= 0)
+      return text(
+        409,
+        order.status === "open"
+          ? "this order is not confirmed yet: it can be paid once the round closes"
+          : `this order is ${order.status}: nothing to pay`
+      )
+    const now = yield* Clock.currentTimeMillis
+    const started = yield* Effect.either(
+      gw.start({
+        merchantOrderNo: MerchantOrderNo.make(orderId, now),
+        orderId,
+        amount: due,
+        description: ctx.title ?? "kaituan",
+        notifyUrl: `${publicBase(ctx, req)}/payments/${name}/notify`
+      })
+    )
+    if (Either.isLeft(started))
+      return { ...text(502, `${name} cannot start this payment`), error: `GatewayError:${started.left.reason}` }
+    return {
+      status: 200,
+      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+      body: renderCheckoutPage(started.right),
+      fields: { gateway: name, amount: due }
+    }
+  })
+
+/** `GET /api/rounds/:id` helper: the report or 404. */
+export const notFound = (what: string): Reply => json(404, { error: what })
