@@ -191,7 +191,20 @@ export const roundViews = (roundId: string, after: Round.State, events: Readonly
       case "LinesSet":
       case "OrderWithdrawn": {
         buyers.add(e.buyerId)
-        if (e._tag === "LinesOrdered") for (const l of e.lines) skus.add(l.sku)
+        if (e._tag === "LinesOrdered") {
+          for (const l of e.lines) skus.add(l.sku)
+          if (e.newOrder) {
+            // The buyers read model: who this is on which channel (idempotent per identity).
+            const cut = e.buyerId.indexOf(":")
+            out.push({
+              _tag: "AddBuyerIdentity",
+              buyerId: e.buyerId,
+              name: e.buyer.name ?? e.buyer.id,
+              channel: cut > 0 ? e.buyerId.slice(0, cut) : "import",
+              userId: e.buyer.id
+            })
+          }
+        }
         if (e._tag === "LinesSet") for (const l of e.lines) skus.add(l.sku)
         break
       }
