@@ -175,6 +175,10 @@ export const orderView = (s: Order.State, seq: number, updatedAt: string): Order
   updatedAt
 })
 
+/** The stock rows of every SKU of a round. */
+export const stockViews = (roundId: string, state: Round.State): Array<ViewChange> =>
+  Object.keys(state.stock).map((sku) => ({ _tag: "SetStock", stock: stockView(roundId, state, sku) }))
+
 const stockView = (roundId: string, state: Round.State, sku: string): StockView => {
   const s = state.stock[sku] ?? { left: null, sold: 0 }
   return { roundId, sku, left: s.left, sold: s.sold }
@@ -423,7 +427,7 @@ export const make = Effect.gen(function* () {
         if (Either.isLeft(opened)) return yield* Effect.fail(rejected(opened.left))
         const events = [...created.right, ...opened.right]
         const after = Round.fold(events, loaded.state)
-        const views: Array<ViewChange> = Object.keys(after.stock).map((sku) => ({ _tag: "SetStock", stock: stockView(spec.id, after, sku) }))
+        const views = stockViews(spec.id, after)
         yield* storage.commit([
           {
             idempotencyKey: `round:${spec.id}:open`,
