@@ -19,6 +19,12 @@ import type { NotOrderedItem, OrderStatus, OrderView, ReviewItem, StockView, Vie
 import type { OutboundMessage } from "./Notification.js"
 import type { Commit, NewEvent, StorageError, StorageService } from "./Storage.js"
 import { Storage } from "./Storage.js"
+import * as CommentParser from "./CommentParser.js"
+import * as GroupBuy from "./GroupBuy.js"
+import * as IdGenerator from "./IdGenerator.js"
+import type { ParseResult } from "./ParseResult.js"
+import * as Projector from "./Projector.js"
+import * as RoundSpec from "./RoundSpec.js"
 
 /** A contract violation: what was checked, what was expected and what the store did. */
 export class ContractFailure extends Data.TaggedError("ContractFailure")<{
@@ -874,6 +880,64 @@ const largeBatch: Case = {
   )
 }
 
+
+/** A parser that knows a fixed table of texts (the contract tests storage, not parsing). */
+const tableParser = (table: Readonly<Record<string, ParseResult["lines"]>>): CommentParser.CommentParserService => ({
+  compile: () => ({
+    parse: (text) => {
+      const lines = table[text]
+      if (text === "取消") return { intent: "cancel", lines: [], reason: "cancel", spans: [] }
+      return lines ? { intent: "order", lines, reason: "table", spans: [] } : { intent: "review", lines: [], reason: "not in the table", spans: [] }
+    }
+  })
+})
+
+const rebuildFromEvents: Case = {
+  name: "read models rebuilt from the events alone equal the ones kept with each commit",
+  run: Effect.gen(function* () {
+    const storage = yield* Storage
+    const parser = tableParser({ "A+2": [{ sku: "A", qty: 2 }], "A+1 B+1": [{ sku: "A", qty: 1 }, { sku: "B", qty: 1 }], "B+9": [{ sku: "B", qty: 9 }] })
+    const g = yield* GroupBuy.make.pipe(
+      Effect.provideService(CommentParser.CommentParser, parser),
+      Effect.provideService(IdGenerator.IdGenerator, IdGenerator.makeCounter())
+    )
+    const spec = yield* Effect.orDie(
+      RoundSpec.decode({
+        id: "rebuild",
+        title: "rebuild",
+        cutoff: "2030-01-01T00:00:00Z",
+        products: [
+          { sku: "A", name: "A", price: 100, stock: 3 },
+          { sku: "B", name: "B", price: 50, preorder: true, cap: 5 }
+        ]
+      })
+    )
+    const at = (m: number) => new Date(Date.parse("2029-12-01T00:00:00Z") + m * 60_000).toISOString()
+    const comment = (id: string, who: string, text: string, m: number) => ({ channel: "line", commentId: id, author: { id: who, name: who }, text, at: at(m) })
+    yield* g.openRound({ spec, at: at(0) })
+    yield* g.submitComments({
+      roundId: "rebuild",
+      comments: [comment("1", "u1", "A+2", 1), comment("2", "u2", "A+1 B+1", 2), comment("3", "u3", "A+2", 3), comment("4", "u4", "hm?", 4), comment("5", "u2", "取消", 5), comment("6", "u5", "B+9", 6)]
+    })
+    const orders = yield* g.closeRound({ roundId: "rebuild", at: at(10) })
+    const first = orders.find((o) => o.status === "awaiting-payment")
+    if (!first) return yield* fail("no confirmed order")
+    yield* g.recordPayment({ transactionId: "t1", source: "statement", amount: first.total, at: at(20), last5: "12345", orderIds: [first.orderId], evidence: "test" })
+    const snapshot = Effect.all({
+      orders: storage.orders({ roundId: "rebuild" }),
+      review: storage.reviewQueue({ roundId: "rebuild", includeResolved: true }),
+      notOrdered: storage.notOrdered({ roundId: "rebuild" }),
+      stock: storage.stock({ roundId: "rebuild" }),
+      buyers: Effect.forEach(["line:u1", "line:u2", "line:u3", "line:u5"], (b) => storage.buyer(b))
+    })
+    const before = yield* snapshot
+    yield* expectEqual("orders before", before.orders.length, 3)
+    yield* expectEqual("not ordered before", before.notOrdered.length, 2)
+    yield* Projector.rebuildAll(5)
+    yield* expectEqual("rebuilt read models", yield* snapshot, before)
+  })
+}
+
 /** Every case, in a sensible order. Each expects a fresh, empty store and the live clock. */
 export const cases: ReadonlyArray<Case> = [
   appendAndRead,
@@ -894,5 +958,6 @@ export const cases: ReadonlyArray<Case> = [
   outboxConcurrentClaims,
   outboxOnCommit,
   concurrentCommits,
-  largeBatch
+  largeBatch,
+  rebuildFromEvents
 ]
