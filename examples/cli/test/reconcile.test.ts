@@ -18,7 +18,13 @@ const orders = write(
   "orders.json",
   JSON.stringify([
     { orderId: "o1", buyer: { id: "U1", name: "王小明" }, amountDue: 1950, placedAt: "2024-04-01T10:05:00+08:00" },
-    { orderId: "o2", buyer: { id: "U2", name: "陳大華" }, amountDue: 1300, last5: "45678", placedAt: "2024-04-01T10:05:00+08:00" },
+    {
+      orderId: "o2",
+      buyer: { id: "U2", name: "陳大華" },
+      amountDue: 1300,
+      last5: "45678",
+      placedAt: "2024-04-01T10:05:00+08:00"
+    },
     { orderId: "o3", buyer: { id: "U3", name: "林美美" }, amountDue: 650, placedAt: "2024-04-01T10:05:00+08:00" },
     { orderId: "o4", buyer: { id: "U4", name: "阿強" }, amountDue: 480, placedAt: "2024-04-01T10:05:00+08:00" }
   ])
@@ -56,11 +62,19 @@ describe("kaituan reconcile", () => {
     expect(r.stderr).toBe("")
     const json = JSON.parse(r.stdout)
     const byAmount = (a: number) => json.transactions.find((t: { amount: number }) => t.amount === a)
-    expect(byAmount(1300)).toMatchObject({ last5: "45678", status: "matched", orderIds: ["o2"], reason: "exact-amount-and-identity" })
+    expect(byAmount(1300)).toMatchObject({
+      last5: "45678",
+      status: "matched",
+      orderIds: ["o2"],
+      reason: "exact-amount-and-identity"
+    })
     expect(byAmount(1950)).toMatchObject({ memo: "王小明 芒果3箱", status: "matched", orderIds: ["o1"] })
     expect(byAmount(650)).toMatchObject({ status: "review", orderIds: ["o3"], reason: "amount-fits-no-identity" })
     expect(byAmount(-1000)).toMatchObject({ status: "ignored", orderIds: [], reason: "money-out" })
-    for (const t of json.transactions) expect(Object.keys(t)).toEqual(expect.arrayContaining(["row", "date", "amount", "memo", "status", "orderIds", "reason"]))
+    for (const t of json.transactions)
+      expect(Object.keys(t)).toEqual(
+        expect.arrayContaining(["row", "date", "amount", "memo", "status", "orderIds", "reason"])
+      )
     expect(json.orders).toEqual([
       { orderId: "o1", status: "paid", due: 1950, paid: 1950 },
       { orderId: "o2", status: "paid", due: 1300, paid: 1300 },
@@ -75,7 +89,14 @@ describe("kaituan reconcile", () => {
   })
 
   it("prints readable tables without --json", async () => {
-    const r = await exec(["--orders", orders, "--statement", path.join(statements, "example-post.csv"), "--format", "post"])
+    const r = await exec([
+      "--orders",
+      orders,
+      "--statement",
+      path.join(statements, "example-post.csv"),
+      "--format",
+      "post"
+    ])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain("post layout")
     expect(r.stdout).toContain("matched 2 (NT$3,250), review 1, unmatched 0, ignored 1")
@@ -83,7 +104,10 @@ describe("kaituan reconcile", () => {
   })
 
   it("reports unreadable rows on stderr with their line numbers and imports the rest", async () => {
-    const statement = write("broken.csv", "日期,摘要,支出,存入,餘額,備註,轉出入帳號\n2024/04/02,轉入,,480,100,阿強,\n2024/04/31,轉入,,650,100,,\n2024/04/03,轉入,,abc,100,,\n")
+    const statement = write(
+      "broken.csv",
+      "日期,摘要,支出,存入,餘額,備註,轉出入帳號\n2024/04/02,轉入,,480,100,阿強,\n2024/04/31,轉入,,650,100,,\n2024/04/03,轉入,,abc,100,,\n"
+    )
     const r = await exec(["--orders", orders, "--statement", statement, "--json"])
     expect(r.code).toBe(0)
     expect(r.stderr.split("\n").filter(Boolean)).toEqual([
@@ -95,10 +119,20 @@ describe("kaituan reconcile", () => {
 
   it("refuses bad input with exit status 2, naming the file, the place and the problem", async () => {
     const stmt = path.join(statements, "example-ctbc.csv")
-    const e1 = await usageError(["--orders", write("bad.json", '[\n  {"orderId": "o1",\n   "buyer": }\n]'), "--statement", stmt])
+    const e1 = await usageError([
+      "--orders",
+      write("bad.json", '[\n  {"orderId": "o1",\n   "buyer": }\n]'),
+      "--statement",
+      stmt
+    ])
     expect(e1.exitCode).toBe(2)
     expect(e1.message).toMatch(/bad\.json: line 3, column 13: not valid JSON/)
-    const e2 = await usageError(["--orders", write("bad2.json", '[{"orderId": "o9", "buyer": {"id": "U"}, "amountDue": "1300"}]'), "--statement", stmt])
+    const e2 = await usageError([
+      "--orders",
+      write("bad2.json", '[{"orderId": "o9", "buyer": {"id": "U"}, "amountDue": "1300"}]'),
+      "--statement",
+      stmt
+    ])
     expect(e2.message).toMatch(/bad2\.json: order 1 \(orderId "o9"\): amountDue: Expected number/)
     const e3 = await usageError(["--orders", orders, "--statement", write("nohead.csv", "a,b\n1,2\n")])
     expect(e3.message).toMatch(/nohead\.csv: no header row/)

@@ -41,7 +41,10 @@ const generate = (n: number, seed: number): World => {
   const rnd = prng(seed)
   const pick = <A>(xs: ArrayLike<A>): A => xs[Math.floor(rnd() * xs.length)]!
   const buyers = Math.floor(n * 0.8)
-  const names = Array.from({ length: buyers }, (_, i) => `${pick(SURNAMES)}${pick(GIVEN)}${pick(GIVEN)}${i % 7 === 0 ? "" : pad(i, 5)}`)
+  const names = Array.from(
+    { length: buyers },
+    (_, i) => `${pick(SURNAMES)}${pick(GIVEN)}${pick(GIVEN)}${i % 7 === 0 ? "" : pad(i, 5)}`
+  )
   const start = Date.parse("2024-04-01T00:00:00+08:00")
   const orders: Array<Matcher.Order> = []
   for (let i = 0; i < n; i++) {
@@ -75,22 +78,49 @@ const generate = (n: number, seed: number): World => {
     const digits = (l5: string) => `(${bank})00000000000${l5}`
     const r = rnd()
     if (r < 0.55 && o.last5 !== undefined) rows.push({ day, amount: o.amountDue, account: digits(o.last5), memo: "" })
-    else if (r < 0.75) rows.push({ day, amount: o.amountDue, account: digits(pad(Math.floor(rnd() * 100_000), 5)), memo: `${o.buyer.name} 團購` })
+    else if (r < 0.75)
+      rows.push({
+        day,
+        amount: o.amountDue,
+        account: digits(pad(Math.floor(rnd() * 100_000), 5)),
+        memo: `${o.buyer.name} 團購`
+      })
     else if (r < 0.8) {
       const other = secondOrder.get(o.buyer.id)
       const extra = other !== undefined && other !== o ? other.amountDue : 0
-      rows.push({ day, amount: o.amountDue + extra, account: digits(pad(Math.floor(rnd() * 100_000), 5)), memo: o.buyer.name! })
-    } else if (r < 0.85) rows.push({ day, amount: Math.max(10, o.amountDue - 100), account: digits(o.last5 ?? "00000"), memo: o.buyer.name! })
-    else if (r < 0.9) rows.push({ day, amount: o.amountDue, account: digits(pad(Math.floor(rnd() * 100_000), 5)), memo: "" })
-    else if (r < 0.95) rows.push({ day, amount: -(100 + Math.floor(rnd() * 5000)), account: digits("99999"), memo: "進貨" })
-    else rows.push(rows.length > 0 ? { ...rows[rows.length - 1]! } : { day, amount: o.amountDue, account: "", memo: "" })
+      rows.push({
+        day,
+        amount: o.amountDue + extra,
+        account: digits(pad(Math.floor(rnd() * 100_000), 5)),
+        memo: o.buyer.name!
+      })
+    } else if (r < 0.85)
+      rows.push({
+        day,
+        amount: Math.max(10, o.amountDue - 100),
+        account: digits(o.last5 ?? "00000"),
+        memo: o.buyer.name!
+      })
+    else if (r < 0.9)
+      rows.push({ day, amount: o.amountDue, account: digits(pad(Math.floor(rnd() * 100_000), 5)), memo: "" })
+    else if (r < 0.95)
+      rows.push({ day, amount: -(100 + Math.floor(rnd() * 5000)), account: digits("99999"), memo: "進貨" })
+    else
+      rows.push(rows.length > 0 ? { ...rows[rows.length - 1]! } : { day, amount: o.amountDue, account: "", memo: "" })
   }
   rows.sort((a, b) => b.day - a.day) // newest first, like Cathay
-  const lines = ["查詢期間,(自 2024/04/01 至 2024/04/30)", "123456789012 活存", "幣別：TWD", "交易日期,帳務日期,說明,提出,存入,餘額,交易資訊,備註"]
+  const lines = [
+    "查詢期間,(自 2024/04/01 至 2024/04/30)",
+    "123456789012 活存",
+    "幣別：TWD",
+    "交易日期,帳務日期,說明,提出,存入,餘額,交易資訊,備註"
+  ]
   for (const r of rows) {
     balance += r.amount
     const d = `2024/${pad(4 + Math.floor(r.day / 30), 2)}/${pad((r.day % 30) + 1, 2)}`
-    lines.push(`${d},${d},${r.amount < 0 ? "網銀轉出" : "跨行轉入"},${r.amount < 0 ? -r.amount : ""},${r.amount > 0 ? r.amount : ""},${balance},${r.account},${r.memo}`)
+    lines.push(
+      `${d},${d},${r.amount < 0 ? "網銀轉出" : "跨行轉入"},${r.amount < 0 ? -r.amount : ""},${r.amount > 0 ? r.amount : ""},${balance},${r.account},${r.memo}`
+    )
   }
   return { orders, csv: new Uint8Array(iconv.encode(`${lines.join("\r\n")}\r\n`, "cp950")), rows: rows.length }
 }
@@ -121,7 +151,8 @@ const measure = (w: World, runs: number): Measure => {
     const result = Matcher.match({ orders: w.orders, transactions: statement.transactions })
     const t2 = performance.now()
     const cpu = process.cpuUsage(c0)
-    if (statement.transactions.length !== w.rows) throw new Error(`imported ${statement.transactions.length} of ${w.rows} rows`)
+    if (statement.transactions.length !== w.rows)
+      throw new Error(`imported ${statement.transactions.length} of ${w.rows} rows`)
     const m: Measure = {
       n: w.rows,
       importMs: t1 - t0,
@@ -146,8 +177,12 @@ const fmt = (m: Measure) =>
   `${m.n.toLocaleString("en-US")} rows × ${m.n.toLocaleString("en-US")} orders: ${m.totalMs.toFixed(0)} ms, cpu ${m.cpuMs.toFixed(0)} ms (import ${m.importMs.toFixed(0)} ms, match ${m.matchMs.toFixed(0)} ms) — matched ${m.matched}, review ${m.review}, unmatched ${m.unmatched}, ignored ${m.ignored}`
 console.log(fmt(a))
 console.log(fmt(b))
-console.log(`load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs (times on a busy machine are inflated)`)
-console.log(`growth for 10× data: ${growth.toFixed(1)}× (target ≤ ~12×); 50k total ${b.totalMs.toFixed(0)} ms (target < 2000 ms)`)
+console.log(
+  `load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs (times on a busy machine are inflated)`
+)
+console.log(
+  `growth for 10× data: ${growth.toFixed(1)}× (target ≤ ~12×); 50k total ${b.totalMs.toFixed(0)} ms (target < 2000 ms)`
+)
 const ok = b.totalMs < 2000 && growth <= 12
 console.log(ok ? "✓ within targets" : "✗ outside targets")
 fs.mkdirSync(path.dirname(resultFile), { recursive: true })

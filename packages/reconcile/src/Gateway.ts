@@ -70,14 +70,22 @@ export const fromGatewayPayment = (
   if (when === undefined) {
     if (payment.status === "paid")
       return Either.left(
-        new GatewayTransactionError({ reason: "no-time", tradeNo: payment.tradeNo, message: `payment ${payment.tradeNo} has no payment time` })
+        new GatewayTransactionError({
+          reason: "no-time",
+          tradeNo: payment.tradeNo,
+          message: `payment ${payment.tradeNo} has no payment time`
+        })
       )
     dt = { date: "1970-01-01", time: "00:00:00" }
   } else {
     dt = readTime(when, offset)
     if (dt === undefined)
       return Either.left(
-        new GatewayTransactionError({ reason: "bad-time", tradeNo: payment.tradeNo, message: `payment ${payment.tradeNo}: "${when}" is not a time` })
+        new GatewayTransactionError({
+          reason: "bad-time",
+          tradeNo: payment.tradeNo,
+          message: `payment ${payment.tradeNo}: "${when}" is not a time`
+        })
       )
   }
   const orderRef = options.orderIdOf?.(payment.merchantOrderNo) ?? payment.merchantOrderNo

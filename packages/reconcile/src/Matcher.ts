@@ -29,8 +29,8 @@
  */
 import { Schema } from "effect"
 import { build as buildAutomaton } from "./internal/aho.js"
-import { PaymentReport } from "./PaymentReport.js"
-import { compare, taipeiOffsetMinutes, type Transaction } from "./Transaction.js"
+import type { PaymentReport } from "./PaymentReport.js"
+import { taipeiOffsetMinutes, type Transaction } from "./Transaction.js"
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -123,7 +123,12 @@ export type Evidence =
     }
   | { readonly kind: "memo-name"; readonly buyerId: string; readonly name: string }
   | { readonly kind: "memo-order"; readonly buyerId: string; readonly orderId: string }
-  | { readonly kind: "gateway-order"; readonly buyerId: string; readonly orderId: string; readonly merchantOrderNo: string }
+  | {
+      readonly kind: "gateway-order"
+      readonly buyerId: string
+      readonly orderId: string
+      readonly merchantOrderNo: string
+    }
   | { readonly kind: "reported-amount"; readonly buyerId: string; readonly amount: number }
   | { readonly kind: "outside-window"; readonly buyerId: string; readonly orderId: string; readonly placedAt: string }
   | { readonly kind: "already-paid"; readonly orderId: string; readonly transactionIds: ReadonlyArray<string> }
@@ -273,10 +278,16 @@ interface BuyerState {
   readonly id: string
   readonly names: Array<string>
   readonly orders: Array<OrderState>
-  readonly reported: Map<string, "order" | "comment">
-  readonly reportedAmounts: Set<number>
+  /** Reported last five digits (buyers have one or two: arrays are cheaper than maps here). */
+  readonly reported: Array<{ readonly last5: string; readonly via: "order" | "comment" }>
+  readonly reportedAmounts: Array<number>
   /** Learned accounts: bank code ("" = unknown) + last five, and from when (ms; -Infinity = always). */
-  readonly learned: Array<{ readonly bankCode: string; readonly last5: string; readonly sinceMs: number; readonly since?: string | undefined }>
+  readonly learned: Array<{
+    readonly bankCode: string
+    readonly last5: string
+    readonly sinceMs: number
+    readonly since?: string | undefined
+  }>
   openTotal: number
   openCount: number
   totalBucket: number | undefined
@@ -284,12 +295,24 @@ interface BuyerState {
 
 const DAY_MS = 86_400_000
 
-const normaliseText = (s: string): string => s.normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim()
+/**
+ * An account or a name that is evidence for more buyers than this is "crowded": it only counts
+ * for buyers who owe exactly the amount (so a shared account cannot make the matcher quadratic).
+ */
+const CROWD = 32
+/** At most this many owing buyers are checked against a crowded account or name. */
+const CROWD_POOL = 1000
+
+const NON_ASCII = /[^\x00-\x7f]/
+
+const normaliseText = (s: string): string =>
+  (NON_ASCII.test(s) ? s.normalize("NFKC") : s).toLowerCase().replace(/\s+/g, " ").trim()
 
 const isWordChar = (c: string | undefined): boolean => c !== undefined && /[a-z0-9_]/.test(c)
 
 /** Order ids short or purely numeric enough to appear by chance are not searched in memos. */
-const searchableOrderId = (id: string): boolean => id.length >= 4 || (id.length >= 2 && /[a-z]/.test(id) && /\d/.test(id))
+const searchableOrderId = (id: string): boolean =>
+  id.length >= 4 || (id.length >= 2 && /[a-z]/.test(id) && /\d/.test(id))
 
 const dayNumber = (date: string): number => {
   const y = Number(date.slice(0, 4))
@@ -340,8 +363,8 @@ export const match = (input: Input): Result => {
         id: o.buyer.id,
         names: [],
         orders: [],
-        reported: new Map(),
-        reportedAmounts: new Set(),
+        reported: [],
+        reportedAmounts: [],
         learned: [],
         openTotal: 0,
         openCount: 0,
@@ -351,7 +374,8 @@ export const match = (input: Input): Result => {
     }
     const name = o.buyer.name?.trim()
     if (name && !b.names.includes(name)) b.names.push(name)
-    if (o.last5 !== undefined) b.reported.set(o.last5, "order")
+    const l5 = o.last5
+    if (l5 !== undefined && !b.reported.some((r) => r.last5 === l5)) b.reported.push({ last5: l5, via: "order" })
     const placedMs = o.placedAt === undefined ? undefined : Date.parse(o.placedAt)
     const valid = placedMs !== undefined && !Number.isNaN(placedMs)
     const s: OrderState = {
@@ -373,11 +397,13 @@ export const match = (input: Input): Result => {
   for (const r of input.reports ?? []) {
     const b = buyers.get(r.buyerId)
     if (!b) continue
-    if (r.last5 !== undefined && !b.reported.has(r.last5)) b.reported.set(r.last5, "comment")
-    if (r.amount !== undefined) b.reportedAmounts.add(r.amount)
+    const l5 = r.last5
+    if (l5 !== undefined && !b.reported.some((x) => x.last5 === l5)) b.reported.push({ last5: l5, via: "comment" })
+    if (r.amount !== undefined && !b.reportedAmounts.includes(r.amount)) b.reportedAmounts.push(r.amount)
   }
   const orderKey = (a: OrderState, b: OrderState): number =>
-    (a.placedMs ?? Number.NEGATIVE_INFINITY) - (b.placedMs ?? Number.NEGATIVE_INFINITY) || sortStrings(a.orderId, b.orderId)
+    (a.placedMs ?? Number.NEGATIVE_INFINITY) - (b.placedMs ?? Number.NEGATIVE_INFINITY) ||
+    sortStrings(a.orderId, b.orderId)
   for (const b of buyers.values()) {
     b.orders.sort(orderKey)
     b.names.sort(sortStrings)
@@ -434,27 +460,44 @@ export const match = (input: Input): Result => {
   }
   for (const b of [...buyers.values()].sort((x, y) => sortStrings(x.id, y.id))) reindexBuyer(b)
 
+  // last five digits → buyers (arrays: most keys have one buyer; a Set is made only for crowded keys)
   const reportedIndex = new Map<string, Array<BuyerState>>()
   const learnedIndex = new Map<string, Array<BuyerState>>()
+  const push = <K, V>(m: Map<K, Array<V>>, k: K, v: V): void => {
+    const a = m.get(k)
+    if (a === undefined) m.set(k, [v])
+    else if (!a.includes(v)) a.push(v)
+  }
+  const crowdSets = new Map<Array<BuyerState>, { readonly size: number; readonly set: Set<BuyerState> }>()
+  const setOf = (a: Array<BuyerState>): Set<BuyerState> => {
+    const c = crowdSets.get(a)
+    if (c !== undefined && c.size === a.length) return c.set
+    const set = new Set(a)
+    crowdSets.set(a, { size: a.length, set })
+    return set
+  }
   for (const b of [...buyers.values()].sort((x, y) => sortStrings(x.id, y.id)))
-    for (const l5 of b.reported.keys()) {
-      const a = reportedIndex.get(l5)
-      if (a) a.push(b)
-      else reportedIndex.set(l5, [b])
-    }
-  const learn = (b: BuyerState, bankCode: string, last5: string, sinceMs: number, since: string | undefined): boolean => {
+    for (const r of b.reported) push(reportedIndex, r.last5, b)
+  const learn = (
+    b: BuyerState,
+    bankCode: string,
+    last5: string,
+    sinceMs: number,
+    since: string | undefined
+  ): boolean => {
     const existing = b.learned.find((l) => l.last5 === last5 && l.bankCode === bankCode)
     if (existing && existing.sinceMs <= sinceMs) return false
     b.learned.push({ bankCode, last5, sinceMs, since })
-    const a = learnedIndex.get(last5)
-    if (!a) learnedIndex.set(last5, [b])
-    else if (!a.includes(b)) a.push(b)
+    push(learnedIndex, last5, b)
     return true
   }
 
   // Names and order ids for memo search.
   const patterns: Array<string> = []
-  const patternTargets: Array<{ readonly kind: "name"; readonly buyers: Array<BuyerState>; readonly name: string } | { readonly kind: "order"; readonly order: OrderState }> = []
+  const patternTargets: Array<
+    | { readonly kind: "name"; readonly buyers: Array<BuyerState>; readonly name: string; set?: Set<BuyerState> }
+    | { readonly kind: "order"; readonly order: OrderState }
+  > = []
   const namePattern = new Map<string, number>()
   for (const b of [...buyers.values()].sort((x, y) => sortStrings(x.id, y.id)))
     for (const n of b.names) {
@@ -485,15 +528,26 @@ export const match = (input: Input): Result => {
     const k = safe(o.orderId)
     bySafeId.set(k, bySafeId.has(k) ? null : o)
   }
-  const orderForRef = (ref: string): OrderState | undefined => ordersById.get(ref) ?? bySafeId.get(safe(ref)) ?? undefined
+  const orderForRef = (ref: string): OrderState | undefined =>
+    ordersById.get(ref) ?? bySafeId.get(safe(ref)) ?? undefined
 
   // --- timeline --------------------------------------------------------------------------------
-  const txs = input.transactions.map((tx) => ({ tx, ms: Date.parse(tx.at) }))
-  txs.sort((a, b) => compare(a.tx, b.tx, a.ms, b.ms))
+  // Processing order (see Transaction.compare), with the tie-break key built once per row.
+  const txs = input.transactions.map((tx) => ({
+    tx,
+    ms: Date.parse(tx.at),
+    key: `${tx.bankCode ?? ""}|${tx.last5 ?? ""}|${tx.memo}|${tx.id}`
+  }))
+  txs.sort((a, b) => a.ms - b.ms || a.tx.amount - b.tx.amount || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
 
   const applied = new Set<string>(input.applied ?? [])
   const linkedPayments = new Map<string, Array<{ readonly order: OrderState; readonly amount: number }>>()
-  const timedPayments: Array<{ readonly order: OrderState; readonly amount: number; readonly ms: number; readonly txId?: string | undefined }> = []
+  const timedPayments: Array<{
+    readonly order: OrderState
+    readonly amount: number
+    readonly ms: number
+    readonly txId?: string | undefined
+  }> = []
   for (const o of orders) {
     for (const p of o.input.payments ?? []) {
       if (p.transactionId !== undefined) applied.add(p.transactionId)
@@ -501,7 +555,8 @@ export const match = (input: Input): Result => {
         const l = linkedPayments.get(p.transactionId)
         if (l) l.push({ order: o, amount: p.amount })
         else linkedPayments.set(p.transactionId, [{ order: o, amount: p.amount }])
-      } else if (!isUntimed(p)) timedPayments.push({ order: o, amount: p.amount, ms: Date.parse(p.at!), txId: p.transactionId })
+      } else if (!isUntimed(p))
+        timedPayments.push({ order: o, amount: p.amount, ms: Date.parse(p.at!), txId: p.transactionId })
       else if (p.transactionId !== undefined) o.paidBy.push(p.transactionId)
     }
   }
@@ -513,7 +568,10 @@ export const match = (input: Input): Result => {
   }
   const timedLearned: Array<{ readonly b: BuyerState; readonly l: LearnedAccount; readonly ms: number }> = []
   const learnedInput = [...(input.learned ?? [])].sort(
-    (x, y) => sortStrings(x.buyerId, y.buyerId) || sortStrings(x.last5, y.last5) || sortStrings(x.bankCode ?? "", y.bankCode ?? "")
+    (x, y) =>
+      sortStrings(x.buyerId, y.buyerId) ||
+      sortStrings(x.last5, y.last5) ||
+      sortStrings(x.bankCode ?? "", y.bankCode ?? "")
   )
   for (const l of learnedInput) {
     const b = buyers.get(l.buyerId)
@@ -574,8 +632,38 @@ export const match = (input: Input): Result => {
     evidence: rest.evidence ?? [],
     explanation
   })
-  const simple = (tx: Transaction, status: Status, reason: Reason, explanation: string, evidence: ReadonlyArray<Evidence> = []): Decision =>
-    decision(tx, status, reason, explanation, { evidence })
+  const simple = (
+    tx: Transaction,
+    status: Status,
+    reason: Reason,
+    explanation: string,
+    evidence: ReadonlyArray<Evidence> = []
+  ): Decision => decision(tx, status, reason, explanation, { evidence })
+
+  /** Buyers with an open order, or all open orders together, of exactly `amount` (in index order). */
+  const buyersOwing = (amount: number): ReadonlyArray<BuyerState> => {
+    const out: Array<BuyerState> = []
+    const seenB = new Set<BuyerState>()
+    const singles = byOpen.get(amount)
+    if (singles)
+      for (const o of singles) {
+        if (seenB.size >= CROWD_POOL) break
+        if (!seenB.has(o.buyer)) {
+          seenB.add(o.buyer)
+          out.push(o.buyer)
+        }
+      }
+    const totals = byTotal.get(amount)
+    if (totals)
+      for (const b of totals) {
+        if (seenB.size >= CROWD_POOL) break
+        if (!seenB.has(b)) {
+          seenB.add(b)
+          out.push(b)
+        }
+      }
+    return out
+  }
 
   // Reused for every transaction (cleared, not reallocated).
   const identity = new Map<BuyerState, Array<Evidence>>()
@@ -587,7 +675,8 @@ export const match = (input: Input): Result => {
     else identity.set(b, [e])
   }
 
-  for (const { tx, ms } of txs) {
+  /** Decides one transaction (a function of its own, so the engine optimises it well). */
+  const step = (tx: Transaction, ms: number): void => {
     while (nextPayment < timedPayments.length && timedPayments[nextPayment]!.ms <= ms) {
       const p = timedPayments[nextPayment++]!
       applyPrior(p.order, p.amount, p.txId)
@@ -598,19 +687,25 @@ export const match = (input: Input): Result => {
     }
 
     if (seen.has(tx.id)) {
-      decisions.push(simple(tx, "ignored", "duplicate-row", `the same transaction (${tx.id}) appears twice; counted once`))
-      continue
+      decisions.push(
+        simple(tx, "ignored", "duplicate-row", `the same transaction (${tx.id}) appears twice; counted once`)
+      )
+      return
     }
     seen.add(tx.id)
     if (applied.has(tx.id)) {
       for (const p of linkedPayments.get(tx.id) ?? []) applyPrior(p.order, p.amount, tx.id)
-      decisions.push(simple(tx, "ignored", "already-applied", `${formatTwd(tx.amount)} was applied before; nothing changes`))
-      continue
+      decisions.push(
+        simple(tx, "ignored", "already-applied", `${formatTwd(tx.amount)} was applied before; nothing changes`)
+      )
+      return
     }
     if (tx.gateway !== undefined) {
       if (tx.gateway.simulated) {
-        decisions.push(simple(tx, "ignored", "simulated", `a simulated ${tx.gateway.gateway} payment is never real money`))
-        continue
+        decisions.push(
+          simple(tx, "ignored", "simulated", `a simulated ${tx.gateway.gateway} payment is never real money`)
+        )
+        return
       }
       if (tx.gateway.status !== "paid") {
         decisions.push(
@@ -621,16 +716,16 @@ export const match = (input: Input): Result => {
             `the ${tx.gateway.gateway} payment is ${tx.gateway.status}, not money received`
           )
         )
-        continue
+        return
       }
     }
     if (tx.amount < 0) {
       decisions.push(simple(tx, "ignored", "money-out", `${formatTwd(-tx.amount)} going out`))
-      continue
+      return
     }
     if (tx.amount === 0) {
       decisions.push(simple(tx, "ignored", "zero-amount", "no money moved"))
-      continue
+      return
     }
     const amount = tx.amount
 
@@ -639,11 +734,21 @@ export const match = (input: Input): Result => {
     namedOrders.clear()
     explicit.clear()
     if (tx.last5 !== undefined) {
-      for (const b of reportedIndex.get(tx.last5) ?? [])
-        addEvidence(b, { kind: "reported-last5", buyerId: b.id, last5: tx.last5, via: b.reported.get(tx.last5)! })
-      for (const b of learnedIndex.get(tx.last5) ?? []) {
+      const l5 = tx.last5
+      const reported = (b: BuyerState): void => {
+        addEvidence(b, {
+          kind: "reported-last5",
+          buyerId: b.id,
+          last5: l5,
+          via: b.reported.find((r) => r.last5 === l5)!.via
+        })
+      }
+      const learned = (b: BuyerState): void => {
         const l = b.learned.find(
-          (x) => x.last5 === tx.last5 && x.sinceMs < ms && (x.bankCode === "" || tx.bankCode === undefined || x.bankCode === tx.bankCode)
+          (x) =>
+            x.last5 === l5 &&
+            x.sinceMs < ms &&
+            (x.bankCode === "" || tx.bankCode === undefined || x.bankCode === tx.bankCode)
         )
         if (l)
           addEvidence(b, {
@@ -654,23 +759,44 @@ export const match = (input: Input): Result => {
             since: l.since
           })
       }
+      const rep = reportedIndex.get(l5)
+      const lea = learnedIndex.get(l5)
+      if ((rep?.length ?? 0) + (lea?.length ?? 0) <= CROWD) {
+        if (rep) for (const b of rep) reported(b)
+        if (lea) for (const b of lea) learned(b)
+      } else {
+        // A crowded account (evidence for many buyers) only counts for buyers it could pay exactly.
+        const repSet = rep && setOf(rep)
+        const leaSet = lea && setOf(lea)
+        for (const b of buyersOwing(amount)) {
+          if (repSet?.has(b)) reported(b)
+          if (leaSet?.has(b)) learned(b)
+        }
+      }
     }
     if (tx.memo !== "" && patterns.length > 0) {
       const memo = normaliseText(tx.memo)
-      const seenPattern = new Set<number>()
+      const seenPattern: Array<number> = []
       for (const hit of automaton.search(memo)) {
-        if (seenPattern.has(hit.pattern)) continue
+        if (seenPattern.includes(hit.pattern)) continue
         const target = patternTargets[hit.pattern]!
         if (target.kind === "name") {
-          seenPattern.add(hit.pattern)
-          for (const b of target.buyers) {
+          seenPattern.push(hit.pattern)
+          let pool: Iterable<BuyerState> = target.buyers
+          if (target.buyers.length > CROWD) {
+            // A name many buyers share only counts for those it could pay exactly.
+            const set = target.set ?? new Set(target.buyers)
+            target.set = set
+            pool = [...buyersOwing(amount)].filter((b) => set.has(b))
+          }
+          for (const b of pool) {
             addEvidence(b, { kind: "memo-name", buyerId: b.id, name: target.name })
             explicit.add(b)
           }
         } else {
           const len = patterns[hit.pattern]!.length
           if (isWordChar(memo[hit.end - len - 1]) || isWordChar(memo[hit.end])) continue
-          seenPattern.add(hit.pattern)
+          seenPattern.push(hit.pattern)
           const o = target.order
           addEvidence(o.buyer, { kind: "memo-order", buyerId: o.buyer.id, orderId: o.orderId })
           explicit.add(o.buyer)
@@ -683,7 +809,12 @@ export const match = (input: Input): Result => {
     if (tx.orderRef !== undefined) {
       const o = orderForRef(tx.orderRef)
       if (o) {
-        addEvidence(o.buyer, { kind: "gateway-order", buyerId: o.buyer.id, orderId: o.orderId, merchantOrderNo: tx.orderRef })
+        addEvidence(o.buyer, {
+          kind: "gateway-order",
+          buyerId: o.buyer.id,
+          orderId: o.orderId,
+          merchantOrderNo: tx.orderRef
+        })
         explicit.add(o.buyer)
         const s = namedOrders.get(o.buyer)
         if (s) s.add(o)
@@ -692,24 +823,42 @@ export const match = (input: Input): Result => {
     }
 
     // Candidates of identified buyers.
-    const exact: Array<{ readonly candidate: Candidate; readonly orders: ReadonlyArray<OrderState>; readonly b: BuyerState }> = []
+    const exact: Array<{
+      readonly candidate: Candidate
+      readonly orders: ReadonlyArray<OrderState>
+      readonly b: BuyerState
+    }> = []
     const paidCands: Array<Candidate> = []
     const differs: Array<Candidate> = []
     const refused: Array<Evidence> = []
-    const identifiedBuyers: Array<BuyerState> = identity.size === 0 ? [] : [...identity.keys()].sort((x, y) => sortStrings(x.id, y.id))
+    const identifiedBuyers: Array<BuyerState> =
+      identity.size === 0 ? [] : [...identity.keys()].sort((x, y) => sortStrings(x.id, y.id))
     for (const b of identifiedBuyers) {
       const ev = identity.get(b)!
-      const supporting: Array<Evidence> = b.reportedAmounts.has(amount) ? [{ kind: "reported-amount", buyerId: b.id, amount }] : []
+      const supporting: Array<Evidence> = b.reportedAmounts.includes(amount)
+        ? [{ kind: "reported-amount", buyerId: b.id, amount }]
+        : []
       const openOrders: Array<OrderState> = []
       for (const o of b.orders) {
         const inW = inWindow(o, tx, ms)
         if (open(o) > 0) {
           if (inW) openOrders.push(o)
-          else refused.push({ kind: "outside-window", buyerId: b.id, orderId: o.orderId, placedAt: o.input.placedAt ?? "" })
+          else
+            refused.push({
+              kind: "outside-window",
+              buyerId: b.id,
+              orderId: o.orderId,
+              placedAt: o.input.placedAt ?? ""
+            })
         }
       }
       const name = b.names[0]
-      const cand = (os: ReadonlyArray<OrderState>, openAmount: number, fit: Fit, extra: ReadonlyArray<Evidence> = []): Candidate => ({
+      const cand = (
+        os: ReadonlyArray<OrderState>,
+        openAmount: number,
+        fit: Fit,
+        extra: ReadonlyArray<Evidence> = []
+      ): Candidate => ({
         buyerId: b.id,
         buyerName: name,
         orderIds: os.map((o) => o.orderId),
@@ -722,7 +871,9 @@ export const match = (input: Input): Result => {
       const found: Array<ReadonlyArray<OrderState>> = []
       const k = openOrders.length
       if (k > 0) {
-        if (k <= maxSubset) {
+        if (k === 1) {
+          if (open(openOrders[0]!) === amount) found.push(openOrders)
+        } else if (k <= maxSubset) {
           const sums = new Array<number>(1 << k).fill(0)
           for (let mask = 1; mask < 1 << k; mask++) {
             const low = mask & -mask
@@ -744,14 +895,20 @@ export const match = (input: Input): Result => {
       }
       if (chosen.length > 0) {
         for (const os of chosen)
-          exact.push({ candidate: cand(os, amount, "exact", [{ kind: "amount", orderIds: os.map((o) => o.orderId), amount }]), orders: os, b })
+          exact.push({
+            candidate: cand(os, amount, "exact", [{ kind: "amount", orderIds: os.map((o) => o.orderId), amount }]),
+            orders: os,
+            b
+          })
         continue
       }
       // Already paid orders of exactly this amount (a likely duplicate transfer).
       const paidSame = b.orders.filter((o) => o.due > 0 && open(o) === 0 && o.due === amount && inWindow(o, tx, ms))
       if (paidSame.length > 0) {
         for (const o of paidSame)
-          paidCands.push(cand([o], o.due, "paid", [{ kind: "already-paid", orderId: o.orderId, transactionIds: [...o.paidBy] }]))
+          paidCands.push(
+            cand([o], o.due, "paid", [{ kind: "already-paid", orderId: o.orderId, transactionIds: [...o.paidBy] }])
+          )
         continue
       }
       if (k > 0) {
@@ -772,8 +929,17 @@ export const match = (input: Input): Result => {
       }
     }
 
-    const evidenceOf = (cs: ReadonlyArray<Candidate>): ReadonlyArray<Evidence> => [...cs.flatMap((c) => c.evidence), ...refused]
-    const review = (reason: Reason, cs: ReadonlyArray<Candidate>, explanation: string, count = cs.length, detail?: "partial" | "overpaid"): Decision => {
+    const evidenceOf = (cs: ReadonlyArray<Candidate>): ReadonlyArray<Evidence> => [
+      ...cs.flatMap((c) => c.evidence),
+      ...refused
+    ]
+    const review = (
+      reason: Reason,
+      cs: ReadonlyArray<Candidate>,
+      explanation: string,
+      count = cs.length,
+      detail?: "partial" | "overpaid"
+    ): Decision => {
       const listed = cs.slice(0, maxListed)
       const ids: Array<string> = []
       for (const c of listed) for (const id of c.orderIds) if (!ids.includes(id)) ids.push(id)
@@ -786,7 +952,8 @@ export const match = (input: Input): Result => {
       })
     }
     const who = (c: Candidate): string => `${c.buyerName ?? c.buyerId} (${c.orderIds.join(" + ")})`
-    const from = tx.last5 !== undefined ? ` from ${tx.bankCode !== undefined ? `(${tx.bankCode})` : ""}…${tx.last5}` : ""
+    const from =
+      tx.last5 !== undefined ? ` from ${tx.bankCode !== undefined ? `(${tx.bankCode})` : ""}…${tx.last5}` : ""
 
     if (exact.length === 1) {
       const { candidate: c, orders: cOrders, b: cBuyer } = exact[0]!
@@ -830,7 +997,7 @@ export const match = (input: Input): Result => {
           allocations,
           evidence: explanation
         })
-        continue
+        return
       }
       const others = identifiedBuyers
         .filter((b) => b !== cBuyer && explicit.has(b))
@@ -842,17 +1009,25 @@ export const match = (input: Input): Result => {
           `${formatTwd(amount)}${from} fits ${who(c)}, but the memo names another buyer`
         )
       )
-      continue
+      return
     }
     if (exact.length > 1) {
       const cs = exact.map((e) => e.candidate)
       const oneBuyer = exact.every((c) => c.b === exact[0]!.b)
       decisions.push(
         oneBuyer
-          ? review("ambiguous-orders", cs, `${formatTwd(amount)}${from} fits several order sets of ${cs[0]!.buyerName ?? cs[0]!.buyerId}: ${cs.map((c) => c.orderIds.join(" + ")).join(" or ")}`)
-          : review("ambiguous-buyers", cs, `${formatTwd(amount)}${from} fits ${cs.length} candidates of different buyers: ${cs.map(who).join(", ")}`)
+          ? review(
+              "ambiguous-orders",
+              cs,
+              `${formatTwd(amount)}${from} fits several order sets of ${cs[0]!.buyerName ?? cs[0]!.buyerId}: ${cs.map((c) => c.orderIds.join(" + ")).join(" or ")}`
+            )
+          : review(
+              "ambiguous-buyers",
+              cs,
+              `${formatTwd(amount)}${from} fits ${cs.length} candidates of different buyers: ${cs.map(who).join(", ")}`
+            )
       )
-      continue
+      return
     }
     if (paidCands.length > 0) {
       decisions.push(
@@ -862,15 +1037,19 @@ export const match = (input: Input): Result => {
           `${formatTwd(amount)}${from} comes from ${paidCands[0]!.buyerName ?? paidCands[0]!.buyerId}, whose order ${paidCands[0]!.orderIds.join(" + ")} is already paid: a likely duplicate transfer`
         )
       )
-      continue
+      return
     }
     if (differs.length > 0) {
       const buyersDiffer = new Set(differs.map((d) => d.buyerId))
       if (buyersDiffer.size > 1) {
         decisions.push(
-          review("ambiguous-buyers", differs, `${formatTwd(amount)}${from} points at ${buyersDiffer.size} buyers and fits none exactly: ${differs.map(who).join(", ")}`)
+          review(
+            "ambiguous-buyers",
+            differs,
+            `${formatTwd(amount)}${from} points at ${buyersDiffer.size} buyers and fits none exactly: ${differs.map(who).join(", ")}`
+          )
         )
-        continue
+        return
       }
       const d = differs[0]!
       const detail = d.fit === "short" ? "partial" : "overpaid"
@@ -883,7 +1062,7 @@ export const match = (input: Input): Result => {
           detail
         )
       )
-      continue
+      return
     }
     // Amount fits, nobody identified: single open orders, and buyers whose open orders add up.
     const singles = byOpen.get(amount)
@@ -924,8 +1103,8 @@ export const match = (input: Input): Result => {
           : identifiedBuyers.length > 0
             ? "the buyer it identifies has no order in the date window"
             : tx.last5 !== undefined
-            ? `nobody reported …${tx.last5} and the memo names nobody`
-            : "the row shows no account and the memo names nobody"
+              ? `nobody reported …${tx.last5} and the memo names nobody`
+              : "the row shows no account and the memo names nobody"
       decisions.push(
         review(
           "amount-fits-no-identity",
@@ -934,7 +1113,7 @@ export const match = (input: Input): Result => {
           count
         )
       )
-      continue
+      return
     }
     decisions.push(
       simple(
@@ -946,6 +1125,7 @@ export const match = (input: Input): Result => {
       )
     )
   }
+  for (const { tx, ms } of txs) step(tx, ms)
 
   const outcomes: Array<OrderOutcome> = orders.map((o) => ({
     orderId: o.orderId,

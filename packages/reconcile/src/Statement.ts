@@ -21,7 +21,16 @@
  * @since 0.1.0
  */
 import { Data, Effect, Either, Schema } from "effect"
-import { type CellRead, extractAccount, headerKey, isAccountOnly, normalise, parseAmount, parseDate, parseTime } from "./internal/cells.js"
+import {
+  type CellRead,
+  extractAccount,
+  headerKey,
+  isAccountOnly,
+  normalise,
+  parseAmount,
+  parseDate,
+  parseTime
+} from "./internal/cells.js"
 import { hash64 } from "./internal/hash.js"
 import {
   type Columns,
@@ -34,7 +43,14 @@ import {
   namesOf,
   resolve
 } from "./internal/layout.js"
-import { decode, detectDelimiter, detectEncoding, type Encoding, parseCsv as parseCsvText, type Row } from "./internal/text.js"
+import {
+  decode,
+  detectDelimiter,
+  detectEncoding,
+  type Encoding,
+  parseCsv as parseCsvText,
+  type Row
+} from "./internal/text.js"
 import { isZip, readXlsx } from "./internal/xlsx.js"
 import { isoAt, taipeiOffsetMinutes, type Transaction } from "./Transaction.js"
 
@@ -70,7 +86,14 @@ export interface Options {
 }
 
 /** Why a row could not be read. */
-export type UnreadableReason = "malformed-csv" | "bad-date" | "bad-time" | "bad-amount" | "no-date" | "no-amount" | "in-and-out"
+export type UnreadableReason =
+  | "malformed-csv"
+  | "bad-date"
+  | "bad-time"
+  | "bad-amount"
+  | "no-date"
+  | "no-amount"
+  | "in-and-out"
 
 /** A row that could not be read: its line number, why, and its text. The other rows still import. */
 export class UnreadableRow extends Data.TaggedClass("UnreadableRow")<{
@@ -107,7 +130,8 @@ export interface Statement {
 }
 
 const SCAN_HEADER_ROWS = 60
-const FOOTER = /^(共\s*\d+\s*筆|合計|總計|小計|列印|頁次|第\s*\d+\s*頁|以下空白|查詢|資料|註[:：]|說明[:：]|total|page|printed)/i
+const FOOTER =
+  /^(共\s*\d+\s*筆|合計|總計|小計|列印|頁次|第\s*\d+\s*頁|以下空白|查詢|資料|註[:：]|說明[:：]|total|page|printed)/i
 
 const rowText = (cells: ReadonlyArray<string>): string => cells.map(normalise).join(",").replace(/,+$/, "")
 
@@ -153,18 +177,27 @@ const findHeader = (rows: ReadonlyArray<Row>, options: Options): Either.Either<F
     }
     if (names.length > 0 && headerIndex < 0)
       return Either.left(
-        new StatementError({ reason: "no-header", message: `no header row with the columns ${names.map((n) => `"${n}"`).join(", ")}` })
+        new StatementError({
+          reason: "no-header",
+          message: `no header row with the columns ${names.map((n) => `"${n}"`).join(", ")}`
+        })
       )
     if (m.amount === undefined && m.in === undefined && m.out === undefined)
-      return Either.left(new StatementError({ reason: "bad-mapping", message: "the mapping needs an amount column or in/out columns" }))
+      return Either.left(
+        new StatementError({ reason: "bad-mapping", message: "the mapping needs an amount column or in/out columns" })
+      )
     const r = resolve(m, headerIndex >= 0 ? rows[headerIndex]!.cells : undefined)
     if (r._tag === "Missing")
-      return Either.left(new StatementError({ reason: "no-header", message: `the header has no column ${r.names.map((n) => `"${n}"`).join(", ")}` }))
+      return Either.left(
+        new StatementError({
+          reason: "no-header",
+          message: `the header has no column ${r.names.map((n) => `"${n}"`).join(", ")}`
+        })
+      )
     return Either.right({ layout: "generic", columns: r.columns, headerIndex })
   }
 
-  const candidates: ReadonlyArray<LayoutName> =
-    format === "auto" ? layoutOrder : format === "generic" ? [] : [format]
+  const candidates: ReadonlyArray<LayoutName> = format === "auto" ? layoutOrder : format === "generic" ? [] : [format]
   for (let i = 0; i < limit; i++) {
     const cells = rows[i]!.cells
     for (const name of candidates) {
@@ -185,7 +218,10 @@ const findHeader = (rows: ReadonlyArray<Row>, options: Options): Either.Either<F
           .filter((n, i, a) => a.indexOf(n) === i)
           .join(",")}`
   return Either.left(
-    new StatementError({ reason: "no-header", message: `no header row found in the first ${limit} rows; expected ${expected}` })
+    new StatementError({
+      reason: "no-header",
+      message: `no header row found in the first ${limit} rows; expected ${expected}`
+    })
   )
 }
 
@@ -264,7 +300,8 @@ const readRow = (row: Row, plan: Plan): RowResult => {
     if (typeof o === "object") return { _tag: "Bad", reason: "bad-amount", message: o.bad }
     const hasIn = i !== undefined && i !== 0
     const hasOut = o !== undefined && o !== 0
-    if (hasIn && hasOut) return { _tag: "Bad", reason: "in-and-out", message: `both money in (${i}) and money out (${o})` }
+    if (hasIn && hasOut)
+      return { _tag: "Bad", reason: "in-and-out", message: `both money in (${i}) and money out (${o})` }
     if (hasIn) amount = i
     else if (hasOut) amount = -Math.abs(o)
     else if (i === 0 || o === 0) amount = 0
@@ -409,7 +446,9 @@ export const parseRows = (
           skipped.push({ line: row.line, text: rowText(row.cells) })
           break
         case "Bad":
-          unreadable.push(new UnreadableRow({ line: row.line, reason: r.reason, message: r.message, text: rowText(row.cells) }))
+          unreadable.push(
+            new UnreadableRow({ line: row.line, reason: r.reason, message: r.message, text: rowText(row.cells) })
+          )
           break
       }
     }
@@ -450,7 +489,10 @@ export const parseText = (text: string, options: Options = {}): Either.Either<St
 }
 
 /** Detects the encoding of CSV bytes (or takes the one given) and decodes them. */
-export const decodeBytes = (bytes: Uint8Array, encoding: Options["encoding"] = "auto"): { readonly text: string; readonly encoding: Encoding } => {
+export const decodeBytes = (
+  bytes: Uint8Array,
+  encoding: Options["encoding"] = "auto"
+): { readonly text: string; readonly encoding: Encoding } => {
   const detected = detectEncoding(bytes)
   const enc: Encoding =
     encoding === "big5" ? "big5" : encoding === "utf-8" ? (detected === "utf-8-bom" ? "utf-8-bom" : "utf-8") : detected
@@ -470,7 +512,10 @@ export const parseXlsx = (bytes: Uint8Array, options: Options = {}): Effect.Effe
   Effect.tryPromise({
     try: () => readXlsx(bytes),
     catch: (e) =>
-      new StatementError({ reason: "unreadable-file", message: `not a readable .xlsx file (${e instanceof Error ? e.message : String(e)})` })
+      new StatementError({
+        reason: "unreadable-file",
+        message: `not a readable .xlsx file (${e instanceof Error ? e.message : String(e)})`
+      })
   }).pipe(Effect.flatMap((rows) => parseRows(rows, options, "xlsx")))
 
 /** Reads a statement from its bytes: `.xlsx` when the bytes are a ZIP container, CSV otherwise. */

@@ -78,7 +78,12 @@ export const isDateOnly = (tx: Pick<Transaction, "time">): boolean => tx.time ==
  * id. It depends only on the transactions themselves, never on their position in the input, so
  * shuffled input gives the same order.
  */
-export const compare = (a: Transaction, b: Transaction, aMs: number = Date.parse(a.at), bMs: number = Date.parse(b.at)): number => {
+export const compare = (
+  a: Transaction,
+  b: Transaction,
+  aMs: number = Date.parse(a.at),
+  bMs: number = Date.parse(b.at)
+): number => {
   if (aMs !== bMs) return aMs - bMs
   if (a.amount !== b.amount) return a.amount - b.amount
   const ka = `${a.bankCode ?? ""}|${a.last5 ?? ""}|${a.memo}|${a.id}`

@@ -54,18 +54,28 @@ describe("fromGatewayPayment", () => {
   })
 
   it("maps merchant order numbers back to orders when asked", () => {
-    expect(toTx(newebpay, { orderIdOf: (no) => (no === "GB20240501A1" ? "socks/王小明" : undefined) }).orderRef).toBe("socks/王小明")
+    expect(toTx(newebpay, { orderIdOf: (no) => (no === "GB20240501A1" ? "socks/王小明" : undefined) }).orderRef).toBe(
+      "socks/王小明"
+    )
   })
 })
 
 describe("gateway payments through the matcher", () => {
-  const orders = [order("GB20240501A1", "王小明", 1280, { placedAt: "2024-05-01T10:00:00+08:00" }), order("other", "陳大華", 1280, { placedAt: "2024-05-01T10:00:00+08:00" })]
+  const orders = [
+    order("GB20240501A1", "王小明", 1280, { placedAt: "2024-05-01T10:00:00+08:00" }),
+    order("other", "陳大華", 1280, { placedAt: "2024-05-01T10:00:00+08:00" })
+  ]
 
   it("a merchant order number naming the order is identity evidence", () => {
     const t = toTx(newebpay)
     const d = decisionOf(Matcher.match({ orders, transactions: [t] }), t.id)
     expect(d).toMatchObject({ status: "matched", orderIds: ["GB20240501A1"], buyerId: "王小明" })
-    expect(d.evidence).toContainEqual({ kind: "gateway-order", buyerId: "王小明", orderId: "GB20240501A1", merchantOrderNo: "GB20240501A1" })
+    expect(d.evidence).toContainEqual({
+      kind: "gateway-order",
+      buyerId: "王小明",
+      orderId: "GB20240501A1",
+      merchantOrderNo: "GB20240501A1"
+    })
   })
 
   it("finds the order from its gateway-safe number", () => {
@@ -79,7 +89,10 @@ describe("gateway payments through the matcher", () => {
 
   it("an ATM payment without an order reference is decided by the last five digits like a bank row", () => {
     const t = toTx({ ...newebpay, merchantOrderNo: "unknown-no" })
-    const reported = Matcher.match({ orders: [orders[0]!, order("o2", "陳大華", 1280, { last5: "12345", placedAt: "2024-05-01T10:00:00+08:00" })], transactions: [t] })
+    const reported = Matcher.match({
+      orders: [orders[0]!, order("o2", "陳大華", 1280, { last5: "12345", placedAt: "2024-05-01T10:00:00+08:00" })],
+      transactions: [t]
+    })
     expect(decisionOf(reported, t.id)).toMatchObject({ status: "matched", orderIds: ["o2"] })
     const nobody = Matcher.match({ orders, transactions: [t] })
     expect(decisionOf(nobody, t.id)).toMatchObject({ status: "review", reason: "amount-fits-no-identity" })
@@ -113,9 +126,17 @@ describe("PaymentReport.fromComment", () => {
 
   it("turns a payment comment into the buyer's reported digits and amount", () => {
     expect(
-      PaymentReport.fromComment({ ...parsed, amount: 1300, last5: "12345" }, { id: "U1" }, { id: "c9", at: "2024-04-02T11:00:00+08:00" })
-    ).toEqual(Option.some({ buyerId: "U1", last5: "12345", amount: 1300, at: "2024-04-02T11:00:00+08:00", commentId: "c9" }))
-    expect(PaymentReport.fromComment({ ...parsed, last5: "12345" }, { id: "U1" })).toEqual(Option.some({ buyerId: "U1", last5: "12345" }))
+      PaymentReport.fromComment(
+        { ...parsed, amount: 1300, last5: "12345" },
+        { id: "U1" },
+        { id: "c9", at: "2024-04-02T11:00:00+08:00" }
+      )
+    ).toEqual(
+      Option.some({ buyerId: "U1", last5: "12345", amount: 1300, at: "2024-04-02T11:00:00+08:00", commentId: "c9" })
+    )
+    expect(PaymentReport.fromComment({ ...parsed, last5: "12345" }, { id: "U1" })).toEqual(
+      Option.some({ buyerId: "U1", last5: "12345" })
+    )
   })
 
   it("ignores other intents and payment comments without numbers", () => {
@@ -124,9 +145,24 @@ describe("PaymentReport.fromComment", () => {
   })
 
   it("the reported digits identify the buyer for the matcher", () => {
-    const report = Option.getOrThrow(PaymentReport.fromComment({ ...parsed, amount: 650, last5: "54321" }, { id: "U2" }))
-    const t = { id: "t", source: "statement" as const, date: "2024-04-02", time: "10:00:00", at: "2024-04-02T10:00:00+08:00", amount: 650, memo: "", last5: "54321" }
-    const r = Matcher.match({ orders: [order("o1", "U1", 650), order("o2", "U2", 650)], transactions: [t], reports: [report] })
+    const report = Option.getOrThrow(
+      PaymentReport.fromComment({ ...parsed, amount: 650, last5: "54321" }, { id: "U2" })
+    )
+    const t = {
+      id: "t",
+      source: "statement" as const,
+      date: "2024-04-02",
+      time: "10:00:00",
+      at: "2024-04-02T10:00:00+08:00",
+      amount: 650,
+      memo: "",
+      last5: "54321"
+    }
+    const r = Matcher.match({
+      orders: [order("o1", "U1", 650), order("o2", "U2", 650)],
+      transactions: [t],
+      reports: [report]
+    })
     expect(decisionOf(r, "t")).toMatchObject({ status: "matched", orderIds: ["o2"] })
   })
 })

@@ -27,7 +27,10 @@ const txArb = fc.record({
   day: fc.constantFrom(...DAYS),
   time: fc.constantFrom(...TIMES),
   // About half the rows pay an order: its open amount, with its reported digits or the buyer's name.
-  pays: fc.option(fc.record({ order: fc.nat(11), by: fc.constantFrom("last5", "name", "id") }), { freq: 2, nil: undefined })
+  pays: fc.option(fc.record({ order: fc.nat(11), by: fc.constantFrom("last5", "name", "id") }), {
+    freq: 2,
+    nil: undefined
+  })
 })
 
 const learnedArb = fc.record({
@@ -41,9 +44,12 @@ const worldArb = fc
     orders: fc.array(orderArb, { maxLength: 12 }),
     txs: fc.array(txArb, { maxLength: 16 }),
     learned: fc.array(learnedArb, { maxLength: 3 }),
-    reports: fc.array(fc.record({ buyer: fc.integer({ min: 0, max: NAMES.length - 1 }), last5: fc.constantFrom(...LAST5) }), {
-      maxLength: 2
-    })
+    reports: fc.array(
+      fc.record({ buyer: fc.integer({ min: 0, max: NAMES.length - 1 }), last5: fc.constantFrom(...LAST5) }),
+      {
+        maxLength: 2
+      }
+    )
   })
   .map(
     (w): Matcher.Input => ({
@@ -80,7 +86,11 @@ const worldArb = fc
           ...(t.bankCode !== undefined ? { bankCode: t.bankCode } : {})
         }
       }),
-      learned: w.learned.map((l) => ({ buyerId: `B${l.buyer}`, last5: l.last5, ...(l.bankCode ? { bankCode: l.bankCode } : {}) })),
+      learned: w.learned.map((l) => ({
+        buyerId: `B${l.buyer}`,
+        last5: l.last5,
+        ...(l.bankCode ? { bankCode: l.bankCode } : {})
+      })),
       reports: w.reports.map((r) => ({ buyerId: `B${r.buyer}`, last5: r.last5 }))
     })
   )
@@ -137,11 +147,15 @@ describe("safety", () => {
         const memo = t.memo.toLowerCase()
         const reported =
           t.last5 !== undefined &&
-          (buyerOrders.some((o) => o.last5 === t.last5) || (input.reports ?? []).some((p) => p.buyerId === buyer && p.last5 === t.last5))
+          (buyerOrders.some((o) => o.last5 === t.last5) ||
+            (input.reports ?? []).some((p) => p.buyerId === buyer && p.last5 === t.last5))
         const learnedBefore =
           t.last5 !== undefined &&
           ((input.learned ?? []).some(
-            (l) => l.buyerId === buyer && l.last5 === t.last5 && (l.bankCode === undefined || t.bankCode === undefined || l.bankCode === t.bankCode)
+            (l) =>
+              l.buyerId === buyer &&
+              l.last5 === t.last5 &&
+              (l.bankCode === undefined || t.bankCode === undefined || l.bankCode === t.bankCode)
           ) ||
             r.applications.some(
               (a) =>
@@ -176,7 +190,10 @@ describe("determinism", () => {
   const shuffled = worldArb.chain((input) =>
     fc.record({
       input: fc.constant(input),
-      orders: fc.shuffledSubarray([...input.orders], { minLength: input.orders.length, maxLength: input.orders.length }),
+      orders: fc.shuffledSubarray([...input.orders], {
+        minLength: input.orders.length,
+        maxLength: input.orders.length
+      }),
       txs: fc.shuffledSubarray([...input.transactions], {
         minLength: input.transactions.length,
         maxLength: input.transactions.length
@@ -213,12 +230,16 @@ describe("idempotence", () => {
       expect(second.summary.matched).toBe(0)
       expect(second.applications).toEqual([])
       expect(second.learned).toEqual([])
-      expect(second.orders.map((o) => [o.orderId, o.paid, o.status])).toEqual(first.orders.map((o) => [o.orderId, o.paid, o.status]))
+      expect(second.orders.map((o) => [o.orderId, o.paid, o.status])).toEqual(
+        first.orders.map((o) => [o.orderId, o.paid, o.status])
+      )
       const appliedIds = new Set(first.applications.map((a) => a.transactionId))
       for (const d of second.decisions) {
         if (appliedIds.has(d.transactionId)) expect(d.reason).toBe("already-applied")
         else
-          expect(d).toEqual(first.decisions.find((x) => x.transactionId === d.transactionId && x.reason !== "duplicate-row") ?? d)
+          expect(d).toEqual(
+            first.decisions.find((x) => x.transactionId === d.transactionId && x.reason !== "duplicate-row") ?? d
+          )
       }
       // and a third run is the same as the second
       expect(Matcher.match(Matcher.carryOver(next, second))).toEqual(second)
@@ -236,7 +257,9 @@ describe("idempotence", () => {
         orders: input.orders.map((o, i) => ({ ...o, paid: first.orders[i]!.paid })),
         applied: first.applications.map((a) => a.transactionId)
       })
-      const again = second.applications.map((a) => a.transactionId).filter((id) => first.applications.some((a) => a.transactionId === id))
+      const again = second.applications
+        .map((a) => a.transactionId)
+        .filter((id) => first.applications.some((a) => a.transactionId === id))
       expect(again).toEqual([])
       for (const a of first.applications) {
         const d = second.decisions.find((x) => x.transactionId === a.transactionId)!

@@ -16,7 +16,14 @@ describe("matched: exact amount and identity evidence", () => {
     expect(d.allocations).toEqual([{ orderId: "o1", amount: 1300 }])
     expect(kinds(d)).toEqual(["amount", "reported-last5"])
     expect(d.explanation).toContain("45678")
-    expect(orderOf(r, "o1")).toEqual({ orderId: "o1", buyerId: "王小明", due: 1300, paid: 1300, status: "paid", transactionIds: [t.id] })
+    expect(orderOf(r, "o1")).toEqual({
+      orderId: "o1",
+      buyerId: "王小明",
+      due: 1300,
+      paid: 1300,
+      status: "paid",
+      transactionIds: [t.id]
+    })
     expect(r.applications).toEqual([
       {
         transactionId: t.id,
@@ -31,7 +38,9 @@ describe("matched: exact amount and identity evidence", () => {
         evidence: d.explanation
       }
     ])
-    expect(r.learned).toEqual([{ buyerId: "王小明", bankCode: "822", last5: "45678", since: t.at, transactionId: t.id }])
+    expect(r.learned).toEqual([
+      { buyerId: "王小明", bankCode: "822", last5: "45678", since: t.at, transactionId: t.id }
+    ])
   })
 
   it("by the buyer's name in the memo", () => {
@@ -133,7 +142,12 @@ describe("review: a candidate, but not certain", () => {
     const t = tx(650, { bankCode: "812", last5: "12345" })
     const r = Matcher.match({ orders: [order("o1", "U1", 650)], transactions: [t] })
     const d = decisionOf(r, t.id)
-    expect(d).toMatchObject({ status: "review", reason: "amount-fits-no-identity", orderIds: ["o1"], candidateCount: 1 })
+    expect(d).toMatchObject({
+      status: "review",
+      reason: "amount-fits-no-identity",
+      orderIds: ["o1"],
+      candidateCount: 1
+    })
     expect(d.candidates[0]).toMatchObject({ buyerId: "U1", orderIds: ["o1"], fit: "exact", identified: false })
     expect(r.applications).toEqual([])
     expect(orderOf(r, "o1").status).toBe("unpaid")
@@ -149,7 +163,11 @@ describe("review: a candidate, but not certain", () => {
   it("amount fits the sum of one buyer's open orders, nobody identified", () => {
     const t = tx(1300)
     const r = Matcher.match({ orders: [order("o1", "U1", 800), order("o2", "U1", 500)], transactions: [t] })
-    expect(decisionOf(r, t.id)).toMatchObject({ status: "review", reason: "amount-fits-no-identity", orderIds: ["o1", "o2"] })
+    expect(decisionOf(r, t.id)).toMatchObject({
+      status: "review",
+      reason: "amount-fits-no-identity",
+      orderIds: ["o1", "o2"]
+    })
   })
 
   it("two buyers with the same amount and no identity", () => {
@@ -194,7 +212,11 @@ describe("review: a candidate, but not certain", () => {
   it("identified, but an overpayment (fees included)", () => {
     const t = tx(1315, { memo: "王小明" })
     const r = Matcher.match({ orders: [order("o1", "王小明", 1300)], transactions: [t] })
-    expect(decisionOf(r, t.id)).toMatchObject({ status: "review", reason: "identity-amount-differs", detail: "overpaid" })
+    expect(decisionOf(r, t.id)).toMatchObject({
+      status: "review",
+      reason: "identity-amount-differs",
+      detail: "overpaid"
+    })
   })
 
   it("a duplicate transfer: the second one finds the order already paid", () => {
@@ -236,7 +258,9 @@ describe("the date window", () => {
     expect(decisionOf(Matcher.match({ orders, transactions: [t] }), t.id).status).toBe("review")
     const inside = tx(1300, { last5: "45678", at: "2024-05-10T12:00:00+08:00" })
     expect(decisionOf(Matcher.match({ orders, transactions: [inside] }), inside.id).status).toBe("matched")
-    expect(decisionOf(Matcher.match({ orders, transactions: [t], options: { windowDays: 45 } }), t.id).status).toBe("matched")
+    expect(decisionOf(Matcher.match({ orders, transactions: [t], options: { windowDays: 45 } }), t.id).status).toBe(
+      "matched"
+    )
   })
 
   it("a date-only row counts from the day the order was placed", () => {
@@ -266,7 +290,11 @@ describe("unmatched and ignored", () => {
 
   it("an already-applied transaction changes nothing", () => {
     const t = tx(1300, { last5: "45678" })
-    const r = Matcher.match({ orders: [order("o1", "U1", 1300, { last5: "45678" })], transactions: [t], applied: [t.id] })
+    const r = Matcher.match({
+      orders: [order("o1", "U1", 1300, { last5: "45678" })],
+      transactions: [t],
+      applied: [t.id]
+    })
     expect(decisionOf(r, t.id)).toMatchObject({ status: "ignored", reason: "already-applied" })
     expect(r.applications).toEqual([])
   })

@@ -6,7 +6,8 @@ import iconv from "iconv-lite"
 import writeXlsxFile from "write-excel-file/node"
 import { Statement, StatementFile } from "../src/index.js"
 
-const fixture = (name: string): Uint8Array => readFileSync(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)))
+const fixture = (name: string): Uint8Array =>
+  readFileSync(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)))
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 const parse = (bytes: Uint8Array, options?: Statement.Options): Statement.Statement =>
   Either.getOrThrowWith(Statement.parseCsv(bytes, options), (e) => new Error(e.message))
@@ -80,14 +81,58 @@ describe("the three bank layouts", () => {
     expect(s.headerLine).toBe(3)
     expect(s.unreadable).toEqual([])
     expect(withoutIds(s)).toEqual([
-      { source: "statement", row: 4, date: "2024-04-02", at: "2024-04-02T00:00:00+08:00", amount: 1300, balance: 21300, bankCode: "822", last5: "45678", description: "跨行轉入", memo: "" },
-      { source: "statement", row: 5, date: "2024-04-02", at: "2024-04-02T00:00:00+08:00", amount: 650, balance: 21950, bankCode: "812", last5: "12345", description: "ATM轉入", memo: "" },
-      { source: "statement", row: 6, date: "2024-04-03", at: "2024-04-03T00:00:00+08:00", amount: -1000, balance: 20950, bankCode: "013", last5: "89012", description: "網銀轉出", memo: "貨款" },
-      { source: "statement", row: 7, date: "2024-04-03", at: "2024-04-03T00:00:00+08:00", amount: 1950, balance: 22900, bankCode: "700", last5: "54321", description: "轉帳存入", memo: "王小明 芒果3箱" }
+      {
+        source: "statement",
+        row: 4,
+        date: "2024-04-02",
+        at: "2024-04-02T00:00:00+08:00",
+        amount: 1300,
+        balance: 21300,
+        bankCode: "822",
+        last5: "45678",
+        description: "跨行轉入",
+        memo: ""
+      },
+      {
+        source: "statement",
+        row: 5,
+        date: "2024-04-02",
+        at: "2024-04-02T00:00:00+08:00",
+        amount: 650,
+        balance: 21950,
+        bankCode: "812",
+        last5: "12345",
+        description: "ATM轉入",
+        memo: ""
+      },
+      {
+        source: "statement",
+        row: 6,
+        date: "2024-04-03",
+        at: "2024-04-03T00:00:00+08:00",
+        amount: -1000,
+        balance: 20950,
+        bankCode: "013",
+        last5: "89012",
+        description: "網銀轉出",
+        memo: "貨款"
+      },
+      {
+        source: "statement",
+        row: 7,
+        date: "2024-04-03",
+        at: "2024-04-03T00:00:00+08:00",
+        amount: 1950,
+        balance: 22900,
+        bankCode: "700",
+        last5: "54321",
+        description: "轉帳存入",
+        memo: "王小明 芒果3箱"
+      }
     ])
   })
 
-  it("reads the Post office export (ROC date-times, =\"…\" cells, footer rows)", () => {
+  it('reads the Post office export (ROC date-times, ="…" cells, footer rows)', () => {
     const s = parse(fixture("example-post.csv"))
     expect(s.layout).toBe("post")
     expect(s.encoding).toBe("utf-8")
@@ -99,10 +144,58 @@ describe("the three bank layouts", () => {
       { line: 8, text: "列印日期:113/05/31" }
     ])
     expect(withoutIds(s)).toEqual([
-      { source: "statement", row: 3, date: "2024-04-02", time: "10:00:00", at: "2024-04-02T10:00:00+08:00", amount: 1300, balance: 21300, bankCode: "822", last5: "45678", description: "跨行轉入", memo: "" },
-      { source: "statement", row: 4, date: "2024-04-02", time: "10:00:00", at: "2024-04-02T10:00:00+08:00", amount: 650, balance: 21950, bankCode: "812", last5: "12345", description: "ATM轉入", memo: "" },
-      { source: "statement", row: 5, date: "2024-04-03", time: "10:00:00", at: "2024-04-03T10:00:00+08:00", amount: -1000, balance: 20950, bankCode: "013", last5: "89012", description: "網銀轉出", memo: "貨款" },
-      { source: "statement", row: 6, date: "2024-04-03", time: "10:00:00", at: "2024-04-03T10:00:00+08:00", amount: 1950, balance: 22900, bankCode: "700", last5: "54321", description: "轉帳存入", memo: "王小明 芒果3箱" }
+      {
+        source: "statement",
+        row: 3,
+        date: "2024-04-02",
+        time: "10:00:00",
+        at: "2024-04-02T10:00:00+08:00",
+        amount: 1300,
+        balance: 21300,
+        bankCode: "822",
+        last5: "45678",
+        description: "跨行轉入",
+        memo: ""
+      },
+      {
+        source: "statement",
+        row: 4,
+        date: "2024-04-02",
+        time: "10:00:00",
+        at: "2024-04-02T10:00:00+08:00",
+        amount: 650,
+        balance: 21950,
+        bankCode: "812",
+        last5: "12345",
+        description: "ATM轉入",
+        memo: ""
+      },
+      {
+        source: "statement",
+        row: 5,
+        date: "2024-04-03",
+        time: "10:00:00",
+        at: "2024-04-03T10:00:00+08:00",
+        amount: -1000,
+        balance: 20950,
+        bankCode: "013",
+        last5: "89012",
+        description: "網銀轉出",
+        memo: "貨款"
+      },
+      {
+        source: "statement",
+        row: 6,
+        date: "2024-04-03",
+        time: "10:00:00",
+        at: "2024-04-03T10:00:00+08:00",
+        amount: 1950,
+        balance: 22900,
+        bankCode: "700",
+        last5: "54321",
+        description: "轉帳存入",
+        memo: "王小明 芒果3箱"
+      }
     ])
   })
 
@@ -136,7 +229,8 @@ describe("the three bank layouts", () => {
 })
 
 describe("encodings", () => {
-  const text = "交易日期,說明,提出,存入,餘額,交易資訊,備註\r\n2024/04/03,轉帳存入,,1950,22900,(700)0000000000054321,王小明\r\n"
+  const text =
+    "交易日期,說明,提出,存入,餘額,交易資訊,備註\r\n2024/04/03,轉帳存入,,1950,22900,(700)0000000000054321,王小明\r\n"
 
   it("detects Big5, UTF-8 with and without BOM, and UTF-16 with BOM", () => {
     const variants: ReadonlyArray<readonly [Uint8Array, string]> = [
@@ -171,7 +265,7 @@ describe("broken rows", () => {
       "", // 8 blank
       ",ATM轉入,,650,21950,,,", // 9 no date
       "2024/04/03,轉帳存入,,12.5,22900,,700-*********54321,", // 10 cents
-      "2024/04/03,轉帳存入,,\"1,950\",\"22,900\",王小明,700-*********54321," // 11
+      '2024/04/03,轉帳存入,,"1,950","22,900",王小明,700-*********54321,' // 11
     ].join("\n")
     const s = parse(utf8(text))
     expect(s.transactions.map((t) => [t.row, t.amount])).toEqual([
@@ -217,7 +311,8 @@ describe("broken rows", () => {
 
 describe("other layouts", () => {
   it("infers a Richart-style signed amount column with NT$", () => {
-    const text = "交易日期,帳務日期,帳戶餘額,金額,摘要,類別,備註,備忘錄,轉帳說明\n2024-04-02,2024-04-03,\"NT$21,300\",\"NT$1,300\",跨行轉入,轉帳,陳大華,,822-*****45678\n2024-04-02,2024-04-02,NT$20000,-NT$100,手續費,費用,,,\n"
+    const text =
+      '交易日期,帳務日期,帳戶餘額,金額,摘要,類別,備註,備忘錄,轉帳說明\n2024-04-02,2024-04-03,"NT$21,300","NT$1,300",跨行轉入,轉帳,陳大華,,822-*****45678\n2024-04-02,2024-04-02,NT$20000,-NT$100,手續費,費用,,,\n'
     const s = parse(utf8(text))
     expect(s.layout).toBe("generic")
     expect(withoutIds(s)).toEqual([
@@ -234,12 +329,22 @@ describe("other layouts", () => {
         memo: "陳大華",
         postingDate: "2024-04-03"
       },
-      { source: "statement", row: 3, date: "2024-04-02", at: "2024-04-02T00:00:00+08:00", amount: -100, balance: 20000, description: "手續費", memo: "" }
+      {
+        source: "statement",
+        row: 3,
+        date: "2024-04-02",
+        at: "2024-04-02T00:00:00+08:00",
+        amount: -100,
+        balance: 20000,
+        description: "手續費",
+        memo: ""
+      }
     ])
   })
 
   it("reads a tab-separated export with a separate time column and full-width digits", () => {
-    const text = "交易日期\t時間\t摘要\t提\t存\t帳戶餘額\t對方銀行代碼/帳號\t轉帳留言\n２０２４／０４／０２\t18:05:16\t轉入\t\t１，３００\t5000\t(812)0000009876512345\t小美 團購\n"
+    const text =
+      "交易日期\t時間\t摘要\t提\t存\t帳戶餘額\t對方銀行代碼/帳號\t轉帳留言\n２０２４／０４／０２\t18:05:16\t轉入\t\t１，３００\t5000\t(812)0000009876512345\t小美 團購\n"
     const s = parse(utf8(text))
     expect(withoutIds(s)).toEqual([
       {
@@ -266,7 +371,16 @@ describe("other layouts", () => {
     })
     expect(s.headerLine).toBe(2)
     expect(withoutIds(s)).toEqual([
-      { source: "statement", row: 3, date: "2024-04-02", time: "09:00:00", at: "2024-04-02T09:00:00+08:00", amount: 1300, last5: "45678", memo: "王小明" }
+      {
+        source: "statement",
+        row: 3,
+        date: "2024-04-02",
+        time: "09:00:00",
+        at: "2024-04-02T09:00:00+08:00",
+        amount: 1300,
+        last5: "45678",
+        memo: "王小明"
+      }
     ])
   })
 

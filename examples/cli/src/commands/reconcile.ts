@@ -197,7 +197,9 @@ export const run: Command = async (argv, io) => {
   const imported = await Effect.runPromise(Effect.either(StatementFile.read(path.resolve(io.cwd, file), { format })))
   if (Either.isLeft(imported)) {
     const e = imported.left
-    throw new UsageError(`${file}: ${e.reason === "unreadable-file" ? e.message.replace(`${path.resolve(io.cwd, file)}: `, "") : e.message}`)
+    throw new UsageError(
+      `${file}: ${e.reason === "unreadable-file" ? e.message.replace(`${path.resolve(io.cwd, file)}: `, "") : e.message}`
+    )
   }
   const statement = imported.right
   for (const bad of statement.unreadable)

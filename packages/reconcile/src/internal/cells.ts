@@ -14,7 +14,11 @@ const NON_ASCII = /[^\x00-\x7f]/
  */
 export const normalise = (raw: string): string => {
   let s = raw
-  if (NON_ASCII.test(s)) s = s.normalize("NFKC").replace(/[\u2212\u2010-\u2015\uFE63]/g, "-").replace(/[\u00a0\u3000]/g, " ")
+  if (NON_ASCII.test(s))
+    s = s
+      .normalize("NFKC")
+      .replace(/[\u2212\u2010-\u2015\uFE63]/g, "-")
+      .replace(/[\u00a0\u3000]/g, " ")
   s = s.replace(/\t/g, " ").trim()
   if (s.length >= 3 && s.charCodeAt(0) === 61 /* = */ && s.charCodeAt(1) === 34 && s.endsWith('"')) {
     s = s.slice(2, -1).replace(/""/g, '"').trim()
@@ -105,7 +109,7 @@ export const parseTime = (raw: string): CellRead<string> => {
   const min = Number(m[3])
   const sec = m[4] === undefined ? 0 : Number(m[4])
   const half = (m[1] ?? m[5] ?? "").toUpperCase()
-  if (half === "下午" || half === "PM") h = h % 12 + 12
+  if (half === "下午" || half === "PM") h = (h % 12) + 12
   else if (half === "上午" || half === "AM") h = h % 12
   if (h > 23 || min > 59 || sec > 59) return bad(`"${raw.trim()}" is not a time`)
   return value(`${pad2(h)}:${pad2(min)}:${pad2(sec)}`)
@@ -199,4 +203,5 @@ export const extractAccount = (raw: string, bare: boolean): Account | undefined 
 }
 
 /** True when a cell holds nothing but an account (so it is not a memo). */
-export const isAccountOnly = (raw: string): boolean => /^\(?\d{3}\)?[-\s/]?[\d*xX-]{5,}$|^[*xX]*\d{5}$|^\d{10,16}$/.test(normalise(raw).replace(/\s+/g, ""))
+export const isAccountOnly = (raw: string): boolean =>
+  /^\(?\d{3}\)?[-\s/]?[\d*xX-]{5,}$|^[*xX]*\d{5}$|^\d{10,16}$/.test(normalise(raw).replace(/\s+/g, ""))

@@ -106,7 +106,9 @@ export const namesOf = (m: Mapping): ReadonlyArray<string> => {
 export const resolve = (
   m: Mapping,
   header: ReadonlyArray<string> | undefined
-): { readonly _tag: "Ok"; readonly columns: Columns } | { readonly _tag: "Missing"; readonly names: ReadonlyArray<string> } => {
+):
+  | { readonly _tag: "Ok"; readonly columns: Columns }
+  | { readonly _tag: "Missing"; readonly names: ReadonlyArray<string> } => {
   const keys = header?.map(headerKey) ?? []
   const missing: Array<string> = []
   const one = (r: ColumnRef | undefined, optional: boolean): number | undefined => {

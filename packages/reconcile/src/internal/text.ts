@@ -53,7 +53,10 @@ export interface BadLine {
 
 /** Picks the delimiter (`,`, tab or `;`) that occurs most in the first lines. */
 export const detectDelimiter = (text: string): string => {
-  const head = text.slice(0, 8192).split(/\r\n|\n|\r/).slice(0, 30)
+  const head = text
+    .slice(0, 8192)
+    .split(/\r\n|\n|\r/)
+    .slice(0, 30)
   let best = ","
   let bestCount = 0
   for (const d of [",", "\t", ";"]) {
@@ -129,7 +132,10 @@ export const parseCsv = (
       try {
         rows.push(parseAll(l, delimiter, {}, n - 1)[0] ?? { line: n, cells: [""] })
       } catch (e) {
-        bad.push({ line: n, message: `malformed CSV (${e instanceof Error ? e.message.replace(/^Invalid Record: /, "") : String(e)})` })
+        bad.push({
+          line: n,
+          message: `malformed CSV (${e instanceof Error ? e.message.replace(/^Invalid Record: /, "") : String(e)})`
+        })
       }
     }
     return { rows, bad }
