@@ -249,13 +249,13 @@ export const roundViews = (roundId: string, after: Round.State, events: Readonly
   return out
 }
 
-const recipientOf = (c: CommentInput): Recipient => ({
-  channel: c.channel as Recipient["channel"],
-  userId: c.author.id,
-  replyToCommentId: c.commentId,
-  ...(c.threadId !== undefined ? { threadId: c.threadId } : {}),
-  ...(c.replyToken !== undefined ? { replyToken: c.replyToken } : {})
-})
+const recipientOf = (c: CommentInput): Recipient => {
+  // Plain assignments, not conditional spreads: this runs for every comment.
+  const to: { -readonly [K in keyof Recipient]: Recipient[K] } = { channel: c.channel as Recipient["channel"], userId: c.author.id, replyToCommentId: c.commentId }
+  if (c.threadId !== undefined) to.threadId = c.threadId
+  if (c.replyToken !== undefined) to.replyToken = c.replyToken
+  return to
+}
 
 const labelLines = (catalogue: Catalogue | undefined, lines: ReadonlyArray<{ readonly sku: string; readonly qty: number; readonly unitPrice?: number }>) =>
   lines.map((l) => ({ ...l, label: catalogue?.bySku.get(l.sku)?.label ?? l.sku }))

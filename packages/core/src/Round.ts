@@ -454,7 +454,7 @@ const fail = (reason: RoundError["reason"], message: string): Decision =>
   Either.left(new RoundError({ reason, message }))
 
 const review = (state: State, c: IncomingComment, reason: string): ReadonlyArray<Event> => [
-  { _tag: "CommentForReview", ...refOf(state, c), reason, lines: c.parsed.lines }
+  { ...refOf(state, c), _tag: "CommentForReview", reason, lines: c.parsed.lines }
 ]
 
 /**
@@ -520,7 +520,7 @@ const orderLines = (
   const orderId = entry?.orderId ?? newOrderId
   if (filled.length > 0) {
     const newOrder = entry === undefined
-    events.push({ _tag: "LinesOrdered", ...ref, orderId, newOrder, lines: filled })
+    events.push({ ...ref, _tag: "LinesOrdered", orderId, newOrder, lines: filled })
   }
   if (setLines.length > 0) {
     if (entry === undefined) {
@@ -532,12 +532,12 @@ const orderLines = (
         newOrder: true,
         lines: setLines.map((l) => ({ sku: l.sku, qty: l.to, unitPrice: l.unitPrice }))
       })
-    } else events.push({ _tag: "LinesSet", ...ref, orderId, lines: setLines })
+    } else events.push({ ...ref, _tag: "LinesSet", orderId, lines: setLines })
   }
   for (const r of rejected) {
-    events.push({ _tag: "CommentNotOrdered", ...ref, reason: r.reason, sku: r.sku, qty: r.qty })
+    events.push({ ...ref, _tag: "CommentNotOrdered", reason: r.reason, sku: r.sku, qty: r.qty })
   }
-  if (events.length === 0) events.push({ _tag: "CommentIgnored", ...ref, reason: "no change: the order already has these quantities" })
+  if (events.length === 0) events.push({ ...ref, _tag: "CommentIgnored", reason: "no change: the order already has these quantities" })
   return ok(events)
 }
 
@@ -554,25 +554,25 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
   }
   const p = c.parsed
   if (isSeller(spec, c)) {
-    events.push({ _tag: "CommentIgnored", ...ref, reason: "seller's own comment" })
+    events.push({ ...ref, _tag: "CommentIgnored", reason: "seller's own comment" })
     return ok(events)
   }
   const wantsChange = p.intent === "order" || p.intent === "amend" || p.intent === "cancel" || p.intent === "review"
   if (s.status !== "open") {
     if (p.intent === "payment") {
-      events.push({ _tag: "PaymentReported", ...ref, ...pay(p) })
+      events.push({ ...ref, _tag: "PaymentReported", ...pay(p) })
     } else if (wantsChange) {
-      events.push({ _tag: "CommentNotOrdered", ...ref, reason: s.status === "draft" ? "round-closed" : "after-cutoff" })
-    } else events.push({ _tag: "CommentIgnored", ...ref, reason: p.reason })
+      events.push({ ...ref, _tag: "CommentNotOrdered", reason: s.status === "draft" ? "round-closed" : "after-cutoff" })
+    } else events.push({ ...ref, _tag: "CommentIgnored", reason: p.reason })
     return ok(events)
   }
   // A switch rather than ts-pattern on this path: it runs once per comment (100,000s per round).
   const decideIntent = (): Decision => {
     switch (p.intent) {
       case "none":
-        return ok([{ _tag: "CommentIgnored", ...ref, reason: p.reason }])
+        return ok([{ ...ref, _tag: "CommentIgnored", reason: p.reason }])
       case "payment":
-        return ok([{ _tag: "PaymentReported", ...ref, ...pay(p) }])
+        return ok([{ ...ref, _tag: "PaymentReported", ...pay(p) }])
       case "review":
         return ok(review(s, c, p.reason))
       case "order": {
@@ -590,7 +590,7 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
       case "cancel": {
         const entry = entryOf(s, c.buyerId)
         if (!entry || entry.lines.length === 0) return ok(review(s, c, "cancellation but the buyer has no order"))
-        if (p.lines.length === 0) return ok([{ _tag: "OrderWithdrawn", ...ref, orderId: entry.orderId }])
+        if (p.lines.length === 0) return ok([{ ...ref, _tag: "OrderWithdrawn", orderId: entry.orderId }])
         const lines = resolveLines(entry, p.lines)
         if (!lines) return ok(review(s, c, "cancellation: which line? the buyer has several"))
         const set = lines.flatMap((l) => {
@@ -598,7 +598,7 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
           return current ? [{ sku: l.sku, from: current.qty, to: Math.max(0, current.qty - l.qty), unitPrice: current.unitPrice }] : []
         })
         if (set.length === 0) return ok(review(s, c, "cancellation of a line the buyer does not have"))
-        return ok([{ _tag: "LinesSet", ...ref, orderId: entry.orderId, lines: set }])
+        return ok([{ ...ref, _tag: "LinesSet", orderId: entry.orderId, lines: set }])
       }
       default:
         return absurd(p.intent)
@@ -640,7 +640,7 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
     .with({ _tag: "EditComment" }, (c) => {
       if (state.status === "none" || !state.spec) return fail("not-created", "no such round")
       if (c.orderId === undefined || state.spec.onEdit === "ignore")
-        return ok([{ _tag: "CommentIgnored", ...refOf(state, c.comment), reason: "edited comment; its order is unchanged" }])
+        return ok([{ ...refOf(state, c.comment), _tag: "CommentIgnored", reason: "edited comment; its order is unchanged" }])
       return ok(review(state, c.comment, `edited after ordering: "${c.comment.text}"`))
     })
     .with({ _tag: "RemoveComment" }, (c) => {
