@@ -7,14 +7,13 @@
  * @since 0.1.0
  */
 import { timingSafeEqual, createHash } from "node:crypto"
-import { ChannelAdapter, type Http, Ids, type Notification } from "@kaituan/core"
+import { ChannelAdapter, type Http, Ids, MessageTemplates, type Notification, SentMessages } from "@kaituan/core"
 import { Clock, Config, type ConfigError, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as FacebookSignature from "./FacebookSignature.js"
 import * as FacebookWebhook from "./FacebookWebhook.js"
 import * as GraphComments from "./GraphComments.js"
 import { errorCode, type Fetch, type GraphOptions, type RetryOptions, request } from "./internal/graph.js"
 import * as PrivateReplies from "./PrivateReplies.js"
-import * as Templates from "./Templates.js"
 
 type ChannelError = ChannelAdapter.ChannelError
 const ChannelError = ChannelAdapter.ChannelError
@@ -48,9 +47,9 @@ export interface Options {
   /** The channel id of the events (default `facebook`). */
   readonly channel?: string | undefined
   /** Organiser overrides of the message texts. */
-  readonly templates?: Templates.Templates | undefined
+  readonly templates?: MessageTemplates.Templates | undefined
   /** Language of the built-in texts (default `zh-TW`). */
-  readonly locale?: Templates.Locale | undefined
+  readonly locale?: MessageTemplates.Locale | undefined
   /**
    * Default answer mode (default `private`). A message overrides it with `data.replyMode`
    * (`"private"` or `"public"`).
@@ -106,24 +105,6 @@ export const handshake = (verifyToken: string, req: Http.InboundRequest): Http.P
 
 const decodeEnvelope = Schema.decodeUnknown(Schema.parseJson(FacebookWebhook.Envelope))
 
-/** Cuts a text to the platform's limit (UTF-16 units) with "…", never splitting a surrogate pair. */
-const truncate = (text: string): string => {
-  if (text.length <= maxTextLength) return text
-  const cut = text.slice(0, maxTextLength - 1)
-  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`
-}
-
-/** How many sent message ids (and their results) are remembered for de-duplication. */
-const rememberSent = 10_000
-
-const remember = (sent: Map<string, ChannelAdapter.SendResult>, id: string, result: ChannelAdapter.SendResult) => {
-  sent.set(id, result)
-  if (sent.size > rememberSent) {
-    const oldest = sent.keys().next()
-    if (oldest.done !== true) sent.delete(oldest.value)
-  }
-}
-
 const SendAnswer = Schema.Struct({ message_id: Schema.optional(Schema.String), id: Schema.optional(Schema.String) })
 const decodeSendAnswer = Schema.decodeUnknownOption(SendAnswer)
 const CommentTime = Schema.Struct({ created_time: Schema.Union(Schema.String, Schema.Number) })
@@ -135,7 +116,7 @@ export const make = (options: Options): Effect.Effect<FacebookChannelService> =>
     const channel = options.channel ?? "facebook"
     const pageId = options.pageId ?? "me"
     const store = options.privateReplies ?? PrivateReplies.makeMemory()
-    const sent = new Map<string, ChannelAdapter.SendResult>()
+    const sent = SentMessages.make()
     const graph: GraphOptions = {
       accessToken: options.pageAccessToken,
       ...(options.appSecretProof === false ? {} : { appSecret: options.appSecret }),
@@ -145,7 +126,11 @@ export const make = (options: Options): Effect.Effect<FacebookChannelService> =>
       retry: options.retry
     }
     const render = (message: Notification.OutboundMessage) =>
-      truncate(Templates.render(message.kind, message.data, { templates: options.templates, locale: options.locale }))
+      MessageTemplates.render(message.kind, message.data, {
+        templates: options.templates,
+        locale: options.locale,
+        maxLength: maxTextLength
+      })
 
     const verify = (req: Http.InboundRequest): Effect.Effect<void, ChannelError> => {
       const given = req.headers[FacebookSignature.header]
@@ -262,27 +247,26 @@ export const make = (options: Options): Effect.Effect<FacebookChannelService> =>
       )
 
     const send = (message: Notification.OutboundMessage): Effect.Effect<ChannelAdapter.SendResult, ChannelError> =>
-      Effect.suspend(() => {
-        const previous = sent.get(message.id)
-        if (previous !== undefined) return Effect.succeed(previous)
-        const commentId = message.to.replyToCommentId
-        if (commentId === undefined)
-          return Effect.fail(
-            new ChannelError({
-              reason: "unsupported",
-              message:
-                "Facebook can only answer a comment (private reply or public reply): the recipient needs replyToCommentId"
-            })
-          )
-        const text = render(message)
-        if (text.trim().length === 0) return rejected(`message ${message.id} (${message.kind}) renders empty`)
-        const requested = message.data["replyMode"]
-        const mode: ReplyMode =
-          requested === "public" || requested === "private" ? requested : (options.replyMode ?? "private")
-        return (mode === "public" ? publicReply(commentId, text) : privateReply(message, commentId, text)).pipe(
-          Effect.tap((r) => Effect.sync(() => remember(sent, message.id, r)))
-        )
-      })
+      sent.once(
+        message.id,
+        Effect.suspend(() => {
+          const commentId = message.to.replyToCommentId
+          if (commentId === undefined)
+            return Effect.fail(
+              new ChannelError({
+                reason: "unsupported",
+                message:
+                  "Facebook can only answer a comment (private reply or public reply): the recipient needs replyToCommentId"
+              })
+            )
+          const text = render(message)
+          if (text.trim().length === 0) return rejected(`message ${message.id} (${message.kind}) renders empty`)
+          const requested = message.data["replyMode"]
+          const mode: ReplyMode =
+            requested === "public" || requested === "private" ? requested : (options.replyMode ?? "private")
+          return mode === "public" ? publicReply(commentId, text) : privateReply(message, commentId, text)
+        })
+      )
 
     const pullComments: FacebookChannelService["pullComments"] = (input) =>
       GraphComments.pull({ ...graph, ...input, channel }).pipe(Effect.tap((comments) => noteTimes(comments)))

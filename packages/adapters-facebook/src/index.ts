@@ -11,4 +11,5 @@ export * as FacebookSignature from "./FacebookSignature.js"
 export * as FacebookWebhook from "./FacebookWebhook.js"
 export * as GraphComments from "./GraphComments.js"
 export * as PrivateReplies from "./PrivateReplies.js"
-export * as Templates from "./Templates.js"
+/** The message texts: `@kaituan/core`'s `MessageTemplates`, shared by every channel. */
+export { MessageTemplates as Templates } from "@kaituan/core"

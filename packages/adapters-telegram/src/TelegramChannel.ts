@@ -6,16 +6,26 @@
  * @since 0.1.0
  */
 import { timingSafeEqual, createHash } from "node:crypto"
-import { ChannelAdapter, type Http, type Notification, Ids } from "@kaituan/core"
+import {
+  ChannelAdapter,
+  type Http,
+  HttpClient,
+  Ids,
+  MessageTemplates,
+  type Notification,
+  SentMessages
+} from "@kaituan/core"
 import { Config, type ConfigError, Effect, Layer, Option, Redacted, Schema } from "effect"
-import { call, type Fetch, type RetryOptions, withRetry } from "./internal/http.js"
-import * as Templates from "./Templates.js"
 import * as TelegramUpdate from "./TelegramUpdate.js"
 
 type ChannelError = ChannelAdapter.ChannelError
 const ChannelError = ChannelAdapter.ChannelError
+const { call, withRetry } = HttpClient
 
-export type { Fetch, RetryOptions } from "./internal/http.js"
+/** The fetch function used for outbound calls (the global one by default). */
+export type Fetch = HttpClient.Fetch
+/** How outbound calls are retried. */
+export type RetryOptions = HttpClient.RetryOptions
 
 /** The default Bot API base URL. */
 export const defaultApiBase = "https://api.telegram.org"
@@ -37,9 +47,9 @@ export interface Options {
   /** The channel id of the events (default `telegram`). */
   readonly channel?: string | undefined
   /** Organiser overrides of the message texts. */
-  readonly templates?: Templates.Templates | undefined
+  readonly templates?: MessageTemplates.Templates | undefined
   /** Language of the built-in texts (default `zh-TW`). */
-  readonly locale?: Templates.Locale | undefined
+  readonly locale?: MessageTemplates.Locale | undefined
   /** Retries of `sendMessage` (429 `retry_after`, 5xx, network errors). */
   readonly retry?: RetryOptions | undefined
   /** The fetch used for outbound calls (default the global `fetch`). */
@@ -94,24 +104,6 @@ export const targetOf = (to: Notification.Recipient): Target => {
   const chatId = to.threadId ?? m?.[1] ?? to.userId
   const replyToMessageId = m !== null && m[1] === chatId ? Number(m[2]) : undefined
   return replyToMessageId === undefined ? { chatId } : { chatId, replyToMessageId }
-}
-
-/** Cuts a text to the platform's limit (UTF-16 units) with "…", never splitting a surrogate pair. */
-const truncate = (text: string): string => {
-  if (text.length <= maxTextLength) return text
-  const cut = text.slice(0, maxTextLength - 1)
-  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`
-}
-
-/** How many sent message ids (and their results) are remembered for de-duplication. */
-const rememberSent = 10_000
-
-const remember = (sent: Map<string, ChannelAdapter.SendResult>, id: string, result: ChannelAdapter.SendResult) => {
-  sent.set(id, result)
-  if (sent.size > rememberSent) {
-    const oldest = sent.keys().next()
-    if (oldest.done !== true) sent.delete(oldest.value)
-  }
 }
 
 /**
@@ -180,9 +172,13 @@ export const setWebhook = (
 export const make = (options: Options): Effect.Effect<TelegramChannelService> =>
   Effect.sync(() => {
     const channel = options.channel ?? "telegram"
-    const sent = new Map<string, ChannelAdapter.SendResult>()
+    const sent = SentMessages.make()
     const render = (message: Notification.OutboundMessage) =>
-      truncate(Templates.render(message.kind, message.data, { templates: options.templates, locale: options.locale }))
+      MessageTemplates.render(message.kind, message.data, {
+        templates: options.templates,
+        locale: options.locale,
+        maxLength: maxTextLength
+      })
 
     const verify = (req: Http.InboundRequest): Effect.Effect<void, ChannelError> => {
       const given = req.headers[secretTokenHeader]
@@ -211,24 +207,22 @@ export const make = (options: Options): Effect.Effect<TelegramChannelService> =>
       })
 
     const send = (message: Notification.OutboundMessage): Effect.Effect<ChannelAdapter.SendResult, ChannelError> =>
-      Effect.suspend(() => {
-        const previous = sent.get(message.id)
-        if (previous !== undefined) return Effect.succeed(previous)
-        const text = render(message)
-        if (text.trim().length === 0)
-          return Effect.fail(
-            new ChannelError({ reason: "rejected", message: `message ${message.id} (${message.kind}) renders empty` })
+      sent.once(
+        message.id,
+        Effect.suspend(() => {
+          const text = render(message)
+          if (text.trim().length === 0)
+            return Effect.fail(
+              new ChannelError({ reason: "rejected", message: `message ${message.id} (${message.kind}) renders empty` })
+            )
+          return withRetry(sendOnce(message, targetOf(message.to)), options.retry).pipe(
+            Effect.map((result): ChannelAdapter.SendResult => {
+              const m = Option.getOrUndefined(decodeSent(result))
+              return m === undefined ? {} : { platformMessageId: TelegramUpdate.commentIdOf(m.chat.id, m.message_id) }
+            })
           )
-        return withRetry(sendOnce(message, targetOf(message.to)), options.retry).pipe(
-          Effect.map((result) => {
-            const m = Option.getOrUndefined(decodeSent(result))
-            const r: ChannelAdapter.SendResult =
-              m === undefined ? {} : { platformMessageId: TelegramUpdate.commentIdOf(m.chat.id, m.message_id) }
-            remember(sent, message.id, r)
-            return r
-          })
-        )
-      })
+        })
+      )
 
     return { channel: Ids.unsafe.channelId(channel), verify, decode, send, render }
   })

@@ -7,4 +7,5 @@
 export * as TelegramChannel from "./TelegramChannel.js"
 export * as TelegramExport from "./TelegramExport.js"
 export * as TelegramUpdate from "./TelegramUpdate.js"
-export * as Templates from "./Templates.js"
+/** The message texts: `@kaituan/core`'s `MessageTemplates`, shared by every channel. */
+export { MessageTemplates as Templates } from "@kaituan/core"

@@ -19,11 +19,10 @@
  *
  * @since 0.1.0
  */
-import { type Http, PaymentGateway } from "@kaituan/core"
+import { type Http, PaymentGateway, TaipeiTime } from "@kaituan/core"
 import { Clock, Config, type ConfigError, Context, Effect, Layer, Option, type ParseResult, Schema } from "effect"
 import * as CheckMacValue from "./CheckMacValue.js"
 import * as ECPayCallback from "./ECPayCallback.js"
-import { formatTaipei } from "./internal/time.js"
 
 /** Which ECPay system to talk to: `sandbox` is ECPay's "stage". */
 export const Environment = Schema.Literal("sandbox", "production")
@@ -115,7 +114,7 @@ export const checkoutFields = (
     const fields: Record<string, string> = {
       MerchantID: options.merchantId,
       MerchantTradeNo: request.merchantOrderNo,
-      MerchantTradeDate: formatTaipei(epochMillis),
+      MerchantTradeDate: TaipeiTime.formatTaipei(epochMillis),
       PaymentType: "aio",
       TotalAmount: String(request.amount),
       TradeDesc: [...description].slice(0, 200).join(""),

@@ -13,12 +13,9 @@
  *
  * @since 0.1.0
  */
-import type { Http } from "@kaituan/core"
-import { PaymentGateway } from "@kaituan/core"
+import { FormBody, type Http, PaymentGateway, TaipeiTime } from "@kaituan/core"
 import { Either } from "effect"
 import * as CheckMacValue from "./CheckMacValue.js"
-import { encodeForm, type Fields, parseForm } from "./internal/form.js"
-import { taipeiToIso } from "./internal/time.js"
 
 /** `RtnCode` of a paid ReturnURL callback. */
 export const RTN_PAID = "1"
@@ -56,7 +53,7 @@ const AMOUNT = /^\d{1,15}$/
  * (else `invalid-payload`).
  */
 export const toGatewayPayment = (
-  fields: Fields,
+  fields: FormBody.Fields,
   merchantId: string
 ): Either.Either<PaymentGateway.GatewayPayment, PaymentGateway.GatewayError> => {
   const merchant = present(fields.MerchantID)
@@ -74,7 +71,7 @@ export const toGatewayPayment = (
   const status: PaymentGateway.GatewayPayment["status"] =
     rtnCode === RTN_PAID ? "paid" : rtnCode === RTN_ATM_ISSUED || rtnCode === RTN_CODE_ISSUED ? "pending" : "failed"
   const paymentDate = present(fields.PaymentDate)
-  const paidAt = status === "paid" && paymentDate !== undefined ? taipeiToIso(paymentDate) : undefined
+  const paidAt = status === "paid" && paymentDate !== undefined ? TaipeiTime.taipeiToIso(paymentDate) : undefined
   const payerBankCode = status === "paid" ? (present(fields.ATMAccBank) ?? present(fields.WebATMAccBank)) : undefined
   const payerLast5 =
     status === "paid" ? (lastFiveDigits(fields.ATMAccNo) ?? lastFiveDigits(fields.WebATMAccNo)) : undefined
@@ -96,7 +93,7 @@ export const toGatewayPayment = (
   })
 }
 
-const messageOf = (rtnCode: string, fields: Fields): string | undefined => {
+const messageOf = (rtnCode: string, fields: FormBody.Fields): string | undefined => {
   const parts = [present(fields.RtnMsg)]
   const expire = present(fields.ExpireDate)
   if (rtnCode === RTN_ATM_ISSUED) {
@@ -121,7 +118,7 @@ export const decode = (
 ): Either.Either<PaymentGateway.GatewayPayment, PaymentGateway.GatewayError> =>
   Either.gen(function* () {
     const fields = yield* Either.mapLeft(
-      parseForm(request.rawBody),
+      FormBody.parseForm(request.rawBody),
       (message) => new PaymentGateway.GatewayError({ reason: "invalid-payload", message })
     )
     if (present(fields[CheckMacValue.FIELD]) === undefined) {
@@ -137,8 +134,8 @@ export const decode = (
  * Builds a callback body the way ECPay posts it, signed with the merchant's keys: for tests,
  * local simulations and demos.
  */
-export const encode = (fields: Fields, keys: CheckMacValue.Keys): string =>
-  encodeForm(CheckMacValue.sign(fields, keys, "sha256"))
+export const encode = (fields: FormBody.Fields, keys: CheckMacValue.Keys): string =>
+  FormBody.encodeForm(CheckMacValue.sign(fields, keys, "sha256"))
 
 /** ECPay's answer to an accepted callback: exactly `1|OK`. */
 export const ACCEPTED = "1|OK"

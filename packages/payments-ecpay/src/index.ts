@@ -4,8 +4,10 @@
  * @packageDocumentation
  */
 
-/** The checkout page behind `GET /pay/:orderId`. */
-export * as CheckoutPage from "./CheckoutPage.js"
+import { CheckoutPage } from "@kaituan/core"
+
+/** The checkout page behind `GET /pay/:orderId`: `@kaituan/core`'s `CheckoutPage`, shared by every gateway. */
+export { CheckoutPage } from "@kaituan/core"
 /** ECPay's CheckMacValue (SHA-256 for payments, MD5 for logistics). */
 export * as CheckMacValue from "./CheckMacValue.js"
 /** The gateway service, its options and layers. */
@@ -13,4 +15,5 @@ export * as ECPay from "./ECPay.js"
 /** Verifying and decoding ReturnURL / PaymentInfoURL callbacks. */
 export * as ECPayCallback from "./ECPayCallback.js"
 
-export { renderCheckoutPage } from "./CheckoutPage.js"
+/** Renders the checkout page for a payment start (`CheckoutPage.renderCheckoutPage`). */
+export const renderCheckoutPage = CheckoutPage.renderCheckoutPage

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Http, PaymentGateway } from "@kaituan/core"
 import { ConfigProvider, Effect, Exit, FastCheck as fc, Layer, Redacted, TestClock } from "effect"
-import { CheckMacValue, ECPay, ECPayCallback } from "../src/index.js"
+import { type DefaultTreeAdapterMap, parse } from "parse5"
+import { CheckMacValue, ECPay, ECPayCallback, renderCheckoutPage } from "../src/index.js"
 
 const keys: CheckMacValue.Keys = {
   hashKey: Redacted.make("pwFHCqoQZGmho4w6"),
@@ -481,4 +482,39 @@ describe("options and layers", () => {
     )
     expect(Exit.isFailure(missing)).toBe(true)
   })
+})
+
+/** The hidden fields a browser would post from a checkout page, read from the parsed HTML. */
+const postedFields = (html: string): Record<string, string> => {
+  const posted: Record<string, string> = {}
+  const visit = (node: DefaultTreeAdapterMap["node"]): void => {
+    if ("tagName" in node && node.tagName === "input") {
+      const attrs = new Map(node.attrs.map((a) => [a.name, a.value]))
+      posted[attrs.get("name") ?? ""] = attrs.get("value") ?? ""
+    }
+    if ("childNodes" in node) node.childNodes.forEach(visit)
+  }
+  visit(parse(html))
+  return posted
+}
+
+describe("renderCheckoutPage", () => {
+  it.effect("the checkout page of an ECPay start posts to AioCheckOut/V5 fields that still verify", () =>
+    Effect.gen(function* () {
+      const start = yield* gateway.start({
+        merchantOrderNo: "GB20240501A1",
+        orderId: "o1",
+        amount: 1280,
+        description: `芒果 "愛文" <禮盒> & 'more'`,
+        notifyUrl: "https://shop.example/payments/ecpay/notify?x=1&y=2"
+      })
+      if (start._tag !== "Form") throw new Error("expected a form")
+      const html = renderCheckoutPage(start)
+      expect(html).toContain('action="https://payment-stage.ecpay.com.tw/Cashier/AioCheckOut/V5"')
+      const posted = postedFields(html)
+      expect(posted).toEqual(start.fields)
+      expect(posted["ItemName"]).toBe(`芒果 "愛文" <禮盒> & 'more'`)
+      expect(CheckMacValue.verify(posted, keys)).toBe(true)
+    })
+  )
 })

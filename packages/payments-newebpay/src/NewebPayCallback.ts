@@ -9,12 +9,9 @@
  *
  * @since 0.1.0
  */
-import type { Http } from "@kaituan/core"
-import { PaymentGateway } from "@kaituan/core"
+import { FormBody, type Http, PaymentGateway, TaipeiTime } from "@kaituan/core"
 import { Either } from "effect"
 import * as NewebPayCrypto from "./NewebPayCrypto.js"
-import { encodeForm, type Fields, parseForm } from "./internal/form.js"
-import { taipeiToIso } from "./internal/time.js"
 
 /** A decrypted notification: top-level `Status` and `Message`, and the `Result` fields as strings. */
 export interface Notification {
@@ -46,7 +43,7 @@ const fail = (reason: PaymentGateway.GatewayError["reason"], message: string) =>
  * does not decrypt is `invalid-payload`.
  */
 export const verify = (
-  fields: Fields,
+  fields: FormBody.Fields,
   keys: NewebPayCrypto.Keys
 ): Either.Either<string, PaymentGateway.GatewayError> => {
   const tradeInfo = fields.TradeInfo
@@ -159,7 +156,7 @@ export const toGatewayPayment = (
     : payTime === undefined && codeNo !== undefined
       ? "pending"
       : "paid"
-  const paidAt = status === "paid" && payTime !== undefined ? taipeiToIso(payTime) : undefined
+  const paidAt = status === "paid" && payTime !== undefined ? TaipeiTime.taipeiToIso(payTime) : undefined
   const payerBankCode = present(r.PayBankCode)
   const payerLast5 = present(r.PayerAccount5Code)
   const virtualAccount = paymentType === "VACC" ? codeNo : undefined
@@ -204,7 +201,7 @@ export const decode = (
 ): Either.Either<PaymentGateway.GatewayPayment, PaymentGateway.GatewayError> =>
   Either.gen(function* () {
     const fields = yield* Either.mapLeft(
-      parseForm(request.rawBody),
+      FormBody.parseForm(request.rawBody),
       (message) => new PaymentGateway.GatewayError({ reason: "invalid-payload", message })
     )
     const plaintext = yield* verify(fields, options.keys)
@@ -239,7 +236,7 @@ export const encode = (
         ]).toString()
       : JSON.stringify({ Status: notification.status, Message: notification.message, Result: notification.result })
   return Either.map(NewebPayCrypto.encrypt(plaintext, options.keys, options.padding), (tradeInfo) =>
-    encodeForm({
+    FormBody.encodeForm({
       Status: notification.status,
       MerchantID: options.merchantId,
       Version: options.version ?? "2.0",

@@ -4,8 +4,10 @@
  * @packageDocumentation
  */
 
-/** The checkout page behind `GET /pay/:orderId`. */
-export * as CheckoutPage from "./CheckoutPage.js"
+import { CheckoutPage } from "@kaituan/core"
+
+/** The checkout page behind `GET /pay/:orderId`: `@kaituan/core`'s `CheckoutPage`, shared by every gateway. */
+export { CheckoutPage } from "@kaituan/core"
 /** The gateway service, its options and layers. */
 export * as NewebPay from "./NewebPay.js"
 /** Verifying and decoding NotifyURL / ReturnURL callbacks. */
@@ -15,4 +17,5 @@ export * as NewebPayCrypto from "./NewebPayCrypto.js"
 /** The QueryTradeInfo client. */
 export * as TradeQuery from "./TradeQuery.js"
 
-export { renderCheckoutPage } from "./CheckoutPage.js"
+/** Renders the checkout page for a payment start (`CheckoutPage.renderCheckoutPage`). */
+export const renderCheckoutPage = CheckoutPage.renderCheckoutPage

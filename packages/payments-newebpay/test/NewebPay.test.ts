@@ -1,7 +1,8 @@
 import { PaymentGateway } from "@kaituan/core"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Exit, Layer, Redacted, TestClock } from "effect"
-import { NewebPay, NewebPayCrypto } from "../src/index.js"
+import { type DefaultTreeAdapterMap, parse } from "parse5"
+import { NewebPay, NewebPayCrypto, renderCheckoutPage } from "../src/index.js"
 
 const hashKey = "12345678901234567890123456789012"
 const hashIV = "1234567890123456"
@@ -158,6 +159,34 @@ describe("options", () => {
       expect(gateway.environment).toBe("sandbox")
       expect(NewebPay.endpoints.sandbox.api).toBe("https://ccore.newebpay.com")
       expect(NewebPay.endpoints.production.api).toBe("https://core.newebpay.com")
+    })
+  )
+})
+
+/** The value of the hidden input `name` in a checkout page, as a browser would post it. */
+const inputValue = (node: DefaultTreeAdapterMap["node"], name: string): string | undefined => {
+  if ("tagName" in node && node.tagName === "input" && node.attrs.some((a) => a.name === "name" && a.value === name))
+    return node.attrs.find((a) => a.name === "value")?.value
+  if (!("childNodes" in node)) return undefined
+  for (const child of node.childNodes) {
+    const found = inputValue(child, name)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+describe("renderCheckoutPage", () => {
+  it.effect("the checkout page of a NewebPay start posts a TradeInfo that decrypts to the order", () =>
+    Effect.gen(function* () {
+      const gateway = yield* NewebPay.make(options)
+      const start = yield* gateway.start({ ...request, description: `芒果 "愛文" <禮盒> & 'more'` })
+      if (start._tag !== "Form") throw new Error("expected a form")
+      const html = renderCheckoutPage(start)
+      expect(html).toContain('action="https://ccore.newebpay.com/MPG/mpg_gateway"')
+      const document = parse(html)
+      expect(inputValue(document, "TradeInfo")).toBe(start.fields["TradeInfo"])
+      expect(inputValue(document, "TradeSha")).toBe(start.fields["TradeSha"])
+      expect(decryptFields(inputValue(document, "TradeInfo")!)["ItemDesc"]).toBe(`芒果 "愛文" <禮盒> & 'more'`)
     })
   )
 })

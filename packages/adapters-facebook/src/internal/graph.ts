@@ -3,13 +3,19 @@
  *
  * @internal
  */
-import { ChannelAdapter } from "@kaituan/core"
+import { ChannelAdapter, HttpClient } from "@kaituan/core"
 import { Effect, Redacted } from "effect"
 import { appSecretProof } from "../FacebookSignature.js"
-import { call, type Fetch, type JsonResponse, type RetryOptions, withRetry } from "./http.js"
 
 type ChannelError = ChannelAdapter.ChannelError
 const ChannelError = ChannelAdapter.ChannelError
+const { call, withRetry } = HttpClient
+
+/** The fetch function used for outbound calls (the global one by default). */
+export type Fetch = HttpClient.Fetch
+/** How outbound calls are retried. */
+export type RetryOptions = HttpClient.RetryOptions
+type JsonResponse = HttpClient.JsonResponse
 
 /** The default Graph API base URL. */
 export const defaultGraphBase = "https://graph.facebook.com"
@@ -144,5 +150,3 @@ export const request = (
   describe: string
 ): Effect.Effect<unknown, ChannelError> =>
   withRetry(requestOnce(options, method, url(options, path, params), body, describe), options.retry)
-
-export type { Fetch, RetryOptions }

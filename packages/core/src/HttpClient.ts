@@ -1,9 +1,11 @@
 /**
- * A small JSON-over-fetch client with bounded retries, shared by the adapter's outbound calls.
+ * A small JSON-over-fetch client with bounded retries for channel adapters' outbound calls:
+ * network failures and timeouts become `transport` {@link ChannelAdapter.ChannelError}s, and
+ * {@link withRetry} retries them (and rate limits) with back-off. Uses only the global `fetch`.
  *
- * @internal
+ * @since 0.1.0
  */
-import { ChannelAdapter } from "@kaituan/core"
+import * as ChannelAdapter from "./ChannelAdapter.js"
 import { Duration, Effect, Schedule } from "effect"
 
 type ChannelError = ChannelAdapter.ChannelError

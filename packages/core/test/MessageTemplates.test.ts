@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { Notification } from "@kaituan/core"
-import { Templates } from "../src/index.js"
+import { FastCheck as fc } from "effect"
+import { MessageTemplates as Templates, Notification } from "../src/index.js"
 
-const kinds = Object.keys(Templates.defaults["zh-TW"]) as Array<Notification.MessageKind>
+const kinds = Notification.MessageKind.literals
 
 const data = {
   buyerName: "小明",
@@ -26,7 +26,7 @@ const data = {
   text: "自訂"
 }
 
-describe("Templates", () => {
+describe("MessageTemplates", () => {
   it("has a Traditional Chinese default for every message kind", () => {
     const out = Object.fromEntries(kinds.map((k) => [k, Templates.render(k, data)]))
     expect(out).toEqual({
@@ -38,8 +38,10 @@ describe("Templates", () => {
       "payment-due":
         "小明 您好，請付款 NT$1,600 💰\n匯款至 國泰世華(013) 帳號 1234-5678，付款後請回覆帳號後五碼\n請於 5/10 前完成付款",
       "payment-received": "小明 您好，已收到您的付款 NT$1,600，謝謝！\n尚需補款 NT$100",
-      shipped: "小明 您好，您的商品已出貨 📦（芒果團）\n物流：7-11\n追蹤碼：F123",
-      "pickup-ready": "小明 您好，您的商品已可取貨 🛍️\n取貨地點：永和店\n取貨碼：8899\n請於 5/20 前取貨",
+      shipped:
+        "小明 您好，您的商品已出貨 📦（芒果團）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n物流：7-11\n追蹤碼：F123",
+      "pickup-ready":
+        "小明 您好，您的商品已可取貨 🛍️\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n取貨地點：永和店\n取貨碼：8899\n請於 5/20 前取貨",
       text: "自訂"
     })
   })
@@ -74,4 +76,30 @@ describe("Templates", () => {
     expect(Templates.render("text", { text: "hi", buyerName: "B" }, { templates })).toBe("» hi B 您好，")
     expect(Templates.render("review-pending", {}, { templates })).toBe("已收到您的留言，團主確認後會再通知您 🙏")
   })
+  it("cuts a text to the platform's limit only when given one, never splitting a surrogate pair", () => {
+    const long = "芒".repeat(30)
+    expect(Templates.render("text", { text: long })).toBe(long)
+    const cut = Templates.render("text", { text: long }, { maxLength: 10 })
+    expect(cut).toHaveLength(10)
+    expect(cut).toBe(`${"芒".repeat(9)}…`)
+    expect(Templates.clamp("abc", 3)).toBe("abc")
+    // 9 units would end on the high half of the fifth 😀: the cut drops the whole pair
+    expect(Templates.clamp("😀".repeat(10), 10)).toBe(`${"😀".repeat(4)}…`)
+  })
+
+  it.prop(
+    "a clamped text fits the limit, keeps its start and ends on a whole character",
+    [fc.string({ unit: "binary", maxLength: 80 }), fc.integer({ min: 1, max: 60 })],
+    ([text, max]) => {
+      const out = Templates.clamp(text, max)
+      expect(out.length).toBeLessThanOrEqual(Math.max(max, 1))
+      if (text.length <= max) expect(out).toBe(text)
+      else {
+        expect(out.endsWith("…")).toBe(true)
+        const kept = out.slice(0, -1)
+        expect(text.startsWith(kept)).toBe(true)
+        expect(kept).not.toMatch(/[\uD800-\uDBFF]$/)
+      }
+    }
+  )
 })

@@ -1,14 +1,24 @@
 /**
- * Taiwan time (UTC+8, no daylight saving): gateways write local timestamps without a zone.
+ * Taiwan time (UTC+8, no daylight saving): Taiwanese payment gateways write local timestamps
+ * without a zone. Formats instants as a Taipei wall clock and reads such timestamps back as ISO 8601.
  *
- * @internal
+ * @since 0.1.0
  */
 
 const OFFSET_MS = 8 * 60 * 60 * 1000
 const pad = (n: number, width = 2): string => String(n).padStart(width, "0")
 
 /** The parts of an instant as read on a clock in Taipei. */
-export const taipeiParts = (epochMillis: number) => {
+export const taipeiParts = (
+  epochMillis: number
+): {
+  readonly year: number
+  readonly month: number
+  readonly day: number
+  readonly hour: number
+  readonly minute: number
+  readonly second: number
+} => {
   const d = new Date(epochMillis + OFFSET_MS)
   return {
     year: d.getUTCFullYear(),
@@ -20,7 +30,7 @@ export const taipeiParts = (epochMillis: number) => {
   }
 }
 
-/** `yyyy/MM/dd HH:mm:ss` in Taipei time (ECPay's MerchantTradeDate). */
+/** `yyyy/MM/dd HH:mm:ss` in Taipei time (ECPay's MerchantTradeDate); `dateSeparator` replaces `/`. */
 export const formatTaipei = (epochMillis: number, dateSeparator = "/"): string => {
   const p = taipeiParts(epochMillis)
   return (

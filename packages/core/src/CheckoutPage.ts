@@ -2,13 +2,12 @@
  * The page behind `GET /pay/:orderId`: turns a `PaymentStart` into a small HTML document. A
  * `Form` start becomes a form that posts itself to the gateway (with a button for browsers
  * without JavaScript); a `Redirect` start becomes a refresh and a link; `Instructions` are shown
- * as text. Every value is HTML-escaped.
- *
- * (The same function ships in `@kaituan/payments-ecpay`; it belongs in `@kaituan/core`.)
+ * as text. Every value is HTML-escaped. Pure string building: every gateway's start renders the
+ * same way (`@kaituan/payments-ecpay` and `@kaituan/payments-newebpay` re-export it).
  *
  * @since 0.1.0
  */
-import type { PaymentGateway } from "@kaituan/core"
+import type { PaymentStart } from "./PaymentGateway.js"
 import { Match } from "effect"
 
 /** Escapes `& < > " '` for HTML text and attribute values. */
@@ -62,7 +61,7 @@ const page = (options: PageOptions, body: string, head = ""): string =>
 /**
  * Renders the checkout page for a payment start. Pure: the same start always gives the same page.
  */
-export const renderCheckoutPage = (start: PaymentGateway.PaymentStart, options: PageOptions = {}): string =>
+export const renderCheckoutPage = (start: PaymentStart, options: PageOptions = {}): string =>
   Match.valueTags(start, {
     Form: (form) => {
       const inputs = Object.entries(form.fields).map(

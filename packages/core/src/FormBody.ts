@@ -1,8 +1,9 @@
 /**
- * Reading `application/x-www-form-urlencoded` callback bodies strictly: the body must be UTF-8
- * and no field may appear twice (an ambiguous body is never verified).
+ * Reading `application/x-www-form-urlencoded` bodies (gateway callbacks) strictly: the body must
+ * be UTF-8 and no field may appear twice, so an ambiguous body is never verified. Uses only the
+ * `TextDecoder` and `URLSearchParams` globals every runtime has.
  *
- * @internal
+ * @since 0.1.0
  */
 import { Either } from "effect"
 

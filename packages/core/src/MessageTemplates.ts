@@ -1,16 +1,23 @@
 /**
  * The texts kaituan sends buyers, one per {@link MessageKind}, in Traditional Chinese by default
- * (English available). Organisers override any kind with a function or a string with `{name}`
- * placeholders. The data keys, placeholders and default texts are the same as
- * `@kaituan/adapters-line`'s `LineTemplates`, so a buyer reads the same words on every channel.
+ * (English available), shared by every channel adapter so a buyer reads the same words on LINE,
+ * Facebook and Telegram. Organisers override any kind with a function or a string with `{name}`
+ * placeholders. Platform limits stay with the adapters: they pass their longest text as
+ * `maxLength` to {@link render} (or call {@link clamp}).
  *
  * The `data` of an outbound message may carry (all optional; money is integer TWD):
  * - `buyerName`, `round` (round title), `orderId`
- * - `lines`: `[{ name | title | sku, variant?, qty, unitPrice?, subtotal? }]`, `total`
- * - `reason` (`after-cutoff` | `sold-out` | `over-cap` | free text), `comment` (the comment text), `product`
- * - `amount`, `remaining`, `dueAt`, `howToPay` (free text) or `bank: { name?, code?, account }`, `paymentUrl`
- * - `carrier`, `trackingNumber`, `pickupCode`, `place`, `until`
+ * - `lines`: `[{ label | name | title | sku, variant?, qty, unitPrice?, subtotal? }]`, `total`
+ * - `reason` (`after-cutoff` | `sold-out` | `over-cap` | free text), `comment` or `text` (the
+ *   comment, for `not-ordered` / `review-pending`), `product` or `label`
+ * - `amount` (else `total`), `paid`, `remaining` (else `total − paid`), `dueAt`, `howToPay` (free
+ *   text) or `bank: { name?, code?, account }`, `paymentUrl`
+ * - `carrier`, `trackingNumber` or `trackingNo`, `pickupCode`, `place`, `until`
  * - `text` (kind `"text"`: sent verbatim)
+ *
+ * These are the fields core's use cases put in `data` (`orderId`, `lines` with `label`, `total`,
+ * `reason`, `text`, `amount`, `paid`, `pickupCode`, `trackingNo`); the rest (bank account, pickup
+ * place…) usually comes from the adapter's `templateData` option.
  *
  * Placeholders in string templates see the formatted values of {@link vars} (`{lines}`,
  * `{total}` as `NT$1,300`, `{reasonText}`, `{howToPay}`, `{greeting}` …) and then any raw
@@ -18,9 +25,8 @@
  *
  * @since 0.1.0
  */
-import type { Notification } from "@kaituan/core"
+import type { MessageKind } from "./Notification.js"
 
-type MessageKind = Notification.MessageKind
 /** The template variables of a message: its raw `data`. */
 export type Data = Readonly<Record<string, unknown>>
 
@@ -84,7 +90,7 @@ const formatLines = (v: unknown): string => {
     .map((raw) => {
       const l = record(raw)
       if (l === undefined) return `・${str(raw)}`
-      const name = str(l["name"]) || str(l["title"]) || str(l["sku"])
+      const name = str(l["label"]) || str(l["name"]) || str(l["title"]) || str(l["sku"])
       const variant = str(l["variant"])
       const qty = num(l["qty"]) ?? num(l["quantity"])
       const sub =
@@ -119,6 +125,14 @@ const howToPayOf = (data: Data, locale: Locale): string => {
 export const vars = (data: Data, locale: Locale = "zh-TW"): Vars => {
   const buyerName = str(data["buyerName"])
   const reason = str(data["reason"])
+  const total = num(data["total"])
+  const paid = num(data["paid"])
+  const remaining =
+    data["remaining"] !== undefined
+      ? moneyOf(data["remaining"])
+      : total !== undefined && paid !== undefined && total - paid > 0
+        ? money(total - paid)
+        : ""
   return {
     greeting: buyerName ? (locale === "zh-TW" ? `${buyerName} 您好，` : `Hi ${buyerName}, `) : "",
     buyerName,
@@ -128,14 +142,14 @@ export const vars = (data: Data, locale: Locale = "zh-TW"): Vars => {
     total: moneyOf(data["total"]),
     reason,
     reasonText: reasonTexts[locale][reason] ?? reason,
-    comment: str(data["comment"]),
-    product: str(data["product"]),
-    amount: moneyOf(data["amount"]),
-    remaining: moneyOf(data["remaining"]),
+    comment: str(data["comment"]) || str(data["text"]),
+    product: str(data["product"]) || str(data["label"]),
+    amount: moneyOf(data["amount"] ?? data["total"]),
+    remaining,
     dueAt: str(data["dueAt"]),
     howToPay: howToPayOf(data, locale),
     carrier: str(data["carrier"]),
-    trackingNumber: str(data["trackingNumber"]),
+    trackingNumber: str(data["trackingNumber"]) || str(data["trackingNo"]),
     pickupCode: str(data["pickupCode"]),
     place: str(data["place"]),
     until: str(data["until"]),
@@ -171,12 +185,14 @@ const zhTW: Record<MessageKind, (data: Data, v: Vars) => string> = {
   shipped: (_d, v) =>
     join(
       `${v.greeting}您的商品已出貨 📦${v.round ? `（${v.round}）` : ""}`,
+      v.lines,
       v.carrier && `物流：${v.carrier}`,
       v.trackingNumber && `追蹤碼：${v.trackingNumber}`
     ),
   "pickup-ready": (_d, v) =>
     join(
       `${v.greeting}您的商品已可取貨 🛍️`,
+      v.lines,
       v.place && `取貨地點：${v.place}`,
       v.pickupCode && `取貨碼：${v.pickupCode}`,
       v.until && `請於 ${v.until} 前取貨`
@@ -222,12 +238,14 @@ const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
   shipped: (_d, v) =>
     join(
       `${v.greeting}your order has shipped 📦${v.round ? ` (${v.round})` : ""}`,
+      v.lines,
       v.carrier && `Carrier: ${v.carrier}`,
       v.trackingNumber && `Tracking: ${v.trackingNumber}`
     ),
   "pickup-ready": (_d, v) =>
     join(
       `${v.greeting}your order is ready for pickup 🛍️`,
+      v.lines,
       v.place && `Where: ${v.place}`,
       v.pickupCode && `Pickup code: ${v.pickupCode}`,
       v.until && `Please pick up by ${v.until}`
@@ -249,18 +267,36 @@ export const fill = (template: string, data: Data, v: Vars): string =>
     return typeof raw === "string" || typeof raw === "number" ? String(raw) : whole
   })
 
+/**
+ * Cuts a text to `maxLength` UTF-16 units, ending it with "…" when cut; never splits a surrogate
+ * pair (the result may then be one unit shorter).
+ */
+export const clamp = (text: string, maxLength: number): string => {
+  if (text.length <= maxLength) return text
+  const cut = text.slice(0, Math.max(0, maxLength - 1))
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`
+}
+
+/** Options of {@link render}. */
+export interface RenderOptions {
+  /** Organiser overrides per kind. */
+  readonly templates?: Templates | undefined
+  /** Language of the built-in texts (default `zh-TW`). */
+  readonly locale?: Locale | undefined
+  /** The platform's longest text (UTF-16 units); longer texts are cut with {@link clamp}. */
+  readonly maxLength?: number | undefined
+}
+
 /** Renders one message: the organiser's template for its kind if any, else the built-in one. */
-export const render = (
-  kind: MessageKind,
-  data: Data,
-  options: { readonly templates?: Templates | undefined; readonly locale?: Locale | undefined } = {}
-): string => {
+export const render = (kind: MessageKind, data: Data, options: RenderOptions = {}): string => {
   const locale = options.locale ?? "zh-TW"
   const v = vars(data, locale)
   const custom = options.templates?.[kind]
-  return custom === undefined
-    ? defaults[locale][kind](data, v)
-    : typeof custom === "string"
-      ? fill(custom, data, v)
-      : custom(data, v)
+  const text =
+    custom === undefined
+      ? defaults[locale][kind](data, v)
+      : typeof custom === "string"
+        ? fill(custom, data, v)
+        : custom(data, v)
+  return options.maxLength === undefined ? text : clamp(text, options.maxLength)
 }

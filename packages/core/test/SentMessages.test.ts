@@ -1,0 +1,41 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { SentMessages } from "../src/index.js"
+
+describe("SentMessages", () => {
+  it.effect("once sends a message id once and gives back the first result after", () =>
+    Effect.gen(function* () {
+      const sent = SentMessages.make()
+      let calls = 0
+      const send = Effect.sync(() => ({ platformMessageId: `p${++calls}` }))
+      expect(yield* sent.once("m1", send)).toEqual({ platformMessageId: "p1" })
+      expect(yield* sent.once("m1", send)).toEqual({ platformMessageId: "p1" })
+      expect(yield* sent.once("m2", send)).toEqual({ platformMessageId: "p2" })
+      expect(calls).toBe(2)
+    })
+  )
+
+  it.effect("a failed send is not remembered, so a retry sends again", () =>
+    Effect.gen(function* () {
+      const sent = SentMessages.make()
+      let calls = 0
+      const flaky = Effect.suspend(() => (++calls === 1 ? Effect.fail("down" as const) : Effect.succeed({})))
+      expect(yield* Effect.flip(sent.once("m1", flaky))).toBe("down")
+      expect(sent.get("m1")).toBeUndefined()
+      expect(yield* sent.once("m1", flaky)).toEqual({})
+      expect(calls).toBe(2)
+    })
+  )
+
+  it("keeps the most recent maxEntries results, forgetting the oldest first", () => {
+    const sent = SentMessages.make(2)
+    sent.remember("a", { platformMessageId: "1" })
+    sent.remember("b", { platformMessageId: "2" })
+    sent.remember("a", { platformMessageId: "3" })
+    sent.remember("c", { platformMessageId: "4" })
+    expect(sent.size()).toBe(2)
+    expect(sent.get("b")).toBeUndefined()
+    expect(sent.get("a")).toEqual({ platformMessageId: "3" })
+    expect(sent.get("c")).toEqual({ platformMessageId: "4" })
+  })
+})
