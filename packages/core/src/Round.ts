@@ -217,7 +217,14 @@ export const initialState: State = {
 
 /** A command that the round's state does not allow. */
 export class RoundError extends Data.TaggedError("RoundError")<{
-  readonly reason: "not-created" | "already-created" | "invalid-catalogue" | "not-open" | "not-closed" | "unknown-review" | "unknown-sku"
+  readonly reason:
+    | "not-created"
+    | "already-created"
+    | "invalid-catalogue"
+    | "not-open"
+    | "not-closed"
+    | "unknown-review"
+    | "unknown-sku"
   readonly message: string
 }> {}
 
@@ -290,7 +297,7 @@ const mergeLines = (lines: ReadonlyArray<OrderLine>, add: ReadonlyArray<OrderLin
   return out.filter((l) => l.qty > 0)
 }
 
-const bumpComment = (state: State, _commentId: string, _orderId?: string): State => ({
+const bumpComment = (state: State): State => ({
   ...state,
   commentCount: state.commentCount + 1
 })
@@ -327,9 +334,10 @@ export const evolve = (state: State, event: Event): State => {
               withdrawn: false
             }
       return {
-        ...bumpComment(state, event.commentId, event.orderId),
+        ...state,
+        commentCount: state.commentCount + 1,
         book: PMap.set(state.book, event.buyerId, entry),
-        orderCount: entry.seq > state.orderCount ? entry.seq : state.orderCount,
+        orderCount: Math.max(entry.seq, state.orderCount),
         stock: adjustStock(
           state.stock,
           event.lines.map((l) => ({ sku: l.sku, delta: l.qty }))
@@ -338,7 +346,7 @@ export const evolve = (state: State, event: Event): State => {
     }
     case "LinesSet": {
       const existing = PMap.get(state.book, event.buyerId)
-      if (!existing) return bumpComment(state, event.commentId)
+      if (!existing) return bumpComment(state)
       let lines: ReadonlyArray<OrderLine> = existing.lines
       for (const l of event.lines) {
         const i = lines.findIndex((x) => x.sku === l.sku)
@@ -348,7 +356,8 @@ export const evolve = (state: State, event: Event): State => {
             : [...lines, { sku: l.sku, qty: l.to, unitPrice: l.unitPrice }]
       }
       return {
-        ...bumpComment(state, event.commentId, event.orderId),
+        ...state,
+        commentCount: state.commentCount + 1,
         book: PMap.set(state.book, event.buyerId, {
           ...existing,
           lines: lines.filter((l) => l.qty > 0),
@@ -362,9 +371,10 @@ export const evolve = (state: State, event: Event): State => {
     }
     case "OrderWithdrawn": {
       const existing = PMap.get(state.book, event.buyerId)
-      if (!existing) return bumpComment(state, event.commentId)
+      if (!existing) return bumpComment(state)
       return {
-        ...bumpComment(state, event.commentId, event.orderId),
+        ...state,
+        commentCount: state.commentCount + 1,
         book: PMap.set(state.book, event.buyerId, { ...existing, lines: [], withdrawn: true, updatedAt: event.at }),
         stock: adjustStock(
           state.stock,
@@ -375,10 +385,11 @@ export const evolve = (state: State, event: Event): State => {
     case "CommentNotOrdered":
     case "PaymentReported":
     case "CommentIgnored":
-      return bumpComment(state, event.commentId)
+      return bumpComment(state)
     case "CommentForReview":
       return {
-        ...bumpComment(state, event.commentId),
+        ...state,
+        commentCount: state.commentCount + 1,
         review: PMap.set(state.review, event.commentId, {
           commentId: event.commentId,
           buyerId: event.buyerId,
@@ -537,7 +548,8 @@ const orderLines = (
   for (const r of rejected) {
     events.push({ ...ref, _tag: "CommentNotOrdered", reason: r.reason, sku: r.sku, qty: r.qty })
   }
-  if (events.length === 0) events.push({ ...ref, _tag: "CommentIgnored", reason: "no change: the order already has these quantities" })
+  if (events.length === 0)
+    events.push({ ...ref, _tag: "CommentIgnored", reason: "no change: the order already has these quantities" })
   return ok(events)
 }
 
@@ -595,7 +607,9 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
         if (!lines) return ok(review(s, c, "cancellation: which line? the buyer has several"))
         const set = lines.flatMap((l) => {
           const current = entry.lines.find((x) => x.sku === l.sku)
-          return current ? [{ sku: l.sku, from: current.qty, to: Math.max(0, current.qty - l.qty), unitPrice: current.unitPrice }] : []
+          return current
+            ? [{ sku: l.sku, from: current.qty, to: Math.max(0, current.qty - l.qty), unitPrice: current.unitPrice }]
+            : []
         })
         if (set.length === 0) return ok(review(s, c, "cancellation of a line the buyer does not have"))
         return ok([{ ...ref, _tag: "LinesSet", orderId: entry.orderId, lines: set }])
@@ -635,12 +649,16 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
       return ok([{ _tag: "RoundCreated", spec: c.spec, at: c.at }])
     })
     .with({ _tag: "Open" }, (c) =>
-      state.status === "draft" ? ok([{ _tag: "RoundOpened", at: c.at }]) : fail("not-open", `cannot open a ${state.status} round`)
+      state.status === "draft"
+        ? ok([{ _tag: "RoundOpened", at: c.at }])
+        : fail("not-open", `cannot open a ${state.status} round`)
     )
     .with({ _tag: "EditComment" }, (c) => {
       if (state.status === "none" || !state.spec) return fail("not-created", "no such round")
       if (c.orderId === undefined || state.spec.onEdit === "ignore")
-        return ok([{ ...refOf(state, c.comment), _tag: "CommentIgnored", reason: "edited comment; its order is unchanged" }])
+        return ok([
+          { ...refOf(state, c.comment), _tag: "CommentIgnored", reason: "edited comment; its order is unchanged" }
+        ])
       return ok(review(state, c.comment, `edited after ordering: "${c.comment.text}"`))
     })
     .with({ _tag: "RemoveComment" }, (c) => {
@@ -680,10 +698,14 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
       return Either.map(orderLines(state, comment, c.approve, c.newOrderId, "add"), (evs) => [resolved, ...evs])
     })
     .with({ _tag: "Close" }, (c) =>
-      state.status === "open" ? ok([{ _tag: "RoundClosed", at: c.at, reason: c.reason }]) : fail("not-open", `cannot close a ${state.status} round`)
+      state.status === "open"
+        ? ok([{ _tag: "RoundClosed", at: c.at, reason: c.reason }])
+        : fail("not-open", `cannot close a ${state.status} round`)
     )
     .with({ _tag: "Settle" }, (c) =>
-      state.status === "closed" ? ok([{ _tag: "RoundSettled", at: c.at }]) : fail("not-closed", `cannot settle a ${state.status} round`)
+      state.status === "closed"
+        ? ok([{ _tag: "RoundSettled", at: c.at }])
+        : fail("not-closed", `cannot settle a ${state.status} round`)
     )
     .exhaustive()
 
