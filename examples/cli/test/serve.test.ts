@@ -123,7 +123,7 @@ describe("kaituan serve: webhooks", () => {
   })
 
   it("Telegram: the secret token is checked; a good update places an order once", async () => {
-    const body = telegramBody({ update: 5001, message: 77, user: 501, text: "白色+2" })
+    const body = telegramBody({ update: 5001, message: 77, user: 8675309, text: "白色+2" })
     const wrong = await post(`${f.server.url}/webhooks/telegram`, body, {
       "content-type": "application/json",
       "x-telegram-bot-api-secret-token": "wrong"
@@ -131,11 +131,11 @@ describe("kaituan serve: webhooks", () => {
     expect(wrong.status).toBe(401)
     const missing = await post(`${f.server.url}/webhooks/telegram`, body, { "content-type": "application/json" })
     expect(missing.status).toBe(401)
-    expect((await report(f, "hooks")).orders.some((o) => o.buyer.id === "501")).toBe(false)
+    expect((await report(f, "hooks")).orders.some((o) => o.buyer.id === "8675309")).toBe(false)
     const headers = { "content-type": "application/json", "x-telegram-bot-api-secret-token": TG_SECRET }
     expect((await post(`${f.server.url}/webhooks/telegram`, body, headers)).status).toBe(200)
     expect((await post(`${f.server.url}/webhooks/telegram`, body, headers)).status).toBe(200)
-    const orders = (await report(f, "hooks")).orders.filter((o) => o.buyer.id === "501")
+    const orders = (await report(f, "hooks")).orders.filter((o) => o.buyer.id === "8675309")
     expect(orders).toHaveLength(1)
     expect(orders[0]?.lines).toEqual([{ sku: "SOCK-W", qty: 2, unitPrice: 130 }])
     expect((await post(`${f.server.url}/webhooks/telegram`, "{", headers)).status).toBe(400)
@@ -230,7 +230,7 @@ describe("kaituan serve: webhooks", () => {
     expect(ordered.channel).toBe("line")
     expect(ordered.counts?.events).toBe(1)
     const all = f.logs.text()
-    for (const secret of ["U-amy", "U-ben", "王小明", "Dora", "紅色+2", "蛋黃酥+3", "7000000000000001", "501"])
+    for (const secret of ["U-amy", "U-ben", "王小明", "Dora", "紅色+2", "蛋黃酥+3", "7000000000000001", "8675309"])
       expect(all).not.toContain(secret)
   })
 })
@@ -297,6 +297,23 @@ describe("kaituan serve: limits, missing secrets, no round", () => {
       expect(orders.filter((e) => e.type === "LinesOrdered")).toHaveLength(0)
     } finally {
       await server.close()
+    }
+  })
+
+  it("closes the round at its cutoff: orders are confirmed and await payment", async () => {
+    const f = await startFull("cutoff", { round: round("cutoff", new Date(Date.now() + 1_500).toISOString()) })
+    try {
+      const body = lineBody([{ id: "k1", user: "U-kay", text: "紅+1" }])
+      expect((await post(`${f.server.url}/webhooks/line`, body, lineHeaders(body))).status).toBe(200)
+      const statusOf = () =>
+        f.server
+          .run(Effect.flatMap(GroupBuy.GroupBuy, (g) => g.orders({ roundId: "cutoff" })))
+          .then((os) => os[0]?.status)
+      expect(await statusOf()).toBe("open")
+      await eventually(async () => (await statusOf()) === "awaiting-payment", 8_000)
+      expect(f.logs.lines().some((l) => l.event === "round-closed" && l.orders === 1)).toBe(true)
+    } finally {
+      await f.stop()
     }
   })
 

@@ -565,7 +565,7 @@ export const make = Effect.gen(function* () {
           const current = yield* loadOrder(entry.orderId)
           if (current.state.status !== "none") continue
           const decided = Order.decide(
-            { _tag: "Confirm", orderId: entry.orderId, roundId, buyerId: entry.buyerId, buyer: entry.buyer, lines: entry.lines, at: when },
+            { _tag: "Confirm", orderId: entry.orderId, roundId, buyerId: entry.buyerId, buyer: entry.buyer, lines: entry.lines, placedAt: entry.placedAt, at: when },
             current.state
           )
           if (Either.isLeft(decided)) continue

@@ -22,6 +22,8 @@ export const OrderConfirmed = Schema.TaggedStruct("OrderConfirmed", {
   buyer: Author,
   lines: Schema.Array(OrderLine),
   total: Schema.Int,
+  /** When the buyer's first comment placed the order (before the cutoff); `at` is the confirmation. */
+  placedAt: Schema.optional(Schema.String),
   at: Schema.String
 })
 export const PaymentApplied = Schema.TaggedStruct("PaymentApplied", {
@@ -49,6 +51,7 @@ export type Command =
       readonly buyerId: string
       readonly buyer: Author
       readonly lines: ReadonlyArray<OrderLine>
+      readonly placedAt?: string | undefined
       readonly at: string
     }
   | { readonly _tag: "ApplyPayment"; readonly paymentId: string; readonly amount: number; readonly at: string }
@@ -137,7 +140,7 @@ export const evolve = (state: State, event: Event): State =>
       buyer: e.buyer,
       lines: e.lines,
       total: e.total,
-      placedAt: e.at
+      placedAt: e.placedAt ?? e.at
     }))
     .with({ _tag: "PaymentApplied" }, (e) => {
       const paid = state.paid + e.amount
@@ -174,7 +177,17 @@ export const decide = (command: Command, state: State): Decision =>
       const lines = c.lines.filter((l) => l.qty > 0)
       if (lines.length === 0) return fail("empty", `order ${c.orderId} has no lines`)
       return Either.right([
-        { _tag: "OrderConfirmed", orderId: c.orderId, roundId: c.roundId, buyerId: c.buyerId, buyer: c.buyer, lines, total: totalOf(lines), at: c.at }
+        {
+          _tag: "OrderConfirmed",
+          orderId: c.orderId,
+          roundId: c.roundId,
+          buyerId: c.buyerId,
+          buyer: c.buyer,
+          lines,
+          total: totalOf(lines),
+          ...(c.placedAt !== undefined ? { placedAt: c.placedAt } : {}),
+          at: c.at
+        }
       ])
     })
     .with({ _tag: "ChangeLines" }, () =>

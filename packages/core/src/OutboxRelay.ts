@@ -20,6 +20,11 @@ export interface RelayOptions {
   readonly retryAfterMs?: number | undefined
   /** Stop after this many attempts at one message (it stays in the outbox, unsent). Default 10. */
   readonly maxAttempts?: number | undefined
+  /**
+   * Buyers served at once. Each buyer's messages still go out one after another, in order, and
+   * stop at the first failure (the rest wait for the next drain). Default 8.
+   */
+  readonly concurrency?: number | undefined
 }
 
 export interface RelayReport {
@@ -44,23 +49,45 @@ export const drain = (options: RelayOptions = {}) =>
       const claimed = yield* storage.claimOutbox({ limit: batch, leaseMs: options.leaseMs ?? 30_000 })
       const due = claimed.filter((c) => c.attempts <= (options.maxAttempts ?? 10))
       if (due.length === 0) break
-      const acked: Array<string> = []
-      for (const { message, attempts } of due) {
-        const result = yield* registry.get(message.to.channel).pipe(
-          Effect.flatMap((adapter) => adapter.send(message)),
-          Effect.either
-        )
-        if (result._tag === "Right") {
-          acked.push(message.id)
-          sent++
-          byKind[message.kind] = (byKind[message.kind] ?? 0) + 1
-        } else {
-          failed++
-          const error = result.left._tag === "UnknownChannel" ? `no adapter for channel "${result.left.channel}"` : result.left.message
-          errors.push({ messageId: message.id, error })
-          yield* storage.failOutbox(message.id, error, (options.retryAfterMs ?? 5_000) * attempts)
-        }
+      // One queue per buyer and channel, in claim order.
+      const queues = new Map<string, Array<(typeof due)[number]>>()
+      for (const entry of due) {
+        const key = `${entry.message.to.channel}\u0000${entry.message.to.userId}`
+        const q = queues.get(key)
+        if (q) q.push(entry)
+        else queues.set(key, [entry])
       }
+      const acked: Array<string> = []
+      yield* Effect.forEach(
+        [...queues.values()],
+        (queue) =>
+          Effect.gen(function* () {
+            let failedBefore: string | undefined
+            for (const { message, attempts } of queue) {
+              if (failedBefore !== undefined) {
+                failed++
+                yield* storage.failOutbox(message.id, `waiting behind ${failedBefore}`, options.retryAfterMs ?? 5_000)
+                continue
+              }
+              const result = yield* registry.get(message.to.channel).pipe(
+                Effect.flatMap((adapter) => adapter.send(message)),
+                Effect.either
+              )
+              if (result._tag === "Right") {
+                acked.push(message.id)
+                sent++
+                byKind[message.kind] = (byKind[message.kind] ?? 0) + 1
+              } else {
+                failed++
+                failedBefore = message.id
+                const error = result.left._tag === "UnknownChannel" ? `no adapter for channel "${result.left.channel}"` : result.left.message
+                errors.push({ messageId: message.id, error })
+                yield* storage.failOutbox(message.id, error, (options.retryAfterMs ?? 5_000) * attempts)
+              }
+            }
+          }),
+        { concurrency: options.concurrency ?? 8, discard: true }
+      )
       if (acked.length > 0) yield* storage.ackOutbox(acked)
       if (claimed.length < batch || acked.length < due.length) break
     }

@@ -38,3 +38,35 @@ describe("OutboxRelay", () => {
     }).pipe(Effect.provide(layer))
   })
 })
+
+describe("OutboxRelay ordering", () => {
+  it.live("serves buyers at once but keeps each buyer's messages in order, stopping at a failure", () => {
+    const storage = Storage.makeMemory()
+    const delivered: Array<string> = []
+    let failM2 = true
+    const adapter: ChannelAdapter.ChannelAdapterService = {
+      ...ChannelAdapter.makeMemory(Ids.unsafe.channelId("line")),
+      send: (m) =>
+        Effect.gen(function* () {
+          yield* Effect.sleep(m.to.userId === "U1" ? 20 : 1)
+          if (m.id === "b1" && failM2) {
+            failM2 = false
+            return yield* Effect.fail(new ChannelAdapter.ChannelError({ reason: "transport", message: "reset" }))
+          }
+          delivered.push(m.id)
+          return {}
+        })
+    }
+    const to = (userId: string, id: string) => ({ ...message(id), to: { channel: Ids.unsafe.channelId("line"), userId } })
+    return Effect.gen(function* () {
+      yield* storage.commit([{ appends: [], views: [], outbox: [to("U1", "a1"), to("U2", "b1"), to("U1", "a2"), to("U2", "b2")] }])
+      const first = yield* OutboxRelay.drain({ retryAfterMs: 0, concurrency: 4 })
+      expect(first).toMatchObject({ sent: 2, failed: 2 })
+      // U2's second message waited behind the failed first one; U1's went in order.
+      expect(delivered).toEqual(["a1", "a2"])
+      const second = yield* OutboxRelay.drain({ retryAfterMs: 0 })
+      expect(second.sent).toBe(2)
+      expect(delivered).toEqual(["a1", "a2", "b1", "b2"])
+    }).pipe(Effect.provide(Layer.mergeAll(Layer.succeed(Storage.Storage, storage), ChannelRegistry.layer([adapter]))))
+  })
+})

@@ -11,12 +11,11 @@
  * `gateway:tradeNo:status` (a pending ATM-code callback and the later paid one share the trade
  * number), so a redelivered callback changes nothing.
  */
-import { GroupBuy, type Http, type PaymentGateway, Storage } from "@kaituan/core"
-import { renderCheckoutPage } from "@kaituan/payments-newebpay"
+import { CheckoutPage, GroupBuy, type Http, type PaymentGateway, Storage } from "@kaituan/core"
 import { Gateway, Matcher } from "@kaituan/reconcile"
 import { Clock, Effect, Either } from "effect"
 import * as MerchantOrderNo from "./MerchantOrderNo.js"
-import { json, type Reply, text } from "./Reply.js"
+import { type Reply, text } from "./Reply.js"
 
 /** What the payment handlers need. */
 export interface PaymentContext {
@@ -189,10 +188,7 @@ export const checkoutPage = (
     return {
       status: 200,
       headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
-      body: renderCheckoutPage(started.right),
+      body: CheckoutPage.renderCheckoutPage(started.right),
       fields: { gateway: name, amount: due }
     }
   })
-
-/** `GET /api/rounds/:id` helper: the report or 404. */
-export const notFound = (what: string): Reply => json(404, { error: what })

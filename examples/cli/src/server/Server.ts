@@ -135,7 +135,11 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
   }
 
   const registry = ChannelRegistry.make([...integrations.channels.values()])
-  const relay = Relay.make(run, registry, log)
+  const relay = Relay.make(
+    (effect, signal) => runtime.runPromise(effect, signal ? { signal } : undefined),
+    registry,
+    log
+  )
 
   // The cutoff closes the round: every order is confirmed and its buyer told what to pay.
   let cutoffTimer: NodeJS.Timeout | undefined

@@ -8,8 +8,7 @@
 import { type ChannelAdapter, GroupBuy, type Http, type Storage } from "@kaituan/core"
 import { Effect } from "effect"
 import { CommentBatcher } from "./CommentBatcher.js"
-import type { Reply } from "./Reply.js"
-import { text } from "./Reply.js"
+import { type Reply, text } from "./Reply.js"
 
 /** Remembers the delivery ids of events already handled, most recent `capacity` of them. */
 export interface SeenEvents {
@@ -68,10 +67,7 @@ export const handle = (
       if (answer !== undefined) return { ...answer, counts: { handshake: answer.status === 200 ? 1 : 0 } }
     }
     if (req.method !== "POST") return text(405, "POST only", { allow: "POST" })
-    const T: Array<number> = [performance.now()]
-    ;(globalThis as any).__t ??= []
     const verified = yield* Effect.either(adapter.verify(req))
-    T.push(performance.now())
     if (verified._tag === "Left")
       return { ...text(401, "invalid signature"), error: `ChannelError:${verified.left.reason}` }
     const decoded = yield* Effect.either(adapter.decode(req))
@@ -83,7 +79,6 @@ export const handle = (
       }
     }
     const events = decoded.right
-    T.push(performance.now())
     counts.events = events.length
     const fresh = events.filter((e) => !ctx.seen.has(`${e.channel}:${e.eventId}`))
     if (fresh.length < events.length) bump(counts, "redelivered", events.length - fresh.length)
@@ -132,8 +127,6 @@ export const handle = (
       }
     }
     yield* flush
-    T.push(performance.now())
-    ;(globalThis as any).__t.push(T.slice(1).map((t, i) => Math.round((t - T[i]!) * 10) / 10))
     for (const e of fresh) ctx.seen.add(`${e.channel}:${e.eventId}`)
     return {
       ...text(200, "OK"),
