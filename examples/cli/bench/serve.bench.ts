@@ -126,8 +126,8 @@ const makeRequests = (count: number, offset: number, prefix: string): Array<Req>
   const fresh: Array<number> = []
   let seed = 7
   const rand = (n: number) => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff
-    return seed % n
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0 // integer LCG: a float multiply loses bits
+    return (seed >>> 8) % n
   }
   const bodyOf = (k: number, redelivery: boolean) => {
     const body = JSON.stringify({
