@@ -40,3 +40,9 @@ export type Buyer = typeof Buyer.Type
 
 /** The buyer id kaituan uses for an author on a channel: `channel:userId`. */
 export const buyerIdFor = (channel: string, author: Author): BuyerId => `${channel}:${author.id}` as BuyerId
+
+/** The channel of a buyer id made by {@link buyerIdFor} (`import` when it has none). */
+export const channelOf = (buyerId: string): string => {
+  const cut = buyerId.indexOf(":")
+  return cut > 0 ? buyerId.slice(0, cut) : "import"
+}

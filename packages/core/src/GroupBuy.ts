@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { Clock, Context, Data, Effect, Either, Layer, Ref, Schema } from "effect"
-import { type Author, buyerIdFor } from "./Buyer.js"
+import { type Author, buyerIdFor, channelOf } from "./Buyer.js"
 import type { Catalogue } from "./Catalogue.js"
 import { CommentParser, type CompiledParser } from "./CommentParser.js"
 import { IdGenerator } from "./IdGenerator.js"
@@ -161,7 +161,7 @@ export const bookView = (roundId: string, e: Round.BookEntry): OrderView => ({
 })
 
 /** The order view of a confirmed order. */
-export const orderView = (s: Order.State, seq: number, updatedAt: string): OrderView => ({
+export const orderView = (s: Order.State, updatedAt: string): OrderView => ({
   roundId: s.roundId,
   orderId: s.orderId,
   buyerId: s.buyerId,
@@ -170,7 +170,7 @@ export const orderView = (s: Order.State, seq: number, updatedAt: string): Order
   lines: s.lines,
   total: s.total,
   paid: s.paid - s.refunded,
-  seq,
+  seq: s.seq,
   placedAt: s.placedAt,
   updatedAt
 })
@@ -199,12 +199,11 @@ export const roundViews = (roundId: string, after: Round.State, events: Readonly
           for (const l of e.lines) skus.add(l.sku)
           if (e.newOrder) {
             // The buyers read model: who this is on which channel (idempotent per identity).
-            const cut = e.buyerId.indexOf(":")
             out.push({
               _tag: "AddBuyerIdentity",
               buyerId: e.buyerId,
               name: e.buyer.name ?? e.buyer.id,
-              channel: cut > 0 ? e.buyerId.slice(0, cut) : "import",
+              channel: channelOf(e.buyerId),
               userId: e.buyer.id
             })
           }
@@ -256,6 +255,9 @@ const recipientOf = (c: CommentInput): Recipient => {
   if (c.replyToken !== undefined) to.replyToken = c.replyToken
   return to
 }
+
+/** A confirmed order's buyer as a message recipient (no comment to answer any more). */
+const buyerRecipient = (buyerId: string, userId: string): Recipient => ({ channel: channelOf(buyerId) as Recipient["channel"], userId })
 
 const labelLines = (catalogue: Catalogue | undefined, lines: ReadonlyArray<{ readonly sku: string; readonly qty: number; readonly unitPrice?: number }>) =>
   lines.map((l) => ({ ...l, label: catalogue?.bySku.get(l.sku)?.label ?? l.sku }))
@@ -565,24 +567,20 @@ export const make = Effect.gen(function* () {
           const current = yield* loadOrder(entry.orderId)
           if (current.state.status !== "none") continue
           const decided = Order.decide(
-            { _tag: "Confirm", orderId: entry.orderId, roundId, buyerId: entry.buyerId, buyer: entry.buyer, lines: entry.lines, placedAt: entry.placedAt, at: when },
+            { _tag: "Confirm", orderId: entry.orderId, roundId, buyerId: entry.buyerId, buyer: entry.buyer, lines: entry.lines, placedAt: entry.placedAt, seq: entry.seq, at: when },
             current.state
           )
           if (Either.isLeft(decided)) continue
           const after = Order.fold(decided.right, current.state)
-          const identity = entry.buyerId.indexOf(":")
           commits.push({
             idempotencyKey: `order:${entry.orderId}:confirmed`,
             appends: [{ stream: orderStream(entry.orderId), expectedVersion: 0, events: decided.right.map((e) => encode(e, when)) }],
-            views: [{ _tag: "UpsertOrder", order: orderView(after, entry.seq, when) }],
+            views: [{ _tag: "UpsertOrder", order: orderView(after, when) }],
             outbox: [
               {
                 id: `order:${entry.orderId}:payment-due`,
                 kind: "payment-due",
-                to: {
-                  channel: (identity > 0 ? entry.buyerId.slice(0, identity) : "import") as Recipient["channel"],
-                  userId: entry.buyer.id
-                },
+                to: buyerRecipient(entry.buyerId, entry.buyer.id),
                 data: { orderId: entry.orderId, lines: labelLines(loaded.state.catalogue, entry.lines), total: after.total },
                 createdAt: when
               }
@@ -593,8 +591,6 @@ export const make = Effect.gen(function* () {
         return yield* storage.orders({ roundId })
       })
     )
-
-  const seqOf = (orderId: string) => Effect.map(storage.order(orderId), (o) => o?.seq ?? 0)
 
   const recordPayment: GroupBuyService["recordPayment"] = (input) =>
     Effect.gen(function* () {
@@ -637,13 +633,12 @@ export const make = Effect.gen(function* () {
           if (Either.isLeft(applied)) return yield* Effect.fail(rejected(applied.left))
           const after = Order.fold(applied.right, current.state)
           appends.push({ stream: orderStream(orderId), expectedVersion: current.version, events: applied.right.map((e) => encode(e, input.at)) })
-          views.push({ _tag: "UpsertOrder", order: orderView(after, yield* seqOf(orderId), input.at) })
+          views.push({ _tag: "UpsertOrder", order: orderView(after, input.at) })
           if (input.last5) views.push({ _tag: "LearnAccount", buyerId: after.buyerId, account: { last5: input.last5, ...(input.bankCode ? { bankCode: input.bankCode } : {}) } })
-          const identity = after.buyerId.indexOf(":")
           outbox.push({
             id: `payment:${paymentId}:${orderId}:received`,
             kind: "payment-received",
-            to: { channel: (identity > 0 ? after.buyerId.slice(0, identity) : "import") as Recipient["channel"], userId: after.buyer?.id ?? after.buyerId },
+            to: buyerRecipient(after.buyerId, after.buyer?.id ?? after.buyerId),
             data: { orderId, amount, paid: after.paid, total: after.total },
             createdAt: input.at
           })
@@ -675,19 +670,18 @@ export const make = Effect.gen(function* () {
       const shipped = Shipment.decide({ _tag: "Ship", carrier: input.carrier, trackingNo: input.trackingNo, at }, Shipment.fold(packed.right))
       if (Either.isLeft(shipped)) return yield* Effect.fail(rejected(shipped.left))
       const after = Order.fold(added.right, current.state)
-      const identity = after.buyerId.indexOf(":")
       yield* storage.commit([
         {
           appends: [
             { stream: orderStream(input.orderId), expectedVersion: current.version, events: added.right.map((e) => encode(e, at)) },
             { stream: shipmentStream(shipmentId), expectedVersion: 0, events: [...packed.right, ...shipped.right].map((e) => encode(e, at)) }
           ],
-          views: [{ _tag: "UpsertOrder", order: orderView(after, yield* seqOf(input.orderId), at) }],
+          views: [{ _tag: "UpsertOrder", order: orderView(after, at) }],
           outbox: [
             {
               id: `shipment:${shipmentId}:${input.method === "pickup" ? "pickup-ready" : "shipped"}`,
               kind: input.method === "pickup" ? "pickup-ready" : "shipped",
-              to: { channel: (identity > 0 ? after.buyerId.slice(0, identity) : "import") as Recipient["channel"], userId: after.buyer?.id ?? after.buyerId },
+              to: buyerRecipient(after.buyerId, after.buyer?.id ?? after.buyerId),
               data: { orderId: input.orderId, shipmentId, lines: input.lines, ...(pickupCode ? { pickupCode } : {}), ...(input.trackingNo ? { trackingNo: input.trackingNo } : {}) },
               createdAt: at
             }

@@ -24,6 +24,8 @@ export const OrderConfirmed = Schema.TaggedStruct("OrderConfirmed", {
   total: Schema.Int,
   /** When the buyer's first comment placed the order (before the cutoff); `at` is the confirmation. */
   placedAt: Schema.optional(Schema.String),
+  /** Position of the order among the round's orders (lists keep this order). */
+  seq: Schema.optional(Schema.Int),
   at: Schema.String
 })
 export const PaymentApplied = Schema.TaggedStruct("PaymentApplied", {
@@ -52,6 +54,7 @@ export type Command =
       readonly buyer: Author
       readonly lines: ReadonlyArray<OrderLine>
       readonly placedAt?: string | undefined
+      readonly seq?: number | undefined
       readonly at: string
     }
   | { readonly _tag: "ApplyPayment"; readonly paymentId: string; readonly amount: number; readonly at: string }
@@ -76,6 +79,7 @@ export interface State {
   readonly shipped: Readonly<Record<string, number>>
   readonly payments: ReadonlyArray<string>
   readonly placedAt: string
+  readonly seq: number
 }
 
 export const initialState: State = {
@@ -90,7 +94,8 @@ export const initialState: State = {
   refunded: 0,
   shipped: {},
   payments: [],
-  placedAt: ""
+  placedAt: "",
+  seq: 0
 }
 
 export class OrderError extends Data.TaggedError("OrderError")<{
@@ -140,7 +145,8 @@ export const evolve = (state: State, event: Event): State =>
       buyer: e.buyer,
       lines: e.lines,
       total: e.total,
-      placedAt: e.placedAt ?? e.at
+      placedAt: e.placedAt ?? e.at,
+      seq: e.seq ?? 0
     }))
     .with({ _tag: "PaymentApplied" }, (e) => {
       const paid = state.paid + e.amount
@@ -186,6 +192,7 @@ export const decide = (command: Command, state: State): Decision =>
           lines,
           total: totalOf(lines),
           ...(c.placedAt !== undefined ? { placedAt: c.placedAt } : {}),
+          ...(c.seq !== undefined ? { seq: c.seq } : {}),
           at: c.at
         }
       ])

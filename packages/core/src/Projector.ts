@@ -22,7 +22,6 @@ export const rebuild = (events: Iterable<StoredEvent>): Array<ViewChange> => {
   const out: Array<ViewChange> = []
   const rounds = new Map<string, Round.State>()
   const orders = new Map<string, Order.State>()
-  const seqOfOrder = new Map<string, number>()
   const accountOfPayment = new Map<string, { last5?: string; bankCode?: string }>()
   for (const stored of events) {
     const cut = stored.stream.indexOf(":")
@@ -33,13 +32,12 @@ export const rebuild = (events: Iterable<StoredEvent>): Array<ViewChange> => {
       const after = Round.evolve(rounds.get(id) ?? Round.initialState, e)
       rounds.set(id, after)
       if (e._tag === "RoundCreated") out.push(...stockViews(id, after))
-      if (e._tag === "LinesOrdered" && e.newOrder) seqOfOrder.set(e.orderId, Round.lookup(after.book, e.buyerId)?.seq ?? 0)
       out.push(...roundViews(id, after, [e]))
     } else if (kind === "order") {
       const e = decodeOrder(stored.data)
       const after = Order.evolve(orders.get(id) ?? Order.initialState, e)
       orders.set(id, after)
-      out.push({ _tag: "UpsertOrder", order: orderView(after, seqOfOrder.get(id) ?? 0, e.at) })
+      out.push({ _tag: "UpsertOrder", order: orderView(after, e.at) })
       if (e._tag === "PaymentApplied") {
         const account = accountOfPayment.get(e.paymentId)
         if (account?.last5)

@@ -46,8 +46,6 @@ export const get = <V>(map: PersistentMap<V>, key: string): V | undefined => {
   return undefined
 }
 
-export const has = <V>(map: PersistentMap<V>, key: string): boolean => get(map, key) !== undefined
-
 const copy = (node: Node | undefined): Array<Node | Leaf | undefined> =>
   node && node.length > 0 ? node.slice() : new Array<Node | Leaf | undefined>(32).fill(undefined)
 
