@@ -26,6 +26,7 @@ import {
 import { tmpDir } from "./support.js"
 import path from "node:path"
 import { PassThrough } from "node:stream"
+import { realCallback } from "../../../packages/payments-ecpay/test/vectors.js"
 
 type Full = Awaited<ReturnType<typeof startFull>>
 
@@ -464,25 +465,7 @@ describe("kaituan serve: payments", () => {
 
   it("an unknown merchant order number is recorded unmatched, never dropped", async () => {
     // protocols.md §6.1 vector 3: a real stage callback for an order this shop never had.
-    const body = new URLSearchParams({
-      CustomField1: "",
-      CustomField2: "",
-      CustomField3: "",
-      CustomField4: "",
-      MerchantID: "3002607",
-      MerchantTradeNo: "test1734430936645",
-      PaymentDate: "2024/12/17 18:22:54",
-      PaymentType: "Credit_CreditCard",
-      PaymentTypeChargeFee: "2",
-      RtnCode: "1",
-      RtnMsg: "交易成功",
-      SimulatePaid: "0",
-      StoreID: "",
-      TradeAmt: "100",
-      TradeDate: "2024/12/17 18:22:16",
-      TradeNo: "2412171822169397",
-      CheckMacValue: "447090F34BFFD306CE78C3CF5C52725A8AEC851EB37629B2F2D10423E38BAD26"
-    }).toString()
+    const body = new URLSearchParams(realCallback).toString()
     const r = await post(`${f.server.url}/payments/ecpay/notify`, body, form)
     expect(await r.text()).toBe("1|OK")
     expect(await paymentEvents("ecpay:2412171822169397:paid")).toEqual(["PaymentReceived"])

@@ -3,6 +3,7 @@ import { Http, PaymentGateway } from "@kaituan/core"
 import { ConfigProvider, Effect, Exit, FastCheck as fc, Layer, Redacted, TestClock } from "effect"
 import { type DefaultTreeAdapterMap, parse } from "parse5"
 import { CheckMacValue, ECPay, ECPayCallback, renderCheckoutPage } from "../src/index.js"
+import { realCallback } from "./vectors.js"
 
 const keys: CheckMacValue.Keys = {
   hashKey: Redacted.make("pwFHCqoQZGmho4w6"),
@@ -25,26 +26,6 @@ const reasonOf = (request: Http.InboundRequest) =>
     onFailure: (cause) => (cause._tag === "Fail" ? cause.error.reason : `defect ${cause._tag}`)
   })
 
-// protocols.md §6.1 vector 3: a real stage ReturnURL callback.
-const realCallback = {
-  CustomField1: "",
-  CustomField2: "",
-  CustomField3: "",
-  CustomField4: "",
-  MerchantID: "3002607",
-  MerchantTradeNo: "test1734430936645",
-  PaymentDate: "2024/12/17 18:22:54",
-  PaymentType: "Credit_CreditCard",
-  PaymentTypeChargeFee: "2",
-  RtnCode: "1",
-  RtnMsg: "交易成功",
-  SimulatePaid: "0",
-  StoreID: "",
-  TradeAmt: "100",
-  TradeDate: "2024/12/17 18:22:16",
-  TradeNo: "2412171822169397",
-  CheckMacValue: "447090F34BFFD306CE78C3CF5C52725A8AEC851EB37629B2F2D10423E38BAD26"
-}
 
 // protocols.md §6.1 vector 2: the official SDK's simulated checkout response.
 const sdkCallback = {
