@@ -20,7 +20,16 @@ import type { NotOrderedItem, OrderStatus, OrderView, ReviewItem, StockView, Vie
 import * as Round from "./Round.js"
 import type { RoundSpec } from "./RoundSpec.js"
 import * as Shipment from "./Shipment.js"
-import { type Commit, type NewEvent, orderStream, paymentStream, roundStream, shipmentStream, Storage, StorageError } from "./Storage.js"
+import {
+  type Commit,
+  type NewEvent,
+  orderStream,
+  paymentStream,
+  roundStream,
+  shipmentStream,
+  Storage,
+  StorageError
+} from "./Storage.js"
 
 // ---------------------------------------------------------------------------------------------
 // Inputs and outputs
@@ -96,14 +105,20 @@ export class GroupBuyError extends Data.TaggedError("GroupBuyError")<{
 
 export interface GroupBuyService {
   /** Creates and opens a round. Opening a round that exists with the same id is a no-op. */
-  readonly openRound: (input: { readonly spec: RoundSpec; readonly at?: string | undefined }) => Effect.Effect<void, GroupBuyError | StorageError>
+  readonly openRound: (input: {
+    readonly spec: RoundSpec
+    readonly at?: string | undefined
+  }) => Effect.Effect<void, GroupBuyError | StorageError>
   /** Takes comments in order; each is handled once, however often it is submitted. */
   readonly submitComments: (input: {
     readonly roundId: string
     readonly comments: ReadonlyArray<CommentInput>
   }) => Effect.Effect<ReadonlyArray<CommentOutcome>, GroupBuyError | StorageError>
   /** An edited comment: per the round's `onEdit` policy, its order goes to review. */
-  readonly editComment: (input: { readonly roundId: string; readonly comment: CommentInput }) => Effect.Effect<void, GroupBuyError | StorageError>
+  readonly editComment: (input: {
+    readonly roundId: string
+    readonly comment: CommentInput
+  }) => Effect.Effect<void, GroupBuyError | StorageError>
   /** An unsent / removed comment. */
   readonly removeComment: (input: {
     readonly roundId: string
@@ -118,7 +133,10 @@ export interface GroupBuyService {
     readonly approve: ReadonlyArray<{ readonly sku: string; readonly qty: number }>
   }) => Effect.Effect<void, GroupBuyError | StorageError>
   /** Closes the round (if still open) and confirms every order: they now await payment. Idempotent. */
-  readonly closeRound: (input: { readonly roundId: string; readonly at?: string | undefined }) => Effect.Effect<ReadonlyArray<OrderView>, GroupBuyError | StorageError>
+  readonly closeRound: (input: {
+    readonly roundId: string
+    readonly at?: string | undefined
+  }) => Effect.Effect<ReadonlyArray<OrderView>, GroupBuyError | StorageError>
   /** Applies a received payment to orders (or records it unmatched). Idempotent per transaction. */
   readonly recordPayment: (input: PaymentInput) => Effect.Effect<PaymentOutcome, GroupBuyError | StorageError>
   /** Packs and ships part or all of a paid order; a meet-up pickup gets a one-time code. */
@@ -128,13 +146,22 @@ export interface GroupBuyService {
     readonly method: Shipment.Method
     readonly carrier?: string | undefined
     readonly trackingNo?: string | undefined
-  }) => Effect.Effect<{ readonly shipmentId: string; readonly pickupCode?: string | undefined }, GroupBuyError | StorageError>
+  }) => Effect.Effect<
+    { readonly shipmentId: string; readonly pickupCode?: string | undefined },
+    GroupBuyError | StorageError
+  >
   /** Confirms a meet-up pickup by its code (scanned from the buyer's QR code). */
-  readonly confirmPickup: (input: { readonly shipmentId: string; readonly code: string }) => Effect.Effect<void, GroupBuyError | StorageError>
+  readonly confirmPickup: (input: {
+    readonly shipmentId: string
+    readonly code: string
+  }) => Effect.Effect<void, GroupBuyError | StorageError>
   /** The round's orders, review queue, not-ordered list and stock. */
   readonly report: (roundId: string) => Effect.Effect<RoundReport, GroupBuyError | StorageError>
   /** The round's orders with these statuses. */
-  readonly orders: (input: { readonly roundId: string; readonly status?: ReadonlyArray<OrderStatus> | undefined }) => Effect.Effect<ReadonlyArray<OrderView>, StorageError>
+  readonly orders: (input: {
+    readonly roundId: string
+    readonly status?: ReadonlyArray<OrderStatus> | undefined
+  }) => Effect.Effect<ReadonlyArray<OrderView>, StorageError>
 }
 
 export class GroupBuy extends Context.Tag("@kaituan/core/GroupBuy")<GroupBuy, GroupBuyService>() {}
@@ -184,126 +211,221 @@ const stockView = (roundId: string, state: Round.State, sku: string): StockView 
   return { roundId, sku, left: s.left, sold: s.sold }
 }
 
-/** Read-model changes caused by round events, given the state after them. */
-export const roundViews = (roundId: string, after: Round.State, events: ReadonlyArray<Round.Event>): Array<ViewChange> => {
-  const out: Array<ViewChange> = []
-  const skus = new Set<string>()
-  const buyers = new Set<string>()
-  for (const e of events) {
-    switch (e._tag) {
-      case "LinesOrdered":
-      case "LinesSet":
-      case "OrderWithdrawn": {
-        buyers.add(e.buyerId)
-        if (e._tag === "LinesOrdered") {
-          for (const l of e.lines) skus.add(l.sku)
-          if (e.newOrder) {
+/**
+ * Read-model changes of a run of round events, merged: each order, review item and SKU comes
+ * once, in its latest state; not-ordered items and buyer identities come in event order.
+ * Applying the merged changes gives the same rows as applying each event's changes in turn, with
+ * far fewer rows to write (a batch of 500 comments touches each order and SKU once).
+ */
+export class ViewBatch {
+  private readonly appended: Array<ViewChange> = []
+  /** The latest book entry of every order touched, by order id (a withdrawn order keeps its row). */
+  private readonly touched = new Map<string, Round.BookEntry>()
+  private readonly reviews = new Set<string>()
+  private readonly skus = new Set<string>()
+  private allSkus = false
+
+  constructor(readonly roundId: string) {}
+
+  /** Adds the events of one command, with the state right after them. */
+  add(after: Round.State, events: ReadonlyArray<Round.Event>): this {
+    for (const e of events) {
+      switch (e._tag) {
+        case "LinesOrdered": {
+          this.touch(after, e.buyerId)
+          for (const l of e.lines) this.skus.add(l.sku)
+          if (e.newOrder)
             // The buyers read model: who this is on which channel (idempotent per identity).
-            out.push({
+            this.appended.push({
               _tag: "AddBuyerIdentity",
               buyerId: e.buyerId,
               name: e.buyer.name ?? e.buyer.id,
               channel: channelOf(e.buyerId),
               userId: e.buyer.id
             })
-          }
+          break
         }
-        if (e._tag === "LinesSet") for (const l of e.lines) skus.add(l.sku)
-        break
-      }
-      case "CommentNotOrdered":
-        out.push({
-          _tag: "AddNotOrdered",
-          item: {
-            roundId,
+        case "LinesSet":
+          this.touch(after, e.buyerId)
+          for (const l of e.lines) this.skus.add(l.sku)
+          break
+        case "OrderWithdrawn":
+          this.touch(after, e.buyerId)
+          this.allSkus = true
+          break
+        case "CommentNotOrdered": {
+          const item: { -readonly [K in keyof NotOrderedItem]: NotOrderedItem[K] } = {
+            roundId: this.roundId,
             commentId: e.commentId,
             buyerId: e.buyerId,
             buyer: e.buyer,
             text: e.text,
             reason: e.reason,
             seq: e.seq,
-            at: e.at,
-            ...(e.sku !== undefined ? { sku: e.sku } : {}),
-            ...(e.qty !== undefined ? { qty: e.qty } : {})
+            at: e.at
           }
-        })
-        break
-      case "CommentForReview":
-      case "ReviewResolved": {
-        const r = Round.lookup(after.review, e.commentId)
-        if (r) out.push({ _tag: "UpsertReview", item: { roundId, ...r, lines: r.lines } })
-        break
+          if (e.sku !== undefined) item.sku = e.sku
+          if (e.qty !== undefined) item.qty = e.qty
+          this.appended.push({ _tag: "AddNotOrdered", item })
+          break
+        }
+        case "CommentForReview":
+        case "ReviewResolved":
+          this.reviews.add(e.commentId)
+          break
+        default:
+          break
       }
-      default:
-        break
     }
+    return this
   }
-  for (const b of buyers) {
-    const entry = Round.lookup(after.book, b)
-    if (!entry) continue
-    out.push({ _tag: "UpsertOrder", order: bookView(roundId, entry) })
+
+  private touch(after: Round.State, buyerId: string) {
+    const entry = Round.lookup(after.book, buyerId)
+    if (entry) this.touched.set(entry.orderId, entry)
   }
-  for (const e of events) if (e._tag === "OrderWithdrawn") for (const sku of Object.keys(after.stock)) skus.add(sku)
-  for (const sku of skus) out.push({ _tag: "SetStock", stock: stockView(roundId, after, sku) })
-  return out
+
+  /** The merged changes; `final` is the state after the last events added. */
+  changes(final: Round.State): Array<ViewChange> {
+    const roundId = this.roundId
+    const out = this.appended.slice()
+    for (const id of this.reviews) {
+      const r = Round.lookup(final.review, id)
+      if (r) out.push({ _tag: "UpsertReview", item: { roundId, ...r, lines: r.lines } })
+    }
+    for (const entry of this.touched.values()) out.push({ _tag: "UpsertOrder", order: bookView(roundId, entry) })
+    for (const sku of this.allSkus ? Object.keys(final.stock) : this.skus)
+      out.push({ _tag: "SetStock", stock: stockView(roundId, final, sku) })
+    return out
+  }
 }
+
+/** Read-model changes caused by round events, given the state after them. */
+export const roundViews = (
+  roundId: string,
+  after: Round.State,
+  events: ReadonlyArray<Round.Event>
+): Array<ViewChange> => new ViewBatch(roundId).add(after, events).changes(after)
 
 const recipientOf = (c: CommentInput): Recipient => {
   // Plain assignments, not conditional spreads: this runs for every comment.
-  const to: { -readonly [K in keyof Recipient]: Recipient[K] } = { channel: c.channel as Recipient["channel"], userId: c.author.id, replyToCommentId: c.commentId }
+  const to: { -readonly [K in keyof Recipient]: Recipient[K] } = {
+    channel: c.channel as Recipient["channel"],
+    userId: c.author.id,
+    replyToCommentId: c.commentId
+  }
   if (c.threadId !== undefined) to.threadId = c.threadId
   if (c.replyToken !== undefined) to.replyToken = c.replyToken
   return to
 }
 
 /** A confirmed order's buyer as a message recipient (no comment to answer any more). */
-const buyerRecipient = (buyerId: string, userId: string): Recipient => ({ channel: channelOf(buyerId) as Recipient["channel"], userId })
+const buyerRecipient = (buyerId: string, userId: string): Recipient => ({
+  channel: channelOf(buyerId) as Recipient["channel"],
+  userId
+})
 
-const labelLines = (catalogue: Catalogue | undefined, lines: ReadonlyArray<{ readonly sku: string; readonly qty: number; readonly unitPrice?: number }>) =>
-  lines.map((l) => ({ ...l, label: catalogue?.bySku.get(l.sku)?.label ?? l.sku }))
+const labelLines = (
+  catalogue: Catalogue | undefined,
+  lines: ReadonlyArray<{ readonly sku: string; readonly qty: number; readonly unitPrice?: number }>
+) =>
+  lines.map((l) => {
+    // A literal, not `{ ...l, label }`: a spread followed by a new key is slow in V8 (hot path).
+    const label = catalogue?.bySku.get(l.sku)?.label ?? l.sku
+    return l.unitPrice === undefined
+      ? { sku: l.sku, qty: l.qty, label }
+      : { sku: l.sku, qty: l.qty, unitPrice: l.unitPrice, label }
+  })
+
+const notOrderedData = (catalogue: Catalogue | undefined, e: Extract<Round.Event, { _tag: "CommentNotOrdered" }>) => {
+  const data: Record<string, unknown> = { reason: e.reason, text: e.text }
+  if (e.sku) {
+    data.sku = e.sku
+    data.label = catalogue?.bySku.get(e.sku)?.label ?? e.sku
+  }
+  if (e.qty) data.qty = e.qty
+  return data
+}
 
 /** Messages caused by round events for the comment's author. */
-export const roundMessages = (after: Round.State, c: CommentInput, events: ReadonlyArray<Round.Event>): Array<OutboundMessage> => {
-  const out: Array<OutboundMessage> = []
-  const to = recipientOf(c)
-  const entry = Round.lookup(after.book, buyerIdFor(c.channel, c.author))
-  const orderData = () =>
-    entry ? { orderId: entry.orderId, lines: labelLines(after.catalogue, entry.lines), total: Round.total(entry.lines) } : {}
+export const roundMessages = (
+  after: Round.State,
+  c: CommentInput,
+  events: ReadonlyArray<Round.Event>
+): Array<OutboundMessage> => {
+  // Runs for every comment: nothing is allocated for a comment that sends no message.
+  let out: Array<OutboundMessage> | undefined
+  let to: Recipient | undefined
+  let entry: Round.BookEntry | undefined
   let changed: OutboundMessage["kind"] | undefined
   for (const e of events) {
-    if (e._tag === "LinesOrdered") changed ??= e.newOrder ? "order-confirmed" : "order-updated"
-    else if (e._tag === "LinesSet") changed ??= entry && entry.lines.length > 0 ? "order-updated" : "order-cancelled"
-    else if (e._tag === "OrderWithdrawn") changed = "order-cancelled"
-    else if (e._tag === "CommentNotOrdered")
-      out.push({
-        id: `${c.channel}:${c.commentId}:not-ordered:${e.sku ?? ""}`,
+    if (e._tag === "LinesOrdered") {
+      entry ??= Round.lookup(after.book, e.buyerId)
+      changed ??= e.newOrder ? "order-confirmed" : "order-updated"
+    } else if (e._tag === "LinesSet") {
+      entry ??= Round.lookup(after.book, e.buyerId)
+      changed ??= entry && entry.lines.length > 0 ? "order-updated" : "order-cancelled"
+    } else if (e._tag === "OrderWithdrawn") {
+      entry ??= Round.lookup(after.book, e.buyerId)
+      changed = "order-cancelled"
+    }
+    else if (e._tag === "CommentNotOrdered") {
+      to ??= recipientOf(c)
+      ;(out ??= []).push({
+        id: [c.channel, c.commentId, "not-ordered", e.sku ?? ""].join(":"),
         kind: "not-ordered",
         to,
-        data: { reason: e.reason, text: e.text, ...(e.sku ? { sku: e.sku, label: after.catalogue?.bySku.get(e.sku)?.label ?? e.sku } : {}), ...(e.qty ? { qty: e.qty } : {}) },
+        data: notOrderedData(after.catalogue, e),
         createdAt: e.at
       })
+    }
   }
-  if (changed) out.unshift({ id: `${c.channel}:${c.commentId}:${changed}`, kind: changed, to, data: orderData(), createdAt: c.at })
+  if (changed === undefined) return out ?? []
+  to ??= recipientOf(c)
+  const data = entry
+    ? { orderId: entry.orderId, lines: labelLines(after.catalogue, entry.lines), total: Round.total(entry.lines) }
+    : {}
+  const message: OutboundMessage = {
+    // join, not a template: a template leaves a chain of rope strings that the outbox keeps (~200 B a message).
+    id: [c.channel, c.commentId, changed].join(":"),
+    kind: changed,
+    to,
+    data,
+    createdAt: c.at
+  }
+  if (out === undefined) return [message]
+  out.unshift(message)
   return out
 }
 
-const outcomeOf = (events: ReadonlyArray<Round.Event>, parsedReason: string): Omit<CommentOutcome, "commentId" | "events"> => {
+const outcomeOf = (commentId: string, events: ReadonlyArray<Round.Event>, parsedReason: string): CommentOutcome => {
+  const out = (status: CommentOutcome["status"], reason: string, orderId?: string): CommentOutcome =>
+    orderId === undefined ? { commentId, status, reason, events } : { commentId, status, orderId, reason, events }
   const has = (t: Round.Event["_tag"]) => events.some((e) => e._tag === t)
   const orderId = events.find((e): e is Extract<Round.Event, { orderId: string }> => "orderId" in e)?.orderId
-  const notOrdered = events.find((e): e is Extract<Round.Event, { _tag: "CommentNotOrdered" }> => e._tag === "CommentNotOrdered")
-  const review = events.find((e): e is Extract<Round.Event, { _tag: "CommentForReview" }> => e._tag === "CommentForReview")
+  const notOrdered = events.find(
+    (e): e is Extract<Round.Event, { _tag: "CommentNotOrdered" }> => e._tag === "CommentNotOrdered"
+  )
+  const review = events.find(
+    (e): e is Extract<Round.Event, { _tag: "CommentForReview" }> => e._tag === "CommentForReview"
+  )
   const ignored = events.find((e): e is Extract<Round.Event, { _tag: "CommentIgnored" }> => e._tag === "CommentIgnored")
-  if (has("LinesOrdered")) return { status: notOrdered ? "partly-ordered" : "ordered", orderId, reason: notOrdered ? `partly filled: ${notOrdered.reason}` : parsedReason }
-  if (has("OrderWithdrawn")) return { status: "cancelled", orderId, reason: parsedReason }
+  if (has("LinesOrdered"))
+    return out(
+      notOrdered ? "partly-ordered" : "ordered",
+      notOrdered ? `partly filled: ${notOrdered.reason}` : parsedReason,
+      orderId
+    )
+  if (has("OrderWithdrawn")) return out("cancelled", parsedReason, orderId)
   if (has("LinesSet")) {
     const set = events.find((e): e is Extract<Round.Event, { _tag: "LinesSet" }> => e._tag === "LinesSet")!
     const down = set.lines.every((l) => l.to < l.from)
-    return { status: down ? "cancelled" : notOrdered ? "partly-ordered" : "amended", orderId, reason: parsedReason }
+    return out(down ? "cancelled" : notOrdered ? "partly-ordered" : "amended", parsedReason, orderId)
   }
-  if (notOrdered) return { status: "not-ordered", reason: notOrdered.reason }
-  if (review) return { status: "review", reason: review.reason }
-  if (has("PaymentReported")) return { status: "payment-reported", reason: parsedReason }
-  return { status: "ignored", reason: ignored?.reason ?? parsedReason }
+  if (notOrdered) return out("not-ordered", notOrdered.reason)
+  if (review) return out("review", review.reason)
+  if (has("PaymentReported")) return out("payment-reported", parsedReason)
+  return out("ignored", ignored?.reason ?? parsedReason)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,7 +438,11 @@ interface LoadedRound {
   readonly parser: CompiledParser | undefined
 }
 
-const encode = (e: { readonly _tag: string; readonly at?: string }, at: string): NewEvent => ({ type: e._tag, data: e, at: e.at ?? at })
+const encode = (e: { readonly _tag: string; readonly at?: string }, at: string): NewEvent => ({
+  type: e._tag,
+  data: e,
+  at: e.at ?? at
+})
 
 const decodeRound = Schema.decodeUnknownSync(Round.Event)
 const decodeOrder = Schema.decodeUnknownSync(Order.Event)
@@ -388,7 +514,8 @@ export const make = Effect.gen(function* () {
       Effect.retry({ times: MAX_RETRIES, while: (e) => e instanceof StorageError && e.reason === "conflict" })
     )
 
-  const rejected = (e: { readonly message: string }) => new GroupBuyError({ reason: "rejected", message: e.message, cause: e })
+  const rejected = (e: { readonly message: string }) =>
+    new GroupBuyError({ reason: "rejected", message: e.message, cause: e })
 
   /** Decides a round command against the loaded state and commits it with views and messages. */
   const commitRound = (
@@ -406,13 +533,19 @@ export const make = Effect.gen(function* () {
       const at = yield* nowIso
       const commit: Commit = {
         idempotencyKey: extra.key,
-        appends: [{ stream: roundStream(roundId), expectedVersion: loaded.version, events: events.map((e) => encode(e, at)) }],
+        appends: [
+          { stream: roundStream(roundId), expectedVersion: loaded.version, events: events.map((e) => encode(e, at)) }
+        ],
         views: roundViews(roundId, after, events),
         outbox: extra.comment ? roundMessages(after, extra.comment, events) : []
       }
       const [result] = yield* storage.commit([commit])
       if (result?._tag === "Committed")
-        yield* remember(roundId, { state: after, version: loaded.version + events.length, parser: loaded.parser ?? compileParser(after) })
+        yield* remember(roundId, {
+          state: after,
+          version: loaded.version + events.length,
+          parser: loaded.parser ?? compileParser(after)
+        })
       return events
     })
 
@@ -462,6 +595,9 @@ export const make = Effect.gen(function* () {
       let version = loaded.version
       const commits: Array<Commit> = []
       const outcomes: Array<CommentOutcome> = []
+      const views = new ViewBatch(roundId)
+      // This batch alone holds the states it folds (the loaded one is never changed): see Round.evolveOwned.
+      const by = Round.owner()
       const at = yield* nowIso
       for (let i = 0; i < comments.length; i++) {
         const c = comments[i]!
@@ -475,18 +611,23 @@ export const make = Effect.gen(function* () {
         const decided = Round.decide({ _tag: "HandleComment", comment: incoming, newOrderId: ids.next("o") }, state)
         if (Either.isLeft(decided)) return yield* Effect.fail(rejected(decided.left))
         const events = decided.right
-        const after = Round.fold(events, state)
+        const after = Round.foldOwned(events, state, by)
+        views.add(after, events)
         commits.push({
           idempotencyKey: key,
-          appends: [{ stream: roundStream(roundId), expectedVersion: version, events: events.map((e) => encode(e, at)) }],
-          views: roundViews(roundId, after, events),
+          appends: [
+            { stream: roundStream(roundId), expectedVersion: version, events: events.map((e) => encode(e, at)) }
+          ],
+          views: [],
           outbox: roundMessages(after, c, events)
         })
-        outcomes.push({ commentId: c.commentId, ...outcomeOf(events, incoming.parsed.reason), events })
+        outcomes.push(outcomeOf(c.commentId, events, incoming.parsed.reason))
         state = after
         version += events.length
       }
       if (commits.length > 0) {
+        // The batch's read-model changes, merged, ride on one more commit of the same transaction.
+        commits.push({ appends: [], views: views.changes(state), outbox: [] })
         yield* storage.commit(commits)
         yield* remember(roundId, { state, version, parser: loaded.parser })
       }
@@ -508,7 +649,11 @@ export const make = Effect.gen(function* () {
     Effect.map(storage.readStream(roundStream(roundId)), ({ events }) => {
       for (const stored of events) {
         const e = stored.data as Round.Event
-        if ((e._tag === "LinesOrdered" || e._tag === "LinesSet" || e._tag === "OrderWithdrawn") && e.commentId === commentId) return e.orderId
+        if (
+          (e._tag === "LinesOrdered" || e._tag === "LinesSet" || e._tag === "OrderWithdrawn") &&
+          e.commentId === commentId
+        )
+          return e.orderId
       }
       return undefined
     })
@@ -520,7 +665,12 @@ export const make = Effect.gen(function* () {
         const loaded = yield* requireRound(roundId)
         const incoming = toIncoming(comment, loaded.parser)
         const orderId = yield* orderTouchedBy(roundId, incoming.commentId)
-        yield* commitRound(roundId, loaded, { _tag: "EditComment", comment: incoming, orderId }, { key: `edit:${comment.channel}:${comment.commentId}:${comment.at}:${comment.text}` })
+        yield* commitRound(
+          roundId,
+          loaded,
+          { _tag: "EditComment", comment: incoming, orderId },
+          { key: `edit:${comment.channel}:${comment.commentId}:${comment.at}:${comment.text}` }
+        )
       })
     )
 
@@ -530,7 +680,12 @@ export const make = Effect.gen(function* () {
       Effect.gen(function* () {
         const loaded = yield* requireRound(roundId)
         const orderId = yield* orderTouchedBy(roundId, `${channel}:${commentId}`)
-        yield* commitRound(roundId, loaded, { _tag: "RemoveComment", commentId: `${channel}:${commentId}`, at, orderId }, { key: `unsend:${channel}:${commentId}` })
+        yield* commitRound(
+          roundId,
+          loaded,
+          { _tag: "RemoveComment", commentId: `${channel}:${commentId}`, at, orderId },
+          { key: `unsend:${channel}:${commentId}` }
+        )
       })
     )
 
@@ -540,7 +695,13 @@ export const make = Effect.gen(function* () {
       Effect.gen(function* () {
         const loaded = yield* requireRound(roundId)
         const at = yield* nowIso
-        yield* commitRound(roundId, loaded, { _tag: "ResolveReview", commentId, approve, newOrderId: ids.next("o"), at })
+        yield* commitRound(roundId, loaded, {
+          _tag: "ResolveReview",
+          commentId,
+          approve,
+          newOrderId: ids.next("o"),
+          at
+        })
       })
     )
 
@@ -567,21 +728,41 @@ export const make = Effect.gen(function* () {
           const current = yield* loadOrder(entry.orderId)
           if (current.state.status !== "none") continue
           const decided = Order.decide(
-            { _tag: "Confirm", orderId: entry.orderId, roundId, buyerId: entry.buyerId, buyer: entry.buyer, lines: entry.lines, placedAt: entry.placedAt, seq: entry.seq, at: when },
+            {
+              _tag: "Confirm",
+              orderId: entry.orderId,
+              roundId,
+              buyerId: entry.buyerId,
+              buyer: entry.buyer,
+              lines: entry.lines,
+              placedAt: entry.placedAt,
+              seq: entry.seq,
+              at: when
+            },
             current.state
           )
           if (Either.isLeft(decided)) continue
           const after = Order.fold(decided.right, current.state)
           commits.push({
             idempotencyKey: `order:${entry.orderId}:confirmed`,
-            appends: [{ stream: orderStream(entry.orderId), expectedVersion: 0, events: decided.right.map((e) => encode(e, when)) }],
+            appends: [
+              {
+                stream: orderStream(entry.orderId),
+                expectedVersion: 0,
+                events: decided.right.map((e) => encode(e, when))
+              }
+            ],
             views: [{ _tag: "UpsertOrder", order: orderView(after, when) }],
             outbox: [
               {
                 id: `order:${entry.orderId}:payment-due`,
                 kind: "payment-due",
                 to: buyerRecipient(entry.buyerId, entry.buyer.id),
-                data: { orderId: entry.orderId, lines: labelLines(loaded.state.catalogue, entry.lines), total: after.total },
+                data: {
+                  orderId: entry.orderId,
+                  lines: labelLines(loaded.state.catalogue, entry.lines),
+                  total: after.total
+                },
                 createdAt: when
               }
             ]
@@ -617,14 +798,20 @@ export const make = Effect.gen(function* () {
       const views: Array<ViewChange> = []
       const outbox: Array<OutboundMessage> = []
       if (input.orderIds.length > 0) {
-        const matched = Payment.decide({ _tag: "Match", orderIds: input.orderIds, evidence: input.evidence, at: input.at }, Payment.fold(paymentEvents))
+        const matched = Payment.decide(
+          { _tag: "Match", orderIds: input.orderIds, evidence: input.evidence, at: input.at },
+          Payment.fold(paymentEvents)
+        )
         if (Either.isLeft(matched)) return yield* Effect.fail(rejected(matched.left))
         paymentEvents = [...paymentEvents, ...matched.right]
         // Spread the money over the orders in the order given: each gets what it is due, the last the rest.
         let left = input.amount
         for (const [i, orderId] of input.orderIds.entries()) {
           const current = yield* loadOrder(orderId)
-          if (current.state.status === "none") return yield* Effect.fail(new GroupBuyError({ reason: "unknown-order", message: `no confirmed order "${orderId}"` }))
+          if (current.state.status === "none")
+            return yield* Effect.fail(
+              new GroupBuyError({ reason: "unknown-order", message: `no confirmed order "${orderId}"` })
+            )
           const due = current.state.total - current.state.paid
           const amount = i === input.orderIds.length - 1 ? left : Math.min(left, due)
           left -= amount
@@ -632,9 +819,18 @@ export const make = Effect.gen(function* () {
           const applied = Order.decide({ _tag: "ApplyPayment", paymentId, amount, at: input.at }, current.state)
           if (Either.isLeft(applied)) return yield* Effect.fail(rejected(applied.left))
           const after = Order.fold(applied.right, current.state)
-          appends.push({ stream: orderStream(orderId), expectedVersion: current.version, events: applied.right.map((e) => encode(e, input.at)) })
+          appends.push({
+            stream: orderStream(orderId),
+            expectedVersion: current.version,
+            events: applied.right.map((e) => encode(e, input.at))
+          })
           views.push({ _tag: "UpsertOrder", order: orderView(after, input.at) })
-          if (input.last5) views.push({ _tag: "LearnAccount", buyerId: after.buyerId, account: { last5: input.last5, ...(input.bankCode ? { bankCode: input.bankCode } : {}) } })
+          if (input.last5)
+            views.push({
+              _tag: "LearnAccount",
+              buyerId: after.buyerId,
+              account: { last5: input.last5, ...(input.bankCode ? { bankCode: input.bankCode } : {}) }
+            })
           outbox.push({
             id: `payment:${paymentId}:${orderId}:received`,
             kind: "payment-received",
@@ -647,7 +843,14 @@ export const make = Effect.gen(function* () {
       const results = yield* storage.commit([
         {
           idempotencyKey: key,
-          appends: [{ stream: paymentStream(paymentId), expectedVersion: 0, events: paymentEvents.map((e) => encode(e, input.at)) }, ...appends],
+          appends: [
+            {
+              stream: paymentStream(paymentId),
+              expectedVersion: 0,
+              events: paymentEvents.map((e) => encode(e, input.at))
+            },
+            ...appends
+          ],
           views,
           outbox
         }
@@ -660,21 +863,38 @@ export const make = Effect.gen(function* () {
     Effect.gen(function* () {
       const at = yield* nowIso
       const current = yield* loadOrder(input.orderId)
-      if (current.state.status === "none") return yield* Effect.fail(new GroupBuyError({ reason: "unknown-order", message: `no confirmed order "${input.orderId}"` }))
+      if (current.state.status === "none")
+        return yield* Effect.fail(
+          new GroupBuyError({ reason: "unknown-order", message: `no confirmed order "${input.orderId}"` })
+        )
       const shipmentId = ids.next("s")
       const pickupCode = input.method === "pickup" ? ids.code() : undefined
       const added = Order.decide({ _tag: "AddShipment", shipmentId, lines: input.lines, at }, current.state)
       if (Either.isLeft(added)) return yield* Effect.fail(rejected(added.left))
-      const packed = Shipment.decide({ _tag: "Pack", shipmentId, orderId: input.orderId, lines: input.lines, method: input.method, pickupCode, at }, Shipment.initialState)
+      const packed = Shipment.decide(
+        { _tag: "Pack", shipmentId, orderId: input.orderId, lines: input.lines, method: input.method, pickupCode, at },
+        Shipment.initialState
+      )
       if (Either.isLeft(packed)) return yield* Effect.fail(rejected(packed.left))
-      const shipped = Shipment.decide({ _tag: "Ship", carrier: input.carrier, trackingNo: input.trackingNo, at }, Shipment.fold(packed.right))
+      const shipped = Shipment.decide(
+        { _tag: "Ship", carrier: input.carrier, trackingNo: input.trackingNo, at },
+        Shipment.fold(packed.right)
+      )
       if (Either.isLeft(shipped)) return yield* Effect.fail(rejected(shipped.left))
       const after = Order.fold(added.right, current.state)
       yield* storage.commit([
         {
           appends: [
-            { stream: orderStream(input.orderId), expectedVersion: current.version, events: added.right.map((e) => encode(e, at)) },
-            { stream: shipmentStream(shipmentId), expectedVersion: 0, events: [...packed.right, ...shipped.right].map((e) => encode(e, at)) }
+            {
+              stream: orderStream(input.orderId),
+              expectedVersion: current.version,
+              events: added.right.map((e) => encode(e, at))
+            },
+            {
+              stream: shipmentStream(shipmentId),
+              expectedVersion: 0,
+              events: [...packed.right, ...shipped.right].map((e) => encode(e, at))
+            }
           ],
           views: [{ _tag: "UpsertOrder", order: orderView(after, at) }],
           outbox: [
@@ -682,7 +902,13 @@ export const make = Effect.gen(function* () {
               id: `shipment:${shipmentId}:${input.method === "pickup" ? "pickup-ready" : "shipped"}`,
               kind: input.method === "pickup" ? "pickup-ready" : "shipped",
               to: buyerRecipient(after.buyerId, after.buyer?.id ?? after.buyerId),
-              data: { orderId: input.orderId, shipmentId, lines: input.lines, ...(pickupCode ? { pickupCode } : {}), ...(input.trackingNo ? { trackingNo: input.trackingNo } : {}) },
+              data: {
+                orderId: input.orderId,
+                shipmentId,
+                lines: input.lines,
+                ...(pickupCode ? { pickupCode } : {}),
+                ...(input.trackingNo ? { trackingNo: input.trackingNo } : {})
+              },
               createdAt: at
             }
           ]
@@ -695,11 +921,26 @@ export const make = Effect.gen(function* () {
     Effect.gen(function* () {
       const at = yield* nowIso
       const { version, events } = yield* storage.readStream(shipmentStream(shipmentId))
-      if (version === 0) return yield* Effect.fail(new GroupBuyError({ reason: "unknown-shipment", message: `no shipment "${shipmentId}"` }))
+      if (version === 0)
+        return yield* Effect.fail(
+          new GroupBuyError({ reason: "unknown-shipment", message: `no shipment "${shipmentId}"` })
+        )
       const state = Shipment.fold(events.map((e) => decodeShipment(e.data)))
       const decided = Shipment.decide({ _tag: "PickUp", code, at }, state)
       if (Either.isLeft(decided)) return yield* Effect.fail(rejected(decided.left))
-      yield* storage.commit([{ appends: [{ stream: shipmentStream(shipmentId), expectedVersion: version, events: decided.right.map((e) => encode(e, at)) }], views: [], outbox: [] }])
+      yield* storage.commit([
+        {
+          appends: [
+            {
+              stream: shipmentStream(shipmentId),
+              expectedVersion: version,
+              events: decided.right.map((e) => encode(e, at))
+            }
+          ],
+          views: [],
+          outbox: []
+        }
+      ])
     })
 
   const report: GroupBuyService["report"] = (roundId) =>

@@ -303,7 +303,14 @@ const bumpComment = (state: State): State => ({
 })
 
 /** Folds one event into the state. Total: an event that does not fit leaves the state as is. */
-export const evolve = (state: State, event: Event): State => {
+export const evolve = (state: State, event: Event): State => evolveOwned(state, event, undefined)
+
+/**
+ * {@link evolve} for a caller that alone holds `state` and the states it folds from it (a batch
+ * of comments): the book and review maps are edited in place where `by` created their nodes.
+ * States made before the batch, without `by`, are never changed; `by` must not outlive the batch.
+ */
+export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefined): State => {
   switch (event._tag) {
     case "RoundCreated": {
       const catalogue = Either.getOrUndefined(Catalogue.compile(event.spec.products))
@@ -336,7 +343,7 @@ export const evolve = (state: State, event: Event): State => {
       return {
         ...state,
         commentCount: state.commentCount + 1,
-        book: PMap.set(state.book, event.buyerId, entry),
+        book: PMap.set(state.book, event.buyerId, entry, by),
         orderCount: Math.max(entry.seq, state.orderCount),
         stock: adjustStock(
           state.stock,
@@ -358,11 +365,12 @@ export const evolve = (state: State, event: Event): State => {
       return {
         ...state,
         commentCount: state.commentCount + 1,
-        book: PMap.set(state.book, event.buyerId, {
-          ...existing,
-          lines: lines.filter((l) => l.qty > 0),
-          updatedAt: event.at
-        }),
+        book: PMap.set(
+          state.book,
+          event.buyerId,
+          { ...existing, lines: lines.filter((l) => l.qty > 0), updatedAt: event.at },
+          by
+        ),
         stock: adjustStock(
           state.stock,
           event.lines.map((l) => ({ sku: l.sku, delta: l.to - l.from }))
@@ -375,7 +383,7 @@ export const evolve = (state: State, event: Event): State => {
       return {
         ...state,
         commentCount: state.commentCount + 1,
-        book: PMap.set(state.book, event.buyerId, { ...existing, lines: [], withdrawn: true, updatedAt: event.at }),
+        book: PMap.set(state.book, event.buyerId, { ...existing, lines: [], withdrawn: true, updatedAt: event.at }, by),
         stock: adjustStock(
           state.stock,
           existing.lines.map((l) => ({ sku: l.sku, delta: -l.qty }))
@@ -390,21 +398,26 @@ export const evolve = (state: State, event: Event): State => {
       return {
         ...state,
         commentCount: state.commentCount + 1,
-        review: PMap.set(state.review, event.commentId, {
-          commentId: event.commentId,
-          buyerId: event.buyerId,
-          buyer: event.buyer,
-          text: event.text,
-          reason: event.reason,
-          lines: event.lines,
-          seq: event.seq,
-          at: event.at,
-          resolved: false
-        })
+        review: PMap.set(
+          state.review,
+          event.commentId,
+          {
+            commentId: event.commentId,
+            buyerId: event.buyerId,
+            buyer: event.buyer,
+            text: event.text,
+            reason: event.reason,
+            lines: event.lines,
+            seq: event.seq,
+            at: event.at,
+            resolved: false
+          },
+          by
+        )
       }
     case "ReviewResolved": {
       const r = PMap.get(state.review, event.commentId)
-      return r ? { ...state, review: PMap.set(state.review, event.commentId, { ...r, resolved: true }) } : state
+      return r ? { ...state, review: PMap.set(state.review, event.commentId, { ...r, resolved: true }, by) } : state
     }
     case "RoundClosed":
       return { ...state, status: "closed" }
@@ -420,6 +433,16 @@ export const fold = (events: Iterable<Event>, state: State = initialState): Stat
   return s
 }
 
+/** {@link fold} with an owner: see {@link evolveOwned}. */
+export const foldOwned = (events: Iterable<Event>, state: State, by: PMap.Owner): State => {
+  let s = state
+  for (const e of events) s = evolveOwned(s, e, by)
+  return s
+}
+
+/** A fresh owner for one batch of {@link foldOwned} calls. */
+export const owner = (): PMap.Owner => PMap.owner()
+
 // ---------------------------------------------------------------------------------------------
 // decide
 // ---------------------------------------------------------------------------------------------
@@ -427,7 +450,7 @@ export const fold = (events: Iterable<Event>, state: State = initialState): Stat
 const isSeller = (spec: RoundSpec, c: IncomingComment): boolean =>
   spec.sellers.some((s) => s === c.buyer.id || s === c.buyer.name || s === c.buyerId)
 
-const refOf = (state: State, c: IncomingComment, offset = 0) => ({
+const refOf = (state: State, c: IncomingComment, offset = 0): Ref => ({
   commentId: c.commentId,
   buyerId: c.buyerId,
   buyer: c.buyer,
@@ -435,6 +458,123 @@ const refOf = (state: State, c: IncomingComment, offset = 0) => ({
   at: c.at,
   seq: state.commentCount + 1 + offset
 })
+
+/** The comment an event is about. */
+interface Ref {
+  readonly commentId: string
+  readonly buyerId: string
+  readonly buyer: Author
+  readonly text: string
+  readonly at: string
+  readonly seq: number
+}
+
+// Event constructors, one object literal each. They run for every comment: `{ ...ref, _tag, … }`
+// (a spread followed by new keys) costs V8 about ten times as much as a literal. Key order is
+// the same as the spread's, so the stored JSON is unchanged.
+type Ev<T extends Event["_tag"]> = {
+  -readonly [K in keyof Extract<Event, { _tag: T }>]: Extract<Event, { _tag: T }>[K]
+}
+
+const ignored = (r: Ref, reason: string): Ev<"CommentIgnored"> => ({
+  commentId: r.commentId,
+  buyerId: r.buyerId,
+  buyer: r.buyer,
+  text: r.text,
+  at: r.at,
+  seq: r.seq,
+  _tag: "CommentIgnored",
+  reason
+})
+
+const notOrdered = (
+  r: Ref,
+  reason: typeof NotOrderedReason.Type,
+  sku?: string,
+  qty?: number
+): Ev<"CommentNotOrdered"> => {
+  const e: Ev<"CommentNotOrdered"> = {
+    commentId: r.commentId,
+    buyerId: r.buyerId,
+    buyer: r.buyer,
+    text: r.text,
+    at: r.at,
+    seq: r.seq,
+    _tag: "CommentNotOrdered",
+    reason
+  }
+  if (sku !== undefined) e.sku = sku
+  if (qty !== undefined) e.qty = qty
+  return e
+}
+
+const linesOrdered = (
+  r: Ref,
+  orderId: string,
+  newOrder: boolean,
+  lines: ReadonlyArray<OrderLine>
+): Ev<"LinesOrdered"> => ({
+  commentId: r.commentId,
+  buyerId: r.buyerId,
+  buyer: r.buyer,
+  text: r.text,
+  at: r.at,
+  seq: r.seq,
+  _tag: "LinesOrdered",
+  orderId,
+  newOrder,
+  lines
+})
+
+const linesSet = (r: Ref, orderId: string, lines: Ev<"LinesSet">["lines"]): Ev<"LinesSet"> => ({
+  commentId: r.commentId,
+  buyerId: r.buyerId,
+  buyer: r.buyer,
+  text: r.text,
+  at: r.at,
+  seq: r.seq,
+  _tag: "LinesSet",
+  orderId,
+  lines
+})
+
+const withdrawn = (r: Ref, orderId: string): Ev<"OrderWithdrawn"> => ({
+  commentId: r.commentId,
+  buyerId: r.buyerId,
+  buyer: r.buyer,
+  text: r.text,
+  at: r.at,
+  seq: r.seq,
+  _tag: "OrderWithdrawn",
+  orderId
+})
+
+const forReview = (r: Ref, reason: string, lines: ReadonlyArray<ParsedLine>): Ev<"CommentForReview"> => ({
+  commentId: r.commentId,
+  buyerId: r.buyerId,
+  buyer: r.buyer,
+  text: r.text,
+  at: r.at,
+  seq: r.seq,
+  _tag: "CommentForReview",
+  reason,
+  lines
+})
+
+const paymentReported = (r: Ref, p: ParseResult): Ev<"PaymentReported"> => {
+  const e: Ev<"PaymentReported"> = {
+    commentId: r.commentId,
+    buyerId: r.buyerId,
+    buyer: r.buyer,
+    text: r.text,
+    at: r.at,
+    seq: r.seq,
+    _tag: "PaymentReported"
+  }
+  if (p.amount !== undefined) e.amount = p.amount
+  if (p.last5 !== undefined) e.last5 = p.last5
+  return e
+}
 
 /** Is this moment at or after the round's cutoff? */
 export const isAfterCutoff = (state: State, at: string): boolean =>
@@ -465,7 +605,7 @@ const fail = (reason: RoundError["reason"], message: string): Decision =>
   Either.left(new RoundError({ reason, message }))
 
 const review = (state: State, c: IncomingComment, reason: string): ReadonlyArray<Event> => [
-  { ...refOf(state, c), _tag: "CommentForReview", reason, lines: c.parsed.lines }
+  forReview(refOf(state, c), reason, c.parsed.lines)
 ]
 
 /**
@@ -531,7 +671,7 @@ const orderLines = (
   const orderId = entry?.orderId ?? newOrderId
   if (filled.length > 0) {
     const newOrder = entry === undefined
-    events.push({ ...ref, _tag: "LinesOrdered", orderId, newOrder, lines: filled })
+    events.push(linesOrdered(ref, orderId, newOrder, filled))
   }
   if (setLines.length > 0) {
     if (entry === undefined) {
@@ -543,13 +683,12 @@ const orderLines = (
         newOrder: true,
         lines: setLines.map((l) => ({ sku: l.sku, qty: l.to, unitPrice: l.unitPrice }))
       })
-    } else events.push({ ...ref, _tag: "LinesSet", orderId, lines: setLines })
+    } else events.push(linesSet(ref, orderId, setLines))
   }
   for (const r of rejected) {
-    events.push({ ...ref, _tag: "CommentNotOrdered", reason: r.reason, sku: r.sku, qty: r.qty })
+    events.push(notOrdered(ref, r.reason, r.sku, r.qty))
   }
-  if (events.length === 0)
-    events.push({ ...ref, _tag: "CommentIgnored", reason: "no change: the order already has these quantities" })
+  if (events.length === 0) events.push(ignored(ref, "no change: the order already has these quantities"))
   return ok(events)
 }
 
@@ -566,25 +705,25 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
   }
   const p = c.parsed
   if (isSeller(spec, c)) {
-    events.push({ ...ref, _tag: "CommentIgnored", reason: "seller's own comment" })
+    events.push(ignored(ref, "seller's own comment"))
     return ok(events)
   }
   const wantsChange = p.intent === "order" || p.intent === "amend" || p.intent === "cancel" || p.intent === "review"
   if (s.status !== "open") {
     if (p.intent === "payment") {
-      events.push({ ...ref, _tag: "PaymentReported", ...pay(p) })
+      events.push(paymentReported(ref, p))
     } else if (wantsChange) {
-      events.push({ ...ref, _tag: "CommentNotOrdered", reason: s.status === "draft" ? "round-closed" : "after-cutoff" })
-    } else events.push({ ...ref, _tag: "CommentIgnored", reason: p.reason })
+      events.push(notOrdered(ref, s.status === "draft" ? "round-closed" : "after-cutoff"))
+    } else events.push(ignored(ref, p.reason))
     return ok(events)
   }
   // A switch rather than ts-pattern on this path: it runs once per comment (100,000s per round).
   const decideIntent = (): Decision => {
     switch (p.intent) {
       case "none":
-        return ok([{ ...ref, _tag: "CommentIgnored", reason: p.reason }])
+        return ok([ignored(ref, p.reason)])
       case "payment":
-        return ok([{ ...ref, _tag: "PaymentReported", ...pay(p) }])
+        return ok([paymentReported(ref, p)])
       case "review":
         return ok(review(s, c, p.reason))
       case "order": {
@@ -602,7 +741,7 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
       case "cancel": {
         const entry = entryOf(s, c.buyerId)
         if (!entry || entry.lines.length === 0) return ok(review(s, c, "cancellation but the buyer has no order"))
-        if (p.lines.length === 0) return ok([{ ...ref, _tag: "OrderWithdrawn", orderId: entry.orderId }])
+        if (p.lines.length === 0) return ok([withdrawn(ref, entry.orderId)])
         const lines = resolveLines(entry, p.lines)
         if (!lines) return ok(review(s, c, "cancellation: which line? the buyer has several"))
         const set = lines.flatMap((l) => {
@@ -612,7 +751,7 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
             : []
         })
         if (set.length === 0) return ok(review(s, c, "cancellation of a line the buyer does not have"))
-        return ok([{ ...ref, _tag: "LinesSet", orderId: entry.orderId, lines: set }])
+        return ok([linesSet(ref, entry.orderId, set)])
       }
       default:
         return absurd(p.intent)
@@ -625,11 +764,6 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
 const absurd = (x: never): never => {
   throw new Error(`unexpected ${String(x)}`)
 }
-
-const pay = (p: ParseResult) => ({
-  ...(p.amount !== undefined ? { amount: p.amount } : {}),
-  ...(p.last5 !== undefined ? { last5: p.last5 } : {})
-})
 
 /** Decides what a command does in the current state. */
 export const decide = (command: Command, state: State): Decision =>
@@ -656,9 +790,7 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
     .with({ _tag: "EditComment" }, (c) => {
       if (state.status === "none" || !state.spec) return fail("not-created", "no such round")
       if (c.orderId === undefined || state.spec.onEdit === "ignore")
-        return ok([
-          { ...refOf(state, c.comment), _tag: "CommentIgnored", reason: "edited comment; its order is unchanged" }
-        ])
+        return ok([ignored(refOf(state, c.comment), "edited comment; its order is unchanged")])
       return ok(review(state, c.comment, `edited after ordering: "${c.comment.text}"`))
     })
     .with({ _tag: "RemoveComment" }, (c) => {

@@ -1,13 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Round } from "@kaituan/core"
 import { Either, FastCheck as fc } from "effect"
+import * as PMap from "../src/internal/PersistentMap.js"
 import { catalogueOf, spec, testParser } from "./support/fixtures.js"
 
 const s0 = spec()
-const parser = testParser.compile({ catalogue: catalogueOf(s0), settings: { mode: "marker", maxQtyPerLine: 50, extraMarkers: [], extraFillers: [] } })
+const parser = testParser.compile({
+  catalogue: catalogueOf(s0),
+  settings: { mode: "marker", maxQtyPerLine: 50, extraMarkers: [], extraFillers: [] }
+})
 
 const opened = (sp = s0) => {
-  const created = Either.getOrThrow(Round.decide({ _tag: "Create", spec: sp, at: "2024-05-01T09:00:00+08:00" }, Round.initialState))
+  const created = Either.getOrThrow(
+    Round.decide({ _tag: "Create", spec: sp, at: "2024-05-01T09:00:00+08:00" }, Round.initialState)
+  )
   const s1 = Round.fold(created)
   return Round.fold(Either.getOrThrow(Round.decide({ _tag: "Open", at: "2024-05-01T09:00:00+08:00" }, s1)), s1)
 }
@@ -15,7 +21,14 @@ const opened = (sp = s0) => {
 let n = 0
 const comment = (buyer: string, text: string, at = "2024-05-01T10:00:00+08:00"): Round.Command => ({
   _tag: "HandleComment",
-  comment: { commentId: `c${++n}`, buyerId: `line:${buyer}`, buyer: { id: buyer, name: buyer }, text, at, parsed: parser.parse(text) },
+  comment: {
+    commentId: `c${++n}`,
+    buyerId: `line:${buyer}`,
+    buyer: { id: buyer, name: buyer },
+    text,
+    at,
+    parsed: parser.parse(text)
+  },
   newOrderId: `o${n}`
 })
 
@@ -67,7 +80,13 @@ describe("Round decider", () => {
   })
 
   it("amends and cancels before the cutoff, releasing stock", () => {
-    const { state } = run(opened(), comment("amy", "紅+1"), comment("amy", "改3"), comment("bob", "白+2"), comment("bob", "取消"))
+    const { state } = run(
+      opened(),
+      comment("amy", "紅+1"),
+      comment("amy", "改3"),
+      comment("bob", "白+2"),
+      comment("bob", "取消")
+    )
     expect(Round.orders(state).map((o) => [o.buyer.id, o.lines[0]!.qty])).toEqual([["amy", 3]])
     expect(state.stock["SOCK-W"]).toEqual({ left: 2, sold: 0 })
   })
@@ -103,46 +122,88 @@ describe("Round decider", () => {
 // Properties
 // ---------------------------------------------------------------------------------------------
 
-const texts = ["紅+1", "紅+2", "白+1", "白+3", "蛋黃酥+2", "杯+1", "紅+1 白+1", "取消", "改2", "紅-1", "紫+1", "有嗎?", "已匯款 240 後五碼12345"]
+const texts = [
+  "紅+1",
+  "紅+2",
+  "白+1",
+  "白+3",
+  "蛋黃酥+2",
+  "杯+1",
+  "紅+1 白+1",
+  "取消",
+  "改2",
+  "紅-1",
+  "紫+1",
+  "有嗎?",
+  "已匯款 240 後五碼12345"
+]
 const arbCommand = fc.oneof(
-  { weight: 12, arbitrary: fc.record({ buyer: fc.constantFrom("a", "b", "c", "d", "團主小美"), text: fc.constantFrom(...texts), minute: fc.integer({ min: 0, max: 20000 }) }) },
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      buyer: fc.constantFrom("a", "b", "c", "d", "團主小美"),
+      text: fc.constantFrom(...texts),
+      minute: fc.integer({ min: 0, max: 20000 })
+    })
+  },
   { weight: 1, arbitrary: fc.constant("close" as const) },
   { weight: 1, arbitrary: fc.constant("settle" as const) },
   { weight: 1, arbitrary: fc.record({ resolve: fc.nat({ max: 30 }), approve: fc.boolean() }) }
 )
 
 const cutoffMs = Date.parse("2024-05-10T22:00:00+08:00")
-const toCommand = (c: fc.Arbitrary<unknown> extends never ? never : any, state: Round.State, i: number): Round.Command => {
+const toCommand = (
+  c: fc.Arbitrary<unknown> extends never ? never : any,
+  state: Round.State,
+  i: number
+): Round.Command => {
   if (c === "close") return { _tag: "Close", at: "2024-05-09T00:00:00Z", reason: "manual" }
   if (c === "settle") return { _tag: "Settle", at: "2024-05-11T00:00:00Z" }
   if ("resolve" in c) {
     const open = Round.openReviews(state)
     const r = open[c.resolve % Math.max(1, open.length)]
-    return { _tag: "ResolveReview", commentId: r?.commentId ?? "none", approve: c.approve ? [{ sku: "SOCK-R", qty: 1 }] : [], newOrderId: `or${i}`, at: "2024-05-02T00:00:00Z" }
+    return {
+      _tag: "ResolveReview",
+      commentId: r?.commentId ?? "none",
+      approve: c.approve ? [{ sku: "SOCK-R", qty: 1 }] : [],
+      newOrderId: `or${i}`,
+      at: "2024-05-02T00:00:00Z"
+    }
   }
   const at = new Date(cutoffMs - 10_000 * 60_000 + c.minute * 60_000).toISOString()
   return {
     _tag: "HandleComment",
-    comment: { commentId: `p${i}`, buyerId: `line:${c.buyer}`, buyer: { id: c.buyer }, text: c.text, at, parsed: parser.parse(c.text) },
+    comment: {
+      commentId: `p${i}`,
+      buyerId: `line:${c.buyer}`,
+      buyer: { id: c.buyer },
+      text: c.text,
+      at,
+      parsed: parser.parse(c.text)
+    },
     newOrderId: `o${i}`
   }
 }
 
 describe("Round properties", () => {
-  it.prop("no event sequence oversells in-stock items or exceeds a pre-order cap", [fc.array(arbCommand, { maxLength: 60 })], ([cmds]) => {
-    let s = opened()
-    for (const [i, c] of cmds.entries()) {
-      const d = Round.decide(toCommand(c, s, i), s)
-      if (Either.isRight(d)) s = Round.fold(d.right, s)
-      for (const [sku, st] of Object.entries(s.stock)) {
-        if (st.left !== null) expect(st.left, sku).toBeGreaterThanOrEqual(0)
+  it.prop(
+    "no event sequence oversells in-stock items or exceeds a pre-order cap",
+    [fc.array(arbCommand, { maxLength: 60 })],
+    ([cmds]) => {
+      let s = opened()
+      for (const [i, c] of cmds.entries()) {
+        const d = Round.decide(toCommand(c, s, i), s)
+        if (Either.isRight(d)) s = Round.fold(d.right, s)
+        for (const [sku, st] of Object.entries(s.stock)) {
+          if (st.left !== null) expect(st.left, sku).toBeGreaterThanOrEqual(0)
+        }
+        // Stock sold equals the quantities in the book.
+        const booked: Record<string, number> = {}
+        for (const o of Round.orders(s)) for (const l of o.lines) booked[l.sku] = (booked[l.sku] ?? 0) + l.qty
+        for (const [sku, st] of Object.entries(s.stock)) expect(st.sold, sku).toBe(booked[sku] ?? 0)
       }
-      // Stock sold equals the quantities in the book.
-      const booked: Record<string, number> = {}
-      for (const o of Round.orders(s)) for (const l of o.lines) booked[l.sku] = (booked[l.sku] ?? 0) + l.qty
-      for (const [sku, st] of Object.entries(s.stock)) expect(st.sold, sku).toBe(booked[sku] ?? 0)
     }
-  })
+  )
 
   it.prop("no order changes after the cutoff or the close", [fc.array(arbCommand, { maxLength: 60 })], ([cmds]) => {
     let s = opened()
@@ -169,4 +230,70 @@ describe("Round properties", () => {
       }
     }
   })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Owned folds (the batch fast path) agree with the pure fold and never touch older states
+// ---------------------------------------------------------------------------------------------
+
+const snapshot = (s: Round.State) =>
+  JSON.stringify({ orders: Round.orders(s), reviews: Round.openReviews(s), stock: s.stock, n: s.commentCount })
+
+describe("Round.foldOwned", () => {
+  it.prop(
+    "gives the pure fold's state, and every state handed out before the batch stays as it was",
+    [fc.array(arbCommand, { maxLength: 60 }), fc.nat({ max: 60 })],
+    ([cmds, cut]) => {
+      // Two batches, each with its own owner; the state at `cut` is the one a cache would hold.
+      let pure = opened()
+      let owned = pure
+      let before: Round.State | undefined
+      let beforeSnapshot = ""
+      let by = Round.owner()
+      for (const [i, c] of cmds.entries()) {
+        if (i === cut) {
+          before = owned
+          beforeSnapshot = snapshot(owned)
+          by = Round.owner() // a new batch
+        }
+        const command = toCommand(c, pure, i)
+        const d = Round.decide(command, pure)
+        const o = Round.decide(command, owned)
+        expect(Either.isRight(o)).toBe(Either.isRight(d))
+        if (Either.isRight(d)) pure = Round.fold(d.right, pure)
+        if (Either.isRight(o)) owned = Round.foldOwned(o.right, owned, by)
+        expect(snapshot(owned)).toBe(snapshot(pure))
+      }
+      if (before) expect(snapshot(before)).toBe(beforeSnapshot)
+    }
+  )
+
+  it.prop(
+    "PersistentMap: sets with an owner equal sets without, and older versions keep their values",
+    [fc.array(fc.tuple(fc.string({ maxLength: 3 }), fc.integer()), { maxLength: 200 }), fc.nat({ max: 200 })],
+    ([ops, cut]) => {
+      let plain = PMap.empty<number>()
+      let owned = plain
+      const first = PMap.owner()
+      const second = PMap.owner()
+      const model = new Map<string, number>()
+      let frozen: { map: PMap.PersistentMap<number>; entries: Array<[string, number]> } | undefined
+      for (const [i, [k, v]] of ops.entries()) {
+        if (i === cut) frozen = { map: owned, entries: [...model] }
+        plain = PMap.set(plain, k, v)
+        owned = PMap.set(owned, k, v, i >= cut ? second : first)
+        model.set(k, v)
+      }
+      for (const [k, v] of model) {
+        expect(PMap.get(plain, k)).toBe(v)
+        expect(PMap.get(owned, k)).toBe(v)
+      }
+      expect(owned.size).toBe(model.size)
+      expect([...PMap.values(owned)].sort()).toEqual([...model.values()].sort())
+      if (frozen) {
+        expect(frozen.map.size).toBe(frozen.entries.length)
+        for (const [k, v] of frozen.entries) expect(PMap.get(frozen.map, k)).toBe(v)
+      }
+    }
+  )
 })

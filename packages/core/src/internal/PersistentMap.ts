@@ -4,10 +4,11 @@
  * Effect's HashMap costs ~15 µs per `set` on this machine, which made replaying 100,000 comments
  * take seconds. This one is a fixed three-level trie of 32 × 32 × 32 slots over a 32-bit hash;
  * each leaf is a flat `[key, value, key, value…]` array of a few entries. `set` copies three
- * 32-slot arrays and one short leaf, and every older version stays valid.
+ * 32-slot arrays and one short leaf, and every older version stays valid. A batch that owns its
+ * state (an {@link Owner}) edits the nodes it created in place instead of copying them again.
  */
 type Leaf = ReadonlyArray<unknown>
-type Node = ReadonlyArray<Node | Leaf | undefined>
+type Node = ReadonlyArray<Node | Leaf | Owner | undefined>
 
 export interface PersistentMap<V> {
   readonly root: Node
@@ -31,6 +32,20 @@ const hash = (key: string): number => {
   return h >>> 0
 }
 
+/**
+ * Who may edit a node in place. A batch that folds many events into a state it alone holds
+ * passes one owner to {@link set}: nodes it created are then changed in place, nodes of older
+ * versions are still copied, so every version handed out before the batch stays valid.
+ */
+export interface Owner {
+  readonly _owner: true
+}
+
+export const owner = (): Owner => ({ _owner: true })
+
+/** Slot 32 of an internal node holds its owner (undefined once shared). */
+const OWNER = 32
+
 const EMPTY_NODE: Node = []
 const EMPTY: PersistentMap<never> = { root: EMPTY_NODE, size: 0 }
 
@@ -46,17 +61,30 @@ export const get = <V>(map: PersistentMap<V>, key: string): V | undefined => {
   return undefined
 }
 
-const copy = (node: Node | undefined): Array<Node | Leaf | undefined> =>
-  node && node.length > 0 ? node.slice() : new Array<Node | Leaf | undefined>(32).fill(undefined)
+/** The node itself if `by` owns it, else a copy that `by` owns. */
+const editable = (node: Node | undefined, by: Owner | undefined): Array<Node | Leaf | Owner | undefined> => {
+  if (by !== undefined && node !== undefined && node[OWNER] === by) return node as Array<Node | Leaf | undefined>
+  const out: Array<Node | Leaf | Owner | undefined> =
+    node && node.length > 0 ? node.slice() : new Array<Node | Leaf | undefined>(OWNER + 1).fill(undefined)
+  out[OWNER] = by
+  return out
+}
 
-export const set = <V>(map: PersistentMap<V>, key: string, value: V): PersistentMap<V> => {
+/**
+ * A map with `key` set to `value`. Without `by`, the map passed in is untouched; with an owner,
+ * nodes that owner created earlier are edited in place (see {@link Owner}).
+ */
+export const set = <V>(map: PersistentMap<V>, key: string, value: V, by?: Owner): PersistentMap<V> => {
   const h = hash(key)
   const a = h & 31
   const b = (h >>> 5) & 31
   const c = (h >>> 10) & 31
-  const l1 = map.root[a] as Node | undefined
-  const l2 = l1?.[b] as Node | undefined
-  const leaf = (l2?.[c] as Leaf | undefined) ?? []
+  const root = editable(map.root, by)
+  const n1 = editable(root[a] as Node | undefined, by)
+  root[a] = n1
+  const n2 = editable(n1[b] as Node | undefined, by)
+  n1[b] = n2
+  const leaf = (n2[c] as Leaf | undefined) ?? []
   let existed = false
   const next = leaf.slice()
   for (let i = 0; i < next.length; i += 2) {
@@ -67,21 +95,20 @@ export const set = <V>(map: PersistentMap<V>, key: string, value: V): Persistent
     }
   }
   if (!existed) next.push(key, value)
-  const n2 = copy(l2)
   n2[c] = next
-  const n1 = copy(l1)
-  n1[b] = n2
-  const root = copy(map.root)
-  root[a] = n1
   return { root, size: existed ? map.size : map.size + 1 }
 }
 
 export function* values<V>(map: PersistentMap<V>): Generator<V> {
-  for (const l1 of map.root as ReadonlyArray<Node | undefined>) {
+  const root = map.root as ReadonlyArray<Node | undefined>
+  for (let a = 0; a < root.length && a < OWNER; a++) {
+    const l1 = root[a]
     if (!l1) continue
-    for (const l2 of l1 as ReadonlyArray<Node | undefined>) {
+    for (let b = 0; b < OWNER; b++) {
+      const l2 = l1[b] as Node | undefined
       if (!l2) continue
-      for (const leaf of l2 as ReadonlyArray<Leaf | undefined>) {
+      for (let c = 0; c < OWNER; c++) {
+        const leaf = l2[c] as Leaf | undefined
         if (!leaf) continue
         for (let i = 1; i < leaf.length; i += 2) yield leaf[i] as V
       }

@@ -1,14 +1,16 @@
 import { Effect } from "effect"
 import type { OrderStatus } from "../ReadModel.js"
+import type { OutboundMessage } from "../Notification.js"
 import type { Commit, CommitResult, OutboxEntry, StorageService, StoredEvent } from "../Storage.js"
 import { StorageError } from "../Storage.js"
 import { applyViewChange, emptyViews, type ViewTables } from "./views.js"
 
 interface OutboxRow {
-  entry: OutboxEntry
+  readonly message: OutboundMessage
+  attempts: number
   sent: boolean
   availableAt: number
-  lastError?: string
+  lastError: string | undefined
 }
 
 /**
@@ -26,19 +28,27 @@ export const makeMemoryStorage = (): StorageService => {
   const commit = (commits: ReadonlyArray<Commit>) =>
     Effect.suspend(() => {
       // Validate the whole batch against the current state plus earlier commits of the batch.
+      // A key is claimed as it is checked (one hash operation, not two) and released again if
+      // the batch fails, so a failed commit leaves no trace.
       const pending = new Map<string, number>()
-      const batchKeys = new Set<string>()
+      const claimed: Array<string> = []
       const results: Array<CommitResult> = []
       for (const c of commits) {
-        if (c.idempotencyKey !== undefined && (keys.has(c.idempotencyKey) || batchKeys.has(c.idempotencyKey))) {
-          results.push({ _tag: "Duplicate", idempotencyKey: c.idempotencyKey })
-          continue
+        const key = c.idempotencyKey
+        if (key !== undefined) {
+          const before = keys.size
+          keys.add(key)
+          if (keys.size === before) {
+            results.push({ _tag: "Duplicate", idempotencyKey: key })
+            continue
+          }
+          claimed.push(key)
         }
-        if (c.idempotencyKey !== undefined) batchKeys.add(c.idempotencyKey)
         const versions: Record<string, number> = {}
         for (const a of c.appends) {
           const current = pending.get(a.stream) ?? streams.get(a.stream)?.length ?? 0
           if (current !== a.expectedVersion) {
+            for (const k of claimed) keys.delete(k)
             return Effect.fail(
               new StorageError({
                 reason: "conflict",
@@ -57,7 +67,6 @@ export const makeMemoryStorage = (): StorageService => {
       for (const c of commits) {
         const r = results[ri++]!
         if (r._tag === "Duplicate") continue
-        if (c.idempotencyKey !== undefined) keys.add(c.idempotencyKey)
         for (const a of c.appends) {
           let s = streams.get(a.stream)
           if (!s) {
@@ -80,7 +89,7 @@ export const makeMemoryStorage = (): StorageService => {
         for (const v of c.views) applyViewChange(views, v)
         for (const m of c.outbox) {
           if (outbox.has(m.id)) continue
-          outbox.set(m.id, { entry: { message: m, attempts: 0 }, sent: false, availableAt: 0 })
+          outbox.set(m.id, { message: m, attempts: 0, sent: false, availableAt: 0, lastError: undefined })
           outboxOrder.push(m.id)
         }
       }
@@ -137,8 +146,8 @@ export const makeMemoryStorage = (): StorageService => {
           const row = outbox.get(id)!
           if (row.sent || row.availableAt > now) continue
           row.availableAt = now + leaseMs
-          row.entry = { ...row.entry, attempts: row.entry.attempts + 1 }
-          out.push(row.entry)
+          row.attempts++
+          out.push({ message: row.message, attempts: row.attempts })
         }
         return out
       }),
