@@ -371,7 +371,8 @@ export const roundMessages = (
     }
     else if (e._tag === "CommentNotOrdered") {
       to ??= recipientOf(c)
-      ;(out ??= []).push({
+      out ??= []
+      out.push({
         id: [c.channel, c.commentId, "not-ordered", e.sku ?? ""].join(":"),
         kind: "not-ordered",
         to,
