@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { OrderStatus } from "../ReadModel.js"
 import type { OutboundMessage } from "../Notification.js"
-import type { Commit, CommitResult, OutboxEntry, StorageService, StoredEvent } from "../Storage.js"
+import type { Commit, CommitResult, NewEvent, OutboxEntry, StorageService, StoredEvent } from "../Storage.js"
 import { StorageError } from "../Storage.js"
 import { applyViewChange, emptyViews, type ViewTables } from "./views.js"
 
@@ -18,8 +18,17 @@ interface OutboxRow {
  * with respect to other fibers: validation happens before the first write.
  */
 export const makeMemoryStorage = (): StorageService => {
-  const streams = new Map<string, Array<StoredEvent>>()
-  const all: Array<StoredEvent> = []
+  // Events are kept as given, with their stream and version in parallel arrays: no wrapper
+  // object per event (a replay keeps 100,000s of them). StoredEvents are made when read.
+  const events: Array<NewEvent> = []
+  const streamOf: Array<string> = []
+  const versionOf: Array<number> = []
+  /** The 0-based global indexes of each stream's events, in version order. */
+  const streams = new Map<string, Array<number>>()
+  const stored = (i: number): StoredEvent => {
+    const e = events[i]!
+    return { stream: streamOf[i]!, version: versionOf[i]!, position: i + 1, type: e.type, data: e.data, at: e.at }
+  }
   const keys = new Set<string>()
   let views: ViewTables = emptyViews()
   const outbox = new Map<string, OutboxRow>()
@@ -74,16 +83,10 @@ export const makeMemoryStorage = (): StorageService => {
             streams.set(a.stream, s)
           }
           for (const e of a.events) {
-            const stored: StoredEvent = {
-              stream: a.stream,
-              version: s.length + 1,
-              position: all.length + 1,
-              type: e.type,
-              data: e.data,
-              at: e.at
-            }
-            s.push(stored)
-            all.push(stored)
+            s.push(events.length)
+            events.push(e)
+            streamOf.push(a.stream)
+            versionOf.push(s.length)
           }
         }
         for (const v of c.views) applyViewChange(views, v)
@@ -106,9 +109,14 @@ export const makeMemoryStorage = (): StorageService => {
     readStream: (stream, fromVersion = 0) =>
       Effect.sync(() => {
         const s = streams.get(stream) ?? []
-        return { version: s.length, events: s.slice(fromVersion) }
+        return { version: s.length, events: s.slice(fromVersion).map(stored) }
       }),
-    readAll: (fromPosition, limit) => Effect.sync(() => all.slice(fromPosition, fromPosition + limit)),
+    readAll: (fromPosition, limit) =>
+      Effect.sync(() => {
+        const out: Array<StoredEvent> = []
+        for (let i = Math.max(0, fromPosition); i < events.length && out.length < limit; i++) out.push(stored(i))
+        return out
+      }),
     seenKeys: (ks) => Effect.sync(() => new Set(ks.filter((k) => keys.has(k)))),
     orders: ({ roundId, status }) =>
       Effect.sync(() => {
