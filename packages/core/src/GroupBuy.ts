@@ -325,17 +325,28 @@ const buyerRecipient = (buyerId: string, userId: string): Recipient => ({
   userId
 })
 
+interface LabelledLine {
+  readonly sku: string
+  readonly qty: number
+  readonly unitPrice?: number
+  readonly label: string
+}
+
+const labelLine = (
+  catalogue: Catalogue | undefined,
+  l: { readonly sku: string; readonly qty: number; readonly unitPrice?: number }
+): LabelledLine => {
+  const label = catalogue?.bySku.get(l.sku)?.label ?? l.sku
+  // A literal, not `{ ...l, label }`: a spread followed by a new key is slow in V8 (hot path).
+  return l.unitPrice === undefined
+    ? { sku: l.sku, qty: l.qty, label }
+    : { sku: l.sku, qty: l.qty, unitPrice: l.unitPrice, label }
+}
+
 const labelLines = (
   catalogue: Catalogue | undefined,
   lines: ReadonlyArray<{ readonly sku: string; readonly qty: number; readonly unitPrice?: number }>
-) =>
-  lines.map((l) => {
-    // A literal, not `{ ...l, label }`: a spread followed by a new key is slow in V8 (hot path).
-    const label = catalogue?.bySku.get(l.sku)?.label ?? l.sku
-    return l.unitPrice === undefined
-      ? { sku: l.sku, qty: l.qty, label }
-      : { sku: l.sku, qty: l.qty, unitPrice: l.unitPrice, label }
-  })
+): Array<LabelledLine> => lines.map((l) => labelLine(catalogue, l))
 
 const notOrderedData = (catalogue: Catalogue | undefined, e: Extract<Round.Event, { _tag: "CommentNotOrdered" }>) => {
   const data: Record<string, unknown> = { reason: e.reason, text: e.text }
@@ -368,8 +379,7 @@ export const roundMessages = (
     } else if (e._tag === "OrderWithdrawn") {
       entry ??= Round.lookup(after.book, e.buyerId)
       changed = "order-cancelled"
-    }
-    else if (e._tag === "CommentNotOrdered") {
+    } else if (e._tag === "CommentNotOrdered") {
       to ??= recipientOf(c)
       out ??= []
       out.push({

@@ -32,7 +32,9 @@ export const makeMemoryStorage = (): StorageService => {
   const keys = new Set<string>()
   let views: ViewTables = emptyViews()
   const outbox = new Map<string, OutboxRow>()
-  const outboxOrder: Array<string> = []
+  /** Rows in the order they were queued; rows before `unsentFrom` are all sent. */
+  const outboxOrder: Array<OutboxRow> = []
+  let unsentFrom = 0
 
   const commit = (commits: ReadonlyArray<Commit>) =>
     Effect.suspend(() => {
@@ -92,8 +94,9 @@ export const makeMemoryStorage = (): StorageService => {
         for (const v of c.views) applyViewChange(views, v)
         for (const m of c.outbox) {
           if (outbox.has(m.id)) continue
-          outbox.set(m.id, { message: m, attempts: 0, sent: false, availableAt: 0, lastError: undefined })
-          outboxOrder.push(m.id)
+          const row: OutboxRow = { message: m, attempts: 0, sent: false, availableAt: 0, lastError: undefined }
+          outbox.set(m.id, row)
+          outboxOrder.push(row)
         }
       }
       return Effect.succeed(results)
@@ -149,9 +152,10 @@ export const makeMemoryStorage = (): StorageService => {
       Effect.sync(() => {
         const now = Date.now()
         const out: Array<OutboxEntry> = []
-        for (const id of outboxOrder) {
-          if (out.length >= limit) break
-          const row = outbox.get(id)!
+        // Skip the sent prefix once, not on every claim (a relay claims thousands of times).
+        while (unsentFrom < outboxOrder.length && outboxOrder[unsentFrom]!.sent) unsentFrom++
+        for (let i = unsentFrom; i < outboxOrder.length && out.length < limit; i++) {
+          const row = outboxOrder[i]!
           if (row.sent || row.availableAt > now) continue
           row.availableAt = now + leaseMs
           row.attempts++
