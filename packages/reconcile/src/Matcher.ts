@@ -29,6 +29,7 @@
  */
 import { Schema } from "effect"
 import { build as buildAutomaton } from "./internal/aho.js"
+import { nfkc } from "./internal/cells.js"
 import type { PaymentReport } from "./PaymentReport.js"
 import { taipeiOffsetMinutes, type Transaction } from "./Transaction.js"
 
@@ -267,22 +268,22 @@ interface OrderState {
   paid: number
   readonly placedMs: number | undefined
   readonly placedDay: number | undefined
-  readonly paidBy: Array<string>
+  paidBy: Array<string>
   /** Transactions applied in this run. */
-  readonly appliedNow: Array<string>
+  appliedNow: Array<string>
   /** The amount bucket the order is in (its open amount), if open. */
   bucket: number | undefined
 }
 
 interface BuyerState {
   readonly id: string
-  readonly names: Array<string>
-  readonly orders: Array<OrderState>
+  names: Array<string>
+  orders: Array<OrderState>
   /** Reported last five digits (buyers have one or two: arrays are cheaper than maps here). */
-  readonly reported: Array<{ readonly last5: string; readonly via: "order" | "comment" }>
-  readonly reportedAmounts: Array<number>
+  reported: Array<{ readonly last5: string; readonly via: "order" | "comment" }>
+  reportedAmounts: Array<number>
   /** Learned accounts: bank code ("" = unknown) + last five, and from when (ms; -Infinity = always). */
-  readonly learned: Array<{
+  learned: Array<{
     readonly bankCode: string
     readonly last5: string
     readonly sinceMs: number
@@ -296,6 +297,20 @@ interface BuyerState {
 const DAY_MS = 86_400_000
 
 /**
+ * Adds to a list held in a field. Most lists here get one element: `[x]` holds just that, where a
+ * push on `[]` reserves 17 slots, and with tens of thousands of buyers and orders that is memory
+ * the garbage collector keeps copying.
+ */
+const append = <A>(xs: Array<A>, x: A): Array<A> => {
+  if (xs.length === 0) return [x]
+  xs.push(x)
+  return xs
+}
+
+/** The empty list buyers' and orders' lists start as: shared, so frozen (lists grow by {@link append}). */
+const NONE: Array<never> = Object.freeze([]) as unknown as Array<never>
+
+/**
  * An account or a name that is evidence for more buyers than this is "crowded": it only counts
  * for buyers who owe exactly the amount (so a shared account cannot make the matcher quadratic).
  */
@@ -303,10 +318,25 @@ const CROWD = 32
 /** At most this many owing buyers are checked against a crowded account or name. */
 const CROWD_POOL = 1000
 
-const NON_ASCII = /[^\x00-\x7f]/
+// Text that `toLowerCase` could change: anything but ASCII other than A–Z, and CJK ideographs.
+const HAS_CASE = /[^\x00-\x40\x5b-\x7f\u3400-\u4dbf\u4e00-\u9fff]/
+// Whitespace that the normalisation changes: a run, one that is not a space, or at either end.
+const ODD_SPACE = /\s\s|[^\S ]|^\s|\s$/
 
-const normaliseText = (s: string): string =>
-  (NON_ASCII.test(s) ? s.normalize("NFKC") : s).toLowerCase().replace(/\s+/g, " ").trim()
+/** NFKC, lower case, whitespace runs as one space, trimmed (each step only where it changes something). */
+const normaliseText = (s: string): string => {
+  const n = nfkc(s)
+  const t = HAS_CASE.test(n) ? n.toLowerCase() : n
+  return ODD_SPACE.test(t) ? t.replace(/\s+/g, " ").trim() : t
+}
+
+/** True when `s` has two code points or more (`[...s].length >= 2`, without the array). */
+const twoCodePoints = (s: string): boolean => {
+  if (s.length !== 2) return s.length > 2
+  const hi = s.charCodeAt(0)
+  const lo = s.charCodeAt(1)
+  return !(hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff)
+}
 
 const isWordChar = (c: string | undefined): boolean => c !== undefined && /[a-z0-9_]/.test(c)
 
@@ -321,17 +351,52 @@ const dayNumber = (date: string): number => {
   return Date.UTC(y, m - 1, d) / DAY_MS
 }
 
-const formatTwd = (n: number): string => `NT$${String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}`
+const formatTwd = (n: number): string =>
+  n > -1000 && n < 1000 ? `NT$${n}` : `NT$${String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}`
 
 const orderStatus = (due: number, paid: number): OrderStatus =>
   paid <= 0 ? (due === 0 ? "paid" : "unpaid") : paid < due ? "partial" : paid === due ? "paid" : "overpaid"
 
 const sortStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
+/** The parts of a transaction's tie-break key `bankCode|last5|memo|id`. */
+const tiePart = (tx: Transaction, k: number): string =>
+  k === 0 ? (tx.bankCode ?? "") : k === 1 ? (tx.last5 ?? "") : k === 2 ? tx.memo : tx.id
+
+/**
+ * Compares the tie-break keys `bankCode|last5|memo|id` of two transactions as `<` compares
+ * strings (code unit by code unit, a prefix first), without building the keys.
+ */
+const compareTies = (a: Transaction, b: Transaction): number => {
+  let ka = 0
+  let kb = 0
+  let sa = tiePart(a, 0)
+  let sb = tiePart(b, 0)
+  let ia = 0
+  let ib = 0
+  for (;;) {
+    // The next code unit of each key: the part's own, then "|" between parts, -1 at the end.
+    const ca = ia < sa.length ? sa.charCodeAt(ia) : ka < 3 ? 124 : -1
+    const cb = ib < sb.length ? sb.charCodeAt(ib) : kb < 3 ? 124 : -1
+    if (ca !== cb) return ca < cb ? -1 : 1
+    if (ca === -1) return 0
+    if (ia < sa.length) ia++
+    else {
+      sa = tiePart(a, ++ka)
+      ia = 0
+    }
+    if (ib < sb.length) ib++
+    else {
+      sb = tiePart(b, ++kb)
+      ib = 0
+    }
+  }
+}
+
 const isUntimed = (p: PriorPayment): boolean => p.at === undefined || Number.isNaN(Date.parse(p.at))
 
 /** Payments with no time (or an unreadable one) that name no transaction of this run count from the start. */
-const untimedPaid = (o: Order, txIds: ReadonlySet<string>): number => {
+const untimedPaid = (o: Order, txIds: { readonly has: (id: string) => boolean }): number => {
   let sum = 0
   for (const p of o.payments ?? [])
     if (isUntimed(p) && !(p.transactionId !== undefined && txIds.has(p.transactionId))) sum += p.amount
@@ -350,22 +415,30 @@ export const match = (input: Input): Result => {
   const maxSubset = input.options?.maxSubsetOrders ?? 12
   const windowMs = windowDays * DAY_MS
 
-  const txIds = new Set(input.transactions.map((t) => t.id))
+  // The ids of this run's transactions, built only when some order carries earlier payments.
+  let txIdSet: Set<string> | undefined
+  const txIds = {
+    has: (id: string): boolean => {
+      if (txIdSet === undefined) txIdSet = new Set(input.transactions.map((t) => t.id))
+      return txIdSet.has(id)
+    }
+  }
 
   // --- buyers and orders -----------------------------------------------------------------------
   const buyers = new Map<string, BuyerState>()
   const orders: Array<OrderState> = []
   const ordersById = new Map<string, OrderState>()
+  let duplicateIds = false
   for (const o of input.orders) {
     let b = buyers.get(o.buyer.id)
     if (!b) {
       b = {
         id: o.buyer.id,
-        names: [],
-        orders: [],
-        reported: [],
-        reportedAmounts: [],
-        learned: [],
+        names: NONE,
+        orders: NONE,
+        reported: NONE,
+        reportedAmounts: NONE,
+        learned: NONE,
         openTotal: 0,
         openCount: 0,
         totalBucket: undefined
@@ -373,9 +446,10 @@ export const match = (input: Input): Result => {
       buyers.set(o.buyer.id, b)
     }
     const name = o.buyer.name?.trim()
-    if (name && !b.names.includes(name)) b.names.push(name)
+    if (name && !b.names.includes(name)) b.names = append(b.names, name)
     const l5 = o.last5
-    if (l5 !== undefined && !b.reported.some((r) => r.last5 === l5)) b.reported.push({ last5: l5, via: "order" })
+    if (l5 !== undefined && !b.reported.some((r) => r.last5 === l5))
+      b.reported = append(b.reported, { last5: l5, via: "order" })
     const placedMs = o.placedAt === undefined ? undefined : Date.parse(o.placedAt)
     const valid = placedMs !== undefined && !Number.isNaN(placedMs)
     const s: OrderState = {
@@ -383,31 +457,35 @@ export const match = (input: Input): Result => {
       orderId: o.orderId,
       buyer: b,
       due: o.amountDue,
-      paid: (o.paid ?? 0) + untimedPaid(o, txIds),
+      paid: (o.paid ?? 0) + (o.payments === undefined ? 0 : untimedPaid(o, txIds)),
       placedMs: valid ? placedMs : undefined,
       placedDay: valid ? Math.floor((placedMs + offsetMin * 60_000) / DAY_MS) : undefined,
-      paidBy: [],
-      appliedNow: [],
+      paidBy: NONE,
+      appliedNow: NONE,
       bucket: undefined
     }
     if (!ordersById.has(o.orderId)) ordersById.set(o.orderId, s)
+    else duplicateIds = true
     orders.push(s)
-    b.orders.push(s)
+    b.orders = append(b.orders, s)
   }
   for (const r of input.reports ?? []) {
     const b = buyers.get(r.buyerId)
     if (!b) continue
     const l5 = r.last5
-    if (l5 !== undefined && !b.reported.some((x) => x.last5 === l5)) b.reported.push({ last5: l5, via: "comment" })
-    if (r.amount !== undefined && !b.reportedAmounts.includes(r.amount)) b.reportedAmounts.push(r.amount)
+    if (l5 !== undefined && !b.reported.some((x) => x.last5 === l5))
+      b.reported = append(b.reported, { last5: l5, via: "comment" })
+    if (r.amount !== undefined && !b.reportedAmounts.includes(r.amount))
+      b.reportedAmounts = append(b.reportedAmounts, r.amount)
   }
   const orderKey = (a: OrderState, b: OrderState): number =>
     (a.placedMs ?? Number.NEGATIVE_INFINITY) - (b.placedMs ?? Number.NEGATIVE_INFINITY) ||
     sortStrings(a.orderId, b.orderId)
   for (const b of buyers.values()) {
-    b.orders.sort(orderKey)
-    b.names.sort(sortStrings)
+    if (b.orders.length > 1) b.orders.sort(orderKey)
+    if (b.names.length > 1) b.names.sort(sortStrings)
   }
+  const buyersById = [...buyers.values()].sort((x, y) => sortStrings(x.id, y.id))
 
   // --- indexes ---------------------------------------------------------------------------------
   const byOpen = new Map<number, Set<OrderState>>()
@@ -448,17 +526,22 @@ export const match = (input: Input): Result => {
     o.buyer.openCount += (after > 0 ? 1 : 0) - (before > 0 ? 1 : 0)
     reindexBuyer(o.buyer)
   }
-  // Insert in a canonical order so that bucket iteration order never depends on input order.
-  for (const o of [...orders].sort(orderKey)) {
+  // Each bucket holds its orders in a canonical order, so that iteration never depends on input
+  // order (sorting each bucket gives the same order as inserting from one sorted list).
+  const buckets = new Map<number, Array<OrderState>>()
+  for (const o of orders) {
     const op = open(o)
     if (op > 0) {
       o.bucket = op
-      addTo(byOpen, op, o)
+      const g = buckets.get(op)
+      if (g) g.push(o)
+      else buckets.set(op, [o])
       o.buyer.openTotal += op
       o.buyer.openCount += 1
     }
   }
-  for (const b of [...buyers.values()].sort((x, y) => sortStrings(x.id, y.id))) reindexBuyer(b)
+  for (const [op, g] of buckets) byOpen.set(op, new Set(g.length > 1 ? g.sort(orderKey) : g))
+  for (const b of buyersById) reindexBuyer(b)
 
   // last five digits → buyers (arrays: most keys have one buyer; a Set is made only for crowded keys)
   const reportedIndex = new Map<string, Array<BuyerState>>()
@@ -476,8 +559,7 @@ export const match = (input: Input): Result => {
     crowdSets.set(a, { size: a.length, set })
     return set
   }
-  for (const b of [...buyers.values()].sort((x, y) => sortStrings(x.id, y.id)))
-    for (const r of b.reported) push(reportedIndex, r.last5, b)
+  for (const b of buyersById) for (const r of b.reported) push(reportedIndex, r.last5, b)
   const learn = (
     b: BuyerState,
     bankCode: string,
@@ -487,7 +569,7 @@ export const match = (input: Input): Result => {
   ): boolean => {
     const existing = b.learned.find((l) => l.last5 === last5 && l.bankCode === bankCode)
     if (existing && existing.sinceMs <= sinceMs) return false
-    b.learned.push({ bankCode, last5, sinceMs, since })
+    b.learned = append(b.learned, { bankCode, last5, sinceMs, since })
     push(learnedIndex, last5, b)
     return true
   }
@@ -499,10 +581,10 @@ export const match = (input: Input): Result => {
     | { readonly kind: "order"; readonly order: OrderState }
   > = []
   const namePattern = new Map<string, number>()
-  for (const b of [...buyers.values()].sort((x, y) => sortStrings(x.id, y.id)))
+  for (const b of buyersById)
     for (const n of b.names) {
       const key = normaliseText(n)
-      if ([...key].length < 2) continue
+      if (!twoCodePoints(key)) continue
       const existing = namePattern.get(key)
       if (existing !== undefined) {
         const t = patternTargets[existing]!
@@ -523,22 +605,35 @@ export const match = (input: Input): Result => {
 
   // Gateway merchant order numbers: the order id itself, or its gateway-safe form.
   const safe = (s: string): string => s.replace(/[^A-Za-z0-9_]/g, "")
-  const bySafeId = new Map<string, OrderState | null>()
-  for (const o of ordersById.values()) {
-    const k = safe(o.orderId)
-    bySafeId.set(k, bySafeId.has(k) ? null : o)
+  // Built on the first gateway transaction that names an order (statements never do).
+  let bySafeId: Map<string, OrderState | null> | undefined
+  const safeIndex = (): Map<string, OrderState | null> => {
+    const m = new Map<string, OrderState | null>()
+    for (const o of ordersById.values()) {
+      const k = safe(o.orderId)
+      m.set(k, m.has(k) ? null : o)
+    }
+    return m
   }
-  const orderForRef = (ref: string): OrderState | undefined =>
-    ordersById.get(ref) ?? bySafeId.get(safe(ref)) ?? undefined
+  const orderForRef = (ref: string): OrderState | undefined => {
+    const o = ordersById.get(ref)
+    if (o !== undefined) return o
+    if (bySafeId === undefined) bySafeId = safeIndex()
+    return bySafeId.get(safe(ref)) ?? undefined
+  }
 
   // --- timeline --------------------------------------------------------------------------------
-  // Processing order (see Transaction.compare), with the tie-break key built once per row.
-  const txs = input.transactions.map((tx) => ({
-    tx,
-    ms: Date.parse(tx.at),
-    key: `${tx.bankCode ?? ""}|${tx.last5 ?? ""}|${tx.memo}|${tx.id}`
-  }))
-  txs.sort((a, b) => a.ms - b.ms || a.tx.amount - b.tx.amount || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  // Processing order (see Transaction.compare). Rows of one statement day share their `at`.
+  let lastAt = ""
+  let lastMs = Number.NaN
+  const txs = input.transactions.map((tx) => {
+    if (tx.at !== lastAt) {
+      lastAt = tx.at
+      lastMs = Date.parse(tx.at)
+    }
+    return { tx, ms: lastMs }
+  })
+  txs.sort((a, b) => a.ms - b.ms || a.tx.amount - b.tx.amount || compareTies(a.tx, b.tx))
 
   const applied = new Set<string>(input.applied ?? [])
   const linkedPayments = new Map<string, Array<{ readonly order: OrderState; readonly amount: number }>>()
@@ -557,14 +652,14 @@ export const match = (input: Input): Result => {
         else linkedPayments.set(p.transactionId, [{ order: o, amount: p.amount }])
       } else if (!isUntimed(p))
         timedPayments.push({ order: o, amount: p.amount, ms: Date.parse(p.at!), txId: p.transactionId })
-      else if (p.transactionId !== undefined) o.paidBy.push(p.transactionId)
+      else if (p.transactionId !== undefined) o.paidBy = append(o.paidBy, p.transactionId)
     }
   }
   for (const l of linkedPayments.values()) l.sort((a, b) => sortStrings(a.order.orderId, b.order.orderId))
   timedPayments.sort((a, b) => a.ms - b.ms || sortStrings(a.order.orderId, b.order.orderId))
   const applyPrior = (order: OrderState, amount: number, txId: string | undefined): void => {
     setPaid(order, order.paid + amount)
-    if (txId !== undefined) order.paidBy.push(txId)
+    if (txId !== undefined) order.paidBy = append(order.paidBy, txId)
   }
   const timedLearned: Array<{ readonly b: BuyerState; readonly l: LearnedAccount; readonly ms: number }> = []
   const learnedInput = [...(input.learned ?? [])].sort(
@@ -590,10 +685,12 @@ export const match = (input: Input): Result => {
   const learnedNow: Array<LearnedAccount> = []
   const seen = new Set<string>()
 
+  // The calendar day of the transaction being decided (for date-only rows), set once per step.
+  let txDay = 0
   const inWindow = (o: OrderState, tx: Transaction, ms: number): boolean => {
     if (o.placedMs === undefined) return true
     if (tx.time === undefined) {
-      const d = dayNumber(tx.date)
+      const d = txDay
       return d >= o.placedDay! && d <= o.placedDay! + windowDays
     }
     return ms >= o.placedMs && ms <= o.placedMs + windowMs
@@ -667,12 +764,17 @@ export const match = (input: Input): Result => {
 
   // Reused for every transaction (cleared, not reallocated).
   const identity = new Map<BuyerState, Array<Evidence>>()
+  /** The keys of `identity`, in insertion order. */
+  const identified: Array<BuyerState> = []
   const namedOrders = new Map<BuyerState, Set<OrderState>>()
   const explicit = new Set<BuyerState>()
   const addEvidence = (b: BuyerState, e: Evidence): void => {
     const a = identity.get(b)
     if (a) a.push(e)
-    else identity.set(b, [e])
+    else {
+      identity.set(b, [e])
+      identified.push(b)
+    }
   }
 
   /** Decides one transaction (a function of its own, so the engine optimises it well). */
@@ -728,11 +830,16 @@ export const match = (input: Input): Result => {
       return
     }
     const amount = tx.amount
+    if (tx.time === undefined) txDay = dayNumber(tx.date)
 
     // Identity evidence, per buyer.
-    identity.clear()
-    namedOrders.clear()
-    explicit.clear()
+    // (`clear` allocates a new table, so only when there is something to clear.)
+    if (identity.size > 0) {
+      identity.clear()
+      identified.length = 0
+    }
+    if (namedOrders.size > 0) namedOrders.clear()
+    if (explicit.size > 0) explicit.clear()
     if (tx.last5 !== undefined) {
       const l5 = tx.last5
       const reported = (b: BuyerState): void => {
@@ -832,7 +939,11 @@ export const match = (input: Input): Result => {
     const differs: Array<Candidate> = []
     const refused: Array<Evidence> = []
     const identifiedBuyers: Array<BuyerState> =
-      identity.size === 0 ? [] : [...identity.keys()].sort((x, y) => sortStrings(x.id, y.id))
+      identified.length === 0
+        ? []
+        : identified.length === 1
+          ? [identified[0]!]
+          : [...identified].sort((x, y) => sortStrings(x.id, y.id))
     for (const b of identifiedBuyers) {
       const ev = identity.get(b)!
       const supporting: Array<Evidence> = b.reportedAmounts.includes(amount)
@@ -865,7 +976,7 @@ export const match = (input: Input): Result => {
         open: openAmount,
         fit,
         identified: true,
-        evidence: [...extra, ...ev, ...supporting]
+        evidence: extra.concat(ev, supporting)
       })
       // Exact subsets of the buyer's open orders within the window.
       const found: Array<ReadonlyArray<OrderState>> = []
@@ -929,10 +1040,9 @@ export const match = (input: Input): Result => {
       }
     }
 
-    const evidenceOf = (cs: ReadonlyArray<Candidate>): ReadonlyArray<Evidence> => [
-      ...cs.flatMap((c) => c.evidence),
-      ...refused
-    ]
+    // `concat` makes arrays of the exact size (spreads and pushes reserve more, and decisions are kept).
+    const evidenceOf = (cs: ReadonlyArray<Candidate>): ReadonlyArray<Evidence> =>
+      ([] as Array<Evidence>).concat(...cs.map((c) => c.evidence), refused)
     const review = (
       reason: Reason,
       cs: ReadonlyArray<Candidate>,
@@ -944,7 +1054,7 @@ export const match = (input: Input): Result => {
       const ids: Array<string> = []
       for (const c of listed) for (const id of c.orderIds) if (!ids.includes(id)) ids.push(id)
       return decision(tx, "review", reason, explanation, {
-        orderIds: ids,
+        orderIds: ids.slice(),
         candidates: listed,
         candidateCount: count,
         evidence: evidenceOf(listed),
@@ -961,11 +1071,13 @@ export const match = (input: Input): Result => {
       if (!contradicted) {
         const allocations = cOrders.map((o) => ({ orderId: o.orderId, amount: open(o) }))
         const explanation = `${formatTwd(amount)}${from} pays ${who(c)} exactly; ${describe(c.evidence)}`
-        for (const a of allocations) {
-          const o = ordersById.get(a.orderId)!
+        for (let i = 0; i < allocations.length; i++) {
+          const a = allocations[i]!
+          // (the order itself, unless ids repeat: then, as always, the first order with that id)
+          const o = duplicateIds ? ordersById.get(a.orderId)! : cOrders[i]!
           setPaid(o, o.paid + a.amount)
-          o.paidBy.push(tx.id)
-          o.appliedNow.push(tx.id)
+          o.paidBy = append(o.paidBy, tx.id)
+          o.appliedNow = append(o.appliedNow, tx.id)
         }
         if (tx.last5 !== undefined && learn(cBuyer, tx.bankCode ?? "", tx.last5, ms, tx.at))
           learnedNow.push({

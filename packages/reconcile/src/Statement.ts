@@ -22,14 +22,14 @@
  */
 import { Data, Effect, Either, Schema } from "effect"
 import {
+  accountIn,
   type CellRead,
-  extractAccount,
   headerKey,
   isAccountOnly,
   normalise,
-  parseAmount,
-  parseDate,
-  parseTime
+  readAmount,
+  readDate,
+  readTime
 } from "./internal/cells.js"
 import { hash64 } from "./internal/hash.js"
 import {
@@ -48,11 +48,14 @@ import {
   detectDelimiter,
   detectEncoding,
   type Encoding,
+  eachPlainRow,
   parseCsv as parseCsvText,
-  type Row
+  plainRows,
+  type Row,
+  unwrapFormulas
 } from "./internal/text.js"
 import { isZip, readXlsx } from "./internal/xlsx.js"
-import { isoAt, taipeiOffsetMinutes, type Transaction } from "./Transaction.js"
+import { isoAt, type Transaction, taipeiOffsetMinutes } from "./Transaction.js"
 
 export type { ColumnRef, Mapping } from "./internal/layout.js"
 export type { Encoding } from "./internal/text.js"
@@ -263,19 +266,24 @@ const planOf = (c: Columns, headerKeys: string | undefined): Plan => {
   return { c, headerKeys, accountCols: c.account.map((i) => [i, !memoSet.has(i)] as const), textCols }
 }
 
-const readRow = (row: Row, plan: Plan): RowResult => {
+const readRow = (line: number, cells: ReadonlyArray<string>, plan: Plan): RowResult => {
   const { c, headerKeys } = plan
-  const cells = row.cells
+  // Each cell is normalised once; the readers below take both texts (the raw one for messages).
+  const norm = new Array<string>(cells.length)
   let nonEmpty = 0
   let first = ""
-  for (const x of cells) {
-    if (x.trim() !== "" && normalise(x) !== "") {
-      if (nonEmpty === 0) first = normalise(x)
+  for (let i = 0; i < cells.length; i++) {
+    const x = cells[i]!
+    const t = normalise(x)
+    norm[i] = t
+    if (t !== "" && x.trim() !== "") {
+      if (nonEmpty === 0) first = t
       nonEmpty++
     }
   }
   if (nonEmpty === 0) return { _tag: "Skip" }
-  const dateRead = parseDate(cell(cells, c.date))
+  const ncell = (i: number | undefined): string => (i === undefined ? "" : (norm[i] ?? ""))
+  const dateRead = readDate(cell(cells, c.date), ncell(c.date))
   if (dateRead._tag !== "Value") {
     if (nonEmpty <= 1 || FOOTER.test(first)) return { _tag: "Note" }
     // a repeated header (a new page)
@@ -286,7 +294,7 @@ const readRow = (row: Row, plan: Plan): RowResult => {
   }
   let time = dateRead.value.time
   if (c.time !== undefined && c.time !== c.date) {
-    const t = parseTime(cell(cells, c.time))
+    const t = readTime(cell(cells, c.time), ncell(c.time))
     if (t._tag === "Bad") return { _tag: "Bad", reason: "bad-time", message: t.message }
     if (t._tag === "Value") time = t.value
   }
@@ -294,8 +302,8 @@ const readRow = (row: Row, plan: Plan): RowResult => {
   const amountOf = (r: CellRead<number>, what: string): number | undefined | { readonly bad: string } =>
     r._tag === "Value" ? r.value : r._tag === "Blank" ? undefined : { bad: `${what}: ${r.message}` }
   if (c.in !== undefined || c.out !== undefined) {
-    const i = amountOf(parseAmount(cell(cells, c.in)), "money in")
-    const o = amountOf(parseAmount(cell(cells, c.out)), "money out")
+    const i = amountOf(readAmount(cell(cells, c.in), ncell(c.in)), "money in")
+    const o = amountOf(readAmount(cell(cells, c.out), ncell(c.out)), "money out")
     if (typeof i === "object") return { _tag: "Bad", reason: "bad-amount", message: i.bad }
     if (typeof o === "object") return { _tag: "Bad", reason: "bad-amount", message: o.bad }
     const hasIn = i !== undefined && i !== 0
@@ -306,33 +314,33 @@ const readRow = (row: Row, plan: Plan): RowResult => {
     else if (hasOut) amount = -Math.abs(o)
     else if (i === 0 || o === 0) amount = 0
     else if (c.amount !== undefined) {
-      const a = amountOf(parseAmount(cell(cells, c.amount)), "amount")
+      const a = amountOf(readAmount(cell(cells, c.amount), ncell(c.amount)), "amount")
       if (typeof a === "object") return { _tag: "Bad", reason: "bad-amount", message: a.bad }
       if (a === undefined) return { _tag: "Bad", reason: "no-amount", message: "no amount in or out" }
       amount = a
     } else return { _tag: "Bad", reason: "no-amount", message: "no amount in or out" }
   } else {
-    const a = amountOf(parseAmount(cell(cells, c.amount)), "amount")
+    const a = amountOf(readAmount(cell(cells, c.amount), ncell(c.amount)), "amount")
     if (typeof a === "object") return { _tag: "Bad", reason: "bad-amount", message: a.bad }
     if (a === undefined) return { _tag: "Bad", reason: "no-amount", message: "the amount is empty" }
     amount = a
   }
-  const bal = c.balance === undefined ? undefined : parseAmount(cell(cells, c.balance))
+  const bal = c.balance === undefined ? undefined : readAmount(cell(cells, c.balance), ncell(c.balance))
   const balance = bal?._tag === "Value" ? bal.value : undefined
   let posting: string | undefined
   if (c.postingDate !== undefined && c.postingDate !== c.date) {
-    const p = parseDate(cell(cells, c.postingDate))
+    const p = readDate(cell(cells, c.postingDate), ncell(c.postingDate))
     if (p._tag === "Value" && p.value.date !== dateRead.value.date) posting = p.value.date
   }
   // The payer's account: account columns first (a bare number counts there), then memo columns.
   let account: { readonly bankCode?: string | undefined; readonly last5: string } | undefined
   for (const [i, bare] of plan.accountCols) {
-    account = extractAccount(cell(cells, i), bare)
+    account = accountIn(ncell(i), bare)
     if (account) break
   }
   if (!account)
     for (const i of c.memo) {
-      account = extractAccount(cell(cells, i), false)
+      account = accountIn(ncell(i), false)
       if (account) break
     }
   // The memo: the text of memo and account columns that is not just an account number.
@@ -340,16 +348,16 @@ const readRow = (row: Row, plan: Plan): RowResult => {
   for (const i of plan.textCols) {
     const raw = cells[i]
     if (raw === undefined || raw === "") continue
-    const t = normalise(raw)
+    const t = norm[i]!
     if (t === "" || isAccountOnly(t)) continue
     if (memo === "") memo = t
     else if (!` ${memo} `.includes(` ${t} `)) memo = `${memo} ${t}`
   }
-  const description = c.description === undefined ? undefined : normalise(cell(cells, c.description)) || undefined
+  const description = c.description === undefined ? undefined : ncell(c.description) || undefined
   return {
     _tag: "Tx",
     draft: {
-      line: row.line,
+      line,
       date: dateRead.value.date,
       time,
       postingDate: posting,
@@ -363,8 +371,23 @@ const readRow = (row: Row, plan: Plan): RowResult => {
   }
 }
 
+// `join` builds the key in one piece (a template would chain its parts, slower to hash and to look up).
 const identityKey = (account: string, d: Draft): string =>
-  `${account}|${d.date}T${d.time ?? ""}|${d.amount}|${d.balance ?? ""}|${d.bankCode ?? ""}-${d.last5 ?? ""}`
+  [
+    account,
+    "|",
+    d.date,
+    "T",
+    d.time ?? "",
+    "|",
+    String(d.amount),
+    "|",
+    d.balance === undefined ? "" : String(d.balance),
+    "|",
+    d.bankCode ?? "",
+    "-",
+    d.last5 ?? ""
+  ].join("")
 
 /**
  * Gives each row its stable id: a hash of the account, date/time, amount, balance, payer account
@@ -392,13 +415,49 @@ const withIds = (account: string, drafts: ReadonlyArray<Draft>, offset: number):
       occurrence[idx] = n
     })
   }
+  // Rows of one day (and time) come together: they share one `at` string.
+  let lastDate = ""
+  let lastTime: string | undefined
+  let lastAt = ""
+  const atOf = (d: Draft): string => {
+    if (lastAt === "" || d.date !== lastDate || d.time !== lastTime) {
+      lastDate = d.date
+      lastTime = d.time
+      lastAt = isoAt(d.date, d.time, offset)
+    }
+    return lastAt
+  }
   return drafts.map((d, i): Transaction => {
+    const id = hash64(`${keys[i]}|${occurrence[i]}`, "tx_")
+    // The usual row of a date-only statement, as one literal: the same keys in the same order as
+    // below, but every property in the object itself (added ones go to a separate array).
+    if (
+      d.time === undefined &&
+      d.balance !== undefined &&
+      d.bankCode !== undefined &&
+      d.last5 !== undefined &&
+      d.description !== undefined &&
+      d.postingDate === undefined
+    )
+      return {
+        id,
+        source: "statement",
+        row: d.line,
+        date: d.date,
+        at: atOf(d),
+        amount: d.amount,
+        memo: d.memo,
+        balance: d.balance,
+        bankCode: d.bankCode,
+        last5: d.last5,
+        description: d.description
+      }
     const tx: { -readonly [K in keyof Transaction]: Transaction[K] } = {
-      id: `tx_${hash64(`${keys[i]}|${occurrence[i]}`)}`,
+      id,
       source: "statement",
       row: d.line,
       date: d.date,
-      at: isoAt(d.date, d.time, offset),
+      at: atOf(d),
       amount: d.amount,
       memo: d.memo
     }
@@ -424,48 +483,94 @@ export const parseRows = (
 ): Either.Either<Statement, StatementError> => {
   if (!rows.some((r) => r.cells.some((c) => normalise(c) !== "")))
     return Either.left(new StatementError({ reason: "empty", message: "the statement has no rows" }))
-  return Either.map(findHeader(rows, options), (found) => {
-    const start = found.headerIndex + 1
-    const headerKeys = found.headerIndex >= 0 ? rows[found.headerIndex]!.cells.map(headerKey).join("|") : undefined
-    const plan = planOf(found.columns, headerKeys)
-    const drafts: Array<Draft> = []
-    const unreadable: Array<UnreadableRow> = badLines.map(
-      (b) => new UnreadableRow({ line: b.line, reason: "malformed-csv", message: b.message, text: "" })
-    )
-    const skipped: Array<SkippedRow> = []
-    for (let i = start; i < rows.length; i++) {
-      const row = rows[i]!
-      const r = readRow(row, plan)
-      switch (r._tag) {
-        case "Tx":
-          drafts.push(r.draft)
-          break
-        case "Skip":
-          break
-        case "Note":
-          skipped.push({ line: row.line, text: rowText(row.cells) })
-          break
-        case "Bad":
-          unreadable.push(
-            new UnreadableRow({ line: row.line, reason: r.reason, message: r.message, text: rowText(row.cells) })
-          )
-          break
-      }
+  return Either.map(
+    findHeader(rows, options),
+    (found) =>
+      readBody(rows, found, options, encoding, badLines, (onRow) => {
+        for (let i = found.headerIndex + 1; i < rows.length; i++) {
+          const row = rows[i]!
+          onRow(row.line, row.cells)
+        }
+        return true
+      })!
+  )
+}
+
+/**
+ * Reads the rows after the header (given one by one by `eachRow`, which may give up: then
+ * `undefined`) into a statement. `head` holds the header row and the rows before it.
+ */
+const readBody = (
+  head: ReadonlyArray<Row>,
+  found: Found,
+  options: Options,
+  encoding: Statement["encoding"],
+  badLines: ReadonlyArray<{ readonly line: number; readonly message: string }>,
+  eachRow: (onRow: (line: number, cells: ReadonlyArray<string>) => void) => boolean
+): Statement | undefined => {
+  const headerKeys = found.headerIndex >= 0 ? head[found.headerIndex]!.cells.map(headerKey).join("|") : undefined
+  const plan = planOf(found.columns, headerKeys)
+  const drafts: Array<Draft> = []
+  const unreadable: Array<UnreadableRow> = badLines.map(
+    (b) => new UnreadableRow({ line: b.line, reason: "malformed-csv", message: b.message, text: "" })
+  )
+  const skipped: Array<SkippedRow> = []
+  const complete = eachRow((line, cells) => {
+    const r = readRow(line, cells, plan)
+    switch (r._tag) {
+      case "Tx":
+        drafts.push(r.draft)
+        break
+      case "Skip":
+        break
+      case "Note":
+        skipped.push({ line, text: rowText(cells) })
+        break
+      case "Bad":
+        unreadable.push(new UnreadableRow({ line, reason: r.reason, message: r.message, text: rowText(cells) }))
+        break
     }
-    unreadable.sort((a, b) => a.line - b.line)
-    const account = options.account ?? findAccount(rows.slice(0, Math.max(0, found.headerIndex)))
-    const transactions = withIds(account ?? "", drafts, options.utcOffsetMinutes ?? taipeiOffsetMinutes)
-    const statement: Statement = {
-      layout: found.layout,
-      encoding,
-      headerLine: found.headerIndex >= 0 ? rows[found.headerIndex]!.line : 0,
-      transactions,
-      unreadable,
-      skipped,
-      ...(account !== undefined ? { account } : {})
-    }
-    return statement
   })
+  if (!complete) return undefined
+  unreadable.sort((a, b) => a.line - b.line)
+  const account = options.account ?? findAccount(head.slice(0, Math.max(0, found.headerIndex)))
+  const transactions = withIds(account ?? "", drafts, options.utcOffsetMinutes ?? taipeiOffsetMinutes)
+  const statement: Statement = {
+    layout: found.layout,
+    encoding,
+    headerLine: found.headerIndex >= 0 ? head[found.headerIndex]!.line : 0,
+    transactions,
+    unreadable,
+    skipped,
+    ...(account !== undefined ? { account } : {})
+  }
+  return statement
+}
+
+/**
+ * Plain CSV (most bank exports, see `eachPlainRow`): the header is found in the first lines,
+ * then the body is read row by row, without a list of every row. `undefined` when the text needs
+ * the general path (csv-parse), which then gives the same statement.
+ */
+const streamCsv = (
+  text: string,
+  options: Options,
+  encoding: Statement["encoding"]
+): Either.Either<Statement, StatementError> | undefined => {
+  // A header line given by number may lie past the first lines: the general path finds it.
+  if (options.headerLine !== undefined) return undefined
+  const delimiter = options.delimiter ?? detectDelimiter(text)
+  const unwrapped = unwrapFormulas(text, delimiter)
+  const head = plainRows(unwrapped, delimiter, { toLine: SCAN_HEADER_ROWS })
+  if (head === undefined || !head.some((r) => r.cells.some((c) => normalise(c) !== ""))) return undefined
+  const found = findHeader(head, options)
+  if (Either.isLeft(found)) return undefined
+  const headerIndex = found.right.headerIndex
+  const fromLine = headerIndex >= 0 ? head[headerIndex]!.line + 1 : 1
+  const statement = readBody(head, found.right, options, encoding, [], (onRow) =>
+    eachPlainRow(unwrapped, delimiter, { fromLine }, onRow)
+  )
+  return statement === undefined ? undefined : Either.right(statement)
 }
 
 /** CSV text → rows: the first lines to find the header, then the rest from the header line on. */
@@ -484,7 +589,10 @@ const csvRows = (text: string, options: Options): ReturnType<typeof parseCsvText
 
 /** Reads CSV text that is already decoded. Pure. */
 export const parseText = (text: string, options: Options = {}): Either.Either<Statement, StatementError> => {
-  const { rows, bad } = csvRows(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, options)
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  const streamed = streamCsv(body, options, "text")
+  if (streamed !== undefined) return streamed
+  const { rows, bad } = csvRows(body, options)
   return parseRows(rows, options, "text", bad)
 }
 
@@ -503,6 +611,8 @@ export const decodeBytes = (
 export const parseCsv = (bytes: Uint8Array, options: Options = {}): Either.Either<Statement, StatementError> => {
   if (bytes.length === 0) return Either.left(new StatementError({ reason: "empty", message: "the file is empty" }))
   const { text, encoding } = decodeBytes(bytes, options.encoding)
+  const streamed = streamCsv(text, options, encoding)
+  if (streamed !== undefined) return streamed
   const { rows, bad } = csvRows(text, options)
   return parseRows(rows, options, encoding, bad)
 }

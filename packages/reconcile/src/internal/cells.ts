@@ -5,7 +5,11 @@
  * @internal
  */
 
-const NON_ASCII = /[^\x00-\x7f]/
+// ASCII and CJK ideographs (U+3400–U+4DBF, U+4E00–U+9FFF) are unchanged by NFKC, alone or together.
+const NEEDS_NFKC = /[^\x00-\x7f\u3400-\u4dbf\u4e00-\u9fff]/
+
+/** `s.normalize("NFKC")`, without the call for text that it cannot change. */
+export const nfkc = (s: string): string => (NEEDS_NFKC.test(s) ? s.normalize("NFKC") : s)
 
 /**
  * Normalises a cell: NFKC (full-width digits and punctuation become ASCII), U+2212 minus and the
@@ -14,12 +18,13 @@ const NON_ASCII = /[^\x00-\x7f]/
  */
 export const normalise = (raw: string): string => {
   let s = raw
-  if (NON_ASCII.test(s))
+  if (NEEDS_NFKC.test(s))
     s = s
       .normalize("NFKC")
       .replace(/[\u2212\u2010-\u2015\uFE63]/g, "-")
       .replace(/[\u00a0\u3000]/g, " ")
-  s = s.replace(/\t/g, " ").trim()
+  if (s.includes("\t")) s = s.replace(/\t/g, " ")
+  s = s.trim()
   if (s.length >= 3 && s.charCodeAt(0) === 61 /* = */ && s.charCodeAt(1) === 34 && s.endsWith('"')) {
     s = s.slice(2, -1).replace(/""/g, '"').trim()
   }
@@ -47,8 +52,13 @@ const DIGITS = /^\d+(?:\.\d+)?$/
  * `(1,000)` (negative), `1300.00`, `1000-` (trailing minus). Blank, `-` and `--` are blank.
  * Cents other than `.00` are refused: TWD transfers are whole dollars.
  */
-export const parseAmount = (raw: string): CellRead<number> => {
-  let s = normalise(raw).replace(/\s+/g, "")
+export const parseAmount = (raw: string): CellRead<number> => readAmount(raw, normalise(raw))
+
+const SPACE = /\s/
+
+/** {@link parseAmount} of a cell whose normalised text `norm` is known. */
+export const readAmount = (raw: string, norm: string): CellRead<number> => {
+  let s = SPACE.test(norm) ? norm.replace(/\s+/g, "") : norm
   if (s === "" || s === "-" || s === "--" || s === "—") return blank
   let negative = false
   if (s.startsWith("(") && s.endsWith(")")) {
@@ -100,8 +110,10 @@ const DATE_COMPACT = /^\*?(\d{7,8})(?:[ T]+(.*))?$/
 const TIME = /^(上午|下午|AM|PM)?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(上午|下午|AM|PM)?$/i
 
 /** Reads a time of day: `10:20:30`, `9:05`, `下午 02:05:11`. */
-export const parseTime = (raw: string): CellRead<string> => {
-  const s = normalise(raw)
+export const parseTime = (raw: string): CellRead<string> => readTime(raw, normalise(raw))
+
+/** {@link parseTime} of a cell whose normalised text `s` is known. */
+export const readTime = (raw: string, s: string): CellRead<string> => {
   if (s === "") return blank
   const m = TIME.exec(s)
   if (!m) return bad(`"${raw.trim()}" is not a time`)
@@ -119,8 +131,10 @@ export const parseTime = (raw: string): CellRead<string> => {
  * Reads a date with an optional time: `2024/04/02`, `2024-04-02`, `2024.4.2`, `20240402`,
  * ROC `113/04/02 10:00:00` or `1130402` (year + 1911), `*2022/10/10` (E.SUN), `2024年4月2日`.
  */
-export const parseDate = (raw: string): CellRead<DateTime> => {
-  const s = normalise(raw)
+export const parseDate = (raw: string): CellRead<DateTime> => readDate(raw, normalise(raw))
+
+/** {@link parseDate} of a cell whose normalised text `s` is known. */
+export const readDate = (raw: string, s: string): CellRead<DateTime> => {
   if (s === "") return blank
   let y: number
   let mo: number
@@ -179,8 +193,10 @@ const lastFive = (account: string): string | undefined => {
  * `822-*********12345`, `822-45678`, `***12345`; `bare` also accepts a plain account number
  * (`0000123456789012`, for columns that hold nothing but accounts).
  */
-export const extractAccount = (raw: string, bare: boolean): Account | undefined => {
-  const s = normalise(raw)
+export const extractAccount = (raw: string, bare: boolean): Account | undefined => accountIn(normalise(raw), bare)
+
+/** {@link extractAccount} of a cell's normalised text. */
+export const accountIn = (s: string, bare: boolean): Account | undefined => {
   if (s === "") return undefined
   const p = PAREN.exec(s)
   if (p) {

@@ -90,7 +90,8 @@ const parseOptions = (delimiter: string, range: LineRange) =>
 
 type Parsed = ReadonlyArray<{ readonly record: ReadonlyArray<string>; readonly info: { readonly lines: number } }>
 
-const parseAll = (text: string, delimiter: string, range: LineRange, lineOffset: number): ReadonlyArray<Row> => {
+/** csv-parse with the options above (exported for the test that holds the plain reader to it). */
+export const parseAll = (text: string, delimiter: string, range: LineRange, lineOffset: number): ReadonlyArray<Row> => {
   const records = parse(text, parseOptions(delimiter, range)) as unknown as Parsed
   const rows: Array<Row> = []
   // `info.lines` is the (absolute) line a record ends on; the next one starts on the line after.
@@ -100,6 +101,114 @@ const parseAll = (text: string, delimiter: string, range: LineRange, lineOffset:
     next = r.info.lines + 1
   }
   return rows
+}
+
+const QUOTE = 34
+const CR = 13
+const LF = 10
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/**
+ * A one-pass reader for the plain CSV that banks export, giving the same rows as csv-parse with
+ * the options above, one at a time to `onRow` (so that a caller need not keep them all). It
+ * returns `false` as soon as it meets anything it does not read exactly the same way (a line
+ * break inside quotes, a closing quote followed by other text, an unclosed quote, mixed line
+ * endings, a BOM, NUL, unpaired surrogates, a delimiter that is not one ASCII character): the
+ * caller then drops what it got and uses csv-parse.
+ */
+export const eachPlainRow = (
+  text: string,
+  delimiter: string,
+  range: LineRange,
+  onRow: (line: number, cells: Array<string>) => void
+): boolean => {
+  if (delimiter.length !== 1) return false
+  const d = delimiter.charCodeAt(0)
+  if (d >= 128 || d === QUOTE || d === CR || d === LF) return false
+  if (text.charCodeAt(0) === 0xfeff || text.includes("\0")) return false
+  if (/[\ud800-\udfff]/.test(text) && LONE_SURROGATE.test(text)) return false
+  // One kind of line ending throughout (csv-parse takes the first one it meets as the only one).
+  const firstCr = text.indexOf("\r")
+  const firstLf = text.indexOf("\n")
+  const crlf = firstCr !== -1 && text.charCodeAt(firstCr + 1) === LF && (firstLf === -1 || firstCr < firstLf)
+  if (!crlf && firstCr !== -1 && firstLf !== -1) return false
+  const from = range.fromLine !== undefined && range.fromLine > 1 ? range.fromLine : 1
+  const to = range.toLine ?? Number.POSITIVE_INFINITY
+  const n = text.length
+  let pos = 0
+  let line = 1
+  let cells: Array<string> = []
+  while (pos < n && line <= to) {
+    let c: number
+    if (text.charCodeAt(pos) === QUOTE) {
+      // A quoted field: `""` is a quote; the closing quote must end the field.
+      let value = ""
+      let i = pos + 1
+      let start = i
+      for (;;) {
+        if (i >= n) return false
+        c = text.charCodeAt(i)
+        if (c === QUOTE) {
+          if (i + 1 < n && text.charCodeAt(i + 1) === QUOTE) {
+            value += text.slice(start, i + 1)
+            i += 2
+            start = i
+            continue
+          }
+          break
+        }
+        if (c === CR || c === LF) return false
+        i++
+      }
+      value += text.slice(start, i)
+      pos = i + 1
+      c = pos < n ? text.charCodeAt(pos) : -1
+      if (c !== d && c !== CR && c !== LF && c !== -1) return false
+      cells.push(value)
+    } else {
+      // A plain field: up to the delimiter or the line end (a quote inside is text).
+      let i = pos
+      c = -1
+      while (i < n) {
+        c = text.charCodeAt(i)
+        if (c === d || c === CR || c === LF) break
+        i++
+      }
+      if (i >= n) c = -1
+      cells.push(text.slice(pos, i))
+      pos = i
+    }
+    if (c === d) {
+      pos++
+      // A delimiter at the very end still ends a field: an empty last one.
+      if (pos >= n) cells.push("")
+      else continue
+    } else if (c === CR) {
+      if (crlf) {
+        if (text.charCodeAt(pos + 1) !== LF) return false
+        pos += 2
+      } else pos++
+    } else if (c === LF) {
+      if (crlf) return false
+      pos++
+    }
+    if (line >= from) onRow(line, cells)
+    cells = []
+    line++
+  }
+  return true
+}
+
+/** {@link eachPlainRow} into an array; `undefined` when the text is not plain CSV. */
+export const plainRows = (text: string, delimiter: string, range: LineRange = {}): Array<Row> | undefined => {
+  const rows: Array<Row> = []
+  return eachPlainRow(text, delimiter, range, (line, cells) => rows.push({ line, cells })) ? rows : undefined
+}
+
+/** Excel formula cells (`="113/04/02"`) as plain quoted cells, so that a quoted `="1,300"` stays one cell. */
+export const unwrapFormulas = (text: string, delimiter: string): string => {
+  const esc = delimiter === "\t" ? "\\t" : delimiter
+  return text.replace(new RegExp(`(^|${esc})="`, "gm"), '$1"')
 }
 
 /**
@@ -116,8 +225,9 @@ export const parseCsv = (
   delimiter: string,
   range: LineRange = {}
 ): { readonly rows: ReadonlyArray<Row>; readonly bad: ReadonlyArray<BadLine> } => {
-  const esc = delimiter === "\t" ? "\\t" : delimiter
-  const unwrapped = text.replace(new RegExp(`(^|${esc})="`, "gm"), '$1"')
+  const unwrapped = unwrapFormulas(text, delimiter)
+  const plain = plainRows(unwrapped, delimiter, range)
+  if (plain !== undefined) return { rows: plain, bad: [] }
   try {
     return { rows: parseAll(unwrapped, delimiter, range, 0), bad: [] }
   } catch {
