@@ -21,6 +21,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { type ReadModel, Storage } from "@kaituan/core"
 import { Effect, Layer, Redacted } from "effect"
 import { Migrations, SqlStorage } from "../src/index.js"
+import * as OrderDoc from "../src/internal/orderDoc.js"
 
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 100_000)
 const BATCH = 500
@@ -135,14 +136,7 @@ const rawWriter = (prefix: string) =>
                 round_id: o.roundId,
                 status: o.status,
                 seq: o.seq,
-                buyer_id: o.buyerId,
-                author_id: o.buyer.id,
-                author_name: o.buyer.name ?? null,
-                lines: JSON.stringify(o.lines),
-                total: o.total,
-                paid: o.paid,
-                placed_at: o.placedAt,
-                updated_at: o.updatedAt
+                doc: OrderDoc.encode(o)
               })
             } else if (v._tag === "SetStock") {
               stock.set(v.stock.sku, { round_id: v.stock.roundId, sku: v.stock.sku, doc: JSON.stringify(v.stock) })
@@ -155,7 +149,7 @@ const rawWriter = (prefix: string) =>
             for (const rows of chunk(events, 500)) yield* sql`INSERT INTO ${sql(t.events)} ${sql.insert(rows)}`
             for (const rows of chunk(keys, 500)) yield* sql`INSERT INTO ${sql(t.keys)} ${sql.insert(rows)}`
             for (const rows of chunk([...orders.values()], 500)) {
-              yield* sql`INSERT INTO ${sql(t.orders)} ${sql.insert(rows)} ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, lines = excluded.lines, total = excluded.total, updated_at = excluded.updated_at`
+              yield* sql`INSERT INTO ${sql(t.orders)} ${sql.insert(rows)} ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, doc = excluded.doc`
             }
             for (const rows of chunk([...stock.values()], 500)) {
               yield* sql`INSERT INTO ${sql(t.stock)} ${sql.insert(rows)} ON CONFLICT (round_id, sku) DO UPDATE SET doc = excluded.doc`

@@ -181,8 +181,66 @@ const initial: Migration = {
     })
 }
 
+/**
+ * Orders keep their view as one JSON doc (see `internal/orderDoc.ts`) next to the columns that
+ * are filtered, sorted or keyed on (`order_id`, `round_id`, `status`, `seq`, `ins`); the other
+ * columns are folded into the doc and dropped. Existing rows keep their `ins` (the tie-break of
+ * the orders list). SQLite rebuilds the table (so `doc` is `NOT NULL` without a default);
+ * PostgreSQL adds the column, fills it and drops the old ones. Docs built here keep non-ASCII
+ * characters unescaped (the same JSON to a reader); the next upsert of an order rewrites its doc.
+ */
+const ordersDoc: Migration = {
+  id: 2,
+  name: "orders_doc",
+  up: (t) =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const orders = sql(t.orders)
+      const index = (name: string) => sql(`${t.prefix}${name}`)
+      yield* sql.onDialectOrElse({
+        pg: () =>
+          Effect.gen(function* () {
+            // Room on each page for the new version of an updated order: an upsert that changes
+            // no indexed column is then a HOT update (no new index entries, dead versions pruned
+            // in place), so a round read scans 1 version per order, not one per upsert.
+            yield* sql`ALTER TABLE ${orders} SET (fillfactor = 70)`
+            yield* sql`ALTER TABLE ${orders} ADD COLUMN doc text`
+            yield* sql`UPDATE ${orders} SET doc = json_build_array(order_id, status, seq, buyer_id,
+              CASE WHEN author_name IS NULL THEN json_build_object('id', author_id)
+                   ELSE json_build_object('id', author_id, 'name', author_name) END,
+              lines::json, total, paid, placed_at, updated_at)::text`
+            yield* sql`ALTER TABLE ${orders} ALTER COLUMN doc SET NOT NULL,
+              DROP COLUMN buyer_id, DROP COLUMN author_id, DROP COLUMN author_name, DROP COLUMN lines,
+              DROP COLUMN total, DROP COLUMN paid, DROP COLUMN placed_at, DROP COLUMN updated_at`
+          }),
+        orElse: () =>
+          Effect.gen(function* () {
+            const next = sql(`${t.orders}_next`)
+            yield* sql`CREATE TABLE ${next} (
+              ins INTEGER PRIMARY KEY,
+              order_id text NOT NULL UNIQUE,
+              round_id text NOT NULL,
+              status text NOT NULL,
+              seq integer NOT NULL,
+              doc text NOT NULL
+            )`
+            yield* sql`INSERT INTO ${next} (ins, order_id, round_id, status, seq, doc)
+              SELECT ins, order_id, round_id, status, seq, json_array(order_id, status, seq, buyer_id,
+                CASE WHEN author_name IS NULL THEN json_object('id', author_id)
+                     ELSE json_object('id', author_id, 'name', author_name) END,
+                json(lines), total, paid, placed_at, updated_at)
+              FROM ${orders} ORDER BY ins`
+            yield* sql`DROP TABLE ${orders}`
+            yield* sql`ALTER TABLE ${next} RENAME TO ${orders}`
+            yield* sql`CREATE INDEX ${index("orders_round_seq")} ON ${orders} (round_id, seq)`
+            yield* sql`CREATE INDEX ${index("orders_round_status_seq")} ON ${orders} (round_id, status, seq)`
+          })
+      })
+    })
+}
+
 /** Every migration, in order. New ones are appended with the next id; applied ones never change. */
-export const migrations: ReadonlyArray<Migration> = [initial]
+export const migrations: ReadonlyArray<Migration> = [initial, ordersDoc]
 
 /**
  * Applies the migrations not yet recorded in `<prefix>migrations`, in one transaction, and

@@ -20,6 +20,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import type { Buyer, Notification, ReadModel } from "@kaituan/core"
 import { Storage } from "@kaituan/core"
 import { Clock, Effect, Layer, Schema } from "effect"
+import * as OrderDoc from "./internal/orderDoc.js"
 import * as Migrations from "./Migrations.js"
 
 /** Options of the SQL storage. */
@@ -214,22 +215,12 @@ export const make = (
             round_id: o.roundId,
             status: o.status,
             seq: o.seq,
-            buyer_id: o.buyerId,
-            author_id: o.buyer.id,
-            author_name: o.buyer.name ?? null,
-            lines: JSON.stringify(o.lines),
-            total: o.total,
-            paid: o.paid,
-            placed_at: o.placedAt,
-            updated_at: o.updatedAt
+            doc: OrderDoc.encode(o)
           })),
-          12,
+          5,
           (rows) =>
             sql`INSERT INTO ${T.orders} ${sql.insert(rows)} ON CONFLICT (order_id) DO UPDATE SET
-              round_id = excluded.round_id, status = excluded.status, seq = excluded.seq,
-              buyer_id = excluded.buyer_id, author_id = excluded.author_id, author_name = excluded.author_name,
-              lines = excluded.lines, total = excluded.total, paid = excluded.paid,
-              placed_at = excluded.placed_at, updated_at = excluded.updated_at`
+              round_id = excluded.round_id, status = excluded.status, seq = excluded.seq, doc = excluded.doc`
         )
         yield* insertMany(
           [...review.values()].map((r) => ({
@@ -413,61 +404,44 @@ export const make = (
         rows.map((r) => r.doc)
       )
 
-    // Orders are read as raw rows (arrays), not objects, and only the lines are JSON: a round's
-    // 20,000 orders are one indexed range scan and a loop.
-    const orderColumns = sql.literal(
-      "order_id, status, seq, buyer_id, author_id, author_name, lines, total, paid, placed_at, updated_at, round_id"
-    )
-    const roundOrderColumns = sql.literal(
-      "order_id, status, seq, buyer_id, author_id, author_name, lines, total, paid, placed_at, updated_at"
-    )
-    /** Order views from raw rows in `orderColumns` order (`round_id` last, or given). */
-    const toOrders = (what: string, rows: ReadonlyArray<ReadonlyArray<unknown>>, roundId?: string) =>
-      Effect.try({
-        try: () => {
-          const out = new Array<ReadModel.OrderView>(rows.length)
-          for (let i = 0; i < rows.length; i++) {
-            const r = rows[i]!
-            const name = r[5]
-            out[i] = {
-              roundId: roundId ?? (r[11] as string),
-              orderId: r[0] as string,
-              buyerId: r[3] as string,
-              buyer:
-                name === null || name === undefined
-                  ? { id: r[4] as string }
-                  : { id: r[4] as string, name: name as string },
-              status: r[1] as ReadModel.OrderStatus,
-              lines: JSON.parse(r[6] as string) as ReadModel.OrderView["lines"],
-              total: Number(r[7]),
-              paid: Number(r[8]),
-              seq: Number(r[2]),
-              placedAt: r[9] as string,
-              updatedAt: r[10] as string
-            }
-          }
-          return out
-        },
-        catch: corrupt(what)
-      })
-
+    // A round's orders come back as one string, a JSON array built by the database, and are
+    // parsed with one JSON.parse (see internal/orderDoc.ts). SQLite walks the (round_id, seq)
+    // index, so the docs come in list order: group_concat over a sorted FROM subquery follows
+    // it (SQLite neither flattens such a subquery into an aggregate nor drops its ORDER BY).
+    // PostgreSQL would sort the docs themselves (spilling to disk past work_mem for a large
+    // round), so it sends them unsorted with their `ins` (two aggregates of one scan see the
+    // rows in the same order) and they are put in order here.
     const orders: Storage.StorageService["orders"] = ({ roundId, status }) => {
       if (status !== undefined && status.length === 0) return Effect.succeed([])
       const where =
         status === undefined
           ? sql`round_id = ${roundId}`
           : sql`round_id = ${roundId} AND ${sql.in("status", [...new Set(status)])}`
-      return sql`SELECT ${roundOrderColumns} FROM ${T.orders} WHERE ${where} ORDER BY seq, ins`.values.pipe(
+      const read: Effect.Effect<() => Array<ReadModel.OrderView>, SqlError> = isPg
+        ? Effect.map(
+            sql<{ docs: string | null; ins: string | null }>`SELECT '[' || string_agg(doc, ',') || ']' AS docs,
+              '[' || string_agg(ins::text, ',') || ']' AS ins FROM ${T.orders} WHERE ${where}`,
+            (rows) => () => OrderDoc.decodeUnsortedList(roundId, rows[0]?.docs, rows[0]?.ins)
+          )
+        : Effect.map(
+            sql<{ docs: string | null }>`SELECT '[' || group_concat(doc, ',') || ']' AS docs
+              FROM (SELECT doc FROM ${T.orders} WHERE ${where} ORDER BY seq, ins)`,
+            (rows) => () => OrderDoc.decodeList(roundId, rows[0]?.docs)
+          )
+      return read.pipe(
         Effect.mapError(fromSqlError("orders")),
-        Effect.flatMap((rows) => toOrders("orders", rows, roundId))
+        Effect.flatMap((decode) => Effect.try({ try: decode, catch: corrupt("orders") }))
       )
     }
 
     const order: Storage.StorageService["order"] = (orderId) =>
-      sql`SELECT ${orderColumns} FROM ${T.orders} WHERE order_id = ${orderId}`.values.pipe(
+      sql<{ round_id: string; doc: string }>`SELECT round_id, doc FROM ${T.orders} WHERE order_id = ${orderId}`.pipe(
         Effect.mapError(fromSqlError("order")),
-        Effect.flatMap((rows) => toOrders("order", rows)),
-        Effect.map((list) => list[0])
+        Effect.flatMap((rows) =>
+          rows[0] === undefined
+            ? Effect.succeed(undefined)
+            : Effect.try({ try: () => OrderDoc.decode(rows[0]!.round_id, rows[0]!.doc), catch: corrupt("order") })
+        )
       )
 
     const reviewQueue: Storage.StorageService["reviewQueue"] = ({ roundId, includeResolved }) =>

@@ -46,8 +46,9 @@ const run = (script: string, args: ReadonlyArray<string>): Proc => {
   child.stderr.on("data", (chunk: string) => {
     err += chunk
   })
+  // "close", not "exit": it comes after the last stdout data, so `lines` is complete.
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => {
+    child.on("close", (code, signal) => {
       for (const w of [...waiters]) w()
       resolve({ code, signal })
     })
