@@ -586,11 +586,11 @@ const entryOf = (state: State, buyerId: string): BookEntry | undefined => {
   return e && !e.withdrawn ? e : undefined
 }
 
-/** How much of `want` units of `sku` the stock allows now. */
-const available = (stock: Readonly<Record<string, SkuStock>>, sku: string, want: number): number => {
+/** How much of `want` units of `sku` the stock allows now, after `taken` units this comment took already. */
+const available = (stock: Readonly<Record<string, SkuStock>>, sku: string, want: number, taken: number): number => {
   const s = stock[sku]
   if (!s) return 0
-  return s.left === null ? want : Math.max(0, Math.min(want, s.left))
+  return s.left === null ? want : Math.max(0, Math.min(want, s.left - taken))
 }
 
 const fullReason = (state: State, sku: string): "sold-out" | "over-cap" => {
@@ -639,8 +639,14 @@ const orderLines = (
   const filled: Array<OrderLine> = []
   const setLines: Array<{ sku: string; from: number; to: number; unitPrice: number }> = []
   const rejected: Array<{ sku: string; qty: number; reason: "sold-out" | "over-cap" }> = []
-  // Work on a running copy of the stock so two lines of one comment for one SKU add up.
-  let stock = state.stock
+  // Units this comment has taken or given back so far, so two lines of one comment for one SKU
+  // add up (a short list, not a copy of the stock per line: this runs for every order comment).
+  const taken: Array<{ readonly sku: string; readonly delta: number }> = []
+  const takenOf = (sku: string) => {
+    let t = 0
+    for (const x of taken) if (x.sku === sku) t += x.delta
+    return t
+  }
   for (const w of wanted) {
     const sellable = catalogue.bySku.get(w.sku)
     if (!sellable) return fail("unknown-sku", `unknown sku "${w.sku}"`)
@@ -649,11 +655,11 @@ const orderLines = (
     if (extra <= 0) {
       if (mode === "replace" && extra < 0) {
         setLines.push({ sku: w.sku, from: current, to: w.qty, unitPrice: sellable.price })
-        stock = adjustStock(stock, [{ sku: w.sku, delta: extra }])
+        taken.push({ sku: w.sku, delta: extra })
       }
       continue
     }
-    let got = available(stock, w.sku, extra)
+    let got = available(state.stock, w.sku, extra, taken.length === 0 ? 0 : takenOf(w.sku))
     if (got < extra && spec.partialFill === "reject") got = 0
     if (got > 0) {
       if (mode === "replace") setLines.push({ sku: w.sku, from: current, to: current + got, unitPrice: sellable.price })
@@ -662,7 +668,7 @@ const orderLines = (
         if (i >= 0) filled[i] = { ...filled[i]!, qty: filled[i]!.qty + got }
         else filled.push({ sku: w.sku, qty: got, unitPrice: sellable.price })
       }
-      stock = adjustStock(stock, [{ sku: w.sku, delta: got }])
+      taken.push({ sku: w.sku, delta: got })
     }
     if (got < extra) rejected.push({ sku: w.sku, qty: extra - got, reason: fullReason(state, w.sku) })
   }
@@ -758,7 +764,8 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
     }
   }
   const decided = decideIntent()
-  return Either.map(decided, (evs) => [...events, ...evs])
+  // Usually nothing came before (no close at the cutoff): no second array then.
+  return events.length === 0 ? decided : Either.map(decided, (evs) => [...events, ...evs])
 }
 
 const absurd = (x: never): never => {
