@@ -21,7 +21,7 @@
  * @since 0.1.0
  */
 import { ChannelAdapter, type Http, type Notification } from "@kaituan/core"
-import { Clock, Config, type ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Clock, Config, type ConfigError, Context, Effect, Either, Layer, Redacted } from "effect"
 import * as LineApi from "./internal/LineApi.js"
 import * as Lru from "./internal/Lru.js"
 import * as LineSignature from "./LineSignature.js"
@@ -75,7 +75,7 @@ export interface Options {
   readonly requestTimeoutMs?: number | undefined
   /** Remove the bot's own @mention from comment texts. Default `true`. */
   readonly stripBotMention?: boolean | undefined
-  /** The fetch implementation. Default `globalThis.fetch`. */
+  /** A fetch implementation for the API calls. Default: `node:http` / `node:https` (keep-alive), cheaper than `fetch`. */
   readonly fetch?: typeof globalThis.fetch | undefined
 }
 
@@ -112,7 +112,7 @@ export const make = (options: Options): Effect.Effect<LineChannelService> =>
     const api: LineApi.ApiConfig = {
       baseUrl: options.apiBase ?? defaultApiBase,
       accessToken: redacted(options.channelAccessToken),
-      fetch: options.fetch ?? globalThis.fetch,
+      fetch: options.fetch,
       timeoutMs: options.requestTimeoutMs ?? 10_000,
       retry: { ...LineApi.defaultRetry, ...definedOnly(options.retry ?? {}) }
     }
@@ -149,34 +149,43 @@ export const make = (options: Options): Effect.Effect<LineChannelService> =>
     const displayName: LineChannelService["displayName"] = (userId, threadId) =>
       lookup(userId, threadId, true).pipe(Effect.mapError(LineApi.toChannelError))
 
+    const nameable = (e: InboundEvent): e is Extract<InboundEvent, { _tag: "Comment" | "NonText" | "MemberJoined" }> =>
+      e._tag === "Comment" || e._tag === "NonText" || e._tag === "MemberJoined"
+
+    /** The events with their authors' display names: cached ones at once, the others looked up (best effort). */
     const withNames = (
       events: ReadonlyArray<InboundEvent>,
-      destination: string | undefined
-    ): Effect.Effect<ReadonlyArray<InboundEvent>> =>
-      Effect.gen(function* () {
-        const wanted = new Map<string, string | undefined>()
-        for (const e of events) {
-          if (e._tag !== "Comment" && e._tag !== "NonText" && e._tag !== "MemberJoined") continue
-          if (e.author.id === LineWebhook.UNKNOWN_USER || e.author.id === destination) continue
-          if (!wanted.has(e.author.id)) wanted.set(e.author.id, e.threadId)
-        }
-        const found = new Map<string, string>()
-        yield* Effect.forEach(
-          [...wanted],
-          ([userId, threadId]) =>
-            lookup(userId, threadId, false).pipe(
-              Effect.timeout(options.nameLookupTimeoutMs ?? 1_500),
-              Effect.tap((name) => Effect.sync(() => found.set(userId, name))),
-              Effect.ignore
-            ),
-          { concurrency: 4, discard: true }
-        )
-        return events.map((e) => {
-          if (e._tag !== "Comment" && e._tag !== "NonText" && e._tag !== "MemberJoined") return e
+      destination: string | undefined,
+      now: number
+    ): Effect.Effect<ReadonlyArray<InboundEvent>> => {
+      const found = new Map<string, string>()
+      const wanted = new Map<string, string | undefined>()
+      for (const e of events) {
+        if (!nameable(e)) continue
+        const id = e.author.id
+        if (id === LineWebhook.UNKNOWN_USER || id === destination || found.has(id) || wanted.has(id)) continue
+        const hit = names.get(id, now)
+        if (hit !== undefined) found.set(id, hit)
+        else wanted.set(id, e.threadId)
+      }
+      const named = () =>
+        events.map((e) => {
+          if (!nameable(e)) return e
           const name = found.get(e.author.id)
           return name === undefined ? e : { ...e, author: { ...e.author, name } }
         })
-      })
+      if (wanted.size === 0) return Effect.sync(named)
+      return Effect.forEach(
+        [...wanted],
+        ([userId, threadId]) =>
+          lookup(userId, threadId, false).pipe(
+            Effect.timeout(options.nameLookupTimeoutMs ?? 1_500),
+            Effect.tap((name) => Effect.sync(() => found.set(userId, name))),
+            Effect.ignore
+          ),
+        { concurrency: 4, discard: true }
+      ).pipe(Effect.map(named))
+    }
 
     const verify: LineChannelService["verify"] = (req: Http.InboundRequest) =>
       LineSignature.verify(Redacted.value(secret), req.rawBody, req.headers["x-line-signature"])
@@ -192,20 +201,25 @@ export const make = (options: Options): Effect.Effect<LineChannelService> =>
           )
 
     const decode: LineChannelService["decode"] = (req) =>
-      Effect.gen(function* () {
+      Effect.suspend(() => {
         const decoded = LineWebhook.decode(req.rawBody, {
           channel,
           stripBotMention: options.stripBotMention ?? true
         })
-        if (Either.isLeft(decoded)) return yield* Effect.fail(invalid(decoded.left.message))
+        if (Either.isLeft(decoded)) return Effect.fail(invalid(decoded.left.message))
         const { events, destination } = decoded.right
-        const now = yield* Clock.currentTimeMillis
-        for (const e of events) {
-          if (e._tag === "Comment" && e.replyToken !== undefined && replyTokens.get(e.replyToken, now) === undefined) {
-            replyTokens.set(e.replyToken, { receivedAt: now, used: false }, now)
+        return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          for (const e of events) {
+            if (
+              e._tag === "Comment" &&
+              e.replyToken !== undefined &&
+              replyTokens.get(e.replyToken, now) === undefined
+            ) {
+              replyTokens.set(e.replyToken, { receivedAt: now, used: false }, now)
+            }
           }
-        }
-        return (options.resolveNames ?? true) ? yield* withNames(events, destination) : events
+          return (options.resolveNames ?? true) ? withNames(events, destination, now) : Effect.succeed(events)
+        })
       })
 
     const render: LineChannelService["render"] = (message) =>
@@ -248,48 +262,53 @@ export const make = (options: Options): Effect.Effect<LineChannelService> =>
       )
     }
 
-    /** Whether to try the reply token first; marks it used (tokens are single-use). */
-    const takeReplyToken = (message: Notification.OutboundMessage) =>
-      Effect.gen(function* () {
-        const token = message.to.replyToken
-        if (token === undefined || token === "") return Option.none<string>()
-        const now = yield* Clock.currentTimeMillis
-        const seen = replyTokens.get(token, now)
-        if (seen?.used === true) return Option.none<string>()
-        const created = Date.parse(message.createdAt)
-        const since = seen?.receivedAt ?? (Number.isNaN(created) ? now : created)
-        if (now - since > replyTtl) return Option.none<string>()
-        replyTokens.set(token, { receivedAt: since, used: true }, now)
-        return Option.some(token)
-      })
+    /** The reply token to try first, if any; marks it used (tokens are single-use). */
+    const takeReplyToken = (message: Notification.OutboundMessage, now: number): string | undefined => {
+      const token = message.to.replyToken
+      if (token === undefined || token === "") return undefined
+      const seen = replyTokens.get(token, now)
+      if (seen?.used === true) return undefined
+      const created = Date.parse(message.createdAt)
+      const since = seen?.receivedAt ?? (Number.isNaN(created) ? now : created)
+      if (now - since > replyTtl) return undefined
+      replyTokens.set(token, { receivedAt: since, used: true }, now)
+      return token
+    }
 
     const send: LineChannelService["send"] = (message) =>
-      Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        const already = delivered.get(message.id, now)
-        if (already !== undefined) return already
-        const text = render(message)
-        if (text.trim() === "") {
-          return yield* new ChannelAdapter.ChannelError({
-            reason: "invalid-payload",
-            message: `message ${message.id} (${message.kind}) renders to an empty text`
-          })
-        }
-        const token = yield* takeReplyToken(message)
-        const viaReply = Option.isSome(token)
-          ? yield* reply(token.value, text).pipe(
-              Effect.map(Option.some),
-              // A bad access token fails the push too: surface it; anything else falls back to push.
-              Effect.catchIf(
-                (e) => e.status !== 401,
-                () => Effect.succeed(Option.none<ChannelAdapter.SendResult>())
-              )
+      Effect.flatMap(
+        Clock.currentTimeMillis,
+        (now): Effect.Effect<ChannelAdapter.SendResult, ChannelError | LineApi.ApiError> => {
+          const already = delivered.get(message.id, now)
+          if (already !== undefined) return Effect.succeed(already)
+          const text = render(message)
+          if (text.trim() === "") {
+            return Effect.fail(
+              new ChannelAdapter.ChannelError({
+                reason: "invalid-payload",
+                message: `message ${message.id} (${message.kind}) renders to an empty text`
+              })
             )
-          : Option.none<ChannelAdapter.SendResult>()
-        const result = Option.isSome(viaReply) ? viaReply.value : yield* push(message, text)
-        delivered.set(message.id, result, yield* Clock.currentTimeMillis)
-        return result
-      }).pipe(Effect.mapError((e) => (e._tag === "ApiError" ? LineApi.toChannelError(e) : e)))
+          }
+          const token = takeReplyToken(message, now)
+          const sent =
+            token === undefined
+              ? push(message, text)
+              : reply(token, text).pipe(
+                  // A bad access token fails the push too: surface it; anything else falls back to push.
+                  Effect.catchIf(
+                    (e) => e.status !== 401,
+                    () => push(message, text)
+                  )
+                )
+          return Effect.flatMap(sent, (result) =>
+            Effect.map(Clock.currentTimeMillis, (at) => {
+              delivered.set(message.id, result, at)
+              return result
+            })
+          )
+        }
+      ).pipe(Effect.mapError((e) => (e._tag === "ApiError" ? LineApi.toChannelError(e) : e)))
 
     return { channel, verify, decode, send, displayName, render }
   })

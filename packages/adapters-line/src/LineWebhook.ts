@@ -18,211 +18,28 @@
  * same `eventId` and the app de-duplicates it. Bodies without a `webhookEventId` (old payloads)
  * get a stable id derived from the message id or the event's content.
  *
+ * Well-formed `message` events take a hand-written fast path; every other event, and any body
+ * that is not a well-formed envelope, is decoded by the Schemas, with the same results.
+ *
  * @since 0.1.0
  */
-import { createHash } from "node:crypto"
 import type { ChannelAdapter } from "@kaituan/core"
 import { Either, Schema } from "effect"
+import { fastEvent, isRecord } from "./internal/WebhookFast.js"
+import { type DecodeFailure, type DecodeOptions, decodeEvent, Envelope } from "./internal/WebhookSchema.js"
+
+export {
+  type DecodeFailure,
+  type DecodeOptions,
+  Envelope,
+  MessageContent,
+  Source,
+  stripSelfMentions,
+  threadIdOf,
+  UNKNOWN_USER
+} from "./internal/WebhookSchema.js"
 
 type InboundEvent = ChannelAdapter.InboundEvent
-type Author = { readonly id: string; readonly name?: string }
-
-/** The author id used when LINE omits the sender of a group/room message (rare; send such comments to review). */
-export const UNKNOWN_USER = "line:unknown-user"
-
-/** The source of a LINE event. */
-export const Source = Schema.Union(
-  Schema.Struct({ type: Schema.Literal("user"), userId: Schema.String }),
-  Schema.Struct({ type: Schema.Literal("group"), groupId: Schema.String, userId: Schema.optional(Schema.String) }),
-  Schema.Struct({ type: Schema.Literal("room"), roomId: Schema.String, userId: Schema.optional(Schema.String) })
-)
-export type Source = typeof Source.Type
-
-const Mentionee = Schema.Struct({
-  index: Schema.Number,
-  length: Schema.Number,
-  type: Schema.optional(Schema.String),
-  userId: Schema.optional(Schema.String),
-  isSelf: Schema.optional(Schema.Boolean)
-})
-
-/** A message's content (only the fields kaituan reads). */
-export const MessageContent = Schema.Struct({
-  id: Schema.String,
-  type: Schema.String,
-  text: Schema.optional(Schema.String),
-  quotedMessageId: Schema.optional(Schema.String),
-  mention: Schema.optional(Schema.Struct({ mentionees: Schema.Array(Mentionee) }))
-})
-
-const Base = {
-  type: Schema.String,
-  timestamp: Schema.Number,
-  mode: Schema.optional(Schema.String),
-  webhookEventId: Schema.optional(Schema.String),
-  deliveryContext: Schema.optional(Schema.Struct({ isRedelivery: Schema.Boolean })),
-  source: Schema.optional(Source),
-  replyToken: Schema.optional(Schema.String)
-}
-
-const Members = Schema.Struct({
-  members: Schema.Array(Schema.Struct({ type: Schema.optional(Schema.String), userId: Schema.String }))
-})
-
-const Unsend = Schema.Struct({ messageId: Schema.String })
-const PlainEvent = Schema.Struct(Base)
-
-/** The webhook envelope: `events` may be empty (connection check). */
-export const Envelope = Schema.Struct({
-  destination: Schema.optional(Schema.String),
-  events: Schema.Array(Schema.Unknown)
-})
-
-/** Why a body could not be decoded (kept pure; `LineChannel` maps it to `ChannelError("invalid-payload")`). */
-export interface DecodeFailure {
-  readonly message: string
-}
-
-/** Options of {@link decode}. */
-export interface DecodeOptions {
-  /** The channel id put on events. Default `"line"`. */
-  readonly channel?: string
-  /** Remove the bot's own @mention (`isSelf`) from comment texts. Default `true`. */
-  readonly stripBotMention?: boolean
-}
-
-/** The thread an event happened in: groupId, roomId, or the userId of a 1:1 chat. */
-export const threadIdOf = (source: Source | undefined): string | undefined =>
-  source === undefined
-    ? undefined
-    : source.type === "group"
-      ? source.groupId
-      : source.type === "room"
-        ? source.roomId
-        : source.userId
-
-const userIdOf = (source: Source | undefined): string | undefined => source?.userId
-
-const withThread = <A extends object>(a: A, threadId: string | undefined): A & { threadId?: string } =>
-  threadId === undefined ? a : { ...a, threadId }
-
-const derivedId = (raw: unknown): string =>
-  `derived:${createHash("sha256").update(JSON.stringify(raw)).digest("hex").slice(0, 32)}`
-
-/** Removes the mentions of the bot itself (UTF-16 index/length, as JS strings count) and trims. */
-export const stripSelfMentions = (
-  text: string,
-  mentionees: ReadonlyArray<{ readonly index: number; readonly length: number; readonly isSelf?: boolean | undefined }>
-): string => {
-  const self = mentionees.filter((m) => m.isSelf === true).sort((a, b) => b.index - a.index)
-  if (self.length === 0) return text
-  let out = text
-  for (const m of self) {
-    if (m.index < 0 || m.index + m.length > out.length) continue
-    out = out.slice(0, m.index) + out.slice(m.index + m.length)
-  }
-  return out.replace(/^[\s\u3000]+|[\s\u3000]+$/g, "")
-}
-
-const decodeAs = <A, I>(schema: Schema.Schema<A, I>, raw: unknown, where: string): Either.Either<A, DecodeFailure> =>
-  Schema.decodeUnknownEither(schema)(raw).pipe(Either.mapLeft((e) => ({ message: `${where}: ${e.message}` })))
-
-/** Decodes `raw[key]` (the event is known to be an object once its base decoded). */
-const decodeField = <A, I>(schema: Schema.Schema<A, I>, raw: unknown, key: string, index: number) =>
-  decodeAs(schema, (raw as Record<string, unknown>)[key], `events[${index}].${key}`)
-
-const decodeEvent = (
-  raw: unknown,
-  index: number,
-  destination: string | undefined,
-  options: Required<DecodeOptions>
-): Either.Either<ReadonlyArray<InboundEvent>, DecodeFailure> =>
-  Either.gen(function* () {
-    const base = yield* decodeAs(PlainEvent, raw, `events[${index}]`)
-    const at = new Date(base.timestamp).toISOString()
-    const channel = options.channel
-    const threadId = threadIdOf(base.source)
-    const userId = userIdOf(base.source)
-    switch (base.type) {
-      case "message": {
-        const ev = { ...base, message: yield* decodeField(MessageContent, raw, "message", index) }
-        const eventId = ev.webhookEventId ?? `message:${ev.message.id}`
-        const author: Author = { id: userId ?? UNKNOWN_USER }
-        const common = { channel, eventId, at, commentId: ev.message.id, author }
-        if (ev.message.type === "text") {
-          if (ev.message.text === undefined)
-            return yield* Either.left({ message: `events[${index}]: text message without text` })
-          const text = options.stripBotMention
-            ? stripSelfMentions(ev.message.text, ev.message.mention?.mentionees ?? [])
-            : ev.message.text
-          let comment: Extract<InboundEvent, { _tag: "Comment" }> = withThread(
-            { _tag: "Comment" as const, ...common, text },
-            threadId
-          )
-          if (ev.replyToken !== undefined) comment = { ...comment, replyToken: ev.replyToken }
-          if (ev.message.quotedMessageId !== undefined)
-            comment = { ...comment, replyToCommentId: ev.message.quotedMessageId }
-          return [comment]
-        }
-        return [withThread({ _tag: "NonText" as const, ...common, kind: ev.message.type }, threadId)]
-      }
-      case "unsend": {
-        const ev = { ...base, unsend: yield* decodeField(Unsend, raw, "unsend", index) }
-        const removed = withThread(
-          {
-            _tag: "CommentRemoved" as const,
-            channel,
-            eventId: ev.webhookEventId ?? derivedId(raw),
-            at,
-            commentId: ev.unsend.messageId
-          },
-          threadId
-        )
-        return [userId === undefined ? removed : { ...removed, author: { id: userId } }]
-      }
-      case "memberJoined":
-      case "memberLeft": {
-        const members =
-          base.type === "memberJoined"
-            ? (yield* decodeField(Members, raw, "joined", index)).members
-            : (yield* decodeField(Members, raw, "left", index)).members
-        const eventId = base.webhookEventId ?? derivedId(raw)
-        const tag = base.type === "memberJoined" ? ("MemberJoined" as const) : ("MemberLeft" as const)
-        return members.map((m) =>
-          withThread({ _tag: tag, channel, eventId: `${eventId}:${m.userId}`, at, author: { id: m.userId } }, threadId)
-        )
-      }
-      case "join":
-      case "leave": {
-        const tag = base.type === "join" ? ("MemberJoined" as const) : ("MemberLeft" as const)
-        return [
-          withThread(
-            {
-              _tag: tag,
-              channel,
-              eventId: base.webhookEventId ?? derivedId(raw),
-              at,
-              author: { id: destination ?? "line:bot" }
-            },
-            threadId
-          )
-        ]
-      }
-      case "follow":
-      case "unfollow": {
-        if (userId === undefined) return []
-        const tag = base.type === "follow" ? ("MemberJoined" as const) : ("MemberLeft" as const)
-        return [
-          withThread(
-            { _tag: tag, channel, eventId: base.webhookEventId ?? derivedId(raw), at, author: { id: userId } },
-            threadId
-          )
-        ]
-      }
-      default:
-        return []
-    }
-  })
 
 /** The parsed envelope plus its events. */
 export interface Decoded {
@@ -232,6 +49,23 @@ export interface Decoded {
   readonly redelivery: boolean
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: false })
+
+/** The envelope's `destination` and `events`, by hand when well-formed, else by the Schema. */
+const envelopeOf = (
+  json: unknown
+): Either.Either<
+  { readonly destination?: string | undefined; readonly events: ReadonlyArray<unknown> },
+  DecodeFailure
+> =>
+  isRecord(json) &&
+  Array.isArray(json.events) &&
+  (json.destination === undefined || typeof json.destination === "string")
+    ? Either.right({ destination: json.destination, events: json.events })
+    : Schema.decodeUnknownEither(Envelope)(json).pipe(
+        Either.mapLeft((e) => ({ message: `not a LINE webhook body: ${e.message}` }))
+      )
+
 /**
  * Decodes a raw webhook body (the bytes LINE sent). Fails on invalid JSON, a missing `events`
  * array, or a known event type with the wrong shape.
@@ -239,26 +73,34 @@ export interface Decoded {
 export const decode = (
   rawBody: Uint8Array | string,
   options: DecodeOptions = {}
-): Either.Either<Decoded, DecodeFailure> =>
-  Either.gen(function* () {
-    const text = typeof rawBody === "string" ? rawBody : new TextDecoder("utf-8", { fatal: false }).decode(rawBody)
-    const json = yield* Either.try({
-      try: () => JSON.parse(text) as unknown,
-      catch: () => ({ message: "body is not JSON" })
-    })
-    const envelope = yield* Schema.decodeUnknownEither(Envelope)(json).pipe(
-      Either.mapLeft((e) => ({ message: `not a LINE webhook body: ${e.message}` }))
-    )
-    const opts: Required<DecodeOptions> = {
-      channel: options.channel ?? "line",
-      stripBotMention: options.stripBotMention ?? true
+): Either.Either<Decoded, DecodeFailure> => {
+  const text = typeof rawBody === "string" ? rawBody : utf8.decode(rawBody)
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return Either.left({ message: "body is not JSON" })
+  }
+  const envelope = envelopeOf(json)
+  if (Either.isLeft(envelope)) return Either.left(envelope.left)
+  const { destination, events: raws } = envelope.right
+  const opts: Required<DecodeOptions> = {
+    channel: options.channel ?? "line",
+    stripBotMention: options.stripBotMention ?? true
+  }
+  const events: Array<InboundEvent> = []
+  let redelivery = false
+  for (let i = 0; i < raws.length; i++) {
+    const raw = raws[i]
+    const fast = fastEvent(raw, opts.channel, opts.stripBotMention)
+    if (fast !== undefined) events.push(fast)
+    else {
+      const decoded = decodeEvent(raw, i, destination, opts)
+      if (Either.isLeft(decoded)) return Either.left(decoded.left)
+      events.push(...decoded.right)
     }
-    const events: Array<InboundEvent> = []
-    let redelivery = false
-    for (const [i, raw] of envelope.events.entries()) {
-      events.push(...(yield* decodeEvent(raw, i, envelope.destination, opts)))
-      const ctx = (raw as { deliveryContext?: { isRedelivery?: unknown } } | null)?.deliveryContext
-      if (ctx?.isRedelivery === true) redelivery = true
-    }
-    return { destination: envelope.destination, events, redelivery }
-  })
+    const ctx = (raw as { deliveryContext?: { isRedelivery?: unknown } } | null)?.deliveryContext
+    if (ctx?.isRedelivery === true) redelivery = true
+  }
+  return Either.right({ destination, events, redelivery })
+}

@@ -1,3 +1,5 @@
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { ChannelAdapter, Http, type Notification } from "@kaituan/core"
 import { ConfigProvider, Effect, Either, Layer, TestClock } from "effect"
@@ -337,6 +339,35 @@ describe("LineChannel.send", () => {
       })
       const e = yield* Effect.flip(adapter.send(message()))
       expect(e.reason).toBe("transport")
+    })
+  )
+
+  it.live("an API that never answers times out (requestTimeoutMs) as transport; a bad apiBase is transport too", () =>
+    Effect.gen(function* () {
+      const silent = createServer(() => {})
+      yield* Effect.promise(() => new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r())))
+      const port = (silent.address() as AddressInfo).port
+      const adapter = yield* LineChannel.make({
+        channelSecret: SECRET,
+        channelAccessToken: "t",
+        apiBase: `http://127.0.0.1:${port}`,
+        requestTimeoutMs: 100,
+        retry: { retries: 0 }
+      })
+      const e = yield* Effect.flip(adapter.send(message()))
+      expect(e).toMatchObject({ reason: "transport", message: "LINE API did not answer within 100 ms" })
+      silent.closeAllConnections()
+      yield* Effect.promise(() => new Promise((r) => silent.close(r)))
+
+      const misconfigured = yield* LineChannel.make({
+        channelSecret: SECRET,
+        channelAccessToken: "t",
+        apiBase: "not a url",
+        retry: { retries: 0 }
+      })
+      const bad = yield* Effect.flip(misconfigured.send(message()))
+      expect(bad.reason).toBe("transport")
+      expect(bad.message).toMatch(/^LINE API unreachable: /)
     })
   )
 

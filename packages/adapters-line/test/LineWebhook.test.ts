@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either } from "effect"
+import { Either, FastCheck as fc, Schema } from "effect"
 import { LineWebhook } from "../src/index.js"
-import { chineseBody, middlewareBody, verifyPingBody } from "./vectors.js"
+import * as WebhookFast from "../src/internal/WebhookFast.js"
+import * as WebhookSchema from "../src/internal/WebhookSchema.js"
+import { chineseBody, chineseBodyEscaped, middlewareBody, verifyPingBody } from "./vectors.js"
 
 /** Verbatim from line/line-bot-sdk-python tests/v3/text/webhook.json (research/protocols.md §1.2). */
 const sdkWebhook = `{
@@ -262,5 +264,175 @@ describe("LineWebhook.decode", () => {
     ]) {
       expect(Either.isLeft(LineWebhook.decode(body)), body).toBe(true)
     }
+  })
+})
+
+/** The decoder before the fast path: the envelope and every event through the Schemas. */
+const reference = (body: string, options: LineWebhook.DecodeOptions = {}) =>
+  Either.gen(function* () {
+    const json = yield* Either.try({
+      try: () => JSON.parse(body) as unknown,
+      catch: () => ({ message: "body is not JSON" })
+    })
+    const envelope = yield* Schema.decodeUnknownEither(LineWebhook.Envelope)(json).pipe(
+      Either.mapLeft((e) => ({ message: `not a LINE webhook body: ${e.message}` }))
+    )
+    const opts = { channel: options.channel ?? "line", stripBotMention: options.stripBotMention ?? true }
+    const events: Array<unknown> = []
+    let redelivery = false
+    for (const [i, raw] of envelope.events.entries()) {
+      events.push(...(yield* WebhookSchema.decodeEvent(raw, i, envelope.destination, opts)))
+      const ctx = (raw as { deliveryContext?: { isRedelivery?: unknown } } | null)?.deliveryContext
+      if (ctx?.isRedelivery === true) redelivery = true
+    }
+    return { destination: envelope.destination, events, redelivery }
+  })
+
+/** The result, or what was thrown (a timestamp `Date` cannot hold throws in both decoders). */
+const outcome = <A>(f: () => A): { readonly value: A } | { readonly thrown: string } => {
+  try {
+    return { value: f() }
+  } catch (e) {
+    return { thrown: String(e) }
+  }
+}
+
+const vendorBodies = [
+  sdkWebhook,
+  chineseBody,
+  chineseBodyEscaped,
+  chineseBody.replace('"isRedelivery":false', '"isRedelivery":true'),
+  middlewareBody,
+  verifyPingBody,
+  envelope(mentionEvent),
+  envelope({ ...mentionEvent, message: { ...mentionEvent.message, quotedMessageId: "444573844083500000" } })
+]
+
+const junk = fc.constantFrom<unknown>(null, 5, true, [], {}, "x")
+/** Mostly `valid`, now and then junk. */
+const mostly = <A>(valid: fc.Arbitrary<A>) =>
+  fc.oneof({ arbitrary: valid, weight: 15 }, { arbitrary: junk as fc.Arbitrary<unknown>, weight: 1 })
+const anyString = fc.oneof(
+  fc.string(),
+  fc.fullUnicodeString(),
+  fc.constantFrom(" +1 芒果\u3000", "@團購小幫手 +1 芒果2箱")
+)
+const mentionee = fc.record(
+  {
+    index: mostly(fc.integer({ min: -2, max: 20 })),
+    length: mostly(fc.integer({ min: 0, max: 20 })),
+    type: mostly(fc.constant("user")),
+    userId: mostly(fc.string()),
+    isSelf: mostly(fc.boolean())
+  },
+  { requiredKeys: ["index", "length"] }
+)
+const source = fc.oneof(
+  { arbitrary: fc.record({ type: fc.constant("user"), userId: fc.string() }), weight: 3 },
+  {
+    arbitrary: fc.record(
+      { type: fc.constant("group"), groupId: fc.string(), userId: fc.string() },
+      { requiredKeys: ["type", "groupId"] }
+    ),
+    weight: 6
+  },
+  {
+    arbitrary: fc.record(
+      { type: fc.constant("room"), roomId: fc.string(), userId: fc.string() },
+      { requiredKeys: ["type", "roomId"] }
+    ),
+    weight: 3
+  },
+  {
+    arbitrary: fc.record(
+      {
+        type: mostly(fc.constantFrom("user", "group", "room", "other")),
+        userId: mostly(fc.string()),
+        groupId: mostly(fc.string()),
+        roomId: mostly(fc.string())
+      },
+      { requiredKeys: [] }
+    ),
+    weight: 1
+  },
+  { arbitrary: junk, weight: 1 }
+)
+const message = mostly(
+  fc.record(
+    {
+      id: mostly(fc.string()),
+      type: mostly(fc.constantFrom("text", "text", "text", "sticker", "image", "location")),
+      text: mostly(anyString),
+      quoteToken: fc.string(),
+      quotedMessageId: mostly(fc.string()),
+      mention: mostly(fc.record({ mentionees: mostly(fc.array(mentionee, { maxLength: 3 })) }))
+    },
+    { requiredKeys: ["id", "type", "text"] }
+  )
+)
+/** LINE events, mostly well-formed messages, with fields missing or of the wrong type now and then. */
+const event = fc.record(
+  {
+    type: mostly(fc.constantFrom("message", "message", "message", "message", "unsend", "follow", "postback")),
+    mode: mostly(fc.constantFrom("active", "standby")),
+    timestamp: mostly(
+      fc.oneof(
+        { arbitrary: fc.integer({ min: 0, max: 4_102_444_800_000 }), weight: 8 },
+        { arbitrary: fc.double(), weight: 1 },
+        { arbitrary: fc.constantFrom(8.64e15, -8.64e15, 8.64e15 + 1, 1e300), weight: 1 }
+      )
+    ),
+    webhookEventId: mostly(fc.string()),
+    deliveryContext: mostly(fc.record({ isRedelivery: fc.boolean() })),
+    source,
+    replyToken: mostly(fc.string()),
+    message,
+    unsend: fc.record({ messageId: fc.string() })
+  },
+  { requiredKeys: ["type", "timestamp", "source", "message"] }
+)
+
+describe("LineWebhook.decode's fast path", () => {
+  it("gives the reference decoder's results on the vendor vectors, with and without mention stripping", () => {
+    for (const body of vendorBodies)
+      for (const options of [{}, { stripBotMention: false, channel: "line-tw" }]) {
+        expect(LineWebhook.decode(body, options), body).toEqual(reference(body, options))
+      }
+  })
+
+  it("takes the fast path for LINE's well-formed message events", () => {
+    for (const body of [sdkWebhook, chineseBody, middlewareBody, envelope(mentionEvent)]) {
+      const raws = (JSON.parse(body) as { events: Array<{ type: string }> }).events
+      for (const raw of raws)
+        expect(WebhookFast.fastEvent(raw, "line", true) !== undefined, JSON.stringify(raw)).toBe(raw.type === "message")
+    }
+  })
+
+  it("gives the reference decoder's results on generated events, valid or not", () => {
+    let fast = 0
+    let total = 0
+    fc.assert(
+      fc.property(
+        fc.array(event, { maxLength: 3 }),
+        fc.option(mostly(fc.string()), { nil: undefined }),
+        fc.boolean(),
+        (events, destination, strip) => {
+          const body = JSON.stringify({ destination, events })
+          const options = { stripBotMention: strip }
+          expect(outcome(() => LineWebhook.decode(body, options))).toEqual(outcome(() => reference(body, options)))
+          for (const raw of events) {
+            total++
+            const one = WebhookFast.fastEvent(raw, "line", strip)
+            if (one === undefined) continue
+            fast++
+            const ref = WebhookSchema.decodeEvent(raw, 0, undefined, { channel: "line", stripBotMention: strip })
+            expect(ref).toEqual(Either.right([one]))
+          }
+        }
+      ),
+      { numRuns: 2_000 }
+    )
+    // The generator mostly makes well-formed messages: the fast path must have been taken often.
+    expect(fast).toBeGreaterThan(total / 10)
   })
 })

@@ -29,24 +29,36 @@ export interface SentMessages {
 /** A new, empty memory keeping at most `maxEntries` (at least 1) results. */
 export const make = (maxEntries: number = defaultMaxEntries): SentMessages => {
   const max = Math.max(1, Math.floor(maxEntries))
-  const results = new Map<string, SendResult>()
+  // Results by id, each with the position of its latest `remember` in `order` (a queue of ids,
+  // oldest first). Evicting from the queue's head is O(1); evicting through the Map's own
+  // insertion order (`keys().next()`) is not, as V8 walks past every deleted slot at its front.
+  const results = new Map<string, { readonly result: SendResult; readonly at: number }>()
+  let order: Array<string> = []
+  let offset = 0 // absolute position of order[0]
+  let head = 0 // index in `order` of the oldest position not yet evicted
   const remember = (messageId: string, result: SendResult): void => {
-    results.delete(messageId)
-    results.set(messageId, result)
-    while (results.size > max) {
-      const oldest = results.keys().next()
-      if (oldest.done === true) break
-      results.delete(oldest.value)
+    results.set(messageId, { result, at: offset + order.length })
+    order.push(messageId)
+    while (results.size > max && head < order.length) {
+      const id = order[head]!
+      // Only the latest position of an id evicts it (an id remembered again moved to the back).
+      if (results.get(id)?.at === offset + head) results.delete(id)
+      head++
+    }
+    if (head > 1024 && head * 2 > order.length) {
+      order = order.slice(head)
+      offset += head
+      head = 0
     }
   }
   return {
-    get: (messageId) => results.get(messageId),
+    get: (messageId) => results.get(messageId)?.result,
     remember,
     once: (messageId, send) =>
       Effect.suspend(() => {
         const previous = results.get(messageId)
         return previous !== undefined
-          ? Effect.succeed(previous)
+          ? Effect.succeed(previous.result)
           : Effect.tap(send, (result) => Effect.sync(() => remember(messageId, result)))
       }),
     size: () => results.size

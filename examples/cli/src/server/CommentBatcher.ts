@@ -2,11 +2,12 @@
  * Group commit for comments: webhooks arriving at the same time are handed to
  * `GroupBuy.submitComments` together, in arrival order, as one batch (one storage transaction)
  * instead of one each, which would make them race for the round's stream version and retry.
- * Each caller gets the outcomes of its own comments. If a combined batch fails, every caller's
- * comments are tried on their own, so one bad delivery cannot fail the others.
+ * Each caller gets the outcomes of its own comments, once the batch is committed. If a combined
+ * batch fails, every caller's comments are tried on their own, so one bad delivery cannot fail
+ * the others. One batch is committed at a time; what arrives meanwhile forms the next one.
  */
 import { GroupBuy, type Storage } from "@kaituan/core"
-import { Chunk, Context, Deferred, Effect, Exit, Layer, Queue } from "effect"
+import { Context, Effect, Exit, Fiber, Layer, Runtime } from "effect"
 
 type Outcomes = ReadonlyArray<GroupBuy.CommentOutcome>
 type Failure = GroupBuy.GroupBuyError | Storage.StorageError
@@ -14,7 +15,7 @@ type Failure = GroupBuy.GroupBuyError | Storage.StorageError
 interface Item {
   readonly roundId: string
   readonly comments: ReadonlyArray<GroupBuy.CommentInput>
-  readonly done: Deferred.Deferred<Outcomes, Failure>
+  readonly resume: (result: Effect.Effect<Outcomes, Failure>) => void
 }
 
 export interface CommentBatcherService {
@@ -30,61 +31,87 @@ export class CommentBatcher extends Context.Tag("@kaituan/cli/serve/CommentBatch
 /** At most this many deliveries go into one batch. */
 const MAX_ITEMS = 512
 
-/** Resumes after the event loop's poll phase (setImmediate), so pending I/O callbacks run first. */
-const nextTurn = Effect.async<void>((resume) => {
-  const t = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(t))
-})
-
 export const make = Effect.gen(function* () {
   const g = yield* GroupBuy.GroupBuy
-  const queue = yield* Queue.unbounded<Item>()
+  const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+  // Plain arrays and callbacks rather than a Queue and Deferreds: this runs once per webhook.
+  let waiting: Array<Item> = []
+  let busy = false
+  let current: Fiber.RuntimeFiber<void> | undefined
+  let closed = false
 
   const runRound = (roundId: string, items: ReadonlyArray<Item>) =>
     Effect.gen(function* () {
-      const exit = yield* Effect.exit(g.submitComments({ roundId, comments: items.flatMap((i) => i.comments) }))
+      const comments = items.length === 1 ? items[0]!.comments : items.flatMap((i) => i.comments)
+      const exit = yield* Effect.exit(g.submitComments({ roundId, comments }))
       if (Exit.isSuccess(exit)) {
         let k = 0
         for (const item of items) {
-          yield* Deferred.succeed(item.done, exit.value.slice(k, k + item.comments.length))
+          item.resume(Effect.succeed(exit.value.slice(k, k + item.comments.length)))
           k += item.comments.length
         }
       } else if (items.length === 1) {
-        yield* Deferred.failCause(items[0]!.done, exit.cause)
+        items[0]!.resume(exit)
       } else {
         for (const item of items)
-          yield* Deferred.complete(item.done, g.submitComments({ roundId, comments: item.comments }))
+          item.resume(yield* Effect.exit(g.submitComments({ roundId, comments: item.comments })))
       }
     })
 
-  const worker = Effect.gen(function* () {
-    const first = yield* Queue.take(queue)
-    // Let the event loop read the requests that arrived meanwhile (one turn, ~0 ms when idle):
-    // without this the worker wakes right after the first request and every batch is of one.
-    yield* nextTurn
-    const rest = Chunk.toReadonlyArray(yield* Queue.takeUpTo(queue, MAX_ITEMS - 1))
-    const byRound = new Map<string, Array<Item>>()
-    for (const item of [first, ...rest]) {
-      const list = byRound.get(item.roundId)
-      if (list) list.push(item)
-      else byRound.set(item.roundId, [item])
-    }
-    for (const [roundId, items] of byRound) yield* runRound(roundId, items)
-  }).pipe(Effect.forever)
+  const runBatch = (items: ReadonlyArray<Item>) =>
+    Effect.gen(function* () {
+      const byRound = new Map<string, Array<Item>>()
+      for (const item of items) {
+        const list = byRound.get(item.roundId)
+        if (list) list.push(item)
+        else byRound.set(item.roundId, [item])
+      }
+      for (const [roundId, list] of byRound) yield* runRound(roundId, list)
+    })
 
-  yield* Effect.forkScoped(worker)
+  /** Starts the next batch unless one is running. */
+  const pump = () => {
+    if (busy || closed || waiting.length === 0) return
+    busy = true
+    // One event-loop turn first (setImmediate: after the poll phase), so the requests that arrived
+    // meanwhile join this batch; without it the first batch after a pause would be of one.
+    setImmediate(() => {
+      if (closed) return
+      const items = waiting.length <= MAX_ITEMS ? waiting : waiting.slice(0, MAX_ITEMS)
+      waiting = waiting.length <= MAX_ITEMS ? [] : waiting.slice(MAX_ITEMS)
+      current = runFork(runBatch(items))
+      current.addObserver((exit) => {
+        // A defect or an interruption (never a typed failure: those go to the callers) fails its callers.
+        if (Exit.isFailure(exit)) for (const item of items) item.resume(Effect.failCause(exit.cause))
+        current = undefined
+        busy = false
+        pump()
+      })
+    })
+  }
+
+  // Closing (the server's last step, after in-flight requests): stop the running batch, refuse the rest.
+  yield* Effect.addFinalizer(() =>
+    Effect.suspend(() => {
+      closed = true
+      const left = waiting
+      waiting = []
+      for (const item of left) item.resume(Effect.interrupt)
+      return current === undefined ? Effect.void : Fiber.interrupt(current)
+    })
+  )
 
   return {
     submit: (roundId, comments) =>
       comments.length === 0
         ? Effect.succeed([])
-        : Effect.gen(function* () {
-            const done = yield* Deferred.make<Outcomes, Failure>()
-            yield* Queue.offer(queue, { roundId, comments, done })
-            return yield* Deferred.await(done)
+        : Effect.async<Outcomes, Failure>((resume) => {
+            if (closed) return resume(Effect.interrupt)
+            waiting.push({ roundId, comments, resume })
+            pump()
           })
   } satisfies CommentBatcherService
 })
 
-/** The batcher over the app's GroupBuy; its worker stops when the layer's scope closes. */
+/** The batcher over the app's GroupBuy; batches stop when the layer's scope closes. */
 export const layer: Layer.Layer<CommentBatcher, never, GroupBuy.GroupBuy> = Layer.scoped(CommentBatcher, make)

@@ -25,7 +25,12 @@ export const make = (
   let again = false
   let stopped = false
   const abort = new AbortController()
-  const drainOnce = OutboxRelay.drain().pipe(Effect.provideService(ChannelRegistry.ChannelRegistry, registry))
+  // 32 buyers at once (each buyer's messages still in order): the relay waits on the platforms'
+  // round trips, not on CPU, and at 8 it fell behind a busy webhook stream (LINE allows far more
+  // requests per second; a 429 from any platform is retried after the time it asks for).
+  const drainOnce = OutboxRelay.drain({ concurrency: 32 }).pipe(
+    Effect.provideService(ChannelRegistry.ChannelRegistry, registry)
+  )
   const once = async () => {
     const t0 = performance.now()
     try {

@@ -93,6 +93,9 @@ const sameSecret = (given: string | undefined, expected: string): boolean => {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
+/** A path `new URL` keeps as it is: no query, escapes, dot segments or leading `//`. */
+const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9_\-/]*$/
+
 const decodeSegment = (s: string): string | undefined => {
   try {
     return decodeURIComponent(s)
@@ -260,20 +263,31 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
 
   const send = (res: ServerResponse, reply: Reply, close: boolean) => {
     if (res.headersSent) return
-    res.writeHead(reply.status, { ...reply.headers, ...(close ? { connection: "close" } : {}) })
+    res.writeHead(reply.status, {
+      ...reply.headers,
+      "content-length": Buffer.byteLength(reply.body),
+      ...(close ? { connection: "close" } : {})
+    })
     res.end(reply.body)
   }
 
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const t0 = performance.now()
     const method = req.method ?? "GET"
-    let url: URL
-    try {
-      url = new URL(req.url ?? "/", "http://localhost")
-    } catch {
-      url = new URL("http://localhost/")
+    const rawUrl = req.url ?? "/"
+    let pathname = rawUrl
+    let query: Record<string, string> = {}
+    if (!PLAIN_PATH.test(rawUrl)) {
+      let url: URL
+      try {
+        url = new URL(rawUrl, "http://localhost")
+      } catch {
+        url = new URL("http://localhost/")
+      }
+      pathname = url.pathname
+      query = queryOf(url)
     }
-    const route = routeOf(url.pathname)
+    const route = routeOf(pathname)
     let reply: Reply
     let closeAfter = false
     if (route === undefined) reply = text(404, "not found")
@@ -305,8 +319,8 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       else {
         const inbound: Http.InboundRequest = {
           method,
-          path: url.pathname,
-          query: queryOf(url),
+          path: pathname,
+          query,
           headers: headersOf(req),
           rawBody
         }
@@ -414,6 +428,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       await closingRound
       await relay.final(shutdownTimeout)
       await runtime.dispose()
+      log.flush?.()
     })())
 
   return {
