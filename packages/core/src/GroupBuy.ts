@@ -410,33 +410,68 @@ export const roundMessages = (
 }
 
 const outcomeOf = (commentId: string, events: ReadonlyArray<Round.Event>, parsedReason: string): CommentOutcome => {
-  const out = (status: CommentOutcome["status"], reason: string, orderId?: string): CommentOutcome =>
-    orderId === undefined ? { commentId, status, reason, events } : { commentId, status, orderId, reason, events }
-  const has = (t: Round.Event["_tag"]) => events.some((e) => e._tag === t)
-  const orderId = events.find((e): e is Extract<Round.Event, { orderId: string }> => "orderId" in e)?.orderId
-  const notOrdered = events.find(
-    (e): e is Extract<Round.Event, { _tag: "CommentNotOrdered" }> => e._tag === "CommentNotOrdered"
-  )
-  const review = events.find(
-    (e): e is Extract<Round.Event, { _tag: "CommentForReview" }> => e._tag === "CommentForReview"
-  )
-  const ignored = events.find((e): e is Extract<Round.Event, { _tag: "CommentIgnored" }> => e._tag === "CommentIgnored")
-  if (has("LinesOrdered"))
-    return out(
-      notOrdered ? "partly-ordered" : "ordered",
-      notOrdered ? `partly filled: ${notOrdered.reason}` : parsedReason,
-      orderId
-    )
-  if (has("OrderWithdrawn")) return out("cancelled", parsedReason, orderId)
-  if (has("LinesSet")) {
-    const set = events.find((e): e is Extract<Round.Event, { _tag: "LinesSet" }> => e._tag === "LinesSet")!
-    const down = set.lines.every((l) => l.to < l.from)
-    return out(down ? "cancelled" : notOrdered ? "partly-ordered" : "amended", parsedReason, orderId)
+  // One pass and no callbacks: this runs for every comment (and dev runners wrap each closure).
+  let orderId: string | undefined
+  let ordered = false
+  let withdrawn = false
+  let paid = false
+  let set: Extract<Round.Event, { _tag: "LinesSet" }> | undefined
+  let notOrdered: Extract<Round.Event, { _tag: "CommentNotOrdered" }> | undefined
+  let review: Extract<Round.Event, { _tag: "CommentForReview" }> | undefined
+  let ignored: Extract<Round.Event, { _tag: "CommentIgnored" }> | undefined
+  for (const e of events) {
+    if (orderId === undefined && "orderId" in e) orderId = e.orderId
+    switch (e._tag) {
+      case "LinesOrdered":
+        ordered = true
+        break
+      case "OrderWithdrawn":
+        withdrawn = true
+        break
+      case "LinesSet":
+        set ??= e
+        break
+      case "CommentNotOrdered":
+        notOrdered ??= e
+        break
+      case "CommentForReview":
+        review ??= e
+        break
+      case "CommentIgnored":
+        ignored ??= e
+        break
+      case "PaymentReported":
+        paid = true
+        break
+      default:
+        break
+    }
   }
-  if (notOrdered) return out("not-ordered", notOrdered.reason)
-  if (review) return out("review", review.reason)
-  if (has("PaymentReported")) return out("payment-reported", parsedReason)
-  return out("ignored", ignored?.reason ?? parsedReason)
+  let status: CommentOutcome["status"]
+  let reason = parsedReason
+  if (ordered) {
+    status = notOrdered ? "partly-ordered" : "ordered"
+    if (notOrdered) reason = `partly filled: ${notOrdered.reason}`
+  } else if (withdrawn) status = "cancelled"
+  else if (set) {
+    let down = true
+    for (const l of set.lines) if (!(l.to < l.from)) down = false
+    status = down ? "cancelled" : notOrdered ? "partly-ordered" : "amended"
+  } else {
+    orderId = undefined
+    if (notOrdered) {
+      status = "not-ordered"
+      reason = notOrdered.reason
+    } else if (review) {
+      status = "review"
+      reason = review.reason
+    } else if (paid) status = "payment-reported"
+    else {
+      status = "ignored"
+      reason = ignored?.reason ?? parsedReason
+    }
+  }
+  return orderId === undefined ? { commentId, status, reason, events } : { commentId, status, orderId, reason, events }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -288,13 +288,16 @@ const adjustStock = (
 }
 
 const mergeLines = (lines: ReadonlyArray<OrderLine>, add: ReadonlyArray<OrderLine>): ReadonlyArray<OrderLine> => {
-  const out = [...lines]
+  // One new array and no callbacks: this runs for every order comment.
+  const out = lines.slice()
   for (const l of add) {
-    const i = out.findIndex((x) => x.sku === l.sku)
-    if (i >= 0) out[i] = { ...out[i]!, qty: out[i]!.qty + l.qty }
+    let i = 0
+    while (i < out.length && out[i]!.sku !== l.sku) i++
+    if (i < out.length) out[i] = { ...out[i]!, qty: out[i]!.qty + l.qty }
     else out.push(l)
   }
-  return out.filter((l) => l.qty > 0)
+  for (const l of out) if (!(l.qty > 0)) return out.filter((x) => x.qty > 0)
+  return out
 }
 
 const bumpComment = (state: State): State => ({
@@ -625,6 +628,19 @@ const resolveLines = (
   return out
 }
 
+/** The quantity of `sku` in `lines` (0 when there is no such line). Loops, not callbacks: hot path. */
+const qtyOf = (lines: ReadonlyArray<OrderLine>, sku: string): number => {
+  for (const l of lines) if (l.sku === sku) return l.qty
+  return 0
+}
+
+/** The units of `sku` a comment has taken so far. */
+const takenOf = (taken: ReadonlyArray<{ readonly sku: string; readonly delta: number }>, sku: string): number => {
+  let t = 0
+  for (const x of taken) if (x.sku === sku) t += x.delta
+  return t
+}
+
 /** Orders `lines` for the comment's buyer, filling from stock and reporting the rest. */
 const orderLines = (
   state: State,
@@ -642,15 +658,10 @@ const orderLines = (
   // Units this comment has taken or given back so far, so two lines of one comment for one SKU
   // add up (a short list, not a copy of the stock per line: this runs for every order comment).
   const taken: Array<{ readonly sku: string; readonly delta: number }> = []
-  const takenOf = (sku: string) => {
-    let t = 0
-    for (const x of taken) if (x.sku === sku) t += x.delta
-    return t
-  }
   for (const w of wanted) {
     const sellable = catalogue.bySku.get(w.sku)
     if (!sellable) return fail("unknown-sku", `unknown sku "${w.sku}"`)
-    const current = entry?.lines.find((l) => l.sku === w.sku)?.qty ?? 0
+    const current = entry === undefined ? 0 : qtyOf(entry.lines, w.sku)
     const extra = mode === "replace" ? w.qty - current : w.qty
     if (extra <= 0) {
       if (mode === "replace" && extra < 0) {
@@ -659,13 +670,14 @@ const orderLines = (
       }
       continue
     }
-    let got = available(state.stock, w.sku, extra, taken.length === 0 ? 0 : takenOf(w.sku))
+    let got = available(state.stock, w.sku, extra, taken.length === 0 ? 0 : takenOf(taken, w.sku))
     if (got < extra && spec.partialFill === "reject") got = 0
     if (got > 0) {
       if (mode === "replace") setLines.push({ sku: w.sku, from: current, to: current + got, unitPrice: sellable.price })
       else {
-        const i = filled.findIndex((l) => l.sku === w.sku)
-        if (i >= 0) filled[i] = { ...filled[i]!, qty: filled[i]!.qty + got }
+        let i = 0
+        while (i < filled.length && filled[i]!.sku !== w.sku) i++
+        if (i < filled.length) filled[i] = { ...filled[i]!, qty: filled[i]!.qty + got }
         else filled.push({ sku: w.sku, qty: got, unitPrice: sellable.price })
       }
       taken.push({ sku: w.sku, delta: got })
@@ -698,6 +710,52 @@ const orderLines = (
   return ok(events)
 }
 
+/**
+ * What an open round does with a parsed comment. A switch rather than ts-pattern, and a function
+ * of its own rather than a closure: it runs once per comment (100,000s per round).
+ */
+const decideIntent = (s: State, c: IncomingComment, ref: Ref, newOrderId: string): Decision => {
+  const spec = s.spec!
+  const p = c.parsed
+  switch (p.intent) {
+    case "none":
+      return ok([ignored(ref, p.reason)])
+    case "payment":
+      return ok([paymentReported(ref, p)])
+    case "review":
+      return ok(review(s, c, p.reason))
+    case "order": {
+      const lines = resolveLines(entryOf(s, c.buyerId), p.lines)
+      if (!lines || lines.length === 0) return ok(review(s, c, "order without a product"))
+      return orderLines(s, c, lines, newOrderId, spec.repeatOrder === "replace" ? "replace" : "add")
+    }
+    case "amend": {
+      const entry = entryOf(s, c.buyerId)
+      if (!entry || entry.lines.length === 0) return ok(review(s, c, "amendment but the buyer has no order"))
+      const lines = resolveLines(entry, p.lines)
+      if (!lines) return ok(review(s, c, "amendment: which line? the buyer has several"))
+      return orderLines(s, c, lines, newOrderId, "replace")
+    }
+    case "cancel": {
+      const entry = entryOf(s, c.buyerId)
+      if (!entry || entry.lines.length === 0) return ok(review(s, c, "cancellation but the buyer has no order"))
+      if (p.lines.length === 0) return ok([withdrawn(ref, entry.orderId)])
+      const lines = resolveLines(entry, p.lines)
+      if (!lines) return ok(review(s, c, "cancellation: which line? the buyer has several"))
+      const set = lines.flatMap((l) => {
+        const current = entry.lines.find((x) => x.sku === l.sku)
+        return current
+          ? [{ sku: l.sku, from: current.qty, to: Math.max(0, current.qty - l.qty), unitPrice: current.unitPrice }]
+          : []
+      })
+      if (set.length === 0) return ok(review(s, c, "cancellation of a line the buyer does not have"))
+      return ok([linesSet(ref, entry.orderId, set)])
+    }
+    default:
+      return absurd(p.intent)
+  }
+}
+
 const handleComment = (state: State, c: IncomingComment, newOrderId: string): Decision => {
   const spec = state.spec!
   const ref = refOf(state, c)
@@ -723,47 +781,7 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
     } else events.push(ignored(ref, p.reason))
     return ok(events)
   }
-  // A switch rather than ts-pattern on this path: it runs once per comment (100,000s per round).
-  const decideIntent = (): Decision => {
-    switch (p.intent) {
-      case "none":
-        return ok([ignored(ref, p.reason)])
-      case "payment":
-        return ok([paymentReported(ref, p)])
-      case "review":
-        return ok(review(s, c, p.reason))
-      case "order": {
-        const lines = resolveLines(entryOf(s, c.buyerId), p.lines)
-        if (!lines || lines.length === 0) return ok(review(s, c, "order without a product"))
-        return orderLines(s, c, lines, newOrderId, spec.repeatOrder === "replace" ? "replace" : "add")
-      }
-      case "amend": {
-        const entry = entryOf(s, c.buyerId)
-        if (!entry || entry.lines.length === 0) return ok(review(s, c, "amendment but the buyer has no order"))
-        const lines = resolveLines(entry, p.lines)
-        if (!lines) return ok(review(s, c, "amendment: which line? the buyer has several"))
-        return orderLines(s, c, lines, newOrderId, "replace")
-      }
-      case "cancel": {
-        const entry = entryOf(s, c.buyerId)
-        if (!entry || entry.lines.length === 0) return ok(review(s, c, "cancellation but the buyer has no order"))
-        if (p.lines.length === 0) return ok([withdrawn(ref, entry.orderId)])
-        const lines = resolveLines(entry, p.lines)
-        if (!lines) return ok(review(s, c, "cancellation: which line? the buyer has several"))
-        const set = lines.flatMap((l) => {
-          const current = entry.lines.find((x) => x.sku === l.sku)
-          return current
-            ? [{ sku: l.sku, from: current.qty, to: Math.max(0, current.qty - l.qty), unitPrice: current.unitPrice }]
-            : []
-        })
-        if (set.length === 0) return ok(review(s, c, "cancellation of a line the buyer does not have"))
-        return ok([linesSet(ref, entry.orderId, set)])
-      }
-      default:
-        return absurd(p.intent)
-    }
-  }
-  const decided = decideIntent()
+  const decided = decideIntent(s, c, ref, newOrderId)
   // Usually nothing came before (no close at the cutoff): no second array then.
   return events.length === 0 ? decided : Either.map(decided, (evs) => [...events, ...evs])
 }

@@ -207,6 +207,9 @@ const slotOf = (c: Ctx, t: number): string => {
  * Lines for one quantity and its names. Pushes to `out`; on doubt flags a review (and still
  * pushes a best-effort line when it can).
  */
+/** The quantity's token in words, for reasons (a function, not a closure per call: hot path). */
+const what = (c: Ctx, wt: number): string => (tok.kind[wt] === T_AMEND ? tokText(c, wt) : `the marker ${tokText(c, wt)}`)
+
 const linesFor = (
   c: Ctx,
   names: ReadonlyArray<number>,
@@ -218,7 +221,6 @@ const linesFor = (
   wt: number
 ): void => {
   const lx = c.lx
-  const what = (): string => (tok.kind[wt] === T_AMEND ? tokText(c, wt) : `the marker ${tokText(c, wt)}`)
   for (const t of names) {
     if (tok.kind[t] === T_BADNUM) {
       flag(c, `${tokText(c, t)}: the round has only ${lx.products.length} products`)
@@ -242,13 +244,13 @@ const linesFor = (
     flag(
       c,
       only !== undefined
-        ? `${what()} names no ${only.dims.length > 0 ? only.dims.join("/") : "variant"}: which one?`
-        : `${what()} names no product: which one?`
+        ? `${what(c, wt)} names no ${only.dims.length > 0 ? only.dims.join("/") : "variant"}: which one?`
+        : `${what(c, wt)} names no product: which one?`
     )
     return
   }
   if (names.length > MAX_NAMES) {
-    flag(c, `${what()}: too many names for one quantity`)
+    flag(c, `${what(c, wt)}: too many names for one quantity`)
     return
   }
   if (mode === "each") {
@@ -259,7 +261,7 @@ const linesFor = (
       for (let b = a + 1; b < slots.length; b++)
         if (slots[a] === slots[b] && tok.val[names[a]!] !== tok.val[names[b]!]) repeated.add(slots[a]!)
     if (repeated.size > 1) {
-      flag(c, `${what()} after ${namesText(c, names)}: cannot tell which names 各 spreads over`)
+      flag(c, `${what(c, wt)} after ${namesText(c, names)}: cannot tell which names 各 spreads over`)
       return
     }
     if (repeated.size === 1) {
