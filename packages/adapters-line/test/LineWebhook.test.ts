@@ -152,7 +152,7 @@ describe("LineWebhook.decode", () => {
       _tag: "Comment",
       eventId: "message:test_event_message_id",
       threadId: "test_group_id",
-      author: { id: LineWebhook.UNKNOWN_USER },
+      author: { id: LineWebhook.UNKNOWN_USER, unknown: true },
       text: "this is test message."
     })
   })

@@ -10,7 +10,12 @@ import { BuyerId, ChannelId } from "./Ids.js"
 export const Author = Schema.Struct({
   /** The channel's user id; for chat exports, which carry only names, the display name. */
   id: Schema.String,
-  name: Schema.optional(Schema.String)
+  name: Schema.optional(Schema.String),
+  /**
+   * The channel did not say who wrote this (a LINE group member whose id LINE withholds, say).
+   * Such comments go to the organiser's review queue: they never join another buyer's order.
+   */
+  unknown: Schema.optional(Schema.Boolean)
 })
 export type Author = typeof Author.Type
 

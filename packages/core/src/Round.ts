@@ -773,6 +773,11 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
     return ok(events)
   }
   const wantsChange = p.intent === "order" || p.intent === "amend" || p.intent === "cancel" || p.intent === "review"
+  // Nobody's order may absorb a comment whose author the channel did not name.
+  if (c.buyer.unknown === true && s.status === "open" && (wantsChange || p.intent === "payment")) {
+    events.push(forReview(ref, "the channel did not say who wrote this", p.lines))
+    return ok(events)
+  }
   if (s.status !== "open") {
     if (p.intent === "payment") {
       events.push(paymentReported(ref, p))

@@ -44,6 +44,29 @@ const run = (state: Round.State, ...commands: Array<Round.Command>) => {
 }
 
 describe("Round decider", () => {
+  it("sends a comment whose author the channel did not name to review, never into an order", () => {
+    const s = opened()
+    const anon = (text: string): Round.Command => ({
+      _tag: "HandleComment",
+      comment: {
+        commentId: `c${++n}`,
+        buyerId: "line:line:unknown-user",
+        buyer: { id: "line:unknown-user", unknown: true },
+        text,
+        at: "2024-05-01T10:00:00+08:00",
+        parsed: parser.parse(text)
+      },
+      newOrderId: `o${n}`
+    })
+    const { state, events } = run(s, anon("紅+1"), anon("白+2"), anon("謝謝"))
+    expect(events.map((e) => e._tag)).toEqual(["CommentForReview", "CommentForReview", "CommentIgnored"])
+    expect(Round.orders(state)).toEqual([])
+    expect(Round.openReviews(state).map((r) => r.reason)).toEqual([
+      "the channel did not say who wrote this",
+      "the channel did not say who wrote this"
+    ])
+  })
+
   it("takes an order and counts stock down", () => {
     const { state, events } = run(opened(), comment("amy", "紅+2"))
     expect(events.map((e) => e._tag)).toEqual(["LinesOrdered"])

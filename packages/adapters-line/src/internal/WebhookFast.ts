@@ -57,7 +57,7 @@ export const fastEvent = (raw: unknown, channel: string, stripBotMention: boolea
   if (mention !== undefined && !(isRecord(mention) && validMentionees(mention.mentionees))) return undefined
   const at = new Date(timestamp).toISOString()
   const eventId = webhookEventId ?? `message:${message.id}`
-  const author = { id: (userId as string | undefined) ?? UNKNOWN_USER }
+  const author = userId === undefined ? { id: UNKNOWN_USER, unknown: true } : { id: userId as string }
   if (message.type !== "text") {
     const nonText = {
       _tag: "NonText" as const,

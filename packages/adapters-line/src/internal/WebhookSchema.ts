@@ -130,7 +130,7 @@ export const decodeEvent = (
       case "message": {
         const ev = { ...base, message: yield* decodeField(MessageContent, raw, "message", index) }
         const eventId = ev.webhookEventId ?? `message:${ev.message.id}`
-        const author: Author = { id: userId ?? UNKNOWN_USER }
+        const author: Author = userId === undefined ? { id: UNKNOWN_USER, unknown: true } : { id: userId }
         const common = { channel, eventId, at, commentId: ev.message.id, author }
         if (ev.message.type === "text") {
           if (ev.message.text === undefined)
