@@ -7,7 +7,7 @@ import type { ChannelAdapter } from "@kaituan/core"
 import { Either, Schema } from "effect"
 
 type InboundEvent = ChannelAdapter.InboundEvent
-type Author = { readonly id: string; readonly name?: string }
+type Author = { readonly id: string; readonly name?: string; readonly unknown?: boolean }
 
 /** The author id used when LINE omits the sender of a group/room message (rare; send such comments to review). */
 export const UNKNOWN_USER = "line:unknown-user"
