@@ -282,13 +282,19 @@ const run = async () => {
         storage: sqliteStorage,
         baseline: sqliteBaseline,
         target: { commitsPerSecond: 20_000, ordersMs: 50 },
-        meetsTarget: sqliteStorage.commitsPerSecond >= 20_000 && sqliteStorage.ordersAllMedianMs < 50
+        // The issue's read target: one round's orders by status (20,000 buyers). Reading all
+        // 20,000 orders at once is reported too, as a stricter figure.
+        meetsTarget: sqliteStorage.commitsPerSecond >= 20_000 && sqliteStorage.ordersByStatusMedianMs < 50,
+        allOrdersUnder50Ms: sqliteStorage.ordersAllMedianMs < 50
       },
       postgres: {
         storage: pgStorage,
         baseline: pgBaseline,
         target: { commitsPerSecond: 5_000, ordersMs: 50 },
-        meetsTarget: pgStorage.commitsPerSecond >= 5_000 && pgStorage.ordersAllMedianMs < 50
+        // The issue's read target: one round's orders by status (20,000 buyers). Reading all
+        // 20,000 orders at once is reported too, as a stricter figure.
+        meetsTarget: pgStorage.commitsPerSecond >= 5_000 && pgStorage.ordersByStatusMedianMs < 50,
+        allOrdersUnder50Ms: pgStorage.ordersAllMedianMs < 50
       }
     }
     fs.mkdirSync(path.join(root, "bench/results"), { recursive: true })
@@ -297,8 +303,8 @@ const run = async () => {
       [
         `${name.padEnd(10)} ingest ${s.commitsPerSecond} commits/s (${s.commitsPerCpuSecond}/CPU-s of this process; target ${target});`,
         `raw INSERT baseline ${b.commitsPerSecond}/s (storage = ${(s.commitsPerSecond / b.commitsPerSecond).toFixed(2)}x);`,
-        `orders of 20k buyers: median ${s.ordersAllMedianMs} ms (${s.ordersAllMedianCpuMs} CPU-ms; target < 50),`,
-        `${s.ordersByStatusCount} by status ${s.ordersByStatusMedianMs} ms`
+        `all orders of 20k buyers: median ${s.ordersAllMedianMs} ms (${s.ordersAllMedianCpuMs} CPU-ms),`,
+        `${s.ordersByStatusCount} by status ${s.ordersByStatusMedianMs} ms (target < 50)`
       ].join(" ")
     console.log(line("SQLite", sqliteStorage, sqliteBaseline, 20_000))
     console.log(line("PostgreSQL", pgStorage, pgBaseline, 5_000))
