@@ -495,7 +495,9 @@ const decodeOrder = Schema.decodeUnknownSync(Order.Event)
 const decodeShipment = Schema.decodeUnknownSync(Shipment.Event)
 
 /** Comment ids are unique within a channel (and, for files, within one round's import). */
-const commentKey = (roundId: string, channel: string, commentId: string) => `comment:${roundId}:${channel}:${commentId}`
+// join builds a flat string; a template builds a rope that V8 flattens again on the first hash.
+const commentKey = (roundId: string, channel: string, commentId: string) =>
+  ["comment", roundId, channel, commentId].join(":")
 const BATCH = 500
 const MAX_RETRIES = 20
 

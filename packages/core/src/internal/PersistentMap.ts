@@ -3,7 +3,7 @@
  *
  * Effect's HashMap costs ~15 µs per `set` on this machine, which made replaying 100,000 comments
  * take seconds. This one is a fixed three-level trie of 32 × 32 × 32 slots over a 32-bit hash;
- * each leaf is a flat `[key, value, key, value…]` array of a few entries. `set` copies three
+ * each leaf is a flat `[owner, key, value, key, value…]` array of a few entries. `set` copies three
  * 32-slot arrays and one short leaf, and every older version stays valid. A batch that owns its
  * state (an {@link Owner}) edits the nodes it created in place instead of copying them again.
  */
@@ -57,7 +57,7 @@ export const get = <V>(map: PersistentMap<V>, key: string): V | undefined => {
   const l2 = l1?.[(h >>> 5) & 31] as Node | undefined
   const leaf = l2?.[(h >>> 10) & 31] as Leaf | undefined
   if (!leaf) return undefined
-  for (let i = 0; i < leaf.length; i += 2) if (leaf[i] === key) return leaf[i + 1] as V
+  for (let i = 1; i < leaf.length; i += 2) if (leaf[i] === key) return leaf[i + 1] as V
   return undefined
 }
 
@@ -84,10 +84,16 @@ export const set = <V>(map: PersistentMap<V>, key: string, value: V, by?: Owner)
   root[a] = n1
   const n2 = editable(n1[b] as Node | undefined, by)
   n1[b] = n2
-  const leaf = (n2[c] as Leaf | undefined) ?? []
+  // A leaf is [owner, key, value, key, value…]: edited in place when `by` owns it, else copied.
+  const leaf = n2[c] as Leaf | undefined
+  let next: Array<unknown>
+  if (by !== undefined && leaf !== undefined && leaf[0] === by) next = leaf as Array<unknown>
+  else {
+    next = leaf === undefined ? [by] : leaf.slice()
+    next[0] = by
+  }
   let existed = false
-  const next = leaf.slice()
-  for (let i = 0; i < next.length; i += 2) {
+  for (let i = 1; i < next.length; i += 2) {
     if (next[i] === key) {
       next[i + 1] = value
       existed = true
@@ -110,7 +116,7 @@ export function* values<V>(map: PersistentMap<V>): Generator<V> {
       for (let c = 0; c < OWNER; c++) {
         const leaf = l2[c] as Leaf | undefined
         if (!leaf) continue
-        for (let i = 1; i < leaf.length; i += 2) yield leaf[i] as V
+        for (let i = 2; i < leaf.length; i += 2) yield leaf[i] as V
       }
     }
   }
