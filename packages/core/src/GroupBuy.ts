@@ -632,10 +632,18 @@ export const make = Effect.gen(function* () {
     parsed: parser ? parser.parse(c.text) : { intent: "none", lines: [], reason: "no parser", spans: [] }
   })
 
-  /** One batch of at most BATCH comments: decide all against a running state, commit once. */
-  const submitBatch = (roundId: string, comments: ReadonlyArray<CommentInput>) =>
+  /**
+   * One batch of at most BATCH comments: decide all against a running state, commit once. Goes on
+   * from `from` (the previous batch of the same call) when given, else from the cached round.
+   */
+  const submitBatch = (
+    roundId: string,
+    comments: ReadonlyArray<CommentInput>,
+    from: LoadedRound | undefined,
+    by: Round.Owner
+  ) =>
     Effect.gen(function* () {
-      const loaded = yield* requireRound(roundId)
+      const loaded = from ?? (yield* requireRound(roundId))
       const keys = comments.map((c) => commentKey(roundId, c.channel, c.commentId))
       const seen = yield* storage.seenKeys(keys)
       const batchSeen = new Set<string>()
@@ -644,8 +652,6 @@ export const make = Effect.gen(function* () {
       const commits: Array<Commit> = []
       const outcomes: Array<CommentOutcome> = []
       const views = new ViewBatch(roundId)
-      // This batch alone holds the states it folds (the loaded one is never changed): see Round.evolveOwned.
-      const by = Round.owner()
       const at = yield* nowIso
       for (let i = 0; i < comments.length; i++) {
         const c = comments[i]!
@@ -677,18 +683,34 @@ export const make = Effect.gen(function* () {
         // The batch's read-model changes, merged, ride on one more commit of the same transaction.
         commits.push({ appends: [], views: views.changes(state), outbox: [] })
         yield* storage.commit(commits)
-        yield* remember(roundId, { state, version, parser: loaded.parser })
       }
-      return outcomes
+      const next: LoadedRound = { state, version, parser: loaded.parser }
+      return { outcomes, next }
     })
 
   const submitComments: GroupBuyService["submitComments"] = ({ roundId, comments }) =>
     Effect.gen(function* () {
       const out: Array<CommentOutcome> = []
+      // One owner for the whole call: each batch goes on from the last one's state and edits in
+      // place the trie nodes this call made (see Round.evolveOwned). Those states never leave the
+      // call: a failed batch drops them (the next attempt reloads), and the cache gets the last
+      // one only at the end, when nothing will edit it any more.
+      const by = Round.owner()
+      let current: LoadedRound | undefined
+      const attempt = (batch: ReadonlyArray<CommentInput>) =>
+        Effect.suspend(() => submitBatch(roundId, batch, current, by)).pipe(
+          Effect.tapError(() =>
+            Effect.sync(() => {
+              current = undefined
+            })
+          )
+        )
       for (let i = 0; i < comments.length; i += BATCH) {
-        const batch = comments.slice(i, i + BATCH)
-        out.push(...(yield* retrying(roundId, submitBatch(roundId, batch))))
+        const { outcomes, next } = yield* retrying(roundId, attempt(comments.slice(i, i + BATCH)))
+        for (const o of outcomes) out.push(o)
+        current = next
       }
+      if (current !== undefined) yield* remember(roundId, current)
       return out
     })
 

@@ -443,8 +443,11 @@ export const foldOwned = (events: Iterable<Event>, state: State, by: PMap.Owner)
   return s
 }
 
+/** Who may edit a state's trie nodes in place: see {@link evolveOwned}. */
+export type Owner = PMap.Owner
+
 /** A fresh owner for one batch of {@link foldOwned} calls. */
-export const owner = (): PMap.Owner => PMap.owner()
+export const owner = (): Owner => PMap.owner()
 
 // ---------------------------------------------------------------------------------------------
 // decide

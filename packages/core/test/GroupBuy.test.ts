@@ -6,7 +6,9 @@ import { spec, testParser } from "./support/fixtures.js"
 
 const makeLayer = (storage = Storage.makeMemory()) =>
   GroupBuy.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(Layer.succeed(Storage.Storage, storage), CommentParser.layer(testParser), IdGenerator.layerCounter))
+    Layer.provideMerge(
+      Layer.mergeAll(Layer.succeed(Storage.Storage, storage), CommentParser.layer(testParser), IdGenerator.layerCounter)
+    )
   )
 
 const c = (id: string, author: string, text: string, at = "2024-05-01T10:00:00+08:00"): GroupBuy.CommentInput => ({
@@ -18,6 +20,47 @@ const c = (id: string, author: string, text: string, at = "2024-05-01T10:00:00+0
 })
 
 describe("GroupBuy", () => {
+  it.effect(
+    "one call of many batches gives what many small calls give (and reads between them see no half-made state)",
+    () =>
+      Effect.gen(function* () {
+        const texts = ["紅+1", "白+2", "杯+1", "改2", "取消", "紅+1 白+1", "謝謝", "蛋黃酥+3", "紫+1", "+1"]
+        let seed = 7
+        const rand = (n: number) => {
+          seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+          return (seed >>> 8) % n
+        }
+        const comments = Array.from({ length: 1_300 }, (_, i) =>
+          c(
+            `m${i}`,
+            `u${rand(180)}`,
+            texts[rand(texts.length)]!,
+            new Date(Date.parse("2024-05-01T10:00:00+08:00") + i * 1000).toISOString()
+          )
+        )
+        const replay = (chunk: number, peek: boolean) =>
+          Effect.gen(function* () {
+            const g = yield* GroupBuy.GroupBuy
+            const storage = yield* Storage.Storage
+            yield* g.openRound({ spec: spec(), at: "2024-05-01T09:00:00+08:00" })
+            const statuses: Array<string> = []
+            for (let i = 0; i < comments.length; i += chunk) {
+              for (const o of yield* g.submitComments({ roundId: "socks", comments: comments.slice(i, i + chunk) }))
+                statuses.push(o.status)
+              if (peek) yield* g.report("socks")
+            }
+            const outbox = yield* storage.claimOutbox({ limit: 10_000, leaseMs: 1000 })
+            return { statuses, report: yield* g.report("socks"), outbox: outbox.map((m) => m.message) }
+          }).pipe(Effect.provide(makeLayer()))
+        const whole = yield* replay(comments.length, false)
+        const small = yield* replay(7, true)
+        expect(whole.statuses).toEqual(small.statuses)
+        expect(whole.report).toEqual(small.report)
+        expect(whole.outbox).toEqual(small.outbox)
+        expect(whole.report.orders.length).toBeGreaterThan(50)
+      })
+  )
+
   it.effect("takes comments through parse → decide → persist → notify", () =>
     Effect.gen(function* () {
       const g = yield* GroupBuy.GroupBuy
@@ -36,7 +79,10 @@ describe("GroupBuy", () => {
       expect(r.notOrdered).toMatchObject([{ commentId: "line:2", reason: "sold-out", sku: "SOCK-R", qty: 1 }])
       expect(r.review).toMatchObject([{ commentId: "line:4" }])
       expect(r.stock.find((s) => s.sku === "SOCK-R")).toMatchObject({ left: 0, sold: 3 })
-      expect(yield* storage.buyer("line:amy")).toMatchObject({ name: "amy", identities: [{ channel: "line", userId: "amy" }] })
+      expect(yield* storage.buyer("line:amy")).toMatchObject({
+        name: "amy",
+        identities: [{ channel: "line", userId: "amy" }]
+      })
       const outbox = yield* storage.claimOutbox({ limit: 10, leaseMs: 1000 })
       expect(outbox.map((m) => m.message.kind)).toEqual(["order-confirmed", "order-confirmed", "not-ordered"])
     }).pipe(Effect.provide(makeLayer()))
@@ -47,7 +93,10 @@ describe("GroupBuy", () => {
       const g = yield* GroupBuy.GroupBuy
       yield* g.openRound({ spec: spec() })
       yield* g.openRound({ spec: spec() })
-      const first = yield* g.submitComments({ roundId: "socks", comments: [c("1", "amy", "杯+1"), c("1", "amy", "杯+1")] })
+      const first = yield* g.submitComments({
+        roundId: "socks",
+        comments: [c("1", "amy", "杯+1"), c("1", "amy", "杯+1")]
+      })
       const again = yield* g.submitComments({ roundId: "socks", comments: [c("1", "amy", "杯+1")] })
       expect(first.map((o) => o.status)).toEqual(["ordered", "duplicate"])
       expect(again[0]!.status).toBe("duplicate")
@@ -76,12 +125,23 @@ describe("GroupBuy", () => {
       const g = yield* GroupBuy.GroupBuy
       yield* g.openRound({ spec: spec() })
       yield* g.submitComments({ roundId: "socks", comments: [c("1", "amy", "紅+1 杯+1")] })
-      const late = yield* g.submitComments({ roundId: "socks", comments: [c("2", "bob", "杯+1", "2024-05-11T10:00:00+08:00")] })
+      const late = yield* g.submitComments({
+        roundId: "socks",
+        comments: [c("2", "bob", "杯+1", "2024-05-11T10:00:00+08:00")]
+      })
       expect(late[0]).toMatchObject({ status: "not-ordered", reason: "after-cutoff" })
       const orders = yield* g.closeRound({ roundId: "socks" })
       expect(orders).toMatchObject([{ status: "awaiting-payment", total: 570 }])
       const orderId = orders[0]!.orderId
-      const pay = { transactionId: "row-5", source: "statement" as const, amount: 570, at: "2024-05-12T10:00:00+08:00", last5: "12345", orderIds: [orderId], evidence: "last five digits reported" }
+      const pay = {
+        transactionId: "row-5",
+        source: "statement" as const,
+        amount: 570,
+        at: "2024-05-12T10:00:00+08:00",
+        last5: "12345",
+        orderIds: [orderId],
+        evidence: "last five digits reported"
+      }
       expect((yield* g.recordPayment(pay)).status).toBe("matched")
       expect((yield* g.recordPayment(pay)).status).toBe("duplicate")
       expect((yield* g.orders({ roundId: "socks", status: ["paid"] })).map((o) => o.paid)).toEqual([570])
@@ -93,7 +153,9 @@ describe("GroupBuy", () => {
       const wrong = yield* Effect.flip(g.confirmPickup({ shipmentId: pickup.shipmentId, code: "NOPE" }))
       expect(wrong.reason).toBe("rejected")
       yield* g.confirmPickup({ shipmentId: pickup.shipmentId, code: pickup.pickupCode! })
-      expect((yield* Effect.flip(g.confirmPickup({ shipmentId: pickup.shipmentId, code: pickup.pickupCode! }))).reason).toBe("rejected")
+      expect(
+        (yield* Effect.flip(g.confirmPickup({ shipmentId: pickup.shipmentId, code: pickup.pickupCode! }))).reason
+      ).toBe("rejected")
     }).pipe(Effect.provide(makeLayer()))
   )
 
@@ -101,7 +163,14 @@ describe("GroupBuy", () => {
     Effect.gen(function* () {
       const g = yield* GroupBuy.GroupBuy
       const storage = yield* Storage.Storage
-      const out = yield* g.recordPayment({ transactionId: "gw-1", source: "gateway", amount: 300, at: "2024-05-12T10:00:00+08:00", orderIds: [], evidence: "unknown merchant order" })
+      const out = yield* g.recordPayment({
+        transactionId: "gw-1",
+        source: "gateway",
+        amount: 300,
+        at: "2024-05-12T10:00:00+08:00",
+        orderIds: [],
+        evidence: "unknown merchant order"
+      })
       expect(out.status).toBe("unmatched")
       expect((yield* storage.readStream(`payment:${out.paymentId}`)).version).toBe(1)
     }).pipe(Effect.provide(makeLayer()))
@@ -115,7 +184,10 @@ describe("GroupBuy", () => {
       yield* g.editComment({ roundId: "socks", comment: c("1", "amy", "紅+3") })
       yield* g.removeComment({ roundId: "socks", channel: "line", commentId: "1", at: "2024-05-01T11:00:00+08:00" })
       const r = yield* g.report("socks")
-      expect(r.review.map((x) => x.reason)).toEqual(['edited after ordering: "紅+3"', "the comment that made this order was unsent"])
+      expect(r.review.map((x) => x.reason)).toEqual([
+        'edited after ordering: "紅+3"',
+        "the comment that made this order was unsent"
+      ])
       yield* g.resolveReview({ roundId: "socks", commentId: "line:1", approve: [] })
       expect((yield* g.report("socks")).review).toHaveLength(1)
     }).pipe(Effect.provide(makeLayer()))
@@ -137,7 +209,10 @@ describe("Promise facade", () => {
   it("rejects with a typed error", async () => {
     const k = createKaituan({ parser: testParser })
     await expect(k.openRound({ id: "r1" })).rejects.toMatchObject({ code: "ParseError" })
-    await expect(k.submitComment("nope", c("1", "amy", "杯+1"))).rejects.toMatchObject({ code: "GroupBuyError", reason: "unknown-round" })
+    await expect(k.submitComment("nope", c("1", "amy", "杯+1"))).rejects.toMatchObject({
+      code: "GroupBuyError",
+      reason: "unknown-round"
+    })
     await k.dispose()
   })
 })
