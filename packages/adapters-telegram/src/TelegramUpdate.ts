@@ -106,8 +106,19 @@ export const displayName = (u: {
   return u.title !== undefined && u.title.length > 0 ? u.title : undefined
 }
 
+/**
+ * The author of a message. A message sent on behalf of a chat (an anonymous group admin, whose
+ * `from` is Telegram's placeholder bot, a linked channel's forward, a channel post) names no
+ * person: its author is the chat, marked `unknown`, so its comments go to review rather than
+ * into an order of "the chat".
+ */
 const author = (m: Message): Author => {
-  const who = m.from ?? m.sender_chat ?? m.chat
+  if (m.sender_chat !== undefined) {
+    const name = displayName(m.sender_chat)
+    const id = String(m.sender_chat.id)
+    return name === undefined ? { id, unknown: true } : { id, name, unknown: true }
+  }
+  const who = m.from ?? m.chat
   const name = displayName(who)
   return name === undefined ? { id: String(who.id) } : { id: String(who.id), name }
 }

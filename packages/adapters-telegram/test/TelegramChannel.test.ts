@@ -224,7 +224,7 @@ describe("TelegramChannel.decode", () => {
     })
   )
 
-  it.effect("channel posts are comments of the channel (author = sender_chat), edits are CommentEdited", () =>
+  it.effect("channel posts and anonymous admins are comments of the chat, marked unknown (author = sender_chat); edits are CommentEdited", () =>
     Effect.gen(function* () {
       const a = yield* adapter()
       const channel = { id: -1009876, title: "水果頻道", type: "channel" }
@@ -239,9 +239,26 @@ describe("TelegramChannel.decode", () => {
           at: "2024-05-01T02:42:05.000Z",
           commentId: "-1009876:4300",
           threadId: "-1009876",
-          author: { id: "-1009876", name: "水果頻道" },
+          author: { id: "-1009876", name: "水果頻道", unknown: true },
           text: "今日芒果"
         }
+      ])
+      // An anonymous group admin: `from` is Telegram's placeholder bot, `sender_chat` the group.
+      const anon = yield* a.decode(
+        webhook(
+          update(
+            {
+              from: { id: 1087968824, is_bot: true, first_name: "Group", username: "GroupAnonymousBot" },
+              sender_chat: { id: -1001234567890, title: "團購群", type: "supergroup" },
+              text: "紅+1"
+            },
+            "message",
+            7
+          )
+        )
+      )
+      expect(anon).toMatchObject([
+        { _tag: "Comment", author: { id: "-1001234567890", name: "團購群", unknown: true }, text: "紅+1" }
       ])
       const edit = yield* a.decode(
         webhook(update({ chat: channel, text: "今日芒果 售完", edit_date: 1714531400 }, "edited_channel_post", 6))
