@@ -456,13 +456,13 @@ export const owner = (): Owner => PMap.owner()
 const isSeller = (spec: RoundSpec, c: IncomingComment): boolean =>
   spec.sellers.some((s) => s === c.buyer.id || s === c.buyer.name || s === c.buyerId)
 
-const refOf = (state: State, c: IncomingComment, offset = 0): Ref => ({
+const refOf = (state: State, c: IncomingComment): Ref => ({
   commentId: c.commentId,
   buyerId: c.buyerId,
   buyer: c.buyer,
   text: c.text,
   at: c.at,
-  seq: state.commentCount + 1 + offset
+  seq: state.commentCount + 1
 })
 
 /** The comment an event is about. */
@@ -475,23 +475,32 @@ interface Ref {
   readonly seq: number
 }
 
-// Event constructors, one object literal each. They run for every comment: `{ ...ref, _tag, … }`
-// (a spread followed by new keys) costs V8 about ten times as much as a literal. Key order is
-// the same as the spread's, so the stored JSON is unchanged.
 type Ev<T extends Event["_tag"]> = {
   -readonly [K in keyof Extract<Event, { _tag: T }>]: Extract<Event, { _tag: T }>[K]
 }
 
-const ignored = (r: Ref, reason: string): Ev<"CommentIgnored"> => ({
-  commentId: r.commentId,
-  buyerId: r.buyerId,
-  buyer: r.buyer,
-  text: r.text,
-  at: r.at,
-  seq: r.seq,
-  _tag: "CommentIgnored",
-  reason
-})
+/**
+ * The start of an event about a comment: its reference fields and tag, in one object literal;
+ * the constructors below assign the rest. They run for every comment: `{ ...ref, _tag, … }` (a
+ * spread followed by new keys) costs V8 about ten times as much. Key order is the spread's, so
+ * the stored JSON is the same. The cast is only to let each constructor fill in its own fields.
+ */
+const about = <T extends Event["_tag"]>(r: Ref, _tag: T): Ev<T> =>
+  ({
+    commentId: r.commentId,
+    buyerId: r.buyerId,
+    buyer: r.buyer,
+    text: r.text,
+    at: r.at,
+    seq: r.seq,
+    _tag
+  }) as unknown as Ev<T>
+
+const ignored = (r: Ref, reason: string): Ev<"CommentIgnored"> => {
+  const e = about(r, "CommentIgnored")
+  e.reason = reason
+  return e
+}
 
 const notOrdered = (
   r: Ref,
@@ -499,16 +508,8 @@ const notOrdered = (
   sku?: string,
   qty?: number
 ): Ev<"CommentNotOrdered"> => {
-  const e: Ev<"CommentNotOrdered"> = {
-    commentId: r.commentId,
-    buyerId: r.buyerId,
-    buyer: r.buyer,
-    text: r.text,
-    at: r.at,
-    seq: r.seq,
-    _tag: "CommentNotOrdered",
-    reason
-  }
+  const e = about(r, "CommentNotOrdered")
+  e.reason = reason
   if (sku !== undefined) e.sku = sku
   if (qty !== undefined) e.qty = qty
   return e
@@ -519,64 +520,36 @@ const linesOrdered = (
   orderId: string,
   newOrder: boolean,
   lines: ReadonlyArray<OrderLine>
-): Ev<"LinesOrdered"> => ({
-  commentId: r.commentId,
-  buyerId: r.buyerId,
-  buyer: r.buyer,
-  text: r.text,
-  at: r.at,
-  seq: r.seq,
-  _tag: "LinesOrdered",
-  orderId,
-  newOrder,
-  lines
-})
+): Ev<"LinesOrdered"> => {
+  const e = about(r, "LinesOrdered")
+  e.orderId = orderId
+  e.newOrder = newOrder
+  e.lines = lines
+  return e
+}
 
-const linesSet = (r: Ref, orderId: string, lines: Ev<"LinesSet">["lines"]): Ev<"LinesSet"> => ({
-  commentId: r.commentId,
-  buyerId: r.buyerId,
-  buyer: r.buyer,
-  text: r.text,
-  at: r.at,
-  seq: r.seq,
-  _tag: "LinesSet",
-  orderId,
-  lines
-})
+const linesSet = (r: Ref, orderId: string, lines: Ev<"LinesSet">["lines"]): Ev<"LinesSet"> => {
+  const e = about(r, "LinesSet")
+  e.orderId = orderId
+  e.lines = lines
+  return e
+}
 
-const withdrawn = (r: Ref, orderId: string): Ev<"OrderWithdrawn"> => ({
-  commentId: r.commentId,
-  buyerId: r.buyerId,
-  buyer: r.buyer,
-  text: r.text,
-  at: r.at,
-  seq: r.seq,
-  _tag: "OrderWithdrawn",
-  orderId
-})
+const withdrawn = (r: Ref, orderId: string): Ev<"OrderWithdrawn"> => {
+  const e = about(r, "OrderWithdrawn")
+  e.orderId = orderId
+  return e
+}
 
-const forReview = (r: Ref, reason: string, lines: ReadonlyArray<ParsedLine>): Ev<"CommentForReview"> => ({
-  commentId: r.commentId,
-  buyerId: r.buyerId,
-  buyer: r.buyer,
-  text: r.text,
-  at: r.at,
-  seq: r.seq,
-  _tag: "CommentForReview",
-  reason,
-  lines
-})
+const forReview = (r: Ref, reason: string, lines: ReadonlyArray<ParsedLine>): Ev<"CommentForReview"> => {
+  const e = about(r, "CommentForReview")
+  e.reason = reason
+  e.lines = lines
+  return e
+}
 
 const paymentReported = (r: Ref, p: ParseResult): Ev<"PaymentReported"> => {
-  const e: Ev<"PaymentReported"> = {
-    commentId: r.commentId,
-    buyerId: r.buyerId,
-    buyer: r.buyer,
-    text: r.text,
-    at: r.at,
-    seq: r.seq,
-    _tag: "PaymentReported"
-  }
+  const e = about(r, "PaymentReported")
   if (p.amount !== undefined) e.amount = p.amount
   if (p.last5 !== undefined) e.last5 = p.last5
   return e
@@ -697,13 +670,14 @@ const orderLines = (
   if (setLines.length > 0) {
     if (entry === undefined) {
       // Nothing to replace: the first "+N" of a buyer under the replace policy is an order.
-      events.push({
-        _tag: "LinesOrdered",
-        ...ref,
-        orderId,
-        newOrder: true,
-        lines: setLines.map((l) => ({ sku: l.sku, qty: l.to, unitPrice: l.unitPrice }))
-      })
+      events.push(
+        linesOrdered(
+          ref,
+          orderId,
+          true,
+          setLines.map((l) => ({ sku: l.sku, qty: l.to, unitPrice: l.unitPrice }))
+        )
+      )
     } else events.push(linesSet(ref, orderId, setLines))
   }
   for (const r of rejected) {
