@@ -777,6 +777,15 @@ export const match = (input: Input): Result => {
     }
   }
 
+  /** The memo or the gateway names order `o`: evidence for its buyer, who is named explicitly. */
+  const nameOrder = (o: OrderState, e: Evidence): void => {
+    addEvidence(o.buyer, e)
+    explicit.add(o.buyer)
+    const s = namedOrders.get(o.buyer)
+    if (s) s.add(o)
+    else namedOrders.set(o.buyer, new Set([o]))
+  }
+
   /** Decides one transaction (a function of its own, so the engine optimises it well). */
   const step = (tx: Transaction, ms: number): void => {
     while (nextPayment < timedPayments.length && timedPayments[nextPayment]!.ms <= ms) {
@@ -894,7 +903,7 @@ export const match = (input: Input): Result => {
             // A name many buyers share only counts for those it could pay exactly.
             const set = target.set ?? new Set(target.buyers)
             target.set = set
-            pool = [...buyersOwing(amount)].filter((b) => set.has(b))
+            pool = buyersOwing(amount).filter((b) => set.has(b))
           }
           for (const b of pool) {
             addEvidence(b, { kind: "memo-name", buyerId: b.id, name: target.name })
@@ -905,28 +914,14 @@ export const match = (input: Input): Result => {
           if (isWordChar(memo[hit.end - len - 1]) || isWordChar(memo[hit.end])) continue
           seenPattern.push(hit.pattern)
           const o = target.order
-          addEvidence(o.buyer, { kind: "memo-order", buyerId: o.buyer.id, orderId: o.orderId })
-          explicit.add(o.buyer)
-          const s = namedOrders.get(o.buyer)
-          if (s) s.add(o)
-          else namedOrders.set(o.buyer, new Set([o]))
+          nameOrder(o, { kind: "memo-order", buyerId: o.buyer.id, orderId: o.orderId })
         }
       }
     }
     if (tx.orderRef !== undefined) {
       const o = orderForRef(tx.orderRef)
-      if (o) {
-        addEvidence(o.buyer, {
-          kind: "gateway-order",
-          buyerId: o.buyer.id,
-          orderId: o.orderId,
-          merchantOrderNo: tx.orderRef
-        })
-        explicit.add(o.buyer)
-        const s = namedOrders.get(o.buyer)
-        if (s) s.add(o)
-        else namedOrders.set(o.buyer, new Set([o]))
-      }
+      if (o)
+        nameOrder(o, { kind: "gateway-order", buyerId: o.buyer.id, orderId: o.orderId, merchantOrderNo: tx.orderRef })
     }
 
     // Candidates of identified buyers.

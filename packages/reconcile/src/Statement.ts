@@ -587,14 +587,21 @@ const csvRows = (text: string, options: Options): ReturnType<typeof parseCsvText
   }
 }
 
-/** Reads CSV text that is already decoded. Pure. */
-export const parseText = (text: string, options: Options = {}): Either.Either<Statement, StatementError> => {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
-  const streamed = streamCsv(body, options, "text")
+/** Decoded CSV text → statement: plain CSV streamed, anything else through csv-parse. */
+const parseDecoded = (
+  text: string,
+  options: Options,
+  encoding: Statement["encoding"]
+): Either.Either<Statement, StatementError> => {
+  const streamed = streamCsv(text, options, encoding)
   if (streamed !== undefined) return streamed
-  const { rows, bad } = csvRows(body, options)
-  return parseRows(rows, options, "text", bad)
+  const { rows, bad } = csvRows(text, options)
+  return parseRows(rows, options, encoding, bad)
 }
+
+/** Reads CSV text that is already decoded. Pure. */
+export const parseText = (text: string, options: Options = {}): Either.Either<Statement, StatementError> =>
+  parseDecoded(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, options, "text")
 
 /** Detects the encoding of CSV bytes (or takes the one given) and decodes them. */
 export const decodeBytes = (
@@ -611,10 +618,7 @@ export const decodeBytes = (
 export const parseCsv = (bytes: Uint8Array, options: Options = {}): Either.Either<Statement, StatementError> => {
   if (bytes.length === 0) return Either.left(new StatementError({ reason: "empty", message: "the file is empty" }))
   const { text, encoding } = decodeBytes(bytes, options.encoding)
-  const streamed = streamCsv(text, options, encoding)
-  if (streamed !== undefined) return streamed
-  const { rows, bad } = csvRows(text, options)
-  return parseRows(rows, options, encoding, bad)
+  return parseDecoded(text, options, encoding)
 }
 
 /** Reads the first sheet of an `.xlsx` statement. */

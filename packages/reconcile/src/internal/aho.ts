@@ -17,7 +17,6 @@ export interface Hit {
 
 /** A built automaton. */
 export interface Automaton {
-  readonly patterns: ReadonlyArray<string>
   readonly search: (text: string) => ReadonlyArray<Hit>
 }
 
@@ -139,5 +138,5 @@ export const build = (patterns: ReadonlyArray<string>): Automaton => {
     }
     return hits
   }
-  return { patterns, search }
+  return { search }
 }
