@@ -13,6 +13,54 @@ const parse = (bytes: Uint8Array, options?: Statement.Options): Statement.Statem
   Either.getOrThrowWith(Statement.parseCsv(bytes, options), (e) => new Error(e.message))
 const withoutIds = (s: Statement.Statement) => s.transactions.map(({ id: _id, ...rest }) => rest)
 
+// The three example exports hold the same four transfers of one account, in different orders.
+const transfers = {
+  mango: {
+    date: "2024-04-03",
+    amount: 1950,
+    balance: 22900,
+    bankCode: "700",
+    last5: "54321",
+    description: "轉帳存入",
+    memo: "王小明 芒果3箱"
+  },
+  out: {
+    date: "2024-04-03",
+    amount: -1000,
+    balance: 20950,
+    bankCode: "013",
+    last5: "89012",
+    description: "網銀轉出",
+    memo: "貨款"
+  },
+  atm: {
+    date: "2024-04-02",
+    amount: 650,
+    balance: 21950,
+    bankCode: "812",
+    last5: "12345",
+    description: "ATM轉入",
+    memo: ""
+  },
+  interbank: {
+    date: "2024-04-02",
+    amount: 1300,
+    balance: 21300,
+    bankCode: "822",
+    last5: "45678",
+    description: "跨行轉入",
+    memo: ""
+  }
+} as const
+/** The transaction a transfer gives on line `row` (with its time, when the export has one). */
+const onRow = (row: number, t: (typeof transfers)[keyof typeof transfers], time?: string) => ({
+  source: "statement",
+  row,
+  ...t,
+  ...(time === undefined ? {} : { time }),
+  at: `${t.date}T${time ?? "00:00:00"}+08:00`
+})
+
 describe("the three bank layouts", () => {
   it("reads the Cathay export (Big5, CRLF, preamble, newest first)", () => {
     const s = parse(fixture("example-cathay.csv"))
@@ -21,56 +69,8 @@ describe("the three bank layouts", () => {
     expect(s.account).toBe("123456789012")
     expect(s.headerLine).toBe(4)
     expect(s.unreadable).toEqual([])
-    expect(withoutIds(s)).toEqual([
-      {
-        source: "statement",
-        row: 5,
-        date: "2024-04-03",
-        at: "2024-04-03T00:00:00+08:00",
-        amount: 1950,
-        balance: 22900,
-        bankCode: "700",
-        last5: "54321",
-        description: "轉帳存入",
-        memo: "王小明 芒果3箱"
-      },
-      {
-        source: "statement",
-        row: 6,
-        date: "2024-04-03",
-        at: "2024-04-03T00:00:00+08:00",
-        amount: -1000,
-        balance: 20950,
-        bankCode: "013",
-        last5: "89012",
-        description: "網銀轉出",
-        memo: "貨款"
-      },
-      {
-        source: "statement",
-        row: 7,
-        date: "2024-04-02",
-        at: "2024-04-02T00:00:00+08:00",
-        amount: 650,
-        balance: 21950,
-        bankCode: "812",
-        last5: "12345",
-        description: "ATM轉入",
-        memo: ""
-      },
-      {
-        source: "statement",
-        row: 8,
-        date: "2024-04-02",
-        at: "2024-04-02T00:00:00+08:00",
-        amount: 1300,
-        balance: 21300,
-        bankCode: "822",
-        last5: "45678",
-        description: "跨行轉入",
-        memo: ""
-      }
-    ])
+    const { mango, out, atm, interbank } = transfers
+    expect(withoutIds(s)).toEqual([onRow(5, mango), onRow(6, out), onRow(7, atm), onRow(8, interbank)])
   })
 
   it("reads the CTBC export (UTF-8 with BOM, quoted thousands, masked accounts)", () => {
@@ -80,56 +80,8 @@ describe("the three bank layouts", () => {
     expect(s.account).toBe("123456789012")
     expect(s.headerLine).toBe(3)
     expect(s.unreadable).toEqual([])
-    expect(withoutIds(s)).toEqual([
-      {
-        source: "statement",
-        row: 4,
-        date: "2024-04-02",
-        at: "2024-04-02T00:00:00+08:00",
-        amount: 1300,
-        balance: 21300,
-        bankCode: "822",
-        last5: "45678",
-        description: "跨行轉入",
-        memo: ""
-      },
-      {
-        source: "statement",
-        row: 5,
-        date: "2024-04-02",
-        at: "2024-04-02T00:00:00+08:00",
-        amount: 650,
-        balance: 21950,
-        bankCode: "812",
-        last5: "12345",
-        description: "ATM轉入",
-        memo: ""
-      },
-      {
-        source: "statement",
-        row: 6,
-        date: "2024-04-03",
-        at: "2024-04-03T00:00:00+08:00",
-        amount: -1000,
-        balance: 20950,
-        bankCode: "013",
-        last5: "89012",
-        description: "網銀轉出",
-        memo: "貨款"
-      },
-      {
-        source: "statement",
-        row: 7,
-        date: "2024-04-03",
-        at: "2024-04-03T00:00:00+08:00",
-        amount: 1950,
-        balance: 22900,
-        bankCode: "700",
-        last5: "54321",
-        description: "轉帳存入",
-        memo: "王小明 芒果3箱"
-      }
-    ])
+    const { mango, out, atm, interbank } = transfers
+    expect(withoutIds(s)).toEqual([onRow(4, interbank), onRow(5, atm), onRow(6, out), onRow(7, mango)])
   })
 
   it('reads the Post office export (ROC date-times, ="…" cells, footer rows)', () => {
@@ -143,59 +95,12 @@ describe("the three bank layouts", () => {
       { line: 7, text: "共 4 筆" },
       { line: 8, text: "列印日期:113/05/31" }
     ])
+    const { mango, out, atm, interbank } = transfers
     expect(withoutIds(s)).toEqual([
-      {
-        source: "statement",
-        row: 3,
-        date: "2024-04-02",
-        time: "10:00:00",
-        at: "2024-04-02T10:00:00+08:00",
-        amount: 1300,
-        balance: 21300,
-        bankCode: "822",
-        last5: "45678",
-        description: "跨行轉入",
-        memo: ""
-      },
-      {
-        source: "statement",
-        row: 4,
-        date: "2024-04-02",
-        time: "10:00:00",
-        at: "2024-04-02T10:00:00+08:00",
-        amount: 650,
-        balance: 21950,
-        bankCode: "812",
-        last5: "12345",
-        description: "ATM轉入",
-        memo: ""
-      },
-      {
-        source: "statement",
-        row: 5,
-        date: "2024-04-03",
-        time: "10:00:00",
-        at: "2024-04-03T10:00:00+08:00",
-        amount: -1000,
-        balance: 20950,
-        bankCode: "013",
-        last5: "89012",
-        description: "網銀轉出",
-        memo: "貨款"
-      },
-      {
-        source: "statement",
-        row: 6,
-        date: "2024-04-03",
-        time: "10:00:00",
-        at: "2024-04-03T10:00:00+08:00",
-        amount: 1950,
-        balance: 22900,
-        bankCode: "700",
-        last5: "54321",
-        description: "轉帳存入",
-        memo: "王小明 芒果3箱"
-      }
+      onRow(3, interbank, "10:00:00"),
+      onRow(4, atm, "10:00:00"),
+      onRow(5, out, "10:00:00"),
+      onRow(6, mango, "10:00:00")
     ])
   })
 
