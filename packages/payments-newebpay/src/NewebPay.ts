@@ -19,7 +19,7 @@
  *
  * @since 0.1.0
  */
-import { PaymentGateway } from "@kaituan/core"
+import { FormBody, PaymentGateway } from "@kaituan/core"
 import { Clock, Config, type ConfigError, Context, Effect, Layer, Option, type ParseResult, Schema } from "effect"
 import * as NewebPayCallback from "./NewebPayCallback.js"
 import * as NewebPayCrypto from "./NewebPayCrypto.js"
@@ -162,7 +162,7 @@ export const fromOptions = (options: Options): NewebPayService => {
         const now = yield* Clock.currentTimeMillis
         const fields = yield* tradeInfoFields(options, request, Math.floor(now / 1000))
         const tradeInfo = yield* Effect.mapError(
-          NewebPayCrypto.encrypt(new URLSearchParams(fields).toString(), keys, options.padding),
+          NewebPayCrypto.encrypt(FormBody.encodeForm(fields), keys, options.padding),
           (e) => gatewayError("invalid-payload", e.message)
         )
         const start: PaymentGateway.PaymentStart = {

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { PaymentGateway } from "@kaituan/core"
+import { FormBody, PaymentGateway } from "@kaituan/core"
 import { Clock, Duration, Effect, Either } from "effect"
 import { safeEqual } from "./internal/constantTime.js"
 import * as NewebPayCallback from "./NewebPayCallback.js"
@@ -146,7 +146,7 @@ export const query = (
         const response = await doFetch(url, {
           method: "POST",
           headers: { "content-type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams(fields).toString(),
+          body: FormBody.encodeForm(fields),
           signal
         })
         const text = await response.text()
