@@ -6,12 +6,10 @@
  * the best and the median are recorded.
  * Writes bench/results/engine.json.
  */
-import fs from "node:fs"
-import path from "node:path"
-import { GroupBuy, IdGenerator, RoundSpec, Storage } from "@kaituan/core"
-import { Catalogue } from "@kaituan/core"
+import { Catalogue, GroupBuy, IdGenerator, RoundSpec, Storage } from "@kaituan/core"
 import { Parser } from "@kaituan/parser"
 import { Effect, Either, Layer } from "effect"
+import { lcg, median, writeResult } from "../../../scripts/benchSupport.js"
 
 const COMMENTS = Number(process.env.BENCH_COMMENTS ?? 100_000)
 const BUYERS = 20_000
@@ -55,12 +53,7 @@ const phrases = [
   "蛋黄酥 +3",
   "已匯款 480 後五碼12345"
 ]
-let seed = 42
-const rand = (n: number) => {
-  // 32-bit LCG with integer multiply (a plain float multiply loses bits and cycles early).
-  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
-  return (seed >>> 8) % n
-}
+const rand = lcg(42)
 const base = Date.parse("2029-12-01T00:00:00+08:00")
 const comments: Array<GroupBuy.CommentInput> = Array.from({ length: COMMENTS }, (_, i) => {
   const b = rand(BUYERS)
@@ -101,11 +94,6 @@ const runParserOnly = () => {
   let orders = 0
   for (const c of comments) if (compiled.parse(c.text).intent === "order") orders++
   return { ms: performance.now() - t0, orders }
-}
-
-const median = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]!
 }
 
 // Warm up (the parser, and the engine on a tenth of the comments, so the JIT has seen the code),
@@ -157,9 +145,7 @@ const main = async () => {
     node: process.version,
     at: new Date().toISOString()
   }
-  const out = path.resolve("bench/results/engine.json")
-  fs.mkdirSync(path.dirname(out), { recursive: true })
-  fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
+  writeResult("engine", result)
   console.log(
     `engine: ${COMMENTS.toLocaleString()} comments / ${BUYERS.toLocaleString()} buyers in ${result.engineMs.best} ms wall best, ${result.engineMs.median} median of ${RUNS}, ${result.engineCpuMs.best} ms CPU best (${result.commentsPerSecond.toLocaleString()}/s; parser alone ${result.baselineParserOnlyMs} ms) → ${result.met ? "target met" : "TARGET MISSED"}`
   )

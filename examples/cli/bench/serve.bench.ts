@@ -23,6 +23,7 @@ import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 import { LineSignature, LineTestServer } from "@kaituan/adapters-line"
+import { lcg, writeResult } from "../../../scripts/benchSupport.js"
 
 const SECRET = "bench-line-channel-secret"
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000)
@@ -149,11 +150,7 @@ interface Req {
 const makeRequests = (count: number, offset: number, prefix: string): Array<Req> => {
   const out: Array<Req> = []
   const fresh: Array<number> = []
-  let seed = 7
-  const rand = (n: number) => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0 // integer LCG: a float multiply loses bits
-    return (seed >>> 8) % n
-  }
+  const rand = lcg(7)
   const bodyOf = (k: number, redelivery: boolean) => {
     const body = JSON.stringify({
       destination: "Ubench",
@@ -370,9 +367,7 @@ const parent = async () => {
   console.log(
     `  target ≥ 2,000 events/s, p99 < 100 ms: ${result.meetsTarget ? "met" : "not met"} (load average ${result.loadAverage.join(" ")} on ${result.cpus} CPUs)`
   )
-  const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bench/results/serve.json")
-  fs.mkdirSync(path.dirname(out), { recursive: true })
-  fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
+  writeResult("serve", result)
   if (!result.orders.ok) process.exitCode = 1
 }
 

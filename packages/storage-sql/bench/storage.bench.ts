@@ -22,13 +22,13 @@ import { type ReadModel, Storage } from "@kaituan/core"
 import { Effect, Layer, Redacted } from "effect"
 import { Migrations, SqlStorage } from "../src/index.js"
 import * as OrderDoc from "../src/internal/orderDoc.js"
+import { median, writeResult } from "../../../scripts/benchSupport.js"
 
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 100_000)
 const BATCH = 500
 const BUYERS = 20_000
 const READS = 9
 const pgUrl = process.env.KAITUAN_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test"
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../..")
 const at = "2024-05-01T10:00:00+08:00"
 const statuses: ReadonlyArray<ReadModel.OrderStatus> = ["open", "awaiting-payment", "paid", "shipped"]
 
@@ -89,8 +89,6 @@ const cpuMs = () => {
   const u = process.cpuUsage()
   return (u.user + u.system) / 1000
 }
-
-const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 const chunk = <A>(xs: ReadonlyArray<A>, n: number) => {
   const out: Array<ReadonlyArray<A>> = []
@@ -297,8 +295,7 @@ const run = async () => {
         allOrdersUnder50Ms: pgStorage.ordersAllMedianMs < 50
       }
     }
-    fs.mkdirSync(path.join(root, "bench/results"), { recursive: true })
-    fs.writeFileSync(path.join(root, "bench/results/storage.json"), `${JSON.stringify(result, null, 2)}\n`)
+    writeResult("storage", result)
     const line = (name: string, s: typeof sqliteStorage, b: typeof sqliteBaseline, target: number) =>
       [
         `${name.padEnd(10)} ingest ${s.commitsPerSecond} commits/s (${s.commitsPerCpuSecond}/CPU-s of this process; target ${target});`,
