@@ -1,13 +1,31 @@
 /**
  * Comment sources for `round replay`: JSON Lines (CLI.md) here; the chat-export formats come
- * from the channel adapters' importers.
+ * from the channel adapters' importers. And the comment a channel adapter's event carries, as
+ * GroupBuy takes it (webhooks, exports, the demo).
  */
 import fs from "node:fs"
-import type { GroupBuy } from "@kaituan/core"
+import type { ChannelAdapter, GroupBuy } from "@kaituan/core"
 import { UsageError } from "./Io.js"
 
 export type Format = "jsonl" | "line-export" | "telegram-export" | "facebook-comments"
 export const formats: ReadonlyArray<Format> = ["jsonl", "line-export", "telegram-export", "facebook-comments"]
+
+/** The comment of an inbound `Comment` (or `CommentEdited`) event. */
+export const fromEvent = (
+  e: Extract<ChannelAdapter.InboundEvent, { _tag: "Comment" | "CommentEdited" }>
+): GroupBuy.CommentInput => ({
+  channel: e.channel,
+  commentId: e.commentId,
+  author: e.author,
+  text: e.text,
+  at: e.at,
+  ...(e.threadId !== undefined ? { threadId: e.threadId } : {}),
+  ...(e._tag === "Comment" && e.replyToken !== undefined ? { replyToken: e.replyToken } : {})
+})
+
+/** The comments among inbound events, in order (edits, removals and other events left out). */
+export const commentsOf = (events: ReadonlyArray<ChannelAdapter.InboundEvent>): Array<GroupBuy.CommentInput> =>
+  events.flatMap((e) => (e._tag === "Comment" ? [fromEvent(e)] : []))
 
 const isoLike = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/
 

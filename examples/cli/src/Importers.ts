@@ -2,9 +2,9 @@
 import { FacebookExport } from "@kaituan/adapters-facebook"
 import { LineExport } from "@kaituan/adapters-line"
 import { TelegramExport } from "@kaituan/adapters-telegram"
-import type { ChannelAdapter, GroupBuy, RoundSpec } from "@kaituan/core"
+import type { GroupBuy, RoundSpec } from "@kaituan/core"
 import { Effect, Either } from "effect"
-import type { Format } from "./Comments.js"
+import { commentsOf, type Format } from "./Comments.js"
 import { UsageError } from "./Io.js"
 
 export interface Imported {
@@ -28,13 +28,6 @@ export const utcOffset = (timeZone: string, at = new Date()): string => {
   }
 }
 
-const comments = (events: ReadonlyArray<ChannelAdapter.InboundEvent>): Array<GroupBuy.CommentInput> =>
-  events.flatMap((e) =>
-    e._tag === "Comment"
-      ? [{ channel: e.channel, commentId: e.commentId, author: e.author, text: e.text, at: e.at, ...(e.threadId ? { threadId: e.threadId } : {}) }]
-      : []
-  )
-
 const run = <A, E extends { readonly message: string }>(path: string, effect: Effect.Effect<A, E>): A => {
   const result = Effect.runSync(Effect.either(effect))
   if (Either.isLeft(result)) throw new UsageError(`${path}: ${result.left.message}`)
@@ -54,10 +47,10 @@ export const importers: Record<Exclude<Format, "jsonl">, Importer> = {
   "line-export": (path, text, spec) => {
     const report = run(path, LineExport.parse(text, { utcOffset: utcOffset(spec.timezone) }))
     return {
-      comments: comments(report.events),
+      comments: commentsOf(report.events),
       warnings: report.problems.map((p) => `${path} line ${p.line}: ${p.message}`)
     }
   },
-  "telegram-export": (path, text) => ({ comments: comments(run(path, TelegramExport.parse(jsonOf(path, text)))), warnings: [] }),
-  "facebook-comments": (path, text) => ({ comments: comments(run(path, FacebookExport.parse(jsonOf(path, text)))), warnings: [] })
+  "telegram-export": (path, text) => ({ comments: commentsOf(run(path, TelegramExport.parse(jsonOf(path, text)))), warnings: [] }),
+  "facebook-comments": (path, text) => ({ comments: commentsOf(run(path, FacebookExport.parse(jsonOf(path, text)))), warnings: [] })
 }

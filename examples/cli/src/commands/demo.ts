@@ -10,10 +10,11 @@ import os from "node:os"
 import path from "node:path"
 import { LineChannel, LineSignature, LineTestServer } from "@kaituan/adapters-line"
 import { TelegramChannel } from "@kaituan/adapters-telegram"
-import { ChannelAdapter, ChannelRegistry, GroupBuy, Http, OutboxRelay, Round, Storage } from "@kaituan/core"
+import { ChannelAdapter, ChannelRegistry, GroupBuy, Http, OutboxRelay, type Round, Storage } from "@kaituan/core"
 import { Matcher, Statement } from "@kaituan/reconcile"
 import { Effect, Layer, Redacted } from "effect"
-import { appLayer } from "../Engine.js"
+import { commentsOf } from "../Comments.js"
+import { runApp } from "../Engine.js"
 import { type Command, flags, println } from "../Io.js"
 import { decodeRound } from "../RoundFile.js"
 import { table } from "../Table.js"
@@ -68,19 +69,6 @@ const telegramUpdate = (u: { id: number; user: number; first: string; text: stri
       text: u.text
     }
   })
-
-const toComment = (e: ChannelAdapter.InboundEvent): GroupBuy.CommentInput | undefined =>
-  e._tag === "Comment"
-    ? {
-        channel: e.channel,
-        commentId: e.commentId,
-        author: e.author,
-        text: e.text,
-        at: e.at,
-        ...(e.threadId ? { threadId: e.threadId } : {}),
-        ...(e.replyToken ? { replyToken: e.replyToken } : {})
-      }
-    : undefined
 
 export const run: Command = async (argv, io) => {
   const { values } = flags(argv, { db: { type: "string" }, help: { type: "boolean", short: "h" } })
@@ -141,7 +129,7 @@ export const run: Command = async (argv, io) => {
       say(`  a forged LINE webhook is rejected: ${rejected._tag === "Left" ? rejected.left.reason : "accepted?!"}`)
       const signed = Http.request({ path: "/webhooks/line", headers: { "x-line-signature": LineSignature.sign(LINE_SECRET, body) }, body })
       yield* lineAdapter.verify(signed)
-      const fromLine = (yield* lineAdapter.decode(signed)).map(toComment).filter((c) => c !== undefined)
+      const fromLine = commentsOf(yield* lineAdapter.decode(signed))
       const tgUpdates = [
         { id: 11, user: 501, first: "Dora", text: "蛋黄酥+3", at: "2024-05-02T20:00:00+08:00" },
         { id: 12, user: 502, first: "Eve", text: "紅+2", at: "2024-05-03T21:00:00+08:00" },
@@ -153,10 +141,7 @@ export const run: Command = async (argv, io) => {
       for (const u of tgUpdates) {
         const req = Http.request({ path: "/webhooks/telegram", headers: { "x-telegram-bot-api-secret-token": TG_SECRET }, body: telegramUpdate(u) })
         yield* telegram.verify(req)
-        for (const e of yield* telegram.decode(req)) {
-          const c = toComment(e)
-          if (c) fromTelegram.push(c)
-        }
+        fromTelegram.push(...commentsOf(yield* telegram.decode(req)))
       }
       const all = [...fromLine, ...fromTelegram].sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
       const outcomes = yield* g.submitComments({ roundId: round.spec.id, comments: all })
@@ -281,7 +266,7 @@ export const run: Command = async (argv, io) => {
       )
       say(`\nEverything is in ${dbPath}. Replay your own round: pnpm kaituan round replay --round ROUND.json --comments FILE`)
     })
-    await Effect.runPromise(Effect.scoped(Effect.provide(program, appLayer(dbPath))) as Effect.Effect<void, unknown, never>)
+    await runApp(dbPath, program)
   } finally {
     await line.close()
   }

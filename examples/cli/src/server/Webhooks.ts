@@ -7,6 +7,7 @@
  */
 import { type ChannelAdapter, GroupBuy, type Http, type Storage } from "@kaituan/core"
 import { Effect } from "effect"
+import { fromEvent } from "../Comments.js"
 import { CommentBatcher } from "./CommentBatcher.js"
 import { type Reply, text } from "./Reply.js"
 
@@ -41,18 +42,6 @@ export interface WebhookContext {
   readonly roundId: string | undefined
   readonly seen: SeenEvents
 }
-
-const toComment = (
-  e: Extract<ChannelAdapter.InboundEvent, { _tag: "Comment" | "CommentEdited" }>
-): GroupBuy.CommentInput => ({
-  channel: e.channel,
-  commentId: e.commentId,
-  author: e.author,
-  text: e.text,
-  at: e.at,
-  ...(e.threadId !== undefined ? { threadId: e.threadId } : {}),
-  ...(e._tag === "Comment" && e.replyToken !== undefined ? { replyToken: e.replyToken } : {})
-})
 
 const bump = (counts: Record<string, number>, key: string, n = 1) => {
   counts[key] = (counts[key] ?? 0) + n
@@ -112,13 +101,13 @@ export const handle = (
         case "Comment":
           bump(counts, "comments")
           if (roundId === undefined) bump(counts, "rejected")
-          else pending.push(toComment(e))
+          else pending.push(fromEvent(e))
           break
         case "CommentEdited":
           bump(counts, "edits")
           yield* flush
           if (roundId === undefined) bump(counts, "rejected")
-          else yield* refusedIsFine(g.editComment({ roundId, comment: toComment(e) }))
+          else yield* refusedIsFine(g.editComment({ roundId, comment: fromEvent(e) }))
           break
         case "CommentRemoved":
           bump(counts, "removals")
