@@ -2,6 +2,7 @@
  * `kaituan round replay --round ROUND.json --comments FILE [--format F] [--json] [--db DB]`
  */
 import { GroupBuy } from "@kaituan/core"
+import { Database } from "@kaituan/storage-sql"
 import { Effect } from "effect"
 import { byTime, type Format, formats, guessFormat, parseJsonl, readText } from "../Comments.js"
 import { runApp } from "../Engine.js"
@@ -21,7 +22,7 @@ export const run: Command = async (argv, io) => {
     comments: { type: "string" },
     format: { type: "string" },
     json: { type: "boolean", default: false },
-    db: { type: "string", default: "./kaituan.db" },
+    db: { type: "string", default: Database.defaultUrl },
     help: { type: "boolean", short: "h" }
   })
   if (values.help) {

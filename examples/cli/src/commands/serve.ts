@@ -5,6 +5,7 @@
  */
 import path from "node:path"
 import process from "node:process"
+import { Database } from "@kaituan/storage-sql"
 import { parseSize } from "../server/Body.js"
 import * as Log from "../server/Log.js"
 import * as Server from "../server/Server.js"
@@ -27,7 +28,7 @@ const portOf = (value: string): number => {
 }
 
 const dbOf = (value: string, cwd: string): string =>
-  value === ":memory:" || /^postgres(ql)?:\/\//i.test(value) ? value : path.resolve(cwd, value)
+  value === ":memory:" || Database.kindOf(value) === "postgres" ? value : path.resolve(cwd, value)
 
 /**
  * Starts the server and runs until `stop` resolves, then closes it gracefully. The command
@@ -42,7 +43,7 @@ export const serve = async (
     port: { type: "string", default: "8787" },
     host: { type: "string", default: "127.0.0.1" },
     round: { type: "string" },
-    db: { type: "string", default: "./kaituan.db" },
+    db: { type: "string", default: Database.defaultUrl },
     "max-body": { type: "string", default: "1mb" },
     help: { type: "boolean", short: "h" }
   })

@@ -93,20 +93,19 @@ export const fromEnv = (env: Readonly<Record<string, string | undefined>>): Inte
     Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== "")
   )
   const provider = ConfigProvider.fromMap(present)
-  const channels = new Map<ChannelName, ChannelAdapter.ChannelAdapterService>()
-  const gateways = new Map<GatewayName, PaymentGateway.PaymentGatewayService>()
   const disabled: Array<Integrations["disabled"][number]> = []
-  for (const name of channelNames) {
-    const spec = channelSpecs[name]
-    const missing = spec.required.filter((k) => !present.has(k))
-    if (missing.length > 0) disabled.push({ name, label: spec.label, missing })
-    else channels.set(name, build(spec, provider))
+  /** Builds each integration whose variables are all present; notes the others in `disabled`. */
+  const mount = <N extends ChannelName | GatewayName, A>(names: ReadonlyArray<N>, specs: Record<N, Spec<A>>) => {
+    const mounted = new Map<N, A>()
+    for (const name of names) {
+      const spec = specs[name]
+      const missing = spec.required.filter((k) => !present.has(k))
+      if (missing.length > 0) disabled.push({ name, label: spec.label, missing })
+      else mounted.set(name, build(spec, provider))
+    }
+    return mounted
   }
-  for (const name of gatewayNames) {
-    const spec = gatewaySpecs[name]
-    const missing = spec.required.filter((k) => !present.has(k))
-    if (missing.length > 0) disabled.push({ name, label: spec.label, missing })
-    else gateways.set(name, build(spec, provider))
-  }
+  const channels = mount(channelNames, channelSpecs)
+  const gateways = mount(gatewayNames, gatewaySpecs)
   return { channels, gateways, disabled }
 }
