@@ -1,10 +1,10 @@
 import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { PassThrough } from "node:stream"
 import { describe, expect, it } from "@effect/vitest"
 import { run } from "../src/commands/reconcile.js"
 import { UsageError } from "../src/Io.js"
+import { runIo } from "./support.js"
 
 const statements = path.resolve(__dirname, "../../../packages/reconcile/test/fixtures")
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kaituan-reconcile-"))
@@ -30,20 +30,7 @@ const orders = write(
   ])
 )
 
-const exec = async (argv: ReadonlyArray<string>) => {
-  const out = new PassThrough()
-  const err = new PassThrough()
-  let stdout = ""
-  let stderr = ""
-  out.on("data", (d) => {
-    stdout += d
-  })
-  err.on("data", (d) => {
-    stderr += d
-  })
-  const code = await run(argv, { stdin: new PassThrough(), stdout: out, stderr: err, cwd: dir, env: {} })
-  return { code, stdout, stderr }
-}
+const exec = (argv: ReadonlyArray<string>) => runIo(run, argv, { cwd: dir, env: {} })
 
 const usageError = async (argv: ReadonlyArray<string>): Promise<UsageError> => {
   try {

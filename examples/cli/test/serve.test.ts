@@ -19,13 +19,14 @@ import {
   newebpayNotify,
   post,
   round,
+  roundJson,
   startFull,
   TG_SECRET,
   telegramBody
 } from "./serveSupport.js"
-import { tmpDir } from "./support.js"
+import { runIo, tmpDir } from "./support.js"
+import fs from "node:fs"
 import path from "node:path"
-import { PassThrough } from "node:stream"
 import { realCallback } from "../../../packages/payments-ecpay/test/vectors.js"
 
 type Full = Awaited<ReturnType<typeof startFull>>
@@ -573,33 +574,21 @@ describe("kaituan serve: shutdown", () => {
   })
 
   it("the command logs startup and stops with status 0 when told to", async () => {
-    const err = new PassThrough()
-    let log = ""
-    err.on("data", (d) => {
-      log += d
-    })
     const roundFile = path.join(tmpDir(), "round.json")
-    const fs = await import("node:fs")
-    const { roundJson } = await import("./serveSupport.js")
     fs.writeFileSync(roundFile, JSON.stringify(roundJson("cmd")))
     let healthz = 0
-    const code = await serve(
+    const r = await runIo(
+      (argv, io) =>
+        serve(argv, io, async (server) => {
+          healthz = (await fetch(`${server.url}/healthz`)).status
+          return "TEST"
+        }),
       ["--port", "0", "--round", roundFile, "--db", ":memory:", "--max-body", "64kb"],
-      {
-        stdin: new PassThrough(),
-        stdout: new PassThrough(),
-        stderr: err,
-        cwd: process.cwd(),
-        env: { TELEGRAM_BOT_TOKEN: "1:x", TELEGRAM_SECRET_TOKEN: "s" }
-      },
-      async (server) => {
-        healthz = (await fetch(`${server.url}/healthz`)).status
-        return "TEST"
-      }
+      { env: { TELEGRAM_BOT_TOKEN: "1:x", TELEGRAM_SECRET_TOKEN: "s" } }
     )
-    expect(code).toBe(0)
+    expect(r.code).toBe(0)
     expect(healthz).toBe(200)
-    const lines = log
+    const lines = r.stderr
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l) as Record<string, unknown>)
@@ -615,14 +604,8 @@ describe("kaituan serve: shutdown", () => {
   })
 
   it("bad flags are usage errors", async () => {
-    const io = {
-      stdin: new PassThrough(),
-      stdout: new PassThrough(),
-      stderr: new PassThrough(),
-      cwd: process.cwd(),
-      env: {}
-    }
-    await expect(serve(["--port", "http"], io, async () => "x")).rejects.toThrow(/--port/)
-    await expect(serve(["--max-body", "lots"], io, async () => "x")).rejects.toThrow(/--max-body/)
+    const serveUntil = (argv: ReadonlyArray<string>) => runIo((a, io) => serve(a, io, async () => "x"), argv, { env: {} })
+    await expect(serveUntil(["--port", "http"])).rejects.toThrow(/--port/)
+    await expect(serveUntil(["--max-body", "lots"])).rejects.toThrow(/--max-body/)
   })
 })

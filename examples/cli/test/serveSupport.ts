@@ -11,6 +11,7 @@ import { FacebookSignature } from "@kaituan/adapters-facebook"
 import { LineSignature, LineTestServer } from "@kaituan/adapters-line"
 import { ECPayCallback } from "@kaituan/payments-ecpay"
 import { NewebPayCallback } from "@kaituan/payments-newebpay"
+import { TaipeiTime } from "@kaituan/core"
 import { Either, Redacted } from "effect"
 import { decodeRound } from "../src/RoundFile.js"
 import * as Log from "../src/server/Log.js"
@@ -143,13 +144,6 @@ export const facebookHeaders = (body: string, secret = FB_SECRET) => ({
 // Gateway callbacks
 // ---------------------------------------------------------------------------------------------
 
-const pad = (n: number) => String(n).padStart(2, "0")
-/** Taiwan wall-clock time of `ms`, as the gateways write it. */
-export const taipeiTime = (ms: number, dateSep: "-" | "/") => {
-  const d = new Date(ms + 8 * 3_600_000)
-  return `${d.getUTCFullYear()}${dateSep}${pad(d.getUTCMonth() + 1)}${dateSep}${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
-}
-
 const newebpayKeys = { hashKey: Redacted.make(NEWEBPAY.hashKey), hashIV: Redacted.make(NEWEBPAY.hashIV) }
 const ecpayKeys = { hashKey: Redacted.make(ECPAY.hashKey), hashIV: Redacted.make(ECPAY.hashIV) }
 
@@ -175,7 +169,7 @@ export const newebpayNotify = (p: {
             ? { PaymentType: "VACC", BankCode: "004", CodeNo: "1234567890123", ExpireDate: "2099-12-31" }
             : {
                 PaymentType: "CREDIT",
-                PayTime: taipeiTime(p.paidAt ?? Date.now(), "-"),
+                PayTime: TaipeiTime.formatTaipei(p.paidAt ?? Date.now(), "-"),
                 RespondCode: "00",
                 Auth: "123456",
                 Card6No: "400022",
@@ -205,10 +199,10 @@ export const ecpayNotify = (p: {
       RtnMsg: p.rtnCode === "2" ? "Get VirtualAccount Succeeded" : "交易成功",
       TradeNo: p.tradeNo,
       TradeAmt: String(p.amount),
-      PaymentDate: p.rtnCode === "2" ? "" : taipeiTime(p.paidAt ?? Date.now(), "/"),
+      PaymentDate: p.rtnCode === "2" ? "" : TaipeiTime.formatTaipei(p.paidAt ?? Date.now(), "/"),
       PaymentType: p.rtnCode === "2" ? "ATM_TAISHIN" : "Credit_CreditCard",
       PaymentTypeChargeFee: "2",
-      TradeDate: taipeiTime(Date.now() - 60_000, "/"),
+      TradeDate: TaipeiTime.formatTaipei(Date.now() - 60_000, "/"),
       SimulatePaid: p.simulated ? "1" : "0",
       CustomField1: "",
       CustomField2: "",
