@@ -70,11 +70,15 @@ const fromSqlError = (what: string) => (error: SqlError) => {
 const corrupt = (what: string) => (cause: unknown) =>
   new Storage.StorageError({ reason: "corrupt", message: `${what}: ${String(cause)}` })
 
-const parseAll = <A>(what: string, docs: ReadonlyArray<string>): Effect.Effect<Array<A>, Storage.StorageError> =>
+/** The `doc` column of each row, parsed (a doc that is not JSON fails as `corrupt`). */
+const docs = <A>(
+  what: string,
+  rows: ReadonlyArray<{ readonly doc: string }>
+): Effect.Effect<Array<A>, Storage.StorageError> =>
   Effect.try({
     try: () => {
-      const out = new Array<A>(docs.length)
-      for (let i = 0; i < docs.length; i++) out[i] = JSON.parse(docs[i]!) as A
+      const out = new Array<A>(rows.length)
+      for (let i = 0; i < rows.length; i++) out[i] = JSON.parse(rows[i]!.doc) as A
       return out
     },
     catch: corrupt(what)
@@ -397,12 +401,6 @@ export const make = (
         }
         return seen as ReadonlySet<string>
       }).pipe(Effect.mapError(fromSqlError("seenKeys")))
-
-    const docs = <A>(what: string, rows: ReadonlyArray<{ doc: string }>) =>
-      parseAll<A>(
-        what,
-        rows.map((r) => r.doc)
-      )
 
     // A round's orders come back as one string, a JSON array built by the database, and are
     // parsed with one JSON.parse (see internal/orderDoc.ts). SQLite walks the (round_id, seq)

@@ -14,7 +14,7 @@
 import type { ReadModel } from "@kaituan/core"
 
 /** Number of elements in a doc. */
-export const width = 10
+const width = 10
 
 const hasNonAscii = /[\u0080-\uffff]/
 const nonAscii = /[\u0080-\uffff]/g
