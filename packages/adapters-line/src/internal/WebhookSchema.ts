@@ -106,6 +106,55 @@ export const stripSelfMentions = (
   return out.replace(/^[\s\u3000]+|[\s\u3000]+$/g, "")
 }
 
+/** The fields of a well-formed `message` event that its kaituan event is built from. */
+export interface MessageEventFields {
+  readonly webhookEventId?: string | undefined
+  readonly replyToken?: string | undefined
+  readonly message: typeof MessageContent.Type
+}
+
+/**
+ * The `Comment` (text) or `NonText` (any other type) of a well-formed `message` event, or
+ * `undefined` for a text message without a text. Both decoders build their events here.
+ */
+export const messageEvent = (
+  ev: MessageEventFields,
+  at: string,
+  threadId: string | undefined,
+  userId: string | undefined,
+  channel: string,
+  stripBotMention: boolean
+): InboundEvent | undefined => {
+  const { message } = ev
+  const eventId = ev.webhookEventId ?? `message:${message.id}`
+  const author: Author = userId === undefined ? { id: UNKNOWN_USER, unknown: true } : { id: userId }
+  if (message.type !== "text") {
+    const nonText = {
+      _tag: "NonText" as const,
+      channel,
+      eventId,
+      at,
+      commentId: message.id,
+      author,
+      kind: message.type
+    }
+    return threadId === undefined ? nonText : { ...nonText, threadId }
+  }
+  if (message.text === undefined) return undefined
+  return {
+    _tag: "Comment",
+    channel,
+    eventId,
+    at,
+    commentId: message.id,
+    author,
+    text: stripBotMention ? stripSelfMentions(message.text, message.mention?.mentionees ?? []) : message.text,
+    ...(threadId === undefined ? {} : { threadId }),
+    ...(ev.replyToken === undefined ? {} : { replyToken: ev.replyToken }),
+    ...(message.quotedMessageId === undefined ? {} : { replyToCommentId: message.quotedMessageId })
+  }
+}
+
 const decodeAs = <A, I>(schema: Schema.Schema<A, I>, raw: unknown, where: string): Either.Either<A, DecodeFailure> =>
   Schema.decodeUnknownEither(schema)(raw).pipe(Either.mapLeft((e) => ({ message: `${where}: ${e.message}` })))
 
@@ -129,25 +178,9 @@ export const decodeEvent = (
     switch (base.type) {
       case "message": {
         const ev = { ...base, message: yield* decodeField(MessageContent, raw, "message", index) }
-        const eventId = ev.webhookEventId ?? `message:${ev.message.id}`
-        const author: Author = userId === undefined ? { id: UNKNOWN_USER, unknown: true } : { id: userId }
-        const common = { channel, eventId, at, commentId: ev.message.id, author }
-        if (ev.message.type === "text") {
-          if (ev.message.text === undefined)
-            return yield* Either.left({ message: `events[${index}]: text message without text` })
-          const text = options.stripBotMention
-            ? stripSelfMentions(ev.message.text, ev.message.mention?.mentionees ?? [])
-            : ev.message.text
-          let comment: Extract<InboundEvent, { _tag: "Comment" }> = withThread(
-            { _tag: "Comment" as const, ...common, text },
-            threadId
-          )
-          if (ev.replyToken !== undefined) comment = { ...comment, replyToken: ev.replyToken }
-          if (ev.message.quotedMessageId !== undefined)
-            comment = { ...comment, replyToCommentId: ev.message.quotedMessageId }
-          return [comment]
-        }
-        return [withThread({ _tag: "NonText" as const, ...common, kind: ev.message.type }, threadId)]
+        const event = messageEvent(ev, at, threadId, userId, channel, options.stripBotMention)
+        if (event === undefined) return yield* Either.left({ message: `events[${index}]: text message without text` })
+        return [event]
       }
       case "unsend": {
         const ev = { ...base, unsend: yield* decodeField(Unsend, raw, "unsend", index) }
