@@ -20,7 +20,7 @@
  *
  * @since 0.1.0
  */
-import { ChannelAdapter, type Http, type Notification } from "@kaituan/core"
+import { ChannelAdapter, type Http, type Notification, SentMessages } from "@kaituan/core"
 import { Clock, Config, type ConfigError, Context, Effect, Either, Layer, Redacted } from "effect"
 import * as LineApi from "./internal/LineApi.js"
 import * as Lru from "./internal/Lru.js"
@@ -124,7 +124,7 @@ export const make = (options: Options): Effect.Effect<LineChannelService> =>
     /** Reply tokens seen in decoded events, with when they arrived (ms), and whether used. */
     const replyTokens = Lru.make<{ readonly receivedAt: number; used: boolean }>({ maxEntries: 10_000, ttlMs: 300_000 })
     /** Results of messages already delivered, by message id (a resend of the same id is a no-op). */
-    const delivered = Lru.make<ChannelAdapter.SendResult>({ maxEntries: 10_000, ttlMs: 86_400_000 })
+    const delivered = SentMessages.make()
 
     const profilePath = (userId: string, threadId: string | undefined): string => {
       const u = encodeURIComponent(userId)
@@ -276,39 +276,35 @@ export const make = (options: Options): Effect.Effect<LineChannelService> =>
     }
 
     const send: LineChannelService["send"] = (message) =>
-      Effect.flatMap(
-        Clock.currentTimeMillis,
-        (now): Effect.Effect<ChannelAdapter.SendResult, ChannelError | LineApi.ApiError> => {
-          const already = delivered.get(message.id, now)
-          if (already !== undefined) return Effect.succeed(already)
-          const text = render(message)
-          if (text.trim() === "") {
-            return Effect.fail(
-              new ChannelAdapter.ChannelError({
-                reason: "invalid-payload",
-                message: `message ${message.id} (${message.kind}) renders to an empty text`
-              })
-            )
-          }
-          const token = takeReplyToken(message, now)
-          const sent =
-            token === undefined
-              ? push(message, text)
-              : reply(token, text).pipe(
-                  // A bad access token fails the push too: surface it; anything else falls back to push.
-                  Effect.catchIf(
-                    (e) => e.status !== 401,
-                    () => push(message, text)
-                  )
+      delivered
+        .once(
+          message.id,
+          Effect.flatMap(
+            Clock.currentTimeMillis,
+            (now): Effect.Effect<ChannelAdapter.SendResult, ChannelError | LineApi.ApiError> => {
+              const text = render(message)
+              if (text.trim() === "") {
+                return Effect.fail(
+                  new ChannelAdapter.ChannelError({
+                    reason: "invalid-payload",
+                    message: `message ${message.id} (${message.kind}) renders to an empty text`
+                  })
                 )
-          return Effect.flatMap(sent, (result) =>
-            Effect.map(Clock.currentTimeMillis, (at) => {
-              delivered.set(message.id, result, at)
-              return result
-            })
+              }
+              const token = takeReplyToken(message, now)
+              return token === undefined
+                ? push(message, text)
+                : reply(token, text).pipe(
+                    // A bad access token fails the push too: surface it; anything else falls back to push.
+                    Effect.catchIf(
+                      (e) => e.status !== 401,
+                      () => push(message, text)
+                    )
+                  )
+            }
           )
-        }
-      ).pipe(Effect.mapError((e) => (e._tag === "ApiError" ? LineApi.toChannelError(e) : e)))
+        )
+        .pipe(Effect.mapError((e) => (e._tag === "ApiError" ? LineApi.toChannelError(e) : e)))
 
     return { channel, verify, decode, send, displayName, render }
   })
