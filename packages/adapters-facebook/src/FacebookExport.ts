@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import type { ChannelAdapter } from "@kaituan/core"
-import { Effect, Either, Schema } from "effect"
+import { Effect, Either, Predicate, Schema } from "effect"
 import * as GraphComments from "./GraphComments.js"
 
 /** A `Comment` event. */
@@ -26,7 +26,7 @@ export interface Options {
   readonly threadId?: string | undefined
 }
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+const { isRecord } = Predicate
 
 const isPage = (u: unknown): boolean => isRecord(u) && Array.isArray(u["data"])
 

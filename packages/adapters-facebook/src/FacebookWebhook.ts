@@ -16,7 +16,7 @@
  */
 import { createHash } from "node:crypto"
 import type { ChannelAdapter } from "@kaituan/core"
-import { Schema } from "effect"
+import { Predicate, Schema } from "effect"
 
 type InboundEvent = ChannelAdapter.InboundEvent
 
@@ -71,6 +71,16 @@ export const eventIdOf = (commentId: string, verb: string, createdTime: number, 
     : base
 }
 
+/** The author of a comment from its `from` (absent when the Graph API withholds it). */
+export const authorOf = (
+  from: { readonly id: string | number; readonly name?: string | undefined } | undefined
+): { readonly id: string; readonly name?: string } | undefined =>
+  from === undefined
+    ? undefined
+    : from.name === undefined
+      ? { id: String(from.id) }
+      : { id: String(from.id), name: from.name }
+
 /** A change that is a comment but lacks what kaituan needs. */
 export interface Malformed {
   readonly _tag: "Malformed"
@@ -79,7 +89,7 @@ export interface Malformed {
 
 const decodeComment = Schema.decodeUnknownEither(CommentValue)
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+const { isRecord } = Predicate
 
 /** Maps one decoded comment value to events. */
 export const commentEvents = (
@@ -92,12 +102,7 @@ export const commentEvents = (
   const commentId = String(value.comment_id)
   const threadId = String(value.post_id)
   const at = new Date(created * 1000).toISOString()
-  const author =
-    value.from === undefined
-      ? undefined
-      : value.from.name === undefined
-        ? { id: String(value.from.id) }
-        : { id: String(value.from.id), name: value.from.name }
+  const author = authorOf(value.from)
   const parent = value.parent_id === undefined ? undefined : String(value.parent_id)
   switch (value.verb) {
     case "add": {

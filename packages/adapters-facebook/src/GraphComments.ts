@@ -12,7 +12,7 @@
  */
 import { ChannelAdapter } from "@kaituan/core"
 import { Effect, Either, Schema } from "effect"
-import { eventIdOf, unixSeconds } from "./FacebookWebhook.js"
+import { authorOf, eventIdOf, unixSeconds } from "./FacebookWebhook.js"
 import { type GraphOptions, request } from "./internal/graph.js"
 
 type ChannelError = ChannelAdapter.ChannelError
@@ -79,12 +79,7 @@ export const toComments = (
     seen.add(c.id)
     const text = c.message ?? ""
     if (text.trim().length === 0) continue
-    const author =
-      c.from === undefined
-        ? { id: unknownAuthor }
-        : c.from.name === undefined
-          ? { id: String(c.from.id) }
-          : { id: String(c.from.id), name: c.from.name }
+    const author = authorOf(c.from) ?? { id: unknownAuthor }
     out.push({
       _tag: "Comment",
       channel: options.channel,
