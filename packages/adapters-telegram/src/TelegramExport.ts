@@ -16,7 +16,8 @@
  * @since 0.1.0
  */
 import type { ChannelAdapter } from "@kaituan/core"
-import { Effect, Schema } from "effect"
+import { Effect, Predicate, Schema } from "effect"
+import { commentIdOf } from "./TelegramUpdate.js"
 
 /** A `Comment` event. */
 export type Comment = Extract<ChannelAdapter.InboundEvent, { readonly _tag: "Comment" }>
@@ -89,7 +90,7 @@ export const AccountExport = Schema.Struct({
   left_chats: Schema.optional(ChatList)
 })
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+const { isRecord } = Predicate
 
 const fail = (message: string) => Effect.fail(new TelegramExportError({ message }))
 
@@ -187,8 +188,9 @@ const chatComments = (
       if (text.trim().length === 0) continue
       const ms = timeOf(m, utcOffset)
       if (ms === undefined) return yield* fail(`${at} (id ${m.id}): no usable date_unixtime or date`)
-      const commentId = `${chatId}:${m.id}`
-      const replyTo = m.reply_to_message_id !== undefined && m.reply_to_peer_id === undefined
+      const commentId = commentIdOf(chatId, m.id)
+      // a reply to a message of another chat (`reply_to_peer_id`) is not a reply in this thread
+      const replyTo = m.reply_to_peer_id === undefined ? m.reply_to_message_id : undefined
       out.push({
         _tag: "Comment",
         channel,
@@ -198,7 +200,7 @@ const chatComments = (
         threadId: chatId,
         author: authorOf(m, style),
         text,
-        ...(replyTo ? { replyToCommentId: `${chatId}:${m.reply_to_message_id}` } : {})
+        ...(replyTo === undefined ? {} : { replyToCommentId: commentIdOf(chatId, replyTo) })
       })
     }
     return out
