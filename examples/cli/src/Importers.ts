@@ -51,6 +51,13 @@ export const importers: Record<Exclude<Format, "jsonl">, Importer> = {
       warnings: report.problems.map((p) => `${path} line ${p.line}: ${p.message}`)
     }
   },
-  "telegram-export": (path, text) => ({ comments: commentsOf(run(path, TelegramExport.parse(jsonOf(path, text)))), warnings: [] }),
-  "facebook-comments": (path, text) => ({ comments: commentsOf(run(path, FacebookExport.parse(jsonOf(path, text)))), warnings: [] })
+  // Old Telegram exports give only a local `date`: read it in the round's time zone, as LINE's.
+  "telegram-export": (path, text, spec) => ({
+    comments: commentsOf(run(path, TelegramExport.parse(jsonOf(path, text), { utcOffset: utcOffset(spec.timezone) }))),
+    warnings: []
+  }),
+  "facebook-comments": (path, text) => ({
+    comments: commentsOf(run(path, FacebookExport.parse(jsonOf(path, text)))),
+    warnings: []
+  })
 }

@@ -1,6 +1,9 @@
 import fs from "node:fs"
 import path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
+import { RoundSpec } from "@kaituan/core"
+import { Either } from "effect"
+import { importers } from "../src/Importers.js"
 import { fixtures, runBin, runCli, tmpDir } from "./support.js"
 
 const round = path.join(fixtures, "socks.round.json")
@@ -25,7 +28,14 @@ const expected = {
   notOrdered: [
     { commentId: "c5", buyer: { id: "U004", name: "張三" }, text: "紅+2", reason: "sold-out", sku: "SOCK-R", qty: 1 },
     { commentId: "c11", buyer: { id: "U007", name: "錢七" }, text: "蛋黄酥+3", reason: "over-cap", sku: "EGG", qty: 1 },
-    { commentId: "c12", buyer: { id: "U008", name: "孫八" }, text: "紅色+1", reason: "sold-out", sku: "SOCK-R", qty: 1 },
+    {
+      commentId: "c12",
+      buyer: { id: "U008", name: "孫八" },
+      text: "紅色+1",
+      reason: "sold-out",
+      sku: "SOCK-R",
+      qty: 1
+    },
     { commentId: "c14", buyer: { id: "U010", name: "吳十" }, text: "白+1", reason: "after-cutoff" }
   ],
   stock: { "SOCK-R": 0, "SOCK-W": 2, EGG: 0 }
@@ -34,7 +44,19 @@ const expected = {
 describe("kaituan round replay", () => {
   it("replays a round with stock, a cutoff, amendments, cancellations and a sell-out", async () => {
     const db = path.join(tmpDir(), "k.db")
-    const r = await runCli(["round", "replay", "--round", round, "--comments", comments, "--format", "jsonl", "--json", "--db", db])
+    const r = await runCli([
+      "round",
+      "replay",
+      "--round",
+      round,
+      "--comments",
+      comments,
+      "--format",
+      "jsonl",
+      "--json",
+      "--db",
+      db
+    ])
     expect(r.stderr).toBe("")
     expect(r.code).toBe(0)
     const out = JSON.parse(r.stdout)
@@ -67,7 +89,18 @@ describe("kaituan round replay", () => {
     const dir = tmpDir()
     const bad = path.join(dir, "bad.jsonl")
     fs.writeFileSync(bad, `${fs.readFileSync(comments, "utf8").split("\n")[0]}\n{"id": "c2", "text": oops}\n`)
-    const r = await runCli(["round", "replay", "--round", round, "--comments", bad, "--format", "jsonl", "--db", ":memory:"])
+    const r = await runCli([
+      "round",
+      "replay",
+      "--round",
+      round,
+      "--comments",
+      bad,
+      "--format",
+      "jsonl",
+      "--db",
+      ":memory:"
+    ])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(`${bad} line 2: not JSON`)
   })
@@ -91,7 +124,17 @@ describe("kaituan round replay", () => {
 
   it("runs as the built binary, as a user runs it", () => {
     const dir = tmpDir()
-    const r = runBin(["round", "replay", "--round", round, "--comments", comments, "--json", "--db", path.join(dir, "k.db")])
+    const r = runBin([
+      "round",
+      "replay",
+      "--round",
+      round,
+      "--comments",
+      comments,
+      "--json",
+      "--db",
+      path.join(dir, "k.db")
+    ])
     expect(r.stderr).toBe("")
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject(expected)
@@ -100,7 +143,17 @@ describe("kaituan round replay", () => {
 
 describe("kaituan round replay: chat exports", () => {
   const replay = async (file: string, format?: string) => {
-    const args = ["round", "replay", "--round", round, "--comments", path.join(fixtures, file), "--json", "--db", ":memory:"]
+    const args = [
+      "round",
+      "replay",
+      "--round",
+      round,
+      "--comments",
+      path.join(fixtures, file),
+      "--json",
+      "--db",
+      ":memory:"
+    ]
     const r = await runCli(format ? [...args, "--format", format] : args)
     expect(r.code, r.stderr).toBe(0)
     return JSON.parse(r.stdout)
@@ -151,8 +204,39 @@ describe("kaituan round replay: chat exports", () => {
     const dir = tmpDir()
     const bad = path.join(dir, "bad.json")
     fs.writeFileSync(bad, '{"messages": [')
-    const r = await runCli(["round", "replay", "--round", round, "--comments", bad, "--format", "telegram-export", "--db", ":memory:"])
+    const r = await runCli([
+      "round",
+      "replay",
+      "--round",
+      round,
+      "--comments",
+      bad,
+      "--format",
+      "telegram-export",
+      "--db",
+      ":memory:"
+    ])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(bad)
+  })
+})
+
+describe("chat exports read local times in the round's time zone", () => {
+  it("an old Telegram export (no date_unixtime) is read in the round's zone, like a LINE export", () => {
+    const spec = Either.getOrThrow(
+      RoundSpec.decode({
+        id: "tokyo",
+        title: "東京團",
+        timezone: "Asia/Tokyo",
+        products: [{ sku: "CUP", name: "保溫杯", price: 450 }]
+      })
+    )
+    const old = JSON.stringify({
+      id: 1,
+      name: "g",
+      messages: [{ id: 1, type: "message", date: "2021-03-04T21:00:00", from: "A", from_id: "user1", text: "+1" }]
+    })
+    const { comments } = importers["telegram-export"]("old.json", old, spec)
+    expect(comments.map((c) => c.at)).toEqual(["2021-03-04T12:00:00.000Z"])
   })
 })
