@@ -132,13 +132,14 @@ export const callMethod = (
       const description = answer?.description ?? (res.text.slice(0, 200) || `HTTP ${res.status}`)
       const message = `Telegram ${method} failed (${code}): ${description}`
       if (code === 429 || res.status === 429) {
-        const header = Number(res.headers.get("retry-after") ?? Number.NaN)
-        const retryAfter = answer?.parameters?.retry_after ?? (Number.isFinite(header) ? header : undefined)
+        const given = answer?.parameters?.retry_after
+        const retryAfterMs =
+          given !== undefined ? given * 1000 : HttpClient.retryAfterMs(res.headers.get("retry-after"))
         return Effect.fail(
           new ChannelError({
             reason: "rate-limited",
             message,
-            ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter * 1000 })
+            ...(retryAfterMs === undefined ? {} : { retryAfterMs })
           })
         )
       }

@@ -25,6 +25,18 @@ export interface RetryOptions {
   readonly timeoutMs?: number | undefined
 }
 
+/**
+ * How long a `Retry-After` header asks to wait, in milliseconds: delay-seconds or an HTTP date
+ * (RFC 9110 §10.2.3); `undefined` when there is no header or it cannot be read.
+ */
+export const retryAfterMs = (value: string | null | undefined, nowMs: number = Date.now()): number | undefined => {
+  if (value === null || value === undefined || value.trim() === "") return undefined
+  const secs = Number(value.trim())
+  if (Number.isFinite(secs)) return Math.max(0, Math.round(secs * 1000))
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
+}
+
 /** A decoded HTTP answer. */
 export interface JsonResponse {
   readonly status: number

@@ -93,3 +93,17 @@ describe("HttpClient", () => {
     })
   )
 })
+
+describe("HttpClient.retryAfterMs", () => {
+  it("reads delay-seconds and HTTP dates, and nothing else", () => {
+    const now = Date.parse("2024-05-01T00:00:00Z")
+    expect(HttpClient.retryAfterMs("3", now)).toBe(3000)
+    expect(HttpClient.retryAfterMs(" 1.5 ", now)).toBe(1500)
+    expect(HttpClient.retryAfterMs("Wed, 01 May 2024 00:00:07 GMT", now)).toBe(7000)
+    expect(HttpClient.retryAfterMs("Tue, 30 Apr 2024 23:00:00 GMT", now)).toBe(0)
+    expect(HttpClient.retryAfterMs("-5", now)).toBe(0)
+    expect(HttpClient.retryAfterMs("", now)).toBeUndefined()
+    expect(HttpClient.retryAfterMs(null, now)).toBeUndefined()
+    expect(HttpClient.retryAfterMs("soon", now)).toBeUndefined()
+  })
+})

@@ -79,8 +79,7 @@ export const toError = (res: JsonResponse, describe: string): ChannelError => {
   const text = typeof err?.["message"] === "string" ? err["message"] : res.text.slice(0, 200) || `HTTP ${res.status}`
   const message = `${describe} failed (HTTP ${res.status}${code === undefined ? "" : `, #${code}${subcode === undefined ? "" : `/${subcode}`}`}): ${text}`
   if (res.status === 429 || (code !== undefined && (rateLimitCodes.has(code) || (code >= 80000 && code < 80100)))) {
-    const header = Number(res.headers.get("retry-after") ?? Number.NaN)
-    const retryAfterMs = Number.isFinite(header) ? header * 1000 : regainAccessMs(res.headers)
+    const retryAfterMs = HttpClient.retryAfterMs(res.headers.get("retry-after")) ?? regainAccessMs(res.headers)
     return new ChannelError({
       reason: "rate-limited",
       message,

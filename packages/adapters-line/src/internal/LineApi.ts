@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto"
 import { type IncomingMessage, request as httpRequest } from "node:http"
 import { request as httpsRequest } from "node:https"
-import { ChannelAdapter } from "@kaituan/core"
+import { ChannelAdapter, HttpClient } from "@kaituan/core"
 import { Data, Duration, Effect, Redacted, Schedule } from "effect"
 
 /** How failed calls are retried. */
@@ -39,15 +39,6 @@ export class ApiError extends Data.TaggedError("ApiError")<{
 export interface ApiResponse {
   readonly status: number
   readonly body: unknown
-}
-
-/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
-export const parseRetryAfter = (value: string | null, nowMs: number): number | undefined => {
-  if (value === null || value.trim() === "") return undefined
-  const secs = Number(value.trim())
-  if (Number.isFinite(secs)) return Math.max(0, Math.round(secs * 1000))
-  const at = Date.parse(value)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
 }
 
 const isRetryable = (e: ApiError): boolean => e.status === undefined || e.status === 429 || e.status >= 500
@@ -191,7 +182,7 @@ export const call = (config: ApiConfig, input: CallInput): Effect.Effect<ApiResp
             new ApiError({
               status: r.status,
               message: `LINE API ${input.method} ${input.path} answered ${r.status}${lineMessage(body) ? `: ${lineMessage(body)}` : ""}`,
-              retryAfterMs: parseRetryAfter(r.retryAfter, Date.now()),
+              retryAfterMs: HttpClient.retryAfterMs(r.retryAfter),
               body
             })
           )
