@@ -14,15 +14,13 @@
  * root). Writes `bench/results/line.json`.
  */
 import { createHmac } from "node:crypto"
-import * as fs from "node:fs"
-import * as path from "node:path"
 import { Http } from "@kaituan/core"
 import { Effect } from "effect"
+import { writeResult } from "../../../scripts/benchSupport.js"
 import { LineChannel, LineExport, LineSignature } from "../src/index.js"
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000)
 const BODIES = Number(process.env.BENCH_BODIES ?? 5_000)
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../..")
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
 
 /** CPU time (user + system) of `f`: the machine is shared, so wall-clock time would measure the neighbours. */
@@ -132,5 +130,4 @@ console.log(
 console.log(
   `webhook: ${results.webhook.bodiesPerSec.toLocaleString()} bodies/s of 20 events (baseline ${results.webhook.baselineBodiesPerSec.toLocaleString()}/s, ×${results.webhook.slowdownVsBaseline}), target ≥ 500/s ${results.webhook.bodiesPerSec >= 500 ? "✔" : "✘"}`
 )
-fs.mkdirSync(path.join(root, "bench/results"), { recursive: true })
-fs.writeFileSync(path.join(root, "bench/results/line.json"), `${JSON.stringify(results, null, 2)}\n`)
+writeResult("line", results)

@@ -11,6 +11,7 @@ import os from "node:os"
 import path from "node:path"
 import { Catalogue, ParseResult } from "@kaituan/core"
 import { Parser } from "../src/index.js"
+import { median, writeResult } from "../../../scripts/benchSupport.js"
 import { comments, productsJson, products } from "./corpus.js"
 
 const COUNT = 200_000
@@ -67,7 +68,6 @@ for (let round = 0; round < ROUNDS; round++) {
     }).ms
   )
 }
-const median = (xs: ReadonlyArray<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const best = (xs: ReadonlyArray<number>): number => Math.min(...xs)
 const parserPerSec = Math.round(COUNT / (median(parserTimes) / 1000))
 const parserBestPerSec = Math.round(COUNT / (best(parserTimes) / 1000))
@@ -180,6 +180,5 @@ const results = {
     skipped: cli === null ? "examples/cli/dist/main.js missing, without a parse command, or failed" : null
   }
 }
-fs.mkdirSync(path.join(root, "bench/results"), { recursive: true })
-fs.writeFileSync(path.join(root, "bench/results/parser.json"), `${JSON.stringify(results, null, 2)}\n`)
+writeResult("parser", results)
 console.log("wrote bench/results/parser.json")
