@@ -714,18 +714,34 @@ export const make = Effect.gen(function* () {
       return out
     })
 
-  /** The order a comment changed, found in the round's events (edits and unsends are rare). */
+  /**
+   * Which order each comment changed, per round, built from the round's events on the first edit
+   * or unsend and then extended with only the events since (a LINE group unsends often; reading
+   * the whole stream each time was one full read per unsend). Nothing is kept until then.
+   */
+  const touchedOrders = new Map<string, { version: number; readonly byComment: Map<string, string> }>()
+
+  /** The order a comment changed, if any. */
   const orderTouchedBy = (roundId: string, commentId: string) =>
-    Effect.map(storage.readStream(roundStream(roundId)), ({ events }) => {
-      for (const stored of events) {
-        const e = stored.data as Round.Event
-        if (
-          (e._tag === "LinesOrdered" || e._tag === "LinesSet" || e._tag === "OrderWithdrawn") &&
-          e.commentId === commentId
-        )
-          return e.orderId
+    Effect.gen(function* () {
+      let index = touchedOrders.get(roundId)
+      if (index === undefined) {
+        index = { version: 0, byComment: new Map() }
+        touchedOrders.set(roundId, index)
       }
-      return undefined
+      const { version, events } = yield* storage.readStream(roundStream(roundId), index.version)
+      if (version > index.version) {
+        for (const stored of events) {
+          const e = stored.data as Round.Event
+          if (
+            (e._tag === "LinesOrdered" || e._tag === "LinesSet" || e._tag === "OrderWithdrawn") &&
+            !index.byComment.has(e.commentId)
+          )
+            index.byComment.set(e.commentId, e.orderId)
+        }
+        index.version = version
+      }
+      return index.byComment.get(commentId)
     })
 
   const editComment: GroupBuyService["editComment"] = ({ roundId, comment }) =>

@@ -192,6 +192,37 @@ describe("GroupBuy", () => {
       expect((yield* g.report("socks")).review).toHaveLength(1)
     }).pipe(Effect.provide(makeLayer()))
   )
+
+  it.effect("finds the order of an unsent comment reading only the round events since the last unsend", () => {
+    const memory = Storage.makeMemory()
+    const reads: Array<number> = []
+    const storage: Storage.StorageService = {
+      ...memory,
+      readStream: (stream, from) => {
+        if (stream === "round:socks") reads.push(from ?? 0)
+        return memory.readStream(stream, from)
+      }
+    }
+    return Effect.gen(function* () {
+      const g = yield* GroupBuy.GroupBuy
+      yield* g.openRound({ spec: spec() })
+      yield* g.submitComments({ roundId: "socks", comments: [c("1", "amy", "紅+1"), c("2", "bob", "白+1")] })
+      yield* g.removeComment({ roundId: "socks", channel: "line", commentId: "1", at: "2024-05-01T11:00:00+08:00" })
+      yield* g.submitComments({ roundId: "socks", comments: [c("3", "cat", "杯+1")] })
+      reads.length = 0
+      yield* g.removeComment({ roundId: "socks", channel: "line", commentId: "3", at: "2024-05-01T11:01:00+08:00" })
+      yield* g.removeComment({ roundId: "socks", channel: "line", commentId: "2", at: "2024-05-01T11:02:00+08:00" })
+      // Every read of the round's stream starts after what was already read: no full reads.
+      expect(reads.length).toBeGreaterThan(0)
+      expect(reads.every((from) => from > 0)).toBe(true)
+      const r = yield* g.report("socks")
+      expect(r.review.map((x) => [x.buyerId, x.reason])).toEqual([
+        ["line:amy", "the comment that made this order was unsent"],
+        ["line:cat", "the comment that made this order was unsent"],
+        ["line:bob", "the comment that made this order was unsent"]
+      ])
+    }).pipe(Effect.provide(makeLayer(storage)))
+  })
 })
 
 describe("Promise facade", () => {
