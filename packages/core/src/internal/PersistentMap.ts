@@ -85,24 +85,26 @@ export const set = <V>(map: PersistentMap<V>, key: string, value: V, by?: Owner)
   const n2 = editable(n1[b] as Node | undefined, by)
   n1[b] = n2
   // A leaf is [owner, key, value, key, value…]: edited in place when `by` owns it, else copied.
+  // New leaves are array literals and grown ones copies (`concat`): both are allocated at their
+  // length, where `push` would leave room for 17 slots in every leaf.
   const leaf = n2[c] as Leaf | undefined
-  let next: Array<unknown>
-  if (by !== undefined && leaf !== undefined && leaf[0] === by) next = leaf as Array<unknown>
-  else {
-    next = leaf === undefined ? [by] : leaf.slice()
-    next[0] = by
+  if (leaf === undefined) {
+    n2[c] = [by, key, value]
+    return { root, size: map.size + 1 }
   }
-  let existed = false
-  for (let i = 1; i < next.length; i += 2) {
-    if (next[i] === key) {
+  for (let i = 1; i < leaf.length; i += 2) {
+    if (leaf[i] === key) {
+      const next = by !== undefined && leaf[0] === by ? (leaf as Array<unknown>) : leaf.slice()
+      next[0] = by
       next[i + 1] = value
-      existed = true
-      break
+      n2[c] = next
+      return { root, size: map.size }
     }
   }
-  if (!existed) next.push(key, value)
+  const next = leaf.concat([key, value])
+  next[0] = by
   n2[c] = next
-  return { root, size: existed ? map.size : map.size + 1 }
+  return { root, size: map.size + 1 }
 }
 
 export function* values<V>(map: PersistentMap<V>): Generator<V> {

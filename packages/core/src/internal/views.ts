@@ -49,10 +49,10 @@ export const applyViewChange = (t: ViewTables, change: ViewChange): void => {
       if (b.identities.some((i) => i.channel === change.channel && i.userId === change.userId)) return
       t.buyers.set(change.buyerId, {
         ...b,
-        identities: [
-          ...b.identities,
+        // concat, not a spread: the copy is allocated at its length (a spread keeps spare slots).
+        identities: b.identities.concat([
           { channel: change.channel as Buyer["identities"][number]["channel"], userId: change.userId, name: change.name }
-        ]
+        ])
       })
       return
     }
@@ -60,7 +60,7 @@ export const applyViewChange = (t: ViewTables, change: ViewChange): void => {
       const b = touchBuyer(t, change.buyerId, change.buyerId)
       const a = change.account
       if (b.accounts.some((x) => x.last5 === a.last5 && x.bankCode === a.bankCode)) return
-      t.buyers.set(change.buyerId, { ...b, accounts: [...b.accounts, a] })
+      t.buyers.set(change.buyerId, { ...b, accounts: b.accounts.concat([a]) })
       return
     }
   }

@@ -149,11 +149,19 @@ const result = (
   likely?: Likely
 ): ParseResult.ParseResult => {
   const spans = spansOf(c.lx, false)
+  // Reasons are built from template pieces, which V8 keeps as a chain of rope strings (three or
+  // four 32-byte links a reason). Reading a character flattens the chain into one string, and the
+  // next GC drops the links: an in-memory replay keeps every comment's reason in its outcome.
+  reason.charCodeAt(0)
   return likely === undefined ? { intent, lines, reason, spans } : { intent, lines, reason, spans, likely }
 }
 
+/**
+ * A verdict for review. Its lines are copied to an array of their own length: the review queue
+ * keeps them, and an array built by `push` has room for 17.
+ */
 const review = (c: Ctx, likely: Likely, lines: ReadonlyArray<Line>, reason: string): ParseResult.ParseResult =>
-  result(c, "review", lines, reason, likely)
+  result(c, "review", lines.slice(), reason, likely)
 
 /** Previous token skipping fillers (and the 各 / 包色 that belong to a marker). */
 const prevMeaningful = (i: number): number => {
