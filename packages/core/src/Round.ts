@@ -19,6 +19,7 @@ import { NotOrderedReason } from "./ReadModel.js"
 import { ParsedLine, type ParseResult } from "./ParseResult.js"
 import { RoundSpec } from "./RoundSpec.js"
 import * as PMap from "./internal/PersistentMap.js"
+import { isoMillis } from "./internal/isoMillis.js"
 
 // ---------------------------------------------------------------------------------------------
 // Events
@@ -632,7 +633,7 @@ const paymentReported = (r: Ref, p: ParseResult): Ev<"PaymentReported"> => {
 
 /** Is this moment at or after the round's cutoff? */
 export const isAfterCutoff = (state: State, at: string): boolean =>
-  state.cutoffMs !== undefined && Date.parse(at) >= state.cutoffMs
+  state.cutoffMs !== undefined && isoMillis(at) >= state.cutoffMs
 
 const entryOf = (state: State, buyerId: string): BookEntry | undefined => {
   // A withdrawn order is over: the buyer's next "+1" starts a new order.

@@ -5,14 +5,6 @@ import type { Commit, CommitResult, NewEvent, OutboxEntry, StorageService, Store
 import { StorageError } from "../Storage.js"
 import { applyViewChange, emptyViews, type ViewTables } from "./views.js"
 
-interface OutboxRow {
-  readonly message: OutboundMessage
-  attempts: number
-  sent: boolean
-  availableAt: number
-  lastError: string | undefined
-}
-
 /**
  * The in-memory store. Every call runs synchronously inside one Effect, so a commit is atomic
  * with respect to other fibers: validation happens before the first write.
@@ -31,10 +23,26 @@ export const makeMemoryStorage = (): StorageService => {
   }
   const keys = new Set<string>()
   let views: ViewTables = emptyViews()
-  const outbox = new Map<string, OutboxRow>()
-  /** Rows in the order they were queued; rows before `unsentFrom` are all sent. */
-  const outboxOrder: Array<OutboxRow> = []
+  // The outbox: messages in the order they were queued, their delivery state in parallel arrays
+  // (no object per message). Rows before `unsentFrom` are all sent.
+  const queued: Array<OutboundMessage> = []
+  const attempts: Array<number> = []
+  const availableAt: Array<number> = []
+  const sent: Array<boolean> = []
+  const lastError = new Map<number, string>()
   let unsentFrom = 0
+  // Which row holds each message id. A commit only appends rows; the index is brought up to date
+  // when the outbox is next read (claim, ack, fail), so the write path never hashes message ids.
+  // A row whose id an earlier row holds is the same message: it is marked sent and never claimed.
+  const rowOf = new Map<string, number>()
+  let indexedTo = 0
+  const indexOutbox = () => {
+    for (; indexedTo < queued.length; indexedTo++) {
+      const id = queued[indexedTo]!.id
+      if (rowOf.has(id)) sent[indexedTo] = true
+      else rowOf.set(id, indexedTo)
+    }
+  }
 
   const commit = (commits: ReadonlyArray<Commit>) =>
     Effect.suspend(() => {
@@ -93,10 +101,10 @@ export const makeMemoryStorage = (): StorageService => {
         }
         for (const v of c.views) applyViewChange(views, v)
         for (const m of c.outbox) {
-          if (outbox.has(m.id)) continue
-          const row: OutboxRow = { message: m, attempts: 0, sent: false, availableAt: 0, lastError: undefined }
-          outbox.set(m.id, row)
-          outboxOrder.push(row)
+          queued.push(m)
+          attempts.push(0)
+          availableAt.push(0)
+          sent.push(false)
         }
       }
       return Effect.succeed(results)
@@ -150,32 +158,34 @@ export const makeMemoryStorage = (): StorageService => {
       }),
     claimOutbox: ({ limit, leaseMs }) =>
       Effect.sync(() => {
+        indexOutbox()
         const now = Date.now()
         const out: Array<OutboxEntry> = []
         // Skip the sent prefix once, not on every claim (a relay claims thousands of times).
-        while (unsentFrom < outboxOrder.length && outboxOrder[unsentFrom]!.sent) unsentFrom++
-        for (let i = unsentFrom; i < outboxOrder.length && out.length < limit; i++) {
-          const row = outboxOrder[i]!
-          if (row.sent || row.availableAt > now) continue
-          row.availableAt = now + leaseMs
-          row.attempts++
-          out.push({ message: row.message, attempts: row.attempts })
+        while (unsentFrom < queued.length && sent[unsentFrom]) unsentFrom++
+        for (let i = unsentFrom; i < queued.length && out.length < limit; i++) {
+          if (sent[i] || availableAt[i]! > now) continue
+          availableAt[i] = now + leaseMs
+          attempts[i]!++
+          out.push({ message: queued[i]!, attempts: attempts[i]! })
         }
         return out
       }),
     ackOutbox: (ids) =>
       Effect.sync(() => {
+        indexOutbox()
         for (const id of ids) {
-          const row = outbox.get(id)
-          if (row) row.sent = true
+          const i = rowOf.get(id)
+          if (i !== undefined) sent[i] = true
         }
       }),
     failOutbox: (id, error, retryAfterMs) =>
       Effect.sync(() => {
-        const row = outbox.get(id)
-        if (row && !row.sent) {
-          row.lastError = error
-          row.availableAt = Date.now() + retryAfterMs
+        indexOutbox()
+        const i = rowOf.get(id)
+        if (i !== undefined && !sent[i]) {
+          lastError.set(i, error)
+          availableAt[i] = Date.now() + retryAfterMs
         }
       })
   }
