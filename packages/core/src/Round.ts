@@ -686,17 +686,31 @@ const qtyOf = (lines: ReadonlyArray<OrderLine>, sku: string): number => {
   return 0
 }
 
-/** The units of `sku` a comment has taken so far. */
-const takenOf = (taken: ReadonlyArray<{ readonly sku: string; readonly delta: number }>, sku: string): number => {
+/**
+ * The units of `sku` this comment has taken (or given back) so far, so two lines of one comment
+ * for one SKU add up: what it filled, plus what its replacements moved.
+ */
+const takenBy = (
+  filled: ReadonlyArray<OrderLine> | undefined,
+  setLines: ReadonlyArray<{ readonly sku: string; readonly from: number; readonly to: number }> | undefined,
+  sku: string
+): number => {
   let t = 0
-  for (const x of taken) if (x.sku === sku) t += x.delta
+  if (filled !== undefined) for (const l of filled) if (l.sku === sku) t += l.qty
+  if (setLines !== undefined) for (const l of setLines) if (l.sku === sku) t += l.to - l.from
   return t
 }
 
-/** Orders `lines` for the comment's buyer, filling from stock and reporting the rest. */
+/**
+ * Orders `lines` for the comment's buyer, filling from stock and reporting the rest.
+ * This runs for every order comment, and most fill one line and nothing else: each list starts as
+ * a one-element literal when first needed (an array that grows by `push` gets room for 17), and
+ * a list that grew is copied to its length before an event keeps it (see {@link exact}).
+ */
 const orderLines = (
   state: State,
   c: IncomingComment,
+  ref: Ref,
   wanted: ReadonlyArray<{ readonly sku: string; readonly qty: number }>,
   newOrderId: string,
   mode: "add" | "replace"
@@ -704,12 +718,9 @@ const orderLines = (
   const spec = state.spec!
   const catalogue = state.catalogue!
   const entry = entryOf(state, c.buyerId)
-  const filled: Array<OrderLine> = []
-  const setLines: Array<{ sku: string; from: number; to: number; unitPrice: number }> = []
-  const rejected: Array<{ sku: string; qty: number; reason: "sold-out" | "over-cap" }> = []
-  // Units this comment has taken or given back so far, so two lines of one comment for one SKU
-  // add up (a short list, not a copy of the stock per line: this runs for every order comment).
-  const taken: Array<{ readonly sku: string; readonly delta: number }> = []
+  let filled: Array<OrderLine> | undefined
+  let setLines: Array<{ sku: string; from: number; to: number; unitPrice: number }> | undefined
+  let rejected: Array<{ sku: string; qty: number; reason: "sold-out" | "over-cap" }> | undefined
   for (const w of wanted) {
     const sellable = catalogue.bySku.get(w.sku)
     if (!sellable) return fail("unknown-sku", `unknown sku "${w.sku}"`)
@@ -717,50 +728,61 @@ const orderLines = (
     const extra = mode === "replace" ? w.qty - current : w.qty
     if (extra <= 0) {
       if (mode === "replace" && extra < 0) {
-        setLines.push({ sku: w.sku, from: current, to: w.qty, unitPrice: sellable.price })
-        taken.push({ sku: w.sku, delta: extra })
+        const set = { sku: w.sku, from: current, to: w.qty, unitPrice: sellable.price }
+        if (setLines === undefined) setLines = [set]
+        else setLines.push(set)
       }
       continue
     }
-    let got = available(state.stock, w.sku, extra, taken.length === 0 ? 0 : takenOf(taken, w.sku))
+    let got = available(state.stock, w.sku, extra, takenBy(filled, setLines, w.sku))
     if (got < extra && spec.partialFill === "reject") got = 0
     if (got > 0) {
-      if (mode === "replace") setLines.push({ sku: w.sku, from: current, to: current + got, unitPrice: sellable.price })
+      if (mode === "replace") {
+        const set = { sku: w.sku, from: current, to: current + got, unitPrice: sellable.price }
+        if (setLines === undefined) setLines = [set]
+        else setLines.push(set)
+      } else if (filled === undefined) filled = [{ sku: w.sku, qty: got, unitPrice: sellable.price }]
       else {
         let i = 0
         while (i < filled.length && filled[i]!.sku !== w.sku) i++
-        if (i < filled.length) filled[i] = { ...filled[i]!, qty: filled[i]!.qty + got }
+        if (i < filled.length) filled[i] = { sku: w.sku, qty: filled[i]!.qty + got, unitPrice: filled[i]!.unitPrice }
         else filled.push({ sku: w.sku, qty: got, unitPrice: sellable.price })
       }
-      taken.push({ sku: w.sku, delta: got })
     }
-    if (got < extra) rejected.push({ sku: w.sku, qty: extra - got, reason: fullReason(state, w.sku) })
+    if (got < extra) {
+      const r = { sku: w.sku, qty: extra - got, reason: fullReason(state, w.sku) }
+      if (rejected === undefined) rejected = [r]
+      else rejected.push(r)
+    }
   }
-  const events: Array<Event> = []
-  const ref = refOf(state, c)
   const orderId = entry?.orderId ?? newOrderId
-  if (filled.length > 0) {
-    const newOrder = entry === undefined
-    events.push(linesOrdered(ref, orderId, newOrder, exact(filled)))
+  let first: Event | undefined
+  let more: Array<Event> | undefined
+  if (filled !== undefined)
+    first = linesOrdered(ref, orderId, entry === undefined, filled.length === 1 ? filled : exact(filled))
+  if (setLines !== undefined) {
+    const e =
+      entry === undefined
+        ? // Nothing to replace: the first "+N" of a buyer under the replace policy is an order.
+          linesOrdered(
+            ref,
+            orderId,
+            true,
+            setLines.map((l) => ({ sku: l.sku, qty: l.to, unitPrice: l.unitPrice }))
+          )
+        : linesSet(ref, orderId, setLines.length === 1 ? setLines : exact(setLines))
+    if (first === undefined) first = e
+    else more = [first, e]
   }
-  if (setLines.length > 0) {
-    if (entry === undefined) {
-      // Nothing to replace: the first "+N" of a buyer under the replace policy is an order.
-      events.push(
-        linesOrdered(
-          ref,
-          orderId,
-          true,
-          setLines.map((l) => ({ sku: l.sku, qty: l.to, unitPrice: l.unitPrice }))
-        )
-      )
-    } else events.push(linesSet(ref, orderId, exact(setLines)))
-  }
-  for (const r of rejected) {
-    events.push(notOrdered(ref, r.reason, r.sku, r.qty))
-  }
-  if (events.length === 0) events.push(ignored(ref, "no change: the order already has these quantities"))
-  return ok(exact(events))
+  if (rejected !== undefined)
+    for (const r of rejected) {
+      const e = notOrdered(ref, r.reason, r.sku, r.qty)
+      if (first === undefined) first = e
+      else if (more === undefined) more = [first, e]
+      else more.push(e)
+    }
+  if (first === undefined) return ok([ignored(ref, "no change: the order already has these quantities")])
+  return ok(more === undefined ? [first] : more.length === 2 ? more : exact(more))
 }
 
 /**
@@ -780,14 +802,14 @@ const decideIntent = (s: State, c: IncomingComment, ref: Ref, newOrderId: string
     case "order": {
       const lines = resolveLines(entryOf(s, c.buyerId), p.lines)
       if (!lines || lines.length === 0) return ok(review(s, c, "order without a product"))
-      return orderLines(s, c, lines, newOrderId, spec.repeatOrder === "replace" ? "replace" : "add")
+      return orderLines(s, c, ref, lines, newOrderId, spec.repeatOrder === "replace" ? "replace" : "add")
     }
     case "amend": {
       const entry = entryOf(s, c.buyerId)
       if (!entry || entry.lines.length === 0) return ok(review(s, c, "amendment but the buyer has no order"))
       const lines = resolveLines(entry, p.lines)
       if (!lines) return ok(review(s, c, "amendment: which line? the buyer has several"))
-      return orderLines(s, c, lines, newOrderId, "replace")
+      return orderLines(s, c, ref, lines, newOrderId, "replace")
     }
     case "cancel": {
       const entry = entryOf(s, c.buyerId)
@@ -910,7 +932,10 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
         at: c.at,
         parsed: { intent: "order", lines: c.approve, reason: "approved by the organiser", spans: [] }
       }
-      return Either.map(orderLines(state, comment, c.approve, c.newOrderId, "add"), (evs) => [resolved, ...evs])
+      return Either.map(orderLines(state, comment, refOf(state, comment), c.approve, c.newOrderId, "add"), (evs) => [
+        resolved,
+        ...evs
+      ])
     })
     .with({ _tag: "Close" }, (c) =>
       state.status === "open"
