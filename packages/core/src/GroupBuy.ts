@@ -227,12 +227,16 @@ export class ViewBatch {
 
   constructor(readonly roundId: string) {}
 
-  /** Adds the events of one command, with the state right after them. */
-  add(after: Round.State, events: ReadonlyArray<Round.Event>): this {
+  /**
+   * Adds the events of one command, with the state right after them. `entry`, when given, is the
+   * book entry of the buyer the events are about, looked up already (one comment's events are
+   * all about its author).
+   */
+  add(after: Round.State, events: ReadonlyArray<Round.Event>, entry?: Round.BookEntry): this {
     for (const e of events) {
       switch (e._tag) {
         case "LinesOrdered": {
-          this.touch(after, e.buyerId)
+          this.touch(after, e.buyerId, entry)
           for (const l of e.lines) this.skus.add(l.sku)
           if (e.newOrder)
             // The buyers read model: who this is on which channel (idempotent per identity).
@@ -246,11 +250,11 @@ export class ViewBatch {
           break
         }
         case "LinesSet":
-          this.touch(after, e.buyerId)
+          this.touch(after, e.buyerId, entry)
           for (const l of e.lines) this.skus.add(l.sku)
           break
         case "OrderWithdrawn":
-          this.touch(after, e.buyerId)
+          this.touch(after, e.buyerId, entry)
           this.allSkus = true
           break
         case "CommentNotOrdered": {
@@ -280,8 +284,8 @@ export class ViewBatch {
     return this
   }
 
-  private touch(after: Round.State, buyerId: string) {
-    const entry = Round.lookup(after.book, buyerId)
+  private touch(after: Round.State, buyerId: string, known: Round.BookEntry | undefined) {
+    const entry = known ?? Round.lookup(after.book, buyerId)
     if (entry) this.touched.set(entry.orderId, entry)
   }
 
@@ -291,7 +295,23 @@ export class ViewBatch {
     const out = this.appended.slice()
     for (const id of this.reviews) {
       const r = Round.lookup(final.review, id)
-      if (r) out.push({ _tag: "UpsertReview", item: { roundId, ...r, lines: r.lines } })
+      // A literal in ReviewItem's key order, not `{ roundId, ...r }` (a spread then keys: slow in V8).
+      if (r)
+        out.push({
+          _tag: "UpsertReview",
+          item: {
+            roundId,
+            commentId: r.commentId,
+            buyerId: r.buyerId,
+            buyer: r.buyer,
+            text: r.text,
+            reason: r.reason,
+            lines: r.lines,
+            seq: r.seq,
+            at: r.at,
+            resolved: r.resolved
+          }
+        })
     }
     for (const entry of this.touched.values()) out.push({ _tag: "UpsertOrder", order: bookView(roundId, entry) })
     for (const sku of this.allSkus ? Object.keys(final.stock) : this.skus)
@@ -362,12 +382,14 @@ const notOrderedData = (catalogue: Catalogue | undefined, e: Extract<Round.Event
 export const roundMessages = (
   after: Round.State,
   c: CommentInput,
-  events: ReadonlyArray<Round.Event>
+  events: ReadonlyArray<Round.Event>,
+  /** The book entry of the comment's buyer in `after`, if the caller has looked it up. */
+  known?: Round.BookEntry
 ): Array<OutboundMessage> => {
   // Runs for every comment: nothing is allocated for a comment that sends no message.
   let out: Array<OutboundMessage> | undefined
   let to: Recipient | undefined
-  let entry: Round.BookEntry | undefined
+  let entry: Round.BookEntry | undefined = known
   let changed: OutboundMessage["kind"] | undefined
   for (const e of events) {
     if (e._tag === "LinesOrdered") {
@@ -496,6 +518,16 @@ const decodeShipment = Schema.decodeUnknownSync(Shipment.Event)
 
 /** Comment ids are unique within a channel (and, for files, within one round's import). */
 // join builds a flat string; a template builds a rope that V8 flattens again on the first hash.
+/** Whether any of these events changes an order in the book. */
+const changesOrder = (events: ReadonlyArray<Round.Event>): boolean => {
+  for (const e of events)
+    if (e._tag === "LinesOrdered" || e._tag === "LinesSet" || e._tag === "OrderWithdrawn") return true
+  return false
+}
+
+/** A comment's own commit carries no view changes (its batch's merged ones ride on one more commit). */
+const NO_VIEWS: ReadonlyArray<ViewChange> = []
+
 const commentKey = (roundId: string, channel: string, commentId: string) =>
   ["comment", roundId, channel, commentId].join(":")
 const BATCH = 500
@@ -666,14 +698,16 @@ export const make = Effect.gen(function* () {
         if (Either.isLeft(decided)) return yield* Effect.fail(rejected(decided.left))
         const events = decided.right
         const after = Round.foldOwned(events, state, by)
-        views.add(after, events)
+        // The author's order after the comment, looked up once for the views and the messages.
+        const entry = changesOrder(events) ? Round.lookup(after.book, incoming.buyerId) : undefined
+        views.add(after, events, entry)
         commits.push({
           idempotencyKey: key,
           appends: [
             { stream: roundStream(roundId), expectedVersion: version, events: events.map((e) => encode(e, at)) }
           ],
-          views: [],
-          outbox: roundMessages(after, c, events)
+          views: NO_VIEWS,
+          outbox: roundMessages(after, c, events, entry)
         })
         outcomes.push(outcomeOf(c.commentId, events, incoming.parsed.reason))
         state = after

@@ -274,19 +274,87 @@ const stockOf = (catalogue: Catalogue.Catalogue): Record<string, SkuStock> => {
   return out
 }
 
-const adjustStock = (
+/**
+ * The stock record an owned fold made last, and its owner. The next event of that fold edits the
+ * record in place instead of copying every SKU again (copying an 11-SKU record cost more than the
+ * rest of the event). One slot is enough: a fold's states form a chain. A record made before the
+ * fold, or by another owner, never matches and is copied, so states handed out stay as they were.
+ */
+let ownedStock: Record<string, SkuStock> | undefined
+let ownedStockBy: PMap.Owner | undefined
+
+/** A stock record `by` may edit: `stock` itself if `by` made it, else a copy that `by` owns. */
+const editableStock = (
   stock: Readonly<Record<string, SkuStock>>,
-  deltas: ReadonlyArray<{ readonly sku: string; readonly delta: number }>
-): Readonly<Record<string, SkuStock>> => {
-  if (deltas.length === 0) return stock
+  by: PMap.Owner | undefined
+): Record<string, SkuStock> => {
+  if (by !== undefined && stock === ownedStock && by === ownedStockBy) return ownedStock
   const next = { ...stock }
-  for (const { sku, delta } of deltas) {
-    const s = next[sku]
-    if (!s || delta === 0) continue
-    next[sku] = { left: s.left === null ? null : s.left - delta, sold: s.sold + delta }
+  if (by !== undefined) {
+    ownedStock = next
+    ownedStockBy = by
   }
   return next
 }
+
+/** Moves `delta` units of `sku` from left to sold (negative: back). */
+const moveStock = (stock: Record<string, SkuStock>, sku: string, delta: number): void => {
+  const s = stock[sku]
+  if (!s || delta === 0) return
+  stock[sku] = { left: s.left === null ? null : s.left - delta, sold: s.sold + delta }
+}
+
+const adjustStock = (
+  stock: Readonly<Record<string, SkuStock>>,
+  deltas: ReadonlyArray<{ readonly sku: string; readonly delta: number }>,
+  by: PMap.Owner | undefined
+): Readonly<Record<string, SkuStock>> => {
+  if (deltas.length === 0) return stock
+  const next = editableStock(stock, by)
+  for (const { sku, delta } of deltas) moveStock(next, sku, delta)
+  return next
+}
+
+/**
+ * `s` with a new book, review, stock and counts, as one literal in `initialState`'s key order:
+ * `{ ...s, commentCount }` (a spread, then keys) costs V8 about twenty times as much, and this
+ * runs for every event.
+ */
+const nextState = (
+  s: State,
+  stock: Readonly<Record<string, SkuStock>>,
+  book: PMap.PersistentMap<BookEntry>,
+  review: PMap.PersistentMap<ReviewEntry>,
+  orderCount: number,
+  commentCount: number
+): State => ({
+  status: s.status,
+  spec: s.spec,
+  catalogue: s.catalogue,
+  cutoffMs: s.cutoffMs,
+  stock,
+  book,
+  review,
+  orderCount,
+  commentCount
+})
+
+/** A book entry with new lines (and the withdrawn flag), as one literal. */
+const entryWith = (
+  e: BookEntry,
+  lines: ReadonlyArray<OrderLine>,
+  updatedAt: string,
+  withdrawn: boolean
+): BookEntry => ({
+  orderId: e.orderId,
+  buyerId: e.buyerId,
+  buyer: e.buyer,
+  lines,
+  seq: e.seq,
+  placedAt: e.placedAt,
+  updatedAt,
+  withdrawn
+})
 
 /**
  * Lines with `add` merged in, lines of qty 0 dropped. Loops, not callbacks: this runs for every
@@ -326,10 +394,8 @@ const distinctPositive = (lines: ReadonlyArray<OrderLine>): boolean => {
  */
 const exact = <A>(xs: Array<A>): Array<A> => xs.slice()
 
-const bumpComment = (state: State): State => ({
-  ...state,
-  commentCount: state.commentCount + 1
-})
+const bumpComment = (state: State): State =>
+  nextState(state, state.stock, state.book, state.review, state.orderCount, state.commentCount + 1)
 
 /** Folds one event into the state. Total: an event that does not fit leaves the state as is. */
 export const evolve = (state: State, event: Event): State => evolveOwned(state, event, undefined)
@@ -358,16 +424,7 @@ export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefin
       const existing = PMap.get(state.book, event.buyerId)
       const entry: BookEntry =
         existing && !event.newOrder
-          ? {
-              orderId: existing.orderId,
-              buyerId: existing.buyerId,
-              buyer: existing.buyer,
-              lines: mergeLines(existing.lines, event.lines),
-              seq: existing.seq,
-              placedAt: existing.placedAt,
-              updatedAt: event.at,
-              withdrawn: existing.withdrawn
-            }
+          ? entryWith(existing, mergeLines(existing.lines, event.lines), event.at, existing.withdrawn)
           : {
               orderId: event.orderId,
               buyerId: event.buyerId,
@@ -378,16 +435,20 @@ export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefin
               updatedAt: event.at,
               withdrawn: false
             }
-      return {
-        ...state,
-        commentCount: state.commentCount + 1,
-        book: PMap.set(state.book, event.buyerId, entry, by),
-        orderCount: Math.max(entry.seq, state.orderCount),
-        stock: adjustStock(
-          state.stock,
-          event.lines.map((l) => ({ sku: l.sku, delta: l.qty }))
-        )
+      let stock = state.stock
+      if (event.lines.length > 0) {
+        const next = editableStock(stock, by)
+        for (const l of event.lines) moveStock(next, l.sku, l.qty)
+        stock = next
       }
+      return nextState(
+        state,
+        stock,
+        PMap.set(state.book, event.buyerId, entry, by),
+        state.review,
+        Math.max(entry.seq, state.orderCount),
+        state.commentCount + 1
+      )
     }
     case "LinesSet": {
       const existing = PMap.get(state.book, event.buyerId)
@@ -400,43 +461,50 @@ export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefin
             ? lines.map((x, j) => (j === i ? { ...x, qty: l.to } : x))
             : lines.concat([{ sku: l.sku, qty: l.to, unitPrice: l.unitPrice }])
       }
-      return {
-        ...state,
-        commentCount: state.commentCount + 1,
-        book: PMap.set(
-          state.book,
-          event.buyerId,
-          { ...existing, lines: exact(lines.filter((l) => l.qty > 0)), updatedAt: event.at },
+      return nextState(
+        state,
+        adjustStock(
+          state.stock,
+          event.lines.map((l) => ({ sku: l.sku, delta: l.to - l.from })),
           by
         ),
-        stock: adjustStock(
-          state.stock,
-          event.lines.map((l) => ({ sku: l.sku, delta: l.to - l.from }))
-        )
-      }
+        PMap.set(
+          state.book,
+          event.buyerId,
+          entryWith(existing, exact(lines.filter((l) => l.qty > 0)), event.at, existing.withdrawn),
+          by
+        ),
+        state.review,
+        state.orderCount,
+        state.commentCount + 1
+      )
     }
     case "OrderWithdrawn": {
       const existing = PMap.get(state.book, event.buyerId)
       if (!existing) return bumpComment(state)
-      return {
-        ...state,
-        commentCount: state.commentCount + 1,
-        book: PMap.set(state.book, event.buyerId, { ...existing, lines: [], withdrawn: true, updatedAt: event.at }, by),
-        stock: adjustStock(
+      return nextState(
+        state,
+        adjustStock(
           state.stock,
-          existing.lines.map((l) => ({ sku: l.sku, delta: -l.qty }))
-        )
-      }
+          existing.lines.map((l) => ({ sku: l.sku, delta: -l.qty })),
+          by
+        ),
+        PMap.set(state.book, event.buyerId, entryWith(existing, [], event.at, true), by),
+        state.review,
+        state.orderCount,
+        state.commentCount + 1
+      )
     }
     case "CommentNotOrdered":
     case "PaymentReported":
     case "CommentIgnored":
       return bumpComment(state)
     case "CommentForReview":
-      return {
-        ...state,
-        commentCount: state.commentCount + 1,
-        review: PMap.set(
+      return nextState(
+        state,
+        state.stock,
+        state.book,
+        PMap.set(
           state.review,
           event.commentId,
           {
@@ -451,8 +519,10 @@ export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefin
             resolved: false
           },
           by
-        )
-      }
+        ),
+        state.orderCount,
+        state.commentCount + 1
+      )
     case "ReviewResolved": {
       const r = PMap.get(state.review, event.commentId)
       return r ? { ...state, review: PMap.set(state.review, event.commentId, { ...r, resolved: true }, by) } : state
@@ -488,8 +558,11 @@ export const owner = (): Owner => PMap.owner()
 // decide
 // ---------------------------------------------------------------------------------------------
 
-const isSeller = (spec: RoundSpec, c: IncomingComment): boolean =>
-  spec.sellers.some((s) => s === c.buyer.id || s === c.buyer.name || s === c.buyerId)
+const isSeller = (spec: RoundSpec, c: IncomingComment): boolean => {
+  // A loop, not `some` with a closure: this runs for every comment.
+  for (const s of spec.sellers) if (s === c.buyer.id || s === c.buyer.name || s === c.buyerId) return true
+  return false
+}
 
 const refOf = (state: State, c: IncomingComment): Ref => ({
   commentId: c.commentId,

@@ -128,7 +128,12 @@ export const makeMemoryStorage = (): StorageService => {
         for (let i = Math.max(0, fromPosition); i < events.length && out.length < limit; i++) out.push(stored(i))
         return out
       }),
-    seenKeys: (ks) => Effect.sync(() => new Set(ks.filter((k) => keys.has(k)))),
+    seenKeys: (ks) =>
+      Effect.sync(() => {
+        const seen = new Set<string>()
+        for (const k of ks) if (keys.has(k)) seen.add(k)
+        return seen
+      }),
     orders: ({ roundId, status }) =>
       Effect.sync(() => {
         const keep = byStatus(status)

@@ -45,15 +45,26 @@ export const applyViewChange = (t: ViewTables, change: ViewChange): void => {
       t.stock.set(stockKey(change.stock.roundId, change.stock.sku), change.stock)
       return
     case "AddBuyerIdentity": {
-      const b = touchBuyer(t, change.buyerId, change.name)
-      if (b.identities.some((i) => i.channel === change.channel && i.userId === change.userId)) return
-      t.buyers.set(change.buyerId, {
-        ...b,
-        // concat, not a spread: the copy is allocated at its length (a spread keeps spare slots).
-        identities: b.identities.concat([
-          { channel: change.channel as Buyer["identities"][number]["channel"], userId: change.userId, name: change.name }
-        ])
-      })
+      const identity = {
+        channel: change.channel as Buyer["identities"][number]["channel"],
+        userId: change.userId,
+        name: change.name
+      }
+      const b = t.buyers.get(change.buyerId)
+      if (b === undefined) {
+        // A new buyer (the usual case in a round): one object, one map write.
+        const fresh: Buyer = {
+          id: change.buyerId as Buyer["id"],
+          name: change.name,
+          identities: [identity],
+          accounts: []
+        }
+        t.buyers.set(change.buyerId, fresh)
+        return
+      }
+      for (const i of b.identities) if (i.channel === change.channel && i.userId === change.userId) return
+      // concat, not a spread: the copy is allocated at its length (a spread keeps spare slots).
+      t.buyers.set(change.buyerId, { ...b, identities: b.identities.concat([identity]) })
       return
     }
     case "LearnAccount": {
