@@ -212,10 +212,19 @@ export const decide = (command: Command, state: State): Decision =>
         return fail("not-paid", `order ${state.orderId} is ${state.status}; only paid orders ship`)
       const lines = c.lines.filter((l) => l.qty > 0)
       if (lines.length === 0) return fail("empty", "a shipment needs lines")
+      // Two lines of one SKU in a shipment add up: each is checked with the lines before it.
+      const inThisShipment: Record<string, number> = {}
       for (const l of lines) {
         const ordered = state.lines.find((x) => x.sku === l.sku)?.qty ?? 0
-        if ((state.shipped[l.sku] ?? 0) + l.qty > ordered)
-          return fail("over-shipment", `shipping ${l.qty} of ${l.sku} exceeds the ${ordered} ordered`)
+        const before = (state.shipped[l.sku] ?? 0) + (inThisShipment[l.sku] ?? 0)
+        if (before + l.qty > ordered)
+          return fail(
+            "over-shipment",
+            before === 0
+              ? `shipping ${l.qty} of ${l.sku} exceeds the ${ordered} ordered`
+              : `shipping ${l.qty} more of ${l.sku} after ${before} exceeds the ${ordered} ordered`
+          )
+        inThisShipment[l.sku] = (inThisShipment[l.sku] ?? 0) + l.qty
       }
       return Either.right([{ _tag: "ShipmentAdded", shipmentId: c.shipmentId, lines, at: c.at }])
     })

@@ -64,6 +64,17 @@ describe("Order", () => {
     expect(Either.isLeft(Order.decide({ _tag: "AddShipment", shipmentId: "s3", lines: [{ sku: "B", qty: 1 }], at: "t" }, st))).toBe(true)
   })
 
+  it("counts two lines of one SKU in a shipment together (found by the property below)", () => {
+    let st = Order.initialState
+    for (const c of [confirm, { _tag: "ApplyPayment", paymentId: "p", amount: 500, at: "t" }] as const satisfies ReadonlyArray<Order.Command>)
+      st = Order.fold(Either.getOrThrow(Order.decide(c, st)), st)
+    const twice = Order.decide({ _tag: "AddShipment", shipmentId: "s1", lines: [{ sku: "B", qty: 1 }, { sku: "B", qty: 1 }], at: "t" }, st)
+    expect(Either.isLeft(twice) && twice.left.reason).toBe("over-shipment")
+    expect(Either.isLeft(twice) && twice.left.message).toBe("shipping 1 more of B after 1 exceeds the 1 ordered")
+    const split = Order.decide({ _tag: "AddShipment", shipmentId: "s1", lines: [{ sku: "A", qty: 1 }, { sku: "A", qty: 1 }], at: "t" }, st)
+    expect(Either.isRight(split)).toBe(true)
+  })
+
   it("never changes lines after the cutoff", () => {
     const st = Order.fold(Either.getOrThrow(Order.decide(confirm, Order.initialState)))
     const d = Order.decide({ _tag: "ChangeLines", at: "t" }, st)
