@@ -3,7 +3,6 @@ import type { OrderStatus } from "../ReadModel.js"
 import type { OutboundMessage } from "../Notification.js"
 import type { Commit, CommitResult, NewEvent, OutboxEntry, StorageService, StoredEvent } from "../Storage.js"
 import { StorageError } from "../Storage.js"
-import { StringSet } from "./StringSet.js"
 import { applyViewChange, emptyViews, type ViewTables } from "./views.js"
 
 /**
@@ -22,7 +21,7 @@ export const makeMemoryStorage = (): StorageService => {
     const e = events[i]!
     return { stream: streamOf[i]!, version: versionOf[i]!, position: i + 1, type: e.type, data: e.data, at: e.at }
   }
-  const keys = new StringSet()
+  const keys = new Set<string>()
   let views: ViewTables = emptyViews()
   // The outbox: messages in the order they were queued, their delivery state in parallel arrays
   // (no object per message). Rows before `unsentFrom` are all sent.
@@ -56,7 +55,9 @@ export const makeMemoryStorage = (): StorageService => {
       for (const c of commits) {
         const key = c.idempotencyKey
         if (key !== undefined) {
-          if (!keys.add(key)) {
+          const before = keys.size
+          keys.add(key)
+          if (keys.size === before) {
             results.push({ _tag: "Duplicate", idempotencyKey: key })
             continue
           }
