@@ -715,7 +715,14 @@ export const make = Effect.gen(function* () {
       }
       if (commits.length > 0) {
         // The batch's read-model changes, merged, ride on one more commit of the same transaction.
-        commits.push({ appends: [], views: views.changes(state), outbox: [] })
+        // It asserts the round's version after the whole batch: if a comment's commit is skipped
+        // as a duplicate (another writer took its key after `seenKeys`), the transaction fails as
+        // a conflict and the batch is decided again, instead of writing views with that comment in.
+        commits.push({
+          appends: [{ stream: roundStream(roundId), expectedVersion: version, events: [] }],
+          views: views.changes(state),
+          outbox: []
+        })
         yield* storage.commit(commits)
       }
       const next: LoadedRound = { state, version, parser: loaded.parser }

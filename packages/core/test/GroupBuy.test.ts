@@ -193,6 +193,35 @@ describe("GroupBuy", () => {
     }).pipe(Effect.provide(makeLayer()))
   )
 
+  it.effect("a comment another writer took after the key check is a duplicate and leaves nothing in the views", () => {
+    // The race: the key check says "new", another process commits the same comment, then this
+    // batch commits. Its last comment's commit is skipped as a duplicate; the batch's merged view
+    // changes must not be written with that comment's effects in them.
+    const memory = Storage.makeMemory()
+    let hideKeys = false
+    const storage: Storage.StorageService = {
+      ...memory,
+      seenKeys: (keys) => {
+        if (!hideKeys) return memory.seenKeys(keys)
+        hideKeys = false
+        return Effect.succeed(new Set<string>())
+      }
+    }
+    return Effect.gen(function* () {
+      const g = yield* GroupBuy.GroupBuy
+      yield* g.openRound({ spec: spec() })
+      yield* g.submitComments({ roundId: "socks", comments: [c("1", "amy", "紅+1")] })
+      hideKeys = true
+      const out = yield* g.submitComments({ roundId: "socks", comments: [c("2", "bob", "白+1"), c("1", "amy", "紅+1")] })
+      expect(out.map((o) => o.status)).toEqual(["ordered", "duplicate"])
+      const r = yield* g.report("socks")
+      expect(r.orders.map((o) => [o.buyerId, o.lines.map((l) => [l.sku, l.qty])])).toEqual([
+        ["line:amy", [["SOCK-R", 1]]],
+        ["line:bob", [["SOCK-W", 1]]]
+      ])
+    }).pipe(Effect.provide(makeLayer(storage)))
+  })
+
   it.effect("finds the order of an unsent comment reading only the round events since the last unsend", () => {
     const memory = Storage.makeMemory()
     const reads: Array<number> = []
