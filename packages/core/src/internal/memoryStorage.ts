@@ -10,17 +10,24 @@ import { applyViewChange, emptyViews, type ViewTables } from "./views.js"
  * with respect to other fibers: validation happens before the first write.
  */
 export const makeMemoryStorage = (): StorageService => {
-  // Events are kept as given, with their stream and version in parallel arrays: no wrapper
-  // object per event (a replay keeps 100,000s of them). StoredEvents are made when read.
-  const events: Array<NewEvent> = []
+  // Events are kept field by field in parallel arrays (data, type, time, stream, version): no
+  // object per event besides its data, which the caller made anyway (a replay keeps 100,000s of
+  // them). StoredEvents are made when read.
+  const dataOf: Array<unknown> = []
+  const typeOf: Array<string> = []
+  const atOf: Array<string> = []
   const streamOf: Array<string> = []
   const versionOf: Array<number> = []
   /** The 0-based global indexes of each stream's events, in version order. */
   const streams = new Map<string, Array<number>>()
-  const stored = (i: number): StoredEvent => {
-    const e = events[i]!
-    return { stream: streamOf[i]!, version: versionOf[i]!, position: i + 1, type: e.type, data: e.data, at: e.at }
-  }
+  const stored = (i: number): StoredEvent => ({
+    stream: streamOf[i]!,
+    version: versionOf[i]!,
+    position: i + 1,
+    type: typeOf[i]!,
+    data: dataOf[i],
+    at: atOf[i]!
+  })
   const keys = new Set<string>()
   let views: ViewTables = emptyViews()
   // The outbox: messages in the order they were queued, their delivery state in parallel arrays
@@ -93,8 +100,10 @@ export const makeMemoryStorage = (): StorageService => {
             streams.set(a.stream, s)
           }
           for (const e of a.events) {
-            s.push(events.length)
-            events.push(e)
+            s.push(dataOf.length)
+            dataOf.push(e.data)
+            typeOf.push(e.type)
+            atOf.push(e.at)
             streamOf.push(a.stream)
             versionOf.push(s.length)
           }
@@ -125,7 +134,7 @@ export const makeMemoryStorage = (): StorageService => {
     readAll: (fromPosition, limit) =>
       Effect.sync(() => {
         const out: Array<StoredEvent> = []
-        for (let i = Math.max(0, fromPosition); i < events.length && out.length < limit; i++) out.push(stored(i))
+        for (let i = Math.max(0, fromPosition); i < dataOf.length && out.length < limit; i++) out.push(stored(i))
         return out
       }),
     seenKeys: (ks) =>
