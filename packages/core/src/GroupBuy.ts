@@ -363,10 +363,46 @@ const labelLine = (
     : { sku: l.sku, qty: l.qty, unitPrice: l.unitPrice, label }
 }
 
+/**
+ * Shared labelled lines, per catalogue: SKU → quantity → line. Order messages label the same few
+ * values over and over (a catalogue's SKUs at small quantities), and each message keeps its lines
+ * until it is sent, so a replay kept one object per line per message. One frozen object per
+ * (SKU, quantity, price) serves them all; quantities from SHARED_QTY up are labelled afresh.
+ */
+const sharedLabels = new WeakMap<Catalogue, Map<string, Array<LabelledLine | undefined>>>()
+const SHARED_QTY = 100
+
 const labelLines = (
   catalogue: Catalogue | undefined,
   lines: ReadonlyArray<{ readonly sku: string; readonly qty: number; readonly unitPrice?: number }>
-): Array<LabelledLine> => lines.map((l) => labelLine(catalogue, l))
+): Array<LabelledLine> => {
+  if (catalogue === undefined) return lines.map((l) => labelLine(catalogue, l))
+  let bySku = sharedLabels.get(catalogue)
+  if (bySku === undefined) {
+    bySku = new Map()
+    sharedLabels.set(catalogue, bySku)
+  }
+  const out = new Array<LabelledLine>(lines.length)
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!
+    if (!(Number.isInteger(l.qty) && l.qty >= 0 && l.qty < SHARED_QTY)) {
+      out[i] = labelLine(catalogue, l)
+      continue
+    }
+    let byQty = bySku.get(l.sku)
+    if (byQty === undefined) {
+      byQty = []
+      bySku.set(l.sku, byQty)
+    }
+    let shared = byQty[l.qty]
+    if (shared === undefined || shared.unitPrice !== l.unitPrice) {
+      shared = Object.freeze(labelLine(catalogue, l))
+      byQty[l.qty] = shared
+    }
+    out[i] = shared
+  }
+  return out
+}
 
 const notOrderedData = (catalogue: Catalogue | undefined, e: Extract<Round.Event, { _tag: "CommentNotOrdered" }>) => {
   const data: Record<string, unknown> = { reason: e.reason, text: e.text }
