@@ -129,12 +129,17 @@ const spanKind = (lx: Lexicon, i: number): Span["kind"] | undefined => {
 }
 
 const spansOf = (lx: Lexicon, payment: boolean): Array<Span> => {
-  const out: Array<Span> = []
+  // Counted first, so the array is allocated at its length (one that grows by `push` gets room
+  // for 17): every comment gets one.
+  let n = 0
+  for (let i = 0; i < tok.n; i++) if (spanKind(lx, i) !== undefined) n++
+  const out = new Array<Span>(n)
+  let k = 0
   for (let i = 0; i < tok.n; i++) {
     let kind = spanKind(lx, i)
     if (kind === undefined) continue
     if (payment && kind === "money") kind = "amount"
-    out.push({ start: tok.start[i]!, end: tok.end[i]!, kind })
+    out[k++] = { start: tok.start[i]!, end: tok.end[i]!, kind }
   }
   return out
 }
