@@ -721,15 +721,24 @@ export const make = Effect.gen(function* () {
       const outcomes: Array<CommentOutcome> = []
       const views = new ViewBatch(roundId)
       const at = yield* nowIso
+      // Parse the whole batch first, then decide it: the parser's tables stay in the CPU caches
+      // for 500 comments in a row instead of being pushed out by the round state after each one
+      // (parsing in between cost about twice as much as parsing alone). Undefined: a duplicate.
+      const incomings = new Array<Round.IncomingComment | undefined>(comments.length)
+      for (let i = 0; i < comments.length; i++) {
+        const key = keys[i]!
+        if (seen.has(key) || batchSeen.has(key)) continue
+        batchSeen.add(key)
+        incomings[i] = toIncoming(comments[i]!, loaded.parser)
+      }
       for (let i = 0; i < comments.length; i++) {
         const c = comments[i]!
         const key = keys[i]!
-        if (seen.has(key) || batchSeen.has(key)) {
+        const incoming = incomings[i]
+        if (incoming === undefined) {
           outcomes.push({ commentId: c.commentId, status: "duplicate", reason: "already handled", events: [] })
           continue
         }
-        batchSeen.add(key)
-        const incoming = toIncoming(c, loaded.parser)
         const decided = Round.decide({ _tag: "HandleComment", comment: incoming, newOrderId: ids.next("o") }, state)
         if (Either.isLeft(decided)) return yield* Effect.fail(rejected(decided.left))
         const events = decided.right
