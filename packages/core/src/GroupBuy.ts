@@ -721,6 +721,7 @@ export const make = Effect.gen(function* () {
       const outcomes: Array<CommentOutcome> = []
       const views = new ViewBatch(roundId)
       const at = yield* nowIso
+      const stream = roundStream(roundId)
       // Parse the whole batch first, then decide it: the parser's tables stay in the CPU caches
       // for 500 comments in a row instead of being pushed out by the round state after each one
       // (parsing in between cost about twice as much as parsing alone). Undefined: a duplicate.
@@ -749,7 +750,7 @@ export const make = Effect.gen(function* () {
         commits.push({
           idempotencyKey: key,
           appends: [
-            { stream: roundStream(roundId), expectedVersion: version, events: events.map((e) => encode(e, at)) }
+            { stream, expectedVersion: version, events: events.map((e) => encode(e, at)) }
           ],
           views: NO_VIEWS,
           outbox: roundMessages(after, c, events, entry)
@@ -764,7 +765,7 @@ export const make = Effect.gen(function* () {
         // as a duplicate (another writer took its key after `seenKeys`), the transaction fails as
         // a conflict and the batch is decided again, instead of writing views with that comment in.
         commits.push({
-          appends: [{ stream: roundStream(roundId), expectedVersion: version, events: [] }],
+          appends: [{ stream, expectedVersion: version, events: [] }],
           views: views.changes(state),
           outbox: []
         })

@@ -744,6 +744,10 @@ const resolveLines = (
   entry: BookEntry | undefined,
   lines: ReadonlyArray<{ readonly sku: string | null; readonly qty: number }>
 ): ReadonlyArray<{ readonly sku: string; readonly qty: number }> | undefined => {
+  // Usually every line names its SKU: the parser's lines serve as they are (no copy per comment).
+  let named = true
+  for (const l of lines) if (l.sku === null) named = false
+  if (named) return lines as ReadonlyArray<{ readonly sku: string; readonly qty: number }>
   const out: Array<{ sku: string; qty: number }> = []
   for (const l of lines) {
     if (l.sku !== null) out.push({ sku: l.sku, qty: l.qty })
@@ -1038,4 +1042,9 @@ export const orders = (state: State): ReadonlyArray<BookEntry> =>
   [...PMap.values(state.book)].filter((e) => !e.withdrawn && e.lines.length > 0).sort((a, b) => a.seq - b.seq)
 
 /** The total of an order's lines. */
-export const total = (lines: ReadonlyArray<OrderLine>): number => lines.reduce((t, l) => t + l.qty * l.unitPrice, 0)
+export const total = (lines: ReadonlyArray<OrderLine>): number => {
+  // A loop, not `reduce` with a callback: this runs for every order message and view.
+  let t = 0
+  for (const l of lines) t += l.qty * l.unitPrice
+  return t
+}
