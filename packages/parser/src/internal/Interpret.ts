@@ -54,11 +54,14 @@ let qs = new Int32Array(64)
 
 /** Per-comment state. */
 interface Ctx {
-  readonly text: string
-  readonly lx: Lexicon
-  readonly cache: Map<number | string, Resolution>
+  text: string
+  lx: Lexicon
+  cache: Map<number | string, Resolution>
   reviewReason: string | undefined
 }
+
+/** The one Ctx, reset for every comment (parsing is synchronous; a fresh one is 56 bytes of garbage). */
+let shared: Ctx | undefined
 
 const WS = /\s+/gu
 
@@ -74,8 +77,57 @@ const q = (text: string, s: number, e: number): string => {
 
 const tokText = (c: Ctx, i: number): string => q(c.text, tok.start[i]!, tok.end[i]!)
 
+// Reasons on common paths are put here piece by piece and joined once into a flat string: built
+// with `+` or a template, a reason is a chain of 32-byte rope links plus copies of its short
+// pieces, which `result` then flattens into yet another copy.
+const pieces: Array<string> = []
+let nPieces = 0
+
+const put = (s: string): void => {
+  pieces[nPieces++] = s
+}
+
+/**
+ * Puts a piece of the comment as {@link q} quotes it, but without the quote marks: the callers
+ * put them with the words around it (fewer pieces to join).
+ */
+const putQ = (c: Ctx, s: number, e: number): void => {
+  const long = e - s > 40
+  let t = c.text.slice(s, long ? s + 39 : e)
+  if (multiline) t = t.replace(WS, " ")
+  put(t)
+  if (long) put("…")
+}
+
+const putTok = (c: Ctx, i: number): void => putQ(c, tok.start[i]!, tok.end[i]!)
+
+/** The pieces put so far, as one flat string. */
+const take = (): string => {
+  // Shortening never allocates (at most it trims the backing store in place).
+  if (pieces.length !== nPieces) pieces.length = nPieces
+  nPieces = 0
+  return pieces.join("")
+}
+
+/** A reason `before comment[s, e) after`, quoted by `before` and `after`: `said(c, 'no "', s, e, '" here')`. */
+const said = (c: Ctx, before: string, s: number, e: number, after: string): string => {
+  put(before)
+  putQ(c, s, e)
+  put(after)
+  return take()
+}
+
+/** A reason `before token-i after` (quoted by `before` and `after`). */
+const saidTok = (c: Ctx, before: string, i: number, after: string): string =>
+  said(c, before, tok.start[i]!, tok.end[i]!, after)
+
 const flag = (c: Ctx, reason: string): void => {
   if (c.reviewReason === undefined) c.reviewReason = reason
+}
+
+/** `flag(c, saidTok(c, before, i, after))`, built only when it is the first reason. */
+const flagTok = (c: Ctx, before: string, i: number, after: string): void => {
+  if (c.reviewReason === undefined) c.reviewReason = saidTok(c, before, i, after)
 }
 
 const spanKind = (lx: Lexicon, i: number): Span["kind"] | undefined => {
@@ -154,19 +206,30 @@ const result = (
   likely?: Likely
 ): ParseResult.ParseResult => {
   const spans = spansOf(c.lx, false)
-  // Reasons are built from template pieces, which V8 keeps as a chain of rope strings (three or
-  // four 32-byte links a reason). Reading a character flattens the chain into one string, and the
-  // next GC drops the links: an in-memory replay keeps every comment's reason in its outcome.
+  // Reasons built from template pieces are a chain of rope strings (three or four 32-byte links
+  // a reason). Reading a character flattens the chain into one string, and the next GC drops the
+  // links: an in-memory replay keeps every comment's reason in its outcome. (A reason from
+  // `take` is flat already.)
   reason.charCodeAt(0)
   return likely === undefined ? { intent, lines, reason, spans } : { intent, lines, reason, spans, likely }
 }
 
-/**
- * A verdict for review. Its lines are copied to an array of their own length: the review queue
- * keeps them, and an array built by `push` has room for 17.
- */
+/** A verdict for review (its lines are `[]` or from {@link takeLines}: already their own length). */
 const review = (c: Ctx, likely: Likely, lines: ReadonlyArray<Line>, reason: string): ParseResult.ParseResult =>
-  result(c, "review", lines.slice(), reason, likely)
+  result(c, "review", lines, reason, likely)
+
+/**
+ * The lines found so far (`nLines` of them), in a scratch array kept across comments: the
+ * result gets a copy of its exact length (an array built by `push` has room for 17).
+ */
+const lineBuf: Array<Line> = []
+let nLines = 0
+
+const addLine = (sku: string | null, qty: number): void => {
+  lineBuf[nLines++] = { sku, qty }
+}
+
+const takeLines = (): Array<Line> => lineBuf.slice(0, nLines)
 
 /** Previous token skipping fillers (and the 各 / 包色 that belong to a marker). */
 const prevMeaningful = (i: number): number => {
@@ -181,154 +244,204 @@ const prevMeaningful = (i: number): number => {
 
 const namesIn = (from: number, to: number): number => namePrefix[to]! - namePrefix[from]!
 
-const groupsOf = (_c: Ctx, from: number, to: number): Array<number> => {
-  const out: Array<number> = []
-  for (let i = from; i < to; i++) if (tok.kind[i] === T_NAME || tok.kind[i] === T_BADNUM) out.push(i)
-  return out
+/**
+ * Name token lists, as runs of a scratch array kept across comments (a list is an offset and a
+ * length): a fresh array per quantity would get room for 17 from its first `push`.
+ */
+let nameBuf = new Int32Array(64)
+/** Slots of the names under 各 (at most MAX_NAMES). */
+const slotBuf = new Int32Array(MAX_NAMES)
+
+/** Writes the names (and bad product numbers) in tokens [from, to) to nameBuf at `at`; returns how many. */
+const groupsOf = (from: number, to: number, at: number): number => {
+  let n = 0
+  for (let i = from; i < to; i++) if (tok.kind[i] === T_NAME || tok.kind[i] === T_BADNUM) nameBuf[at + n++] = i
+  return n
 }
 
-const resolveTokens = (c: Ctx, names: ReadonlyArray<number>): Resolution => {
+const resolveTokens = (c: Ctx, off: number, len: number): Resolution => {
   let key: number | string = 0
-  if (names.length <= 4) {
-    for (const t of names) key = (key as number) * 4096 + tok.val[t]! + 1
-    if (names.some((t) => tok.val[t]! >= 4095)) key = names.map((t) => tok.val[t]).join(",")
-  } else key = names.map((t) => tok.val[t]).join(",")
+  let small = len <= 4
+  if (small) {
+    for (let k = 0; k < len; k++) {
+      const v = tok.val[nameBuf[off + k]!]!
+      if (v >= 4095) small = false
+      key = (key as number) * 4096 + v + 1
+    }
+  }
+  if (!small) {
+    key = ""
+    for (let k = 0; k < len; k++) key += (k > 0 ? "," : "") + tok.val[nameBuf[off + k]!]!
+  }
   const hit = c.cache.get(key)
   if (hit !== undefined) return hit
-  const r = resolve(
-    c.lx,
-    names.map((t) => c.lx.groups[tok.val[t]!]!)
-  )
+  const groups = new Array<ReadonlyArray<Entry>>(len)
+  for (let k = 0; k < len; k++) groups[k] = c.lx.groups[tok.val[nameBuf[off + k]!]!]!
+  const r = resolve(c.lx, groups)
   if (c.cache.size > 4096) c.cache.clear()
   c.cache.set(key, r)
   return r
 }
 
 /** The text of names for a reason: `"黑 L"`. */
-const namesText = (c: Ctx, names: ReadonlyArray<number>): string => {
-  if (names.length === 0) return '""'
-  return q(c.text, tok.start[names[0]!]!, tok.end[names[names.length - 1]!]!)
+const namesText = (c: Ctx, off: number, len: number): string => {
+  if (len === 0) return '""'
+  return q(c.text, tok.start[nameBuf[off]!]!, tok.end[nameBuf[off + len - 1]!]!)
 }
 
-/** The dimension a name fills, for 各 ("P", "V", or the option's dimension index). */
-const slotOf = (c: Ctx, t: number): string => {
+/** The dimension a name fills, for 各: the option's dimension index, -1 for a variant, -2 for a product. */
+const slotOf = (c: Ctx, t: number): number => {
   const e: Entry = c.lx.groups[tok.val[t]!]![0]!
-  return e.kind === E_OPTION ? `O${e.dim}` : e.kind === E_VARIANT ? "V" : "P"
+  return e.kind === E_OPTION ? e.dim : e.kind === E_VARIANT ? -1 : -2
+}
+
+/** The quantity's token in words, for reasons (a function, not a closure per call: hot path). */
+const what = (c: Ctx, wt: number): string =>
+  tok.kind[wt] === T_AMEND ? tokText(c, wt) : `the marker ${tokText(c, wt)}`
+
+/** Puts {@link what} but its closing quote mark. */
+const putWhat = (c: Ctx, wt: number): void => {
+  put(tok.kind[wt] === T_AMEND ? '"' : 'the marker "')
+  putTok(c, wt)
 }
 
 /**
- * Lines for one quantity and its names. Pushes to `out`; on doubt flags a review (and still
- * pushes a best-effort line when it can).
+ * Lines for one quantity and the names at nameBuf[off, off + len). Adds them with `addLine`; on
+ * doubt flags a review (and still adds a best-effort line when it can). Under 各 it uses
+ * nameBuf after the names as scratch.
  */
-/** The quantity's token in words, for reasons (a function, not a closure per call: hot path). */
-const what = (c: Ctx, wt: number): string => (tok.kind[wt] === T_AMEND ? tokText(c, wt) : `the marker ${tokText(c, wt)}`)
-
 const linesFor = (
   c: Ctx,
-  names: ReadonlyArray<number>,
+  off: number,
+  len: number,
   qty: number,
   mode: "one" | "each" | "all",
   allowNullSku: boolean,
-  out: Array<Line>,
   /** The token the quantity came from (for reasons). */
   wt: number
 ): void => {
   const lx = c.lx
-  for (const t of names) {
+  for (let k = 0; k < len; k++) {
+    const t = nameBuf[off + k]!
     if (tok.kind[t] === T_BADNUM) {
       flag(c, `${tokText(c, t)}: the round has only ${lx.products.length} products`)
       return
     }
   }
-  if (names.length === 0) {
+  if (len === 0) {
     if (mode === "all" && lx.products.length === 1) {
-      for (const s of lx.products[0]!.skus) out.push({ sku: s.sku, qty })
+      for (const s of lx.products[0]!.skus) addLine(s.sku, qty)
       return
     }
     if (lx.onlySku !== undefined) {
-      out.push({ sku: lx.onlySku, qty })
+      addLine(lx.onlySku, qty)
       return
     }
     if (allowNullSku) {
-      out.push({ sku: null, qty })
+      addLine(null, qty)
       return
     }
-    const only = lx.products.length === 1 ? lx.products[0] : undefined
-    flag(
-      c,
-      only !== undefined
-        ? `${what(c, wt)} names no ${only.dims.length > 0 ? only.dims.join("/") : "variant"}: which one?`
-        : `${what(c, wt)} names no product: which one?`
-    )
+    if (c.reviewReason === undefined) {
+      const only = lx.products.length === 1 ? lx.products[0] : undefined
+      putWhat(c, wt)
+      put('" names no ')
+      put(only === undefined ? "product" : only.dims.length > 0 ? only.dims.join("/") : "variant")
+      put(": which one?")
+      c.reviewReason = take()
+    }
     return
   }
-  if (names.length > MAX_NAMES) {
+  if (len > MAX_NAMES) {
     flag(c, `${what(c, wt)}: too many names for one quantity`)
     return
   }
   if (mode === "each") {
     // 各: one line per value of the one slot that repeats
-    const slots = names.map((t) => slotOf(c, t))
-    const repeated = new Set<string>()
-    for (let a = 0; a < slots.length; a++)
-      for (let b = a + 1; b < slots.length; b++)
-        if (slots[a] === slots[b] && tok.val[names[a]!] !== tok.val[names[b]!]) repeated.add(slots[a]!)
-    if (repeated.size > 1) {
-      flag(c, `${what(c, wt)} after ${namesText(c, names)}: cannot tell which names 各 spreads over`)
+    for (let k = 0; k < len; k++) slotBuf[k] = slotOf(c, nameBuf[off + k]!)
+    const NONE = -3
+    let slot = NONE
+    let several = false
+    for (let a = 0; a < len; a++)
+      for (let b = a + 1; b < len; b++)
+        if (slotBuf[a] === slotBuf[b] && tok.val[nameBuf[off + a]!] !== tok.val[nameBuf[off + b]!]) {
+          if (slot === NONE || slot === slotBuf[a]) slot = slotBuf[a]!
+          else several = true
+        }
+    if (several) {
+      flag(c, `${what(c, wt)} after ${namesText(c, off, len)}: cannot tell which names 各 spreads over`)
       return
     }
-    if (repeated.size === 1) {
-      const slot = [...repeated][0]!
-      const shared = names.filter((_t, k) => slots[k] !== slot)
-      for (let k = 0; k < names.length; k++) {
-        if (slots[k] !== slot) continue
-        linesFor(c, [...shared, names[k]!], qty, "one", false, out, wt)
+    if (slot !== NONE) {
+      // The names of the other slots, then one name of the repeated slot at a time.
+      const sub = off + len
+      let nOthers = 0
+      for (let k = 0; k < len; k++) if (slotBuf[k] !== slot) nameBuf[sub + nOthers++] = nameBuf[off + k]!
+      for (let k = 0; k < len; k++) {
+        if (slotBuf[k] !== slot) continue
+        nameBuf[sub + nOthers] = nameBuf[off + k]!
+        linesFor(c, sub, nOthers + 1, qty, "one", false, wt)
       }
       return
     }
   }
-  const r = resolveTokens(c, names)
+  const r = resolveTokens(c, off, len)
   if (r._tag === "Fail") {
-    flag(c, `${namesText(c, names)}: ${r.why}`)
+    flag(c, `${namesText(c, off, len)}: ${r.why}`)
     return
   }
   if (mode === "all") {
-    for (const s of r.skus) out.push({ sku: s, qty })
+    for (const s of r.skus) addLine(s, qty)
     return
   }
   if (r.skus.length > 1) {
     const p = lx.products[r.product]!
-    flag(c, `${namesText(c, names)} is ${p.name}, but which ${p.dims.length > 0 ? p.dims.join("/") : "variant"}?`)
+    flag(c, `${namesText(c, off, len)} is ${p.name}, but which ${p.dims.length > 0 ? p.dims.join("/") : "variant"}?`)
     return
   }
-  out.push({ sku: r.skus[0]!, qty })
+  addLine(r.skus[0]!, qty)
 }
 
 const checkQty = (c: Ctx, t: number, qty: number): void => {
-  if (qty === 0) flag(c, `${tokText(c, t)}: quantity 0`)
+  if (qty === 0) flagTok(c, '"', t, '": quantity 0')
   else if (qty > c.lx.settings.maxQtyPerLine)
     flag(c, `${tokText(c, t)}: ${qty} is above the limit of ${c.lx.settings.maxQtyPerLine} per line`)
 }
 
-/** Marks duplicate skus (the same item twice: "紅+1 紅+1"). */
-const checkDuplicates = (c: Ctx, lines: ReadonlyArray<Line>): void => {
-  if (lines.length < 2) return
-  const seen = new Set<string | null>()
-  for (const l of lines) {
-    if (seen.has(l.sku)) {
-      flag(c, `${l.sku ?? "the same line"} appears twice: cannot tell the markers apart`)
-      return
+/** Marks duplicate skus among the lines found (the same item twice: "紅+1 紅+1"). */
+const checkDuplicates = (c: Ctx): void => {
+  if (nLines < 2) return
+  let twice = -1
+  if (nLines <= 16) {
+    // A few lines are compared pairwise, without a Set per comment.
+    for (let b = 1; b < nLines && twice < 0; b++)
+      for (let a = 0; a < b; a++)
+        if (lineBuf[a]!.sku === lineBuf[b]!.sku) {
+          twice = b
+          break
+        }
+  } else {
+    const seen = new Set<string | null>()
+    for (let b = 0; b < nLines && twice < 0; b++) {
+      if (seen.has(lineBuf[b]!.sku)) twice = b
+      seen.add(lineBuf[b]!.sku)
     }
-    seen.add(l.sku)
   }
+  if (twice >= 0) flag(c, `${lineBuf[twice]!.sku ?? "the same line"} appears twice: cannot tell the markers apart`)
 }
 
-const summary = (_c: Ctx, lines: ReadonlyArray<Line>): string => {
-  if (lines.length === 1) return (lines[0]!.sku ?? "(their line)") + " ×" + lines[0]!.qty
-  const parts: Array<string> = []
-  for (let k = 0; k < lines.length && k < 4; k++) parts.push(`${lines[k]!.sku ?? "(their line)"} ×${lines[k]!.qty}`)
-  if (lines.length > 4) parts.push(`… ${lines.length - 4} more`)
-  return parts.join(", ")
+/** Puts the summary of the lines found for a reason: `SOCK-R ×1, SOCK-W ×2`. */
+const putSummary = (): void => {
+  for (let k = 0; k < nLines && k < 4; k++) {
+    if (k > 0) put(", ")
+    put(lineBuf[k]!.sku ?? "(their line)")
+    put(" ×")
+    put(String(lineBuf[k]!.qty))
+  }
+  if (nLines > 4) {
+    put(", … ")
+    put(String(nLines - 4))
+    put(" more")
+  }
 }
 
 interface Scopes {
@@ -341,7 +454,7 @@ let scopes: Scopes = { from: new Int32Array(64), to: new Int32Array(64) }
  * Which names each quantity token applies to: the names between it and the previous one; if
  * there are none, the names after it up to the next one (markers only).
  */
-const assignScopes = (c: Ctx, nq: number, postAllowed: (t: number) => boolean): void => {
+const assignScopes = (c: Ctx, nq: number, postOnlyAfterMarkers: boolean): void => {
   if (scopes.from.length < nq) scopes = { from: new Int32Array(nq * 2), to: new Int32Array(nq * 2) }
   let consumedTo = 0
   for (let k = 0; k < nq; k++) {
@@ -351,12 +464,12 @@ const assignScopes = (c: Ctx, nq: number, postAllowed: (t: number) => boolean): 
     scopes.to[k] = t
     if (namesIn(segStart, t) > 0) {
       if (consumedTo > segStart) {
-        flag(c, `${tokText(c, t)}: cannot tell which names go with which marker`)
+        flagTok(c, '"', t, '": cannot tell which names go with which marker')
       } else {
         scopes.from[k] = segStart
         scopes.to[k] = t
       }
-    } else if (postAllowed(t)) {
+    } else if (!postOnlyAfterMarkers || tok.kind[t] === T_MARKER || tok.kind[t] === T_MARKER_NOQTY) {
       const nextEnd = k + 1 < nq ? qs[k + 1]! : tok.n
       if (namesIn(t + 1, nextEnd) > 0) {
         scopes.from[k] = t + 1
@@ -367,8 +480,8 @@ const assignScopes = (c: Ctx, nq: number, postAllowed: (t: number) => boolean): 
   }
   const last = nq > 0 ? qs[nq - 1]! + 1 : 0
   if (consumedTo < tok.n && namesIn(Math.max(last, consumedTo), tok.n) > 0) {
-    const names = groupsOf(c, Math.max(last, consumedTo), tok.n)
-    flag(c, `${namesText(c, names)} after the last quantity has no quantity`)
+    const n = groupsOf(Math.max(last, consumedTo), tok.n, 0)
+    flag(c, `${namesText(c, 0, n)} after the last quantity has no quantity`)
   }
 }
 
@@ -395,9 +508,17 @@ export const interpret = (
   lx: Lexicon,
   cache: Map<number | string, Resolution>
 ): ParseResult.ParseResult => {
-  const c: Ctx = { text, lx, cache, reviewReason: undefined }
+  shared ??= { text, lx, cache, reviewReason: undefined }
+  const c = shared
+  c.text = text
+  c.lx = lx
+  c.cache = cache
+  c.reviewReason = undefined
+  nPieces = 0
+  nLines = 0
   multiline = hasNewline
   const nt = tok.n
+  if (nameBuf.length < nt + 2 * MAX_NAMES) nameBuf = new Int32Array((nt + 2 * MAX_NAMES) * 2)
   // Pre-pass: a leading 幫…/代… makes the words after it a filler (the person ordered for);
   // 不 counts only right before a marker; 呢 only at the end.
   let lead = 0
@@ -453,11 +574,11 @@ export const interpret = (
   // 1. Payments
   const last5At = has(T_LAST5) ? findLast5() : -1
   if (has(T_PAY) || last5At >= 0) {
-    const cue = has(T_PAY) ? tokText(c, firstAt[T_PAY]!) : tokText(c, last5At)
+    const cue = has(T_PAY) ? firstAt[T_PAY]! : last5At
     if (has(T_QUESTION) || has(T_CONDITION))
-      return review(c, "payment", [], `payment words ${cue} in a question or condition`)
+      return review(c, "payment", [], saidTok(c, 'payment words "', cue, '" in a question or condition'))
     if (markers + lenientQ + counts[T_MINUS]! + counts[T_AMEND]! + counts[T_CANCEL]! > 0)
-      return review(c, "payment", [], `payment words ${cue} mixed with an order or a change`)
+      return review(c, "payment", [], saidTok(c, 'payment words "', cue, '" mixed with an order or a change'))
     return payment(c, cue, last5At)
   }
   if (has(T_PAYWEAK) && (has(T_MONEY) || has(T_NUM) || has(T_LAST5)) && !has(T_QUESTION)) {
@@ -465,34 +586,42 @@ export const interpret = (
       c,
       markers > 0 ? "order" : "payment",
       [],
-      `${tokText(c, firstAt[T_PAYWEAK]!)} with an amount, but not "已…" (done)`
+      saidTok(c, '"', firstAt[T_PAYWEAK]!, '" with an amount, but not "已…" (done)')
     )
   }
   // 2. Conditions and questions
   if (has(T_CONDITION)) {
-    const cue = tokText(c, firstAt[T_CONDITION]!)
+    const cue = firstAt[T_CONDITION]!
     return orderish
-      ? review(c, wouldBe, [], `condition ${cue}: not a firm order`)
-      : result(c, "none", [], `condition ${cue} without an order`)
+      ? review(c, wouldBe, [], saidTok(c, 'condition "', cue, '": not a firm order'))
+      : result(c, "none", [], saidTok(c, 'condition "', cue, '" without an order'))
   }
   if (has(T_QUESTION)) {
-    const cue = tokText(c, firstAt[T_QUESTION]!)
+    const cue = firstAt[T_QUESTION]!
     return orderish
-      ? review(c, wouldBe, [], `question ${cue} with an order marker`)
-      : result(c, "none", [], `question ${cue} without a marker`)
+      ? review(c, wouldBe, [], saidTok(c, 'question "', cue, '" with an order marker'))
+      : result(c, "none", [], saidTok(c, 'question "', cue, '" without a marker'))
   }
   // 3. Cancellations of everything
   if (has(T_CANCEL) || has(T_NOT)) {
     const at = has(T_CANCEL) ? firstAt[T_CANCEL]! : firstAt[T_NOT]!
-    const cue = has(T_CANCEL) ? tokText(c, at) : q(text, tok.start[at]!, tok.end[at + 1]!)
+    // The cue: the cancel word, or 不 with the marker after it.
+    const s = tok.start[at]!
+    const e = has(T_CANCEL) ? tok.end[at]! : tok.end[at + 1]!
     const extraMarkers = markers - counts[T_NOT]!
-    if (names > 0) return review(c, "cancel", [], `cancel words ${cue} with a name: which quantity?`)
+    if (names > 0) return review(c, "cancel", [], said(c, 'cancel words "', s, e, '" with a name: which quantity?'))
     if (extraMarkers > 0 || lenientQ + counts[T_MINUS]! + counts[T_AMEND]! + counts[T_UNITNUM]! > 0)
-      return review(c, "cancel", [], `cancel words ${cue} mixed with quantities`)
-    if (has(T_NUM)) return review(c, "cancel", [], `cancel words ${cue} with a number: cancel how many?`)
-    if (has(T_UNKNOWN))
-      return review(c, "cancel", [], `cancel words ${cue} with other words ${tokText(c, firstAt[T_UNKNOWN]!)}`)
-    return result(c, "cancel", [], `cancel words ${cue}: cancel the whole order`)
+      return review(c, "cancel", [], said(c, 'cancel words "', s, e, '" mixed with quantities'))
+    if (has(T_NUM)) return review(c, "cancel", [], said(c, 'cancel words "', s, e, '" with a number: cancel how many?'))
+    if (has(T_UNKNOWN)) {
+      put('cancel words "')
+      putQ(c, s, e)
+      put('" with other words "')
+      putTok(c, firstAt[T_UNKNOWN]!)
+      put('"')
+      return review(c, "cancel", [], take())
+    }
+    return result(c, "cancel", [], said(c, 'cancel words "', s, e, '": cancel the whole order'))
   }
   // 4. Changes
   if (has(T_AMEND)) return amend(c)
@@ -511,7 +640,8 @@ const findLast5 = (): number => {
   return -1
 }
 
-const payment = (c: Ctx, cue: string, last5At: number): ParseResult.ParseResult => {
+/** A payment; `cue` is the token of the payment words. */
+const payment = (c: Ctx, cue: number, last5At: number): ParseResult.ParseResult => {
   let amount: number | undefined
   for (let i = 0; i < tok.n && amount === undefined; i++) if (tok.kind[i] === T_MONEY) amount = tok.val[i]!
   for (let i = 0; i < tok.n && amount === undefined; i++) {
@@ -522,42 +652,53 @@ const payment = (c: Ctx, cue: string, last5At: number): ParseResult.ParseResult 
     if (tok.val[i]! > 0) amount = tok.val[i]!
   }
   // From the folded text: full-width digits count as digits.
-  const d = tok.val[last5At]!
-  const last5 =
-    last5At >= 0 ? String.fromCharCode(buf[d]!, buf[d + 1]!, buf[d + 2]!, buf[d + 3]!, buf[d + 4]!) : undefined
-  const last5Ok = last5 !== undefined && /^[0-9]{5}$/.test(last5) ? last5 : undefined
-  const parts = [`payment words ${cue}`]
-  if (amount !== undefined) parts.push(`amount ${amount}`)
-  if (last5Ok !== undefined) parts.push(`last five digits ${last5Ok}`)
-  const out: {
-    intent: "payment"
-    lines: ReadonlyArray<Line>
-    reason: string
-    spans: ReadonlyArray<Span>
-    amount?: number
-    last5?: string
-  } = { intent: "payment", lines: [], reason: parts.join(", "), spans: spansOf(c.lx, true) }
-  if (amount !== undefined && amount < 1_000_000_000) out.amount = amount
-  if (last5Ok !== undefined) out.last5 = last5Ok
-  return out
+  let last5Ok: string | undefined
+  if (last5At >= 0) {
+    const d = tok.val[last5At]!
+    let digits = 0
+    while (digits < 5 && buf[d + digits]! >= 0x30 && buf[d + digits]! <= 0x39) digits++
+    if (digits === 5) last5Ok = String.fromCharCode(buf[d]!, buf[d + 1]!, buf[d + 2]!, buf[d + 3]!, buf[d + 4]!)
+  }
+  put('payment words "')
+  putTok(c, cue)
+  if (amount !== undefined) {
+    put('", amount ')
+    put(String(amount))
+  } else put('"')
+  if (last5Ok !== undefined) {
+    put(", last five digits ")
+    put(last5Ok)
+  }
+  const reason = take()
+  const spans = spansOf(c.lx, true)
+  // One literal per shape: a property added later would grow the object with a second allocation.
+  if (amount !== undefined && amount < 1_000_000_000)
+    return last5Ok !== undefined
+      ? { intent: "payment", lines: [], reason, spans, amount, last5: last5Ok }
+      : { intent: "payment", lines: [], reason, spans, amount }
+  return last5Ok !== undefined
+    ? { intent: "payment", lines: [], reason, spans, last5: last5Ok }
+    : { intent: "payment", lines: [], reason, spans }
 }
 
 const isQtyToken = (k: number): boolean =>
   k === T_MARKER || k === T_MARKER_NOQTY || k === T_NUM || k === T_UNITNUM || k === T_LQTY
 
+/** Tokens an amendment has accounted for (scratch kept across comments). */
+let used = new Uint8Array(64)
+
 const amend = (c: Ctx): ParseResult.ParseResult => {
   const nt = tok.n
-  const lines: Array<Line> = []
   let segStart = 0
-  const used = new Uint8Array(nt)
+  if (used.length < nt) used = new Uint8Array(nt * 2)
+  used.fill(0, 0, nt)
   for (let i = 0; i < nt; i++) {
     if (tok.kind[i] !== T_AMEND) continue
     used[i] = 1
     let j = i + 1
     while (j < nt && (tok.kind[j] === T_FILLER || tok.kind[j] === T_WANT)) j++
-    const cue = tokText(c, i)
     if (j >= nt) {
-      flag(c, `${cue} without a quantity`)
+      flagTok(c, '"', i, '" without a quantity')
       break
     }
     const k = tok.kind[j]!
@@ -566,12 +707,12 @@ const amend = (c: Ctx): ParseResult.ParseResult => {
       break
     }
     if (!isQtyToken(k)) {
-      flag(c, `${cue} without a quantity`)
+      flagTok(c, '"', i, '" without a quantity')
       break
     }
     used[j] = 1
     const qty = tok.val[j]!
-    if (k === T_MARKER_NOQTY) flag(c, `${tokText(c, j)}: a marker without a number`)
+    if (k === T_MARKER_NOQTY) flagTok(c, '"', j, '": a marker without a number')
     checkQty(c, j, qty)
     checkBefore(c, i, "")
     let from = segStart
@@ -582,23 +723,27 @@ const amend = (c: Ctx): ParseResult.ParseResult => {
       from = j + 1
       to = next
     }
-    const names = groupsOf(c, from, to)
-    for (const t of names) used[t] = 1
-    linesFor(c, names, qty, "one", true, lines, i)
+    const n = groupsOf(from, to, 0)
+    for (let k = 0; k < n; k++) used[nameBuf[k]!] = 1
+    linesFor(c, 0, n, qty, "one", true, i)
     segStart = Math.max(j + 1, to === i ? j + 1 : to)
   }
   for (let i = 0; i < nt; i++) {
     if (used[i] === 1) continue
     const k = tok.kind[i]!
     if (k === T_MARKER || k === T_MARKER_NOQTY || k === T_LQTY || k === T_GEQTY || k === T_MINUS || k === T_UNITNUM)
-      flag(c, `${tokText(c, i)} besides the change: mixes a change with other quantities`)
-    else if (k === T_NUM) flag(c, `bare number ${tokText(c, i)} besides the change`)
-    else if (k === T_NAME || k === T_BADNUM) flag(c, `${tokText(c, i)} has no quantity`)
-    else if (k === T_NEG || k === T_TYPO) flag(c, `${tokText(c, i)} besides the change`)
+      flagTok(c, '"', i, '" besides the change: mixes a change with other quantities')
+    else if (k === T_NUM) flagTok(c, 'bare number "', i, '" besides the change')
+    else if (k === T_NAME || k === T_BADNUM) flagTok(c, '"', i, '" has no quantity')
+    else if (k === T_NEG || k === T_TYPO) flagTok(c, '"', i, '" besides the change')
   }
-  checkDuplicates(c, lines)
-  if (c.reviewReason !== undefined) return review(c, "amend", lines, c.reviewReason)
-  return result(c, "amend", lines, `change ${tokText(c, firstAt[T_AMEND]!)}: set ${summary(c, lines)}`)
+  checkDuplicates(c)
+  if (c.reviewReason !== undefined) return review(c, "amend", takeLines(), c.reviewReason)
+  put('change "')
+  putTok(c, firstAt[T_AMEND]!)
+  put('": set ')
+  putSummary()
+  return result(c, "amend", takeLines(), take())
 }
 
 const minus = (c: Ctx, addCount: number): ParseResult.ParseResult => {
@@ -607,29 +752,32 @@ const minus = (c: Ctx, addCount: number): ParseResult.ParseResult => {
   let nq = 0
   for (let i = 0; i < nt; i++) if (tok.kind[i] === T_MINUS) qs[nq++] = i
   if (addCount > 0) flag(c, "adds and removes in one comment")
-  assignScopes(c, nq, () => true)
-  const lines: Array<Line> = []
+  assignScopes(c, nq, false)
   for (let k = 0; k < nq; k++) {
     checkQty(c, qs[k]!, tok.val[qs[k]!]!)
     checkBefore(c, qs[k]!, "")
   }
   for (let k = 0; k < nq; k++) {
     const t = qs[k]!
-    linesFor(c, groupsOf(c, scopes.from[k]!, scopes.to[k]!), tok.val[t]!, "one", true, lines, t)
+    linesFor(c, 0, groupsOf(scopes.from[k]!, scopes.to[k]!, 0), tok.val[t]!, "one", true, t)
   }
   commonChecks(c)
-  checkDuplicates(c, lines)
-  if (c.reviewReason !== undefined) return review(c, addCount > 0 ? "amend" : "cancel", lines, c.reviewReason)
-  return result(c, "cancel", lines, `${tokText(c, qs[0]!)}: cancel ${summary(c, lines)}`)
+  checkDuplicates(c)
+  if (c.reviewReason !== undefined) return review(c, addCount > 0 ? "amend" : "cancel", takeLines(), c.reviewReason)
+  put('"')
+  putTok(c, qs[0]!)
+  put('": cancel ')
+  putSummary()
+  return result(c, "cancel", takeLines(), take())
 }
 
 /** Checks shared by orders and partial cancellations: stray numbers, typos, negations. */
 const commonChecks = (c: Ctx): void => {
   for (let i = 0; i < tok.n; i++) {
     const k = tok.kind[i]!
-    if (k === T_NUM) flag(c, `bare number ${tokText(c, i)}: not a marker`)
+    if (k === T_NUM) flagTok(c, 'bare number "', i, '": not a marker')
     else if (k === T_TYPO) flag(c, `${tokText(c, i)} looks like a mistyped +${tok.val[i]}`)
-    else if (k === T_NEG) flag(c, `negation ${tokText(c, i)}`)
+    else if (k === T_NEG) flagTok(c, 'negation "', i, '"')
     else if (k === T_BADNUM) flag(c, `${tokText(c, i)}: the round has only ${c.lx.products.length} products`)
   }
 }
@@ -646,10 +794,10 @@ const order = (c: Ctx): ParseResult.ParseResult | undefined => {
     else if (k === T_LQTY || k === T_GEQTY || k === T_UNITNUM) {
       const directlyAfterName = i > 0 && (tok.kind[i - 1] === T_NAME || tok.kind[i - 1] === T_BADNUM)
       if (k === T_UNITNUM && !directlyAfterName) {
-        flag(c, `${tokText(c, i)}: a quantity with a unit but no name`)
+        flagTok(c, '"', i, '": a quantity with a unit but no name')
         continue
       }
-      if (!directlyAfterName) flag(c, `${tokText(c, i)} does not follow a product or option name`)
+      if (!directlyAfterName) flagTok(c, '"', i, '" does not follow a product or option name')
       if (lenientUsed < 0) lenientUsed = i
       qs[nq++] = i
     }
@@ -660,12 +808,11 @@ const order = (c: Ctx): ParseResult.ParseResult | undefined => {
       c,
       `${q(c.text, tok.start[Math.max(0, lenientUsed - 1)]!, tok.end[lenientUsed]!)} has no marker (+N): this round needs one`
     )
-  assignScopes(c, nq, (t) => tok.kind[t] === T_MARKER || tok.kind[t] === T_MARKER_NOQTY)
-  const lines: Array<Line> = []
+  assignScopes(c, nq, true)
   for (let k = 0; k < nq; k++) {
     const t = qs[k]!
     const kind = tok.kind[t]!
-    if (kind === T_MARKER_NOQTY) flag(c, `${tokText(c, t)}: a marker without a number`)
+    if (kind === T_MARKER_NOQTY) flagTok(c, '"', t, '": a marker without a number')
     checkQty(c, t, tok.val[t]!)
     if (kind === T_MARKER || kind === T_MARKER_NOQTY) checkBefore(c, t, "")
   }
@@ -676,28 +823,32 @@ const order = (c: Ctx): ParseResult.ParseResult | undefined => {
     const prev = t - 1
     const each = kind === T_GEQTY || (prev >= 0 && tok.kind[prev] === T_GE)
     const all = prev >= 0 && tok.kind[prev] === T_BUNDLE
-    const names = groupsOf(c, scopes.from[k]!, scopes.to[k]!)
-    if (each && names.length < 1) flag(c, `${tokText(c, t)}: 各 without names`)
-    linesFor(c, names, qty, all ? "all" : each ? "each" : "one", false, lines, t)
+    const n = groupsOf(scopes.from[k]!, scopes.to[k]!, 0)
+    if (each && n < 1) flagTok(c, '"', t, '": 各 without names')
+    linesFor(c, 0, n, qty, all ? "all" : each ? "each" : "one", false, t)
   }
   for (let i = 0; i < nt; i++) {
     const k = tok.kind[i]!
     if (k === T_UNITNUM) {
       const directlyAfterName = i > 0 && (tok.kind[i - 1] === T_NAME || tok.kind[i - 1] === T_BADNUM)
-      if (!directlyAfterName) flag(c, `${tokText(c, i)}: a quantity with a unit but no name`)
+      if (!directlyAfterName) flagTok(c, '"', i, '": a quantity with a unit but no name')
     }
   }
   commonChecks(c)
-  checkDuplicates(c, lines)
-  if (c.reviewReason !== undefined) return review(c, "order", lines, c.reviewReason)
-  if (lines.length === 0) return review(c, "order", lines, "no line found")
+  checkDuplicates(c)
+  if (c.reviewReason !== undefined) return review(c, "order", takeLines(), c.reviewReason)
+  if (nLines === 0) return review(c, "order", [], "no line found")
   const first = qs[0]!
   let fromTok = Math.min(scopes.from[0]!, first)
   while (fromTok > 0 && (tok.kind[fromTok - 1] === T_GE || tok.kind[fromTok - 1] === T_BUNDLE)) fromTok--
   const from = Math.min(tok.start[fromTok]!, tok.start[first]!)
   const lastQ = qs[nq - 1]!
   const lastTo = scopes.to[nq - 1]! > lastQ ? tok.end[scopes.to[nq - 1]! - 1]! : tok.end[lastQ]!
-  return result(c, "order", lines, `order ${q(c.text, from, Math.max(lastTo, tok.end[lastQ]!))}: ${summary(c, lines)}`)
+  put('order "')
+  putQ(c, from, Math.max(lastTo, tok.end[lastQ]!))
+  put('": ')
+  putSummary()
+  return result(c, "order", takeLines(), take())
 }
 
 const fallback = (c: Ctx): ParseResult.ParseResult => {
@@ -712,12 +863,12 @@ const fallback = (c: Ctx): ParseResult.ParseResult => {
       "order",
       [],
       afterName
-        ? `${q(c.text, tok.start[i - 1]!, tok.end[i]!)} has no marker (+N): this round needs one`
-        : `${tokText(c, i)}: a quantity with a unit but no name`
+        ? said(c, '"', tok.start[i - 1]!, tok.end[i]!, '" has no marker (+N): this round needs one')
+        : saidTok(c, '"', i, '": a quantity with a unit but no name')
     )
   }
   if (has(T_NEG))
-    return review(c, "cancel", [], `negation ${tokText(c, firstAt[T_NEG]!)} without 了: not a clear cancellation`)
+    return review(c, "cancel", [], saidTok(c, 'negation "', firstAt[T_NEG]!, '" without 了: not a clear cancellation'))
   if (has(T_NUM)) {
     const i = firstAt[T_NUM]!
     for (let k = 0; k < tok.n; k++) {
@@ -728,11 +879,11 @@ const fallback = (c: Ctx): ParseResult.ParseResult => {
           c,
           "order",
           [],
-          `${q(c.text, tok.start[p]!, tok.end[k]!)}: a name followed by a bare number, no marker`
+          said(c, '"', tok.start[p]!, tok.end[k]!, '": a name followed by a bare number, no marker')
         )
     }
     if (tok.val[i]! >= 1 && tok.val[i]! <= 99)
-      return review(c, "order", [], `bare number ${tokText(c, i)} without a marker`)
+      return review(c, "order", [], saidTok(c, 'bare number "', i, '" without a marker'))
   }
   if (names > 0 && has(T_WANT))
     return review(
@@ -744,10 +895,10 @@ const fallback = (c: Ctx): ParseResult.ParseResult => {
   if (names > 0 && counts[T_UNKNOWN] === 0) {
     let onlyNumbers = true
     for (let i = 0; i < tok.n; i++) if (tok.kind[i] === T_NAME && (tok.aux[i]! & A_PRODNUM) === 0) onlyNumbers = false
-    if (onlyNumbers) return review(c, "order", [], `product number ${tokText(c, firstAt[T_NAME]!)} without a quantity`)
+    if (onlyNumbers)
+      return review(c, "order", [], saidTok(c, 'product number "', firstAt[T_NAME]!, '" without a quantity'))
   }
-  if (has(T_MONEY)) return result(c, "none", [], `a price ${tokText(c, firstAt[T_MONEY]!)}, no marker`)
-  if (names > 0) return result(c, "none", [], `names ${tokText(c, firstAt[T_NAME]!)} without a marker`)
+  if (has(T_MONEY)) return result(c, "none", [], saidTok(c, 'a price "', firstAt[T_MONEY]!, '", no marker'))
+  if (names > 0) return result(c, "none", [], saidTok(c, 'names "', firstAt[T_NAME]!, '" without a marker'))
   return result(c, "none", [], tok.n === 0 ? "no words" : "no marker or quantity")
 }
-
