@@ -17,7 +17,8 @@ export interface PersistentMap<V> {
   readonly _V?: V
 }
 
-const hash = (key: string): number => {
+/** FNV-1a over the UTF-16 code units, then murmur3's fmix32: an unsigned 32-bit hash with well-mixed low bits. */
+export const hashString = (key: string): number => {
   let h = 0x811c9dc5
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i)
@@ -52,7 +53,7 @@ const EMPTY: PersistentMap<never> = { root: EMPTY_NODE, size: 0 }
 export const empty = <V>(): PersistentMap<V> => EMPTY as PersistentMap<V>
 
 export const get = <V>(map: PersistentMap<V>, key: string): V | undefined => {
-  const h = hash(key)
+  const h = hashString(key)
   const l1 = map.root[h & 31] as Node | undefined
   const l2 = l1?.[(h >>> 5) & 31] as Node | undefined
   const leaf = l2?.[(h >>> 10) & 31] as Leaf | undefined
@@ -75,7 +76,7 @@ const editable = (node: Node | undefined, by: Owner | undefined): Array<Node | L
  * nodes that owner created earlier are edited in place (see {@link Owner}).
  */
 export const set = <V>(map: PersistentMap<V>, key: string, value: V, by?: Owner): PersistentMap<V> => {
-  const h = hash(key)
+  const h = hashString(key)
   const a = h & 31
   const b = (h >>> 5) & 31
   const c = (h >>> 10) & 31

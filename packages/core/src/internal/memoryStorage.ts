@@ -3,6 +3,7 @@ import type { OrderStatus } from "../ReadModel.js"
 import type { OutboundMessage } from "../Notification.js"
 import type { Commit, CommitResult, NewEvent, OutboxEntry, StorageService, StoredEvent } from "../Storage.js"
 import { StorageError } from "../Storage.js"
+import { StringSet } from "./StringSet.js"
 import { applyViewChange, emptyViews, type ViewTables } from "./views.js"
 
 /**
@@ -28,7 +29,7 @@ export const makeMemoryStorage = (): StorageService => {
     data: dataOf[i],
     at: atOf[i]!
   })
-  const keys = new Set<string>()
+  const keys = new StringSet()
   let views: ViewTables = emptyViews()
   // The outbox: messages in the order they were queued, their delivery state in parallel arrays
   // (no object per message). Rows before `unsentFrom` are all sent.
@@ -62,9 +63,7 @@ export const makeMemoryStorage = (): StorageService => {
       for (const c of commits) {
         const key = c.idempotencyKey
         if (key !== undefined) {
-          const before = keys.size
-          keys.add(key)
-          if (keys.size === before) {
+          if (!keys.add(key)) {
             results.push({ _tag: "Duplicate", idempotencyKey: key })
             continue
           }

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "@effect/vitest"
+import { FastCheck as fc } from "effect"
+import { StringSet } from "../src/internal/StringSet.js"
+
+type Op = { readonly op: "add" | "delete" | "has"; readonly key: string }
+
+/** Few distinct keys (so adds meet existing keys and deletes find them) and many operations. */
+const arbOps = (keys: fc.Arbitrary<string>) =>
+  fc.array(fc.record({ op: fc.constantFrom<Op["op"]>("add", "add", "delete", "has"), key: keys }), { maxLength: 3000 })
+
+const run = (ops: ReadonlyArray<Op>, capacity?: number) => {
+  const model = new Set<string>()
+  const set = new StringSet(capacity)
+  for (const { op, key } of ops) {
+    if (op === "add") {
+      expect(set.add(key)).toBe(!model.has(key))
+      model.add(key)
+    } else if (op === "delete") {
+      expect(set.delete(key)).toBe(model.has(key))
+      model.delete(key)
+    } else expect(set.has(key)).toBe(model.has(key))
+    expect(set.size).toBe(model.size)
+  }
+  // Every key still there is found, and none that left is.
+  for (const { key } of ops) expect(set.has(key)).toBe(model.has(key))
+}
+
+describe("StringSet (the memory store's idempotency keys)", () => {
+  it.prop("answers as a Set does, through adds, deletes and growth", [arbOps(fc.string({ maxLength: 4 }))], ([ops]) =>
+    run(ops)
+  )
+
+  it.prop(
+    "answers as a Set does when keys collide on their slots (deletes shift runs back)",
+    // A table that starts at 2 or 4 slots and stays half full: long probe runs that wrap around.
+    [arbOps(fc.integer({ min: 0, max: 40 }).map((n) => `comment:r:line:m${n}`)), fc.constantFrom(2, 4)],
+    ([ops, capacity]) => run(ops, capacity)
+  )
+
+  it("holds 200,000 keys, finds each, and loses none when half leave", () => {
+    const set = new StringSet()
+    let added = 0
+    for (let i = 0; i < 200_000; i++) if (set.add(`k${i}`)) added++
+    expect(added).toBe(200_000)
+    expect(set.has("k200000")).toBe(false)
+    let deleted = 0
+    for (let i = 0; i < 200_000; i += 2) if (set.delete(`k${i}`)) deleted++
+    expect([deleted, set.size]).toEqual([100_000, 100_000])
+    const wrong: Array<number> = []
+    for (let i = 0; i < 200_000; i++) if (set.has(`k${i}`) !== (i % 2 === 1)) wrong.push(i)
+    expect(wrong).toEqual([])
+  })
+})
