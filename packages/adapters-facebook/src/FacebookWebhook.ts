@@ -81,6 +81,13 @@ export const authorOf = (
       ? { id: String(from.id) }
       : { id: String(from.id), name: from.name }
 
+/**
+ * The author of a comment whose `from` the Graph API withheld (the app lacks the permission to
+ * see who wrote it): one placeholder id, marked `unknown`, so core sends the comment to review
+ * and never adds it to an order (two strangers are never taken for one buyer).
+ */
+export const unknownAuthor: { readonly id: string; readonly unknown: true } = { id: "unknown", unknown: true }
+
 /** A change that is a comment but lacks what kaituan needs. */
 export interface Malformed {
   readonly _tag: "Malformed"
@@ -102,11 +109,11 @@ export const commentEvents = (
   const commentId = String(value.comment_id)
   const threadId = String(value.post_id)
   const at = new Date(created * 1000).toISOString()
-  const author = authorOf(value.from)
+  const named = authorOf(value.from)
+  const author = named ?? unknownAuthor
   const parent = value.parent_id === undefined ? undefined : String(value.parent_id)
   switch (value.verb) {
     case "add": {
-      if (author === undefined) return { _tag: "Malformed", message: `comment ${commentId} without "from"` }
       const eventId = eventIdOf(commentId, "add", created)
       const text = value.message ?? ""
       if (text.trim().length === 0) {
@@ -135,7 +142,6 @@ export const commentEvents = (
       ]
     }
     case "edited": {
-      if (author === undefined) return { _tag: "Malformed", message: `edited comment ${commentId} without "from"` }
       const text = value.message ?? ""
       return [
         {
@@ -159,7 +165,7 @@ export const commentEvents = (
           at,
           commentId,
           threadId,
-          ...(author === undefined ? {} : { author })
+          ...(named === undefined ? {} : { author: named })
         }
       ]
     default:

@@ -361,13 +361,28 @@ describe("FacebookChannel.decode", () => {
         '{"object":"page"}',
         '{"object":"page","entry":{}}',
         envelope([{ ...base, verb: "add", message: "+1", comment_id: undefined }]),
-        envelope([{ ...base, verb: "add", message: "+1", from: undefined }]),
         envelope([{ ...base, verb: "add", message: "+1", created_time: "yesterday" }]),
         envelope([{ ...base, verb: "add", message: 12 }])
       ]) {
         const e = yield* Effect.flip(a.decode(post(body)))
         expect(e.reason).toBe("invalid-payload")
       }
+    })
+  )
+})
+
+describe("FacebookWebhook: comments whose author Facebook withholds", () => {
+  it.effect("arrive with an unknown author (core sends them to review), not as an invalid payload", () =>
+    Effect.gen(function* () {
+      const a = yield* adapter()
+      const withheld = { item: "comment", comment_id: "900_1301", post_id: "104_900", created_time: 1714541000 }
+      const events = yield* a.decode(
+        post(envelope([{ ...withheld, verb: "add", message: "+1" }, { ...withheld, verb: "edited", message: "+2" }]))
+      )
+      expect(events.map((e) => [e._tag, "author" in e ? e.author : undefined])).toEqual([
+        ["Comment", { id: "unknown", unknown: true }],
+        ["CommentEdited", { id: "unknown", unknown: true }]
+      ])
     })
   )
 })

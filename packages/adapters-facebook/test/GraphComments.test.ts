@@ -87,7 +87,7 @@ describe("GraphComments.pull", () => {
       expect(events.map((e) => [e.commentId, e.author, e.text, e.replyToCommentId])).toEqual([
         ["900_1001", { id: "701", name: "團員1" }, "+1", undefined],
         ["900_1002", { id: "702", name: "團員2" }, "+2", "900_1001"],
-        ["900_1004", { id: "unknown" }, "+4", undefined],
+        ["900_1004", { id: "unknown", unknown: true }, "+4", undefined],
         ["900_1005", { id: "705", name: "團員5" }, "+5", undefined],
         ["900_1006", { id: "706", name: "團員6" }, "+6", undefined],
         ["900_1007", { id: "707", name: "團員7" }, "+7", undefined]
