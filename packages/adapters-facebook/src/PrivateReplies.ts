@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 
 /** How long after the comment a private reply is allowed. */
 export const windowMs = 7 * 24 * 60 * 60 * 1000
@@ -45,7 +45,10 @@ export interface PrivateReplyStore {
   readonly release: (commentId: string, outboundId: string) => Effect.Effect<void>
 }
 
-/** An in-memory store. Entries older than `retainMs` (default 8 days) are dropped as new ones arrive. */
+/**
+ * An in-memory store. Entries older than `retainMs` (default 8 days) by the Effect `Clock` are
+ * dropped as new ones arrive.
+ */
 export const makeMemory = (options?: {
   readonly retainMs?: number
 }): PrivateReplyStore & {
@@ -65,8 +68,8 @@ export const makeMemory = (options?: {
   return {
     claims,
     noteComment: (commentId, createdAtMs) =>
-      Effect.sync(() => {
-        prune(Date.now())
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        prune(now)
         times.set(commentId, createdAtMs)
       }),
     commentTime: (commentId) => Effect.sync(() => times.get(commentId)),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, TestClock } from "effect"
 import { PrivateReplies } from "../src/index.js"
 
 describe("PrivateReplies", () => {
@@ -12,6 +12,21 @@ describe("PrivateReplies", () => {
     expect(why).toContain("within 7 days")
     expect(why).toContain("2024-05-01T00:00:00.000Z")
   })
+
+  it.effect("the memory store forgets comments and claims older than its retention, by the Effect clock", () =>
+    Effect.gen(function* () {
+      const day = 24 * 60 * 60 * 1000
+      const store = PrivateReplies.makeMemory({ retainMs: 8 * day })
+      yield* TestClock.adjust(day)
+      yield* store.noteComment("old", day)
+      expect(yield* store.claim("old", "m1", day)).toBeUndefined()
+      yield* TestClock.adjust(8 * day + 1)
+      yield* store.noteComment("new", 9 * day + 1)
+      expect(yield* store.commentTime("old")).toBeUndefined()
+      expect(store.claims.has("old")).toBe(false)
+      expect(yield* store.commentTime("new")).toBe(9 * day + 1)
+    })
+  )
 
   it.effect("the memory store claims once, completes, releases and remembers comment times", () =>
     Effect.gen(function* () {
