@@ -4,6 +4,7 @@
  * GroupBuy takes it (webhooks, exports, the demo).
  */
 import fs from "node:fs"
+import nodePath from "node:path"
 import type { ChannelAdapter, GroupBuy } from "@kaituan/core"
 import { UsageError } from "./Io.js"
 
@@ -87,9 +88,10 @@ export const guessFormat = (text: string): Format => {
   return "line-export"
 }
 
-export const readText = (path: string): string => {
+/** Reads `path` (relative to `cwd` when given); errors name `path` as the user wrote it. */
+export const readText = (path: string, cwd?: string): string => {
   try {
-    return fs.readFileSync(path, "utf8")
+    return fs.readFileSync(cwd === undefined ? path : nodePath.resolve(cwd, path), "utf8")
   } catch (e) {
     throw new UsageError(`${path}: cannot read the comments: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
   }

@@ -2,6 +2,7 @@
  * Composes the app: GroupBuy over the chosen storage (`--db`), the default parser and nanoid ids.
  * Swapping SQLite for PostgreSQL is the `--db` value; the layers are the same.
  */
+import path from "node:path"
 import { Database } from "@kaituan/storage-sql"
 import { GroupBuy, IdGenerator, Storage } from "@kaituan/core"
 import { Parser } from "@kaituan/parser"
@@ -18,6 +19,10 @@ export const appLayer = (db: string) =>
 export type App = GroupBuy.GroupBuy | Storage.Storage
 
 /** Runs a program against the app; typed failures become errors with their message. */
+/** A --db value as the command means it: a SQLite path is relative to the command's --cwd. */
+export const dbIn = (value: string, cwd: string): string =>
+  value === ":memory:" || Database.kindOf(value) === "postgres" ? value : path.resolve(cwd, value)
+
 export const runApp = async <A>(db: string, program: Effect.Effect<A, unknown, App>): Promise<A> => {
   const exit = await Effect.runPromiseExit(Effect.scoped(Effect.provide(program, appLayer(db))))
   if (Exit.isSuccess(exit)) return exit.value

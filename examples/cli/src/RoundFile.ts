@@ -3,6 +3,7 @@
  * UsageError that names the file and what is wrong.
  */
 import fs from "node:fs"
+import nodePath from "node:path"
 import { Catalogue, RoundSpec } from "@kaituan/core"
 import { Either, ParseResult } from "effect"
 import { UsageError } from "./Io.js"
@@ -13,10 +14,11 @@ export interface LoadedRound {
   readonly catalogue: Catalogue.Catalogue
 }
 
-export const readJsonFile = (path: string, what: string): unknown => {
+/** Reads JSON from `path` (relative to `cwd` when given); errors name `path` as the user wrote it. */
+export const readJsonFile = (path: string, what: string, cwd?: string): unknown => {
   let text: string
   try {
-    text = fs.readFileSync(path, "utf8")
+    text = fs.readFileSync(cwd === undefined ? path : nodePath.resolve(cwd, path), "utf8")
   } catch (e) {
     throw new UsageError(`${path}: cannot read the ${what}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
   }
@@ -41,4 +43,5 @@ export const decodeRound = (path: string, json: unknown): LoadedRound => {
   return { path, spec: decoded.right, catalogue: catalogue.right }
 }
 
-export const loadRound = (path: string): LoadedRound => decodeRound(path, readJsonFile(path, "round file"))
+export const loadRound = (path: string, cwd?: string): LoadedRound =>
+  decodeRound(path, readJsonFile(path, "round file", cwd))

@@ -4,7 +4,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { RoundSpec } from "@kaituan/core"
 import { Either } from "effect"
 import { importers } from "../src/Importers.js"
-import { fixtures, runBin, runCli, tmpDir } from "./support.js"
+import { main } from "../src/main.js"
+import { fixtures, runBin, runCli, runIo, tmpDir } from "./support.js"
 
 const round = path.join(fixtures, "socks.round.json")
 const comments = path.join(fixtures, "socks.comments.jsonl")
@@ -42,6 +43,21 @@ const expected = {
 }
 
 describe("kaituan round replay", () => {
+  it("reads its files and writes its database relative to the command's cwd, and names files as given", async () => {
+    const dir = tmpDir()
+    fs.copyFileSync(round, path.join(dir, "r.json"))
+    fs.copyFileSync(comments, path.join(dir, "c.jsonl"))
+    const args = ["round", "replay", "--round", "r.json", "--comments", "c.jsonl", "--json", "--db", "k.db"]
+    const r = await runIo(main, args, { cwd: dir })
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject(expected)
+    expect(fs.existsSync(path.join(dir, "k.db"))).toBe(true)
+    const missing = await runIo(main, ["round", "replay", "--round", "r.json", "--comments", "none.jsonl"], { cwd: dir })
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain("none.jsonl: cannot read the comments: ENOENT")
+  })
+
   it("replays a round with stock, a cutoff, amendments, cancellations and a sell-out", async () => {
     const db = path.join(tmpDir(), "k.db")
     const r = await runCli([

@@ -5,7 +5,7 @@ import { GroupBuy } from "@kaituan/core"
 import { Database } from "@kaituan/storage-sql"
 import { Effect } from "effect"
 import { byTime, type Format, formats, guessFormat, parseJsonl, readText } from "../Comments.js"
-import { runApp } from "../Engine.js"
+import { dbIn, runApp } from "../Engine.js"
 import { type Command, flags, UsageError } from "../Io.js"
 import { toJson, toTables } from "../Report.js"
 import { loadRound } from "../RoundFile.js"
@@ -31,8 +31,9 @@ export const run: Command = async (argv, io) => {
   }
   if (!values.round) throw new UsageError("round replay: --round ROUND.json is required")
   if (!values.comments) throw new UsageError("round replay: --comments FILE is required")
-  const round = loadRound(values.round)
-  const text = readText(values.comments)
+  // Paths are the command's own: relative to its --cwd, and named as given in errors.
+  const round = loadRound(values.round, io.cwd)
+  const text = readText(values.comments, io.cwd)
   const format = (values.format ?? guessFormat(text)) as Format
   if (!formats.includes(format)) throw new UsageError(`round replay: unknown --format "${values.format}" (one of ${formats.join(", ")})`)
   const imported = format === "jsonl" ? { comments: parseJsonl(values.comments, text), warnings: [] } : importers[format](values.comments, text, round.spec)
@@ -40,7 +41,7 @@ export const run: Command = async (argv, io) => {
   const comments = byTime(imported.comments)
   const progress = comments.length >= 5000
   const report = await runApp(
-    values.db,
+    dbIn(values.db, io.cwd),
     Effect.gen(function* () {
       const g = yield* GroupBuy.GroupBuy
       yield* g.openRound({ spec: round.spec, at: comments[0]?.at })

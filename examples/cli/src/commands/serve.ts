@@ -11,6 +11,7 @@ import * as Log from "../server/Log.js"
 import * as Server from "../server/Server.js"
 import { type Command, type Io, flags, UsageError } from "../Io.js"
 import { loadRound } from "../RoundFile.js"
+import { dbIn } from "../Engine.js"
 
 export const usage = `kaituan serve [--port 8787] [--host 127.0.0.1] [--round ROUND.json] [--db PATH|postgres://…] [--max-body 1mb]
 
@@ -26,9 +27,6 @@ const portOf = (value: string): number => {
     throw new UsageError(`serve: --port must be a number from 0 to 65535, not "${value}"`)
   return n
 }
-
-const dbOf = (value: string, cwd: string): string =>
-  value === ":memory:" || Database.kindOf(value) === "postgres" ? value : path.resolve(cwd, value)
 
 /**
  * Starts the server and runs until `stop` resolves, then closes it gracefully. The command
@@ -60,7 +58,7 @@ export const serve = async (
   const server = await Server.start({
     port,
     host: values.host,
-    db: dbOf(values.db, io.cwd),
+    db: dbIn(values.db, io.cwd),
     round,
     maxBodyBytes,
     env: io.env,
