@@ -388,9 +388,8 @@ const distinctPositive = (lines: ReadonlyArray<OrderLine>): boolean => {
 
 /**
  * A copy of `xs` allocated at its length (`slice` does that; `push`, `filter` and spreads do not).
- * An array that grew by
- * `push` keeps room for 17 or more elements; kept for the life of a round (events, order lines),
- * those spare slots were about a sixth of an in-memory replay's heap.
+ * An array that grew by `push` keeps room for 17 or more elements; kept for the life of a round
+ * (events, order lines), those spare slots were about a sixth of an in-memory replay's heap.
  */
 const exact = <A>(xs: Array<A>): Array<A> => xs.slice()
 
