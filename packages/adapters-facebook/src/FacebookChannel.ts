@@ -221,7 +221,8 @@ export const make = (options: Options): Effect.Effect<FacebookChannelService> =>
             errorCode(e) === alreadyRepliedCode
               ? new ChannelError({
                   reason: "rejected",
-                  message: `Messenger allows one private reply per comment; Meta says comment ${commentId} was already answered (${e.message})`
+                  message: `Messenger allows one private reply per comment; Meta says comment ${commentId} was already answered (${e.message})`,
+                  platformCode: String(alreadyRepliedCode)
                 })
               : e
           )

@@ -219,6 +219,7 @@ describe("FacebookChannel.send: private replies", () => {
       const m = message(c)
       const e = yield* Effect.flip(a.send(m))
       expect(e.reason).toBe("rejected")
+      expect(e.platformCode).toBe("10900")
       expect(e.message).toContain("already answered")
       expect(store.claims.get(c)).toMatchObject({ outboundId: m.id, sent: false })
       const before = fake.requests.length

@@ -60,7 +60,9 @@ export type InboundEvent = typeof InboundEvent.Type
 export class ChannelError extends Schema.TaggedError<ChannelError>()("ChannelError", {
   reason: Schema.Literal("unauthorized", "invalid-payload", "rate-limited", "transport", "rejected", "unsupported"),
   message: Schema.String,
-  retryAfterMs: Schema.optional(Schema.Number)
+  retryAfterMs: Schema.optional(Schema.Number),
+  /** The platform's own error code, when it gave one (Graph's `10900`, say), for callers that act on it. */
+  platformCode: Schema.optional(Schema.String)
 }) {}
 
 /** The result of sending one message. */

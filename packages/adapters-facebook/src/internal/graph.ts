@@ -78,29 +78,29 @@ export const toError = (res: JsonResponse, describe: string): ChannelError => {
   const subcode = typeof err?.["error_subcode"] === "number" ? err["error_subcode"] : undefined
   const text = typeof err?.["message"] === "string" ? err["message"] : res.text.slice(0, 200) || `HTTP ${res.status}`
   const message = `${describe} failed (HTTP ${res.status}${code === undefined ? "" : `, #${code}${subcode === undefined ? "" : `/${subcode}`}`}): ${text}`
+  const platformCode = code === undefined ? {} : { platformCode: String(code) }
   if (res.status === 429 || (code !== undefined && (rateLimitCodes.has(code) || (code >= 80000 && code < 80100)))) {
     const retryAfterMs = HttpClient.retryAfterMs(res.headers.get("retry-after")) ?? regainAccessMs(res.headers)
     return new ChannelError({
       reason: "rate-limited",
       message,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs })
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      ...platformCode
     })
   }
   // code 10 with a subcode is a Messenger policy refusal (outside the window, person unavailable…)
-  if (code === 10 && subcode !== undefined) return new ChannelError({ reason: "rejected", message })
+  if (code === 10 && subcode !== undefined) return new ChannelError({ reason: "rejected", message, ...platformCode })
   if (code !== undefined && (authCodes.has(code) || (code >= 200 && code < 300)))
-    return new ChannelError({ reason: "unauthorized", message })
-  if (res.status === 401) return new ChannelError({ reason: "unauthorized", message })
+    return new ChannelError({ reason: "unauthorized", message, ...platformCode })
+  if (res.status === 401) return new ChannelError({ reason: "unauthorized", message, ...platformCode })
   if (res.status >= 500 || (code !== undefined && transientCodes.has(code)))
-    return new ChannelError({ reason: "transport", message })
-  return new ChannelError({ reason: "rejected", message })
+    return new ChannelError({ reason: "transport", message, ...platformCode })
+  return new ChannelError({ reason: "rejected", message, ...platformCode })
 }
 
 /** The Graph error code of a failed answer, when it has one. */
-export const errorCode = (e: ChannelError): number | undefined => {
-  const m = /#(\d+)/.exec(e.message)
-  return m === null ? undefined : Number(m[1])
-}
+export const errorCode = (e: ChannelError): number | undefined =>
+  e.platformCode === undefined ? undefined : Number(e.platformCode)
 
 /** Builds the URL of a Graph path with the token (and proof) in the query. */
 export const url = (options: GraphOptions, path: string, params: Readonly<Record<string, string>> = {}): string => {
