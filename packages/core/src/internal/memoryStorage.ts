@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { OrderStatus } from "../ReadModel.js"
 import type { OutboundMessage } from "../Notification.js"
-import type { Commit, CommitResult, NewEvent, OutboxEntry, StorageService, StoredEvent } from "../Storage.js"
+import type { Commit, CommitResult, OutboxEntry, StorageService, StoredEvent } from "../Storage.js"
 import { StorageError } from "../Storage.js"
 import { StringSet } from "./StringSet.js"
 import { applyViewChange, emptyViews, type ViewTables } from "./views.js"
