@@ -73,7 +73,7 @@ export interface Options {
   readonly retry?: Partial<RetryPolicy> | undefined
   /** Timeout of one API call. Default 10,000 ms. */
   readonly requestTimeoutMs?: number | undefined
-  /** Remove the bot's own @mention from comment texts. Default `true`. */
+  /** Remove the bot's own `@mention` from comment texts. Default `true`. */
   readonly stripBotMention?: boolean | undefined
   /** A fetch implementation for the API calls. Default: `node:http` / `node:https` (keep-alive), cheaper than `fetch`. */
   readonly fetch?: typeof globalThis.fetch | undefined

@@ -69,7 +69,7 @@ export interface DecodeFailure {
 export interface DecodeOptions {
   /** The channel id put on events. Default `"line"`. */
   readonly channel?: string
-  /** Remove the bot's own @mention (`isSelf`) from comment texts. Default `true`. */
+  /** Remove the bot's own `@mention` (`isSelf`) from comment texts. Default `true`. */
   readonly stripBotMention?: boolean
 }
 
