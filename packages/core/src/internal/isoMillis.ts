@@ -28,8 +28,8 @@ export const isoMillis = (iso: string): number => {
     const hour = two(iso, 11)
     const minute = two(iso, 14)
     const second = two(iso, 17)
-    const ms = two(iso, 20) * 10 + (iso.charCodeAt(22) - 48)
-    const lastMs = iso.charCodeAt(22) - 48
+    const lastDigit = iso.charCodeAt(22) - 48
+    const ms = two(iso, 20) * 10 + lastDigit
     if (
       year >= 1000 &&
       month >= 1 &&
@@ -39,8 +39,8 @@ export const isoMillis = (iso: string): number => {
       hour <= 23 &&
       minute <= 59 &&
       second <= 59 &&
-      lastMs >= 0 &&
-      lastMs <= 9 &&
+      lastDigit >= 0 &&
+      lastDigit <= 9 &&
       ms >= 0
     )
       return Date.UTC(year, month - 1, day, hour, minute, second, ms)

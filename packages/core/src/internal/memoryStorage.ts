@@ -37,7 +37,6 @@ export const makeMemoryStorage = (): StorageService => {
   const attempts: Array<number> = []
   const availableAt: Array<number> = []
   const sent: Array<boolean> = []
-  const lastError = new Map<number, string>()
   let unsentFrom = 0
   // Which row holds each message id. A commit only appends rows; the index is brought up to date
   // when the outbox is next read (claim, ack, fail), so the write path never hashes message ids.
@@ -192,14 +191,13 @@ export const makeMemoryStorage = (): StorageService => {
           if (i !== undefined) sent[i] = true
         }
       }),
-    failOutbox: (id, error, retryAfterMs) =>
+    // The error text is not kept: nothing reads it back through the port (a SQL store keeps it
+    // for people looking at the table).
+    failOutbox: (id, _error, retryAfterMs) =>
       Effect.sync(() => {
         indexOutbox()
         const i = rowOf.get(id)
-        if (i !== undefined && !sent[i]) {
-          lastError.set(i, error)
-          availableAt[i] = Date.now() + retryAfterMs
-        }
+        if (i !== undefined && !sent[i]) availableAt[i] = Date.now() + retryAfterMs
       })
   }
   return service
