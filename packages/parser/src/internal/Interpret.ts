@@ -180,20 +180,20 @@ const spanKind = (lx: Lexicon, i: number): Span["kind"] | undefined => {
   }
 }
 
+/** Spans found so far, in a scratch array kept across comments (as {@link lineBuf} is for lines). */
+const spanBuf: Array<Span> = []
+
 const spansOf = (lx: Lexicon, payment: boolean): Array<Span> => {
-  // Counted first, so the array is allocated at its length (one that grows by `push` gets room
-  // for 17): every comment gets one.
+  // One pass into the scratch array, then a copy of its exact length (one that grows by `push`
+  // gets room for 17): every comment gets one.
   let n = 0
-  for (let i = 0; i < tok.n; i++) if (spanKind(lx, i) !== undefined) n++
-  const out = new Array<Span>(n)
-  let k = 0
   for (let i = 0; i < tok.n; i++) {
     let kind = spanKind(lx, i)
     if (kind === undefined) continue
     if (payment && kind === "money") kind = "amount"
-    out[k++] = { start: tok.start[i]!, end: tok.end[i]!, kind }
+    spanBuf[n++] = { start: tok.start[i]!, end: tok.end[i]!, kind }
   }
-  return out
+  return spanBuf.slice(0, n)
 }
 
 const has = (k: number): boolean => counts[k]! > 0
