@@ -12,7 +12,7 @@
  */
 import { ChannelAdapter } from "@kaituan/core"
 import { Effect, Either, Schema } from "effect"
-import { authorOf, eventIdOf, unixSeconds, unknownAuthor as unknownAuthorOf } from "./FacebookWebhook.js"
+import { authorOf, eventIdOf, unixSeconds, unknownAuthor as withheldAuthor } from "./FacebookWebhook.js"
 import { type GraphOptions, request } from "./internal/graph.js"
 
 type ChannelError = ChannelAdapter.ChannelError
@@ -53,8 +53,8 @@ export type CommentPage = typeof CommentPage.Type
 /** The fields requested by default. */
 export const defaultFields = "id,from{id,name},message,created_time,parent{id}"
 
-/** The author id used when the Graph API withholds `from` (missing permission); such authors are marked `unknown` (see `FacebookWebhook.unknownAuthor`). */
-export const unknownAuthor = "unknown"
+/** The author id used when the Graph API withholds `from` (missing permission): `FacebookWebhook.unknownAuthor`'s. */
+export const unknownAuthor: string = withheldAuthor.id
 
 const decodeComment = Schema.decodeUnknownEither(GraphComment)
 
@@ -79,7 +79,7 @@ export const toComments = (
     seen.add(c.id)
     const text = c.message ?? ""
     if (text.trim().length === 0) continue
-    const author = authorOf(c.from) ?? unknownAuthorOf
+    const author = authorOf(c.from) ?? withheldAuthor
     out.push({
       _tag: "Comment",
       channel: options.channel,
