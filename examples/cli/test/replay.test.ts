@@ -10,6 +10,17 @@ import { fixtures, runBin, runCli, runIo, tmpDir } from "./support.js"
 const round = path.join(fixtures, "socks.round.json")
 const comments = path.join(fixtures, "socks.comments.jsonl")
 
+/** `round replay --round R --comments C`, then any further flags. */
+const replayArgs = (roundFile: string, commentsFile: string, ...more: ReadonlyArray<string>) => [
+  "round",
+  "replay",
+  "--round",
+  roundFile,
+  "--comments",
+  commentsFile,
+  ...more
+]
+
 const expected = {
   orders: [
     { buyer: { id: "U001", name: "王小明" }, lines: [{ sku: "SOCK-R", qty: 1, unitPrice: 120 }], total: 120 },
@@ -47,32 +58,19 @@ describe("kaituan round replay", () => {
     const dir = tmpDir()
     fs.copyFileSync(round, path.join(dir, "r.json"))
     fs.copyFileSync(comments, path.join(dir, "c.jsonl"))
-    const args = ["round", "replay", "--round", "r.json", "--comments", "c.jsonl", "--json", "--db", "k.db"]
-    const r = await runIo(main, args, { cwd: dir })
+    const r = await runIo(main, replayArgs("r.json", "c.jsonl", "--json", "--db", "k.db"), { cwd: dir })
     expect(r.stderr).toBe("")
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject(expected)
     expect(fs.existsSync(path.join(dir, "k.db"))).toBe(true)
-    const missing = await runIo(main, ["round", "replay", "--round", "r.json", "--comments", "none.jsonl"], { cwd: dir })
+    const missing = await runIo(main, replayArgs("r.json", "none.jsonl"), { cwd: dir })
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain("none.jsonl: cannot read the comments: ENOENT")
   })
 
   it("replays a round with stock, a cutoff, amendments, cancellations and a sell-out", async () => {
     const db = path.join(tmpDir(), "k.db")
-    const r = await runCli([
-      "round",
-      "replay",
-      "--round",
-      round,
-      "--comments",
-      comments,
-      "--format",
-      "jsonl",
-      "--json",
-      "--db",
-      db
-    ])
+    const r = await runCli(replayArgs(round, comments, "--format", "jsonl", "--json", "--db", db))
     expect(r.stderr).toBe("")
     expect(r.code).toBe(0)
     const out = JSON.parse(r.stdout)
@@ -86,7 +84,7 @@ describe("kaituan round replay", () => {
 
   it("re-running the import against the same database changes nothing", async () => {
     const db = path.join(tmpDir(), "k.db")
-    const args = ["round", "replay", "--round", round, "--comments", comments, "--json", "--db", db]
+    const args = replayArgs(round, comments, "--json", "--db", db)
     const first = await runCli(args)
     const second = await runCli(args)
     expect(second.code).toBe(0)
@@ -94,7 +92,7 @@ describe("kaituan round replay", () => {
   })
 
   it("prints readable tables without --json", async () => {
-    const r = await runCli(["round", "replay", "--round", round, "--comments", comments, "--db", ":memory:"])
+    const r = await runCli(replayArgs(round, comments, "--db", ":memory:"))
     expect(r.code).toBe(0)
     expect(r.stdout).toContain("Orders (5, NT$2,310 in all)")
     expect(r.stdout).toContain("趙六")
@@ -105,18 +103,7 @@ describe("kaituan round replay", () => {
     const dir = tmpDir()
     const bad = path.join(dir, "bad.jsonl")
     fs.writeFileSync(bad, `${fs.readFileSync(comments, "utf8").split("\n")[0]}\n{"id": "c2", "text": oops}\n`)
-    const r = await runCli([
-      "round",
-      "replay",
-      "--round",
-      round,
-      "--comments",
-      bad,
-      "--format",
-      "jsonl",
-      "--db",
-      ":memory:"
-    ])
+    const r = await runCli(replayArgs(round, bad, "--format", "jsonl", "--db", ":memory:"))
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(`${bad} line 2: not JSON`)
   })
@@ -127,7 +114,7 @@ describe("kaituan round replay", () => {
     const spec = JSON.parse(fs.readFileSync(round, "utf8"))
     spec.products[0].variants[0].options = { 顏色: "紫" }
     fs.writeFileSync(badRound, JSON.stringify(spec))
-    const r = await runCli(["round", "replay", "--round", badRound, "--comments", comments, "--db", ":memory:"])
+    const r = await runCli(replayArgs(badRound, comments, "--db", ":memory:"))
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(badRound)
     expect(r.stderr).toContain("SOCK-R")
@@ -140,17 +127,7 @@ describe("kaituan round replay", () => {
 
   it("runs as the built binary, as a user runs it", () => {
     const dir = tmpDir()
-    const r = runBin([
-      "round",
-      "replay",
-      "--round",
-      round,
-      "--comments",
-      comments,
-      "--json",
-      "--db",
-      path.join(dir, "k.db")
-    ])
+    const r = runBin(replayArgs(round, comments, "--json", "--db", path.join(dir, "k.db")))
     expect(r.stderr).toBe("")
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject(expected)
@@ -159,17 +136,7 @@ describe("kaituan round replay", () => {
 
 describe("kaituan round replay: chat exports", () => {
   const replay = async (file: string, format?: string) => {
-    const args = [
-      "round",
-      "replay",
-      "--round",
-      round,
-      "--comments",
-      path.join(fixtures, file),
-      "--json",
-      "--db",
-      ":memory:"
-    ]
+    const args = replayArgs(round, path.join(fixtures, file), "--json", "--db", ":memory:")
     const r = await runCli(format ? [...args, "--format", format] : args)
     expect(r.code, r.stderr).toBe(0)
     return JSON.parse(r.stdout)
@@ -220,18 +187,7 @@ describe("kaituan round replay: chat exports", () => {
     const dir = tmpDir()
     const bad = path.join(dir, "bad.json")
     fs.writeFileSync(bad, '{"messages": [')
-    const r = await runCli([
-      "round",
-      "replay",
-      "--round",
-      round,
-      "--comments",
-      bad,
-      "--format",
-      "telegram-export",
-      "--db",
-      ":memory:"
-    ])
+    const r = await runCli(replayArgs(round, bad, "--format", "telegram-export", "--db", ":memory:"))
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(bad)
   })
