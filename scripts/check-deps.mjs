@@ -17,7 +17,8 @@ const importsOf = (dir) => {
       const p = path.join(d, f.name)
       if (f.isDirectory()) walk(p)
       else if (/\.tsx?$/.test(f.name))
-        for (const m of stripComments(fs.readFileSync(p, "utf8")).matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)) out.push([p, m[1]])
+        for (const m of stripComments(fs.readFileSync(p, "utf8")).matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g))
+          out.push([p, m[1]])
     }
   }
   if (fs.existsSync(dir)) walk(dir)
@@ -31,14 +32,24 @@ for (const name of fs.readdirSync(path.join(root, "packages"))) {
   const declared = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })
   const siblings = declared.filter((d) => d.startsWith("@kaituan/") && d !== "@kaituan/core")
   if (siblings.length > 0) problems.push(`${pkg.name} depends on ${siblings.join(", ")}: adapters depend on core only`)
-  if (name === "core" && declared.some((d) => d.startsWith("@kaituan/") || d.startsWith("@effect/sql") || d === "pg" || d === "better-sqlite3"))
+  if (
+    name === "core" &&
+    declared.some(
+      (d) => d.startsWith("@kaituan/") || d.startsWith("@effect/sql") || d === "pg" || d === "better-sqlite3"
+    )
+  )
     problems.push("@kaituan/core must not depend on adapters or drivers")
   for (const [file, spec] of importsOf(path.join(dir, "src"))) {
     const rel = path.relative(root, file)
-    if (spec.startsWith("@kaituan/") && (name === "core" || spec !== "@kaituan/core")) problems.push(`${rel} imports ${spec}`)
-    if (name === "core" && (spec.startsWith("node:") || spec.startsWith("@effect/sql") || spec === "pg" || spec === "better-sqlite3"))
+    if (spec.startsWith("@kaituan/") && (name === "core" || spec !== "@kaituan/core"))
+      problems.push(`${rel} imports ${spec}`)
+    if (
+      name === "core" &&
+      (spec.startsWith("node:") || spec.startsWith("@effect/sql") || spec === "pg" || spec === "better-sqlite3")
+    )
       problems.push(`${rel} imports ${spec}: core stays free of Node built-ins and drivers`)
-    if (spec.startsWith("../../") && !spec.startsWith("../../node_modules")) problems.push(`${rel} reaches into another package: ${spec}`)
+    if (spec.startsWith("../../") && !spec.startsWith("../../node_modules"))
+      problems.push(`${rel} reaches into another package: ${spec}`)
   }
 }
 if (problems.length > 0) {

@@ -7,7 +7,10 @@ export default defineConfig({
   format: ["esm"],
   clean: true,
   sourcemap: true,
-  target: "node20",
+  target: "node22",
+  removeNodeProtocol: false,
   noExternal: [/^@kaituan\//],
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __kaituanCreateRequire } from 'node:module'; const require = __kaituanCreateRequire(import.meta.url);" }
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __kaituanCreateRequire } from 'node:module'; const require = __kaituanCreateRequire(import.meta.url);"
+  }
 })

@@ -1,11 +1,4 @@
-import { defineConfig } from "tsup"
+import { library } from "../../scripts/build/tsupLibrary.js"
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: "node20",
-  treeshake: true
-})
+// The shared build of every published package: ESM and CommonJS, declarations per file (see there).
+export default library(["src/index.ts"])

@@ -8,13 +8,13 @@
  */
 import { Catalogue, GroupBuy, IdGenerator, RoundSpec, Storage } from "@kaituan/core"
 import { Parser } from "@kaituan/parser"
-import { Effect, Either, Layer } from "effect"
+import { Effect, Layer, Result } from "effect"
 import { lcg, median, writeResult } from "../../../scripts/benchSupport.js"
 
 const COMMENTS = Number(process.env.BENCH_COMMENTS ?? 100_000)
 const BUYERS = 20_000
 
-const spec = Either.getOrThrow(
+const spec = Result.getOrThrow(
   RoundSpec.decode({
     id: "bench",
     title: "bench",

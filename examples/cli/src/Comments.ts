@@ -44,11 +44,17 @@ export const parseJsonl = (path: string, text: string, channel = "jsonl"): Array
     } catch (e) {
       throw new UsageError(`${where}: not JSON: ${(e as Error).message}`)
     }
-    if (typeof v !== "object" || v === null || Array.isArray(v)) throw new UsageError(`${where}: expected a JSON object`)
+    if (typeof v !== "object" || v === null || Array.isArray(v))
+      throw new UsageError(`${where}: expected a JSON object`)
     if (typeof v.id !== "string" && typeof v.id !== "number") throw new UsageError(`${where}: missing "id"`)
     if (typeof v.text !== "string") throw new UsageError(`${where}: missing "text" (a string)`)
     const author = v.author ?? {}
-    const authorId = typeof author.id === "string" || typeof author.id === "number" ? String(author.id) : typeof author.name === "string" ? author.name : undefined
+    const authorId =
+      typeof author.id === "string" || typeof author.id === "number"
+        ? String(author.id)
+        : typeof author.name === "string"
+          ? author.name
+          : undefined
     if (authorId === undefined) throw new UsageError(`${where}: missing "author.id" (or "author.name")`)
     if (typeof v.at !== "string" || !isoLike.test(v.at) || Number.isNaN(Date.parse(v.at)))
       throw new UsageError(`${where}: "at" must be an ISO timestamp such as 2024-05-01T10:05:00+08:00`)

@@ -26,7 +26,7 @@ export const dbIn = (value: string, cwd: string): string =>
 export const runApp = async <A>(db: string, program: Effect.Effect<A, unknown, App>): Promise<A> => {
   const exit = await Effect.runPromiseExit(Effect.scoped(Effect.provide(program, appLayer(db))))
   if (Exit.isSuccess(exit)) return exit.value
-  const failure = Cause.failureOption(exit.cause)
+  const failure = Cause.findErrorOption(exit.cause)
   if (Option.isSome(failure)) {
     const e = failure.value as { _tag?: string; message?: string; reason?: string }
     if (e instanceof UsageError) throw e

@@ -3,7 +3,7 @@ import { FacebookExport } from "@kaituan/adapters-facebook"
 import { LineExport } from "@kaituan/adapters-line"
 import { TelegramExport } from "@kaituan/adapters-telegram"
 import type { GroupBuy, RoundSpec } from "@kaituan/core"
-import { Effect, Either } from "effect"
+import { Effect, Result } from "effect"
 import { commentsOf, type Format } from "./Comments.js"
 import { UsageError } from "./Io.js"
 
@@ -29,9 +29,9 @@ export const utcOffset = (timeZone: string, at = new Date()): string => {
 }
 
 const run = <A, E extends { readonly message: string }>(path: string, effect: Effect.Effect<A, E>): A => {
-  const result = Effect.runSync(Effect.either(effect))
-  if (Either.isLeft(result)) throw new UsageError(`${path}: ${result.left.message}`)
-  return result.right
+  const result = Effect.runSync(Effect.result(effect))
+  if (Result.isFailure(result)) throw new UsageError(`${path}: ${result.failure.message}`)
+  return result.success
 }
 
 const jsonOf = (path: string, text: string): string => {

@@ -18,7 +18,12 @@ export interface ReplayJson {
     readonly lines: ReadonlyArray<{ readonly sku: string; readonly qty: number; readonly unitPrice: number }>
     readonly total: number
   }>
-  readonly review: ReadonlyArray<{ readonly commentId: string; readonly buyer: { id: string; name: string }; readonly text: string; readonly reason: string }>
+  readonly review: ReadonlyArray<{
+    readonly commentId: string
+    readonly buyer: { id: string; name: string }
+    readonly text: string
+    readonly reason: string
+  }>
   readonly notOrdered: ReadonlyArray<{
     readonly commentId: string
     readonly buyer: { id: string; name: string }
@@ -38,7 +43,12 @@ export const toJson = (r: GroupBuy.RoundReport): ReplayJson => ({
     lines: o.lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.unitPrice })),
     total: o.total
   })),
-  review: r.review.map((x) => ({ commentId: sourceId(x.commentId), buyer: buyerOf(x.buyer), text: x.text, reason: x.reason })),
+  review: r.review.map((x) => ({
+    commentId: sourceId(x.commentId),
+    buyer: buyerOf(x.buyer),
+    text: x.text,
+    reason: x.reason
+  })),
   notOrdered: r.notOrdered.map((x) => ({
     commentId: sourceId(x.commentId),
     buyer: buyerOf(x.buyer),
@@ -64,16 +74,28 @@ export const toTables = (r: GroupBuy.RoundReport, catalogue: Catalogue.Catalogue
     ),
     "",
     `Review queue (${j.review.length}): comments that might be orders; nothing was ordered for them`,
-    table(["comment", "buyer", "text", "why"], j.review.map((x) => [x.commentId, x.buyer.name, clip(x.text), x.reason])),
+    table(
+      ["comment", "buyer", "text", "why"],
+      j.review.map((x) => [x.commentId, x.buyer.name, clip(x.text), x.reason])
+    ),
     "",
     `Not ordered (${j.notOrdered.length}): tell these buyers`,
     table(
       ["comment", "buyer", "text", "why", "item"],
-      j.notOrdered.map((x) => [x.commentId, x.buyer.name, clip(x.text), x.reason, x.sku ? `${label(x.sku)} ×${x.qty ?? ""}` : ""])
+      j.notOrdered.map((x) => [
+        x.commentId,
+        x.buyer.name,
+        clip(x.text),
+        x.reason,
+        x.sku ? `${label(x.sku)} ×${x.qty ?? ""}` : ""
+      ])
     ),
     "",
     "Stock left",
-    table(["sku", "item", "left"], Object.entries(j.stock).map(([sku, left]) => [sku, label(sku), left]))
+    table(
+      ["sku", "item", "left"],
+      Object.entries(j.stock).map(([sku, left]) => [sku, label(sku), left])
+    )
   ]
   return parts.join("\n")
 }

@@ -5,8 +5,9 @@
 import fs from "node:fs"
 import nodePath from "node:path"
 import { Catalogue, RoundSpec } from "@kaituan/core"
-import { Either, ParseResult } from "effect"
+import { Result } from "effect"
 import { UsageError } from "./Io.js"
+import { issuesOf } from "./Issues.js"
 
 export interface LoadedRound {
   readonly path: string
@@ -32,15 +33,15 @@ export const readJsonFile = (path: string, what: string, cwd?: string): unknown 
 /** Decodes a round file's JSON value, or throws a UsageError naming `path`. */
 export const decodeRound = (path: string, json: unknown): LoadedRound => {
   const decoded = RoundSpec.decode(json)
-  if (Either.isLeft(decoded)) {
-    const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
+  if (Result.isFailure(decoded)) {
+    const issues = issuesOf(decoded.failure)
       .slice(0, 5)
       .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`)
     throw new UsageError(`${path}: invalid round file:\n  ${issues.join("\n  ")}`)
   }
-  const catalogue = Catalogue.compile(decoded.right.products)
-  if (Either.isLeft(catalogue)) throw new UsageError(`${path}: invalid catalogue: ${catalogue.left.message}`)
-  return { path, spec: decoded.right, catalogue: catalogue.right }
+  const catalogue = Catalogue.compile(decoded.success.products)
+  if (Result.isFailure(catalogue)) throw new UsageError(`${path}: invalid catalogue: ${catalogue.failure.message}`)
+  return { path, spec: decoded.success, catalogue: catalogue.success }
 }
 
 export const loadRound = (path: string, cwd?: string): LoadedRound =>

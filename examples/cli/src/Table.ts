@@ -11,6 +11,10 @@ export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<Readon
   const cells = rows.map((r) => r.map((c) => String(c)))
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === "number"))
   const widths = headers.map((h, i) => Math.max(stringWidth(h), ...cells.map((r) => stringWidth(r[i] ?? ""))))
-  const line = (r: ReadonlyArray<string>) => r.map((c, i) => pad(c, widths[i]!, numeric[i]!)).join("  ").trimEnd()
+  const line = (r: ReadonlyArray<string>) =>
+    r
+      .map((c, i) => pad(c, widths[i]!, numeric[i]!))
+      .join("  ")
+      .trimEnd()
   return [line(headers), widths.map((w) => "─".repeat(w)).join("  "), ...cells.map(line)].join("\n")
 }

@@ -59,7 +59,13 @@ export const main = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
 
 const isEntry = process.argv[1] !== undefined && /(?:main|kaituan)(?:\.[cm]?js)?$/.test(process.argv[1])
 if (isEntry) {
-  main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env }).then(
+  main(process.argv.slice(2), {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env
+  }).then(
     (code) => {
       process.exitCode = code
     },

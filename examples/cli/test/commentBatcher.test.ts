@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { GroupBuy } from "@kaituan/core"
-import { Context, Effect, Either, Exit, Fiber, Layer, Scope } from "effect"
+import { Context, Effect, Exit, Fiber, Layer, Result, Scope } from "effect"
 import * as CommentBatcher from "../src/server/CommentBatcher.js"
 
 const comment = (id: string): GroupBuy.CommentInput => ({
@@ -58,15 +58,15 @@ describe("CommentBatcher", () => {
       const batcher = yield* CommentBatcher.CommentBatcher
       const [good, bad, other] = yield* Effect.all(
         [
-          Effect.either(batcher.submit("r", [comment("g1")])),
-          Effect.either(batcher.submit("r", [comment("bad1")])),
-          Effect.either(batcher.submit("r", [comment("o1"), comment("o2")]))
+          Effect.result(batcher.submit("r", [comment("g1")])),
+          Effect.result(batcher.submit("r", [comment("bad1")])),
+          Effect.result(batcher.submit("r", [comment("o1"), comment("o2")]))
         ],
         { concurrency: "unbounded" }
       )
-      expect(Either.getOrThrow(good).map((o) => o.commentId)).toEqual(["g1"])
-      expect(Either.isLeft(bad) && bad.left).toMatchObject({ _tag: "GroupBuyError", reason: "rejected" })
-      expect(Either.getOrThrow(other).map((o) => o.commentId)).toEqual(["o1", "o2"])
+      expect(Result.getOrThrow(good).map((o) => o.commentId)).toEqual(["g1"])
+      expect(Result.isFailure(bad) && bad.failure).toMatchObject({ _tag: "GroupBuyError", reason: "rejected" })
+      expect(Result.getOrThrow(other).map((o) => o.commentId)).toEqual(["o1", "o2"])
       expect(fake.batches).toEqual([["g1", "bad1", "o1", "o2"], ["g1"], ["bad1"], ["o1", "o2"]])
     }).pipe(Effect.provide(fake.layer))
   })
@@ -77,11 +77,11 @@ describe("CommentBatcher", () => {
       const scope = yield* Scope.make()
       const context = yield* Layer.buildWithScope(fake.layer, scope)
       const batcher = Context.get(context, CommentBatcher.CommentBatcher)
-      const waiting = yield* Effect.fork(batcher.submit("r", [comment("waiting")]))
-      yield* Effect.yieldNow()
+      const waiting = yield* Effect.forkChild(batcher.submit("r", [comment("waiting")]))
+      yield* Effect.yieldNow
       yield* Scope.close(scope, Exit.void)
-      expect(Exit.isInterrupted(yield* Fiber.await(waiting))).toBe(true)
-      expect(Exit.isInterrupted(yield* Effect.exit(batcher.submit("r", [comment("late")])))).toBe(true)
+      expect(Exit.hasInterrupts(yield* Fiber.await(waiting))).toBe(true)
+      expect(Exit.hasInterrupts(yield* Effect.exit(batcher.submit("r", [comment("late")])))).toBe(true)
       expect(fake.batches).toEqual([])
     })
   )

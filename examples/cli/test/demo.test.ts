@@ -9,7 +9,15 @@ describe("kaituan demo", () => {
     const r = runBin(["demo", "--db", db])
     expect(r.stderr).toBe("")
     expect(r.code).toBe(0)
-    for (const heading of ["1. Open the round", "2. Comments arrive from LINE and Telegram", "3. The cutoff passes", "4. Reconcile the bank statement", "5. Ship", "6. Tell the buyers", "7. The round's numbers"])
+    for (const heading of [
+      "1. Open the round",
+      "2. Comments arrive from LINE and Telegram",
+      "3. The cutoff passes",
+      "4. Reconcile the bank statement",
+      "5. Ship",
+      "6. Tell the buyers",
+      "7. The round's numbers"
+    ])
       expect(r.stdout).toContain(heading)
     expect(r.stdout).toContain("a forged LINE webhook is rejected: unauthorized")
     expect(r.stdout).toContain("LINE redelivers two events: duplicate, duplicate")

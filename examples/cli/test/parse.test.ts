@@ -10,8 +10,16 @@ describe("kaituan parse", () => {
     const input = fs.readFileSync(path.join(fixtures, "socks.comments.jsonl"), "utf8")
     const r = await runCli(["parse", "--round", round], input)
     expect(r.code).toBe(0)
-    const out = r.stdout.trim().split("\n").map((l) => JSON.parse(l))
-    expect(out.map((o) => o.id)).toEqual(input.trim().split("\n").map((l) => JSON.parse(l).id))
+    const out = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+    expect(out.map((o) => o.id)).toEqual(
+      input
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).id)
+    )
     expect(out[1]).toMatchObject({ id: "c2", intent: "order", lines: [{ sku: "SOCK-R", qty: 2 }] })
     expect(out[3]).toMatchObject({ id: "c4", intent: "review" })
     expect(out[5]).toMatchObject({ id: "c6", intent: "amend", lines: [{ sku: null, qty: 1 }] })

@@ -2,7 +2,7 @@ import fs from "node:fs"
 import path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { RoundSpec } from "@kaituan/core"
-import { Either } from "effect"
+import { Result } from "effect"
 import { importers } from "../src/Importers.js"
 import { main } from "../src/main.js"
 import { fixtures, runBin, runCli, runIo, tmpDir } from "./support.js"
@@ -195,7 +195,7 @@ describe("kaituan round replay: chat exports", () => {
 
 describe("chat exports read local times in the round's time zone", () => {
   it("an old Telegram export (no date_unixtime) is read in the round's zone, like a LINE export", () => {
-    const spec = Either.getOrThrow(
+    const spec = Result.getOrThrow(
       RoundSpec.decode({
         id: "tokyo",
         title: "東京團",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { FastCheck as fc } from "effect"
+import fc from "fast-check"
 import * as Webhooks from "../src/server/Webhooks.js"
 
 /** The reference: a Set in insertion order, the oldest dropped past capacity (the implementation before the ring). */

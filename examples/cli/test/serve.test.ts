@@ -1,7 +1,6 @@
 import { request } from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { GroupBuy, Storage } from "@kaituan/core"
-import { Effect } from "effect"
 import { serve } from "../src/commands/serve.js"
 import { toJson } from "../src/Report.js"
 import * as MerchantOrderNo from "../src/server/MerchantOrderNo.js"
@@ -68,7 +67,7 @@ describe("kaituan serve: webhooks", () => {
   })
 
   it("GET /api/rounds/:id is the same JSON as round replay --json; an unknown round is 404", async () => {
-    const expected = await f.server.run(Effect.flatMap(GroupBuy.GroupBuy, (g) => g.report("hooks")))
+    const expected = await f.server.run(GroupBuy.GroupBuy.use((g) => g.report("hooks")))
     expect(await report(f, "hooks")).toEqual(toJson(expected))
     expect((await fetch(`${f.server.url}/api/rounds/nope`)).status).toBe(404)
   })
@@ -295,7 +294,7 @@ describe("kaituan serve: limits, missing secrets, no round", () => {
       }
       expect(line.counts?.rejected).toBe(1)
       expect(line.note).toContain("--round")
-      const orders = await server.run(Effect.flatMap(Storage.Storage, (s) => s.readAll(0, 1000)))
+      const orders = await server.run(Storage.Storage.use((s) => s.readAll(0, 1000)))
       expect(orders.filter((e) => e.type === "LinesOrdered")).toHaveLength(0)
     } finally {
       await server.close()
@@ -308,9 +307,7 @@ describe("kaituan serve: limits, missing secrets, no round", () => {
       const body = lineBody([{ id: "k1", user: "U-kay", text: "紅+1" }])
       expect((await post(`${f.server.url}/webhooks/line`, body, lineHeaders(body))).status).toBe(200)
       const statusOf = () =>
-        f.server
-          .run(Effect.flatMap(GroupBuy.GroupBuy, (g) => g.orders({ roundId: "cutoff" })))
-          .then((os) => os[0]?.status)
+        f.server.run(GroupBuy.GroupBuy.use((g) => g.orders({ roundId: "cutoff" }))).then((os) => os[0]?.status)
       expect(await statusOf()).toBe("open")
       await eventually(async () => (await statusOf()) === "awaiting-payment", 8_000)
       expect(f.logs.lines().some((l) => l.event === "round-closed" && l.orders === 1)).toBe(true)
@@ -332,14 +329,14 @@ describe("kaituan serve: limits, missing secrets, no round", () => {
 describe("kaituan serve: payments", () => {
   let f: Full
   const orderOf = async (buyer: string) => {
-    const orders = await f.server.run(Effect.flatMap(GroupBuy.GroupBuy, (g) => g.orders({ roundId: "pay" })))
+    const orders = await f.server.run(GroupBuy.GroupBuy.use((g) => g.orders({ roundId: "pay" })))
     const o = orders.find((x) => x.buyer.id === buyer)
     if (!o) throw new Error(`no order of ${buyer}`)
     return o
   }
   const paymentEvents = (transactionId: string) =>
     f.server
-      .run(Effect.flatMap(Storage.Storage, (s) => s.readStream(Storage.paymentStream(`p_gateway_${transactionId}`))))
+      .run(Storage.Storage.use((s) => s.readStream(Storage.paymentStream(`p_gateway_${transactionId}`))))
       .then((r) => r.events.map((e) => e.type))
   const form = { "content-type": "application/x-www-form-urlencoded" }
 
@@ -356,9 +353,7 @@ describe("kaituan serve: payments", () => {
     expect((await post(`${f.server.url}/webhooks/line`, body, lineHeaders(body))).status).toBe(200)
     // Closed a minute ago: orders are confirmed then, and gateway times (whole seconds) come after.
     await f.server.run(
-      Effect.flatMap(GroupBuy.GroupBuy, (g) =>
-        g.closeRound({ roundId: "pay", at: new Date(Date.now() - 60_000).toISOString() })
-      )
+      GroupBuy.GroupBuy.use((g) => g.closeRound({ roundId: "pay", at: new Date(Date.now() - 60_000).toISOString() }))
     )
   })
   afterAll(async () => {
@@ -604,7 +599,8 @@ describe("kaituan serve: shutdown", () => {
   })
 
   it("bad flags are usage errors", async () => {
-    const serveUntil = (argv: ReadonlyArray<string>) => runIo((a, io) => serve(a, io, async () => "x"), argv, { env: {} })
+    const serveUntil = (argv: ReadonlyArray<string>) =>
+      runIo((a, io) => serve(a, io, async () => "x"), argv, { env: {} })
     await expect(serveUntil(["--port", "http"])).rejects.toThrow(/--port/)
     await expect(serveUntil(["--max-body", "lots"])).rejects.toThrow(/--max-body/)
   })

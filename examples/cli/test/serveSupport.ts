@@ -12,7 +12,7 @@ import { LineSignature, LineTestServer } from "@kaituan/adapters-line"
 import { ECPayCallback } from "@kaituan/payments-ecpay"
 import { NewebPayCallback } from "@kaituan/payments-newebpay"
 import { TaipeiTime } from "@kaituan/core"
-import { Either, Redacted } from "effect"
+import { Redacted, Result } from "effect"
 import { decodeRound } from "../src/RoundFile.js"
 import * as Log from "../src/server/Log.js"
 import * as Server from "../src/server/Server.js"
@@ -155,7 +155,7 @@ export const newebpayNotify = (p: {
   readonly paidAt?: number
   readonly pending?: boolean
 }) =>
-  Either.getOrThrow(
+  Result.getOrThrow(
     NewebPayCallback.encode(
       {
         status: "SUCCESS",

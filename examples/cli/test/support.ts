@@ -45,6 +45,11 @@ export const runCli = (argv: ReadonlyArray<string>, stdin = "") => runIo(main, a
 
 /** Runs the built `kaituan` binary as a user would. */
 export const runBin = (argv: ReadonlyArray<string>, options: { input?: string; cwd?: string } = {}) => {
-  const r = spawnSync(process.execPath, [bin, ...argv], { input: options.input ?? "", cwd: options.cwd ?? repoRoot, encoding: "utf8", timeout: 120_000 })
+  const r = spawnSync(process.execPath, [bin, ...argv], {
+    input: options.input ?? "",
+    cwd: options.cwd ?? repoRoot,
+    encoding: "utf8",
+    timeout: 120_000
+  })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }

@@ -8,7 +8,7 @@
  */
 import { timingSafeEqual, createHash } from "node:crypto"
 import { ChannelAdapter, type Http, Ids, MessageTemplates, type Notification, SentMessages } from "@kaituan/core"
-import { Clock, Config, type ConfigError, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Clock, Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as FacebookSignature from "./FacebookSignature.js"
 import * as FacebookWebhook from "./FacebookWebhook.js"
 import * as GraphComments from "./GraphComments.js"
@@ -103,11 +103,11 @@ export const handshake = (verifyToken: string, req: Http.InboundRequest): Http.P
   return { status: 403, headers: { "content-type": "text/plain; charset=utf-8" }, body: "Forbidden" }
 }
 
-const decodeEnvelope = Schema.decodeUnknown(Schema.parseJson(FacebookWebhook.Envelope))
+const decodeEnvelope = Schema.decodeUnknownEffect(Schema.fromJsonString(FacebookWebhook.Envelope))
 
 const SendAnswer = Schema.Struct({ message_id: Schema.optional(Schema.String), id: Schema.optional(Schema.String) })
 const decodeSendAnswer = Schema.decodeUnknownOption(SendAnswer)
-const CommentTime = Schema.Struct({ created_time: Schema.Union(Schema.String, Schema.Number) })
+const CommentTime = Schema.Struct({ created_time: Schema.Union([Schema.String, Schema.Number]) })
 const decodeCommentTime = Schema.decodeUnknownOption(CommentTime)
 
 /** Builds the adapter. Sending the same message id twice sends one message. */
@@ -296,11 +296,11 @@ export const layer = (options: Options): Layer.Layer<ChannelAdapter.ChannelAdapt
 export const config: Config.Config<
   Pick<Options, "appSecret" | "verifyToken" | "pageAccessToken" | "graphBase" | "pageId">
 > = Config.all({
-  appSecret: Config.redacted("FB_APP_SECRET"),
-  verifyToken: Config.redacted("FB_VERIFY_TOKEN"),
-  pageAccessToken: Config.redacted("FB_PAGE_ACCESS_TOKEN"),
-  graphBase: Config.option(Config.string("FB_GRAPH_BASE")).pipe(Config.map(Option.getOrUndefined)),
-  pageId: Config.option(Config.string("FB_PAGE_ID")).pipe(Config.map(Option.getOrUndefined))
+  appSecret: Config.Redacted("FB_APP_SECRET"),
+  verifyToken: Config.Redacted("FB_VERIFY_TOKEN"),
+  pageAccessToken: Config.Redacted("FB_PAGE_ACCESS_TOKEN"),
+  graphBase: Config.option(Config.String("FB_GRAPH_BASE")).pipe(Config.map(Option.getOrUndefined)),
+  pageId: Config.option(Config.String("FB_PAGE_ID")).pipe(Config.map(Option.getOrUndefined))
 })
 
 type ConfigKeys = "appSecret" | "verifyToken" | "pageAccessToken" | "graphBase" | "pageId"
@@ -308,11 +308,10 @@ type ConfigKeys = "appSecret" | "verifyToken" | "pageAccessToken" | "graphBase" 
 /** Builds the adapter from {@link config} plus the other options. */
 export const makeConfig = (
   rest: Omit<Options, ConfigKeys> = {}
-): Effect.Effect<FacebookChannelService, ConfigError.ConfigError> =>
-  Effect.flatMap(config, (c) => make({ ...rest, ...c }))
+): Effect.Effect<FacebookChannelService, Config.ConfigError> => Effect.flatMap(config, (c) => make({ ...rest, ...c }))
 
 /** {@link layer} from {@link config}. */
 export const layerConfig = (
   rest: Omit<Options, ConfigKeys> = {}
-): Layer.Layer<ChannelAdapter.ChannelAdapter, ConfigError.ConfigError> =>
+): Layer.Layer<ChannelAdapter.ChannelAdapter, Config.ConfigError> =>
   Layer.effect(ChannelAdapter.ChannelAdapter, makeConfig(rest))

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import type { ChannelAdapter } from "@kaituan/core"
-import { Effect, Either, Predicate, Schema } from "effect"
+import { Effect, Predicate, Result, Schema } from "effect"
 import * as GraphComments from "./GraphComments.js"
 
 /** A `Comment` event. */
@@ -26,7 +26,7 @@ export interface Options {
   readonly threadId?: string | undefined
 }
 
-const { isRecord } = Predicate
+const { isObject: isRecord } = Predicate
 
 const isPage = (u: unknown): boolean => isRecord(u) && Array.isArray(u["data"])
 
@@ -55,8 +55,8 @@ export const fromValue = (
   const out: Array<Comment> = []
   for (const [data, where] of pages) {
     const comments = GraphComments.toComments(data, to, seen)
-    if (Either.isLeft(comments)) return fail(`${where}${comments.left}`)
-    out.push(...comments.right)
+    if (Result.isFailure(comments)) return fail(`${where}${comments.failure}`)
+    out.push(...comments.success)
   }
   return Effect.succeed(out)
 }

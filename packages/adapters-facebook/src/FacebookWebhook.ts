@@ -16,11 +16,11 @@
  */
 import { createHash } from "node:crypto"
 import type { ChannelAdapter } from "@kaituan/core"
-import { Predicate, Schema } from "effect"
+import { Predicate, Result, Schema } from "effect"
 
 type InboundEvent = ChannelAdapter.InboundEvent
 
-const Id = Schema.Union(Schema.String, Schema.Number)
+const Id = Schema.Union([Schema.String, Schema.Number])
 
 /** A comment change's `value` (wire keys are snake_case). */
 export const CommentValue = Schema.Struct({
@@ -31,7 +31,7 @@ export const CommentValue = Schema.Struct({
   parent_id: Schema.optional(Id),
   from: Schema.optional(Schema.Struct({ id: Id, name: Schema.optional(Schema.String) })),
   message: Schema.optional(Schema.String),
-  created_time: Schema.optional(Schema.Union(Schema.Number, Schema.String)),
+  created_time: Schema.optional(Schema.Union([Schema.Number, Schema.String])),
   photo: Schema.optional(Schema.Unknown),
   video: Schema.optional(Schema.Unknown),
   sticker: Schema.optional(Schema.Unknown)
@@ -94,9 +94,9 @@ export interface Malformed {
   readonly message: string
 }
 
-const decodeComment = Schema.decodeUnknownEither(CommentValue)
+const decodeComment = Schema.decodeUnknownResult(CommentValue)
 
-const { isRecord } = Predicate
+const { isObject: isRecord } = Predicate
 
 /** Maps one decoded comment value to events. */
 export const commentEvents = (
@@ -182,8 +182,8 @@ export const toEvents = (envelope: Envelope, channel: string): ReadonlyArray<Inb
       if (change.field !== "feed" || !isRecord(change.value) || change.value["item"] !== "comment") continue
       const where = `entry[${i}].changes[${j}]`
       const decoded = decodeComment(change.value)
-      if (decoded._tag === "Left") return { _tag: "Malformed", message: `${where}: ${decoded.left.message}` }
-      const events = commentEvents(decoded.right, channel, entry.time)
+      if (Result.isFailure(decoded)) return { _tag: "Malformed", message: `${where}: ${decoded.failure.message}` }
+      const events = commentEvents(decoded.success, channel, entry.time)
       if ("_tag" in events) return { _tag: "Malformed", message: `${where}: ${events.message}` }
       out.push(...events)
     }

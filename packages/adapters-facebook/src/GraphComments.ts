@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { ChannelAdapter } from "@kaituan/core"
-import { Effect, Either, Schema } from "effect"
+import { Effect, Result, Schema } from "effect"
 import { authorOf, eventIdOf, unixSeconds, unknownAuthor as withheldAuthor } from "./FacebookWebhook.js"
 import { type GraphOptions, request } from "./internal/graph.js"
 
@@ -23,14 +23,14 @@ export type Comment = Extract<ChannelAdapter.InboundEvent, { readonly _tag: "Com
 
 export type { Fetch, GraphOptions, RetryOptions } from "./internal/graph.js"
 
-const Id = Schema.Union(Schema.String, Schema.Number)
+const Id = Schema.Union([Schema.String, Schema.Number])
 
 /** A comment as the Graph API returns it. */
 export const GraphComment = Schema.Struct({
   id: Schema.String,
   from: Schema.optional(Schema.Struct({ id: Id, name: Schema.optional(Schema.String) })),
   message: Schema.optional(Schema.String),
-  created_time: Schema.Union(Schema.String, Schema.Number),
+  created_time: Schema.Union([Schema.String, Schema.Number]),
   parent: Schema.optional(Schema.Struct({ id: Schema.String }))
 })
 export type GraphComment = typeof GraphComment.Type
@@ -56,7 +56,7 @@ export const defaultFields = "id,from{id,name},message,created_time,parent{id}"
 /** The author id used when the Graph API withholds `from` (missing permission): `FacebookWebhook.unknownAuthor`'s. */
 export const unknownAuthor: string = withheldAuthor.id
 
-const decodeComment = Schema.decodeUnknownEither(GraphComment)
+const decodeComment = Schema.decodeUnknownResult(GraphComment)
 
 /**
  * Maps Graph comments to `Comment` events: comments without text (stickers, photos) are skipped,
@@ -67,14 +67,14 @@ export const toComments = (
   data: ReadonlyArray<unknown>,
   options: { readonly channel: string; readonly threadId?: string | undefined },
   seen: Set<string> = new Set()
-): Either.Either<ReadonlyArray<Comment>, string> => {
+): Result.Result<ReadonlyArray<Comment>, string> => {
   const out: Array<Comment> = []
   for (const [i, raw] of data.entries()) {
     const decoded = decodeComment(raw)
-    if (Either.isLeft(decoded)) return Either.left(`data[${i}]: ${decoded.left.message}`)
-    const c = decoded.right
+    if (Result.isFailure(decoded)) return Result.fail(`data[${i}]: ${decoded.failure.message}`)
+    const c = decoded.success
     const created = unixSeconds(c.created_time)
-    if (created === undefined) return Either.left(`data[${i}] (comment ${c.id}): unreadable created_time`)
+    if (created === undefined) return Result.fail(`data[${i}] (comment ${c.id}): unreadable created_time`)
     if (seen.has(c.id)) continue
     seen.add(c.id)
     const text = c.message ?? ""
@@ -92,7 +92,7 @@ export const toComments = (
       ...(c.parent === undefined ? {} : { replyToCommentId: c.parent.id })
     })
   }
-  return Either.right(out)
+  return Result.succeed(out)
 }
 
 /** Options of {@link pull}. */
@@ -115,7 +115,7 @@ export interface PullOptions extends GraphOptions {
   readonly onPage?: ((page: CommentPage) => void) | undefined
 }
 
-const decodePage = Schema.decodeUnknownEither(CommentPage)
+const decodePage = Schema.decodeUnknownResult(CommentPage)
 
 /**
  * Pulls all comments of a post or live video, following `paging.cursors.after` while
@@ -148,17 +148,21 @@ export const pull = (options: PullOptions): Effect.Effect<ReadonlyArray<Comment>
         `Graph GET /${options.objectId}/comments`
       )
       const decoded = decodePage(body)
-      if (Either.isLeft(decoded))
+      if (Result.isFailure(decoded))
         return yield* Effect.fail(
-          new ChannelError({ reason: "invalid-payload", message: `unexpected comments page: ${decoded.left.message}` })
+          new ChannelError({
+            reason: "invalid-payload",
+            message: `unexpected comments page: ${decoded.failure.message}`
+          })
         )
-      options.onPage?.(decoded.right)
-      const comments = toComments(decoded.right.data, { channel, threadId }, seen)
-      if (Either.isLeft(comments))
-        return yield* Effect.fail(new ChannelError({ reason: "invalid-payload", message: comments.left }))
-      out.push(...comments.right)
-      const next = decoded.right.paging?.cursors?.after
-      if (decoded.right.paging?.next === undefined || next === undefined || decoded.right.data.length === 0) return out
+      const page = decoded.success
+      options.onPage?.(page)
+      const comments = toComments(page.data, { channel, threadId }, seen)
+      if (Result.isFailure(comments))
+        return yield* Effect.fail(new ChannelError({ reason: "invalid-payload", message: comments.failure }))
+      out.push(...comments.success)
+      const next = page.paging?.cursors?.after
+      if (page.paging?.next === undefined || next === undefined || page.data.length === 0) return out
       after = next
     }
     return out

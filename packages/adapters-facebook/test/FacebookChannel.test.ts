@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/vitest"
 import { ChannelContract, Http, type Notification } from "@kaituan/core"
-import { ConfigProvider, Effect, Either, Layer, Redacted } from "effect"
+import { ConfigProvider, Effect, Layer, Redacted, Result } from "effect"
 import { FacebookChannel, FacebookSignature, PrivateReplies } from "../src/index.js"
 import * as Fake from "./support/FakeGraph.js"
 
@@ -407,15 +407,13 @@ describe("FacebookChannel.send: Graph errors", () => {
 describe("FacebookChannel.layerConfig", () => {
   it.effect("reads FB_* settings", () =>
     Effect.gen(function* () {
-      const provider = ConfigProvider.fromMap(
-        new Map([
-          ["FB_APP_SECRET", "s"],
-          ["FB_VERIFY_TOKEN", "v"],
-          ["FB_PAGE_ACCESS_TOKEN", "t"],
-          ["FB_GRAPH_BASE", "http://127.0.0.1:1"]
-        ])
-      )
-      const a = yield* FacebookChannel.makeConfig().pipe(Effect.withConfigProvider(provider))
+      const provider = ConfigProvider.fromUnknown({
+        FB_APP_SECRET: "s",
+        FB_VERIFY_TOKEN: "v",
+        FB_PAGE_ACCESS_TOKEN: "t",
+        FB_GRAPH_BASE: "http://127.0.0.1:1"
+      })
+      const a = yield* FacebookChannel.makeConfig().pipe(Effect.provideService(ConfigProvider.ConfigProvider, provider))
       expect(a.channel).toBe("facebook")
       const res = yield* a.handshake!(
         Http.request({
@@ -424,13 +422,13 @@ describe("FacebookChannel.layerConfig", () => {
         })
       )
       expect(res?.body).toBe("ok")
-      const missing = yield* Effect.either(
+      const missing = yield* Effect.result(
         Layer.build(FacebookChannel.layerConfig()).pipe(
           Effect.scoped,
-          Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
+          Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromUnknown({}))
         )
       )
-      expect(Either.isLeft(missing)).toBe(true)
+      expect(Result.isFailure(missing)).toBe(true)
     })
   )
 })

@@ -377,7 +377,12 @@ describe("FacebookWebhook: comments whose author Facebook withholds", () => {
       const a = yield* adapter()
       const withheld = { item: "comment", comment_id: "900_1301", post_id: "104_900", created_time: 1714541000 }
       const events = yield* a.decode(
-        post(envelope([{ ...withheld, verb: "add", message: "+1" }, { ...withheld, verb: "edited", message: "+2" }]))
+        post(
+          envelope([
+            { ...withheld, verb: "add", message: "+1" },
+            { ...withheld, verb: "edited", message: "+2" }
+          ])
+        )
       )
       expect(events.map((e) => [e._tag, "author" in e ? e.author : undefined])).toEqual([
         ["Comment", { id: "unknown", unknown: true }],

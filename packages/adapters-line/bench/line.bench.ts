@@ -96,7 +96,7 @@ const webhookBase = best(5, () => {
 const webhookRun = best(5, () => {
   let n = 0
   for (let i = 0; i < BODIES; i++) {
-    n += Effect.runSync(Effect.zipRight(line.verify(req), line.decode(req))).length
+    n += Effect.runSync(Effect.andThen(line.verify(req), line.decode(req))).length
   }
   return n
 })

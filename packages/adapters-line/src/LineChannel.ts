@@ -21,7 +21,7 @@
  * @since 0.1.0
  */
 import { ChannelAdapter, type Http, type Notification, SentMessages } from "@kaituan/core"
-import { Clock, Config, type ConfigError, Context, Effect, Either, Layer, Redacted } from "effect"
+import { Clock, Config, Context, Effect, Layer, Redacted, Result } from "effect"
 import * as LineApi from "./internal/LineApi.js"
 import * as Lru from "./internal/Lru.js"
 import * as LineSignature from "./LineSignature.js"
@@ -91,7 +91,9 @@ export interface LineChannelService extends ChannelAdapter.ChannelAdapterService
 }
 
 /** The LINE adapter's tag. */
-export class LineChannel extends Context.Tag("@kaituan/adapters-line/LineChannel")<LineChannel, LineChannelService>() {}
+export class LineChannel extends Context.Service<LineChannel, LineChannelService>()(
+  "@kaituan/adapters-line/LineChannel"
+) {}
 
 const redacted = (v: Redacted.Redacted<string> | string): Redacted.Redacted<string> =>
   typeof v === "string" ? Redacted.make(v) : v
@@ -206,8 +208,8 @@ export const make = (options: Options): Effect.Effect<LineChannelService> =>
           channel,
           stripBotMention: options.stripBotMention ?? true
         })
-        if (Either.isLeft(decoded)) return Effect.fail(invalid(decoded.left.message))
-        const { events, destination } = decoded.right
+        if (Result.isFailure(decoded)) return Effect.fail(invalid(decoded.failure.message))
+        const { events, destination } = decoded.success
         return Effect.flatMap(Clock.currentTimeMillis, (now) => {
           for (const e of events) {
             if (
@@ -328,13 +330,13 @@ export const layer = (options: Options): Layer.Layer<LineChannel | ChannelAdapte
  * (redacted), `LINE_API_BASE` (optional override of `https://api.line.me`).
  */
 export const config: Config.Config<Pick<Options, "channelSecret" | "channelAccessToken" | "apiBase">> = Config.all({
-  channelSecret: Config.redacted("LINE_CHANNEL_SECRET"),
-  channelAccessToken: Config.redacted("LINE_CHANNEL_ACCESS_TOKEN"),
-  apiBase: Config.string("LINE_API_BASE").pipe(Config.withDefault(defaultApiBase))
+  channelSecret: Config.Redacted("LINE_CHANNEL_SECRET"),
+  channelAccessToken: Config.Redacted("LINE_CHANNEL_ACCESS_TOKEN"),
+  apiBase: Config.String("LINE_API_BASE").pipe(Config.withDefault(defaultApiBase))
 })
 
 /** {@link layer} with secrets from {@link config}; `options` sets everything else. */
 export const layerConfig = (
   options: Omit<Options, "channelSecret" | "channelAccessToken" | "apiBase"> = {}
-): Layer.Layer<LineChannel | ChannelAdapter.ChannelAdapter, ConfigError.ConfigError> =>
+): Layer.Layer<LineChannel | ChannelAdapter.ChannelAdapter, Config.ConfigError> =>
   provideBoth(Effect.flatMap(config, (c) => make({ ...options, ...c })))

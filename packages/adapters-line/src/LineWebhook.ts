@@ -24,7 +24,7 @@
  * @since 0.1.0
  */
 import type { ChannelAdapter } from "@kaituan/core"
-import { Either, Schema } from "effect"
+import { Result, Schema } from "effect"
 import { fastEvent, isRecord } from "./internal/WebhookFast.js"
 import { type DecodeFailure, type DecodeOptions, decodeEvent, Envelope } from "./internal/WebhookSchema.js"
 
@@ -51,20 +51,20 @@ export interface Decoded {
 
 const utf8 = new TextDecoder("utf-8", { fatal: false })
 
+const decodeEnvelope = Schema.decodeUnknownResult(Envelope)
+
 /** The envelope's `destination` and `events`, by hand when well-formed, else by the Schema. */
 const envelopeOf = (
   json: unknown
-): Either.Either<
+): Result.Result<
   { readonly destination?: string | undefined; readonly events: ReadonlyArray<unknown> },
   DecodeFailure
 > =>
   isRecord(json) &&
   Array.isArray(json.events) &&
   (json.destination === undefined || typeof json.destination === "string")
-    ? Either.right({ destination: json.destination, events: json.events })
-    : Schema.decodeUnknownEither(Envelope)(json).pipe(
-        Either.mapLeft((e) => ({ message: `not a LINE webhook body: ${e.message}` }))
-      )
+    ? Result.succeed({ destination: json.destination, events: json.events })
+    : decodeEnvelope(json).pipe(Result.mapError((e) => ({ message: `not a LINE webhook body: ${e.message}` })))
 
 /**
  * Decodes a raw webhook body (the bytes LINE sent). Fails on invalid JSON, a missing `events`
@@ -73,17 +73,17 @@ const envelopeOf = (
 export const decode = (
   rawBody: Uint8Array | string,
   options: DecodeOptions = {}
-): Either.Either<Decoded, DecodeFailure> => {
+): Result.Result<Decoded, DecodeFailure> => {
   const text = typeof rawBody === "string" ? rawBody : utf8.decode(rawBody)
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch {
-    return Either.left({ message: "body is not JSON" })
+    return Result.fail({ message: "body is not JSON" })
   }
   const envelope = envelopeOf(json)
-  if (Either.isLeft(envelope)) return Either.left(envelope.left)
-  const { destination, events: raws } = envelope.right
+  if (Result.isFailure(envelope)) return Result.fail(envelope.failure)
+  const { destination, events: raws } = envelope.success
   const opts: Required<DecodeOptions> = {
     channel: options.channel ?? "line",
     stripBotMention: options.stripBotMention ?? true
@@ -96,11 +96,11 @@ export const decode = (
     if (fast !== undefined) events.push(fast)
     else {
       const decoded = decodeEvent(raw, i, destination, opts)
-      if (Either.isLeft(decoded)) return Either.left(decoded.left)
-      events.push(...decoded.right)
+      if (Result.isFailure(decoded)) return Result.fail(decoded.failure)
+      events.push(...decoded.success)
     }
     const ctx = (raw as { deliveryContext?: { isRedelivery?: unknown } } | null)?.deliveryContext
     if (ctx?.isRedelivery === true) redelivery = true
   }
-  return Either.right({ destination, events, redelivery })
+  return Result.succeed({ destination, events, redelivery })
 }

@@ -2,7 +2,8 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { ChannelAdapter, Http, type Notification } from "@kaituan/core"
-import { ConfigProvider, Effect, Either, Layer, TestClock } from "effect"
+import { ConfigProvider, Effect, Layer, Result } from "effect"
+import { TestClock } from "effect/testing"
 import { LineChannel, type LineTestServer } from "../src/index.js"
 import * as LineApi from "../src/internal/LineApi.js"
 import { body, GROUP, SECRET, signed, start, textEvent } from "./harness.js"
@@ -423,15 +424,13 @@ describe("LineChannel layers", () => {
     () =>
       Effect.gen(function* () {
         const { server } = yield* setup()
-        const provider = ConfigProvider.fromMap(
-          new Map([
-            ["LINE_CHANNEL_SECRET", SECRET],
-            ["LINE_CHANNEL_ACCESS_TOKEN", server.accessToken],
-            ["LINE_API_BASE", server.url]
-          ])
-        )
+        const provider = ConfigProvider.fromUnknown({
+          LINE_CHANNEL_SECRET: SECRET,
+          LINE_CHANNEL_ACCESS_TOKEN: server.accessToken,
+          LINE_API_BASE: server.url
+        })
         const layer = LineChannel.layerConfig({ retry: { retries: 0 } }).pipe(
-          Layer.provide(Layer.setConfigProvider(provider))
+          Layer.provide(ConfigProvider.layer(provider))
         )
         const [line, port] = yield* Effect.all([LineChannel.LineChannel, ChannelAdapter.ChannelAdapter]).pipe(
           Effect.provide(layer)
@@ -443,26 +442,22 @@ describe("LineChannel layers", () => {
         const b = body(textEvent({ eventId: "e", commentId: "c", userId: "U", text: "+1" }))
         yield* port.verify(signed(b))
 
-        const missing = yield* Effect.either(
+        const missing = yield* Effect.result(
           Effect.provide(
             LineChannel.LineChannel,
-            LineChannel.layerConfig().pipe(Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map()))))
+            LineChannel.layerConfig().pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({}))))
           )
         )
-        expect(Either.isLeft(missing)).toBe(true)
+        expect(Result.isFailure(missing)).toBe(true)
       })
   )
 
   it.live("the config redacts the secrets", () =>
     Effect.gen(function* () {
       const c = yield* LineChannel.config.pipe(
-        Effect.withConfigProvider(
-          ConfigProvider.fromMap(
-            new Map([
-              ["LINE_CHANNEL_SECRET", "s3cret"],
-              ["LINE_CHANNEL_ACCESS_TOKEN", "tok3n"]
-            ])
-          )
+        Effect.provideService(
+          ConfigProvider.ConfigProvider,
+          ConfigProvider.fromUnknown({ LINE_CHANNEL_SECRET: "s3cret", LINE_CHANNEL_ACCESS_TOKEN: "tok3n" })
         )
       )
       expect(String(c.channelSecret)).not.toContain("s3cret")

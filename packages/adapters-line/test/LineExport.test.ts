@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, FastCheck as fc } from "effect"
+import { Effect } from "effect"
+import fc from "fast-check"
 import { LineExport } from "../src/index.js"
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}.txt`, import.meta.url), "utf8")
@@ -314,39 +315,40 @@ describe("LineExport round trip (generated chats)", () => {
     .map((cs) => cs.join("").trim())
     .filter((t) => t !== "")
 
-  it.prop(
-    "rendering messages in any export layout and importing gives them back",
-    [
-      fc.array(message, { minLength: 1, maxLength: 25 }),
-      title,
-      fc.constantFrom("zh-TW", "zh-TW-24h", "en", "desktop-en", "desktop-zh-TW" as const),
-      fc.boolean(),
-      fc.boolean(),
-      fc.constantFrom("group" as const, "direct" as const)
-    ],
-    ([raw, title, style, crlf, bom, kind]) => {
-      const messages = raw
-        .map((m) => ({
-          date: m.day.toISOString().slice(0, 10),
-          time: `${String(m.hour).padStart(2, "0")}:${String(m.minute).padStart(2, "0")}`,
-          name: m.name,
-          text: m.text
-        }))
-        .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0))
-      const file = LineExport.render({ title, kind, style: style as LineExport.Style, messages, crlf, bom })
-      const r = parse(file)
-      expect(r.problems).toEqual([])
-      expect(r.header).toMatchObject({ kind, name: title })
-      expect(
-        r.events.map((e) => [
-          e._tag,
-          e.at,
-          "author" in e ? e.author?.id : undefined,
-          e._tag === "Comment" ? e.text : ""
-        ])
-      ).toEqual(messages.map((m) => ["Comment", `${m.date}T${m.time}:00+08:00`, m.name, m.text]))
-      expect(new Set(r.events.map((e) => e.eventId)).size).toBe(messages.length)
-    },
-    { fastCheck: { numRuns: 200 } }
-  )
+  it("rendering messages in any export layout and importing gives them back", () => {
+    fc.assert(
+      fc.property(
+        fc.array(message, { minLength: 1, maxLength: 25 }),
+        title,
+        fc.constantFrom("zh-TW", "zh-TW-24h", "en", "desktop-en", "desktop-zh-TW" as const),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom("group" as const, "direct" as const),
+        (raw, title, style, crlf, bom, kind) => {
+          const messages = raw
+            .map((m) => ({
+              date: m.day.toISOString().slice(0, 10),
+              time: `${String(m.hour).padStart(2, "0")}:${String(m.minute).padStart(2, "0")}`,
+              name: m.name,
+              text: m.text
+            }))
+            .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0))
+          const file = LineExport.render({ title, kind, style: style as LineExport.Style, messages, crlf, bom })
+          const r = parse(file)
+          expect(r.problems).toEqual([])
+          expect(r.header).toMatchObject({ kind, name: title })
+          expect(
+            r.events.map((e) => [
+              e._tag,
+              e.at,
+              "author" in e ? e.author?.id : undefined,
+              e._tag === "Comment" ? e.text : ""
+            ])
+          ).toEqual(messages.map((m) => ["Comment", `${m.date}T${m.time}:00+08:00`, m.name, m.text]))
+          expect(new Set(r.events.map((e) => e.eventId)).size).toBe(messages.length)
+        }
+      ),
+      { numRuns: 200 }
+    )
+  })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { FastCheck as fc } from "effect"
+import fc from "fast-check"
 import * as Lru from "../src/internal/Lru.js"
 
 /** The reference: a Map in recency order (the implementation before the linked list). */

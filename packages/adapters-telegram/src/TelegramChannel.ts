@@ -15,7 +15,7 @@ import {
   type Notification,
   SentMessages
 } from "@kaituan/core"
-import { Config, type ConfigError, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as TelegramUpdate from "./TelegramUpdate.js"
 
 type ChannelError = ChannelAdapter.ChannelError
@@ -67,7 +67,7 @@ const digest = (s: string): Buffer => createHash("sha256").update(s, "utf8").dig
 /** Constant-time string equality (over SHA-256 digests, so lengths leak nothing either). */
 export const safeEqual = (a: string, b: string): boolean => timingSafeEqual(digest(a), digest(b))
 
-const decodeUpdate = Schema.decodeUnknown(Schema.parseJson(TelegramUpdate.Update))
+const decodeUpdate = Schema.decodeUnknownEffect(Schema.fromJsonString(TelegramUpdate.Update))
 
 /** The Bot API's answer envelope. */
 const ApiAnswer = Schema.Struct({
@@ -237,19 +237,18 @@ export const layer = (options: Options): Layer.Layer<ChannelAdapter.ChannelAdapt
  * `TELEGRAM_API_BASE`.
  */
 export const config: Config.Config<Pick<Options, "botToken" | "secretToken" | "apiBase">> = Config.all({
-  botToken: Config.redacted("TELEGRAM_BOT_TOKEN"),
-  secretToken: Config.redacted("TELEGRAM_SECRET_TOKEN"),
-  apiBase: Config.option(Config.string("TELEGRAM_API_BASE")).pipe(Config.map(Option.getOrUndefined))
+  botToken: Config.Redacted("TELEGRAM_BOT_TOKEN"),
+  secretToken: Config.Redacted("TELEGRAM_SECRET_TOKEN"),
+  apiBase: Config.option(Config.String("TELEGRAM_API_BASE")).pipe(Config.map(Option.getOrUndefined))
 })
 
 /** Builds the adapter from {@link config} plus the other options. */
 export const makeConfig = (
   rest: Omit<Options, "botToken" | "secretToken" | "apiBase"> = {}
-): Effect.Effect<TelegramChannelService, ConfigError.ConfigError> =>
-  Effect.flatMap(config, (c) => make({ ...rest, ...c }))
+): Effect.Effect<TelegramChannelService, Config.ConfigError> => Effect.flatMap(config, (c) => make({ ...rest, ...c }))
 
 /** {@link layer} from {@link config}. */
 export const layerConfig = (
   rest: Omit<Options, "botToken" | "secretToken" | "apiBase"> = {}
-): Layer.Layer<ChannelAdapter.ChannelAdapter, ConfigError.ConfigError> =>
+): Layer.Layer<ChannelAdapter.ChannelAdapter, Config.ConfigError> =>
   Layer.effect(ChannelAdapter.ChannelAdapter, makeConfig(rest))

@@ -44,10 +44,10 @@ export interface Options {
   readonly utcOffset?: string | undefined
 }
 
-const TextPart = Schema.Union(
+const TextPart = Schema.Union([
   Schema.String,
   Schema.Struct({ type: Schema.optional(Schema.String), text: Schema.String })
-)
+])
 
 /** The fields of one exported message that the importer reads. */
 export const ExportMessage = Schema.Struct({
@@ -59,7 +59,7 @@ export const ExportMessage = Schema.Struct({
   from_id: Schema.optional(Schema.String),
   reply_to_message_id: Schema.optional(Schema.Number),
   reply_to_peer_id: Schema.optional(Schema.Unknown),
-  text: Schema.optional(Schema.Union(Schema.String, Schema.Array(TextPart))),
+  text: Schema.optional(Schema.Union([Schema.String, Schema.Array(TextPart)])),
   text_entities: Schema.optional(Schema.Array(Schema.Struct({ text: Schema.String }))),
   photo: Schema.optional(Schema.Unknown),
   file: Schema.optional(Schema.Unknown),
@@ -90,7 +90,7 @@ export const AccountExport = Schema.Struct({
   left_chats: Schema.optional(ChatList)
 })
 
-const { isRecord } = Predicate
+const { isObject: isRecord } = Predicate
 
 const fail = (message: string) => Effect.fail(new TelegramExportError({ message }))
 
@@ -161,9 +161,9 @@ const authorOf = (m: ExportMessage, style: "export" | "bot-api"): Comment["autho
   return name === undefined || name.length === 0 ? { id: finalId } : { id: finalId, name }
 }
 
-const decodeMessage = Schema.decodeUnknown(ExportMessage)
-const decodeChat = Schema.decodeUnknown(ExportChat)
-const decodeAccount = Schema.decodeUnknown(AccountExport)
+const decodeMessage = Schema.decodeUnknownEffect(ExportMessage)
+const decodeChat = Schema.decodeUnknownEffect(ExportChat)
+const decodeAccount = Schema.decodeUnknownEffect(AccountExport)
 
 const chatComments = (
   chat: ExportChat,

@@ -62,7 +62,7 @@ export const mediaKinds = [
 ] as const
 
 const mediaFields = Object.fromEntries(mediaKinds.map((k) => [k, Schema.optional(Schema.Unknown)])) as {
-  readonly [K in (typeof mediaKinds)[number]]: Schema.optional<typeof Schema.Unknown>
+  readonly [K in (typeof mediaKinds)[number]]: Schema.optional<Schema.Unknown>
 }
 
 /** A message, channel post or their edits. */

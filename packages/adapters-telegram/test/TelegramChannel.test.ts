@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { ChannelContract, Http, type Notification } from "@kaituan/core"
-import { Effect, Either, Redacted } from "effect"
+import { Effect, Redacted, Result } from "effect"
 import { TelegramChannel } from "../src/index.js"
 import * as Fake from "./support/FakeBotApi.js"
 
@@ -224,49 +224,51 @@ describe("TelegramChannel.decode", () => {
     })
   )
 
-  it.effect("channel posts and anonymous admins are comments of the chat, marked unknown (author = sender_chat); edits are CommentEdited", () =>
-    Effect.gen(function* () {
-      const a = yield* adapter()
-      const channel = { id: -1009876, title: "水果頻道", type: "channel" }
-      const post = yield* a.decode(
-        webhook(update({ chat: channel, sender_chat: channel, text: "今日芒果" }, "channel_post", 5))
-      )
-      expect(post).toEqual([
-        {
-          _tag: "Comment",
-          channel: "telegram",
-          eventId: "5",
-          at: "2024-05-01T02:42:05.000Z",
-          commentId: "-1009876:4300",
-          threadId: "-1009876",
-          author: { id: "-1009876", name: "水果頻道", unknown: true },
-          text: "今日芒果"
-        }
-      ])
-      // An anonymous group admin: `from` is Telegram's placeholder bot, `sender_chat` the group.
-      const anon = yield* a.decode(
-        webhook(
-          update(
-            {
-              from: { id: 1087968824, is_bot: true, first_name: "Group", username: "GroupAnonymousBot" },
-              sender_chat: { id: -1001234567890, title: "團購群", type: "supergroup" },
-              text: "紅+1"
-            },
-            "message",
-            7
+  it.effect(
+    "channel posts and anonymous admins are comments of the chat, marked unknown (author = sender_chat); edits are CommentEdited",
+    () =>
+      Effect.gen(function* () {
+        const a = yield* adapter()
+        const channel = { id: -1009876, title: "水果頻道", type: "channel" }
+        const post = yield* a.decode(
+          webhook(update({ chat: channel, sender_chat: channel, text: "今日芒果" }, "channel_post", 5))
+        )
+        expect(post).toEqual([
+          {
+            _tag: "Comment",
+            channel: "telegram",
+            eventId: "5",
+            at: "2024-05-01T02:42:05.000Z",
+            commentId: "-1009876:4300",
+            threadId: "-1009876",
+            author: { id: "-1009876", name: "水果頻道", unknown: true },
+            text: "今日芒果"
+          }
+        ])
+        // An anonymous group admin: `from` is Telegram's placeholder bot, `sender_chat` the group.
+        const anon = yield* a.decode(
+          webhook(
+            update(
+              {
+                from: { id: 1087968824, is_bot: true, first_name: "Group", username: "GroupAnonymousBot" },
+                sender_chat: { id: -1001234567890, title: "團購群", type: "supergroup" },
+                text: "紅+1"
+              },
+              "message",
+              7
+            )
           )
         )
-      )
-      expect(anon).toMatchObject([
-        { _tag: "Comment", author: { id: "-1001234567890", name: "團購群", unknown: true }, text: "紅+1" }
-      ])
-      const edit = yield* a.decode(
-        webhook(update({ chat: channel, text: "今日芒果 售完", edit_date: 1714531400 }, "edited_channel_post", 6))
-      )
-      expect(edit).toMatchObject([
-        { _tag: "CommentEdited", eventId: "6", text: "今日芒果 售完", at: "2024-05-01T02:43:20.000Z" }
-      ])
-    })
+        expect(anon).toMatchObject([
+          { _tag: "Comment", author: { id: "-1001234567890", name: "團購群", unknown: true }, text: "紅+1" }
+        ])
+        const edit = yield* a.decode(
+          webhook(update({ chat: channel, text: "今日芒果 售完", edit_date: 1714531400 }, "edited_channel_post", 6))
+        )
+        expect(edit).toMatchObject([
+          { _tag: "CommentEdited", eventId: "6", text: "今日芒果 售完", at: "2024-05-01T02:43:20.000Z" }
+        ])
+      })
   )
 
   it.effect("service messages, edits without text and other update kinds give no event", () =>
@@ -546,23 +548,21 @@ describe("TelegramChannel.layerConfig", () => {
   it.effect("reads TELEGRAM_* from the environment config", () =>
     Effect.gen(function* () {
       const { ConfigProvider, Layer } = yield* Effect.promise(() => import("effect"))
-      const provider = ConfigProvider.fromMap(
-        new Map([
-          ["TELEGRAM_BOT_TOKEN", "1:x"],
-          ["TELEGRAM_SECRET_TOKEN", SECRET],
-          ["TELEGRAM_API_BASE", "http://127.0.0.1:1"]
-        ])
-      )
-      const a = yield* TelegramChannel.makeConfig().pipe(Effect.withConfigProvider(provider))
+      const provider = ConfigProvider.fromUnknown({
+        TELEGRAM_BOT_TOKEN: "1:x",
+        TELEGRAM_SECRET_TOKEN: SECRET,
+        TELEGRAM_API_BASE: "http://127.0.0.1:1"
+      })
+      const a = yield* TelegramChannel.makeConfig().pipe(Effect.provideService(ConfigProvider.ConfigProvider, provider))
       yield* a.verify(webhook(groupMessage))
       expect(a.channel).toBe("telegram")
-      const missing = yield* Effect.either(
+      const missing = yield* Effect.result(
         Layer.build(TelegramChannel.layerConfig()).pipe(
           Effect.scoped,
-          Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
+          Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromUnknown({}))
         )
       )
-      expect(Either.isLeft(missing)).toBe(true)
+      expect(Result.isFailure(missing)).toBe(true)
     })
   )
 })

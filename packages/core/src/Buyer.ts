@@ -30,7 +30,7 @@ export type ChannelIdentity = typeof ChannelIdentity.Type
 /** A bank account learned from an earlier matched payment: bank code (when known) and last five digits. */
 export const LearnedAccount = Schema.Struct({
   bankCode: Schema.optional(Schema.String),
-  last5: Schema.String.pipe(Schema.pattern(/^\d{5}$/))
+  last5: Schema.String.check(Schema.isPattern(/^\d{5}$/))
 })
 export type LearnedAccount = typeof LearnedAccount.Type
 

@@ -7,24 +7,24 @@
  *
  * @since 0.1.0
  */
-import { Data, Either, Schema } from "effect"
+import { Data, Result, Schema } from "effect"
 import { Sku } from "./Ids.js"
 import { Twd } from "./Money.js"
 
 /** Option values with their aliases: `{ "紅": ["紅色", "red"] }`. */
-export const OptionValues = Schema.Record({ key: Schema.String, value: Schema.Array(Schema.String) })
+export const OptionValues = Schema.Record(Schema.String, Schema.Array(Schema.String))
 export type OptionValues = typeof OptionValues.Type
 
 /** A variant of a product: named by option values, or by its own name and aliases. */
 export const VariantSpec = Schema.Struct({
   sku: Sku,
-  options: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  options: Schema.optional(Schema.Record(Schema.String, Schema.String)),
   name: Schema.optional(Schema.String),
   aliases: Schema.optional(Schema.Array(Schema.String)),
   price: Schema.optional(Twd),
-  stock: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+  stock: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   preorder: Schema.optional(Schema.Boolean),
-  cap: Schema.optional(Schema.Int.pipe(Schema.nonNegative()))
+  cap: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
 })
 export type VariantSpec = typeof VariantSpec.Type
 
@@ -34,20 +34,20 @@ export const ProductSpec = Schema.Struct({
   name: Schema.NonEmptyString,
   aliases: Schema.optional(Schema.Array(Schema.String)),
   price: Twd,
-  options: Schema.optional(Schema.Record({ key: Schema.String, value: OptionValues })),
+  options: Schema.optional(Schema.Record(Schema.String, OptionValues)),
   variants: Schema.optional(Schema.Array(VariantSpec)),
-  stock: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+  stock: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   preorder: Schema.optional(Schema.Boolean),
-  cap: Schema.optional(Schema.Int.pipe(Schema.nonNegative()))
+  cap: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
 })
 export type ProductSpec = typeof ProductSpec.Type
 
 /** How much of a SKU can be sold. */
-export const Supply = Schema.Union(
-  Schema.TaggedStruct("InStock", { qty: Schema.Int.pipe(Schema.nonNegative()) }),
-  Schema.TaggedStruct("Preorder", { cap: Schema.optional(Schema.Int.pipe(Schema.nonNegative())) }),
+export const Supply = Schema.Union([
+  Schema.TaggedStruct("InStock", { qty: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)) }),
+  Schema.TaggedStruct("Preorder", { cap: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))) }),
   Schema.TaggedStruct("Unlimited", {})
-)
+])
 export type Supply = typeof Supply.Type
 
 /** One sellable SKU after compilation: a product without variants, or one variant. */
@@ -104,7 +104,7 @@ const supplyOf = (s: {
       : undefined
 
 /** Compiles products into sellable SKUs, checking that SKUs are unique and variants name known options. */
-export const compile = (products: ReadonlyArray<ProductSpec>): Either.Either<Catalogue, CatalogueError> => {
+export const compile = (products: ReadonlyArray<ProductSpec>): Result.Result<Catalogue, CatalogueError> => {
   const bySku = new Map<string, SellableSku>()
   const compiled: Array<CompiledProduct> = []
   const seen = new Set<string>()
@@ -116,18 +116,18 @@ export const compile = (products: ReadonlyArray<ProductSpec>): Either.Either<Cat
   for (const [i, p] of products.entries()) {
     const number = i + 1
     const err = claim(p.sku)
-    if (err) return Either.left(err)
+    if (err) return Result.fail(err)
     const productSupply: Supply = supplyOf(p) ?? { _tag: "Unlimited" }
     const skus: Array<SellableSku> = []
     if (p.variants && p.variants.length > 0) {
       for (const v of p.variants) {
         const e = claim(v.sku)
-        if (e) return Either.left(e)
+        if (e) return Result.fail(e)
         const options = v.options ?? {}
         for (const [name, value] of Object.entries(options)) {
           const values = p.options?.[name]
           if (!values || !(value in values)) {
-            return Either.left(
+            return Result.fail(
               new CatalogueError({ sku: v.sku, message: `variant "${v.sku}" names unknown option ${name}=${value}` })
             )
           }
@@ -165,9 +165,9 @@ export const compile = (products: ReadonlyArray<ProductSpec>): Either.Either<Cat
     for (const s of skus) bySku.set(s.sku, s)
     compiled.push({ spec: p, number, skus })
   }
-  return Either.right({ products: compiled, skus: compiled.flatMap((p) => p.skus), bySku })
+  return Result.succeed({ products: compiled, skus: compiled.flatMap((p) => p.skus), bySku })
 }
 
 /** Compiles a catalogue known to be valid; throws a defect otherwise (for tests and fixtures). */
 export const unsafeCompile = (products: ReadonlyArray<ProductSpec>): Catalogue =>
-  Either.getOrThrowWith(compile(products), (e) => new Error(e.message))
+  Result.getOrThrowWith(compile(products), (e) => new Error(e.message))

@@ -19,7 +19,7 @@ const Common = {
 }
 
 /** A normalised inbound event. */
-export const InboundEvent = Schema.Union(
+export const InboundEvent = Schema.Union([
   Schema.TaggedStruct("Comment", {
     ...Common,
     commentId: Schema.String,
@@ -53,12 +53,12 @@ export const InboundEvent = Schema.Union(
   }),
   Schema.TaggedStruct("MemberJoined", { ...Common, threadId: Schema.optional(Schema.String), author: Author }),
   Schema.TaggedStruct("MemberLeft", { ...Common, threadId: Schema.optional(Schema.String), author: Author })
-)
+])
 export type InboundEvent = typeof InboundEvent.Type
 
 /** Why a channel operation failed. */
 export class ChannelError extends Schema.TaggedError<ChannelError>()("ChannelError", {
-  reason: Schema.Literal("unauthorized", "invalid-payload", "rate-limited", "transport", "rejected", "unsupported"),
+  reason: Schema.Literals(["unauthorized", "invalid-payload", "rate-limited", "transport", "rejected", "unsupported"]),
   message: Schema.String,
   retryAfterMs: Schema.optional(Schema.Number),
   /** The platform's own error code, when it gave one (Graph's `10900`, say), for callers that act on it. */
@@ -87,10 +87,9 @@ export interface ChannelAdapterService {
 }
 
 /** A ChannelAdapter tag for apps with a single channel. */
-export class ChannelAdapter extends Context.Tag("@kaituan/core/ChannelAdapter")<
-  ChannelAdapter,
-  ChannelAdapterService
->() {}
+export class ChannelAdapter extends Context.Service<ChannelAdapter, ChannelAdapterService>()(
+  "@kaituan/core/ChannelAdapter"
+) {}
 
 /**
  * An in-memory adapter: verifies nothing, decodes a JSON array of `InboundEvent`s, and records
@@ -98,7 +97,7 @@ export class ChannelAdapter extends Context.Tag("@kaituan/core/ChannelAdapter")<
  */
 export const makeMemory = (channel: ChannelId): ChannelAdapterService & { readonly sent: Array<OutboundMessage> } => {
   const sent: Array<OutboundMessage> = []
-  const decodeEvents = Schema.decodeUnknown(Schema.parseJson(Schema.Array(InboundEvent)))
+  const decodeEvents = Schema.decodeUnknownEffect(Schema.fromJsonString(Schema.Array(InboundEvent)))
   return {
     channel,
     sent,

@@ -21,7 +21,7 @@
  *
  * @since 0.1.0
  */
-import { Data, Effect } from "effect"
+import { Data, Effect, Result } from "effect"
 import type { ChannelAdapterService, InboundEvent } from "./ChannelAdapter.js"
 import type { InboundRequest } from "./Http.js"
 import type { ChannelId } from "./Ids.js"
@@ -310,12 +310,12 @@ export const cases: ReadonlyArray<Case> = [
       const before = h.sent().length
       const marker = uniqueId("kaituan-contract")
       h.failNext(429, 1)
-      const result = yield* Effect.either(h.adapter.send(messageFor(h, marker)))
+      const result = yield* Effect.result(h.adapter.send(messageFor(h, marker)))
       h.clearFailures()
-      if (result._tag === "Right") {
+      if (Result.isSuccess(result)) {
         yield* reachedServer(name, h, before, marker)
       } else {
-        const err = yield* expectChannelError(name, Effect.fail(result.left), ["rate-limited"])
+        const err = yield* expectChannelError(name, Effect.fail(result.failure), ["rate-limited"])
         yield* check(
           name,
           err.retryAfterMs !== undefined && err.retryAfterMs >= 1000,
@@ -340,12 +340,12 @@ export const cases: ReadonlyArray<Case> = [
     Effect.gen(function* () {
       h.failNext(500, undefined, 1000)
       const before = h.sent().length
-      const outcome = yield* Effect.either(
+      const outcome = yield* Effect.result(
         expectChannelError(name, h.adapter.send(messageFor(h, uniqueId("kaituan-contract"))), ["transport"])
       )
       h.clearFailures()
       yield* check(name, h.sent().length === before, "the fake platform accepted a message while failing every request")
-      if (outcome._tag === "Left") return yield* Effect.fail(outcome.left)
+      if (Result.isFailure(outcome)) return yield* Effect.fail(outcome.failure)
     })
   ),
 
@@ -353,12 +353,12 @@ export const cases: ReadonlyArray<Case> = [
     Effect.gen(function* () {
       h.failNext(400)
       const before = h.sent().length
-      const outcome = yield* Effect.either(
+      const outcome = yield* Effect.result(
         expectChannelError(name, h.adapter.send(messageFor(h, uniqueId("kaituan-contract"))), ["rejected"])
       )
       h.clearFailures()
       yield* check(name, h.sent().length === before, "a 400 was retried until the platform accepted it")
-      if (outcome._tag === "Left") return yield* Effect.fail(outcome.left)
+      if (Result.isFailure(outcome)) return yield* Effect.fail(outcome.failure)
     })
   )
 ]

@@ -16,10 +16,9 @@ export interface ChannelRegistryService {
 }
 
 /** The ChannelRegistry tag. */
-export class ChannelRegistry extends Context.Tag("@kaituan/core/ChannelRegistry")<
-  ChannelRegistry,
-  ChannelRegistryService
->() {}
+export class ChannelRegistry extends Context.Service<ChannelRegistry, ChannelRegistryService>()(
+  "@kaituan/core/ChannelRegistry"
+) {}
 
 /** Builds a registry; two adapters for one channel id is a defect. */
 export const make = (adapters: ReadonlyArray<ChannelAdapterService>): ChannelRegistryService => {

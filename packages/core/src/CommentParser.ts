@@ -23,7 +23,9 @@ export interface CommentParserService {
 }
 
 /** The CommentParser service tag. */
-export class CommentParser extends Context.Tag("@kaituan/core/CommentParser")<CommentParser, CommentParserService>() {}
+export class CommentParser extends Context.Service<CommentParser, CommentParserService>()(
+  "@kaituan/core/CommentParser"
+) {}
 
 /** A layer from any implementation. */
 export const layer = (service: CommentParserService): Layer.Layer<CommentParser> =>

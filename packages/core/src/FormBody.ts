@@ -5,27 +5,27 @@
  *
  * @since 0.1.0
  */
-import { Either } from "effect"
+import { Result } from "effect"
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 
 /** A field map with no prototype, so keys such as `__proto__` are kept as data. */
 export type Fields = Readonly<Record<string, string>>
 
-/** Parses a raw form body; `Left` carries the reason it is malformed. */
-export const parseForm = (rawBody: Uint8Array): Either.Either<Fields, string> => {
+/** Parses a raw form body; a failure carries the reason it is malformed. */
+export const parseForm = (rawBody: Uint8Array): Result.Result<Fields, string> => {
   let text: string
   try {
     text = utf8.decode(rawBody)
   } catch {
-    return Either.left("the body is not valid UTF-8")
+    return Result.fail("the body is not valid UTF-8")
   }
   const fields: Record<string, string> = Object.create(null)
   for (const [key, value] of new URLSearchParams(text)) {
-    if (Object.hasOwn(fields, key)) return Either.left(`the field ${key} appears more than once`)
+    if (Object.hasOwn(fields, key)) return Result.fail(`the field ${key} appears more than once`)
     fields[key] = value
   }
-  return Either.right(fields)
+  return Result.succeed(fields)
 }
 
 /** Encodes a field map as a form body (the way a browser or a gateway posts it). */

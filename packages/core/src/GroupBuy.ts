@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Data, Effect, Either, Layer, Ref, Schema } from "effect"
+import { Clock, Context, Data, Effect, Layer, Ref, Result, Schema } from "effect"
 import { type Author, buyerIdFor, channelOf } from "./Buyer.js"
 import type { Catalogue } from "./Catalogue.js"
 import { CommentParser, type CompiledParser } from "./CommentParser.js"
@@ -164,7 +164,7 @@ export interface GroupBuyService {
   }) => Effect.Effect<ReadonlyArray<OrderView>, StorageError>
 }
 
-export class GroupBuy extends Context.Tag("@kaituan/core/GroupBuy")<GroupBuy, GroupBuyService>() {}
+export class GroupBuy extends Context.Service<GroupBuy, GroupBuyService>()("@kaituan/core/GroupBuy") {}
 
 // ---------------------------------------------------------------------------------------------
 // Views and messages derived from events (pure)
@@ -642,8 +642,8 @@ export const make = Effect.gen(function* () {
   ) =>
     Effect.gen(function* () {
       const decided = Round.decide(command, loaded.state)
-      if (Either.isLeft(decided)) return yield* Effect.fail(rejected(decided.left))
-      const events = decided.right
+      if (Result.isFailure(decided)) return yield* Effect.fail(rejected(decided.failure))
+      const events = decided.success
       if (events.length === 0) return events
       const after = Round.fold(events, loaded.state)
       const at = yield* nowIso
@@ -673,10 +673,10 @@ export const make = Effect.gen(function* () {
         const loaded = yield* load(spec.id)
         if (loaded.state.status !== "none") return
         const created = Round.decide({ _tag: "Create", spec, at: when }, loaded.state)
-        if (Either.isLeft(created)) return yield* Effect.fail(rejected(created.left))
-        const opened = Round.decide({ _tag: "Open", at: when }, Round.fold(created.right, loaded.state))
-        if (Either.isLeft(opened)) return yield* Effect.fail(rejected(opened.left))
-        const events = [...created.right, ...opened.right]
+        if (Result.isFailure(created)) return yield* Effect.fail(rejected(created.failure))
+        const opened = Round.decide({ _tag: "Open", at: when }, Round.fold(created.success, loaded.state))
+        if (Result.isFailure(opened)) return yield* Effect.fail(rejected(opened.failure))
+        const events = [...created.success, ...opened.success]
         const after = Round.fold(events, loaded.state)
         const views = stockViews(spec.id, after)
         yield* storage.commit([
@@ -741,17 +741,15 @@ export const make = Effect.gen(function* () {
           continue
         }
         const decided = Round.decide({ _tag: "HandleComment", comment: incoming, newOrderId: ids.next("o") }, state)
-        if (Either.isLeft(decided)) return yield* Effect.fail(rejected(decided.left))
-        const events = decided.right
+        if (Result.isFailure(decided)) return yield* Effect.fail(rejected(decided.failure))
+        const events = decided.success
         const after = Round.foldOwned(events, state, by)
         // The author's order after the comment, looked up once for the views and the messages.
         const entry = changesOrder(events) ? Round.lookup(after.book, incoming.buyerId) : undefined
         views.add(after, events, entry)
         commits.push({
           idempotencyKey: key,
-          appends: [
-            { stream, expectedVersion: version, events: events.map((e) => encode(e, at)) }
-          ],
+          appends: [{ stream, expectedVersion: version, events: events.map((e) => encode(e, at)) }],
           views: NO_VIEWS,
           outbox: roundMessages(after, c, events, entry)
         })
@@ -914,15 +912,15 @@ export const make = Effect.gen(function* () {
             },
             current.state
           )
-          if (Either.isLeft(decided)) continue
-          const after = Order.fold(decided.right, current.state)
+          if (Result.isFailure(decided)) continue
+          const after = Order.fold(decided.success, current.state)
           commits.push({
             idempotencyKey: `order:${entry.orderId}:confirmed`,
             appends: [
               {
                 stream: orderStream(entry.orderId),
                 expectedVersion: 0,
-                events: decided.right.map((e) => encode(e, when))
+                events: decided.success.map((e) => encode(e, when))
               }
             ],
             views: [{ _tag: "UpsertOrder", order: orderView(after, when) }],
@@ -965,8 +963,8 @@ export const make = Effect.gen(function* () {
         },
         Payment.initialState
       )
-      if (Either.isLeft(received)) return yield* Effect.fail(rejected(received.left))
-      let paymentEvents: ReadonlyArray<Payment.Event> = received.right
+      if (Result.isFailure(received)) return yield* Effect.fail(rejected(received.failure))
+      let paymentEvents: ReadonlyArray<Payment.Event> = received.success
       const appends: Array<Commit["appends"][number]> = []
       const views: Array<ViewChange> = []
       const outbox: Array<OutboundMessage> = []
@@ -975,8 +973,8 @@ export const make = Effect.gen(function* () {
           { _tag: "Match", orderIds: input.orderIds, evidence: input.evidence, at: input.at },
           Payment.fold(paymentEvents)
         )
-        if (Either.isLeft(matched)) return yield* Effect.fail(rejected(matched.left))
-        paymentEvents = [...paymentEvents, ...matched.right]
+        if (Result.isFailure(matched)) return yield* Effect.fail(rejected(matched.failure))
+        paymentEvents = [...paymentEvents, ...matched.success]
         // Spread the money over the orders in the order given: each gets what it is due, the last the rest.
         let left = input.amount
         for (const [i, orderId] of input.orderIds.entries()) {
@@ -990,12 +988,12 @@ export const make = Effect.gen(function* () {
           left -= amount
           if (amount <= 0) continue
           const applied = Order.decide({ _tag: "ApplyPayment", paymentId, amount, at: input.at }, current.state)
-          if (Either.isLeft(applied)) return yield* Effect.fail(rejected(applied.left))
-          const after = Order.fold(applied.right, current.state)
+          if (Result.isFailure(applied)) return yield* Effect.fail(rejected(applied.failure))
+          const after = Order.fold(applied.success, current.state)
           appends.push({
             stream: orderStream(orderId),
             expectedVersion: current.version,
-            events: applied.right.map((e) => encode(e, input.at))
+            events: applied.success.map((e) => encode(e, input.at))
           })
           views.push({ _tag: "UpsertOrder", order: orderView(after, input.at) })
           if (input.last5)
@@ -1043,30 +1041,30 @@ export const make = Effect.gen(function* () {
       const shipmentId = ids.next("s")
       const pickupCode = input.method === "pickup" ? ids.code() : undefined
       const added = Order.decide({ _tag: "AddShipment", shipmentId, lines: input.lines, at }, current.state)
-      if (Either.isLeft(added)) return yield* Effect.fail(rejected(added.left))
+      if (Result.isFailure(added)) return yield* Effect.fail(rejected(added.failure))
       const packed = Shipment.decide(
         { _tag: "Pack", shipmentId, orderId: input.orderId, lines: input.lines, method: input.method, pickupCode, at },
         Shipment.initialState
       )
-      if (Either.isLeft(packed)) return yield* Effect.fail(rejected(packed.left))
+      if (Result.isFailure(packed)) return yield* Effect.fail(rejected(packed.failure))
       const shipped = Shipment.decide(
         { _tag: "Ship", carrier: input.carrier, trackingNo: input.trackingNo, at },
-        Shipment.fold(packed.right)
+        Shipment.fold(packed.success)
       )
-      if (Either.isLeft(shipped)) return yield* Effect.fail(rejected(shipped.left))
-      const after = Order.fold(added.right, current.state)
+      if (Result.isFailure(shipped)) return yield* Effect.fail(rejected(shipped.failure))
+      const after = Order.fold(added.success, current.state)
       yield* storage.commit([
         {
           appends: [
             {
               stream: orderStream(input.orderId),
               expectedVersion: current.version,
-              events: added.right.map((e) => encode(e, at))
+              events: added.success.map((e) => encode(e, at))
             },
             {
               stream: shipmentStream(shipmentId),
               expectedVersion: 0,
-              events: [...packed.right, ...shipped.right].map((e) => encode(e, at))
+              events: [...packed.success, ...shipped.success].map((e) => encode(e, at))
             }
           ],
           views: [{ _tag: "UpsertOrder", order: orderView(after, at) }],
@@ -1100,14 +1098,14 @@ export const make = Effect.gen(function* () {
         )
       const state = Shipment.fold(events.map((e) => decodeShipment(e.data)))
       const decided = Shipment.decide({ _tag: "PickUp", code, at }, state)
-      if (Either.isLeft(decided)) return yield* Effect.fail(rejected(decided.left))
+      if (Result.isFailure(decided)) return yield* Effect.fail(rejected(decided.failure))
       yield* storage.commit([
         {
           appends: [
             {
               stream: shipmentStream(shipmentId),
               expectedVersion: version,
-              events: decided.right.map((e) => encode(e, at))
+              events: decided.success.map((e) => encode(e, at))
             }
           ],
           views: [],

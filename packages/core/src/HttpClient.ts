@@ -74,9 +74,9 @@ export const call = (
     },
     catch: (e) => transport(`${describe}: ${e instanceof Error ? e.message : String(e)}`)
   }).pipe(
-    Effect.timeoutFail({
+    Effect.timeoutOrElse({
       duration: Duration.millis(timeoutMs),
-      onTimeout: () => transport(`${describe}: no answer within ${timeoutMs} ms`)
+      orElse: () => Effect.fail(transport(`${describe}: no answer within ${timeoutMs} ms`))
     })
   )
 
@@ -94,14 +94,19 @@ export const withRetry = <A, R>(
   const maxRetryAfterMs = options?.maxRetryAfterMs ?? 30_000
   const retryable = (e: ChannelError): boolean =>
     e.reason === "transport" || (e.reason === "rate-limited" && (e.retryAfterMs ?? 0) <= maxRetryAfterMs)
-  const schedule = Schedule.exponential(Duration.millis(baseDelayMs)).pipe(
-    Schedule.intersect(Schedule.recurs(maxRetries)),
-    Schedule.intersect(
-      Schedule.identity<ChannelError>().pipe(
-        Schedule.addDelay((e) => Duration.millis(e.reason === "rate-limited" ? (e.retryAfterMs ?? 0) : 0))
+  // Every part must want to recur; the delay is the longest asked for: the back-off, or the
+  // platform's Retry-After for a rate limit.
+  const schedule = Schedule.max([
+    Schedule.exponential(Duration.millis(baseDelayMs)),
+    Schedule.recurs(maxRetries),
+    Schedule.identity<ChannelError>().pipe(
+      Schedule.addDelay(({ input }) =>
+        Effect.succeed(Duration.millis(input.reason === "rate-limited" ? (input.retryAfterMs ?? 0) : 0))
       )
-    ),
-    Schedule.whileInput(retryable)
+    )
+  ]).pipe(
+    Schedule.setInputType<ChannelError>(),
+    Schedule.while(({ input }) => retryable(input))
   )
   return Effect.retry(effect, schedule)
 }

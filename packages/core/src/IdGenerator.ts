@@ -14,12 +14,15 @@ export interface IdGeneratorService {
   readonly code: () => string
 }
 
-export class IdGenerator extends Context.Tag("@kaituan/core/IdGenerator")<IdGenerator, IdGeneratorService>() {}
+export class IdGenerator extends Context.Service<IdGenerator, IdGeneratorService>()("@kaituan/core/IdGenerator") {}
 
 const codeAlphabet = customAlphabet("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 8)
 
 /** Random ids (nanoid, 21 URL-safe characters) and 8-character pickup codes without look-alike characters. */
-export const makeNanoid = (): IdGeneratorService => ({ next: (prefix) => `${prefix}_${nanoid()}`, code: () => codeAlphabet() })
+export const makeNanoid = (): IdGeneratorService => ({
+  next: (prefix) => `${prefix}_${nanoid()}`,
+  code: () => codeAlphabet()
+})
 
 /** Predictable ids: `o_1`, `o_2`… and codes `CODE0001`… */
 export const makeCounter = (): IdGeneratorService => {

@@ -7,11 +7,14 @@
 import { Schema } from "effect"
 
 /** A non-negative integer amount in TWD. */
-export const Twd = Schema.Int.pipe(Schema.nonNegative(), Schema.annotations({ identifier: "Twd", description: "integer TWD" }))
+export const Twd = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)).annotate({
+  identifier: "Twd",
+  description: "integer TWD"
+})
 export type Twd = typeof Twd.Type
 
 /** A signed integer amount in TWD (a balance, a difference). */
-export const SignedTwd = Schema.Int.pipe(Schema.annotations({ identifier: "SignedTwd" }))
+export const SignedTwd = Schema.Int.annotate({ identifier: "SignedTwd" })
 export type SignedTwd = typeof SignedTwd.Type
 
 /** Sum of amounts. */

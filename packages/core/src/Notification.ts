@@ -9,7 +9,7 @@ import { Schema } from "effect"
 import { ChannelId } from "./Ids.js"
 
 /** What the message is about. Adapters render each kind with an (organiser-editable) template. */
-export const MessageKind = Schema.Literal(
+export const MessageKind = Schema.Literals([
   "order-confirmed",
   "order-updated",
   "order-cancelled",
@@ -20,7 +20,7 @@ export const MessageKind = Schema.Literal(
   "shipped",
   "pickup-ready",
   "text"
-)
+])
 export type MessageKind = typeof MessageKind.Type
 
 /** Where a message goes: the buyer on one channel, in reply to a comment where the channel allows it. */
@@ -43,7 +43,7 @@ export const OutboundMessage = Schema.Struct({
   id: Schema.String,
   kind: MessageKind,
   to: Recipient,
-  data: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  data: Schema.Record(Schema.String, Schema.Unknown),
   createdAt: Schema.String
 })
 export type OutboundMessage = typeof OutboundMessage.Type

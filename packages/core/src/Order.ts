@@ -8,12 +8,12 @@
  *
  * @since 0.1.0
  */
-import { Data, Either, Schema } from "effect"
+import { Data, Result, Schema } from "effect"
 import { match } from "ts-pattern"
 import { Author } from "./Buyer.js"
 import { OrderLine } from "./ReadModel.js"
 
-const ShippedLine = Schema.Struct({ sku: Schema.String, qty: Schema.Int.pipe(Schema.positive()) })
+const ShippedLine = Schema.Struct({ sku: Schema.String, qty: Schema.Int.check(Schema.isGreaterThan(0)) })
 
 export const OrderConfirmed = Schema.TaggedStruct("OrderConfirmed", {
   orderId: Schema.String,
@@ -30,7 +30,7 @@ export const OrderConfirmed = Schema.TaggedStruct("OrderConfirmed", {
 })
 export const PaymentApplied = Schema.TaggedStruct("PaymentApplied", {
   paymentId: Schema.String,
-  amount: Schema.Int.pipe(Schema.positive()),
+  amount: Schema.Int.check(Schema.isGreaterThan(0)),
   at: Schema.String
 })
 export const ShipmentAdded = Schema.TaggedStruct("ShipmentAdded", {
@@ -42,7 +42,14 @@ export const OrderCompleted = Schema.TaggedStruct("OrderCompleted", { at: Schema
 export const OrderCancelled = Schema.TaggedStruct("OrderCancelled", { reason: Schema.String, at: Schema.String })
 export const OrderRefunded = Schema.TaggedStruct("OrderRefunded", { amount: Schema.Int, at: Schema.String })
 
-export const Event = Schema.Union(OrderConfirmed, PaymentApplied, ShipmentAdded, OrderCompleted, OrderCancelled, OrderRefunded)
+export const Event = Schema.Union([
+  OrderConfirmed,
+  PaymentApplied,
+  ShipmentAdded,
+  OrderCompleted,
+  OrderCancelled,
+  OrderRefunded
+])
 export type Event = typeof Event.Type
 
 export type Command =
@@ -58,13 +65,26 @@ export type Command =
       readonly at: string
     }
   | { readonly _tag: "ApplyPayment"; readonly paymentId: string; readonly amount: number; readonly at: string }
-  | { readonly _tag: "AddShipment"; readonly shipmentId: string; readonly lines: ReadonlyArray<{ readonly sku: string; readonly qty: number }>; readonly at: string }
+  | {
+      readonly _tag: "AddShipment"
+      readonly shipmentId: string
+      readonly lines: ReadonlyArray<{ readonly sku: string; readonly qty: number }>
+      readonly at: string
+    }
   | { readonly _tag: "Complete"; readonly at: string }
   | { readonly _tag: "Cancel"; readonly reason: string; readonly at: string }
   | { readonly _tag: "Refund"; readonly at: string }
   | { readonly _tag: "ChangeLines"; readonly at: string }
 
-export type Status = "none" | "awaiting-payment" | "paid" | "partly-shipped" | "shipped" | "completed" | "cancelled" | "refunded"
+export type Status =
+  | "none"
+  | "awaiting-payment"
+  | "paid"
+  | "partly-shipped"
+  | "shipped"
+  | "completed"
+  | "cancelled"
+  | "refunded"
 
 export interface State {
   readonly status: Status
@@ -160,11 +180,19 @@ export const evolve = (state: State, event: Event): State =>
     .with({ _tag: "ShipmentAdded" }, (e) => {
       const shipped = { ...state.shipped }
       for (const l of e.lines) shipped[l.sku] = (shipped[l.sku] ?? 0) + l.qty
-      return { ...state, shipped, status: fullyShipped(state.lines, shipped) ? ("shipped" as const) : ("partly-shipped" as const) }
+      return {
+        ...state,
+        shipped,
+        status: fullyShipped(state.lines, shipped) ? ("shipped" as const) : ("partly-shipped" as const)
+      }
     })
     .with({ _tag: "OrderCompleted" }, () => ({ ...state, status: "completed" as const }))
     .with({ _tag: "OrderCancelled" }, () => ({ ...state, status: "cancelled" as const }))
-    .with({ _tag: "OrderRefunded" }, (e) => ({ ...state, status: "refunded" as const, refunded: state.refunded + e.amount }))
+    .with({ _tag: "OrderRefunded" }, (e) => ({
+      ...state,
+      status: "refunded" as const,
+      refunded: state.refunded + e.amount
+    }))
     .exhaustive()
 
 export const fold = (events: Iterable<Event>, state: State = initialState): State => {
@@ -173,8 +201,9 @@ export const fold = (events: Iterable<Event>, state: State = initialState): Stat
   return s
 }
 
-type Decision = Either.Either<ReadonlyArray<Event>, OrderError>
-const fail = (reason: OrderError["reason"], message: string): Decision => Either.left(new OrderError({ reason, message }))
+type Decision = Result.Result<ReadonlyArray<Event>, OrderError>
+const fail = (reason: OrderError["reason"], message: string): Decision =>
+  Result.fail(new OrderError({ reason, message }))
 
 export const decide = (command: Command, state: State): Decision =>
   match(command)
@@ -182,7 +211,7 @@ export const decide = (command: Command, state: State): Decision =>
       if (state.status !== "none") return fail("already-confirmed", `order ${c.orderId} is confirmed already`)
       const lines = c.lines.filter((l) => l.qty > 0)
       if (lines.length === 0) return fail("empty", `order ${c.orderId} has no lines`)
-      return Either.right([
+      return Result.succeed([
         {
           _tag: "OrderConfirmed",
           orderId: c.orderId,
@@ -202,10 +231,11 @@ export const decide = (command: Command, state: State): Decision =>
     )
     .with({ _tag: "ApplyPayment" }, (c): Decision => {
       if (state.status === "none") return fail("not-confirmed", "no such order")
-      if (state.payments.includes(c.paymentId)) return fail("duplicate-payment", `payment ${c.paymentId} was applied already`)
+      if (state.payments.includes(c.paymentId))
+        return fail("duplicate-payment", `payment ${c.paymentId} was applied already`)
       if (state.status !== "awaiting-payment") return fail("already-paid", `order ${state.orderId} is ${state.status}`)
       if (c.amount <= 0) return fail("empty", "a payment must be positive")
-      return Either.right([{ _tag: "PaymentApplied", paymentId: c.paymentId, amount: c.amount, at: c.at }])
+      return Result.succeed([{ _tag: "PaymentApplied", paymentId: c.paymentId, amount: c.amount, at: c.at }])
     })
     .with({ _tag: "AddShipment" }, (c): Decision => {
       if (state.status !== "paid" && state.status !== "partly-shipped")
@@ -226,19 +256,27 @@ export const decide = (command: Command, state: State): Decision =>
           )
         inThisShipment[l.sku] = (inThisShipment[l.sku] ?? 0) + l.qty
       }
-      return Either.right([{ _tag: "ShipmentAdded", shipmentId: c.shipmentId, lines, at: c.at }])
+      return Result.succeed([{ _tag: "ShipmentAdded", shipmentId: c.shipmentId, lines, at: c.at }])
     })
-    .with({ _tag: "Complete" }, (c): Decision =>
-      state.status === "shipped" ? Either.right([{ _tag: "OrderCompleted", at: c.at }]) : fail("not-shipped", `order is ${state.status}`)
+    .with(
+      { _tag: "Complete" },
+      (c): Decision =>
+        state.status === "shipped"
+          ? Result.succeed([{ _tag: "OrderCompleted", at: c.at }])
+          : fail("not-shipped", `order is ${state.status}`)
     )
-    .with({ _tag: "Cancel" }, (c): Decision =>
-      state.status === "awaiting-payment" && state.paid === 0
-        ? Either.right([{ _tag: "OrderCancelled", reason: c.reason, at: c.at }])
-        : fail("closed", `order is ${state.status}${state.paid > 0 ? " with money received; refund instead" : ""}`)
+    .with(
+      { _tag: "Cancel" },
+      (c): Decision =>
+        state.status === "awaiting-payment" && state.paid === 0
+          ? Result.succeed([{ _tag: "OrderCancelled", reason: c.reason, at: c.at }])
+          : fail("closed", `order is ${state.status}${state.paid > 0 ? " with money received; refund instead" : ""}`)
     )
-    .with({ _tag: "Refund" }, (c): Decision =>
-      ["paid", "partly-shipped", "shipped", "completed"].includes(state.status)
-        ? Either.right([{ _tag: "OrderRefunded", amount: state.paid - state.refunded, at: c.at }])
-        : fail("not-paid", `order is ${state.status}`)
+    .with(
+      { _tag: "Refund" },
+      (c): Decision =>
+        ["paid", "partly-shipped", "shipped", "completed"].includes(state.status)
+          ? Result.succeed([{ _tag: "OrderRefunded", amount: state.paid - state.refunded, at: c.at }])
+          : fail("not-paid", `order is ${state.status}`)
     )
     .exhaustive()

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { ChannelRegistry } from "./ChannelRegistry.js"
 import { Storage } from "./Storage.js"
 
@@ -71,16 +71,19 @@ export const drain = (options: RelayOptions = {}) =>
               }
               const result = yield* registry.get(message.to.channel).pipe(
                 Effect.flatMap((adapter) => adapter.send(message)),
-                Effect.either
+                Effect.result
               )
-              if (result._tag === "Right") {
+              if (Result.isSuccess(result)) {
                 acked.push(message.id)
                 sent++
                 byKind[message.kind] = (byKind[message.kind] ?? 0) + 1
               } else {
                 failed++
                 failedBefore = message.id
-                const error = result.left._tag === "UnknownChannel" ? `no adapter for channel "${result.left.channel}"` : result.left.message
+                const error =
+                  result.failure._tag === "UnknownChannel"
+                    ? `no adapter for channel "${result.failure.channel}"`
+                    : result.failure.message
                 errors.push({ messageId: message.id, error })
                 yield* storage.failOutbox(message.id, error, (options.retryAfterMs ?? 5_000) * attempts)
               }

@@ -7,7 +7,7 @@
 import { Schema } from "effect"
 
 /** The six intents of PARSING.md. */
-export const Intent = Schema.Literal("order", "amend", "cancel", "payment", "review", "none")
+export const Intent = Schema.Literals(["order", "amend", "cancel", "payment", "review", "none"])
 export type Intent = typeof Intent.Type
 
 /**
@@ -16,12 +16,12 @@ export type Intent = typeof Intent.Type
  */
 export const ParsedLine = Schema.Struct({
   sku: Schema.NullOr(Schema.String),
-  qty: Schema.Int.pipe(Schema.nonNegative())
+  qty: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 })
 export type ParsedLine = typeof ParsedLine.Type
 
 /** Why a part of the text mattered. */
-export const SpanKind = Schema.Literal(
+export const SpanKind = Schema.Literals([
   "marker",
   "quantity",
   "name",
@@ -37,7 +37,7 @@ export const SpanKind = Schema.Literal(
   "money",
   "unknown",
   "filler"
-)
+])
 export type SpanKind = typeof SpanKind.Type
 
 /** A matched text span, as UTF-16 offsets into the original comment (`text.slice(start, end)`). */
@@ -55,22 +55,22 @@ export const ParseResult = Schema.Struct({
   reason: Schema.String,
   spans: Schema.Array(Span),
   /** For `review`: what the comment would have been had it been certain. */
-  likely: Schema.optional(Schema.Literal("order", "amend", "cancel", "payment")),
+  likely: Schema.optional(Schema.Literals(["order", "amend", "cancel", "payment"])),
   /** For `payment`: the amount reported, in TWD. */
-  amount: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+  amount: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   /** For `payment`: the last five digits of the paying account. */
-  last5: Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{5}$/)))
+  last5: Schema.optional(Schema.String.check(Schema.isPattern(/^\d{5}$/)))
 })
 export type ParseResult = typeof ParseResult.Type
 
 /** Parser mode: `marker` needs an explicit marker (+N); `lenient` also accepts xN, N個, 各N after a name. */
-export const ParseMode = Schema.Literal("marker", "lenient")
+export const ParseMode = Schema.Literals(["marker", "lenient"])
 export type ParseMode = typeof ParseMode.Type
 
 /** Per-round parser settings. */
 export const ParserSettings = Schema.Struct({
   mode: ParseMode,
-  maxQtyPerLine: Schema.Int.pipe(Schema.positive()),
+  maxQtyPerLine: Schema.Int.check(Schema.isGreaterThan(0)),
   /** Extra marker words that count like "+" (e.g. "喊"). */
   extraMarkers: Schema.Array(Schema.String),
   /** Extra filler words that are never names (e.g. "姐姐"). */

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Data, Either, Schema } from "effect"
+import { Data, Result, Schema } from "effect"
 import { match } from "ts-pattern"
 
 export const PaymentExpected = Schema.TaggedStruct("PaymentExpected", {
@@ -24,10 +24,10 @@ export const PaymentReported = Schema.TaggedStruct("PaymentReported", {
 })
 export const PaymentReceived = Schema.TaggedStruct("PaymentReceived", {
   paymentId: Schema.String,
-  source: Schema.Literal("statement", "gateway", "cash"),
+  source: Schema.Literals(["statement", "gateway", "cash"]),
   /** Statement row identity or gateway trade number. */
   transactionId: Schema.String,
-  amount: Schema.Int.pipe(Schema.positive()),
+  amount: Schema.Int.check(Schema.isGreaterThan(0)),
   bankCode: Schema.optional(Schema.String),
   last5: Schema.optional(Schema.String),
   at: Schema.String
@@ -41,12 +41,24 @@ export const PaymentMatched = Schema.TaggedStruct("PaymentMatched", {
 })
 export const PaymentRefunded = Schema.TaggedStruct("PaymentRefunded", { amount: Schema.Int, at: Schema.String })
 
-export const Event = Schema.Union(PaymentExpected, PaymentReported, PaymentReceived, PaymentMatched, PaymentRefunded)
+export const Event = Schema.Union([PaymentExpected, PaymentReported, PaymentReceived, PaymentMatched, PaymentRefunded])
 export type Event = typeof Event.Type
 
 export type Command =
-  | { readonly _tag: "Expect"; readonly paymentId: string; readonly orderIds: ReadonlyArray<string>; readonly buyerId: string; readonly amount: number; readonly at: string }
-  | { readonly _tag: "Report"; readonly amount?: number | undefined; readonly last5?: string | undefined; readonly at: string }
+  | {
+      readonly _tag: "Expect"
+      readonly paymentId: string
+      readonly orderIds: ReadonlyArray<string>
+      readonly buyerId: string
+      readonly amount: number
+      readonly at: string
+    }
+  | {
+      readonly _tag: "Report"
+      readonly amount?: number | undefined
+      readonly last5?: string | undefined
+      readonly at: string
+    }
   | {
       readonly _tag: "Receive"
       readonly paymentId: string
@@ -112,7 +124,11 @@ export const evolve = (state: State, event: Event): State =>
       expectedAmount: e.amount,
       orderIds: e.orderIds
     }))
-    .with({ _tag: "PaymentReported" }, (e) => ({ ...state, status: "reported" as const, reportedLast5: e.last5 ?? state.reportedLast5 }))
+    .with({ _tag: "PaymentReported" }, (e) => ({
+      ...state,
+      status: "reported" as const,
+      reportedLast5: e.last5 ?? state.reportedLast5
+    }))
     .with({ _tag: "PaymentReceived" }, (e) => ({
       ...state,
       status: "received" as const,
@@ -120,8 +136,17 @@ export const evolve = (state: State, event: Event): State =>
       received: e.amount,
       transactionId: e.transactionId
     }))
-    .with({ _tag: "PaymentMatched" }, (e) => ({ ...state, status: "matched" as const, matched: e.amount, orderIds: e.orderIds }))
-    .with({ _tag: "PaymentRefunded" }, (e) => ({ ...state, status: "refunded" as const, refunded: state.refunded + e.amount }))
+    .with({ _tag: "PaymentMatched" }, (e) => ({
+      ...state,
+      status: "matched" as const,
+      matched: e.amount,
+      orderIds: e.orderIds
+    }))
+    .with({ _tag: "PaymentRefunded" }, (e) => ({
+      ...state,
+      status: "refunded" as const,
+      refunded: state.refunded + e.amount
+    }))
     .exhaustive()
 
 export const fold = (events: Iterable<Event>, state: State = initialState): State => {
@@ -130,8 +155,9 @@ export const fold = (events: Iterable<Event>, state: State = initialState): Stat
   return s
 }
 
-type Decision = Either.Either<ReadonlyArray<Event>, PaymentError>
-const fail = (reason: PaymentError["reason"], message: string): Decision => Either.left(new PaymentError({ reason, message }))
+type Decision = Result.Result<ReadonlyArray<Event>, PaymentError>
+const fail = (reason: PaymentError["reason"], message: string): Decision =>
+  Result.fail(new PaymentError({ reason, message }))
 
 export const decide = (command: Command, state: State): Decision =>
   match(command)
@@ -139,26 +165,39 @@ export const decide = (command: Command, state: State): Decision =>
       if (state.status !== "none") return fail("invalid-state", `payment is ${state.status}`)
       if (c.orderIds.length === 0) return fail("no-orders", "a payment is expected for at least one order")
       if (c.amount <= 0) return fail("invalid-amount", "the expected amount must be positive")
-      return Either.right([{ _tag: "PaymentExpected", paymentId: c.paymentId, orderIds: c.orderIds, buyerId: c.buyerId, amount: c.amount, at: c.at }])
+      return Result.succeed([
+        {
+          _tag: "PaymentExpected",
+          paymentId: c.paymentId,
+          orderIds: c.orderIds,
+          buyerId: c.buyerId,
+          amount: c.amount,
+          at: c.at
+        }
+      ])
     })
-    .with({ _tag: "Report" }, (c): Decision =>
-      state.status === "expected" || state.status === "reported"
-        ? Either.right([
-            {
-              _tag: "PaymentReported",
-              at: c.at,
-              ...(c.amount !== undefined ? { amount: c.amount } : {}),
-              ...(c.last5 !== undefined ? { last5: c.last5 } : {})
-            }
-          ])
-        : fail("invalid-state", `cannot report a ${state.status} payment`)
+    .with(
+      { _tag: "Report" },
+      (c): Decision =>
+        state.status === "expected" || state.status === "reported"
+          ? Result.succeed([
+              {
+                _tag: "PaymentReported",
+                at: c.at,
+                ...(c.amount !== undefined ? { amount: c.amount } : {}),
+                ...(c.last5 !== undefined ? { last5: c.last5 } : {})
+              }
+            ])
+          : fail("invalid-state", `cannot report a ${state.status} payment`)
     )
     .with({ _tag: "Receive" }, (c): Decision => {
-      if (state.transactionId === c.transactionId) return fail("duplicate", `transaction ${c.transactionId} was received already`)
+      if (state.transactionId === c.transactionId)
+        return fail("duplicate", `transaction ${c.transactionId} was received already`)
       if (!(state.status === "none" || state.status === "expected" || state.status === "reported"))
         return fail("invalid-state", `payment is ${state.status}`)
-      if (!Number.isInteger(c.amount) || c.amount <= 0) return fail("invalid-amount", "a received amount must be a positive integer")
-      return Either.right([
+      if (!Number.isInteger(c.amount) || c.amount <= 0)
+        return fail("invalid-amount", "a received amount must be a positive integer")
+      return Result.succeed([
         {
           _tag: "PaymentReceived",
           paymentId: c.paymentId,
@@ -174,12 +213,15 @@ export const decide = (command: Command, state: State): Decision =>
     .with({ _tag: "Match" }, (c): Decision => {
       if (state.status !== "received") return fail("invalid-state", `cannot match a ${state.status} payment`)
       if (c.orderIds.length === 0) return fail("no-orders", "a match names at least one order")
-      return Either.right([{ _tag: "PaymentMatched", orderIds: c.orderIds, amount: state.received, evidence: c.evidence, at: c.at }])
+      return Result.succeed([
+        { _tag: "PaymentMatched", orderIds: c.orderIds, amount: state.received, evidence: c.evidence, at: c.at }
+      ])
     })
     .with({ _tag: "Refund" }, (c): Decision => {
-      if (state.status !== "received" && state.status !== "matched") return fail("invalid-state", `cannot refund a ${state.status} payment`)
+      if (state.status !== "received" && state.status !== "matched")
+        return fail("invalid-state", `cannot refund a ${state.status} payment`)
       if (c.amount <= 0 || c.amount > state.received - state.refunded)
         return fail("invalid-amount", `refund of ${c.amount} exceeds the ${state.received - state.refunded} received`)
-      return Either.right([{ _tag: "PaymentRefunded", amount: c.amount, at: c.at }])
+      return Result.succeed([{ _tag: "PaymentRefunded", amount: c.amount, at: c.at }])
     })
     .exhaustive()

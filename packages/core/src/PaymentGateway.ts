@@ -50,7 +50,7 @@ export const GatewayPayment = Schema.Struct({
   merchantOrderNo: Schema.String,
   amount: Schema.Int,
   /** `paid`: money received; `pending`: e.g. an ATM virtual account was issued; `failed`. */
-  status: Schema.Literal("paid", "pending", "failed"),
+  status: Schema.Literals(["paid", "pending", "failed"]),
   method: Schema.String,
   paidAt: Schema.optional(Schema.String),
   payerBankCode: Schema.optional(Schema.String),
@@ -66,7 +66,7 @@ export type GatewayPayment = typeof GatewayPayment.Type
 
 /** Why a gateway operation failed. */
 export class GatewayError extends Schema.TaggedError<GatewayError>()("GatewayError", {
-  reason: Schema.Literal("unauthorized", "invalid-payload", "transport", "rejected", "unsupported"),
+  reason: Schema.Literals(["unauthorized", "invalid-payload", "transport", "rejected", "unsupported"]),
   message: Schema.String
 }) {}
 
@@ -81,10 +81,9 @@ export interface PaymentGatewayService {
 }
 
 /** A PaymentGateway tag for apps with one gateway. */
-export class PaymentGateway extends Context.Tag("@kaituan/core/PaymentGateway")<
-  PaymentGateway,
-  PaymentGatewayService
->() {}
+export class PaymentGateway extends Context.Service<PaymentGateway, PaymentGatewayService>()(
+  "@kaituan/core/PaymentGateway"
+) {}
 
 /**
  * The manual bank-transfer gateway: the buyer gets the organiser's account and the amount; the
@@ -108,7 +107,9 @@ export const makeBankTransfer = (options: {
         `，並留言「已匯款 ${request.amount} 後五碼xxxxx」。訂單 ${request.orderId}`
     }),
   callback: () =>
-    Effect.fail(new GatewayError({ reason: "unsupported", message: "bank transfers have no callbacks; import the statement" })),
+    Effect.fail(
+      new GatewayError({ reason: "unsupported", message: "bank transfers have no callbacks; import the statement" })
+    ),
   acknowledge: (accepted) => ({ status: accepted ? 200 : 400, body: accepted ? "OK" : "ERROR" })
 })
 

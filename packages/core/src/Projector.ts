@@ -41,12 +41,19 @@ export const rebuild = (events: Iterable<StoredEvent>): Array<ViewChange> => {
       if (e._tag === "PaymentApplied") {
         const account = accountOfPayment.get(e.paymentId)
         if (account?.last5)
-          out.push({ _tag: "LearnAccount", buyerId: after.buyerId, account: { last5: account.last5, ...(account.bankCode ? { bankCode: account.bankCode } : {}) } })
+          out.push({
+            _tag: "LearnAccount",
+            buyerId: after.buyerId,
+            account: { last5: account.last5, ...(account.bankCode ? { bankCode: account.bankCode } : {}) }
+          })
       }
     } else if (kind === "payment") {
       const e = decodePayment(stored.data)
       if (e._tag === "PaymentReceived")
-        accountOfPayment.set(e.paymentId, { ...(e.last5 ? { last5: e.last5 } : {}), ...(e.bankCode ? { bankCode: e.bankCode } : {}) })
+        accountOfPayment.set(e.paymentId, {
+          ...(e.last5 ? { last5: e.last5 } : {}),
+          ...(e.bankCode ? { bankCode: e.bankCode } : {})
+        })
     }
   }
   return out

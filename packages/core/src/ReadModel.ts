@@ -10,7 +10,7 @@ import { Schema } from "effect"
 import { Author, LearnedAccount } from "./Buyer.js"
 
 /** Order statuses, as the back office folders show them (待收款 awaiting payment, 待出貨 paid…). */
-export const OrderStatus = Schema.Literal(
+export const OrderStatus = Schema.Literals([
   "open",
   "awaiting-payment",
   "paid",
@@ -19,14 +19,14 @@ export const OrderStatus = Schema.Literal(
   "completed",
   "cancelled",
   "refunded"
-)
+])
 export type OrderStatus = typeof OrderStatus.Type
 
 /** An order line with its unit price. */
 export const OrderLine = Schema.Struct({
   sku: Schema.String,
-  qty: Schema.Int.pipe(Schema.nonNegative()),
-  unitPrice: Schema.Int.pipe(Schema.nonNegative())
+  qty: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  unitPrice: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 })
 export type OrderLine = typeof OrderLine.Type
 
@@ -63,7 +63,7 @@ export const ReviewItem = Schema.Struct({
 export type ReviewItem = typeof ReviewItem.Type
 
 /** Why a comment (or part of it) did not become an order. */
-export const NotOrderedReason = Schema.Literal("after-cutoff", "sold-out", "over-cap", "round-closed")
+export const NotOrderedReason = Schema.Literals(["after-cutoff", "sold-out", "over-cap", "round-closed"])
 export type NotOrderedReason = typeof NotOrderedReason.Type
 
 /** A comment (or the unfilled part of a line) that did not become an order. */
@@ -91,7 +91,7 @@ export const StockView = Schema.Struct({
 export type StockView = typeof StockView.Type
 
 /** A change to the read models, computed by the use cases from the events of the same commit. */
-export const ViewChange = Schema.Union(
+export const ViewChange = Schema.Union([
   Schema.TaggedStruct("UpsertOrder", { order: OrderView }),
   Schema.TaggedStruct("UpsertReview", { item: ReviewItem }),
   Schema.TaggedStruct("AddNotOrdered", { item: NotOrderedItem }),
@@ -103,5 +103,5 @@ export const ViewChange = Schema.Union(
     userId: Schema.String
   }),
   Schema.TaggedStruct("LearnAccount", { buyerId: Schema.String, account: LearnedAccount })
-)
+])
 export type ViewChange = typeof ViewChange.Type

@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { Data, Either, Schema } from "effect"
+import { Data, Result, Schema } from "effect"
 import { match } from "ts-pattern"
 import { Author } from "./Buyer.js"
 import * as Catalogue from "./Catalogue.js"
@@ -70,7 +70,7 @@ export const CommentForReview = Schema.TaggedStruct("CommentForReview", {
 /** The organiser resolved a review item (any lines it ordered come as a separate LinesOrdered). */
 export const ReviewResolved = Schema.TaggedStruct("ReviewResolved", {
   commentId: Schema.String,
-  decision: Schema.Literal("approved", "dismissed"),
+  decision: Schema.Literals(["approved", "dismissed"]),
   at: Schema.String
 })
 /** A buyer reported a payment in a comment. */
@@ -84,13 +84,13 @@ export const CommentIgnored = Schema.TaggedStruct("CommentIgnored", { ...Comment
 /** The round stopped taking orders. */
 export const RoundClosed = Schema.TaggedStruct("RoundClosed", {
   at: Schema.String,
-  reason: Schema.Literal("cutoff", "manual")
+  reason: Schema.Literals(["cutoff", "manual"])
 })
 /** The round is settled: every order confirmed, nothing more changes. */
 export const RoundSettled = Schema.TaggedStruct("RoundSettled", { at: Schema.String })
 
 /** Every round event. */
-export const Event = Schema.Union(
+export const Event = Schema.Union([
   RoundCreated,
   RoundOpened,
   LinesOrdered,
@@ -103,7 +103,7 @@ export const Event = Schema.Union(
   CommentIgnored,
   RoundClosed,
   RoundSettled
-)
+])
 export type Event = typeof Event.Type
 
 // ---------------------------------------------------------------------------------------------
@@ -415,7 +415,7 @@ export const evolve = (state: State, event: Event): State => evolveOwned(state, 
 export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefined): State => {
   switch (event._tag) {
     case "RoundCreated": {
-      const catalogue = Either.getOrUndefined(Catalogue.compile(event.spec.products))
+      const catalogue = Result.getOrUndefined(Catalogue.compile(event.spec.products))
       return {
         ...state,
         status: "draft",
@@ -720,11 +720,11 @@ const fullReason = (state: State, sku: string): "sold-out" | "over-cap" => {
   return s?.supply._tag === "Preorder" ? "over-cap" : "sold-out"
 }
 
-type Decision = Either.Either<ReadonlyArray<Event>, RoundError>
+type Decision = Result.Result<ReadonlyArray<Event>, RoundError>
 
-const ok = (events: ReadonlyArray<Event>): Decision => Either.right(events)
+const ok = (events: ReadonlyArray<Event>): Decision => Result.succeed(events)
 const fail = (reason: RoundError["reason"], message: string): Decision =>
-  Either.left(new RoundError({ reason, message }))
+  Result.fail(new RoundError({ reason, message }))
 
 const review = (state: State, c: IncomingComment, reason: string): ReadonlyArray<Event> => [
   forReview(refOf(state, c), reason, c.parsed.lines)
@@ -934,7 +934,7 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
   }
   const decided = decideIntent(s, c, ref, newOrderId)
   // Usually nothing came before (no close at the cutoff): no second array then.
-  return events.length === 0 ? decided : Either.map(decided, (evs) => [...events, ...evs])
+  return events.length === 0 ? decided : Result.map(decided, (evs) => [...events, ...evs])
 }
 
 const absurd = (x: never): never => {
@@ -955,7 +955,7 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
     .with({ _tag: "Create" }, (c) => {
       if (state.status !== "none") return fail("already-created", "the round exists already")
       const compiled = Catalogue.compile(c.spec.products)
-      if (Either.isLeft(compiled)) return fail("invalid-catalogue", compiled.left.message)
+      if (Result.isFailure(compiled)) return fail("invalid-catalogue", compiled.failure.message)
       return ok([{ _tag: "RoundCreated", spec: c.spec, at: c.at }])
     })
     .with({ _tag: "Open" }, (c) =>
@@ -1003,7 +1003,7 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
         at: c.at,
         parsed: { intent: "order", lines: c.approve, reason: "approved by the organiser", spans: [] }
       }
-      return Either.map(orderLines(state, comment, refOf(state, comment), c.approve, c.newOrderId, "add"), (evs) => [
+      return Result.map(orderLines(state, comment, refOf(state, comment), c.approve, c.newOrderId, "add"), (evs) => [
         resolved,
         ...evs
       ])

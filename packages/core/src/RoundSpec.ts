@@ -4,44 +4,48 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { ProductSpec } from "./Catalogue.js"
 import { RoundId } from "./Ids.js"
 import { ParseMode } from "./ParseResult.js"
 
 /** A repeat "+1" from a buyer who already ordered: adds to the line (default) or replaces it. */
-export const RepeatPolicy = Schema.Literal("add", "replace")
+export const RepeatPolicy = Schema.Literals(["add", "replace"])
 export type RepeatPolicy = typeof RepeatPolicy.Type
 
 /** When a line asks for more than is left: fill what is left and report the rest (default), or reject the line. */
-export const PartialFillPolicy = Schema.Literal("fill-and-report", "reject")
+export const PartialFillPolicy = Schema.Literals(["fill-and-report", "reject"])
 export type PartialFillPolicy = typeof PartialFillPolicy.Type
 
 /** What an edited or unsent comment does to the order it made: send it to review (default) or ignore. */
-export const EditPolicy = Schema.Literal("review", "ignore")
+export const EditPolicy = Schema.Literals(["review", "ignore"])
 export type EditPolicy = typeof EditPolicy.Type
 
 /** An ISO 8601 timestamp with an offset (`2024-05-10T22:00:00+08:00`). */
-export const IsoTimestamp = Schema.String.pipe(
-  Schema.filter((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}T/.test(s), {
-    message: () => "expected an ISO 8601 timestamp such as 2024-05-10T22:00:00+08:00"
+export const IsoTimestamp = Schema.String.check(
+  Schema.makeFilter((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}T/.test(s), {
+    message: "expected an ISO 8601 timestamp such as 2024-05-10T22:00:00+08:00"
   })
 )
+
+/** An optional field with a default: a missing key (or `undefined`) decodes to `value`. */
+const orDefault = <S extends Schema.Top>(schema: S, value: () => S["Type"]) =>
+  schema.pipe(Schema.withDecodingDefaultType(Effect.sync(value)))
 
 /** The round file. Optional fields have the defaults CLI.md gives. */
 export const RoundSpec = Schema.Struct({
   id: RoundId,
   title: Schema.String,
-  timezone: Schema.optionalWith(Schema.String, { default: () => "Asia/Taipei" }),
+  timezone: orDefault(Schema.String, () => "Asia/Taipei"),
   cutoff: Schema.optional(IsoTimestamp),
-  mode: Schema.optionalWith(ParseMode, { default: () => "marker" as const }),
-  maxQtyPerLine: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 50 }),
-  extraMarkers: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
-  extraFillers: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
-  sellers: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
-  repeatOrder: Schema.optionalWith(RepeatPolicy, { default: () => "add" as const }),
-  partialFill: Schema.optionalWith(PartialFillPolicy, { default: () => "fill-and-report" as const }),
-  onEdit: Schema.optionalWith(EditPolicy, { default: () => "review" as const }),
+  mode: orDefault(ParseMode, () => "marker" as const),
+  maxQtyPerLine: orDefault(Schema.Int.check(Schema.isGreaterThan(0)), () => 50),
+  extraMarkers: orDefault(Schema.Array(Schema.String), () => []),
+  extraFillers: orDefault(Schema.Array(Schema.String), () => []),
+  sellers: orDefault(Schema.Array(Schema.String), () => []),
+  repeatOrder: orDefault(RepeatPolicy, () => "add" as const),
+  partialFill: orDefault(PartialFillPolicy, () => "fill-and-report" as const),
+  onEdit: orDefault(EditPolicy, () => "review" as const),
   products: Schema.NonEmptyArray(ProductSpec)
 })
 /** A decoded round file, defaults applied. */
@@ -49,5 +53,5 @@ export type RoundSpec = typeof RoundSpec.Type
 /** A round file as written (defaults optional). */
 export type RoundSpecInput = typeof RoundSpec.Encoded
 
-/** Decodes a round file's JSON value. */
-export const decode = Schema.decodeUnknownEither(RoundSpec, { errors: "all", onExcessProperty: "ignore" })
+/** Decodes a round file's JSON value: the spec, or a `Schema.SchemaError` naming every problem. */
+export const decode = Schema.decodeUnknownResult(RoundSpec, { errors: "all", onExcessProperty: "ignore" })

@@ -5,16 +5,16 @@
  *
  * @since 0.1.0
  */
-import { Data, Either, Schema } from "effect"
+import { Data, Result, Schema } from "effect"
 import { match } from "ts-pattern"
 
-export const Method = Schema.Literal("home", "cvs", "pickup")
+export const Method = Schema.Literals(["home", "cvs", "pickup"])
 export type Method = typeof Method.Type
 
 export const ShipmentPacked = Schema.TaggedStruct("ShipmentPacked", {
   shipmentId: Schema.String,
   orderId: Schema.String,
-  lines: Schema.Array(Schema.Struct({ sku: Schema.String, qty: Schema.Int.pipe(Schema.positive()) })),
+  lines: Schema.Array(Schema.Struct({ sku: Schema.String, qty: Schema.Int.check(Schema.isGreaterThan(0)) })),
   method: Method,
   /** For meet-up pickup: the one-time code the buyer shows (as a QR code). */
   pickupCode: Schema.optional(Schema.String),
@@ -29,7 +29,13 @@ export const ShipmentDelivered = Schema.TaggedStruct("ShipmentDelivered", { at: 
 export const ShipmentPickedUp = Schema.TaggedStruct("ShipmentPickedUp", { at: Schema.String })
 export const ShipmentReturned = Schema.TaggedStruct("ShipmentReturned", { reason: Schema.String, at: Schema.String })
 
-export const Event = Schema.Union(ShipmentPacked, ShipmentShipped, ShipmentDelivered, ShipmentPickedUp, ShipmentReturned)
+export const Event = Schema.Union([
+  ShipmentPacked,
+  ShipmentShipped,
+  ShipmentDelivered,
+  ShipmentPickedUp,
+  ShipmentReturned
+])
 export type Event = typeof Event.Type
 
 export type Command =
@@ -42,7 +48,12 @@ export type Command =
       readonly pickupCode?: string | undefined
       readonly at: string
     }
-  | { readonly _tag: "Ship"; readonly carrier?: string | undefined; readonly trackingNo?: string | undefined; readonly at: string }
+  | {
+      readonly _tag: "Ship"
+      readonly carrier?: string | undefined
+      readonly trackingNo?: string | undefined
+      readonly at: string
+    }
   | { readonly _tag: "Deliver"; readonly at: string }
   | { readonly _tag: "PickUp"; readonly code: string; readonly at: string }
   | { readonly _tag: "Return"; readonly reason: string; readonly at: string }
@@ -58,7 +69,14 @@ export interface State {
   readonly pickupCode: string | undefined
 }
 
-export const initialState: State = { status: "none", shipmentId: "", orderId: "", method: undefined, lines: [], pickupCode: undefined }
+export const initialState: State = {
+  status: "none",
+  shipmentId: "",
+  orderId: "",
+  method: undefined,
+  lines: [],
+  pickupCode: undefined
+}
 
 export class ShipmentError extends Data.TaggedError("ShipmentError")<{
   readonly reason: "invalid-state" | "wrong-code" | "missing-code" | "empty" | "wrong-method"
@@ -97,8 +115,9 @@ export const fold = (events: Iterable<Event>, state: State = initialState): Stat
   return s
 }
 
-type Decision = Either.Either<ReadonlyArray<Event>, ShipmentError>
-const fail = (reason: ShipmentError["reason"], message: string): Decision => Either.left(new ShipmentError({ reason, message }))
+type Decision = Result.Result<ReadonlyArray<Event>, ShipmentError>
+const fail = (reason: ShipmentError["reason"], message: string): Decision =>
+  Result.fail(new ShipmentError({ reason, message }))
 
 /** Constant-time-ish comparison of two short codes. */
 const sameCode = (a: string, b: string): boolean => {
@@ -112,9 +131,10 @@ export const decide = (command: Command, state: State): Decision =>
   match(command)
     .with({ _tag: "Pack" }, (c): Decision => {
       if (state.status !== "none") return fail("invalid-state", `shipment ${c.shipmentId} exists`)
-      if (c.lines.length === 0 || c.lines.some((l) => l.qty <= 0)) return fail("empty", "a shipment needs positive lines")
+      if (c.lines.length === 0 || c.lines.some((l) => l.qty <= 0))
+        return fail("empty", "a shipment needs positive lines")
       if (c.method === "pickup" && !c.pickupCode) return fail("missing-code", "a meet-up pickup needs a pickup code")
-      return Either.right([
+      return Result.succeed([
         {
           _tag: "ShipmentPacked",
           shipmentId: c.shipmentId,
@@ -126,32 +146,38 @@ export const decide = (command: Command, state: State): Decision =>
         }
       ])
     })
-    .with({ _tag: "Ship" }, (c): Decision =>
-      state.status === "packed"
-        ? Either.right([
-            {
-              _tag: "ShipmentShipped",
-              at: c.at,
-              ...(c.carrier ? { carrier: c.carrier } : {}),
-              ...(c.trackingNo ? { trackingNo: c.trackingNo } : {})
-            }
-          ])
-        : fail("invalid-state", `cannot ship a ${state.status} shipment`)
+    .with(
+      { _tag: "Ship" },
+      (c): Decision =>
+        state.status === "packed"
+          ? Result.succeed([
+              {
+                _tag: "ShipmentShipped",
+                at: c.at,
+                ...(c.carrier ? { carrier: c.carrier } : {}),
+                ...(c.trackingNo ? { trackingNo: c.trackingNo } : {})
+              }
+            ])
+          : fail("invalid-state", `cannot ship a ${state.status} shipment`)
     )
     .with({ _tag: "Deliver" }, (c): Decision => {
       if (state.status !== "shipped") return fail("invalid-state", `cannot deliver a ${state.status} shipment`)
       if (state.method === "pickup") return fail("wrong-method", "a meet-up pickup is confirmed with the pickup code")
-      return Either.right([{ _tag: "ShipmentDelivered", at: c.at }])
+      return Result.succeed([{ _tag: "ShipmentDelivered", at: c.at }])
     })
     .with({ _tag: "PickUp" }, (c): Decision => {
       if (state.method !== "pickup") return fail("wrong-method", "this shipment is not a meet-up pickup")
-      if (state.status !== "shipped") return fail("invalid-state", `the pickup code was used already or the parcel is ${state.status}`)
-      if (!state.pickupCode || !sameCode(state.pickupCode, c.code)) return fail("wrong-code", "the pickup code does not match")
-      return Either.right([{ _tag: "ShipmentPickedUp", at: c.at }])
+      if (state.status !== "shipped")
+        return fail("invalid-state", `the pickup code was used already or the parcel is ${state.status}`)
+      if (!state.pickupCode || !sameCode(state.pickupCode, c.code))
+        return fail("wrong-code", "the pickup code does not match")
+      return Result.succeed([{ _tag: "ShipmentPickedUp", at: c.at }])
     })
-    .with({ _tag: "Return" }, (c): Decision =>
-      state.status === "shipped" || state.status === "delivered" || state.status === "picked-up"
-        ? Either.right([{ _tag: "ShipmentReturned", reason: c.reason, at: c.at }])
-        : fail("invalid-state", `cannot return a ${state.status} shipment`)
+    .with(
+      { _tag: "Return" },
+      (c): Decision =>
+        state.status === "shipped" || state.status === "delivered" || state.status === "picked-up"
+          ? Result.succeed([{ _tag: "ShipmentReturned", reason: c.reason, at: c.at }])
+          : fail("invalid-state", `cannot return a ${state.status} shipment`)
     )
     .exhaustive()

@@ -64,7 +64,7 @@ export interface OutboxEntry {
  * `unavailable`: the database could not be reached or the transaction failed.
  */
 export class StorageError extends Schema.TaggedError<StorageError>()("StorageError", {
-  reason: Schema.Literal("conflict", "unavailable", "corrupt"),
+  reason: Schema.Literals(["conflict", "unavailable", "corrupt"]),
   message: Schema.String,
   stream: Schema.optional(Schema.String)
 }) {}
@@ -100,7 +100,9 @@ export interface StorageService {
     readonly includeResolved?: boolean | undefined
   }) => Effect.Effect<ReadonlyArray<ReviewItem>, StorageError>
   /** A round's not-ordered list, in comment order. */
-  readonly notOrdered: (query: { readonly roundId: string }) => Effect.Effect<ReadonlyArray<NotOrderedItem>, StorageError>
+  readonly notOrdered: (query: {
+    readonly roundId: string
+  }) => Effect.Effect<ReadonlyArray<NotOrderedItem>, StorageError>
   /** Stock left per SKU of a round. */
   readonly stock: (query: { readonly roundId: string }) => Effect.Effect<ReadonlyArray<StockView>, StorageError>
   /** A buyer with channel identities and learned accounts. */
@@ -121,7 +123,7 @@ export interface StorageService {
 }
 
 /** The Storage service tag. */
-export class Storage extends Context.Tag("@kaituan/core/Storage")<Storage, StorageService>() {}
+export class Storage extends Context.Service<Storage, StorageService>()("@kaituan/core/Storage") {}
 
 /** An in-memory Storage: complete and transactional, kept in the process. */
 export const layerMemory: Layer.Layer<Storage> = Layer.sync(Storage, makeMemoryStorage)

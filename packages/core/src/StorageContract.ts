@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { Data, Effect, Either } from "effect"
+import { Data, Effect, Result } from "effect"
 import type { NotOrderedItem, OrderStatus, OrderView, ReviewItem, StockView, ViewChange } from "./ReadModel.js"
 import type { OutboundMessage } from "./Notification.js"
 import type { Commit, NewEvent, StorageError, StorageService } from "./Storage.js"
@@ -70,11 +70,11 @@ const expectTrue = (what: string, ok: boolean) => (ok ? Effect.void : fail(what)
 
 /** Runs `self` expecting a `StorageError` with reason `conflict`. */
 const expectConflict = <A>(what: string, self: Effect.Effect<A, StorageError>) =>
-  Effect.either(self).pipe(
+  Effect.result(self).pipe(
     Effect.flatMap(
-      Either.match({
-        onRight: (a) => fail(`${what}: expected a conflict, but it succeeded with ${show(a)}`),
-        onLeft: (e) =>
+      Result.match({
+        onSuccess: (a) => fail(`${what}: expected a conflict, but it succeeded with ${show(a)}`),
+        onFailure: (e) =>
           e.reason === "conflict" ? Effect.void : fail(`${what}: expected reason "conflict", got ${show(e)}`)
       })
     )
@@ -789,14 +789,14 @@ const concurrentCommits: Case = {
     Effect.gen(function* () {
       // Two fibers race for version 1.
       const attempt = (who: string) =>
-        Effect.either(
+        Effect.result(
           s.commit([commitOf({ appends: [{ stream: "race", expectedVersion: 0, events: [ev("Won", { who })] }] })])
         )
       const [a, b] = yield* Effect.all([attempt("a"), attempt("b")], { concurrency: "unbounded" })
-      const wins = [a, b].filter(Either.isRight).length
+      const wins = [a, b].filter(Result.isSuccess).length
       yield* expectEqual("winners of version 1", wins, 1)
       for (const r of [a, b]) {
-        if (Either.isLeft(r)) yield* expectEqual("the loser's error", r.left.reason, "conflict")
+        if (Result.isFailure(r)) yield* expectEqual("the loser's error", r.failure.reason, "conflict")
       }
       yield* expectEqual("stream after the race", (yield* s.readStream("race")).version, 1)
       // Two fibers each append 10 events with read-decide-commit, retrying on conflicts.
@@ -805,18 +805,18 @@ const concurrentCommits: Case = {
           const mine: Array<number> = []
           while (mine.length < 10) {
             const { version } = yield* s.readStream("race")
-            const r = yield* Effect.either(
+            const r = yield* Effect.result(
               s.commit([
                 commitOf({ appends: [{ stream: "race", expectedVersion: version, events: [ev("Step", { who })] }] })
               ])
             )
-            if (Either.isRight(r)) {
-              const first = r.right[0]
+            if (Result.isSuccess(r)) {
+              const first = r.success[0]
               if (first?._tag === "Committed") mine.push(first.versions.race!)
-            } else if (r.left.reason !== "conflict") {
-              return yield* r.left
+            } else if (r.failure.reason !== "conflict") {
+              return yield* r.failure
             } else {
-              yield* Effect.yieldNow()
+              yield* Effect.yieldNow
             }
           }
           return mine
@@ -880,14 +880,15 @@ const largeBatch: Case = {
   )
 }
 
-
 /** A parser that knows a fixed table of texts (the contract tests storage, not parsing). */
 const tableParser = (table: Readonly<Record<string, ParseResult["lines"]>>): CommentParser.CommentParserService => ({
   compile: () => ({
     parse: (text) => {
       const lines = table[text]
       if (text === "取消") return { intent: "cancel", lines: [], reason: "cancel", spans: [] }
-      return lines ? { intent: "order", lines, reason: "table", spans: [] } : { intent: "review", lines: [], reason: "not in the table", spans: [] }
+      return lines
+        ? { intent: "order", lines, reason: "table", spans: [] }
+        : { intent: "review", lines: [], reason: "not in the table", spans: [] }
     }
   })
 })
@@ -896,33 +897,63 @@ const rebuildFromEvents: Case = {
   name: "read models rebuilt from the events alone equal the ones kept with each commit",
   run: Effect.gen(function* () {
     const storage = yield* Storage
-    const parser = tableParser({ "A+2": [{ sku: "A", qty: 2 }], "A+1 B+1": [{ sku: "A", qty: 1 }, { sku: "B", qty: 1 }], "B+9": [{ sku: "B", qty: 9 }] })
+    const parser = tableParser({
+      "A+2": [{ sku: "A", qty: 2 }],
+      "A+1 B+1": [
+        { sku: "A", qty: 1 },
+        { sku: "B", qty: 1 }
+      ],
+      "B+9": [{ sku: "B", qty: 9 }]
+    })
     const g = yield* GroupBuy.make.pipe(
       Effect.provideService(CommentParser.CommentParser, parser),
       Effect.provideService(IdGenerator.IdGenerator, IdGenerator.makeCounter())
     )
     const spec = yield* Effect.orDie(
-      RoundSpec.decode({
-        id: "rebuild",
-        title: "rebuild",
-        cutoff: "2030-01-01T00:00:00Z",
-        products: [
-          { sku: "A", name: "A", price: 100, stock: 3 },
-          { sku: "B", name: "B", price: 50, preorder: true, cap: 5 }
-        ]
-      })
+      Effect.fromResult(
+        RoundSpec.decode({
+          id: "rebuild",
+          title: "rebuild",
+          cutoff: "2030-01-01T00:00:00Z",
+          products: [
+            { sku: "A", name: "A", price: 100, stock: 3 },
+            { sku: "B", name: "B", price: 50, preorder: true, cap: 5 }
+          ]
+        })
+      )
     )
     const at = (m: number) => new Date(Date.parse("2029-12-01T00:00:00Z") + m * 60_000).toISOString()
-    const comment = (id: string, who: string, text: string, m: number) => ({ channel: "line", commentId: id, author: { id: who, name: who }, text, at: at(m) })
+    const comment = (id: string, who: string, text: string, m: number) => ({
+      channel: "line",
+      commentId: id,
+      author: { id: who, name: who },
+      text,
+      at: at(m)
+    })
     yield* g.openRound({ spec, at: at(0) })
     yield* g.submitComments({
       roundId: "rebuild",
-      comments: [comment("1", "u1", "A+2", 1), comment("2", "u2", "A+1 B+1", 2), comment("3", "u3", "A+2", 3), comment("4", "u4", "hm?", 4), comment("5", "u2", "取消", 5), comment("6", "u5", "B+9", 6)]
+      comments: [
+        comment("1", "u1", "A+2", 1),
+        comment("2", "u2", "A+1 B+1", 2),
+        comment("3", "u3", "A+2", 3),
+        comment("4", "u4", "hm?", 4),
+        comment("5", "u2", "取消", 5),
+        comment("6", "u5", "B+9", 6)
+      ]
     })
     const orders = yield* g.closeRound({ roundId: "rebuild", at: at(10) })
     const first = orders.find((o) => o.status === "awaiting-payment")
     if (!first) return yield* fail("no confirmed order")
-    yield* g.recordPayment({ transactionId: "t1", source: "statement", amount: first.total, at: at(20), last5: "12345", orderIds: [first.orderId], evidence: "test" })
+    yield* g.recordPayment({
+      transactionId: "t1",
+      source: "statement",
+      amount: first.total,
+      at: at(20),
+      last5: "12345",
+      orderIds: [first.orderId],
+      evidence: "test"
+    })
     const snapshot = Effect.all({
       orders: storage.orders({ roundId: "rebuild" }),
       review: storage.reviewQueue({ roundId: "rebuild", includeResolved: true }),

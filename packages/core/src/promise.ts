@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Effect, Either, Exit, Layer, ManagedRuntime, Option } from "effect"
+import { Cause, Effect, Exit, Layer, ManagedRuntime, Option, Result } from "effect"
 import * as CommentParser from "./CommentParser.js"
 import * as GroupBuy from "./GroupBuy.js"
 import * as IdGenerator from "./IdGenerator.js"
@@ -48,7 +48,7 @@ export class KaituanError extends Error {
 }
 
 const toError = (cause: Cause.Cause<unknown>): KaituanError => {
-  const failure = Cause.failureOption(cause)
+  const failure = Cause.findErrorOption(cause)
   if (Option.isSome(failure)) {
     const e = failure.value as { _tag?: string; reason?: string; message?: string }
     return new KaituanError(e.message ?? String(e), e._tag ?? "Error", e.reason, e)
@@ -61,7 +61,10 @@ export interface Kaituan {
   /** Validates a round file (JSON value), creates and opens the round. */
   readonly openRound: (roundFile: unknown) => Promise<void>
   readonly submitComment: (roundId: string, comment: GroupBuy.CommentInput) => Promise<GroupBuy.CommentOutcome>
-  readonly submitComments: (roundId: string, comments: ReadonlyArray<GroupBuy.CommentInput>) => Promise<ReadonlyArray<GroupBuy.CommentOutcome>>
+  readonly submitComments: (
+    roundId: string,
+    comments: ReadonlyArray<GroupBuy.CommentInput>
+  ) => Promise<ReadonlyArray<GroupBuy.CommentOutcome>>
   readonly closeRound: (roundId: string, at?: string) => Promise<ReadonlyArray<OrderView>>
   readonly orders: (roundId: string, status?: ReadonlyArray<OrderStatus>) => Promise<ReadonlyArray<OrderView>>
   readonly report: (roundId: string) => Promise<GroupBuy.RoundReport>
@@ -91,10 +94,12 @@ export const createKaituan = (options: KaituanOptions): Kaituan => {
   return {
     openRound: async (roundFile) => {
       const spec = RoundSpec.decode(roundFile)
-      if (Either.isLeft(spec)) throw new KaituanError(`invalid round file: ${spec.left.message}`, "ParseError", "invalid-round")
-      return run((g) => g.openRound({ spec: spec.right }))
+      if (Result.isFailure(spec))
+        throw new KaituanError(`invalid round file: ${spec.failure.message}`, "ParseError", "invalid-round")
+      return run((g) => g.openRound({ spec: spec.success }))
     },
-    submitComment: async (roundId, comment) => (await run((g) => g.submitComments({ roundId, comments: [comment] })))[0]!,
+    submitComment: async (roundId, comment) =>
+      (await run((g) => g.submitComments({ roundId, comments: [comment] })))[0]!,
     submitComments: (roundId, comments) => run((g) => g.submitComments({ roundId, comments })),
     closeRound: (roundId, at) => run((g) => g.closeRound({ roundId, at })),
     orders: (roundId, status) => run((g) => g.orders({ roundId, status })),

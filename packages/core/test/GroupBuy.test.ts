@@ -212,7 +212,10 @@ describe("GroupBuy", () => {
       yield* g.openRound({ spec: spec() })
       yield* g.submitComments({ roundId: "socks", comments: [c("1", "amy", "紅+1")] })
       hideKeys = true
-      const out = yield* g.submitComments({ roundId: "socks", comments: [c("2", "bob", "白+1"), c("1", "amy", "紅+1")] })
+      const out = yield* g.submitComments({
+        roundId: "socks",
+        comments: [c("2", "bob", "白+1"), c("1", "amy", "紅+1")]
+      })
       expect(out.map((o) => o.status)).toEqual(["ordered", "duplicate"])
       const r = yield* g.report("socks")
       expect(r.orders.map((o) => [o.buyerId, o.lines.map((l) => [l.sku, l.qty])])).toEqual([

@@ -24,7 +24,9 @@ describe("OutboxRelay", () => {
     }
     const layer = Layer.mergeAll(Layer.succeed(Storage.Storage, storage), ChannelRegistry.layer([line, flaky]))
     return Effect.gen(function* () {
-      yield* storage.commit([{ appends: [], views: [], outbox: [message("m1"), message("m2", "telegram"), message("m3", "facebook")] }])
+      yield* storage.commit([
+        { appends: [], views: [], outbox: [message("m1"), message("m2", "telegram"), message("m3", "facebook")] }
+      ])
       // The same message committed again (a retried use case) is one message.
       yield* storage.commit([{ appends: [], views: [], outbox: [message("m1")] }])
       const first = yield* OutboxRelay.drain({ retryAfterMs: 0 })
@@ -57,9 +59,14 @@ describe("OutboxRelay ordering", () => {
           return {}
         })
     }
-    const to = (userId: string, id: string) => ({ ...message(id), to: { channel: Ids.unsafe.channelId("line"), userId } })
+    const to = (userId: string, id: string) => ({
+      ...message(id),
+      to: { channel: Ids.unsafe.channelId("line"), userId }
+    })
     return Effect.gen(function* () {
-      yield* storage.commit([{ appends: [], views: [], outbox: [to("U1", "a1"), to("U2", "b1"), to("U1", "a2"), to("U2", "b2")] }])
+      yield* storage.commit([
+        { appends: [], views: [], outbox: [to("U1", "a1"), to("U2", "b1"), to("U1", "a2"), to("U2", "b2")] }
+      ])
       const first = yield* OutboxRelay.drain({ retryAfterMs: 0, concurrency: 4 })
       expect(first).toMatchObject({ sent: 2, failed: 2 })
       // U2's second message waited behind the failed first one; U1's went in order.

@@ -46,7 +46,16 @@ describe("Projector", () => {
       yield* g.resolveReview({ roundId: "socks", commentId: "line:4", approve: [] })
       const confirmed = yield* g.closeRound({ roundId: "socks", at: "2024-05-10T22:00:00+08:00" })
       const eve = confirmed.find((o) => o.buyer.id === "eve")!
-      yield* g.recordPayment({ transactionId: "row-1", source: "statement", amount: eve.total, at: "2024-05-12T10:00:00+08:00", last5: "12345", bankCode: "822", orderIds: [eve.orderId], evidence: "reported" })
+      yield* g.recordPayment({
+        transactionId: "row-1",
+        source: "statement",
+        amount: eve.total,
+        at: "2024-05-12T10:00:00+08:00",
+        last5: "12345",
+        bankCode: "822",
+        orderIds: [eve.orderId],
+        evidence: "reported"
+      })
       yield* g.ship({ orderId: eve.orderId, lines: [{ sku: "EGG", qty: 1 }], method: "home" })
       const buyers = ["line:amy", "line:bob", "line:cat", "line:dan", "line:eve", "line:fay", "line:gus"]
       const before = yield* snapshot("socks", buyers)
@@ -58,7 +67,11 @@ describe("Projector", () => {
       expect(after).toEqual(before)
     }).pipe(
       Effect.provide(
-        GroupBuy.layer.pipe(Layer.provideMerge(Layer.mergeAll(Storage.layerMemory, CommentParser.layer(testParser), IdGenerator.layerCounter)))
+        GroupBuy.layer.pipe(
+          Layer.provideMerge(
+            Layer.mergeAll(Storage.layerMemory, CommentParser.layer(testParser), IdGenerator.layerCounter)
+          )
+        )
       )
     )
   )

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Round } from "@kaituan/core"
-import { Either, FastCheck as fc } from "effect"
+import { Result } from "effect"
+import fc from "fast-check"
 import * as PMap from "../src/internal/PersistentMap.js"
 import { catalogueOf, spec, testParser } from "./support/fixtures.js"
 
@@ -11,11 +12,11 @@ const parser = testParser.compile({
 })
 
 const opened = (sp = s0) => {
-  const created = Either.getOrThrow(
+  const created = Result.getOrThrow(
     Round.decide({ _tag: "Create", spec: sp, at: "2024-05-01T09:00:00+08:00" }, Round.initialState)
   )
   const s1 = Round.fold(created)
-  return Round.fold(Either.getOrThrow(Round.decide({ _tag: "Open", at: "2024-05-01T09:00:00+08:00" }, s1)), s1)
+  return Round.fold(Result.getOrThrow(Round.decide({ _tag: "Open", at: "2024-05-01T09:00:00+08:00" }, s1)), s1)
 }
 
 let n = 0
@@ -36,7 +37,7 @@ const run = (state: Round.State, ...commands: Array<Round.Command>) => {
   let s = state
   const all: Array<Round.Event> = []
   for (const c of commands) {
-    const evs = Either.getOrThrow(Round.decide(c, s))
+    const evs = Result.getOrThrow(Round.decide(c, s))
     all.push(...evs)
     s = Round.fold(evs, s)
   }
@@ -136,8 +137,8 @@ describe("Round decider", () => {
 
   it("refuses to open twice or close a draft", () => {
     const s = opened()
-    expect(Either.isLeft(Round.decide({ _tag: "Open", at: "x" }, s))).toBe(true)
-    expect(Either.isLeft(Round.decide({ _tag: "Settle", at: "x" }, s))).toBe(true)
+    expect(Result.isFailure(Round.decide({ _tag: "Open", at: "x" }, s))).toBe(true)
+    expect(Result.isFailure(Round.decide({ _tag: "Settle", at: "x" }, s))).toBe(true)
   })
 })
 
@@ -209,49 +210,57 @@ const toCommand = (
 }
 
 describe("Round properties", () => {
-  it.prop(
-    "no event sequence oversells in-stock items or exceeds a pre-order cap",
-    [fc.array(arbCommand, { maxLength: 60 })],
-    ([cmds]) => {
-      let s = opened()
-      for (const [i, c] of cmds.entries()) {
-        const d = Round.decide(toCommand(c, s, i), s)
-        if (Either.isRight(d)) s = Round.fold(d.right, s)
-        for (const [sku, st] of Object.entries(s.stock)) {
-          if (st.left !== null) expect(st.left, sku).toBeGreaterThanOrEqual(0)
+  it("no event sequence oversells in-stock items or exceeds a pre-order cap", () => {
+    fc.assert(
+      fc.property(fc.tuple(fc.array(arbCommand, { maxLength: 60 })), ([cmds]) => {
+        let s = opened()
+        for (const [i, c] of cmds.entries()) {
+          const d = Round.decide(toCommand(c, s, i), s)
+          if (Result.isSuccess(d)) s = Round.fold(d.success, s)
+          for (const [sku, st] of Object.entries(s.stock)) {
+            if (st.left !== null) expect(st.left, sku).toBeGreaterThanOrEqual(0)
+          }
+          // Stock sold equals the quantities in the book.
+          const booked: Record<string, number> = {}
+          for (const o of Round.orders(s)) for (const l of o.lines) booked[l.sku] = (booked[l.sku] ?? 0) + l.qty
+          for (const [sku, st] of Object.entries(s.stock)) expect(st.sold, sku).toBe(booked[sku] ?? 0)
         }
-        // Stock sold equals the quantities in the book.
-        const booked: Record<string, number> = {}
-        for (const o of Round.orders(s)) for (const l of o.lines) booked[l.sku] = (booked[l.sku] ?? 0) + l.qty
-        for (const [sku, st] of Object.entries(s.stock)) expect(st.sold, sku).toBe(booked[sku] ?? 0)
-      }
-    }
-  )
-
-  it.prop("no order changes after the cutoff or the close", [fc.array(arbCommand, { maxLength: 60 })], ([cmds]) => {
-    let s = opened()
-    let frozen: string | undefined
-    for (const [i, c] of cmds.entries()) {
-      const d = Round.decide(toCommand(c, s, i), s)
-      if (Either.isRight(d)) s = Round.fold(d.right, s)
-      const book = JSON.stringify(Round.orders(s))
-      if (frozen !== undefined) expect(book).toBe(frozen)
-      if (s.status !== "open" && frozen === undefined) frozen = book
-    }
+      })
+    )
   })
 
-  it.prop("every reachable transition is in the table", [fc.array(arbCommand, { maxLength: 60 })], ([cmds]) => {
-    const table = new Set(Round.transitions.map(([a, e, b]) => `${a}|${e}|${b}`))
-    let s = opened()
-    for (const [i, c] of cmds.entries()) {
-      const d = Round.decide(toCommand(c, s, i), s)
-      if (Either.isLeft(d)) continue
-      for (const e of d.right) {
-        const next = Round.evolve(s, e)
-        expect(table.has(`${s.status}|${e._tag}|${next.status}`), `${s.status}|${e._tag}|${next.status}`).toBe(true)
-        s = next
-      }
-    }
+  it("no order changes after the cutoff or the close", () => {
+    fc.assert(
+      fc.property(fc.tuple(fc.array(arbCommand, { maxLength: 60 })), ([cmds]) => {
+        let s = opened()
+        let frozen: string | undefined
+        for (const [i, c] of cmds.entries()) {
+          const d = Round.decide(toCommand(c, s, i), s)
+          if (Result.isSuccess(d)) s = Round.fold(d.success, s)
+          const book = JSON.stringify(Round.orders(s))
+          if (frozen !== undefined) expect(book).toBe(frozen)
+          if (s.status !== "open" && frozen === undefined) frozen = book
+        }
+      })
+    )
+  })
+
+  it("every reachable transition is in the table", () => {
+    fc.assert(
+      fc.property(fc.tuple(fc.array(arbCommand, { maxLength: 60 })), ([cmds]) => {
+        const table = new Set(Round.transitions.map(([a, e, b]) => `${a}|${e}|${b}`))
+        let s = opened()
+        for (const [i, c] of cmds.entries()) {
+          const d = Round.decide(toCommand(c, s, i), s)
+          if (Result.isFailure(d)) continue
+          for (const e of d.success) {
+            const next = Round.evolve(s, e)
+            expect(table.has(`${s.status}|${e._tag}|${next.status}`), `${s.status}|${e._tag}|${next.status}`).toBe(true)
+            s = next
+          }
+        }
+      })
+    )
   })
 })
 
@@ -263,60 +272,66 @@ const snapshot = (s: Round.State) =>
   JSON.stringify({ orders: Round.orders(s), reviews: Round.openReviews(s), stock: s.stock, n: s.commentCount })
 
 describe("Round.foldOwned", () => {
-  it.prop(
-    "gives the pure fold's state, and every state handed out before the batch stays as it was",
-    [fc.array(arbCommand, { maxLength: 60 }), fc.nat({ max: 60 })],
-    ([cmds, cut]) => {
-      // Two batches, each with its own owner; the state at `cut` is the one a cache would hold.
-      let pure = opened()
-      let owned = pure
-      let before: Round.State | undefined
-      let beforeSnapshot = ""
-      let by = Round.owner()
-      for (const [i, c] of cmds.entries()) {
-        if (i === cut) {
-          before = owned
-          beforeSnapshot = snapshot(owned)
-          by = Round.owner() // a new batch
+  it("gives the pure fold's state, and every state handed out before the batch stays as it was", () => {
+    fc.assert(
+      fc.property(fc.tuple(fc.array(arbCommand, { maxLength: 60 }), fc.nat({ max: 60 })), ([cmds, cut]) => {
+        // Two batches, each with its own owner; the state at `cut` is the one a cache would hold.
+        let pure = opened()
+        let owned = pure
+        let before: Round.State | undefined
+        let beforeSnapshot = ""
+        let by = Round.owner()
+        for (const [i, c] of cmds.entries()) {
+          if (i === cut) {
+            before = owned
+            beforeSnapshot = snapshot(owned)
+            by = Round.owner() // a new batch
+          }
+          const command = toCommand(c, pure, i)
+          const d = Round.decide(command, pure)
+          const o = Round.decide(command, owned)
+          expect(Result.isSuccess(o)).toBe(Result.isSuccess(d))
+          if (Result.isSuccess(d)) pure = Round.fold(d.success, pure)
+          if (Result.isSuccess(o)) owned = Round.foldOwned(o.success, owned, by)
+          expect(snapshot(owned)).toBe(snapshot(pure))
         }
-        const command = toCommand(c, pure, i)
-        const d = Round.decide(command, pure)
-        const o = Round.decide(command, owned)
-        expect(Either.isRight(o)).toBe(Either.isRight(d))
-        if (Either.isRight(d)) pure = Round.fold(d.right, pure)
-        if (Either.isRight(o)) owned = Round.foldOwned(o.right, owned, by)
-        expect(snapshot(owned)).toBe(snapshot(pure))
-      }
-      if (before) expect(snapshot(before)).toBe(beforeSnapshot)
-    }
-  )
+        if (before) expect(snapshot(before)).toBe(beforeSnapshot)
+      })
+    )
+  })
 
-  it.prop(
-    "PersistentMap: sets with an owner equal sets without, and older versions keep their values",
-    [fc.array(fc.tuple(fc.string({ maxLength: 3 }), fc.integer()), { maxLength: 200 }), fc.nat({ max: 200 })],
-    ([ops, cut]) => {
-      let plain = PMap.empty<number>()
-      let owned = plain
-      const first = PMap.owner()
-      const second = PMap.owner()
-      const model = new Map<string, number>()
-      let frozen: { map: PMap.PersistentMap<number>; entries: Array<[string, number]> } | undefined
-      for (const [i, [k, v]] of ops.entries()) {
-        if (i === cut) frozen = { map: owned, entries: [...model] }
-        plain = PMap.set(plain, k, v)
-        owned = PMap.set(owned, k, v, i >= cut ? second : first)
-        model.set(k, v)
-      }
-      for (const [k, v] of model) {
-        expect(PMap.get(plain, k)).toBe(v)
-        expect(PMap.get(owned, k)).toBe(v)
-      }
-      expect(owned.size).toBe(model.size)
-      expect([...PMap.values(owned)].sort()).toEqual([...model.values()].sort())
-      if (frozen) {
-        expect(frozen.map.size).toBe(frozen.entries.length)
-        for (const [k, v] of frozen.entries) expect(PMap.get(frozen.map, k)).toBe(v)
-      }
-    }
-  )
+  it("PersistentMap: sets with an owner equal sets without, and older versions keep their values", () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(
+          fc.array(fc.tuple(fc.string({ maxLength: 3 }), fc.integer()), { maxLength: 200 }),
+          fc.nat({ max: 200 })
+        ),
+        ([ops, cut]) => {
+          let plain = PMap.empty<number>()
+          let owned = plain
+          const first = PMap.owner()
+          const second = PMap.owner()
+          const model = new Map<string, number>()
+          let frozen: { map: PMap.PersistentMap<number>; entries: Array<[string, number]> } | undefined
+          for (const [i, [k, v]] of ops.entries()) {
+            if (i === cut) frozen = { map: owned, entries: [...model] }
+            plain = PMap.set(plain, k, v)
+            owned = PMap.set(owned, k, v, i >= cut ? second : first)
+            model.set(k, v)
+          }
+          for (const [k, v] of model) {
+            expect(PMap.get(plain, k)).toBe(v)
+            expect(PMap.get(owned, k)).toBe(v)
+          }
+          expect(owned.size).toBe(model.size)
+          expect([...PMap.values(owned)].sort()).toEqual([...model.values()].sort())
+          if (frozen) {
+            expect(frozen.map.size).toBe(frozen.entries.length)
+            for (const [k, v] of frozen.entries) expect(PMap.get(frozen.map, k)).toBe(v)
+          }
+        }
+      )
+    )
+  })
 })

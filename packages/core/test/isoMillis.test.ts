@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { FastCheck as fc } from "effect"
+import fc from "fast-check"
 import { isoMillis } from "../src/internal/isoMillis.js"
 
 /** Text in the shape of `toISOString`, with any two digits in each field (valid or not). */
@@ -21,7 +21,7 @@ const isoShaped = fc
 describe("isoMillis", () => {
   it("is Date.parse for any moment written by toISOString", () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date("1000-01-01"), max: new Date("9999-12-31") }), (d) => {
+      fc.property(fc.date({ min: new Date("1000-01-01"), max: new Date("9999-12-31"), noInvalidDate: true }), (d) => {
         const iso = d.toISOString()
         expect(isoMillis(iso)).toBe(Date.parse(iso))
       }),

@@ -11,12 +11,14 @@
  * ```ts
  * import { Catalogue, ParseResult } from "@kaituan/core"
  * import { Parser } from "@kaituan/parser"
+ * import { Schema } from "effect"
  *
- * const catalogue = Catalogue.unsafeCompile([
+ * const products = Schema.decodeUnknownSync(Schema.Array(Catalogue.ProductSpec))([
  *   { sku: "SOCK", name: "韓國毛襪", price: 120,
  *     options: { 顏色: { 紅: ["紅色"], 白: ["白色"] } },
  *     variants: [{ sku: "SOCK-R", options: { 顏色: "紅" } }, { sku: "SOCK-W", options: { 顏色: "白" } }] }
  * ])
+ * const catalogue = Catalogue.unsafeCompile(products)
  * const parser = Parser.compile({ catalogue, settings: ParseResult.defaultSettings })
  * parser.parse("紅色+2 白+1").lines // [{ sku: "SOCK-R", qty: 2 }, { sku: "SOCK-W", qty: 1 }]
  * ```

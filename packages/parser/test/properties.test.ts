@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import type { Catalogue, ParseResult } from "@kaituan/core"
-import { FastCheck as fc } from "effect"
+import fc from "fast-check"
 import * as OpenCC from "opencc-js"
 import { Normalize, Parser } from "../src/index.js"
 import { K_CANCEL, K_PAY, keywords } from "../src/internal/Keywords.js"
@@ -123,17 +123,24 @@ const checkShape = (text: string, r: ParseResult.ParseResult): void => {
 }
 
 describe("total", () => {
-  it.prop("any string: never throws, exactly one intent", [anyText, fc.integer({ min: 0, max: 11 })], ([text, k]) => {
-    const { p } = parsers[k]!
-    checkShape(text, p.parse(text))
+  it("any string: never throws, exactly one intent", () => {
+    fc.assert(
+      fc.property(anyText, fc.integer({ min: 0, max: 11 }), (text, k) => {
+        const { p } = parsers[k]!
+        checkShape(text, p.parse(text))
+      })
+    )
   })
-  it.prop(
-    "vocabulary soup: never throws, exactly one intent",
-    [fc.integer({ min: 0, max: 11 }).chain((k) => fc.tuple(fc.constant(k), vocabText(parsers[k]!.catalogue)))],
-    ([[k, text]]) => {
-      checkShape(text, parsers[k]!.p.parse(text))
-    }
-  )
+  it("vocabulary soup: never throws, exactly one intent", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 11 }).chain((k) => fc.tuple(fc.constant(k), vocabText(parsers[k]!.catalogue))),
+        ([k, text]) => {
+          checkShape(text, parsers[k]!.p.parse(text))
+        }
+      )
+    )
+  })
   it("long and adversarial strings stay linear (operation count)", () => {
     const { p } = parsers[4]!
     const seeds = [
@@ -167,12 +174,16 @@ describe("total", () => {
       expect(large / (seed.length * 2000)).toBeLessThan(100)
     }
   })
-  it.prop("operation count per code unit is bounded", [anyText, fc.integer({ min: 1, max: 30 })], ([text, k]) => {
-    const { p } = parsers[5]!
-    const s = text.repeat(k)
-    ops[0] = 0
-    p.parse(s)
-    expect(ops[0]!).toBeLessThanOrEqual(100 * (s.length + 1))
+  it("operation count per code unit is bounded", () => {
+    fc.assert(
+      fc.property(anyText, fc.integer({ min: 1, max: 30 }), (text, k) => {
+        const { p } = parsers[5]!
+        const s = text.repeat(k)
+        ops[0] = 0
+        p.parse(s)
+        expect(ops[0]!).toBeLessThanOrEqual(100 * (s.length + 1))
+      })
+    )
   })
 })
 
@@ -206,17 +217,25 @@ describe("invariance", () => {
       )
     )
   )
-  it.prop("full-width → half-width never changes the result", [textFor], ([[k, parts]]) => {
-    const { p } = parsers[k]!
-    const text = parts.join("")
-    const folded = halfWidth(text)
-    sameResult(p.parse(text), p.parse(folded), folded.length === text.length)
+  it("full-width → half-width never changes the result", () => {
+    fc.assert(
+      fc.property(textFor, ([k, parts]) => {
+        const { p } = parsers[k]!
+        const text = parts.join("")
+        const folded = halfWidth(text)
+        sameResult(p.parse(text), p.parse(folded), folded.length === text.length)
+      })
+    )
   })
-  it.prop("Traditional → Simplified never changes the result", [textFor], ([[k, parts]]) => {
-    const { p } = parsers[k]!
-    const text = parts.join("")
-    const simplified = toSimplified(text)
-    sameResult(p.parse(text), p.parse(simplified), simplified.length === text.length)
+  it("Traditional → Simplified never changes the result", () => {
+    fc.assert(
+      fc.property(textFor, ([k, parts]) => {
+        const { p } = parsers[k]!
+        const text = parts.join("")
+        const simplified = toSimplified(text)
+        sameResult(p.parse(text), p.parse(simplified), simplified.length === text.length)
+      })
+    )
   })
   it("folds the examples of PARSING.md", () => {
     expect(Normalize.fold("紅")).toBe(Normalize.fold("红"))
@@ -327,30 +346,35 @@ const orderArb = (cat: Catalogue.Catalogue, mode: "marker" | "lenient") => {
 
 describe("round trip", () => {
   for (const { name, mode, catalogue, p } of parsers) {
-    it.prop(`${name}: generated orders parse back to the same lines`, [orderArb(catalogue, mode)], ([o]) => {
-      const r = p.parse(o.text)
-      expect({ text: o.text, intent: r.intent, reason: r.reason }).toMatchObject({ intent: "order" })
-      expect(r.lines).toEqual(o.lines)
+    it(`${name}: generated orders parse back to the same lines`, () => {
+      fc.assert(
+        fc.property(orderArb(catalogue, mode), (o) => {
+          const r = p.parse(o.text)
+          expect({ text: o.text, intent: r.intent, reason: r.reason }).toMatchObject({ intent: "order" })
+          expect(r.lines).toEqual(o.lines)
+        })
+      )
     })
   }
-  it.prop(
-    "各 and 包色 spread over colours",
-    [
-      fc.shuffledSubarray(["紅", "白", "黑"], { minLength: 2 }),
-      fc.integer({ min: 1, max: 50 }),
-      fc.constantFrom(...modes)
-    ],
-    ([colours, n, mode]) => {
-      const p = Parser.compile({ catalogue: C.colours, settings: { mode } })
-      const sku = { 紅: "SOCK-R", 白: "SOCK-W", 黑: "SOCK-B" } as Record<string, string>
-      expect(p.parse(`${colours.join("")}各+${n}`).lines).toEqual(colours.map((c) => ({ sku: sku[c], qty: n })))
-      if (mode === "lenient")
-        expect(p.parse(`${colours.join("")}各${n}`).lines).toEqual(colours.map((c) => ({ sku: sku[c], qty: n })))
-      const bundle = p.parse(`包色+${n}`)
-      expect(bundle.intent).toBe("order")
-      expect(bundle.lines).toEqual(["SOCK-R", "SOCK-W", "SOCK-B"].map((s) => ({ sku: s, qty: n })))
-    }
-  )
+  it("各 and 包色 spread over colours", () => {
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(["紅", "白", "黑"], { minLength: 2 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.constantFrom(...modes),
+        (colours, n, mode) => {
+          const p = Parser.compile({ catalogue: C.colours, settings: { mode } })
+          const sku = { 紅: "SOCK-R", 白: "SOCK-W", 黑: "SOCK-B" } as Record<string, string>
+          expect(p.parse(`${colours.join("")}各+${n}`).lines).toEqual(colours.map((c) => ({ sku: sku[c], qty: n })))
+          if (mode === "lenient")
+            expect(p.parse(`${colours.join("")}各${n}`).lines).toEqual(colours.map((c) => ({ sku: sku[c], qty: n })))
+          const bundle = p.parse(`包色+${n}`)
+          expect(bundle.intent).toBe("order")
+          expect(bundle.lines).toEqual(["SOCK-R", "SOCK-W", "SOCK-B"].map((s) => ({ sku: s, qty: n })))
+        }
+      )
+    )
+  })
 })
 
 // ── safety ──
@@ -366,13 +390,13 @@ const hasDangerWord = (s: string): boolean => {
 
 describe("safety", () => {
   for (const { name, mode, catalogue, p } of parsers) {
-    it.prop(
-      `${name}: an order with a question mark is never an order`,
-      [orderArb(catalogue, mode), fc.constantFrom("?", "？", " ?", "嗎?")],
-      ([o, mark]) => {
-        expect(p.parse(o.text + mark).intent).not.toBe("order")
-      }
-    )
+    it(`${name}: an order with a question mark is never an order`, () => {
+      fc.assert(
+        fc.property(orderArb(catalogue, mode), fc.constantFrom("?", "？", " ?", "嗎?"), (o, mark) => {
+          expect(p.parse(o.text + mark).intent).not.toBe("order")
+        })
+      )
+    })
   }
   const noNumberText = fc.integer({ min: 0, max: 11 }).chain((k) =>
     fc.tuple(
@@ -401,12 +425,12 @@ describe("safety", () => {
         .filter((s) => !hasNumber(s) && !hasDangerWord(s))
     )
   )
-  it.prop(
-    "no digit, numeral, keycap, cancel or payment word → never order, amend or cancel",
-    [noNumberText],
-    ([[k, text]]) => {
-      const r = parsers[k]!.p.parse(text)
-      expect(["order", "amend", "cancel"]).not.toContain(r.intent)
-    }
-  )
+  it("no digit, numeral, keycap, cancel or payment word → never order, amend or cancel", () => {
+    fc.assert(
+      fc.property(noNumberText, ([k, text]) => {
+        const r = parsers[k]!.p.parse(text)
+        expect(["order", "amend", "cancel"]).not.toContain(r.intent)
+      })
+    )
+  })
 })

@@ -20,12 +20,12 @@
  * @since 0.1.0
  */
 import { type Http, PaymentGateway, TaipeiTime } from "@kaituan/core"
-import { Clock, Config, type ConfigError, Context, Effect, Layer, Option, type ParseResult, Schema } from "effect"
+import { Clock, Config, Context, Effect, Layer, Option, Schema } from "effect"
 import * as CheckMacValue from "./CheckMacValue.js"
 import * as ECPayCallback from "./ECPayCallback.js"
 
 /** Which ECPay system to talk to: `sandbox` is ECPay's "stage". */
-export const Environment = Schema.Literal("sandbox", "production")
+export const Environment = Schema.Literals(["sandbox", "production"])
 /** `sandbox` or `production`. */
 export type Environment = typeof Environment.Type
 
@@ -38,9 +38,9 @@ export const endpoints: Readonly<Record<Environment, { readonly checkout: string
 /** The gateway's options. Secrets are `Redacted`. */
 export const Options = Schema.Struct({
   /** 特店編號, e.g. `3002607` on stage. */
-  merchantId: Schema.NonEmptyTrimmedString,
-  hashKey: Schema.RedactedFromSelf(Schema.NonEmptyString),
-  hashIV: Schema.RedactedFromSelf(Schema.NonEmptyString),
+  merchantId: Schema.Trimmed.check(Schema.isNonEmpty()),
+  hashKey: Schema.Redacted(Schema.NonEmptyString),
+  hashIV: Schema.Redacted(Schema.NonEmptyString),
   /** `sandbox` (default, payment-stage.ecpay.com.tw) or `production` (payment.ecpay.com.tw). */
   environment: Schema.optional(Environment),
   /** Overrides the checkout form action. */
@@ -50,7 +50,7 @@ export const Options = Schema.Struct({
   /** Default browser "back to shop" URL (ECPay `ClientBackURL`) when a request has none. */
   returnUrl: Schema.optional(Schema.String),
   /** ATM virtual accounts expire after this many days (ECPay `ExpireDate`, 1-60; ECPay's default is 3). */
-  atmExpireDays: Schema.optional(Schema.Int.pipe(Schema.between(1, 60)))
+  atmExpireDays: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 60 })))
 })
 /** Validated options (secrets as `Redacted`). */
 export type Options = typeof Options.Type
@@ -62,7 +62,7 @@ export interface ECPayService extends PaymentGateway.PaymentGatewayService {
 }
 
 /** The ECPay service tag (the same instance is also provided as core's `PaymentGateway`). */
-export class ECPay extends Context.Tag("@kaituan/payments-ecpay/ECPay")<ECPay, ECPayService>() {}
+export class ECPay extends Context.Service<ECPay, ECPayService>()("@kaituan/payments-ecpay/ECPay") {}
 
 /** `ChoosePayment` for the `method` hint of a `PaymentRequest` (none: `ALL`). */
 export const choosePayment: Readonly<Record<string, string>> = {
@@ -163,19 +163,19 @@ export const fromOptions = (options: Options): ECPayService => {
         }
         return start
       }),
-    callback: (request) => ECPayCallback.decode(request, { keys, merchantId: options.merchantId }),
+    callback: (request) => Effect.fromResult(ECPayCallback.decode(request, { keys, merchantId: options.merchantId })),
     acknowledge
   }
 }
 
 /** Validates the options and builds the service. */
-export const make = (options: typeof Options.Encoded): Effect.Effect<ECPayService, ParseResult.ParseError> =>
-  Effect.map(Schema.decodeUnknown(Options)(options), fromOptions)
+export const make = (options: typeof Options.Encoded): Effect.Effect<ECPayService, Schema.SchemaError> =>
+  Effect.map(Schema.decodeUnknownEffect(Options)(options), fromOptions)
 
 /** A layer providing {@link ECPay} and core's `PaymentGateway` with the same instance. */
 export const layer = (
   options: typeof Options.Encoded
-): Layer.Layer<ECPay | PaymentGateway.PaymentGateway, ParseResult.ParseError> =>
+): Layer.Layer<ECPay | PaymentGateway.PaymentGateway, Schema.SchemaError> =>
   Layer.effectContext(
     Effect.map(make(options), (service) =>
       Context.make(ECPay, service).pipe(Context.add(PaymentGateway.PaymentGateway, service))
@@ -191,14 +191,14 @@ const optionalEntry = <K extends string, V>(key: K, value: Option.Option<V>): Pa
  * `ECPAY_CHECKOUT_URL`, `ECPAY_NOTIFY_URL`, `ECPAY_RETURN_URL`, `ECPAY_ATM_EXPIRE_DAYS`.
  */
 export const config: Config.Config<typeof Options.Encoded> = Config.all({
-  merchantId: Config.string("ECPAY_MERCHANT_ID"),
-  hashKey: Config.redacted("ECPAY_HASH_KEY"),
-  hashIV: Config.redacted("ECPAY_HASH_IV"),
-  environment: Config.literal("sandbox", "production")("ECPAY_ENV").pipe(Config.withDefault("sandbox" as const)),
-  checkoutUrl: Config.option(Config.string("ECPAY_CHECKOUT_URL")),
-  notifyUrl: Config.option(Config.string("ECPAY_NOTIFY_URL")),
-  returnUrl: Config.option(Config.string("ECPAY_RETURN_URL")),
-  atmExpireDays: Config.option(Config.integer("ECPAY_ATM_EXPIRE_DAYS"))
+  merchantId: Config.String("ECPAY_MERCHANT_ID"),
+  hashKey: Config.Redacted("ECPAY_HASH_KEY"),
+  hashIV: Config.Redacted("ECPAY_HASH_IV"),
+  environment: Config.Literals(["sandbox", "production"], "ECPAY_ENV").pipe(Config.withDefault("sandbox" as const)),
+  checkoutUrl: Config.option(Config.String("ECPAY_CHECKOUT_URL")),
+  notifyUrl: Config.option(Config.String("ECPAY_NOTIFY_URL")),
+  returnUrl: Config.option(Config.String("ECPAY_RETURN_URL")),
+  atmExpireDays: Config.option(Config.Int("ECPAY_ATM_EXPIRE_DAYS"))
 }).pipe(
   Config.map(({ checkoutUrl, notifyUrl, returnUrl, atmExpireDays, ...required }) => ({
     ...required,
@@ -212,5 +212,5 @@ export const config: Config.Config<typeof Options.Encoded> = Config.all({
 /** {@link layer} with the options read by {@link config} from the environment. */
 export const layerConfig = (): Layer.Layer<
   ECPay | PaymentGateway.PaymentGateway,
-  ParseResult.ParseError | ConfigError.ConfigError
-> => Layer.unwrapEffect(Effect.map(config, layer))
+  Schema.SchemaError | Config.ConfigError
+> => Layer.unwrap(Effect.map(config, layer))

@@ -14,7 +14,7 @@
  * @since 0.1.0
  */
 import { FormBody, type Http, PaymentGateway, TaipeiTime } from "@kaituan/core"
-import { Either } from "effect"
+import { Result } from "effect"
 import * as CheckMacValue from "./CheckMacValue.js"
 
 /** `RtnCode` of a paid ReturnURL callback. */
@@ -35,7 +35,7 @@ export const methodOf = (paymentType: string | undefined): string => {
 }
 
 const fail = (reason: PaymentGateway.GatewayError["reason"], message: string) =>
-  Either.left(new PaymentGateway.GatewayError({ reason, message }))
+  Result.fail(new PaymentGateway.GatewayError({ reason, message }))
 
 const present = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === "" ? undefined : value.trim()
@@ -55,7 +55,7 @@ const AMOUNT = /^\d{1,15}$/
 export const toGatewayPayment = (
   fields: FormBody.Fields,
   merchantId: string
-): Either.Either<PaymentGateway.GatewayPayment, PaymentGateway.GatewayError> => {
+): Result.Result<PaymentGateway.GatewayPayment, PaymentGateway.GatewayError> => {
   const merchant = present(fields.MerchantID)
   if (merchant !== merchantId) {
     return fail("unauthorized", `the callback is for merchant ${merchant ?? "(none)"}, not ${merchantId}`)
@@ -77,7 +77,7 @@ export const toGatewayPayment = (
     status === "paid" ? (lastFiveDigits(fields.ATMAccNo) ?? lastFiveDigits(fields.WebATMAccNo)) : undefined
   const virtualAccount = rtnCode === RTN_ATM_ISSUED ? present(fields.vAccount) : undefined
   const message = messageOf(rtnCode, fields)
-  return Either.right({
+  return Result.succeed({
     gateway: "ecpay",
     tradeNo,
     merchantOrderNo,
@@ -115,9 +115,9 @@ const messageOf = (rtnCode: string, fields: FormBody.Fields): string | undefined
 export const decode = (
   request: Http.InboundRequest,
   options: { readonly keys: CheckMacValue.Keys; readonly merchantId: string }
-): Either.Either<PaymentGateway.GatewayPayment, PaymentGateway.GatewayError> =>
-  Either.gen(function* () {
-    const fields = yield* Either.mapLeft(
+): Result.Result<PaymentGateway.GatewayPayment, PaymentGateway.GatewayError> =>
+  Result.gen(function* () {
+    const fields = yield* Result.mapError(
       FormBody.parseForm(request.rawBody),
       (message) => new PaymentGateway.GatewayError({ reason: "invalid-payload", message })
     )

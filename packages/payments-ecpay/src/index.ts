@@ -16,4 +16,4 @@ export * as ECPay from "./ECPay.js"
 export * as ECPayCallback from "./ECPayCallback.js"
 
 /** Renders the checkout page for a payment start (`CheckoutPage.renderCheckoutPage`). */
-export const renderCheckoutPage = CheckoutPage.renderCheckoutPage
+export const renderCheckoutPage: typeof CheckoutPage.renderCheckoutPage = CheckoutPage.renderCheckoutPage

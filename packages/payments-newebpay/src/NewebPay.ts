@@ -20,13 +20,13 @@
  * @since 0.1.0
  */
 import { FormBody, PaymentGateway } from "@kaituan/core"
-import { Clock, Config, type ConfigError, Context, Effect, Layer, Option, type ParseResult, Schema } from "effect"
+import { Clock, Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as NewebPayCallback from "./NewebPayCallback.js"
 import * as NewebPayCrypto from "./NewebPayCrypto.js"
 import * as TradeQuery from "./TradeQuery.js"
 
 /** Which NewebPay system to talk to. */
-export const Environment = Schema.Literal("sandbox", "production")
+export const Environment = Schema.Literals(["sandbox", "production"])
 /** `sandbox` or `production`. */
 export type Environment = typeof Environment.Type
 
@@ -36,19 +36,27 @@ export const endpoints: Readonly<Record<Environment, { readonly gateway: string;
   production: { gateway: "https://core.newebpay.com/MPG/mpg_gateway", api: "https://core.newebpay.com" }
 }
 
-const byteLength = (n: number, name: string) =>
-  Schema.String.pipe(
-    Schema.filter((s) => Buffer.byteLength(s, "utf8") === n || `${name} must be ${n} bytes (AES-256-CBC)`)
+/**
+ * A redacted secret of exactly `n` UTF-8 bytes. The check sits on the `Redacted` itself (not on
+ * the value inside it), so a failure keeps this message: Effect 4 reports a failing value inside
+ * a `Redacted` only as "Expected a valid value", to keep secrets out of error messages.
+ */
+const redactedBytes = (n: number, name: string) =>
+  Schema.Redacted(Schema.String).check(
+    Schema.makeFilter(
+      (secret: Redacted.Redacted<string>) =>
+        Buffer.byteLength(Redacted.value(secret), "utf8") === n || `${name} must be ${n} bytes (AES-256-CBC)`
+    )
   )
 
 /** The gateway's options. Secrets are `Redacted`. */
 export const Options = Schema.Struct({
   /** 商店代號, e.g. `MS12345678`. */
-  merchantId: Schema.NonEmptyTrimmedString,
+  merchantId: Schema.Trimmed.check(Schema.isNonEmpty()),
   /** HashKey: 32 bytes. */
-  hashKey: Schema.RedactedFromSelf(byteLength(32, "HashKey")),
+  hashKey: redactedBytes(32, "HashKey"),
   /** HashIV: 16 bytes. */
-  hashIV: Schema.RedactedFromSelf(byteLength(16, "HashIV")),
+  hashIV: redactedBytes(16, "HashIV"),
   /** `sandbox` (default, ccore.newebpay.com) or `production` (core.newebpay.com). */
   environment: Schema.optional(Environment),
   /** Overrides the MPG form action. */
@@ -66,7 +74,7 @@ export const Options = Schema.Struct({
   /** CustomerURL: where the browser is sent after an ATM/CVS code is issued. */
   customerUrl: Schema.optional(Schema.String),
   /** Plaintext padding for TradeInfo; defaults to the official sample's `pad32`. */
-  padding: Schema.optional(Schema.Literal("pad32", "pkcs7"))
+  padding: Schema.optional(Schema.Literals(["pad32", "pkcs7"]))
 })
 /** Validated options (secrets as `Redacted`). */
 export type Options = typeof Options.Type
@@ -82,7 +90,7 @@ export interface NewebPayService extends PaymentGateway.PaymentGatewayService {
 }
 
 /** The NewebPay service tag (the same instance is also provided as core's `PaymentGateway`). */
-export class NewebPay extends Context.Tag("@kaituan/payments-newebpay/NewebPay")<NewebPay, NewebPayService>() {}
+export class NewebPay extends Context.Service<NewebPay, NewebPayService>()("@kaituan/payments-newebpay/NewebPay") {}
 
 const MERCHANT_ORDER_NO = /^[A-Za-z0-9_]{1,30}$/
 
@@ -162,7 +170,7 @@ export const fromOptions = (options: Options): NewebPayService => {
         const now = yield* Clock.currentTimeMillis
         const fields = yield* tradeInfoFields(options, request, Math.floor(now / 1000))
         const tradeInfo = yield* Effect.mapError(
-          NewebPayCrypto.encrypt(FormBody.encodeForm(fields), keys, options.padding),
+          Effect.fromResult(NewebPayCrypto.encrypt(FormBody.encodeForm(fields), keys, options.padding)),
           (e) => gatewayError("invalid-payload", e.message)
         )
         const start: PaymentGateway.PaymentStart = {
@@ -178,7 +186,8 @@ export const fromOptions = (options: Options): NewebPayService => {
         }
         return start
       }),
-    callback: (request) => NewebPayCallback.decode(request, { keys, merchantId: options.merchantId }),
+    callback: (request) =>
+      Effect.fromResult(NewebPayCallback.decode(request, { keys, merchantId: options.merchantId })),
     acknowledge: (accepted) => ({
       status: accepted ? 200 : 400,
       headers: { "content-type": "text/plain; charset=utf-8" },
@@ -189,13 +198,13 @@ export const fromOptions = (options: Options): NewebPayService => {
 }
 
 /** Validates the options (key sizes, merchant id) and builds the service. */
-export const make = (options: typeof Options.Encoded): Effect.Effect<NewebPayService, ParseResult.ParseError> =>
-  Effect.map(Schema.decodeUnknown(Options)(options), fromOptions)
+export const make = (options: typeof Options.Encoded): Effect.Effect<NewebPayService, Schema.SchemaError> =>
+  Effect.map(Schema.decodeUnknownEffect(Options)(options), fromOptions)
 
 /** A layer providing {@link NewebPay} and core's `PaymentGateway` with the same instance. */
 export const layer = (
   options: typeof Options.Encoded
-): Layer.Layer<NewebPay | PaymentGateway.PaymentGateway, ParseResult.ParseError> =>
+): Layer.Layer<NewebPay | PaymentGateway.PaymentGateway, Schema.SchemaError> =>
   Layer.effectContext(
     Effect.map(make(options), (service) =>
       Context.make(NewebPay, service).pipe(Context.add(PaymentGateway.PaymentGateway, service))
@@ -209,15 +218,15 @@ export const layer = (
  * `NEWEBPAY_RETURN_URL`, `NEWEBPAY_CLIENT_BACK_URL`.
  */
 export const config: Config.Config<typeof Options.Encoded> = Config.all({
-  merchantId: Config.string("NEWEBPAY_MERCHANT_ID"),
-  hashKey: Config.redacted("NEWEBPAY_HASH_KEY"),
-  hashIV: Config.redacted("NEWEBPAY_HASH_IV"),
-  environment: Config.literal("sandbox", "production")("NEWEBPAY_ENV").pipe(Config.withDefault("sandbox" as const)),
-  apiBaseUrl: Config.option(Config.string("NEWEBPAY_API_BASE")),
-  gatewayUrl: Config.option(Config.string("NEWEBPAY_GATEWAY_URL")),
-  notifyUrl: Config.option(Config.string("NEWEBPAY_NOTIFY_URL")),
-  returnUrl: Config.option(Config.string("NEWEBPAY_RETURN_URL")),
-  clientBackUrl: Config.option(Config.string("NEWEBPAY_CLIENT_BACK_URL"))
+  merchantId: Config.String("NEWEBPAY_MERCHANT_ID"),
+  hashKey: Config.Redacted("NEWEBPAY_HASH_KEY"),
+  hashIV: Config.Redacted("NEWEBPAY_HASH_IV"),
+  environment: Config.Literals(["sandbox", "production"], "NEWEBPAY_ENV").pipe(Config.withDefault("sandbox" as const)),
+  apiBaseUrl: Config.option(Config.String("NEWEBPAY_API_BASE")),
+  gatewayUrl: Config.option(Config.String("NEWEBPAY_GATEWAY_URL")),
+  notifyUrl: Config.option(Config.String("NEWEBPAY_NOTIFY_URL")),
+  returnUrl: Config.option(Config.String("NEWEBPAY_RETURN_URL")),
+  clientBackUrl: Config.option(Config.String("NEWEBPAY_CLIENT_BACK_URL"))
 }).pipe(
   Config.map(({ apiBaseUrl, gatewayUrl, notifyUrl, returnUrl, clientBackUrl, ...required }) => ({
     ...required,
@@ -235,5 +244,5 @@ const optionalEntry = <K extends string>(key: K, value: Option.Option<string>): 
 /** {@link layer} with the options read by {@link config} from the environment. */
 export const layerConfig = (): Layer.Layer<
   NewebPay | PaymentGateway.PaymentGateway,
-  ParseResult.ParseError | ConfigError.ConfigError
-> => Layer.unwrapEffect(Effect.map(config, layer))
+  Schema.SchemaError | Config.ConfigError
+> => Layer.unwrap(Effect.map(config, layer))

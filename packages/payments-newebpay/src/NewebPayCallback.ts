@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { FormBody, type Http, PaymentGateway, TaipeiTime } from "@kaituan/core"
-import { Either } from "effect"
+import { Result } from "effect"
 import * as NewebPayCrypto from "./NewebPayCrypto.js"
 
 /** A decrypted notification: top-level `Status` and `Message`, and the `Result` fields as strings. */
@@ -35,7 +35,7 @@ export const methodOf = (paymentType: string | undefined): string => {
 }
 
 const fail = (reason: PaymentGateway.GatewayError["reason"], message: string) =>
-  Either.left(new PaymentGateway.GatewayError({ reason, message }))
+  Result.fail(new PaymentGateway.GatewayError({ reason, message }))
 
 /**
  * Checks the `TradeSha` of a callback's fields (constant time, before anything is decrypted) and
@@ -45,7 +45,7 @@ const fail = (reason: PaymentGateway.GatewayError["reason"], message: string) =>
 export const verify = (
   fields: FormBody.Fields,
   keys: NewebPayCrypto.Keys
-): Either.Either<string, PaymentGateway.GatewayError> => {
+): Result.Result<string, PaymentGateway.GatewayError> => {
   const tradeInfo = fields.TradeInfo
   const tradeSha = fields.TradeSha
   if (tradeInfo === undefined || tradeSha === undefined || tradeSha === "") {
@@ -57,7 +57,7 @@ export const verify = (
   if (fields.EncryptType !== undefined && fields.EncryptType !== "" && fields.EncryptType !== "0") {
     return fail("unsupported", `EncryptType ${fields.EncryptType} (AES-GCM) is not supported; use AES-CBC`)
   }
-  return Either.mapLeft(
+  return Result.mapError(
     NewebPayCrypto.decrypt(tradeInfo, keys),
     (e) => new PaymentGateway.GatewayError({ reason: "invalid-payload", message: e.message })
   )
@@ -87,22 +87,22 @@ const flatten = (value: Record<string, unknown>): Record<string, string> => {
  * also be a JSON string, or an empty array on some failures), or a query string whose fields
  * are flat (`RespondType=String`).
  */
-export const parsePlaintext = (plaintext: string): Either.Either<Notification, PaymentGateway.GatewayError> => {
+export const parsePlaintext = (plaintext: string): Result.Result<Notification, PaymentGateway.GatewayError> => {
   const text = plaintext.trim()
   if (text.startsWith("{")) {
-    const parsed = Either.try(() => JSON.parse(text) as unknown)
-    if (Either.isLeft(parsed) || !isRecord(parsed.right))
+    const parsed = Result.try(() => JSON.parse(text) as unknown)
+    if (Result.isFailure(parsed) || !isRecord(parsed.success))
       return fail("invalid-payload", "TradeInfo is not a JSON object")
-    const body = parsed.right
+    const body = parsed.success
     const status = scalar(body.Status)
     if (status === undefined) return fail("invalid-payload", "TradeInfo has no Status")
     let result: unknown = body.Result
     if (typeof result === "string" && result.trim().startsWith("{")) {
-      const inner = Either.try(() => JSON.parse(result as string) as unknown)
-      if (Either.isLeft(inner)) return fail("invalid-payload", "TradeInfo Result is not JSON")
-      result = inner.right
+      const inner = Result.try(() => JSON.parse(result as string) as unknown)
+      if (Result.isFailure(inner)) return fail("invalid-payload", "TradeInfo Result is not JSON")
+      result = inner.success
     }
-    return Either.right({
+    return Result.succeed({
       status,
       message: scalar(body.Message) ?? "",
       result: isRecord(result) ? flatten(result) : Object.create(null)
@@ -117,7 +117,7 @@ export const parsePlaintext = (plaintext: string): Either.Either<Notification, P
     else result[k] = v
   }
   if (status === undefined) return fail("invalid-payload", "TradeInfo has no Status")
-  return Either.right({ status, message, result })
+  return Result.succeed({ status, message, result })
 }
 
 const present = (value: string | undefined): string | undefined =>
@@ -134,7 +134,7 @@ const AMOUNT = /^\d{1,15}$/
 export const toGatewayPayment = (
   notification: Notification,
   merchantId: string
-): Either.Either<PaymentGateway.GatewayPayment, PaymentGateway.GatewayError> => {
+): Result.Result<PaymentGateway.GatewayPayment, PaymentGateway.GatewayError> => {
   const r = notification.result
   const resultMerchant = present(r.MerchantID)
   if (resultMerchant !== undefined && resultMerchant !== merchantId) {
@@ -166,7 +166,7 @@ export const toGatewayPayment = (
       : notification.message === ""
         ? undefined
         : notification.message
-  return Either.right({
+  return Result.succeed({
     gateway: "newebpay",
     tradeNo,
     merchantOrderNo,
@@ -198,9 +198,9 @@ const pendingMessage = (message: string, r: Readonly<Record<string, string>>): s
 export const decode = (
   request: Http.InboundRequest,
   options: { readonly keys: NewebPayCrypto.Keys; readonly merchantId: string }
-): Either.Either<PaymentGateway.GatewayPayment, PaymentGateway.GatewayError> =>
-  Either.gen(function* () {
-    const fields = yield* Either.mapLeft(
+): Result.Result<PaymentGateway.GatewayPayment, PaymentGateway.GatewayError> =>
+  Result.gen(function* () {
+    const fields = yield* Result.mapError(
       FormBody.parseForm(request.rawBody),
       (message) => new PaymentGateway.GatewayError({ reason: "invalid-payload", message })
     )
@@ -226,7 +226,7 @@ export const encode = (
     readonly padding?: NewebPayCrypto.Padding | undefined
     readonly version?: string | undefined
   }
-): Either.Either<string, NewebPayCrypto.CryptoError> => {
+): Result.Result<string, NewebPayCrypto.CryptoError> => {
   const plaintext =
     options.respondType === "String"
       ? new URLSearchParams([
@@ -235,7 +235,7 @@ export const encode = (
           ...Object.entries(notification.result).map(([k, v]): [string, string] => [k, String(v)])
         ]).toString()
       : JSON.stringify({ Status: notification.status, Message: notification.message, Result: notification.result })
-  return Either.map(NewebPayCrypto.encrypt(plaintext, options.keys, options.padding), (tradeInfo) =>
+  return Result.map(NewebPayCrypto.encrypt(plaintext, options.keys, options.padding), (tradeInfo) =>
     FormBody.encodeForm({
       Status: notification.status,
       MerchantID: options.merchantId,

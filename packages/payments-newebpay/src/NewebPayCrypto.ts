@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import { createCipheriv, createDecipheriv, createHash } from "node:crypto"
-import { Data, Either, Redacted } from "effect"
+import { Data, Redacted, Result } from "effect"
 import { safeEqual } from "./internal/constantTime.js"
 
 /** The merchant's HashKey and HashIV, kept redacted. */
@@ -32,12 +32,12 @@ export class CryptoError extends Data.TaggedError("NewebPayCryptoError")<{ reado
 
 const ALGORITHM = "aes-256-cbc"
 
-const keyBytes = (keys: Keys): Either.Either<{ key: Buffer; iv: Buffer }, CryptoError> => {
+const keyBytes = (keys: Keys): Result.Result<{ key: Buffer; iv: Buffer }, CryptoError> => {
   const key = Buffer.from(Redacted.value(keys.hashKey), "utf8")
   const iv = Buffer.from(Redacted.value(keys.hashIV), "utf8")
-  if (key.length !== 32) return Either.left(new CryptoError({ message: `HashKey must be 32 bytes, got ${key.length}` }))
-  if (iv.length !== 16) return Either.left(new CryptoError({ message: `HashIV must be 16 bytes, got ${iv.length}` }))
-  return Either.right({ key, iv })
+  if (key.length !== 32) return Result.fail(new CryptoError({ message: `HashKey must be 32 bytes, got ${key.length}` }))
+  if (iv.length !== 16) return Result.fail(new CryptoError({ message: `HashIV must be 16 bytes, got ${iv.length}` }))
+  return Result.succeed({ key, iv })
 }
 
 const pad = (data: Buffer, blockSize: number): Buffer => {
@@ -49,15 +49,15 @@ const pad = (data: Buffer, blockSize: number): Buffer => {
  * Removes PKCS#7-style padding of 1 to 32 bytes (so both 16- and 32-byte padding are accepted):
  * the last byte `n` must be in 1..32 and the last `n` bytes must all equal `n`.
  */
-const unpad = (data: Buffer): Either.Either<Buffer, CryptoError> => {
+const unpad = (data: Buffer): Result.Result<Buffer, CryptoError> => {
   const n = data[data.length - 1]
   if (n === undefined || n < 1 || n > 32 || n > data.length) {
-    return Either.left(new CryptoError({ message: "TradeInfo has invalid padding" }))
+    return Result.fail(new CryptoError({ message: "TradeInfo has invalid padding" }))
   }
   for (let i = data.length - n; i < data.length; i++) {
-    if (data[i] !== n) return Either.left(new CryptoError({ message: "TradeInfo has invalid padding" }))
+    if (data[i] !== n) return Result.fail(new CryptoError({ message: "TradeInfo has invalid padding" }))
   }
-  return Either.right(data.subarray(0, data.length - n))
+  return Result.succeed(data.subarray(0, data.length - n))
 }
 
 /**
@@ -68,12 +68,12 @@ export const encrypt = (
   plaintext: string,
   keys: Keys,
   padding: Padding = "pad32"
-): Either.Either<string, CryptoError> =>
-  Either.flatMap(keyBytes(keys), ({ key, iv }) => {
+): Result.Result<string, CryptoError> =>
+  Result.flatMap(keyBytes(keys), ({ key, iv }) => {
     const cipher = createCipheriv(ALGORITHM, key, iv)
     cipher.setAutoPadding(false)
     const padded = pad(Buffer.from(plaintext, "utf8"), padding === "pad32" ? 32 : 16)
-    return Either.right(Buffer.concat([cipher.update(padded), cipher.final()]).toString("hex"))
+    return Result.succeed(Buffer.concat([cipher.update(padded), cipher.final()]).toString("hex"))
   })
 
 const HEX = /^(?:[0-9a-fA-F]{32})+$/
@@ -84,16 +84,16 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
  * Decrypts a TradeInfo (hex, either case) into its UTF-8 plaintext. Accepts 16- and 32-byte
  * padding. Verify the TradeSha with {@link verifyTradeSha} **before** calling this.
  */
-export const decrypt = (tradeInfo: string, keys: Keys): Either.Either<string, CryptoError> =>
-  Either.flatMap(keyBytes(keys), ({ key, iv }) => {
+export const decrypt = (tradeInfo: string, keys: Keys): Result.Result<string, CryptoError> =>
+  Result.flatMap(keyBytes(keys), ({ key, iv }) => {
     if (!HEX.test(tradeInfo)) {
-      return Either.left(new CryptoError({ message: "TradeInfo is not hex made of whole AES blocks" }))
+      return Result.fail(new CryptoError({ message: "TradeInfo is not hex made of whole AES blocks" }))
     }
     const decipher = createDecipheriv(ALGORITHM, key, iv)
     decipher.setAutoPadding(false)
     const padded = Buffer.concat([decipher.update(Buffer.from(tradeInfo, "hex")), decipher.final()])
-    return Either.flatMap(unpad(padded), (plain) =>
-      Either.try({
+    return Result.flatMap(unpad(padded), (plain) =>
+      Result.try({
         try: () => utf8.decode(plain),
         catch: () => new CryptoError({ message: "TradeInfo does not decrypt to UTF-8 text" })
       })

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { FormBody, PaymentGateway } from "@kaituan/core"
-import { Clock, Duration, Effect, Either } from "effect"
+import { Clock, Duration, Effect, Result } from "effect"
 import { safeEqual } from "./internal/constantTime.js"
 import * as NewebPayCallback from "./NewebPayCallback.js"
 import * as NewebPayCrypto from "./NewebPayCrypto.js"
@@ -40,7 +40,7 @@ export interface ClientOptions {
   /** Defaults to the global `fetch`. */
   readonly fetch?: typeof globalThis.fetch | undefined
   /** Defaults to 15 seconds. */
-  readonly timeout?: Duration.DurationInput | undefined
+  readonly timeout?: Duration.Input | undefined
 }
 
 /** The API's path under the base URL. */
@@ -84,34 +84,34 @@ export const parseAnswer = (
   body: string,
   options: Pick<ClientOptions, "merchantId" | "keys">,
   input: QueryInput
-): Either.Either<QueryResult, PaymentGateway.GatewayError> =>
-  Either.gen(function* () {
-    const parsed = yield* Either.try({
+): Result.Result<QueryResult, PaymentGateway.GatewayError> =>
+  Result.gen(function* () {
+    const parsed = yield* Result.try({
       try: () => JSON.parse(body) as unknown,
       catch: () => error("invalid-payload", "the query answer is not JSON")
     })
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      return yield* Either.left(error("invalid-payload", "the query answer is not a JSON object"))
+      return yield* Result.fail(error("invalid-payload", "the query answer is not a JSON object"))
     }
     const answer = parsed as Record<string, unknown>
     const status = typeof answer.Status === "string" ? answer.Status : undefined
     const message = typeof answer.Message === "string" ? answer.Message : ""
-    if (status === undefined) return yield* Either.left(error("invalid-payload", "the query answer has no Status"))
-    if (status !== "SUCCESS") return yield* Either.left(error("rejected", `${status}: ${message}`))
+    if (status === undefined) return yield* Result.fail(error("invalid-payload", "the query answer has no Status"))
+    if (status !== "SUCCESS") return yield* Result.fail(error("rejected", `${status}: ${message}`))
     const notification = yield* NewebPayCallback.parsePlaintext(JSON.stringify({ ...answer, Status: "SUCCESS" }))
     const r = notification.result
     const { Amt, MerchantID, MerchantOrderNo, TradeNo, CheckCode } = r
     if (Amt === undefined || MerchantID === undefined || MerchantOrderNo === undefined || TradeNo === undefined) {
-      return yield* Either.left(
+      return yield* Result.fail(
         error("invalid-payload", "the query answer lacks Amt, MerchantID, MerchantOrderNo or TradeNo")
       )
     }
     const expected = NewebPayCrypto.checkCode({ Amt, MerchantID, MerchantOrderNo, TradeNo }, options.keys)
     if (CheckCode === undefined || !safeEqual(expected, CheckCode.toUpperCase())) {
-      return yield* Either.left(error("unauthorized", "CheckCode of the query answer does not match"))
+      return yield* Result.fail(error("unauthorized", "CheckCode of the query answer does not match"))
     }
     if (MerchantOrderNo !== input.merchantOrderNo || Amt !== String(input.amount)) {
-      return yield* Either.left(
+      return yield* Result.fail(
         error("invalid-payload", `the answer is for ${MerchantOrderNo} NT$${Amt}, not ${input.merchantOrderNo}`)
       )
     }
@@ -154,13 +154,13 @@ export const query = (
       },
       catch: (cause) => error("transport", `QueryTradeInfo failed: ${String(cause)}`)
     }).pipe(
-      Effect.timeoutFail({
+      Effect.timeoutOrElse({
         duration: options.timeout ?? Duration.seconds(15),
-        onTimeout: () => error("transport", "QueryTradeInfo timed out")
+        orElse: () => Effect.fail(error("transport", "QueryTradeInfo timed out"))
       })
     )
     if (body.status < 200 || body.status > 299) {
       return yield* Effect.fail(error("transport", `QueryTradeInfo answered HTTP ${body.status}`))
     }
-    return yield* parseAnswer(body.text, options, input)
+    return yield* Effect.fromResult(parseAnswer(body.text, options, input))
   })

@@ -18,4 +18,4 @@ export * as NewebPayCrypto from "./NewebPayCrypto.js"
 export * as TradeQuery from "./TradeQuery.js"
 
 /** Renders the checkout page for a payment start (`CheckoutPage.renderCheckoutPage`). */
-export const renderCheckoutPage = CheckoutPage.renderCheckoutPage
+export const renderCheckoutPage: typeof CheckoutPage.renderCheckoutPage = CheckoutPage.renderCheckoutPage

@@ -1,6 +1,7 @@
 import { PaymentGateway } from "@kaituan/core"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Exit, Layer, Redacted, TestClock } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Redacted, Result } from "effect"
+import { TestClock } from "effect/testing"
 import { type DefaultTreeAdapterMap, parse } from "parse5"
 import { NewebPay, NewebPayCrypto, renderCheckoutPage } from "../src/index.js"
 
@@ -20,7 +21,7 @@ const request: PaymentGateway.PaymentRequest = {
 }
 
 const decryptFields = (tradeInfo: string) =>
-  Object.fromEntries(new URLSearchParams(Either.getOrThrow(NewebPayCrypto.decrypt(tradeInfo, keys))))
+  Object.fromEntries(new URLSearchParams(Result.getOrThrow(NewebPayCrypto.decrypt(tradeInfo, keys))))
 
 describe("start", () => {
   it.effect("builds the MPG form: TradeInfo decrypts to the order, TradeSha matches", () =>
@@ -124,16 +125,16 @@ describe("options", () => {
       Effect.provide(
         NewebPay.layerConfig().pipe(
           Layer.provide(
-            Layer.setConfigProvider(
-              ConfigProvider.fromMap(
-                new Map([
-                  ["NEWEBPAY_MERCHANT_ID", "MS0001"],
-                  ["NEWEBPAY_HASH_KEY", hashKey],
-                  ["NEWEBPAY_HASH_IV", hashIV],
-                  ["NEWEBPAY_ENV", "production"],
-                  ["NEWEBPAY_NOTIFY_URL", "https://env.example/notify"]
-                ])
-              )
+            ConfigProvider.layer(
+              ConfigProvider.fromEnv({
+                env: {
+                  NEWEBPAY_MERCHANT_ID: "MS0001",
+                  NEWEBPAY_HASH_KEY: hashKey,
+                  NEWEBPAY_HASH_IV: hashIV,
+                  NEWEBPAY_ENV: "production",
+                  NEWEBPAY_NOTIFY_URL: "https://env.example/notify"
+                }
+              })
             )
           )
         )
@@ -146,7 +147,7 @@ describe("options", () => {
       Effect.provide(
         NewebPay.NewebPay,
         NewebPay.layerConfig().pipe(
-          Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["NEWEBPAY_MERCHANT_ID", "MS1"]]))))
+          Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { NEWEBPAY_MERCHANT_ID: "MS1" } })))
         )
       )
     )

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, FastCheck as fc, Redacted } from "effect"
+import { Redacted, Result } from "effect"
+import fc from "fast-check"
 import { NewebPayCrypto } from "../src/index.js"
 
 // The official MPG manual test key (protocols.md §5.1).
@@ -20,9 +21,9 @@ const VACC_TRADE_INFO =
   "dbd10642b6db8f107ed6a138b288456dc88ac461c2eb207f0513178b418bbb85d71680649c1360cef65959fd1fde200a76cd437c0a769d055dc29e3ab38acebca4bcaf75ce4b8be74ae2149f857238eaa4b0b4f72132bdec213630d9f2a4e81b0a12f5e41d9f811993b0fb9bc82884167128228842215bae66e5a93dde7c0aa491f65736680614f57ffdff80445fabc28f44ffff3fcf7b567ad3086ba920080d49c5fac2dac4e18955c9ddba717a3c45b205e22167d37d5ce6e001ef840c8ff465168450d97985cb3959c0087761d8423ad8b218031d1bebff5438fda7419e4d958d80d6c072f67cc2274b0298e6a983db2c30e3665deec0d4780ad5b4116c1b5b26f2d5ca750c31530e859e1b90a00a02a16a4b72052be0575288a2f3f5b57e63a1d1de1a5716ac80103de619961206d58de6f2033bec6854ec1baf5bb6d4bafe64e6f4b6a5298000c8a4ebc5b18e6d"
 const VACC_TRADE_SHA = "0B15511B18D8882688BF491246306CE1D973589E72A29329EE52141C037CBC1C"
 
-const right = <A, E>(either: Either.Either<A, E>): A => {
-  if (Either.isLeft(either)) throw new Error(`expected Right, got ${String(either.left)}`)
-  return either.right
+const right = <A, E>(result: Result.Result<A, E>): A => {
+  if (Result.isFailure(result)) throw new Error(`expected Success, got ${String(result.failure)}`)
+  return result.success
 }
 
 describe("official MPG vector (manual MPG 1.1.1 p65-66)", () => {
@@ -96,15 +97,15 @@ describe("padding variants (decrypter must accept both)", () => {
     expect(right(NewebPayCrypto.decrypt(PAD32, keys))).toBe("Amt=40&Item")
   })
 
-  it.prop(
-    "round trips any text with either padding",
-    [fc.string({ unit: "grapheme" }), fc.boolean()],
-    ([text, pad32]) => {
-      const cipher = right(NewebPayCrypto.encrypt(text, keys, pad32 ? "pad32" : "pkcs7"))
-      expect(cipher.length % 32).toBe(0)
-      expect(right(NewebPayCrypto.decrypt(cipher, keys))).toBe(text)
-    }
-  )
+  it("round trips any text with either padding", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), fc.boolean(), (text, pad32) => {
+        const cipher = right(NewebPayCrypto.encrypt(text, keys, pad32 ? "pad32" : "pkcs7"))
+        expect(cipher.length % 32).toBe(0)
+        expect(right(NewebPayCrypto.decrypt(cipher, keys))).toBe(text)
+      })
+    )
+  })
 })
 
 describe("other NewebPay hash formulas (spgateway Go test suite)", () => {
@@ -145,31 +146,31 @@ describe("other NewebPay hash formulas (spgateway Go test suite)", () => {
 describe("malformed input never throws", () => {
   it("rejects keys of the wrong size", () => {
     const short = { hashKey: Redacted.make("short"), hashIV: Redacted.make("1234567890123456") }
-    expect(Either.isLeft(NewebPayCrypto.encrypt("x", short))).toBe(true)
-    expect(Either.isLeft(NewebPayCrypto.decrypt(OFFICIAL_TRADE_INFO, short))).toBe(true)
+    expect(Result.isFailure(NewebPayCrypto.encrypt("x", short))).toBe(true)
+    expect(Result.isFailure(NewebPayCrypto.decrypt(OFFICIAL_TRADE_INFO, short))).toBe(true)
     const shortIv = { hashKey: keys.hashKey, hashIV: Redacted.make("123") }
-    expect(Either.isLeft(NewebPayCrypto.encrypt("x", shortIv))).toBe(true)
+    expect(Result.isFailure(NewebPayCrypto.encrypt("x", shortIv))).toBe(true)
   })
 
   it("rejects non-hex, partial blocks and empty input", () => {
-    expect(Either.isLeft(NewebPayCrypto.decrypt("zz", keys))).toBe(true)
-    expect(Either.isLeft(NewebPayCrypto.decrypt("", keys))).toBe(true)
-    expect(Either.isLeft(NewebPayCrypto.decrypt(OFFICIAL_TRADE_INFO.slice(0, 40), keys))).toBe(true)
+    expect(Result.isFailure(NewebPayCrypto.decrypt("zz", keys))).toBe(true)
+    expect(Result.isFailure(NewebPayCrypto.decrypt("", keys))).toBe(true)
+    expect(Result.isFailure(NewebPayCrypto.decrypt(OFFICIAL_TRADE_INFO.slice(0, 40), keys))).toBe(true)
   })
 
   it("rejects a ciphertext whose padding is wrong (decrypted with another key)", () => {
     const other = { hashKey: Redacted.make("abcdefghijklmnopqrstuvwxyz123456"), hashIV: keys.hashIV }
     const result = NewebPayCrypto.decrypt(OFFICIAL_TRADE_INFO, other)
-    expect(Either.isLeft(result)).toBe(true)
+    expect(Result.isFailure(result)).toBe(true)
   })
 
-  it.prop(
-    "decrypt of arbitrary hex blocks returns Left or Right, never throws",
-    [fc.uint8Array({ minLength: 16, maxLength: 96 })],
-    ([bytes]) => {
-      const hex = Buffer.from(bytes.subarray(0, bytes.length - (bytes.length % 16))).toString("hex")
-      const result = NewebPayCrypto.decrypt(hex, keys)
-      expect(Either.isLeft(result) || typeof result.right === "string").toBe(true)
-    }
-  )
+  it("decrypt of arbitrary hex blocks returns Failure or Success, never throws", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 96 }), (bytes) => {
+        const hex = Buffer.from(bytes.subarray(0, bytes.length - (bytes.length % 16))).toString("hex")
+        const result = NewebPayCrypto.decrypt(hex, keys)
+        expect(Result.isFailure(result) || typeof result.success === "string").toBe(true)
+      })
+    )
+  })
 })

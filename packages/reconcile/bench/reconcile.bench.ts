@@ -10,7 +10,7 @@ import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
-import { Either } from "effect"
+import { Result } from "effect"
 import iconv from "iconv-lite"
 import { Matcher, Statement } from "../src/index.js"
 
@@ -167,7 +167,7 @@ const measure = (w: World, runs: number): Measures => {
     gc?.()
     const c0 = cpuNow()
     const t0 = performance.now()
-    const statement = Either.getOrThrow(Statement.parseCsv(w.csv))
+    const statement = Result.getOrThrow(Statement.parseCsv(w.csv))
     const t1 = performance.now()
     const c1 = cpuNow()
     const result = Matcher.match({ orders: w.orders, transactions: statement.transactions })

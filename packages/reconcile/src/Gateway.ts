@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import type { PaymentGateway } from "@kaituan/core"
-import { Data, Either } from "effect"
+import { Data, Result } from "effect"
 import { parseDate } from "./internal/cells.js"
 import { isoAt, taipeiOffsetMinutes, type Transaction } from "./Transaction.js"
 
@@ -63,13 +63,13 @@ const readTime = (
 export const fromGatewayPayment = (
   payment: PaymentGateway.GatewayPayment,
   options: Options = {}
-): Either.Either<Transaction, GatewayTransactionError> => {
+): Result.Result<Transaction, GatewayTransactionError> => {
   const offset = options.utcOffsetMinutes ?? taipeiOffsetMinutes
   const when = payment.paidAt ?? options.receivedAt
   let dt: { readonly date: string; readonly time?: string | undefined } | undefined
   if (when === undefined) {
     if (payment.status === "paid")
-      return Either.left(
+      return Result.fail(
         new GatewayTransactionError({
           reason: "no-time",
           tradeNo: payment.tradeNo,
@@ -80,7 +80,7 @@ export const fromGatewayPayment = (
   } else {
     dt = readTime(when, offset)
     if (dt === undefined)
-      return Either.left(
+      return Result.fail(
         new GatewayTransactionError({
           reason: "bad-time",
           tradeNo: payment.tradeNo,
@@ -112,5 +112,5 @@ export const fromGatewayPayment = (
     const digits = payment.payerLast5.replace(/\D/g, "")
     if (digits.length >= 5) tx.last5 = digits.slice(-5)
   }
-  return Either.right(tx)
+  return Result.succeed(tx)
 }

@@ -49,15 +49,15 @@ export type PriorPayment = typeof PriorPayment.Type
 
 /** An order as the matcher sees it (the shape of one entry of the CLI's ORDERS.json, plus optional fields). */
 export const Order = Schema.Struct({
-  orderId: Schema.String.pipe(Schema.minLength(1)),
-  buyer: Schema.Struct({ id: Schema.String.pipe(Schema.minLength(1)), name: Schema.optional(Schema.String) }),
-  amountDue: Schema.Int.pipe(Schema.nonNegative()),
+  orderId: Schema.String.check(Schema.isMinLength(1)),
+  buyer: Schema.Struct({ id: Schema.String.check(Schema.isMinLength(1)), name: Schema.optional(Schema.String) }),
+  amountDue: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   /** When the order was placed (ISO 8601); the date window counts from here. */
   placedAt: Schema.optional(Schema.String),
   /** The last five digits the buyer reported for this order, if any. */
-  last5: Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{5}$/))),
+  last5: Schema.optional(Schema.String.check(Schema.isPattern(/^\d{5}$/))),
   /** Amount already paid, from before (no time). */
-  paid: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+  paid: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   /** Payments already applied, with their time (for exact re-runs; see {@link carryOver}). */
   payments: Schema.optional(Schema.Array(PriorPayment))
 })
@@ -67,7 +67,7 @@ export type Order = typeof Order.Type
 export const LearnedAccount = Schema.Struct({
   buyerId: Schema.String,
   bankCode: Schema.optional(Schema.String),
-  last5: Schema.String.pipe(Schema.pattern(/^\d{5}$/)),
+  last5: Schema.String.check(Schema.isPattern(/^\d{5}$/)),
   /** The time of the transaction it was learned from; it is evidence for later transactions only. */
   since: Schema.optional(Schema.String),
   transactionId: Schema.optional(Schema.String)

@@ -12,9 +12,9 @@ import { Option, Schema } from "effect"
 export const PaymentReport = Schema.Struct({
   buyerId: Schema.String,
   /** The last five digits of the paying account, as the buyer reported them. */
-  last5: Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{5}$/))),
+  last5: Schema.optional(Schema.String.check(Schema.isPattern(/^\d{5}$/))),
   /** The amount the buyer says they sent. */
-  amount: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+  amount: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   /** When the buyer reported it (the comment's time). */
   at: Schema.optional(Schema.String),
   /** The comment it came from. */

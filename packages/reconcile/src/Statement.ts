@@ -11,16 +11,16 @@
  * @example
  * ```ts
  * import { Statement } from "@kaituan/reconcile"
- * import { Effect } from "effect"
+ * import { Result } from "effect"
  * import { readFileSync } from "node:fs"
  *
- * const statement = Effect.runSync(Statement.parseCsv(readFileSync("statement.csv")))
+ * const statement = Result.getOrThrow(Statement.parseCsv(readFileSync("statement.csv")))
  * for (const bad of statement.unreadable) console.error(`line ${bad.line}: ${bad.message}`)
  * ```
  *
  * @since 0.1.0
  */
-import { Data, Effect, Either, Schema } from "effect"
+import { Data, Effect, Result, Schema } from "effect"
 import {
   accountIn,
   type CellRead,
@@ -114,7 +114,7 @@ export interface SkippedRow {
 
 /** Why a whole statement could not be read. */
 export class StatementError extends Schema.TaggedError<StatementError>()("StatementError", {
-  reason: Schema.Literal("empty", "no-header", "bad-mapping", "unreadable-file"),
+  reason: Schema.Literals(["empty", "no-header", "bad-mapping", "unreadable-file"]),
   message: Schema.String
 }) {}
 
@@ -158,7 +158,7 @@ interface Found {
   readonly headerIndex: number // index into rows, -1 = no header
 }
 
-const findHeader = (rows: ReadonlyArray<Row>, options: Options): Either.Either<Found, StatementError> => {
+const findHeader = (rows: ReadonlyArray<Row>, options: Options): Result.Result<Found, StatementError> => {
   const format = options.format ?? "auto"
   const limit = Math.min(rows.length, SCAN_HEADER_ROWS)
   const at = (line: number) => rows.findIndex((r) => r.line === line)
@@ -179,25 +179,25 @@ const findHeader = (rows: ReadonlyArray<Row>, options: Options): Either.Either<F
       }
     }
     if (names.length > 0 && headerIndex < 0)
-      return Either.left(
+      return Result.fail(
         new StatementError({
           reason: "no-header",
           message: `no header row with the columns ${names.map((n) => `"${n}"`).join(", ")}`
         })
       )
     if (m.amount === undefined && m.in === undefined && m.out === undefined)
-      return Either.left(
+      return Result.fail(
         new StatementError({ reason: "bad-mapping", message: "the mapping needs an amount column or in/out columns" })
       )
     const r = resolve(m, headerIndex >= 0 ? rows[headerIndex]!.cells : undefined)
     if (r._tag === "Missing")
-      return Either.left(
+      return Result.fail(
         new StatementError({
           reason: "no-header",
           message: `the header has no column ${r.names.map((n) => `"${n}"`).join(", ")}`
         })
       )
-    return Either.right({ layout: "generic", columns: r.columns, headerIndex })
+    return Result.succeed({ layout: "generic", columns: r.columns, headerIndex })
   }
 
   const candidates: ReadonlyArray<LayoutName> = format === "auto" ? layoutOrder : format === "generic" ? [] : [format]
@@ -206,12 +206,12 @@ const findHeader = (rows: ReadonlyArray<Row>, options: Options): Either.Either<F
     for (const name of candidates) {
       if (matchesLayout(name, cells)) {
         const r = resolve(layouts[name], cells)
-        if (r._tag === "Ok") return Either.right({ layout: name, columns: r.columns, headerIndex: i })
+        if (r._tag === "Ok") return Result.succeed({ layout: name, columns: r.columns, headerIndex: i })
       }
     }
     if (format === "auto" || format === "generic") {
       const columns = infer(cells)
-      if (columns) return Either.right({ layout: "generic", columns, headerIndex: i })
+      if (columns) return Result.succeed({ layout: "generic", columns, headerIndex: i })
     }
   }
   const expected =
@@ -220,7 +220,7 @@ const findHeader = (rows: ReadonlyArray<Row>, options: Options): Either.Either<F
       : `the ${format} columns ${namesOf(layouts[format])
           .filter((n, i, a) => a.indexOf(n) === i)
           .join(",")}`
-  return Either.left(
+  return Result.fail(
     new StatementError({
       reason: "no-header",
       message: `no header row found in the first ${limit} rows; expected ${expected}`
@@ -480,10 +480,10 @@ export const parseRows = (
   options: Options = {},
   encoding: Statement["encoding"] = "text",
   badLines: ReadonlyArray<{ readonly line: number; readonly message: string }> = []
-): Either.Either<Statement, StatementError> => {
+): Result.Result<Statement, StatementError> => {
   if (!rows.some((r) => r.cells.some((c) => normalise(c) !== "")))
-    return Either.left(new StatementError({ reason: "empty", message: "the statement has no rows" }))
-  return Either.map(
+    return Result.fail(new StatementError({ reason: "empty", message: "the statement has no rows" }))
+  return Result.map(
     findHeader(rows, options),
     (found) =>
       readBody(rows, found, options, encoding, badLines, (onRow) => {
@@ -556,7 +556,7 @@ const streamCsv = (
   text: string,
   options: Options,
   encoding: Statement["encoding"]
-): Either.Either<Statement, StatementError> | undefined => {
+): Result.Result<Statement, StatementError> | undefined => {
   // A header line given by number may lie past the first lines: the general path finds it.
   if (options.headerLine !== undefined) return undefined
   const delimiter = options.delimiter ?? detectDelimiter(text)
@@ -564,13 +564,13 @@ const streamCsv = (
   const head = plainRows(unwrapped, delimiter, { toLine: SCAN_HEADER_ROWS })
   if (head === undefined || !head.some((r) => r.cells.some((c) => normalise(c) !== ""))) return undefined
   const found = findHeader(head, options)
-  if (Either.isLeft(found)) return undefined
-  const headerIndex = found.right.headerIndex
+  if (Result.isFailure(found)) return undefined
+  const headerIndex = found.success.headerIndex
   const fromLine = headerIndex >= 0 ? head[headerIndex]!.line + 1 : 1
-  const statement = readBody(head, found.right, options, encoding, [], (onRow) =>
+  const statement = readBody(head, found.success, options, encoding, [], (onRow) =>
     eachPlainRow(unwrapped, delimiter, { fromLine }, onRow)
   )
-  return statement === undefined ? undefined : Either.right(statement)
+  return statement === undefined ? undefined : Result.succeed(statement)
 }
 
 /** CSV text → rows: the first lines to find the header, then the rest from the header line on. */
@@ -578,7 +578,8 @@ const csvRows = (text: string, options: Options): ReturnType<typeof parseCsvText
   const delimiter = options.delimiter ?? detectDelimiter(text)
   const head = parseCsvText(text, delimiter, { toLine: SCAN_HEADER_ROWS })
   const found = findHeader(head.rows, options)
-  const from = Either.isRight(found) && found.right.headerIndex >= 0 ? head.rows[found.right.headerIndex]!.line : 1
+  const from =
+    Result.isSuccess(found) && found.success.headerIndex >= 0 ? head.rows[found.success.headerIndex]!.line : 1
   if (from <= 1) return parseCsvText(text, delimiter)
   const body = parseCsvText(text, delimiter, { fromLine: from })
   return {
@@ -592,7 +593,7 @@ const parseDecoded = (
   text: string,
   options: Options,
   encoding: Statement["encoding"]
-): Either.Either<Statement, StatementError> => {
+): Result.Result<Statement, StatementError> => {
   const streamed = streamCsv(text, options, encoding)
   if (streamed !== undefined) return streamed
   const { rows, bad } = csvRows(text, options)
@@ -600,7 +601,7 @@ const parseDecoded = (
 }
 
 /** Reads CSV text that is already decoded. Pure. */
-export const parseText = (text: string, options: Options = {}): Either.Either<Statement, StatementError> =>
+export const parseText = (text: string, options: Options = {}): Result.Result<Statement, StatementError> =>
   parseDecoded(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, options, "text")
 
 /** Detects the encoding of CSV bytes (or takes the one given) and decodes them. */
@@ -615,8 +616,8 @@ export const decodeBytes = (
 }
 
 /** Reads a CSV statement from its bytes (any supported encoding). Pure and synchronous. */
-export const parseCsv = (bytes: Uint8Array, options: Options = {}): Either.Either<Statement, StatementError> => {
-  if (bytes.length === 0) return Either.left(new StatementError({ reason: "empty", message: "the file is empty" }))
+export const parseCsv = (bytes: Uint8Array, options: Options = {}): Result.Result<Statement, StatementError> => {
+  if (bytes.length === 0) return Result.fail(new StatementError({ reason: "empty", message: "the file is empty" }))
   const { text, encoding } = decodeBytes(bytes, options.encoding)
   return parseDecoded(text, options, encoding)
 }
@@ -630,8 +631,8 @@ export const parseXlsx = (bytes: Uint8Array, options: Options = {}): Effect.Effe
         reason: "unreadable-file",
         message: `not a readable .xlsx file (${e instanceof Error ? e.message : String(e)})`
       })
-  }).pipe(Effect.flatMap((rows) => parseRows(rows, options, "xlsx")))
+  }).pipe(Effect.flatMap((rows) => Effect.fromResult(parseRows(rows, options, "xlsx"))))
 
 /** Reads a statement from its bytes: `.xlsx` when the bytes are a ZIP container, CSV otherwise. */
 export const parse = (bytes: Uint8Array, options: Options = {}): Effect.Effect<Statement, StatementError> =>
-  isZip(bytes) ? parseXlsx(bytes, options) : parseCsv(bytes, options)
+  isZip(bytes) ? parseXlsx(bytes, options) : Effect.fromResult(parseCsv(bytes, options))

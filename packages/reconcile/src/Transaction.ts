@@ -11,7 +11,7 @@ export const GatewayInfo = Schema.Struct({
   gateway: Schema.String,
   tradeNo: Schema.String,
   /** `paid` is money; `pending` (e.g. a virtual account issued) and `failed` are not. */
-  status: Schema.Literal("paid", "pending", "failed"),
+  status: Schema.Literals(["paid", "pending", "failed"]),
   /** Simulated payments (ECPay `SimulatePaid=1`) are never real money. */
   simulated: Schema.Boolean,
   method: Schema.String
@@ -26,7 +26,7 @@ export const Transaction = Schema.Struct({
    * `gw:<gateway>:<tradeNo>`. It is the idempotency key for applying the money.
    */
   id: Schema.String,
-  source: Schema.Literal("statement", "gateway"),
+  source: Schema.Literals(["statement", "gateway"]),
   /** For statement rows: the 1-based line (CSV) or row (xlsx) in the file. */
   row: Schema.optional(Schema.Int),
   /** The transaction date, `YYYY-MM-DD`. */

@@ -1,6 +1,6 @@
 import type { PaymentGateway } from "@kaituan/core"
 import { describe, expect, it } from "@effect/vitest"
-import { Either, Option } from "effect"
+import { Option, Result } from "effect"
 import { Gateway, Matcher, PaymentReport } from "../src/index.js"
 import { decisionOf, order } from "./helpers.js"
 
@@ -19,7 +19,7 @@ const newebpay: PaymentGateway.GatewayPayment = {
 }
 
 const toTx = (p: PaymentGateway.GatewayPayment, options?: Gateway.Options) =>
-  Either.getOrThrowWith(Gateway.fromGatewayPayment(p, options), (e) => new Error(e.message))
+  Result.getOrThrowWith(Gateway.fromGatewayPayment(p, options), (e) => new Error(e.message))
 
 describe("fromGatewayPayment", () => {
   it("turns a NewebPay ATM payment into a transaction", () => {
@@ -47,10 +47,10 @@ describe("fromGatewayPayment", () => {
   it("refuses a paid payment without a time, or with an unreadable one", () => {
     const { paidAt: _p, ...noTime } = newebpay
     const a = Gateway.fromGatewayPayment(noTime)
-    expect(Either.isLeft(a) && a.left.reason).toBe("no-time")
+    expect(Result.isFailure(a) && a.failure.reason).toBe("no-time")
     expect(toTx(noTime, { receivedAt: "2024-05-01T12:00:00+08:00" }).at).toBe("2024-05-01T12:00:00+08:00")
     const b = Gateway.fromGatewayPayment({ ...newebpay, paidAt: "yesterday" })
-    expect(Either.isLeft(b) && b.left.reason).toBe("bad-time")
+    expect(Result.isFailure(b) && b.failure.reason).toBe("bad-time")
   })
 
   it("maps merchant order numbers back to orders when asked", () => {

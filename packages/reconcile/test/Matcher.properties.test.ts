@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { FastCheck as fc } from "effect"
+import fc from "fast-check"
 import { Matcher, type Transaction } from "../src/index.js"
 
 // A small world with many collisions: few amounts, few last-five digits, shared timestamps.
@@ -95,95 +95,95 @@ const worldArb = fc
     })
   )
 
-const params = { fastCheck: { numRuns: 400 } }
+const params = { numRuns: 400 }
 
 const paidBefore = (o: Matcher.Order): number => (o.paid ?? 0) + (o.payments ?? []).reduce((s, p) => s + p.amount, 0)
 
 describe("conservation", () => {
-  it.prop(
-    "money applied = sum of matched; no transaction applied twice; no order paid past its due",
-    { input: worldArb },
-    ({ input }) => {
-      const r = Matcher.match(input)
-      const matched = r.decisions.filter((d) => d.status === "matched")
-      const matchedSum = matched.reduce((s, d) => s + d.amount, 0)
-      const allocated = r.applications.flatMap((a) => a.allocations).reduce((s, a) => s + a.amount, 0)
-      const gained = input.orders.reduce((s, o, i) => s + r.orders[i]!.paid - paidBefore(o), 0)
-      expect(allocated).toBe(matchedSum)
-      expect(gained).toBe(matchedSum)
-      expect(r.summary.applied).toBe(matchedSum)
-      for (const a of r.applications) expect(a.allocations.reduce((s, x) => s + x.amount, 0)).toBe(a.amount)
-      const appliedIds = r.applications.map((a) => a.transactionId)
-      expect(new Set(appliedIds).size).toBe(appliedIds.length)
-      expect(r.decisions).toHaveLength(input.transactions.length)
-      input.orders.forEach((o, i) => {
-        const after = r.orders[i]!
-        // The matcher pays open amounts only: an order never goes past its due because of it.
-        expect(after.paid).toBeLessThanOrEqual(Math.max(o.amountDue, paidBefore(o)))
-        // …and each order is paid by at most one transaction, once.
-        expect(after.transactionIds.length).toBeLessThanOrEqual(1)
-      })
-      for (const d of r.decisions) if (d.amount <= 0) expect(d.status).toBe("ignored")
-    },
-    params
-  )
+  it("money applied = sum of matched; no transaction applied twice; no order paid past its due", () => {
+    fc.assert(
+      fc.property(fc.record({ input: worldArb }), ({ input }) => {
+        const r = Matcher.match(input)
+        const matched = r.decisions.filter((d) => d.status === "matched")
+        const matchedSum = matched.reduce((s, d) => s + d.amount, 0)
+        const allocated = r.applications.flatMap((a) => a.allocations).reduce((s, a) => s + a.amount, 0)
+        const gained = input.orders.reduce((s, o, i) => s + r.orders[i]!.paid - paidBefore(o), 0)
+        expect(allocated).toBe(matchedSum)
+        expect(gained).toBe(matchedSum)
+        expect(r.summary.applied).toBe(matchedSum)
+        for (const a of r.applications) expect(a.allocations.reduce((s, x) => s + x.amount, 0)).toBe(a.amount)
+        const appliedIds = r.applications.map((a) => a.transactionId)
+        expect(new Set(appliedIds).size).toBe(appliedIds.length)
+        expect(r.decisions).toHaveLength(input.transactions.length)
+        input.orders.forEach((o, i) => {
+          const after = r.orders[i]!
+          // The matcher pays open amounts only: an order never goes past its due because of it.
+          expect(after.paid).toBeLessThanOrEqual(Math.max(o.amountDue, paidBefore(o)))
+          // …and each order is paid by at most one transaction, once.
+          expect(after.transactionIds.length).toBeLessThanOrEqual(1)
+        })
+        for (const d of r.decisions) if (d.amount <= 0) expect(d.status).toBe("ignored")
+      }),
+      params
+    )
+  })
 })
 
 describe("safety", () => {
-  it.prop(
-    "a transaction without identity evidence within the window is never matched",
-    { input: worldArb },
-    ({ input }) => {
-      const r = Matcher.match(input)
-      const txById = new Map(input.transactions.map((t) => [t.id, t]))
-      const ordersById = new Map(input.orders.map((o) => [o.orderId, o]))
-      const ms = (s: string) => Date.parse(s)
-      for (const d of r.decisions) {
-        if (d.status !== "matched") continue
-        const t = txById.get(d.transactionId)!
-        const buyer = d.buyerId!
-        const buyerOrders = input.orders.filter((o) => o.buyer.id === buyer)
-        const names = [...new Set(buyerOrders.map((o) => o.buyer.name ?? ""))].filter((n) => n.length >= 2)
-        const memo = t.memo.toLowerCase()
-        const reported =
-          t.last5 !== undefined &&
-          (buyerOrders.some((o) => o.last5 === t.last5) ||
-            (input.reports ?? []).some((p) => p.buyerId === buyer && p.last5 === t.last5))
-        const learnedBefore =
-          t.last5 !== undefined &&
-          ((input.learned ?? []).some(
-            (l) =>
-              l.buyerId === buyer &&
-              l.last5 === t.last5 &&
-              (l.bankCode === undefined || t.bankCode === undefined || l.bankCode === t.bankCode)
-          ) ||
-            r.applications.some(
-              (a) =>
-                a.buyerId === buyer &&
-                a.last5 === t.last5 &&
-                ms(a.at) < ms(t.at) &&
-                (a.bankCode === undefined || t.bankCode === undefined || a.bankCode === t.bankCode)
-            ))
-        const named =
-          names.some((n) => memo.includes(n.toLowerCase())) ||
-          buyerOrders.some((o) => new RegExp(`(^|[^a-z0-9_])${o.orderId}($|[^a-z0-9_])`).test(memo))
-        expect(reported || learnedBefore || named).toBe(true)
-        expect(d.reason).toBe("exact-amount-and-identity")
-        // and within the window of every order it pays
-        for (const id of d.orderIds) {
-          const o = ordersById.get(id)!
-          const placed = ms(o.placedAt!)
-          if (t.time !== undefined) {
-            expect(ms(t.at)).toBeGreaterThanOrEqual(placed)
-            expect(ms(t.at)).toBeLessThanOrEqual(placed + 30 * 86_400_000)
-          } else {
-            expect(t.date >= o.placedAt!.slice(0, 10)).toBe(true)
+  it("a transaction without identity evidence within the window is never matched", () => {
+    fc.assert(
+      fc.property(fc.record({ input: worldArb }), ({ input }) => {
+        const r = Matcher.match(input)
+        const txById = new Map(input.transactions.map((t) => [t.id, t]))
+        const ordersById = new Map(input.orders.map((o) => [o.orderId, o]))
+        const ms = (s: string) => Date.parse(s)
+        for (const d of r.decisions) {
+          if (d.status !== "matched") continue
+          const t = txById.get(d.transactionId)!
+          const buyer = d.buyerId!
+          const buyerOrders = input.orders.filter((o) => o.buyer.id === buyer)
+          const names = [...new Set(buyerOrders.map((o) => o.buyer.name ?? ""))].filter((n) => n.length >= 2)
+          const memo = t.memo.toLowerCase()
+          const reported =
+            t.last5 !== undefined &&
+            (buyerOrders.some((o) => o.last5 === t.last5) ||
+              (input.reports ?? []).some((p) => p.buyerId === buyer && p.last5 === t.last5))
+          const learnedBefore =
+            t.last5 !== undefined &&
+            ((input.learned ?? []).some(
+              (l) =>
+                l.buyerId === buyer &&
+                l.last5 === t.last5 &&
+                (l.bankCode === undefined || t.bankCode === undefined || l.bankCode === t.bankCode)
+            ) ||
+              r.applications.some(
+                (a) =>
+                  a.buyerId === buyer &&
+                  a.last5 === t.last5 &&
+                  ms(a.at) < ms(t.at) &&
+                  (a.bankCode === undefined || t.bankCode === undefined || a.bankCode === t.bankCode)
+              ))
+          const named =
+            names.some((n) => memo.includes(n.toLowerCase())) ||
+            buyerOrders.some((o) => new RegExp(`(^|[^a-z0-9_])${o.orderId}($|[^a-z0-9_])`).test(memo))
+          expect(reported || learnedBefore || named).toBe(true)
+          expect(d.reason).toBe("exact-amount-and-identity")
+          // and within the window of every order it pays
+          for (const id of d.orderIds) {
+            const o = ordersById.get(id)!
+            const placed = ms(o.placedAt!)
+            if (t.time !== undefined) {
+              expect(ms(t.at)).toBeGreaterThanOrEqual(placed)
+              expect(ms(t.at)).toBeLessThanOrEqual(placed + 30 * 86_400_000)
+            } else {
+              expect(t.date >= o.placedAt!.slice(0, 10)).toBe(true)
+            }
           }
         }
-      }
-    },
-    params
-  )
+      }),
+      params
+    )
+  })
 })
 
 describe("determinism", () => {
@@ -202,70 +202,70 @@ describe("determinism", () => {
     })
   )
 
-  it.prop(
-    "the same result whatever the order of the rows, orders and learned accounts",
-    { w: shuffled },
-    ({ w }) => {
-      const a = Matcher.match(w.input)
-      const b = Matcher.match({ ...w.input, orders: w.orders, transactions: w.txs, learned: w.learned })
-      expect(b.decisions).toEqual(a.decisions)
-      expect(b.applications).toEqual(a.applications)
-      expect(b.learned).toEqual(a.learned)
-      const byId = (r: Matcher.Result) => [...r.orders].sort((x, y) => (x.orderId < y.orderId ? -1 : 1))
-      expect(byId(b)).toEqual(byId(a))
-      expect(Matcher.match(w.input)).toEqual(a)
-    },
-    params
-  )
+  it("the same result whatever the order of the rows, orders and learned accounts", () => {
+    fc.assert(
+      fc.property(fc.record({ w: shuffled }), ({ w }) => {
+        const a = Matcher.match(w.input)
+        const b = Matcher.match({ ...w.input, orders: w.orders, transactions: w.txs, learned: w.learned })
+        expect(b.decisions).toEqual(a.decisions)
+        expect(b.applications).toEqual(a.applications)
+        expect(b.learned).toEqual(a.learned)
+        const byId = (r: Matcher.Result) => [...r.orders].sort((x, y) => (x.orderId < y.orderId ? -1 : 1))
+        expect(byId(b)).toEqual(byId(a))
+        expect(Matcher.match(w.input)).toEqual(a)
+      }),
+      params
+    )
+  })
 })
 
 describe("idempotence", () => {
-  it.prop(
-    "running the same statement again on the carried-over state changes nothing",
-    { input: worldArb },
-    ({ input }) => {
-      const first = Matcher.match(input)
-      const next = Matcher.carryOver(input, first)
-      const second = Matcher.match(next)
-      expect(second.summary.matched).toBe(0)
-      expect(second.applications).toEqual([])
-      expect(second.learned).toEqual([])
-      expect(second.orders.map((o) => [o.orderId, o.paid, o.status])).toEqual(
-        first.orders.map((o) => [o.orderId, o.paid, o.status])
-      )
-      const appliedIds = new Set(first.applications.map((a) => a.transactionId))
-      for (const d of second.decisions) {
-        if (appliedIds.has(d.transactionId)) expect(d.reason).toBe("already-applied")
-        else
-          expect(d).toEqual(
-            first.decisions.find((x) => x.transactionId === d.transactionId && x.reason !== "duplicate-row") ?? d
-          )
-      }
-      // and a third run is the same as the second
-      expect(Matcher.match(Matcher.carryOver(next, second))).toEqual(second)
-    },
-    params
-  )
+  it("running the same statement again on the carried-over state changes nothing", () => {
+    fc.assert(
+      fc.property(fc.record({ input: worldArb }), ({ input }) => {
+        const first = Matcher.match(input)
+        const next = Matcher.carryOver(input, first)
+        const second = Matcher.match(next)
+        expect(second.summary.matched).toBe(0)
+        expect(second.applications).toEqual([])
+        expect(second.learned).toEqual([])
+        expect(second.orders.map((o) => [o.orderId, o.paid, o.status])).toEqual(
+          first.orders.map((o) => [o.orderId, o.paid, o.status])
+        )
+        const appliedIds = new Set(first.applications.map((a) => a.transactionId))
+        for (const d of second.decisions) {
+          if (appliedIds.has(d.transactionId)) expect(d.reason).toBe("already-applied")
+          else
+            expect(d).toEqual(
+              first.decisions.find((x) => x.transactionId === d.transactionId && x.reason !== "duplicate-row") ?? d
+            )
+        }
+        // and a third run is the same as the second
+        expect(Matcher.match(Matcher.carryOver(next, second))).toEqual(second)
+      }),
+      params
+    )
+  })
 
-  it.prop(
-    "with only the applied ids and updated totals, no transaction is applied twice",
-    { input: worldArb },
-    ({ input }) => {
-      const first = Matcher.match(input)
-      const second = Matcher.match({
-        ...input,
-        orders: input.orders.map((o, i) => ({ ...o, paid: first.orders[i]!.paid })),
-        applied: first.applications.map((a) => a.transactionId)
-      })
-      const again = second.applications
-        .map((a) => a.transactionId)
-        .filter((id) => first.applications.some((a) => a.transactionId === id))
-      expect(again).toEqual([])
-      for (const a of first.applications) {
-        const d = second.decisions.find((x) => x.transactionId === a.transactionId)!
-        expect(d.reason).toBe("already-applied")
-      }
-    },
-    params
-  )
+  it("with only the applied ids and updated totals, no transaction is applied twice", () => {
+    fc.assert(
+      fc.property(fc.record({ input: worldArb }), ({ input }) => {
+        const first = Matcher.match(input)
+        const second = Matcher.match({
+          ...input,
+          orders: input.orders.map((o, i) => ({ ...o, paid: first.orders[i]!.paid })),
+          applied: first.applications.map((a) => a.transactionId)
+        })
+        const again = second.applications
+          .map((a) => a.transactionId)
+          .filter((id) => first.applications.some((a) => a.transactionId === id))
+        expect(again).toEqual([])
+        for (const a of first.applications) {
+          const d = second.decisions.find((x) => x.transactionId === a.transactionId)!
+          expect(d.reason).toBe("already-applied")
+        }
+      }),
+      params
+    )
+  })
 })

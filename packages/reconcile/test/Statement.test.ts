@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either } from "effect"
+import { Effect, Result } from "effect"
 import iconv from "iconv-lite"
 import writeXlsxFile from "write-excel-file/node"
 import { Statement, StatementFile } from "../src/index.js"
@@ -10,7 +10,7 @@ const fixture = (name: string): Uint8Array =>
   readFileSync(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)))
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 const parse = (bytes: Uint8Array, options?: Statement.Options): Statement.Statement =>
-  Either.getOrThrowWith(Statement.parseCsv(bytes, options), (e) => new Error(e.message))
+  Result.getOrThrowWith(Statement.parseCsv(bytes, options), (e) => new Error(e.message))
 const withoutIds = (s: Statement.Statement) => s.transactions.map(({ id: _id, ...rest }) => rest)
 
 // The three example exports hold the same four transfers of one account, in different orders.
@@ -125,10 +125,10 @@ describe("the three bank layouts", () => {
   it("recognises each layout when forced, and refuses a file that does not have it", () => {
     expect(parse(fixture("example-post.csv"), { format: "post" }).transactions).toHaveLength(4)
     const wrong = Statement.parseCsv(fixture("example-post.csv"), { format: "cathay" })
-    expect(Either.isLeft(wrong)).toBe(true)
-    if (Either.isLeft(wrong)) {
-      expect(wrong.left.reason).toBe("no-header")
-      expect(wrong.left.message).toContain("cathay")
+    expect(Result.isFailure(wrong)).toBe(true)
+    if (Result.isFailure(wrong)) {
+      expect(wrong.failure.reason).toBe("no-header")
+      expect(wrong.failure.message).toContain("cathay")
     }
   })
 })
@@ -208,9 +208,9 @@ describe("broken rows", () => {
 
   it("fails on an empty file or a file without a header", () => {
     const empty = Statement.parseCsv(new Uint8Array())
-    expect(Either.isLeft(empty) && empty.left.reason).toBe("empty")
+    expect(Result.isFailure(empty) && empty.failure.reason).toBe("empty")
     const noHeader = Statement.parseCsv(utf8("hello,world\n1,2\n"))
-    expect(Either.isLeft(noHeader) && noHeader.left.reason).toBe("no-header")
+    expect(Result.isFailure(noHeader) && noHeader.failure.reason).toBe("no-header")
   })
 })
 
@@ -301,12 +301,12 @@ describe("other layouts", () => {
 
   it("refuses a mapping whose columns are not in the file", () => {
     const r = Statement.parseCsv(utf8("a,b\n1,2\n"), { mapping: { date: "日期", amount: "金額" } })
-    expect(Either.isLeft(r) && r.left.message).toContain('"日期"')
+    expect(Result.isFailure(r) && r.failure.message).toContain('"日期"')
   })
 
   it("refuses a mapping without an amount", () => {
     const r = Statement.parseCsv(utf8("日期,x\n2024/01/01,2\n"), { mapping: { date: "日期" } })
-    expect(Either.isLeft(r) && r.left.reason).toBe("bad-mapping")
+    expect(Result.isFailure(r) && r.failure.reason).toBe("bad-mapping")
   })
 })
 

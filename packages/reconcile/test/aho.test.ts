@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { FastCheck as fc } from "effect"
+import fc from "fast-check"
 import { build } from "../src/internal/aho.js"
 
 const naive = (patterns: ReadonlyArray<string>, text: string) => {
@@ -22,27 +22,34 @@ describe("Aho–Corasick", () => {
     ).toEqual(["0@6", "1@6", "2@9", "3@10"])
   })
 
-  it.prop(
-    "finds exactly what a naive search finds, also past wide (many-children) nodes",
-    {
-      patterns: fc.array(
-        fc.stringOf(fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "王", "明"), { maxLength: 4 }),
-        {
-          maxLength: 30
+  it("finds exactly what a naive search finds, also past wide (many-children) nodes", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          patterns: fc.array(
+            fc.string({
+              unit: fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "王", "明"),
+              maxLength: 4
+            }),
+            {
+              maxLength: 30
+            }
+          ),
+          text: fc.string({
+            unit: fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "王", "明", " "),
+            maxLength: 40
+          })
+        }),
+        ({ patterns, text }) => {
+          const a = build(patterns)
+          expect(
+            a
+              .search(text)
+              .map((h) => `${h.pattern}@${h.end}`)
+              .sort()
+          ).toEqual(naive(patterns, text))
         }
-      ),
-      text: fc.stringOf(fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "王", "明", " "), {
-        maxLength: 40
-      })
-    },
-    ({ patterns, text }) => {
-      const a = build(patterns)
-      expect(
-        a
-          .search(text)
-          .map((h) => `${h.pattern}@${h.end}`)
-          .sort()
-      ).toEqual(naive(patterns, text))
-    }
-  )
+      )
+    )
+  })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { FastCheck as fc } from "effect"
+import fc from "fast-check"
 import { parseAll, plainRows } from "../src/internal/text.js"
 
 // The one-pass reader must read every text it accepts exactly as csv-parse does, and hand
@@ -35,31 +35,31 @@ const plainText = fc
   .map(([rows, eol, trailing]) => ({ rows, eol, trailing }))
 
 describe("the plain CSV reader", () => {
-  it.prop(
-    "gives csv-parse's rows and line numbers whenever it accepts a text",
-    [anyText, delimiter, range],
-    ([text, d, r]) => {
-      const plain = plainRows(text, d, r)
-      if (plain === undefined) return
-      expect(plain.map((row) => ({ line: row.line, cells: [...row.cells] }))).toEqual(viaCsvParse(text, d, r))
-    },
-    { fastCheck: { numRuns: 2000 } }
-  )
+  it("gives csv-parse's rows and line numbers whenever it accepts a text", () => {
+    fc.assert(
+      fc.property(anyText, delimiter, range, (text, d, r) => {
+        const plain = plainRows(text, d, r)
+        if (plain === undefined) return
+        expect(plain.map((row) => ({ line: row.line, cells: [...row.cells] }))).toEqual(viaCsvParse(text, d, r))
+      }),
+      { numRuns: 2000 }
+    )
+  })
 
-  it.prop(
-    "accepts plain exports (and agrees with csv-parse on them)",
-    [plainText, fc.constantFrom(",", "\t")],
-    ([{ rows, eol, trailing }, d]) => {
-      const text =
-        rows.map((cells) => cells.map((c) => (d === "\t" ? c.replaceAll("\t", " ") : c)).join(d)).join(eol) +
-        (trailing ? eol : "")
-      const plain = plainRows(text, d)
-      expect(plain).toBeDefined()
-      expect(plain!.map((row) => [...row.cells])).toEqual(
-        (viaCsvParse(text, d, {}) as Array<{ cells: Array<string> }>).map((row) => row.cells)
-      )
-    }
-  )
+  it("accepts plain exports (and agrees with csv-parse on them)", () => {
+    fc.assert(
+      fc.property(plainText, fc.constantFrom(",", "\t"), ({ rows, eol, trailing }, d) => {
+        const text =
+          rows.map((cells) => cells.map((c) => (d === "\t" ? c.replaceAll("\t", " ") : c)).join(d)).join(eol) +
+          (trailing ? eol : "")
+        const plain = plainRows(text, d)
+        expect(plain).toBeDefined()
+        expect(plain!.map((row) => [...row.cells])).toEqual(
+          (viaCsvParse(text, d, {}) as Array<{ cells: Array<string> }>).map((row) => row.cells)
+        )
+      })
+    )
+  })
 
   it("hands a line break inside quotes back to csv-parse", () => {
     expect(plainRows('a,"b\nc",d\n', ",")).toBeUndefined()

@@ -17,12 +17,12 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import * as SqlClient from "@effect/sql/SqlClient"
 import { type ReadModel, Storage } from "@kaituan/core"
-import { Effect, Layer, Redacted } from "effect"
+import { type Array as Arr, Effect, Layer, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
+import { median, writeResult } from "../../../scripts/benchSupport.js"
 import { Migrations, SqlStorage } from "../src/index.js"
 import * as OrderDoc from "../src/internal/orderDoc.js"
-import { median, writeResult } from "../../../scripts/benchSupport.js"
 
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 100_000)
 const BATCH = 500
@@ -91,8 +91,8 @@ const cpuMs = () => {
 }
 
 const chunk = <A>(xs: ReadonlyArray<A>, n: number) => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n))
+  const out: Array<Arr.NonEmptyReadonlyArray<A>> = []
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n) as unknown as Arr.NonEmptyReadonlyArray<A>)
   return out
 }
 

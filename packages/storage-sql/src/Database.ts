@@ -1,14 +1,15 @@
 /**
  * `Database.layerFromUrl`: the Storage layer for a `--db` value. A `postgres://` (or
  * `postgresql://`) URL uses `@effect/sql-pg`; anything else is a SQLite file path for
- * `@effect/sql-sqlite-node` (default `./kaituan.db`). The drivers are optional peer dependencies,
- * loaded only when used, so an app installs just the one it needs.
+ * `@effect/sql-sqlite-node` (on Node's built-in `node:sqlite`; default `./kaituan.db`). The
+ * drivers are optional peer dependencies, loaded only when used, so an app installs just the one
+ * it needs.
  *
  * @since 0.1.0
  */
-import type * as SqlClient from "@effect/sql/SqlClient"
 import { Storage } from "@kaituan/core"
 import { Effect, Layer, Redacted } from "effect"
+import type { SqlClient } from "effect/sql"
 import * as SqlStorage from "./SqlStorage.js"
 
 /** The default database: a SQLite file in the working directory. */
@@ -25,11 +26,20 @@ export interface Options extends SqlStorage.Options {
   readonly maxConnections?: number | undefined
 }
 
+/** The driver's own error under a `SqlError` (the cause of its reason), else the error itself. */
+const detail = (cause: unknown): string => {
+  const reason = typeof cause === "object" && cause !== null && "reason" in cause ? cause.reason : undefined
+  const native = typeof reason === "object" && reason !== null && "cause" in reason ? reason.cause : undefined
+  const error = native instanceof Error ? native : cause
+  return error instanceof Error ? error.message : String(error)
+}
+
 const unavailable = (what: string) => (cause: unknown) =>
-  new Storage.StorageError({
-    reason: "unavailable",
-    message: `${what}: ${cause instanceof Error ? cause.message : String(cause)}`
-  })
+  new Storage.StorageError({ reason: "unavailable", message: `${what}: ${detail(cause)}` })
+
+/** A layer whose construction errors are mapped with `f`. */
+const mapLayerError = <A, E, R, E2>(self: Layer.Layer<A, E, R>, f: (e: E) => E2): Layer.Layer<A, E2, R> =>
+  Layer.fromBuild((memoMap, scope) => Effect.mapError(Layer.buildWithMemoMap(self, memoMap, scope), f))
 
 /** The `SqlClient` for a `--db` value (SQLite file path or `postgres://` URL). */
 export const clientLayerFromUrl = (
@@ -38,27 +48,30 @@ export const clientLayerFromUrl = (
 ): Layer.Layer<SqlClient.SqlClient, Storage.StorageError> => {
   const target = url.trim() === "" ? defaultUrl : url.trim()
   if (kindOf(target) === "postgres") {
-    return Layer.unwrapEffect(
+    return Layer.unwrap(
       Effect.tryPromise({
         try: () => import("@effect/sql-pg"),
         catch: unavailable("cannot load @effect/sql-pg (install it to use PostgreSQL)")
       }).pipe(
         Effect.map(({ PgClient }) =>
-          PgClient.layer({
-            url: Redacted.make(target),
-            ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections })
-          }).pipe(Layer.mapError(unavailable("cannot connect to PostgreSQL")))
+          mapLayerError(
+            PgClient.layer({
+              url: Redacted.make(target),
+              ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections })
+            }),
+            unavailable("cannot connect to PostgreSQL")
+          )
         )
       )
     )
   }
-  return Layer.unwrapEffect(
+  return Layer.unwrap(
     Effect.tryPromise({
       try: () => import("@effect/sql-sqlite-node"),
       catch: unavailable("cannot load @effect/sql-sqlite-node (install it to use SQLite)")
     }).pipe(
       Effect.map(({ SqliteClient }) =>
-        SqliteClient.layer({ filename: target }).pipe(Layer.mapError(unavailable(`cannot open SQLite file ${target}`)))
+        mapLayerError(SqliteClient.layer({ filename: target }), unavailable(`cannot open SQLite file ${target}`))
       )
     )
   )

@@ -5,19 +5,20 @@
  *
  * Migrations run in one transaction. On PostgreSQL they hold a transaction-scoped advisory lock
  * named after the prefix, so several processes starting at once apply each migration exactly once;
- * on SQLite the first statement takes the database's write lock.
+ * on SQLite the transaction holds the database's write lock from its start (the driver opens it with
+ * `BEGIN IMMEDIATE`; with a client that opens it with a plain `BEGIN`, the first statement, a write,
+ * takes it).
  *
  * @since 0.1.0
  */
-import * as SqlClient from "@effect/sql/SqlClient"
-import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Schema } from "effect"
+import { SqlClient, type SqlError } from "effect/sql"
 
 /** A table prefix: lower-case letters, digits and `_`, starting with a letter or `_` (at most 40 characters). */
-export const TablePrefix = Schema.String.pipe(
-  Schema.pattern(/^[a-z_][a-z0-9_]{0,39}$/),
-  Schema.annotations({ identifier: "TablePrefix", description: "SQL table name prefix" })
-)
+export const TablePrefix = Schema.String.check(Schema.isPattern(/^[a-z_][a-z0-9_]{0,39}$/)).annotate({
+  identifier: "TablePrefix",
+  description: "SQL table name prefix"
+})
 
 /** The default table prefix. */
 export const defaultPrefix = "kaituan_"
@@ -62,7 +63,7 @@ export const tables = (prefix: string = defaultPrefix): Tables => ({
 export interface Migration {
   readonly id: number
   readonly name: string
-  readonly up: (t: Tables) => Effect.Effect<void, SqlError, SqlClient.SqlClient>
+  readonly up: (t: Tables) => Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient>
 }
 
 const initial: Migration = {
@@ -249,7 +250,7 @@ export const migrations: ReadonlyArray<Migration> = [initial, ordersDoc]
 export const run = (
   prefix: string = defaultPrefix,
   list: ReadonlyArray<Migration> = migrations
-): Effect.Effect<ReadonlyArray<number>, SqlError, SqlClient.SqlClient> =>
+): Effect.Effect<ReadonlyArray<number>, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const t = tables(prefix)
@@ -260,7 +261,9 @@ export const run = (
       applied_at text NOT NULL
     )`
     // SQLite: create the table outside the transaction (autocommit, waits for busy_timeout), so
-    // the transaction can open with a write and take the write lock before it reads anything.
+    // the transaction takes the write lock before it reads anything: `@effect/sql-sqlite-node`
+    // begins it with `BEGIN IMMEDIATE`, and its first statement is a write in any case (for SQLite
+    // clients that begin with a deferred `BEGIN`).
     yield* sql.onDialectOrElse({ pg: () => Effect.void, orElse: () => createTable })
     return yield* sql.withTransaction(
       Effect.gen(function* () {
@@ -268,7 +271,7 @@ export const run = (
           // Serialise concurrent starters; released at commit or rollback.
           pg: () =>
             sql`SELECT pg_advisory_xact_lock(hashtext(${`kaituan-migrations:${prefix}`}))`.pipe(
-              Effect.zipRight(createTable)
+              Effect.andThen(createTable)
             ),
           orElse: () => sql`DELETE FROM ${table} WHERE id < 0`
         })

@@ -1,7 +1,7 @@
 /**
- * `SqlStorage`: the Storage port over `@effect/sql`. It needs only a `SqlClient.SqlClient`, so the
- * same code runs on SQLite (`@effect/sql-sqlite-node`) and PostgreSQL (`@effect/sql-pg`); the few
- * dialect differences are handled inline.
+ * `SqlStorage`: the Storage port over `effect/sql`. It needs only a `SqlClient.SqlClient`, so the
+ * same code runs on SQLite (`@effect/sql-sqlite-node`, on Node's `node:sqlite`) and PostgreSQL
+ * (`@effect/sql-pg`); the few dialect differences are handled inline.
  *
  * - `commit` is one transaction. It first updates the single `meta` row (the global event
  *   position), which serialises writers: a PostgreSQL row lock, the SQLite write lock. So positions
@@ -15,11 +15,10 @@
  *
  * @since 0.1.0
  */
-import * as SqlClient from "@effect/sql/SqlClient"
-import type { SqlError } from "@effect/sql/SqlError"
 import type { Buyer, Notification, ReadModel } from "@kaituan/core"
 import { Storage } from "@kaituan/core"
-import { Clock, Effect, Layer, Schema } from "effect"
+import { type Array as Arr, Clock, Effect, Layer, Schema } from "effect"
+import { SqlClient, type SqlError } from "effect/sql"
 import * as OrderDoc from "./internal/orderDoc.js"
 import * as Migrations from "./Migrations.js"
 
@@ -27,25 +26,62 @@ import * as Migrations from "./Migrations.js"
 export const Options = Schema.Struct({
   /** Prefix of every table, including the migrations table (default `kaituan_`). */
   tablePrefix: Schema.optional(Migrations.TablePrefix),
-  /** SQLite only: how long a writer waits for another process's lock, in ms (default 5000). */
-  busyTimeoutMs: Schema.optional(Schema.Int.pipe(Schema.nonNegative()))
+  /**
+   * SQLite only: how long a writer waits for another process's lock, in ms (default 5000; on
+   * `@effect/sql-sqlite-node` the client's own `busyTimeout`, 5 seconds unless configured).
+   */
+  busyTimeoutMs: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
 })
 export type Options = typeof Options.Type
 
 const MAX_PARAMS = 30_000 // SQLite allows 32766 bound parameters, PostgreSQL 65535
 const MAX_ROWS = 500
 
-const chunksOf = <A>(rows: ReadonlyArray<A>, columns: number): ReadonlyArray<ReadonlyArray<A>> => {
+type Chunk<A> = Arr.NonEmptyReadonlyArray<A>
+
+/** `rows` in non-empty chunks (none for no rows) below the drivers' parameter limits. */
+const chunksOf = <A>(rows: ReadonlyArray<A>, columns: number): ReadonlyArray<Chunk<A>> => {
   const size = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / Math.max(1, columns))))
-  if (rows.length <= size) return rows.length === 0 ? [] : [rows]
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size))
+  if (rows.length <= size) return rows.length === 0 ? [] : [rows as unknown as Chunk<A>]
+  const out: Array<Chunk<A>> = []
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size) as unknown as Chunk<A>)
   return out
 }
 
-const errorCode = (error: SqlError): string | undefined => {
-  const cause: unknown = error.cause
-  if (typeof cause === "object" && cause !== null && "code" in cause) return String(cause.code)
+/**
+ * Names of SQLite result codes, which `node:sqlite` reports as a number (`errcode`): the extended
+ * codes that matter here, and the primary codes (the low byte of any extended one).
+ */
+const sqliteCodes: Record<number, string> = {
+  1: "SQLITE_ERROR",
+  5: "SQLITE_BUSY",
+  6: "SQLITE_LOCKED",
+  8: "SQLITE_READONLY",
+  10: "SQLITE_IOERR",
+  11: "SQLITE_CORRUPT",
+  13: "SQLITE_FULL",
+  14: "SQLITE_CANTOPEN",
+  19: "SQLITE_CONSTRAINT",
+  26: "SQLITE_NOTADB",
+  517: "SQLITE_BUSY_SNAPSHOT",
+  1555: "SQLITE_CONSTRAINT_PRIMARYKEY",
+  2067: "SQLITE_CONSTRAINT_UNIQUE"
+}
+
+/** The driver's own error under a `SqlError`: the cause of its reason. */
+const driverError = (error: SqlError.SqlError): unknown => error.reason.cause
+
+/**
+ * The driver's error code: PostgreSQL's SQLSTATE; SQLite's result code by name (`node:sqlite`
+ * reports `code: "ERR_SQLITE_ERROR"` and the SQLite code as the number `errcode`).
+ */
+const errorCode = (error: SqlError.SqlError): string | undefined => {
+  const cause = driverError(error)
+  if (typeof cause !== "object" || cause === null) return undefined
+  if ("errcode" in cause && typeof cause.errcode === "number") {
+    return sqliteCodes[cause.errcode] ?? sqliteCodes[cause.errcode & 0xff] ?? `SQLITE_${cause.errcode}`
+  }
+  if ("code" in cause) return String(cause.code)
   return undefined
 }
 
@@ -58,9 +94,10 @@ const conflictCodes = new Set([
   "SQLITE_CONSTRAINT_PRIMARYKEY"
 ])
 
-const fromSqlError = (what: string) => (error: SqlError) => {
+const fromSqlError = (what: string) => (error: SqlError.SqlError) => {
   const code = errorCode(error)
-  const detail = error.cause instanceof Error ? error.cause.message : String(error.cause ?? error.message)
+  const cause = driverError(error)
+  const detail = cause instanceof Error ? cause.message : String(cause ?? error.message)
   return new Storage.StorageError({
     reason: code !== undefined && conflictCodes.has(code) ? "conflict" : "unavailable",
     message: `${what}: ${detail}${code ? ` (${code})` : ""}`
@@ -97,13 +134,14 @@ const accountKey = (a: Buyer.LearnedAccount) => JSON.stringify([a.bankCode ?? nu
 
 /**
  * Builds the storage over the `SqlClient` in context: validates the options, applies the
- * migrations (SQLite: WAL mode and a busy timeout first), and returns the service.
+ * migrations (SQLite: WAL mode, a busy timeout, and on `node:sqlite` `synchronous = NORMAL` and a
+ * 16 MB page cache first), and returns the service.
  */
 export const make = (
   options: Options = {}
 ): Effect.Effect<Storage.StorageService, Storage.StorageError, SqlClient.SqlClient> =>
   Effect.gen(function* () {
-    const opts = yield* Schema.decodeUnknown(Options)(options).pipe(
+    const opts = yield* Schema.decodeUnknownEffect(Options)(options).pipe(
       Effect.mapError(
         (e) => new Storage.StorageError({ reason: "unavailable", message: `invalid SqlStorage options: ${e.message}` })
       )
@@ -113,13 +151,25 @@ export const make = (
     const t = Migrations.tables(prefix)
     const isPg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
 
+    const isNodeSqlite = sql.driver === "sqlite-node"
+    // `@effect/sql-sqlite-node` (one connection, on `node:sqlite`) sets WAL mode and its own
+    // `busyTimeout` (5 seconds unless configured) when it opens the file; other SQLite clients get
+    // 5000 ms here. On `node:sqlite`, durability and cache are set to what the better-sqlite3 build
+    // used before made the default: `synchronous = NORMAL` in WAL mode (a commit survives a crash
+    // of the process, not necessarily of the machine; one fsync per checkpoint, not per commit) and
+    // a 16 MB page cache (node:sqlite's build: FULL and 2 MB).
+    const busyTimeoutMs = opts.busyTimeoutMs ?? (isNodeSqlite ? undefined : 5000)
     yield* sql
       .onDialectOrElse({
         sqlite: () =>
-          Effect.zipRight(
-            sql.unsafe(`PRAGMA busy_timeout = ${opts.busyTimeoutMs ?? 5000}`),
-            sql.unsafe("PRAGMA journal_mode = WAL")
-          ),
+          Effect.gen(function* () {
+            if (busyTimeoutMs !== undefined) yield* sql.unsafe(`PRAGMA busy_timeout = ${busyTimeoutMs}`)
+            yield* sql.unsafe("PRAGMA journal_mode = WAL")
+            if (isNodeSqlite) {
+              yield* sql.unsafe("PRAGMA synchronous = NORMAL")
+              yield* sql.unsafe("PRAGMA cache_size = -16000")
+            }
+          }),
         orElse: () => Effect.void
       })
       .pipe(Effect.mapError(fromSqlError("configuring SQLite")))
@@ -166,7 +216,7 @@ export const make = (
     const insertMany = (
       rows: ReadonlyArray<Record<string, unknown>>,
       columns: number,
-      statement: (chunk: ReadonlyArray<Record<string, unknown>>) => Effect.Effect<unknown, SqlError>
+      statement: (chunk: Chunk<Record<string, unknown>>) => Effect.Effect<unknown, SqlError.SqlError>
     ) => Effect.forEach(chunksOf(rows, columns), statement, { discard: true })
 
     /** Applies view changes with the semantics of core's `applyViewChange`, table by table. */
@@ -283,12 +333,14 @@ export const make = (
         // Idempotency keys: insert them all; the ones that come back are new.
         const batchKeys = [
           ...new Set(commits.flatMap((c) => (c.idempotencyKey === undefined ? [] : [c.idempotencyKey])))
-        ].sort()
+        ]
+          .sort()
+          .map((key) => ({ key }))
         const fresh = new Set<string>()
         for (const chunk of chunksOf(batchKeys, 1)) {
-          const rows = yield* sql<{ key: string }>`INSERT INTO ${T.keys} ${sql.insert(
-            chunk.map((key) => ({ key }))
-          )} ON CONFLICT (key) DO NOTHING RETURNING key`
+          const rows = yield* sql<{
+            key: string
+          }>`INSERT INTO ${T.keys} ${sql.insert(chunk)} ON CONFLICT (key) DO NOTHING RETURNING key`
           for (const r of rows) fresh.add(r.key)
         }
         const duplicate = commits.map((c) => {
@@ -415,7 +467,7 @@ export const make = (
         status === undefined
           ? sql`round_id = ${roundId}`
           : sql`round_id = ${roundId} AND ${sql.in("status", [...new Set(status)])}`
-      const read: Effect.Effect<() => Array<ReadModel.OrderView>, SqlError> = isPg
+      const read: Effect.Effect<() => Array<ReadModel.OrderView>, SqlError.SqlError> = isPg
         ? Effect.map(
             sql<{ docs: string | null; ins: string | null }>`SELECT '[' || string_agg(doc, ',') || ']' AS docs,
               '[' || string_agg(ins::text, ',') || ']' AS ins FROM ${T.orders} WHERE ${where}`,

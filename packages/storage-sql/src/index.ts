@@ -1,5 +1,5 @@
 /**
- * `@kaituan/storage-sql`: kaituan's Storage port over `@effect/sql`, for SQLite (one organiser,
+ * `@kaituan/storage-sql`: kaituan's Storage port over `effect/sql`, for SQLite (one organiser,
  * one process) and PostgreSQL (many workers and app instances sharing one database).
  *
  * @packageDocumentation

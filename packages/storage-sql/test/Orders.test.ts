@@ -1,10 +1,10 @@
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
 import { type ReadModel, Storage } from "@kaituan/core"
 import { Effect, Layer } from "effect"
-import * as OrderDoc from "../src/internal/orderDoc.js"
+import { SqlClient } from "effect/sql"
 import { Migrations, SqlStorage } from "../src/index.js"
+import * as OrderDoc from "../src/internal/orderDoc.js"
 import { dropPrefixed, pgClient, sqliteClient, tempDir, uniquePrefix } from "./support.js"
 
 const at = "2024-05-01T10:00:00+08:00"

@@ -9,7 +9,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { GroupBuy, Round, RoundSpec, Storage } from "@kaituan/core"
-import { Effect, Either, Schema } from "effect"
+import { Effect, Result, Schema } from "effect"
 import { groupBuyLayer, storageLayer } from "./procs/common.js"
 import { dropPrefixed, pgClient, pgUrl, tempDir, uniquePrefix } from "./support.js"
 
@@ -137,7 +137,7 @@ describe("two processes selling the last units (PostgreSQL)", () => {
     const stock = 15
     const perProcess = 20
     try {
-      const spec = Either.getOrThrow(
+      const spec = Result.getOrThrow(
         RoundSpec.decode({
           id: roundId,
           title: "最後幾件",

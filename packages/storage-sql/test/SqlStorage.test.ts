@@ -1,9 +1,10 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { SqliteClient } from "@effect/sql-sqlite-node"
 import { describe, expect, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
 import { Storage } from "@kaituan/core"
 import { Effect, Layer } from "effect"
+import { SqlClient } from "effect/sql"
 import { Database, Migrations, SqlStorage } from "../src/index.js"
 import { dropPrefixed, pgClient, pgUrl, sqliteClient, tempDir, uniquePrefix } from "./support.js"
 
@@ -19,6 +20,28 @@ const oneCommit: Storage.Commit = {
   views: [],
   outbox: []
 }
+
+/**
+ * `oneCommit` against events the storage does not know of (written behind its back), so its own
+ * checks pass and the database's constraints fail the insert: first `UNIQUE (stream, version)`,
+ * then the `position` primary key.
+ */
+const uniqueViolations = (prefix: string) =>
+  Effect.gen(function* () {
+    const s = yield* Storage.Storage
+    const sql = yield* SqlClient.SqlClient
+    const events = sql(Migrations.tables(prefix).events)
+    yield* sql`INSERT INTO ${events} (position, stream, version, type, data, at)
+      VALUES (${100}, ${"s"}, ${1}, ${"E"}, ${"{}"}, ${"2024-05-01T00:00:00Z"})`
+    const sameVersion = yield* Effect.flip(s.commit([oneCommit]))
+    yield* sql`DELETE FROM ${events}`
+    yield* sql`INSERT INTO ${events} (position, stream, version, type, data, at)
+      VALUES (${1}, ${"other"}, ${1}, ${"E"}, ${"{}"}, ${"2024-05-01T00:00:00Z"})`
+    const samePosition = yield* Effect.flip(s.commit([oneCommit]))
+    // Nothing of the failed commits was written, their idempotency key included.
+    const keys = yield* s.seenKeys([oneCommit.idempotencyKey!])
+    return { sameVersion, samePosition, keys }
+  })
 
 describe("SqlStorage on SQLite", () => {
   it.effect("applies the table prefix to every table and index, the migrations table included", () =>
@@ -114,6 +137,46 @@ describe("SqlStorage on SQLite", () => {
       expect(error.message).toMatch(/kaituan_events/)
     })
   )
+
+  it.effect("reports the database's unique and primary key violations as conflicts", () =>
+    Effect.gen(function* () {
+      const file = path.join(tempDir(), "unique.db")
+      const { sameVersion, samePosition, keys } = yield* uniqueViolations("kaituan_").pipe(
+        Effect.provide(SqlStorage.layer().pipe(Layer.provideMerge(sqliteClient(file))))
+      )
+      expect(sameVersion.reason).toBe("conflict")
+      expect(sameVersion.message).toMatch(/UNIQUE constraint failed.*\(SQLITE_CONSTRAINT_UNIQUE\)$/)
+      expect(samePosition.reason).toBe("conflict")
+      expect(samePosition.message).toMatch(/\(SQLITE_CONSTRAINT_PRIMARYKEY\)$/)
+      expect(keys.size).toBe(0)
+    })
+  )
+
+  it.effect("sets synchronous NORMAL and a 16 MB page cache; keeps the client's busy timeout by default", () =>
+    Effect.gen(function* () {
+      const pragmas = Effect.gen(function* () {
+        yield* Storage.Storage
+        const sql = yield* SqlClient.SqlClient
+        const [sync] = yield* sql<{ synchronous: number }>`PRAGMA synchronous`
+        const [cache] = yield* sql<{ cache_size: number }>`PRAGMA cache_size`
+        const [timeout] = yield* sql<{ timeout: number }>`PRAGMA busy_timeout`
+        return { synchronous: sync?.synchronous, cacheSize: cache?.cache_size, busyTimeout: timeout?.timeout }
+      })
+      const dir = tempDir()
+      const byDefault = yield* pragmas.pipe(
+        Effect.provide(SqlStorage.layer().pipe(Layer.provideMerge(sqliteClient(path.join(dir, "a.db")))))
+      )
+      const configured = yield* pragmas.pipe(
+        Effect.provide(
+          SqlStorage.layer().pipe(
+            Layer.provideMerge(SqliteClient.layer({ filename: path.join(dir, "b.db"), busyTimeout: "2 seconds" }))
+          )
+        )
+      )
+      expect(byDefault).toEqual({ synchronous: 1, cacheSize: -16000, busyTimeout: 5000 })
+      expect(configured).toEqual({ synchronous: 1, cacheSize: -16000, busyTimeout: 2000 })
+    })
+  )
 })
 
 describe("Database.layerFromUrl", () => {
@@ -159,6 +222,21 @@ describe("Database.layerFromUrl", () => {
 })
 
 describe("SqlStorage on PostgreSQL", () => {
+  it.live("reports the database's unique and primary key violations as conflicts", () =>
+    Effect.gen(function* () {
+      const prefix = uniquePrefix("uniq")
+      const { sameVersion, samePosition, keys } = yield* uniqueViolations(prefix).pipe(
+        Effect.provide(SqlStorage.layer({ tablePrefix: prefix }).pipe(Layer.provideMerge(pgClient(2)))),
+        Effect.ensuring(dropPrefixed(prefix).pipe(Effect.provide(pgClient(1)), Effect.orDie))
+      )
+      expect(sameVersion.reason).toBe("conflict")
+      expect(sameVersion.message).toMatch(/\(23505\)$/)
+      expect(samePosition.reason).toBe("conflict")
+      expect(samePosition.message).toMatch(/\(23505\)$/)
+      expect(keys.size).toBe(0)
+    })
+  )
+
   it.live("several processes' worth of layers starting at once migrate exactly once", () =>
     Effect.gen(function* () {
       const prefix = uniquePrefix("mig")

@@ -3,9 +3,9 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import * as SqlClient from "@effect/sql/SqlClient"
 import type { Storage } from "@kaituan/core"
 import { Effect, Layer, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
 import { SqlStorage } from "../src/index.js"
 
 /** The PostgreSQL test server (CI starts it; the tests fail when it is down). */
@@ -49,6 +49,6 @@ export const freshSqlite = (): Layer.Layer<Storage.Storage, unknown> => {
 /** A fresh PostgreSQL-backed Storage under its own table prefix; the tables are dropped afterwards. */
 export const freshPg = (tag = "c"): Layer.Layer<Storage.Storage, unknown> => {
   const prefix = uniquePrefix(tag)
-  const cleanup = Layer.scopedDiscard(Effect.addFinalizer(() => dropPrefixed(prefix).pipe(Effect.orDie)))
+  const cleanup = Layer.effectDiscard(Effect.addFinalizer(() => dropPrefixed(prefix).pipe(Effect.orDie)))
   return Layer.merge(SqlStorage.layer({ tablePrefix: prefix }), cleanup).pipe(Layer.provide(pgClient()))
 }

@@ -12,7 +12,7 @@ import { LineChannel, LineSignature, LineTestServer } from "@kaituan/adapters-li
 import { TelegramChannel } from "@kaituan/adapters-telegram"
 import { ChannelAdapter, ChannelRegistry, GroupBuy, Http, OutboxRelay, type Round, Storage } from "@kaituan/core"
 import { Matcher, Statement } from "@kaituan/reconcile"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Result } from "effect"
 import { commentsOf } from "../Comments.js"
 import { runApp } from "../Engine.js"
 import { type Command, flags, println } from "../Io.js"
@@ -89,11 +89,23 @@ export const run: Command = async (argv, io) => {
       const g = yield* GroupBuy.GroupBuy
       const storage = yield* Storage.Storage
       // The stand-in knows the group's members and issues reply tokens, as LINE does.
-      for (const [id, name] of [["U-seller", "團主小美"], ["U-amy", "王小明"], ["U-ben", "林美玲"], ["U-cat", "陳大文"]] as const)
+      for (const [id, name] of [
+        ["U-seller", "團主小美"],
+        ["U-amy", "王小明"],
+        ["U-ben", "林美玲"],
+        ["U-cat", "陳大文"]
+      ] as const)
         line.setProfile(id, name, { groupId: "Cdemo-group" })
       for (const id of ["m1", "m2", "m3", "m4", "m5"]) line.issueReplyToken(`reply-${id}`, 60_000)
-      const lineAdapter = yield* LineChannel.make({ channelSecret: LINE_SECRET, channelAccessToken: line.accessToken, apiBase: line.url })
-      const telegram = yield* TelegramChannel.make({ botToken: Redacted.make("123:demo"), secretToken: Redacted.make(TG_SECRET) })
+      const lineAdapter = yield* LineChannel.make({
+        channelSecret: LINE_SECRET,
+        channelAccessToken: line.accessToken,
+        apiBase: line.url
+      })
+      const telegram = yield* TelegramChannel.make({
+        botToken: Redacted.make("123:demo"),
+        secretToken: Redacted.make(TG_SECRET)
+      })
       const telegramOut = ChannelAdapter.makeMemory(telegram.channel)
       const registry = ChannelRegistry.make([lineAdapter, { ...telegram, send: telegramOut.send }])
 
@@ -110,7 +122,11 @@ export const run: Command = async (argv, io) => {
             s.sku,
             s.label,
             s.price,
-            s.supply._tag === "InStock" ? `現貨 ${s.supply.qty}` : s.supply._tag === "Preorder" ? `預購 cap ${s.supply.cap ?? "∞"}` : "unlimited"
+            s.supply._tag === "InStock"
+              ? `現貨 ${s.supply.qty}`
+              : s.supply._tag === "Preorder"
+                ? `預購 cap ${s.supply.cap ?? "∞"}`
+                : "unlimited"
           ])
         )
       )
@@ -124,10 +140,18 @@ export const run: Command = async (argv, io) => {
         { id: "m5", user: "U-amy", text: "改成3", at: "2024-05-01T12:00:00+08:00" }
       ]
       const body = lineBody(lineEvents)
-      const forged = Http.request({ path: "/webhooks/line", headers: { "x-line-signature": LineSignature.sign("not-the-secret", body) }, body })
-      const rejected = yield* Effect.either(lineAdapter.verify(forged))
-      say(`  a forged LINE webhook is rejected: ${rejected._tag === "Left" ? rejected.left.reason : "accepted?!"}`)
-      const signed = Http.request({ path: "/webhooks/line", headers: { "x-line-signature": LineSignature.sign(LINE_SECRET, body) }, body })
+      const forged = Http.request({
+        path: "/webhooks/line",
+        headers: { "x-line-signature": LineSignature.sign("not-the-secret", body) },
+        body
+      })
+      const rejected = yield* Effect.result(lineAdapter.verify(forged))
+      say(`  a forged LINE webhook is rejected: ${Result.isFailure(rejected) ? rejected.failure.reason : "accepted?!"}`)
+      const signed = Http.request({
+        path: "/webhooks/line",
+        headers: { "x-line-signature": LineSignature.sign(LINE_SECRET, body) },
+        body
+      })
       yield* lineAdapter.verify(signed)
       const fromLine = commentsOf(yield* lineAdapter.decode(signed))
       const tgUpdates = [
@@ -139,7 +163,11 @@ export const run: Command = async (argv, io) => {
       ]
       const fromTelegram: Array<GroupBuy.CommentInput> = []
       for (const u of tgUpdates) {
-        const req = Http.request({ path: "/webhooks/telegram", headers: { "x-telegram-bot-api-secret-token": TG_SECRET }, body: telegramUpdate(u) })
+        const req = Http.request({
+          path: "/webhooks/telegram",
+          headers: { "x-telegram-bot-api-secret-token": TG_SECRET },
+          body: telegramUpdate(u)
+        })
         yield* telegram.verify(req)
         fromTelegram.push(...commentsOf(yield* telegram.decode(req)))
       }
@@ -148,7 +176,13 @@ export const run: Command = async (argv, io) => {
       say(
         table(
           ["channel", "buyer", "comment", "outcome", "why"],
-          all.map((c, i) => [c.channel, c.author.name ?? c.author.id, c.text, outcomes[i]!.status, outcomes[i]!.reason.slice(0, 44)])
+          all.map((c, i) => [
+            c.channel,
+            c.author.name ?? c.author.id,
+            c.text,
+            outcomes[i]!.status,
+            outcomes[i]!.reason.slice(0, 44)
+          ])
         )
       )
       const redelivered = yield* g.submitComments({ roundId: round.spec.id, comments: fromLine.slice(1, 3) })
@@ -162,18 +196,38 @@ export const run: Command = async (argv, io) => {
           ["order", "buyer", "items", "total", "status"],
           confirmed
             .filter((o) => o.status !== "cancelled")
-            .map((o) => [o.orderId.slice(0, 10), o.buyer.name ?? o.buyer.id, o.lines.map((l) => `${label(l.sku)}×${l.qty}`).join(", "), o.total, o.status])
+            .map((o) => [
+              o.orderId.slice(0, 10),
+              o.buyer.name ?? o.buyer.id,
+              o.lines.map((l) => `${label(l.sku)}×${l.qty}`).join(", "),
+              o.total,
+              o.status
+            ])
         )
       )
       say(`  review queue: ${report.review.map((r) => `「${r.text}」 (${r.reason})`).join("; ") || "empty"}`)
-      say(`  not ordered: ${report.notOrdered.map((n) => `${n.buyer.name ?? n.buyer.id} 「${n.text}」 ${n.reason}`).join("; ") || "none"}`)
+      say(
+        `  not ordered: ${report.notOrdered.map((n) => `${n.buyer.name ?? n.buyer.id} 「${n.text}」 ${n.reason}`).join("; ") || "none"}`
+      )
 
       // Buyers report their transfers in the chat; the parser reads amount and 後五碼.
       yield* g.submitComments({
         roundId: round.spec.id,
         comments: [
-          { channel: "line", commentId: "m20", author: { id: "U-amy" }, text: "已匯款 360 後五碼 12345", at: "2024-05-11T09:00:00+08:00" },
-          { channel: "telegram", commentId: "-100123:20", author: { id: "501", name: "Dora" }, text: "已轉帳 後五碼54321", at: "2024-05-11T09:30:00+08:00" }
+          {
+            channel: "line",
+            commentId: "m20",
+            author: { id: "U-amy" },
+            text: "已匯款 360 後五碼 12345",
+            at: "2024-05-11T09:00:00+08:00"
+          },
+          {
+            channel: "telegram",
+            commentId: "-100123:20",
+            author: { id: "501", name: "Dora" },
+            text: "已轉帳 後五碼54321",
+            at: "2024-05-11T09:30:00+08:00"
+          }
         ]
       })
 
@@ -195,22 +249,55 @@ export const run: Command = async (argv, io) => {
       const statement = yield* Statement.parse(new TextEncoder().encode(csv))
       const reported = (yield* storage.readStream(`round:${round.spec.id}`)).events
         .map((e) => e.data as Round.Event)
-        .flatMap((e) => (e._tag === "PaymentReported" ? [{ buyerId: e.buyerId, at: e.at, ...(e.last5 ? { last5: e.last5 } : {}), ...(e.amount ? { amount: e.amount } : {}) }] : []))
+        .flatMap((e) =>
+          e._tag === "PaymentReported"
+            ? [
+                {
+                  buyerId: e.buyerId,
+                  at: e.at,
+                  ...(e.last5 ? { last5: e.last5 } : {}),
+                  ...(e.amount ? { amount: e.amount } : {})
+                }
+              ]
+            : []
+        )
       const result = Matcher.match({
-        orders: open.map((o) => ({ orderId: o.orderId, buyer: { id: o.buyerId, name: o.buyer.name ?? o.buyer.id }, amountDue: o.total - o.paid, placedAt: o.placedAt })),
+        orders: open.map((o) => ({
+          orderId: o.orderId,
+          buyer: { id: o.buyerId, name: o.buyer.name ?? o.buyer.id },
+          amountDue: o.total - o.paid,
+          placedAt: o.placedAt
+        })),
         transactions: statement.transactions,
         reports: reported
       })
       for (const a of result.applications) {
-        yield* g.recordPayment({ transactionId: a.transactionId, source: "statement", amount: a.amount, at: a.at, bankCode: a.bankCode, last5: a.last5, orderIds: a.orderIds, evidence: a.evidence })
+        yield* g.recordPayment({
+          transactionId: a.transactionId,
+          source: "statement",
+          amount: a.amount,
+          at: a.at,
+          bankCode: a.bankCode,
+          last5: a.last5,
+          orderIds: a.orderIds,
+          evidence: a.evidence
+        })
       }
       say(
         table(
           ["row", "amount", "account", "decision", "why"],
-          result.decisions.map((d) => [d.row ?? "", d.amount, d.last5 ? `${d.bankCode ?? "?"}-…${d.last5}` : "", d.status, d.explanation.slice(0, 60)])
+          result.decisions.map((d) => [
+            d.row ?? "",
+            d.amount,
+            d.last5 ? `${d.bankCode ?? "?"}-…${d.last5}` : "",
+            d.status,
+            d.explanation.slice(0, 60)
+          ])
         )
       )
-      say(`  applied NT$${result.summary.applied.toLocaleString("en-US")} to ${result.applications.length} orders; ${result.summary.review} transfer(s) wait for the organiser (an ATM transfer nobody reported).`)
+      say(
+        `  applied NT$${result.summary.applied.toLocaleString("en-US")} to ${result.applications.length} orders; ${result.summary.review} transfer(s) wait for the organiser (an ATM transfer nobody reported).`
+      )
 
       step(5, "Ship: one order is split (拆單出貨), the in-stock socks now and the pre-order later at a meet-up")
       const paid = yield* g.orders({ roundId: round.spec.id, status: ["paid"] })
@@ -218,27 +305,51 @@ export const run: Command = async (argv, io) => {
         const inStock = o.lines.filter((l) => round.catalogue.bySku.get(l.sku)?.supply._tag === "InStock")
         const later = o.lines.filter((l) => round.catalogue.bySku.get(l.sku)?.supply._tag !== "InStock")
         if (inStock.length > 0) {
-          const s = yield* g.ship({ orderId: o.orderId, lines: inStock.map((l) => ({ sku: l.sku, qty: l.qty })), method: "cvs", carrier: "7-ELEVEN", trackingNo: `T${o.seq}` })
-          say(`  ${o.buyer.name ?? o.buyer.id}: shipped ${inStock.map((l) => `${label(l.sku)}×${l.qty}`).join(", ")} to a convenience store (${s.shipmentId.slice(0, 10)})`)
+          const s = yield* g.ship({
+            orderId: o.orderId,
+            lines: inStock.map((l) => ({ sku: l.sku, qty: l.qty })),
+            method: "cvs",
+            carrier: "7-ELEVEN",
+            trackingNo: `T${o.seq}`
+          })
+          say(
+            `  ${o.buyer.name ?? o.buyer.id}: shipped ${inStock.map((l) => `${label(l.sku)}×${l.qty}`).join(", ")} to a convenience store (${s.shipmentId.slice(0, 10)})`
+          )
         }
         if (later.length > 0) {
-          const s = yield* g.ship({ orderId: o.orderId, lines: later.map((l) => ({ sku: l.sku, qty: l.qty })), method: "pickup" })
-          say(`  ${o.buyer.name ?? o.buyer.id}: ${later.map((l) => `${label(l.sku)}×${l.qty}`).join(", ")} ready for meet-up pickup, one-time code ${s.pickupCode}`)
+          const s = yield* g.ship({
+            orderId: o.orderId,
+            lines: later.map((l) => ({ sku: l.sku, qty: l.qty })),
+            method: "pickup"
+          })
+          say(
+            `  ${o.buyer.name ?? o.buyer.id}: ${later.map((l) => `${label(l.sku)}×${l.qty}`).join(", ")} ready for meet-up pickup, one-time code ${s.pickupCode}`
+          )
           yield* g.confirmPickup({ shipmentId: s.shipmentId, code: s.pickupCode! })
-          const again = yield* Effect.either(g.confirmPickup({ shipmentId: s.shipmentId, code: s.pickupCode! }))
-          say(`    scanned at pickup: confirmed; scanning the same code again: ${again._tag === "Left" ? "refused" : "accepted?!"}`)
+          const again = yield* Effect.result(g.confirmPickup({ shipmentId: s.shipmentId, code: s.pickupCode! }))
+          say(
+            `    scanned at pickup: confirmed; scanning the same code again: ${Result.isFailure(again) ? "refused" : "accepted?!"}`
+          )
         }
       }
 
       step(6, "Tell the buyers (outbox → channel adapters)")
-      const relayed = yield* OutboxRelay.drain().pipe(Effect.provide(Layer.succeed(ChannelRegistry.ChannelRegistry, registry)))
-      say(`  sent ${relayed.sent} messages (${Object.entries(relayed.byKind).map(([k, n]) => `${k} ${n}`).join(", ")}); failed ${relayed.failed}`)
+      const relayed = yield* OutboxRelay.drain().pipe(
+        Effect.provide(Layer.succeed(ChannelRegistry.ChannelRegistry, registry))
+      )
+      say(
+        `  sent ${relayed.sent} messages (${Object.entries(relayed.byKind)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(", ")}); failed ${relayed.failed}`
+      )
       const first = line.accepted()[0]
       if (first) {
         const text = (first.messages[0] as { readonly text?: string } | undefined)?.text ?? ""
         say(`  e.g. on LINE (${first.endpoint}): ${text.replace(/\n/g, " ⏎ ").slice(0, 120)}`)
       }
-      say(`  (LINE messages went to a local stand-in of LINE's API at ${line.url}; Telegram ones were recorded: ${telegramOut.sent.length})`)
+      say(
+        `  (LINE messages went to a local stand-in of LINE's API at ${line.url}; Telegram ones were recorded: ${telegramOut.sent.length})`
+      )
 
       step(7, "The round's numbers")
       const final = yield* g.orders({ roundId: round.spec.id })
@@ -260,11 +371,19 @@ export const run: Command = async (argv, io) => {
             ["outstanding (NT$)", (revenue - received).toLocaleString("en-US")],
             ["review queue", r.review.length],
             ["not ordered (buyers told)", r.notOrdered.length],
-            ["stock left", r.stock.filter((s) => s.left !== null).map((s) => `${s.sku} ${s.left}`).join(", ")]
+            [
+              "stock left",
+              r.stock
+                .filter((s) => s.left !== null)
+                .map((s) => `${s.sku} ${s.left}`)
+                .join(", ")
+            ]
           ]
         )
       )
-      say(`\nEverything is in ${dbPath}. Replay your own round: pnpm kaituan round replay --round ROUND.json --comments FILE`)
+      say(
+        `\nEverything is in ${dbPath}. Replay your own round: pnpm kaituan round replay --round ROUND.json --comments FILE`
+      )
     })
     await runApp(dbPath, program)
   } finally {

@@ -9,8 +9,9 @@
 import { readFileSync } from "node:fs"
 import path from "node:path"
 import { Matcher, Statement, StatementFile } from "@kaituan/reconcile"
-import { Effect, Either, ParseResult, Schema } from "effect"
+import { Effect, Result, Schema } from "effect"
 import { type Command, flags, UsageError } from "../Io.js"
+import { type Issue, issuesOf } from "../Issues.js"
 import { table } from "../Table.js"
 
 export const usage = `kaituan reconcile --orders ORDERS.json --statement FILE [--format auto|cathay|ctbc|post|generic] [--json]
@@ -134,7 +135,7 @@ export const jsonErrorAt = (text: string): string => {
   return `line ${before.split("\n").length}, column ${at - before.lastIndexOf("\n")}`
 }
 
-const describeIssue = (issue: ParseResult.ArrayFormatterIssue): string =>
+const describeIssue = (issue: Issue): string =>
   `${issue.path.length > 0 ? `${issue.path.join(".")}: ` : ""}${issue.message}`
 
 /** Reads and validates ORDERS.json. */
@@ -156,13 +157,13 @@ export const loadOrders = (file: string, cwd: string): ReadonlyArray<Matcher.Ord
   const orders: Array<Matcher.Order> = []
   const seen = new Set<string>()
   json.forEach((entry, i) => {
-    const decoded = Schema.decodeUnknownEither(Matcher.Order, { onExcessProperty: "ignore" })(entry)
+    const decoded = Schema.decodeUnknownResult(Matcher.Order, { onExcessProperty: "ignore" })(entry)
     const label = `${file}: order ${i + 1}${typeof entry === "object" && entry !== null && "orderId" in entry ? ` (orderId ${JSON.stringify((entry as { orderId: unknown }).orderId)})` : ""}`
-    if (Either.isLeft(decoded)) {
-      const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
+    if (Result.isFailure(decoded)) {
+      const issues = issuesOf(decoded.failure)
       throw new UsageError(`${label}: ${issues.map(describeIssue).join("; ")}`)
     }
-    const o = decoded.right
+    const o = decoded.success
     if (o.placedAt !== undefined && Number.isNaN(Date.parse(o.placedAt)))
       throw new UsageError(`${label}: placedAt "${o.placedAt}" is not an ISO 8601 date-time`)
     if (seen.has(o.orderId)) throw new UsageError(`${label}: the orderId appears twice`)
@@ -194,14 +195,14 @@ export const run: Command = async (argv, io) => {
 
   const orders = loadOrders(values.orders, io.cwd)
   const file = values.statement
-  const imported = await Effect.runPromise(Effect.either(StatementFile.read(path.resolve(io.cwd, file), { format })))
-  if (Either.isLeft(imported)) {
-    const e = imported.left
+  const imported = await Effect.runPromise(Effect.result(StatementFile.read(path.resolve(io.cwd, file), { format })))
+  if (Result.isFailure(imported)) {
+    const e = imported.failure
     throw new UsageError(
       `${file}: ${e.reason === "unreadable-file" ? e.message.replace(`${path.resolve(io.cwd, file)}: `, "") : e.message}`
     )
   }
-  const statement = imported.right
+  const statement = imported.success
   for (const bad of statement.unreadable)
     io.stderr.write(`${file}:${bad.line}: skipped, ${bad.message}${bad.text ? ` [${bad.text}]` : ""}\n`)
 

@@ -35,8 +35,12 @@ export const run: Command = async (argv, io) => {
   const round = loadRound(values.round, io.cwd)
   const text = readText(values.comments, io.cwd)
   const format = (values.format ?? guessFormat(text)) as Format
-  if (!formats.includes(format)) throw new UsageError(`round replay: unknown --format "${values.format}" (one of ${formats.join(", ")})`)
-  const imported = format === "jsonl" ? { comments: parseJsonl(values.comments, text), warnings: [] } : importers[format](values.comments, text, round.spec)
+  if (!formats.includes(format))
+    throw new UsageError(`round replay: unknown --format "${values.format}" (one of ${formats.join(", ")})`)
+  const imported =
+    format === "jsonl"
+      ? { comments: parseJsonl(values.comments, text), warnings: [] }
+      : importers[format](values.comments, text, round.spec)
   for (const w of imported.warnings) io.stderr.write(`kaituan: warning: ${w}\n`)
   const comments = byTime(imported.comments)
   const progress = comments.length >= 5000
@@ -48,12 +52,19 @@ export const run: Command = async (argv, io) => {
       const step = 5000
       for (let i = 0; i < comments.length; i += step) {
         yield* g.submitComments({ roundId: round.spec.id, comments: comments.slice(i, i + step) })
-        if (progress) io.stderr.write(`\r  replayed ${Math.min(i + step, comments.length).toLocaleString("en-US")} / ${comments.length.toLocaleString("en-US")} comments`)
+        if (progress)
+          io.stderr.write(
+            `\r  replayed ${Math.min(i + step, comments.length).toLocaleString("en-US")} / ${comments.length.toLocaleString("en-US")} comments`
+          )
       }
       if (progress) io.stderr.write("\n")
       return yield* g.report(round.spec.id)
     })
   )
-  io.stdout.write(values.json ? `${JSON.stringify(toJson(report), null, 2)}\n` : `${round.spec.title} (${round.spec.id}): ${comments.length} comments\n\n${toTables(report, round.catalogue)}\n`)
+  io.stdout.write(
+    values.json
+      ? `${JSON.stringify(toJson(report), null, 2)}\n`
+      : `${round.spec.title} (${round.spec.id}): ${comments.length} comments\n\n${toTables(report, round.catalogue)}\n`
+  )
   return 0
 }

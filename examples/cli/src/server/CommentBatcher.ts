@@ -7,7 +7,7 @@
  * the others. One batch is committed at a time; what arrives meanwhile forms the next one.
  */
 import { GroupBuy, type Storage } from "@kaituan/core"
-import { Context, Effect, Exit, Fiber, Layer, Runtime } from "effect"
+import { Context, Effect, Exit, Fiber, Layer } from "effect"
 
 type Outcomes = ReadonlyArray<GroupBuy.CommentOutcome>
 type Failure = GroupBuy.GroupBuyError | Storage.StorageError
@@ -23,21 +23,20 @@ export interface CommentBatcherService {
   readonly submit: (roundId: string, comments: ReadonlyArray<GroupBuy.CommentInput>) => Effect.Effect<Outcomes, Failure>
 }
 
-export class CommentBatcher extends Context.Tag("@kaituan/cli/serve/CommentBatcher")<
-  CommentBatcher,
-  CommentBatcherService
->() {}
+export class CommentBatcher extends Context.Service<CommentBatcher, CommentBatcherService>()(
+  "@kaituan/cli/serve/CommentBatcher"
+) {}
 
 /** At most this many deliveries go into one batch. */
 const MAX_ITEMS = 512
 
 export const make = Effect.gen(function* () {
   const g = yield* GroupBuy.GroupBuy
-  const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+  const runFork = Effect.runForkWith(yield* Effect.context<never>())
   // Plain arrays and callbacks rather than a Queue and Deferreds: this runs once per webhook.
   let waiting: Array<Item> = []
   let busy = false
-  let current: Fiber.RuntimeFiber<void> | undefined
+  let current: Fiber.Fiber<void> | undefined
   let closed = false
 
   const runRound = (roundId: string, items: ReadonlyArray<Item>) =>
@@ -105,7 +104,7 @@ export const make = Effect.gen(function* () {
     submit: (roundId, comments) =>
       comments.length === 0
         ? Effect.succeed([])
-        : Effect.async<Outcomes, Failure>((resume) => {
+        : Effect.callback<Outcomes, Failure>((resume) => {
             if (closed) return resume(Effect.interrupt)
             waiting.push({ roundId, comments, resume })
             pump()
@@ -114,4 +113,4 @@ export const make = Effect.gen(function* () {
 })
 
 /** The batcher over the app's GroupBuy; batches stop when the layer's scope closes. */
-export const layer: Layer.Layer<CommentBatcher, never, GroupBuy.GroupBuy> = Layer.scoped(CommentBatcher, make)
+export const layer: Layer.Layer<CommentBatcher, never, GroupBuy.GroupBuy> = Layer.effect(CommentBatcher, make)

@@ -77,9 +77,9 @@ export const notConfigured = (name: ChannelName | GatewayName): string => {
 }
 
 const build = <A>(spec: Spec<A>, provider: ConfigProvider.ConfigProvider): A => {
-  const exit = Effect.runSyncExit(Effect.withConfigProvider(spec.make, provider))
+  const exit = Effect.runSyncExit(Effect.provideService(spec.make, ConfigProvider.ConfigProvider, provider))
   if (Exit.isSuccess(exit)) return exit.value
-  const failure = Cause.failureOption(exit.cause)
+  const failure = Cause.findErrorOption(exit.cause)
   const detail =
     failure._tag === "Some"
       ? String((failure.value as { message?: unknown }).message ?? failure.value)
@@ -92,7 +92,7 @@ export const fromEnv = (env: Readonly<Record<string, string | undefined>>): Inte
   const present = new Map(
     Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== "")
   )
-  const provider = ConfigProvider.fromMap(present)
+  const provider = ConfigProvider.fromEnvRecord(Object.fromEntries(present))
   const disabled: Array<Integrations["disabled"][number]> = []
   /** Builds each integration whose variables are all present; notes the others in `disabled`. */
   const mount = <N extends ChannelName | GatewayName, A>(names: ReadonlyArray<N>, specs: Record<N, Spec<A>>) => {

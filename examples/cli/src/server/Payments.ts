@@ -13,7 +13,7 @@
  */
 import { CheckoutPage, GroupBuy, type Http, type PaymentGateway, Storage } from "@kaituan/core"
 import { Gateway, Matcher } from "@kaituan/reconcile"
-import { Clock, Effect, Either } from "effect"
+import { Clock, Effect, Result } from "effect"
 import * as MerchantOrderNo from "./MerchantOrderNo.js"
 import { type Reply, text } from "./Reply.js"
 
@@ -47,12 +47,13 @@ export const callback = (
 ): Effect.Effect<Reply, GroupBuy.GroupBuyError | Storage.StorageError, Deps> =>
   Effect.gen(function* () {
     if (req.method !== "POST") return text(405, "POST only", { allow: "POST" })
-    const decoded = yield* Effect.either(gw.callback(req))
-    if (Either.isLeft(decoded)) {
-      const status = decoded.left.reason === "unauthorized" ? 401 : decoded.left.reason === "transport" ? 502 : 400
-      return { ...ack(gw, false), status, error: `GatewayError:${decoded.left.reason}` }
+    const decoded = yield* Effect.result(gw.callback(req))
+    if (Result.isFailure(decoded)) {
+      const reason = decoded.failure.reason
+      const status = reason === "unauthorized" ? 401 : reason === "transport" ? 502 : 400
+      return { ...ack(gw, false), status, error: `GatewayError:${reason}` }
     }
-    const payment = decoded.right
+    const payment = decoded.success
     const transactionId = `${payment.gateway}:${payment.tradeNo}:${payment.status}`
     const base = {
       gateway: payment.gateway,
@@ -76,12 +77,12 @@ export const callback = (
     const orders = ctx.roundId === undefined ? [] : yield* g.orders({ roundId: ctx.roundId })
     const orderIdOf = MerchantOrderNo.resolver(orders.map((o) => o.orderId))
     // A payment time the reconciler cannot read: use when the callback arrived instead.
-    const converted = Either.orElse(Gateway.fromGatewayPayment(payment, { receivedAt, orderIdOf }), () =>
+    const converted = Result.orElse(Gateway.fromGatewayPayment(payment, { receivedAt, orderIdOf }), () =>
       Gateway.fromGatewayPayment(withoutPaidAt(payment), { receivedAt, orderIdOf })
     )
-    if (Either.isLeft(converted))
-      return { ...ack(gw, false), status: 400, error: `GatewayTransactionError:${converted.left.reason}` }
-    const tx = converted.right
+    if (Result.isFailure(converted))
+      return { ...ack(gw, false), status: 400, error: `GatewayTransactionError:${converted.failure.reason}` }
+    const tx = converted.success
     const open = orders.filter((o) => o.status === "awaiting-payment" && o.total > o.paid)
     const result = Matcher.match({
       orders: open.map((o) => ({
@@ -174,7 +175,7 @@ export const checkoutPage = (
           : `this order is ${order.status}: nothing to pay`
       )
     const now = yield* Clock.currentTimeMillis
-    const started = yield* Effect.either(
+    const started = yield* Effect.result(
       gw.start({
         merchantOrderNo: MerchantOrderNo.make(orderId, now),
         orderId,
@@ -183,12 +184,12 @@ export const checkoutPage = (
         notifyUrl: `${publicBase(ctx, req)}/payments/${name}/notify`
       })
     )
-    if (Either.isLeft(started))
-      return { ...text(502, `${name} cannot start this payment`), error: `GatewayError:${started.left.reason}` }
+    if (Result.isFailure(started))
+      return { ...text(502, `${name} cannot start this payment`), error: `GatewayError:${started.failure.reason}` }
     return {
       status: 200,
       headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
-      body: CheckoutPage.renderCheckoutPage(started.right),
+      body: CheckoutPage.renderCheckoutPage(started.success),
       fields: { gateway: name, amount: due }
     }
   })

@@ -156,9 +156,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       cutoffTimer.unref()
       return
     }
-    closingRound = run(
-      Effect.flatMap(GroupBuy.GroupBuy, (g) => g.closeRound({ roundId: round.spec.id, at: round.spec.cutoff }))
-    )
+    closingRound = run(GroupBuy.GroupBuy.use((g) => g.closeRound({ roundId: round.spec.id, at: round.spec.cutoff })))
       .then((orders) => {
         log.info("round-closed", {
           round: round.spec.id,
@@ -245,7 +243,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
               })
             : id === undefined
               ? Effect.succeed(json(400, { error: "bad round id" }))
-              : Effect.flatMap(GroupBuy.GroupBuy, (g) => g.report(id)).pipe(
+              : GroupBuy.GroupBuy.use((g) => g.report(id)).pipe(
                   Effect.map((report) => json(200, toJson(report))),
                   Effect.catchIf(
                     (e): e is GroupBuy.GroupBuyError => e._tag === "GroupBuyError" && e.reason === "unknown-round",
@@ -328,7 +326,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
           route
             .handle(inbound)
             .pipe(
-              Effect.catchAllCause((cause) =>
+              Effect.catchCause((cause) =>
                 Effect.sync(() => ({ ...text(500, "internal error"), error: errorKind(Cause.squash(cause)) }))
               )
             )

@@ -6,7 +6,7 @@
  * members joining) change nothing.
  */
 import { type ChannelAdapter, GroupBuy, type Http, type Storage } from "@kaituan/core"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { fromEvent } from "../Comments.js"
 import { CommentBatcher } from "./CommentBatcher.js"
 import { type Reply, text } from "./Reply.js"
@@ -60,18 +60,19 @@ export const handle = (
       if (answer !== undefined) return { ...answer, counts: { handshake: answer.status === 200 ? 1 : 0 } }
     }
     if (req.method !== "POST") return text(405, "POST only", { allow: "POST" })
-    const verified = yield* Effect.either(adapter.verify(req))
-    if (verified._tag === "Left")
-      return { ...text(401, "invalid signature"), error: `ChannelError:${verified.left.reason}` }
-    const decoded = yield* Effect.either(adapter.decode(req))
-    if (decoded._tag === "Left") {
-      const status = decoded.left.reason === "invalid-payload" || decoded.left.reason === "unsupported" ? 400 : 502
+    const verified = yield* Effect.result(adapter.verify(req))
+    if (Result.isFailure(verified))
+      return { ...text(401, "invalid signature"), error: `ChannelError:${verified.failure.reason}` }
+    const decoded = yield* Effect.result(adapter.decode(req))
+    if (Result.isFailure(decoded)) {
+      const status =
+        decoded.failure.reason === "invalid-payload" || decoded.failure.reason === "unsupported" ? 400 : 502
       return {
         ...text(status, status === 400 ? "malformed body" : "upstream error"),
-        error: `ChannelError:${decoded.left.reason}`
+        error: `ChannelError:${decoded.failure.reason}`
       }
     }
-    const events = decoded.right
+    const events = decoded.success
     counts.events = events.length
     const fresh = events.filter((e) => !ctx.seen.has(`${e.channel}:${e.eventId}`))
     if (fresh.length < events.length) bump(counts, "redelivered", events.length - fresh.length)

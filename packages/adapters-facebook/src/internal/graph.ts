@@ -40,7 +40,7 @@ export const authCodes: ReadonlySet<number> = new Set([102, 190, 463, 467, 10])
 /** Graph error codes that mean "temporary, try again". */
 export const transientCodes: ReadonlySet<number> = new Set([1, 2])
 
-const { isRecord } = Predicate
+const { isObject: isRecord } = Predicate
 
 /** The longest `estimated_time_to_regain_access` (minutes) in Meta's usage headers, in ms. */
 const regainAccessMs = (headers: Headers): number | undefined => {

@@ -98,7 +98,12 @@ const viaFetch = (
       return { status: res.status, text: await res.text(), retryAfter: res.headers.get("retry-after") }
     },
     catch: unreachable
-  }).pipe(Effect.timeoutFail({ duration: Duration.millis(config.timeoutMs), onTimeout: () => timedOut(config) }))
+  }).pipe(
+    Effect.timeoutOrElse({
+      duration: Duration.millis(config.timeoutMs),
+      orElse: () => Effect.fail(timedOut(config))
+    })
+  )
 
 /**
  * A round trip with `node:http` / `node:https` over the global keep-alive agents: far fewer
@@ -106,7 +111,7 @@ const viaFetch = (
  * and interruption destroys the request.
  */
 const viaNode = (config: ApiConfig, input: CallInput): Effect.Effect<RawResponse, ApiError> =>
-  Effect.async<RawResponse, ApiError>((resume) => {
+  Effect.callback<RawResponse, ApiError>((resume) => {
     let prepared: ReturnType<typeof prepare>
     try {
       prepared = prepare(config, input)
@@ -193,16 +198,19 @@ export const call = (config: ApiConfig, input: CallInput): Effect.Effect<ApiResp
  * The retry schedule: exponential jittered backoff, at most `retries` times, only for retryable
  * errors, waiting at least the server's `Retry-After` (and giving up when that is too long).
  */
-export const schedule = (policy: RetryPolicy) =>
-  Schedule.exponential(Duration.millis(policy.baseDelayMs), 2).pipe(
-    Schedule.jittered,
-    Schedule.intersect(Schedule.recurs(policy.retries)),
-    Schedule.intersect(Schedule.identity<ApiError>()),
-    Schedule.whileInput(
-      (e: ApiError) => isRetryable(e) && (e.retryAfterMs === undefined || e.retryAfterMs <= policy.maxRetryAfterMs)
+export const schedule = (policy: RetryPolicy): Schedule.Schedule<Duration.Duration, ApiError> =>
+  Schedule.max([
+    Schedule.exponential(Duration.millis(policy.baseDelayMs), 2).pipe(Schedule.jittered),
+    Schedule.recurs(policy.retries)
+  ]).pipe(
+    Schedule.setInputType<ApiError>(),
+    Schedule.while(
+      ({ input: e }) => isRetryable(e) && (e.retryAfterMs === undefined || e.retryAfterMs <= policy.maxRetryAfterMs)
     ),
-    Schedule.modifyDelay(([, e], d) =>
-      Duration.max(Duration.min(d, Duration.millis(policy.maxDelayMs)), Duration.millis(e.retryAfterMs ?? 0))
+    Schedule.modifyDelay(({ input: e, duration: d }) =>
+      Effect.succeed(
+        Duration.max(Duration.min(d, Duration.millis(policy.maxDelayMs)), Duration.millis(e.retryAfterMs ?? 0))
+      )
     )
   )
 

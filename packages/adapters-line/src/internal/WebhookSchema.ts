@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto"
 import type { ChannelAdapter } from "@kaituan/core"
-import { Either, Schema } from "effect"
+import { Result, Schema } from "effect"
 
 type InboundEvent = ChannelAdapter.InboundEvent
 type Author = { readonly id: string; readonly name?: string; readonly unknown?: boolean }
@@ -13,11 +13,11 @@ type Author = { readonly id: string; readonly name?: string; readonly unknown?: 
 export const UNKNOWN_USER = "line:unknown-user"
 
 /** The source of a LINE event. */
-export const Source = Schema.Union(
+export const Source = Schema.Union([
   Schema.Struct({ type: Schema.Literal("user"), userId: Schema.String }),
   Schema.Struct({ type: Schema.Literal("group"), groupId: Schema.String, userId: Schema.optional(Schema.String) }),
   Schema.Struct({ type: Schema.Literal("room"), roomId: Schema.String, userId: Schema.optional(Schema.String) })
-)
+])
 export type Source = typeof Source.Type
 
 const Mentionee = Schema.Struct({
@@ -155,12 +155,20 @@ export const messageEvent = (
   }
 }
 
-const decodeAs = <A, I>(schema: Schema.Schema<A, I>, raw: unknown, where: string): Either.Either<A, DecodeFailure> =>
-  Schema.decodeUnknownEither(schema)(raw).pipe(Either.mapLeft((e) => ({ message: `${where}: ${e.message}` })))
+/** A decoder of one of the Schemas below, built once. */
+type Decoder<A> = (u: unknown) => Result.Result<A, Schema.SchemaError>
+
+const decodePlainEvent: Decoder<typeof PlainEvent.Type> = Schema.decodeUnknownResult(PlainEvent)
+const decodeMessageContent: Decoder<typeof MessageContent.Type> = Schema.decodeUnknownResult(MessageContent)
+const decodeUnsend: Decoder<typeof Unsend.Type> = Schema.decodeUnknownResult(Unsend)
+const decodeMembers: Decoder<typeof Members.Type> = Schema.decodeUnknownResult(Members)
+
+const decodeAs = <A>(decoder: Decoder<A>, raw: unknown, where: string): Result.Result<A, DecodeFailure> =>
+  decoder(raw).pipe(Result.mapError((e) => ({ message: `${where}: ${e.message}` })))
 
 /** Decodes `raw[key]` (the event is known to be an object once its base decoded). */
-const decodeField = <A, I>(schema: Schema.Schema<A, I>, raw: unknown, key: string, index: number) =>
-  decodeAs(schema, (raw as Record<string, unknown>)[key], `events[${index}].${key}`)
+const decodeField = <A>(decoder: Decoder<A>, raw: unknown, key: string, index: number) =>
+  decodeAs(decoder, (raw as Record<string, unknown>)[key], `events[${index}].${key}`)
 
 /** Decodes one event with the Schemas (the reference path; see `WebhookFast` for the common shape). */
 export const decodeEvent = (
@@ -168,22 +176,22 @@ export const decodeEvent = (
   index: number,
   destination: string | undefined,
   options: Required<DecodeOptions>
-): Either.Either<ReadonlyArray<InboundEvent>, DecodeFailure> =>
-  Either.gen(function* () {
-    const base = yield* decodeAs(PlainEvent, raw, `events[${index}]`)
+): Result.Result<ReadonlyArray<InboundEvent>, DecodeFailure> =>
+  Result.gen(function* () {
+    const base = yield* decodeAs(decodePlainEvent, raw, `events[${index}]`)
     const at = new Date(base.timestamp).toISOString()
     const channel = options.channel
     const threadId = threadIdOf(base.source)
     const userId = userIdOf(base.source)
     switch (base.type) {
       case "message": {
-        const ev = { ...base, message: yield* decodeField(MessageContent, raw, "message", index) }
+        const ev = { ...base, message: yield* decodeField(decodeMessageContent, raw, "message", index) }
         const event = messageEvent(ev, at, threadId, userId, channel, options.stripBotMention)
-        if (event === undefined) return yield* Either.left({ message: `events[${index}]: text message without text` })
+        if (event === undefined) return yield* Result.fail({ message: `events[${index}]: text message without text` })
         return [event]
       }
       case "unsend": {
-        const ev = { ...base, unsend: yield* decodeField(Unsend, raw, "unsend", index) }
+        const ev = { ...base, unsend: yield* decodeField(decodeUnsend, raw, "unsend", index) }
         const removed = withThread(
           {
             _tag: "CommentRemoved" as const,
@@ -200,8 +208,8 @@ export const decodeEvent = (
       case "memberLeft": {
         const members =
           base.type === "memberJoined"
-            ? (yield* decodeField(Members, raw, "joined", index)).members
-            : (yield* decodeField(Members, raw, "left", index)).members
+            ? (yield* decodeField(decodeMembers, raw, "joined", index)).members
+            : (yield* decodeField(decodeMembers, raw, "left", index)).members
         const eventId = base.webhookEventId ?? derivedId(raw)
         const tag = base.type === "memberJoined" ? ("MemberJoined" as const) : ("MemberLeft" as const)
         return members.map((m) =>

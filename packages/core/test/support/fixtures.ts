@@ -4,10 +4,10 @@
  * tests in examples/cli run the real one).
  */
 import { Catalogue, type CommentParser, type ParseResult, RoundSpec } from "@kaituan/core"
-import { Either } from "effect"
+import { Result } from "effect"
 
 export const spec = (overrides: Record<string, unknown> = {}): RoundSpec.RoundSpec =>
-  Either.getOrThrow(
+  Result.getOrThrow(
     RoundSpec.decode({
       id: "socks",
       title: "韓國毛襪",
@@ -49,7 +49,8 @@ export const testParser: CommentParser.CommentParserService = {
         const base = { spans: [] as Array<ParseResult.Span> }
         if (text.includes("?")) return { ...base, intent: "none", lines: [], reason: "question" }
         const pay = /已匯款\s*(\d+)\s*後五碼\s*(\d{5})/.exec(text)
-        if (pay) return { ...base, intent: "payment", lines: [], reason: "payment", amount: Number(pay[1]), last5: pay[2]! }
+        if (pay)
+          return { ...base, intent: "payment", lines: [], reason: "payment", amount: Number(pay[1]), last5: pay[2]! }
         if (text.trim() === "取消") return { ...base, intent: "cancel", lines: [], reason: "cancel all" }
         const amend = /^改(\d+)$/.exec(text.trim())
         if (amend) return { ...base, intent: "amend", lines: [{ sku: null, qty: Number(amend[1]) }], reason: "amend" }
@@ -58,7 +59,8 @@ export const testParser: CommentParser.CommentParserService = {
           const m = /^(.*?)([+-])(\d+)$/.exec(part)
           if (!m) continue
           const sku = skuOf(m[1]!)
-          if (m[2] === "-") return { ...base, intent: "cancel", lines: [{ sku, qty: Number(m[3]) }], reason: "cancel part" }
+          if (m[2] === "-")
+            return { ...base, intent: "cancel", lines: [{ sku, qty: Number(m[3]) }], reason: "cancel part" }
           if (!sku) return { ...base, intent: "review", lines: [], reason: `unknown name "${m[1]}"` }
           lines.push({ sku, qty: Number(m[3]) })
         }

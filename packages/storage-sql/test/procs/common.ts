@@ -42,9 +42,12 @@ export const waitForGo = () =>
     })
   })
 
-/** Writes one line to stdout and waits until it is flushed to the pipe. */
+/**
+ * Writes one line to stdout and waits until it is flushed to the pipe. (`write` returning `true`
+ * only means the line is buffered: a pipe's writes can be asynchronous, and `process.exit` right
+ * after would drop what is still buffered; the write callback runs once the line is handed over.)
+ */
 export const say = (line: string) =>
-  new Promise<void>((resolve) => {
-    if (process.stdout.write(`${line}\n`)) resolve()
-    else process.stdout.once("drain", () => resolve())
+  new Promise<void>((resolve, reject) => {
+    process.stdout.write(`${line}\n`, (error) => (error ? reject(error) : resolve()))
   })

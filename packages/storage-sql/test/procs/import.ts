@@ -11,7 +11,7 @@
  * groupbuy: GroupBuy.openRound (idempotent) then GroupBuy.submitComments per batch.
  */
 import { GroupBuy, RoundSpec, Storage } from "@kaituan/core"
-import { Effect, Either } from "effect"
+import { Effect, Result } from "effect"
 import { groupBuyLayer, say, storageLayer } from "./common.js"
 
 const [mode, db, prefix, roundId, totalArg, batchArg] = process.argv.slice(2) as [
@@ -80,7 +80,7 @@ const raw = Effect.gen(function* () {
 
 const viaGroupBuy = Effect.gen(function* () {
   const gb = yield* GroupBuy.GroupBuy
-  const spec = Either.getOrThrow(
+  const spec = Result.getOrThrow(
     RoundSpec.decode({ id: roundId, title: "保溫杯", products: [{ sku: "CUP", name: "保溫杯", price: 450 }] })
   )
   yield* gb.openRound({ spec, at: at(0) })

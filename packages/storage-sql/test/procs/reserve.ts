@@ -12,7 +12,7 @@
  * Prints "ready", waits for "go" on stdin, then prints one JSON summary line.
  */
 import { GroupBuy, Storage } from "@kaituan/core"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { groupBuyLayer, say, storageLayer, waitForGo } from "./common.js"
 
 const [mode, db, prefix, roundId, who, attemptsArg] = process.argv.slice(2) as [
@@ -37,7 +37,7 @@ const raw = Effect.gen(function* () {
     const stock = (yield* storage.stock({ roundId })).find((s) => s.sku === "LAST")
     const left = stock?.left ?? 0
     if (left <= 0) break
-    const result = yield* Effect.either(
+    const result = yield* Effect.result(
       storage.commit([
         {
           idempotencyKey: `reserve:${who}:${n}`,
@@ -53,9 +53,9 @@ const raw = Effect.gen(function* () {
         }
       ])
     )
-    if (result._tag === "Right") reserved++
-    else if (result.left.reason === "conflict") conflicts++
-    else return yield* result.left
+    if (Result.isSuccess(result)) reserved++
+    else if (result.failure.reason === "conflict") conflicts++
+    else return yield* result.failure
   }
   return { who, reserved, conflicts }
 })
