@@ -1,7 +1,7 @@
 /**
  * The default implementation of core's `CommentParser` port: comment text + the round's
  * catalogue → exactly one intent (`order`, `amend`, `cancel`, `payment`, `review`, `none`), the
- * lines, a short reason and the spans that decided (PARSING.md).
+ * lines, a short reason and the spans that decided (docs/parsing.md).
  *
  * Compile once per round ({@link compile}), then call `parse` for every comment. Parsing is pure
  * and total (never throws), linear in the length of the comment, and does not allocate more than

@@ -1,6 +1,6 @@
 /**
  * `@kaituan/parser`: the trustworthy "+1" comment parser, the default implementation of
- * `@kaituan/core`'s `CommentParser` port (PARSING.md).
+ * `@kaituan/core`'s `CommentParser` port (docs/parsing.md).
  *
  * @packageDocumentation
  */

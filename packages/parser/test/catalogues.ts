@@ -80,3 +80,26 @@ export const mixed = compile([
   { sku: "EGG", name: "蛋黃酥", aliases: ["蛋黄酥"], price: 300, preorder: true, cap: 200 },
   { sku: "CUP", name: "保溫杯", price: 450 }
 ])
+
+/**
+ * Three options, not every combination sold (for "the only variant that has the values named
+ * completes the other options"): 抹茶 only large in a gift box, 小 only plain in a simple box.
+ */
+export const cookies = compile([
+  {
+    sku: "COOKIE",
+    name: "手工餅乾",
+    price: 200,
+    options: {
+      口味: { 原味: [], 抹茶: ["matcha"], 巧克力: ["可可"] },
+      尺寸: { 大: ["大盒"], 小: ["小盒"] },
+      包裝: { 禮盒: [], 簡裝: [] }
+    },
+    variants: [
+      { sku: "C-PLAIN-L-GIFT", options: { 口味: "原味", 尺寸: "大", 包裝: "禮盒" } },
+      { sku: "C-PLAIN-S-SIMPLE", options: { 口味: "原味", 尺寸: "小", 包裝: "簡裝" } },
+      { sku: "C-MATCHA-L-GIFT", options: { 口味: "抹茶", 尺寸: "大", 包裝: "禮盒" } },
+      { sku: "C-CHOC-L-SIMPLE", options: { 口味: "巧克力", 尺寸: "大", 包裝: "簡裝" } }
+    ]
+  }
+])

@@ -1,5 +1,5 @@
 /**
- * A labelled table of comments across catalogues and modes (PARSING.md, rule by rule).
+ * A labelled table of comments across catalogues and modes (docs/parsing.md, rule by rule).
  * Each row: catalogue, mode, text, intent, and (when given) the exact lines and `likely`.
  */
 import { describe, expect, it } from "@effect/vitest"

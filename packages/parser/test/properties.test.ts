@@ -1,5 +1,5 @@
 /**
- * The properties PARSING.md requires, checked with fast-check: total, linear, invariant under
+ * The properties docs/parsing.md requires, checked with fast-check: total, linear, invariant under
  * width and script folding, round trip of generated orders, and safety.
  */
 import { describe, expect, it } from "@effect/vitest"

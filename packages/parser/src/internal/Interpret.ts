@@ -1,18 +1,24 @@
 /**
- * From tokens to one intent (PARSING.md). Every decision that is not certain ends in `review`,
+ * From tokens to one intent (docs/parsing.md). Every decision that is not certain ends in `review`,
  * with the first rule that fired as the reason.
  */
 import type { ParseResult } from "@kaituan/core"
 import {
+  A_KEYCAP,
+  A_METOO,
+  A_NEWLINE,
   A_PRODNUM,
+  H_NEG,
   T_AMEND,
   T_BADNUM,
   T_BUNDLE,
   T_CANCEL,
   T_CONDITION,
   T_FILLER,
+  T_FOLLOW,
   T_GE,
   T_GEQTY,
+  T_HEDGE,
   T_HELP,
   T_KINDS,
   T_LAST5,
@@ -23,10 +29,12 @@ import {
   T_MONEY,
   T_NAME,
   T_NEG,
+  T_NEGNEAR,
   T_NOT,
   T_NUM,
   T_PAY,
   T_PAYWEAK,
+  T_POINT,
   T_QFINAL,
   T_QUESTION,
   T_TYPO,
@@ -58,6 +66,8 @@ interface Ctx {
   lx: Lexicon
   cache: Map<number | string, Resolution>
   reviewReason: string | undefined
+  /** The first line completed from the only variant that has the values named (for the reason). */
+  completed: string | undefined
 }
 
 /** The one Ctx, reset for every comment (parsing is synchronous; a fresh one is 56 bytes of garbage). */
@@ -170,6 +180,10 @@ const spanKind = (lx: Lexicon, i: number): Span["kind"] | undefined => {
       return "question"
     case T_CONDITION:
       return "condition"
+    case T_HEDGE:
+      return tok.val[i] === H_NEG ? "cancel" : "condition"
+    case T_POINT:
+      return "unknown"
     case T_PAY:
     case T_PAYWEAK:
       return "payment"
@@ -395,9 +409,11 @@ const linesFor = (
   }
   if (r.skus.length > 1) {
     const p = lx.products[r.product]!
-    flag(c, `${namesText(c, off, len)} is ${p.name}, but which ${p.dims.length > 0 ? p.dims.join("/") : "variant"}?`)
+    flag(c, `${namesText(c, off, len)} is ${p.name}, but which ${r.detail !== "" ? r.detail : "variant"}?`)
     return
   }
+  // The only variant that has the values named completes the other options (docs/parsing.md).
+  if (r.detail !== "" && c.completed === undefined) c.completed = `${namesText(c, off, len)} comes only as ${r.detail}`
   addLine(r.skus[0]!, qty)
 }
 
@@ -430,7 +446,7 @@ const checkDuplicates = (c: Ctx): void => {
 }
 
 /** Puts the summary of the lines found for a reason: `SOCK-R ×1, SOCK-W ×2`. */
-const putSummary = (): void => {
+const putSummary = (c: Ctx): void => {
   for (let k = 0; k < nLines && k < 4; k++) {
     if (k > 0) put(", ")
     put(lineBuf[k]!.sku ?? "(their line)")
@@ -441,6 +457,11 @@ const putSummary = (): void => {
     put(", … ")
     put(String(nLines - 4))
     put(" more")
+  }
+  if (c.completed !== undefined) {
+    put(" (")
+    put(c.completed)
+    put(")")
   }
 }
 
@@ -508,19 +529,21 @@ export const interpret = (
   lx: Lexicon,
   cache: Map<number | string, Resolution>
 ): ParseResult.ParseResult => {
-  shared ??= { text, lx, cache, reviewReason: undefined }
+  shared ??= { text, lx, cache, reviewReason: undefined, completed: undefined }
   const c = shared
   c.text = text
   c.lx = lx
   c.cache = cache
   c.reviewReason = undefined
+  c.completed = undefined
   nPieces = 0
   nLines = 0
   multiline = hasNewline
   const nt = tok.n
   if (nameBuf.length < nt + 2 * MAX_NAMES) nameBuf = new Int32Array((nt + 2 * MAX_NAMES) * 2)
   // Pre-pass: a leading 幫…/代… makes the words after it a filler (the person ordered for);
-  // 不 counts only right before a marker; 呢 only at the end.
+  // 不 and 沒 count only next to a marker (then a negation; "不+N了" is the cancellation); 跟 only
+  // right before one; 呢 only at the end.
   let lead = 0
   while (lead < nt && (tok.kind[lead] === T_FILLER || tok.kind[lead] === T_WANT)) lead++
   for (let i = 0; i < nt; i++) {
@@ -533,8 +556,14 @@ export const interpret = (
           j++
         }
       } else tok.kind[i] = T_UNKNOWN
-    } else if (k === T_NOT) {
-      if (!(i + 1 < nt && tok.kind[i + 1] === T_MARKER)) tok.kind[i] = T_UNKNOWN
+    } else if (k === T_NOT || k === T_NEGNEAR) {
+      if (k === T_NOT && isRetraction(i, nt)) continue
+      if (nextToMarker(i, nt)) {
+        tok.kind[i] = T_HEDGE
+        tok.val[i] = H_NEG
+      } else tok.kind[i] = T_UNKNOWN
+    } else if (k === T_FOLLOW) {
+      tok.kind[i] = i + 1 < nt && isMarker(tok.kind[i + 1]!) ? T_POINT : T_UNKNOWN
     }
   }
   // 呢 is a question only when nothing but fillers and question marks follow it.
@@ -589,7 +618,20 @@ export const interpret = (
       saidTok(c, '"', firstAt[T_PAYWEAK]!, '" with an amount, but not "已…" (done)')
     )
   }
-  // 2. Conditions and questions
+  // 2. Hedges and negations around a marker: never an order, a change or a cancellation
+  if (has(T_HEDGE)) {
+    const firm = firstFirm()
+    if (firm >= 0) return review(c, wouldBe, [], hedgeReason(c, firstAt[T_HEDGE]!, firm))
+  }
+  // 3. Comments that point at another one ("同上", "+1 同樓上", "跟+1"): their content is elsewhere
+  if (has(T_POINT))
+    return review(
+      c,
+      wouldBe,
+      [],
+      saidTok(c, '"', firstAt[T_POINT]!, '" points at another comment: its content is elsewhere')
+    )
+  // 4. Conditions and questions
   if (has(T_CONDITION)) {
     const cue = firstAt[T_CONDITION]!
     return orderish
@@ -602,7 +644,7 @@ export const interpret = (
       ? review(c, wouldBe, [], saidTok(c, 'question "', cue, '" with an order marker'))
       : result(c, "none", [], saidTok(c, 'question "', cue, '" without a marker'))
   }
-  // 3. Cancellations of everything
+  // 5. Cancellations of everything
   if (has(T_CANCEL) || has(T_NOT)) {
     const at = has(T_CANCEL) ? firstAt[T_CANCEL]! : firstAt[T_NOT]!
     // The cue: the cancel word, or 不 with the marker after it.
@@ -623,17 +665,95 @@ export const interpret = (
     }
     return result(c, "cancel", [], said(c, 'cancel words "', s, e, '": cancel the whole order'))
   }
-  // 4. Changes
+  // 6. Changes
   if (has(T_AMEND)) return amend(c)
-  // 5. Cancellations of some
+  // 7. Cancellations of some
   if (has(T_MINUS)) return minus(c, markers + lenientQ)
-  // 6. Orders
+  // 8. Orders
+  if (markers === 0 && lenientQ + counts[T_UNITNUM]! > 0 && counts[T_MONEY]! >= 2) {
+    // "紅色2雙 $240 / 白色3雙 $330": a product list with bundle sizes, or an order with prices.
+    const i = lenientQ > 0 ? firstQuantity() : firstAt[T_UNITNUM]!
+    return review(
+      c,
+      "order",
+      [],
+      saidTok(c, 'prices and quantities ("', i, '") without a marker: a product list or an order?')
+    )
+  }
   if (markers + lenientQ > 0 || has(T_UNITNUM)) {
     const r = order(c)
     if (r !== undefined) return r
   }
   return fallback(c)
 }
+
+/** The marker, quantity, change or cancellation a hedge is about (-1: none). */
+const firstFirm = (): number => {
+  for (let i = 0; i < tok.n; i++) {
+    const k = tok.kind[i]!
+    if (
+      k === T_MARKER ||
+      k === T_MARKER_NOQTY ||
+      k === T_LQTY ||
+      k === T_GEQTY ||
+      k === T_UNITNUM ||
+      k === T_MINUS ||
+      k === T_AMEND ||
+      k === T_CANCEL ||
+      k === T_NOT
+    )
+      return i
+  }
+  return -1
+}
+
+/** The first lenient quantity (xN, 各N). */
+const firstQuantity = (): number => {
+  for (let i = 0; i < tok.n; i++) if (tok.kind[i] === T_LQTY || tok.kind[i] === T_GEQTY) return i
+  return 0
+}
+
+const hedgeReason = (c: Ctx, h: number, firm: number): string => {
+  put(tok.val[h] === H_NEG ? 'negation "' : 'hedge "')
+  putTok(c, h)
+  put('" with "')
+  putTok(c, firm)
+  put('": not a firm order')
+  return take()
+}
+
+const isMarker = (k: number): boolean => k === T_MARKER || k === T_MARKER_NOQTY
+
+/** A marker, a quantity, a change or a partial cancellation (what 不 / 沒 can negate). */
+const isQuantityOrChange = (k: number): boolean =>
+  k === T_MARKER ||
+  k === T_MARKER_NOQTY ||
+  k === T_LQTY ||
+  k === T_GEQTY ||
+  k === T_UNITNUM ||
+  k === T_MINUS ||
+  k === T_AMEND
+
+/**
+ * 不 or 沒 at token i is next to a marker (or a quantity, a change): right after one, or before
+ * one with only fillers and wanting words between ("不+1", "沒+1", "不想+1", "不再+1", "+1不",
+ * "沒-1", "不改+3").
+ */
+const nextToMarker = (i: number, nt: number): boolean => {
+  if (i > 0 && isQuantityOrChange(tok.kind[i - 1]!)) return true
+  let j = i + 1
+  while (j < nt && (tok.kind[j] === T_FILLER || tok.kind[j] === T_WANT)) j++
+  return j < nt && isQuantityOrChange(tok.kind[j]!)
+}
+
+/** "我不+1了": 不 right before a marker, 了 right after it (docs/parsing.md: the cancellation of everything). */
+const isRetraction = (i: number, nt: number): boolean =>
+  i + 2 < nt &&
+  tok.kind[i + 1] === T_MARKER &&
+  tok.kind[i + 2] === T_FILLER &&
+  tok.start[i + 2] === tok.end[i + 1] &&
+  tok.end[i + 2] === tok.start[i + 2]! + 1 &&
+  buf[tok.start[i + 2]!] === 0x4e86 /* 了 */
 
 const findLast5 = (): number => {
   for (let i = 0; i < tok.n; i++) if (tok.kind[i] === T_LAST5 && tok.val[i]! >= 0) return i
@@ -742,7 +862,7 @@ const amend = (c: Ctx): ParseResult.ParseResult => {
   put('change "')
   putTok(c, firstAt[T_AMEND]!)
   put('": set ')
-  putSummary()
+  putSummary(c)
   return result(c, "amend", takeLines(), take())
 }
 
@@ -767,7 +887,7 @@ const minus = (c: Ctx, addCount: number): ParseResult.ParseResult => {
   put('"')
   putTok(c, qs[0]!)
   put('": cancel ')
-  putSummary()
+  putSummary(c)
   return result(c, "cancel", takeLines(), take())
 }
 
@@ -847,12 +967,25 @@ const order = (c: Ctx): ParseResult.ParseResult | undefined => {
   put('order "')
   putQ(c, from, Math.max(lastTo, tok.end[lastQ]!))
   put('": ')
-  putSummary()
+  putSummary(c)
   return result(c, "order", takeLines(), take())
 }
 
 const fallback = (c: Ctx): ParseResult.ParseResult => {
   const names = namePrefix[tok.n]!
+  // "我也要", "@小美 我也要", "幫朋友也要": me too, but what? The content is in another comment.
+  if (counts[T_FILLER]! + counts[T_WANT]! + counts[T_HELP]! === tok.n && tok.n > 0) {
+    for (let i = 0; i < tok.n; i++)
+      if ((tok.aux[i]! & A_METOO) !== 0)
+        return review(
+          c,
+          "order",
+          [],
+          saidTok(c, 'me too "', i, '" without saying what: its content is in another comment')
+        )
+  }
+  if (counts[T_MONEY]! >= 2 && catalogueShaped(c.text.length))
+    return result(c, "none", [], `looks like a product list (${counts[T_MONEY]} prices), not an order`)
   if (has(T_TYPO))
     return review(c, "order", [], `${tokText(c, firstAt[T_TYPO]!)} looks like a mistyped +${tok.val[firstAt[T_TYPO]!]}`)
   if (has(T_UNITNUM)) {
@@ -900,5 +1033,29 @@ const fallback = (c: Ctx): ParseResult.ParseResult => {
   }
   if (has(T_MONEY)) return result(c, "none", [], saidTok(c, 'a price "', firstAt[T_MONEY]!, '", no marker'))
   if (names > 0) return result(c, "none", [], saidTok(c, 'names "', firstAt[T_NAME]!, '" without a marker'))
+  if (has(T_HEDGE)) return result(c, "none", [], saidTok(c, 'hedge "', firstAt[T_HEDGE]!, '" without a marker'))
   return result(c, "none", [], tok.n === 0 ? "no words" : "no marker or quantity")
+}
+
+/**
+ * A product list (the organiser's post: "1. 韓國毛襪 $120\n2. 羊毛圍巾 $350", "A款 120元 / B款
+ * 150元"): two prices or more, no marker, quantity, change, cancellation or payment word (the
+ * caller has seen to those), and every other number a list number at the start of a line or
+ * right after a price ("1.", "2、", "(3)", "1️⃣", "一、").
+ */
+const catalogueShaped = (len: number): boolean => {
+  const n = tok.n
+  if (counts[T_TYPO]! + counts[T_UNITNUM]! + counts[T_NEG]! + counts[T_PAYWEAK]! + counts[T_LAST5]! > 0) return false
+  for (let i = 0; i < n; i++) {
+    if (tok.kind[i] !== T_NUM) continue
+    // At the start of a line, or right after the previous item's price ("… $120 2. 羊毛圍巾 $350").
+    if (!(i === 0 || (tok.aux[i]! & A_NEWLINE) !== 0 || tok.kind[i - 1] === T_MONEY)) return false
+    if ((tok.aux[i]! & A_KEYCAP) !== 0) continue
+    const e = tok.end[i]!
+    const next = e < len ? buf[e]! : 0
+    const before = tok.start[i]! > 0 ? buf[tok.start[i]! - 1]! : 0
+    // "1." "1、" "1)" "1:" (folded: full-width forms are ASCII), or "(1"
+    if (!(next === 0x2e || next === 0x3001 || next === 0x29 || next === 0x3a || before === 0x28)) return false
+  }
+  return true
 }

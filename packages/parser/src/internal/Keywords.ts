@@ -1,5 +1,5 @@
 /**
- * The fixed vocabulary of the parser (PARSING.md), written as people type it; every word is
+ * The fixed vocabulary of the parser (docs/parsing.md), written as people type it; every word is
  * folded (width, case, Traditional → Simplified) before it goes into the trie, so listing one
  * script is enough unless the two scripts use different characters (帳 / 账).
  */
@@ -31,16 +31,29 @@ export const K_EXTRA_MARKER = 18
 export const K_CURRENCY_PREFIX = 19
 /** Words that contain digits but are never quantities (7-11, 3Q). */
 export const K_NOISE = 20
-/** 改天, 改日…: words that start with 改 but are not changes. */
+/** 改善, 改變…: words that start with 改 but are not changes. */
 export const K_SWAP = 21
+/**
+ * A hedge: the buyer only wishes to, or says why not ("但", "可是", "太貴", "算了", "下次",
+ * "考慮", "不能", "+1不了", "好想"). Anywhere in a comment with a marker → review.
+ */
+export const K_HEDGE = 22
+/** 沒 / 没有: a negation only right next to a marker ("沒+1", "+1沒"); elsewhere an ordinary word. */
+export const K_NEGNEAR = 23
+/** 跟 right before a marker ("跟+1": following someone else's comment); elsewhere an ordinary word. */
+export const K_FOLLOW = 24
+/** Words that point at another comment ("同上", "同樓上"): its content is elsewhere → review. */
+export const K_POINT = 25
+/** "Me too" fillers (我也, 也, me too): alone, without a marker or a name → review. */
+export const K_METOO = 26
+/** "Me too" wanting words (我也要, 也要): like {@link K_WANT}, and alone → review. */
+export const K_METOO_WANT = 27
 
 export const keywords: ReadonlyArray<readonly [number, ReadonlyArray<string>]> = [
   [
     K_FILLER,
     [
       "我",
-      "也",
-      "我也",
       "再",
       "請",
       "麻煩",
@@ -78,6 +91,8 @@ export const keywords: ReadonlyArray<readonly [number, ReadonlyArray<string>]> =
       "一下",
       "抱歉",
       "不好意思",
+      "對不起",
+      "对不起",
       "團媽",
       "團主",
       "老闆",
@@ -101,8 +116,6 @@ export const keywords: ReadonlyArray<readonly [number, ReadonlyArray<string>]> =
       "hi",
       "hello",
       "me",
-      "too",
-      "me too",
       "i",
       "i want",
       "want"
@@ -110,23 +123,7 @@ export const keywords: ReadonlyArray<readonly [number, ReadonlyArray<string>]> =
   ],
   [
     K_WANT,
-    [
-      "要",
-      "我要",
-      "想",
-      "想要",
-      "我想",
-      "我想要",
-      "我也要",
-      "也要",
-      "還要",
-      "再要",
-      "我還要",
-      "我再要",
-      "要買",
-      "想買",
-      "我要買"
-    ]
+    ["要", "我要", "想", "想要", "我想", "我想要", "還要", "再要", "我還要", "我再要", "要買", "想買", "我要買"]
   ],
   [K_HELP, ["幫", "幫我", "代", "代訂", "代購", "幫忙", "幫朋友", "代朋友"]],
   [
@@ -147,32 +144,15 @@ export const keywords: ReadonlyArray<readonly [number, ReadonlyArray<string>]> =
       "哪",
       "是否",
       "是不是",
+      "同問",
+      "同问",
       "how much",
       "how many",
       "any left"
     ]
   ],
   [K_QFINAL, ["呢"]],
-  [
-    K_CONDITION,
-    [
-      "如果",
-      "假如",
-      "若",
-      "要是",
-      "的話",
-      "如有",
-      "萬一",
-      "考慮",
-      "考虑",
-      "可能",
-      "或許",
-      "也許",
-      "看看",
-      "if",
-      "maybe"
-    ]
-  ],
+  [K_CONDITION, ["如果", "假如", "若", "要是", "的話", "如有", "萬一", "可能", "或許", "也許", "if", "maybe"]],
   [K_CANCEL, ["取消", "不要了", "退出", "cancel", "不跟了", "不買了", "退單", "退团", "退團"]],
   [K_NEG, ["不要", "不用", "別", "no"]],
   [K_NOT, ["不"]],
@@ -205,7 +185,103 @@ export const keywords: ReadonlyArray<readonly [number, ReadonlyArray<string>]> =
     ["後五碼", "末五碼", "後5碼", "末5碼", "帳號後五碼", "账号后五码", "後五", "末五", "後5", "末5", "last5", "last 5"]
   ],
   [K_AMEND, ["改", "改成", "改為", "改为", "改到", "修改", "更改", "修改成", "更改為", "換成", "換"]],
-  [K_SWAP, ["改天", "改日", "改善", "改變", "改进", "改進"]],
+  [K_SWAP, ["改善", "改變", "改进", "改進"]],
+  [
+    K_HEDGE,
+    [
+      // negations that are words of their own
+      "不了",
+      "不能",
+      "不行",
+      "不可以",
+      "不確定",
+      "不一定",
+      "先不",
+      "先不要",
+      "買不起",
+      "买不起",
+      "捨不得",
+      "舍不得",
+      "沒錢",
+      "没钱",
+      "沒有錢",
+      "没有钱",
+      "沒預算",
+      "沒辦法",
+      "没办法",
+      // "but"
+      "但",
+      "但是",
+      "可是",
+      "不過",
+      "不过",
+      "可惜",
+      // too expensive
+      "太貴",
+      "太贵",
+      "好貴",
+      "有點貴",
+      "有点贵",
+      // giving up, later, thinking it over
+      "算了",
+      "下次",
+      "下回",
+      "下一次",
+      "下一團",
+      "下一团",
+      "改天",
+      "改日",
+      "以後再",
+      "考慮",
+      "考虑",
+      "再考慮",
+      "看看",
+      "再看看",
+      "想想",
+      "再想想",
+      "再說",
+      "再说",
+      "猶豫",
+      "犹豫",
+      // wishing
+      "好想",
+      "好想要",
+      "很想",
+      "很想要",
+      "真想",
+      "真想要",
+      "can't",
+      "can’t",
+      "cannot",
+      "but",
+      "next time",
+      "too expensive",
+      "not sure"
+    ]
+  ],
+  [K_NEGNEAR, ["沒", "没", "沒有", "没有"]],
+  [K_FOLLOW, ["跟"]],
+  [
+    K_POINT,
+    [
+      "同上",
+      "同樓上",
+      "同楼上",
+      "跟樓上",
+      "跟楼上",
+      "同上面",
+      "跟上面",
+      "同前",
+      "同樓",
+      "同楼",
+      "和樓上一樣",
+      "ditto",
+      "same",
+      "same as above"
+    ]
+  ],
+  [K_METOO, ["也", "我也", "我也是", "我也一樣", "me too", "too"]],
+  [K_METOO_WANT, ["也要", "我也要", "我也想", "我也想要", "也想要", "我也要買"]],
   [K_GE, ["各"]],
   [K_BUNDLE, ["包色", "包", "全色", "每色"]],
   [K_JIA, ["加"]],
@@ -214,7 +290,7 @@ export const keywords: ReadonlyArray<readonly [number, ReadonlyArray<string>]> =
   [K_NOISE, ["7-11", "711", "7-eleven", "seven", "3q", "3q3q", "88", "520", "1314", "24h", "24小時"]]
 ]
 
-/** Units after a number: "2個" (PARSING.md's list plus a few common ones). */
+/** Units after a number: "2個" (docs/parsing.md's list plus a few common ones). */
 export const units = "個个份盒包組组件箱瓶袋顆颗入斤雙双條条罐杯支片隻套張张本串盤"
 
 /** Currency words after a number: "120元". */

@@ -13,15 +13,21 @@ import {
   K_CURRENCY_PREFIX,
   K_EXTRA_MARKER,
   K_FILLER,
+  K_FOLLOW,
   K_GE,
+  K_HEDGE,
   K_HELP,
   K_JIA,
   K_LAST5,
+  K_METOO,
+  K_METOO_WANT,
   K_NEG,
+  K_NEGNEAR,
   K_NOISE,
   K_NOT,
   K_PAY,
   K_PAYWEAK,
+  K_POINT,
   K_QFINAL,
   K_QUESTION,
   K_REDUCE,
@@ -72,7 +78,19 @@ export const T_PAY = 25
 export const T_PAYWEAK = 26
 export const T_LAST5 = 27
 export const T_TYPO = 28
-export const T_KINDS = 29
+/** A hedge or a negation next to a marker (val: {@link H_NEG} or {@link H_HEDGE}). */
+export const T_HEDGE = 29
+/** 沒 / 没有: becomes {@link T_HEDGE} next to a marker, else unknown (interpret's pre-pass). */
+export const T_NEGNEAR = 30
+/** 跟: becomes {@link T_POINT} right before a marker, else unknown (interpret's pre-pass). */
+export const T_FOLLOW = 31
+/** Words that point at another comment ("同上", "同樓上"). */
+export const T_POINT = 32
+export const T_KINDS = 33
+
+/** {@link T_HEDGE} values: a negation next to a marker ("不+1", "+1沒"), or a hedge word ("下次"). */
+export const H_NEG = 1
+export const H_HEDGE = 2
 
 // Token flags (aux).
 /** Something (space, separator, punctuation, emoji) was skipped before this token. */
@@ -87,6 +105,8 @@ export const A_JIA = 64
 export const A_EXTRA = 128
 /** A thousands separator ("1,300"). */
 export const A_THOUSANDS = 256
+/** A "me too" filler or wanting word (我也, 我也要, me too). */
+export const A_METOO = 512
 /** Number of digits (NUM): aux >> 12. */
 export const A_DIGITS_SHIFT = 12
 
@@ -267,6 +287,25 @@ const plusFollows = (b: Uint16Array, cls: Uint8Array, i: number, n: number): boo
   return j < n && (b[j] === 0x2b || b[j] === 0x52a0) /* 加 */
 }
 
+/** Keyword kinds that end a mention typed without a space after the name. */
+const endsMention = new Uint8Array(NAME_BASE)
+for (const k of [
+  K_NOT,
+  K_NEGNEAR,
+  K_NEG,
+  K_HEDGE,
+  K_CANCEL,
+  K_CONDITION,
+  K_QUESTION,
+  K_POINT,
+  K_METOO,
+  K_METOO_WANT,
+  K_AMEND,
+  K_REDUCE,
+  K_PAY
+])
+  endsMention[k] = 1
+
 /**
  * Lexes `text` with the lexicon into {@link tok}. `buf` receives the folded text.
  */
@@ -337,8 +376,27 @@ export const lex = (text: string, lx: Lexicon): void => {
     if (c === 0x40) {
       let j = i + 1
       while (j < n && j - i < 40) {
-        const kc = cls[b[j]!]
-        if (kc === C_SPACE || kc === C_NEWLINE || b[j] === 0x2b) break
+        const bj = b[j]!
+        const kc = cls[bj]
+        if (
+          kc === C_SPACE ||
+          kc === C_NEWLINE ||
+          kc === C_SEP ||
+          bj === 0x2b ||
+          bj === 0x21 ||
+          bj === 0x3f ||
+          bj === 0x3002
+        )
+          break
+        // A name typed without a space after it ends where a word that changes what a marker means
+        // begins: "@團媽我不+1了", "@團媽下次再+1", "@團媽如果有我就+1" (docs/parsing.md: hedges).
+        if (
+          j > i + 1 &&
+          trie.match(b, cls, j, n, ops) &&
+          trie.matchPayload < NAME_BASE &&
+          endsMention[trie.matchPayload] === 1
+        )
+          break
         j++
       }
       push(T_FILLER, i, j, 0, 0)
@@ -403,6 +461,24 @@ export const lex = (text: string, lx: Lexicon): void => {
         case K_WANT:
           push(T_WANT, i, e, 0, 0)
           break
+        case K_METOO:
+          push(T_FILLER, i, e, 0, A_METOO)
+          break
+        case K_METOO_WANT:
+          push(T_WANT, i, e, 0, A_METOO)
+          break
+        case K_HEDGE:
+          push(T_HEDGE, i, e, H_HEDGE, 0)
+          break
+        case K_NEGNEAR:
+          push(T_NEGNEAR, i, e, H_NEG, 0)
+          break
+        case K_FOLLOW:
+          push(T_FOLLOW, i, e, 0, 0)
+          break
+        case K_POINT:
+          push(T_POINT, i, e, 0, 0)
+          break
         case K_HELP:
           push(T_HELP, i, e, 0, 0)
           break
@@ -437,6 +513,11 @@ export const lex = (text: string, lx: Lexicon): void => {
           pushUnknown(i, e)
           break
         case K_NOISE:
+          // "520", "88" are words in chat, but "520元" is a price
+          if (cls[c] === C_DIGIT && currencyAt(b, skipSpaces(b, cls, e, n), n, currency) > 0) {
+            e = lexNumber(b, cls, unit, measure, currency, i, n)
+            break
+          }
           push(T_NOISE, i, e, 0, 0)
           break
         case K_LAST5: {

@@ -155,7 +155,17 @@ export const make = (catalogue: Catalogue.Catalogue, settings: ParseResult.Parse
 
 /** Outcome of resolving a set of names to sellable skus. */
 export type Resolution =
-  | { readonly _tag: "Ok"; readonly product: number; readonly skus: ReadonlyArray<string> }
+  | {
+      readonly _tag: "Ok"
+      readonly product: number
+      readonly skus: ReadonlyArray<string>
+      /**
+       * Several skus: the options they differ in ("顏色"), for "which 顏色?". One sku: the options
+       * the names did not give, completed from the only variant that has the values named
+       * ("顏色 白"), or "" when the names gave everything.
+       */
+      readonly detail: string
+    }
   | { readonly _tag: "Fail"; readonly why: string; readonly product: number }
 
 /**
@@ -198,9 +208,42 @@ export const resolve = (lex: Lexicon, groups: ReadonlyArray<ReadonlyArray<Entry>
   const usable = fits.filter((f) => !f.conflict && f.skus.length > 0)
   if (usable.length > 1) return { _tag: "Fail", why: "matches several products", product: -1 }
   const only = usable[0]
-  if (only !== undefined) return { _tag: "Ok", product: only.product, skus: only.skus }
+  if (only !== undefined)
+    return {
+      _tag: "Ok",
+      product: only.product,
+      skus: only.skus,
+      detail: detailOf(lex, only.product, groups, only.skus)
+    }
   const f = fits[0]!
   if (fits.length === 1 && f.conflict)
     return { _tag: "Fail", why: "names two values of the same option", product: f.product }
   return { _tag: "Fail", why: "no such variant", product: fits.length === 1 ? f.product : -1 }
+}
+
+/**
+ * What {@link resolve} says besides the skus: with several, the options they differ in; with one,
+ * the options the names left open and the values the only matching variant gives them
+ * (docs/parsing.md: the only variant that has the values named completes the other options).
+ */
+const detailOf = (
+  lex: Lexicon,
+  pi: number,
+  groups: ReadonlyArray<ReadonlyArray<Entry>>,
+  skus: ReadonlyArray<string>
+): string => {
+  const p = lex.products[pi]!
+  if (p.dims.length === 0) return ""
+  const rows = p.skus.filter((s) => skus.includes(s.sku))
+  if (rows.length > 1) {
+    const differ = p.dims.filter((_d, d) => rows.some((r) => r.values[d] !== rows[0]!.values[d]))
+    return (differ.length > 0 ? differ : p.dims).join("/")
+  }
+  // One sku: named by a variant name, every option named, or completed.
+  if (groups.some((g) => g.some((e) => e.product === pi && e.kind === E_VARIANT))) return ""
+  const named = p.dims.map((_d, d) =>
+    groups.some((g) => g.some((e) => e.product === pi && e.kind === E_OPTION && e.dim === d))
+  )
+  const row = rows[0]!
+  return p.dims.flatMap((d, di) => (named[di] || row.values[di] === "" ? [] : [`${d} ${row.values[di]}`])).join(", ")
 }
