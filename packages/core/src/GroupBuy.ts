@@ -39,7 +39,11 @@ import {
 export interface CommentInput {
   /** `line`, `facebook`, `telegram`, `import`… */
   readonly channel: string
-  /** Unique within the channel: the idempotency key is `channel + commentId`. */
+  /**
+   * The message's id, unique within the channel (or within the round: see `idScope`). A comment is
+   * handled once: the same id again is a `duplicate`, or an `id-conflict` when another author or
+   * text comes under it.
+   */
   readonly commentId: string
   readonly author: Author
   readonly text: string
@@ -47,6 +51,13 @@ export interface CommentInput {
   readonly at: string
   readonly threadId?: string | undefined
   readonly replyToken?: string | undefined
+  /**
+   * Where `commentId` is unique. `channel` (the default): it names one message of the channel for
+   * good, and the message belongs to at most one round, ever (a redelivery while another round is
+   * open is a `duplicate` there). `round`: only among this round's comments, as the ids an import
+   * file numbers itself (JSON Lines `c1`, `c2`…), which another round's file may use again.
+   */
+  readonly idScope?: "channel" | "round" | undefined
 }
 
 /** What became of one comment. */
@@ -62,6 +73,7 @@ export interface CommentOutcome {
     | "payment-reported"
     | "ignored"
     | "duplicate"
+    | "id-conflict"
   readonly orderId?: string | undefined
   readonly reason: string
   readonly events: ReadonlyArray<Round.Event>
@@ -414,7 +426,16 @@ const notOrderedData = (catalogue: Catalogue | undefined, e: Extract<Round.Event
   return data
 }
 
-/** Messages caused by round events for the comment's author. */
+/** A part of a message id: `:` and `%` escaped, so ids built from different parts never meet. */
+const idPart = (s: string): string =>
+  s.includes(":") || s.includes("%") ? s.replaceAll("%", "%25").replaceAll(":", "%3A") : s
+
+/**
+ * Messages caused by round events for the comment's author. A message's id names the round, the
+ * channel, the comment and the kind (and the SKU of a not-ordered line): a retry of the same
+ * comment makes the same ids (the outbox keeps one message per id), and no two comments, rounds or
+ * lines share one.
+ */
 export const roundMessages = (
   after: Round.State,
   c: CommentInput,
@@ -440,8 +461,11 @@ export const roundMessages = (
     } else if (e._tag === "CommentNotOrdered") {
       to ??= recipientOf(c)
       out ??= []
+      let id = messageId(after, c, "not-ordered", e.sku ?? "", undefined)
+      // Two lines of one comment for one SKU that did not fit: one message each.
+      for (let n = 2; hasId(out, id); n++) id = messageId(after, c, "not-ordered", e.sku ?? "", n)
       out.push({
-        id: [c.channel, c.commentId, "not-ordered", e.sku ?? ""].join(":"),
+        id,
         kind: "not-ordered",
         to,
         data: notOrderedData(after.catalogue, e),
@@ -455,8 +479,7 @@ export const roundMessages = (
     ? { orderId: entry.orderId, lines: labelLines(after.catalogue, entry.lines), total: Round.total(entry.lines) }
     : {}
   const message: OutboundMessage = {
-    // join, not a template: a template leaves a chain of rope strings that the outbox keeps (~200 B a message).
-    id: [c.channel, c.commentId, changed].join(":"),
+    id: messageId(after, c, changed, undefined, undefined),
     kind: changed,
     to,
     data,
@@ -465,6 +488,32 @@ export const roundMessages = (
   if (out === undefined) return [message]
   out.unshift(message)
   return out
+}
+
+const hasId = (messages: ReadonlyArray<OutboundMessage>, id: string): boolean => {
+  for (const m of messages) if (m.id === id) return true
+  return false
+}
+
+/**
+ * A message's id: `<round>:<channel>:<comment>:<kind>`, and for a not-ordered line `:<sku>` (and
+ * `:<n>` from the second line of that SKU on), each part escaped. One join, not a template: a
+ * template leaves a chain of rope strings that the outbox keeps (~200 B a message).
+ */
+const messageId = (
+  after: Round.State,
+  c: CommentInput,
+  kind: OutboundMessage["kind"],
+  sku: string | undefined,
+  n: number | undefined
+): string => {
+  const round = idPart(after.spec?.id ?? "")
+  const channel = idPart(c.channel)
+  const comment = idPart(c.commentId)
+  if (sku === undefined) return [round, channel, comment, kind].join(":")
+  return n === undefined
+    ? [round, channel, comment, kind, idPart(sku)].join(":")
+    : [round, channel, comment, kind, idPart(sku), n].join(":")
 }
 
 const outcomeOf = (commentId: string, events: ReadonlyArray<Round.Event>, parsedReason: string): CommentOutcome => {
@@ -552,8 +601,6 @@ const decodeRound = Schema.decodeUnknownSync(Round.Event)
 const decodeOrder = Schema.decodeUnknownSync(Order.Event)
 const decodeShipment = Schema.decodeUnknownSync(Shipment.Event)
 
-/** Comment ids are unique within a channel (and, for files, within one round's import). */
-// join builds a flat string; a template builds a rope that V8 flattens again on the first hash.
 /** Whether any of these events changes an order in the book. */
 const changesOrder = (events: ReadonlyArray<Round.Event>): boolean => {
   for (const e of events)
@@ -564,8 +611,84 @@ const changesOrder = (events: ReadonlyArray<Round.Event>): boolean => {
 /** A comment's own commit carries no view changes (its batch's merged ones ride on one more commit). */
 const NO_VIEWS: ReadonlyArray<ViewChange> = []
 
-const commentKey = (roundId: string, channel: string, commentId: string) =>
-  ["comment", roundId, channel, commentId].join(":")
+// ---------------------------------------------------------------------------------------------
+// Comment claims: which round took a message, and what the message was
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A comment's idempotency key. A channel's message is claimed once for every round
+ * (`message:<channel>:<id>`); an id an import numbered itself only within its round
+ * (`comment:<round>:<channel>:<id>`, the key every comment had before messages were claimed for
+ * good). `join` builds a flat string; a template builds a rope that V8 flattens again on the first hash.
+ */
+const commentKey = (roundId: string, c: CommentInput): string =>
+  c.idScope === "round"
+    ? ["comment", roundId, c.channel, c.commentId].join(":")
+    : ["message", c.channel, c.commentId].join(":")
+
+/** Fed to {@link commentFingerprint} between the author and the text: no UTF-16 code unit has this value. */
+const SEPARATOR = 0x10000
+
+/**
+ * A fingerprint of who wrote a comment and what (its author's id and its text): the same message
+ * delivered again has the same one, another comment under the same id almost surely not. A 53-bit
+ * hash (cyrb53) in base 36; nothing of the comment can be read back from it.
+ */
+export const commentFingerprint = (c: Pick<CommentInput, "author" | "text">): string => {
+  let h1 = 0xdeadbeef
+  let h2 = 0x41c6ce57
+  const id = c.author.id
+  for (let i = 0; i < id.length; i++) {
+    const ch = id.charCodeAt(i)
+    h1 = Math.imul(h1 ^ ch, 2654435761)
+    h2 = Math.imul(h2 ^ ch, 1597334677)
+  }
+  h1 = Math.imul(h1 ^ SEPARATOR, 2654435761)
+  h2 = Math.imul(h2 ^ SEPARATOR, 1597334677)
+  const text = c.text
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i)
+    h1 = Math.imul(h1 ^ ch, 2654435761)
+    h2 = Math.imul(h2 ^ ch, 1597334677)
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)
+}
+
+/**
+ * The data kept with a comment's key (`Commit.keyData`): `<fingerprint>:<round id>`. Keys claimed
+ * before fingerprints were kept have `:<round id>` (storage-sql's migration 3) or nothing.
+ */
+const claimData = (fingerprint: string, roundId: string): string => [fingerprint, roundId].join(":")
+
+/**
+ * What becomes of a comment whose key was claimed already (`data`: the claim's key data): the
+ * same comment again is a duplicate, here or in the round that took it; another author or text
+ * under the same id is an `id-conflict`, reported by id only (no name, no text), never taken.
+ */
+const claimedOutcome = (roundId: string, c: CommentInput, fingerprint: string, data: string): CommentOutcome => {
+  const i = data.indexOf(":")
+  const claimedPrint = i < 0 ? "" : data.slice(0, i)
+  const owner = i < 0 ? "" : data.slice(i + 1)
+  const elsewhere = owner !== "" && owner !== roundId
+  if (claimedPrint !== "" && claimedPrint !== fingerprint) return idConflict(c, elsewhere ? owner : undefined)
+  return {
+    commentId: c.commentId,
+    status: "duplicate",
+    reason: elsewhere ? `already taken by round ${JSON.stringify(owner)}` : "already handled",
+    events: []
+  }
+}
+
+const idConflict = (c: CommentInput, owner: string | undefined): CommentOutcome => ({
+  commentId: c.commentId,
+  status: "id-conflict",
+  reason: `comment id ${JSON.stringify(c.commentId)} (${c.channel}) was already used by a different comment (another author or text)${
+    owner === undefined ? "" : ` in round ${JSON.stringify(owner)}`
+  }: this one was not taken; every comment needs its own id`,
+  events: []
+})
 const BATCH = 500
 const MAX_RETRIES = 20
 
@@ -712,9 +835,18 @@ export const make = Effect.gen(function* () {
   ) =>
     Effect.gen(function* () {
       const loaded = from ?? (yield* requireRound(roundId))
-      const keys = comments.map((c) => commentKey(roundId, c.channel, c.commentId))
-      const seen = yield* storage.seenKeys(keys)
-      const batchSeen = new Set<string>()
+      const keys = new Array<string>(comments.length)
+      const prints = new Array<string>(comments.length)
+      for (let i = 0; i < comments.length; i++) {
+        keys[i] = commentKey(roundId, comments[i]!)
+        prints[i] = commentFingerprint(comments[i]!)
+      }
+      // The keys claimed already (by this round or, for a channel's message, by any round).
+      const claimed = yield* storage.readKeys(keys)
+      /** The first comment of the batch with each key. */
+      const firstWith = new Map<string, number>()
+      /** What became of the comments not handled here (claimed already, or twice in the batch). */
+      const skipped = new Array<CommentOutcome | undefined>(comments.length)
       let state = loaded.state
       let version = loaded.version
       const commits: Array<Commit> = []
@@ -724,12 +856,24 @@ export const make = Effect.gen(function* () {
       const stream = roundStream(roundId)
       // Parse the whole batch first, then decide it: the parser's tables stay in the CPU caches
       // for 500 comments in a row instead of being pushed out by the round state after each one
-      // (parsing in between cost about twice as much as parsing alone). Undefined: a duplicate.
+      // (parsing in between cost about twice as much as parsing alone). Undefined: skipped.
       const incomings = new Array<Round.IncomingComment | undefined>(comments.length)
       for (let i = 0; i < comments.length; i++) {
         const key = keys[i]!
-        if (seen.has(key) || batchSeen.has(key)) continue
-        batchSeen.add(key)
+        const data = claimed.get(key)
+        if (data !== undefined) {
+          skipped[i] = claimedOutcome(roundId, comments[i]!, prints[i]!, data)
+          continue
+        }
+        const first = firstWith.get(key)
+        if (first !== undefined) {
+          skipped[i] =
+            prints[first] === prints[i]
+              ? { commentId: comments[i]!.commentId, status: "duplicate", reason: "already handled", events: [] }
+              : idConflict(comments[i]!, undefined)
+          continue
+        }
+        firstWith.set(key, i)
         incomings[i] = toIncoming(comments[i]!, loaded.parser)
       }
       for (let i = 0; i < comments.length; i++) {
@@ -737,7 +881,7 @@ export const make = Effect.gen(function* () {
         const key = keys[i]!
         const incoming = incomings[i]
         if (incoming === undefined) {
-          outcomes.push({ commentId: c.commentId, status: "duplicate", reason: "already handled", events: [] })
+          outcomes.push(skipped[i]!)
           continue
         }
         const decided = Round.decide({ _tag: "HandleComment", comment: incoming, newOrderId: ids.next("o") }, state)
@@ -749,6 +893,7 @@ export const make = Effect.gen(function* () {
         views.add(after, events, entry)
         commits.push({
           idempotencyKey: key,
+          keyData: claimData(prints[i]!, roundId),
           appends: [{ stream, expectedVersion: version, events: events.map((e) => encode(e, at)) }],
           views: NO_VIEWS,
           outbox: roundMessages(after, c, events, entry)
@@ -760,8 +905,9 @@ export const make = Effect.gen(function* () {
       if (commits.length > 0) {
         // The batch's read-model changes, merged, ride on one more commit of the same transaction.
         // It asserts the round's version after the whole batch: if a comment's commit is skipped
-        // as a duplicate (another writer took its key after `seenKeys`), the transaction fails as
-        // a conflict and the batch is decided again, instead of writing views with that comment in.
+        // as a duplicate (another writer, for this round or another, took its key after
+        // `readKeys`), the transaction fails as a conflict and the batch is decided again (the key
+        // is then found claimed), instead of writing views with that comment in.
         commits.push({
           appends: [{ stream, expectedVersion: version, events: [] }],
           views: views.changes(state),

@@ -193,6 +193,11 @@ export interface State {
   readonly spec: RoundSpec | undefined
   readonly catalogue: Catalogue.Catalogue | undefined
   readonly cutoffMs: number | undefined
+  /**
+   * When the round opened (`RoundOpened.at`, epoch ms, to the whole second: Telegram and Facebook
+   * date messages in whole seconds): comments sent before it are not orders.
+   */
+  readonly openedMs: number | undefined
   readonly stock: Readonly<Record<string, SkuStock>>
   readonly book: PMap.PersistentMap<BookEntry>
   readonly review: PMap.PersistentMap<ReviewEntry>
@@ -205,6 +210,7 @@ export const initialState: State = {
   spec: undefined,
   catalogue: undefined,
   cutoffMs: undefined,
+  openedMs: undefined,
   stock: {},
   book: PMap.empty(),
   review: PMap.empty(),
@@ -340,6 +346,7 @@ const nextState = (
   spec: s.spec,
   catalogue: s.catalogue,
   cutoffMs: s.cutoffMs,
+  openedMs: s.openedMs,
   stock,
   book,
   review,
@@ -404,6 +411,12 @@ const exact = <A>(xs: Array<A>): Array<A> => xs.slice()
 const bumpComment = (state: State): State =>
   nextState(state, state.stock, state.book, state.review, state.orderCount, state.commentCount + 1)
 
+/** The whole second `at` falls in, in epoch ms (undefined when `at` is not a time: no comment is then "before"). */
+const openedSecond = (at: string): number | undefined => {
+  const ms = isoMillis(at)
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000) * 1000
+}
+
 /** Folds one event into the state. Total: an event that does not fit leaves the state as is. */
 export const evolve = (state: State, event: Event): State => evolveOwned(state, event, undefined)
 
@@ -426,7 +439,7 @@ export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefin
       }
     }
     case "RoundOpened":
-      return { ...state, status: "open" }
+      return { ...state, status: "open", openedMs: openedSecond(event.at) }
     case "LinesOrdered": {
       const existing = PMap.get(state.book, event.buyerId)
       const entry: BookEntry =
@@ -902,13 +915,20 @@ const decideIntent = (s: State, c: IncomingComment, ref: Ref, newOrderId: string
   }
 }
 
+/** Why a comment sent before the round opened is not an order (see {@link handleComment}). */
+export const SENT_BEFORE_OPEN = "sent before the round opened"
+/** Why a comment whose time cannot be read is not an order. */
+export const NO_VALID_TIME = "the comment has no valid time"
+
 const handleComment = (state: State, c: IncomingComment, newOrderId: string): Decision => {
   const spec = state.spec!
   const ref = refOf(state, c)
   const events: Array<Event> = []
   let s = state
+  // The comment's time, read once for the cutoff and the opening (NaN when it is not a time).
+  const atMs = isoMillis(c.at)
   // The cutoff closes the round by itself: the first comment after it records the close.
-  if (s.status === "open" && isAfterCutoff(s, c.at)) {
+  if (s.status === "open" && s.cutoffMs !== undefined && atMs >= s.cutoffMs) {
     const closed: Event = { _tag: "RoundClosed", at: spec.cutoff!, reason: "cutoff" }
     events.push(closed)
     s = evolve(s, closed)
@@ -919,6 +939,18 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
     return ok(events)
   }
   const wantsChange = p.intent === "order" || p.intent === "amend" || p.intent === "cancel" || p.intent === "review"
+  // A comment sent before the round opened (a late redelivery of an old message, an event from
+  // years ago) or without a readable time is never an order: the organiser decides. Chatter
+  // stays chatter. `!(a >= b)` is also true for NaN.
+  if (
+    s.status === "open" &&
+    s.openedMs !== undefined &&
+    !(atMs >= s.openedMs) &&
+    (wantsChange || p.intent === "payment")
+  ) {
+    events.push(forReview(ref, Number.isNaN(atMs) ? NO_VALID_TIME : SENT_BEFORE_OPEN, p.lines))
+    return ok(events)
+  }
   // Nobody's order may absorb a comment whose author the channel did not name.
   if (c.buyer.unknown === true && s.status === "open" && (wantsChange || p.intent === "payment")) {
     events.push(forReview(ref, "the channel did not say who wrote this", p.lines))

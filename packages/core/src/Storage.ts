@@ -43,6 +43,13 @@ export interface StreamAppend {
  */
 export interface Commit {
   readonly idempotencyKey?: string | undefined
+  /**
+   * A short text kept with the idempotency key when this commit claims it (ignored without a key
+   * or when the commit is a `Duplicate`: the first claim's data stays). {@link StorageService.readKeys}
+   * reads it back, so a later writer can tell what claimed the key: for a comment, the round that
+   * took it and a fingerprint of the comment. Never personal data.
+   */
+  readonly keyData?: string | undefined
   readonly appends: ReadonlyArray<StreamAppend>
   readonly views: ReadonlyArray<ViewChange>
   readonly outbox: ReadonlyArray<OutboundMessage>
@@ -86,6 +93,11 @@ export interface StorageService {
   readonly readAll: (fromPosition: number, limit: number) => Effect.Effect<ReadonlyArray<StoredEvent>, StorageError>
   /** Which of these idempotency keys were already committed. */
   readonly seenKeys: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>, StorageError>
+  /**
+   * The committed ones among these idempotency keys, each with the `keyData` its commit gave
+   * (`""` when it gave none, or for keys committed before a store kept key data).
+   */
+  readonly readKeys: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, string>, StorageError>
 
   /** A round's orders, in order of their first comment; optionally only these statuses. */
   readonly orders: (query: {

@@ -408,6 +408,58 @@ const seen: Case = {
   )
 }
 
+const keyData: Case = {
+  name: "readKeys returns each committed key with the data of the commit that claimed it",
+  run: withStorage((s) =>
+    Effect.gen(function* () {
+      yield* s.commit([
+        commitOf({ idempotencyKey: "k1", keyData: "fp1:r1", appends: [] }),
+        commitOf({ idempotencyKey: "k2", appends: [{ stream: "a", expectedVersion: 0, events: [ev("x")] }] }),
+        commitOf({ idempotencyKey: "k3", keyData: "", appends: [] }),
+        // Within one batch the first claim's data is kept.
+        commitOf({ idempotencyKey: "k4", keyData: "first", appends: [] }),
+        commitOf({ idempotencyKey: "k4", keyData: "second", appends: [] }),
+        // Data without a key is ignored.
+        commitOf({ keyData: "nothing", appends: [] })
+      ])
+      const found = yield* s.readKeys(["k0", "k1", "k2", "k3", "k4", "k1"])
+      yield* expectEqual(
+        "keys and their data",
+        [...found].sort(([a], [b]) => (a < b ? -1 : 1)),
+        [
+          ["k1", "fp1:r1"],
+          ["k2", ""],
+          ["k3", ""],
+          ["k4", "first"]
+        ]
+      )
+      yield* expectEqual("no keys", [...(yield* s.readKeys([]))], [])
+      // A later claim of the same key is a duplicate and leaves the data as it was.
+      const again = yield* s.commit([commitOf({ idempotencyKey: "k1", keyData: "fp2:r2", appends: [] })])
+      yield* expectEqual("again", again, [{ _tag: "Duplicate", idempotencyKey: "k1" }])
+      yield* expectEqual("data after a duplicate", [...(yield* s.readKeys(["k1"]))], [["k1", "fp1:r1"]])
+      // A failed batch claims nothing.
+      yield* expectConflict(
+        "stale batch",
+        s.commit([
+          commitOf({ idempotencyKey: "k5", keyData: "undone", appends: [] }),
+          commitOf({ appends: [{ stream: "a", expectedVersion: 0, events: [ev("stale")] }] })
+        ])
+      )
+      yield* expectEqual("key of the undone commit", [...(yield* s.readKeys(["k5"]))], [])
+      yield* expectEqual("seenKeys agrees", [...(yield* s.seenKeys(["k1", "k5"]))], ["k1"])
+      const many = Array.from({ length: 1200 }, (_, i) => `bulk-${i}`)
+      yield* s.commit(many.map((k) => commitOf({ idempotencyKey: k, keyData: `d-${k}`, appends: [] })))
+      const back = yield* s.readKeys([...many, "bulk-none"])
+      yield* expectEqual("1200 keys read", back.size, 1200)
+      yield* expectTrue(
+        "each bulk key with its own data",
+        many.every((k) => back.get(k) === `d-${k}`)
+      )
+    })
+  )
+}
+
 const ordersQuery: Case = {
   name: "orders: upsert, status filter, seq order, one round only, by id",
   run: withStorage((s) =>
@@ -969,6 +1021,87 @@ const rebuildFromEvents: Case = {
   })
 }
 
+const messagesAcrossRounds: Case = {
+  name: "a platform message belongs to one round for every engine on the store; file ids are per round",
+  run: Effect.gen(function* () {
+    const storage = yield* Storage
+    const parser = tableParser({ "A+1": [{ sku: "A", qty: 1 }] })
+    // Two engines (two processes, or one restarted) over the same store.
+    const engine = GroupBuy.make.pipe(
+      Effect.provideService(CommentParser.CommentParser, parser),
+      Effect.provideService(IdGenerator.IdGenerator, IdGenerator.makeCounter())
+    )
+    const first = yield* engine
+    const second = yield* engine
+    const specOf = (id: string) =>
+      Effect.orDie(
+        Effect.fromResult(
+          RoundSpec.decode({ id, title: id, products: [{ sku: "A", name: "A", price: 100, stock: 10 }] })
+        )
+      )
+    const opened = "2029-12-01T00:00:00Z"
+    const comment = (id: string, who: string, extra: Partial<GroupBuy.CommentInput> = {}): GroupBuy.CommentInput => ({
+      channel: "line",
+      commentId: id,
+      author: { id: who },
+      text: "A+1",
+      at: "2029-12-01T01:00:00Z",
+      ...extra
+    })
+    yield* first.openRound({ spec: yield* specOf("r1"), at: opened })
+    yield* second.openRound({ spec: yield* specOf("r2"), at: opened })
+    const inR1 = yield* first.submitComments({
+      roundId: "r1",
+      comments: [comment("m1", "u1"), comment("c1", "u1", { channel: "jsonl", idScope: "round" })]
+    })
+    yield* expectEqual(
+      "round 1",
+      inR1.map((o) => o.status),
+      ["ordered", "ordered"]
+    )
+    const inR2 = yield* second.submitComments({
+      roundId: "r2",
+      comments: [
+        comment("m1", "u1"),
+        comment("m1", "u2"),
+        comment("c1", "u2", { channel: "jsonl", idScope: "round" }),
+        comment("m2", "u2")
+      ]
+    })
+    yield* expectEqual(
+      "round 2",
+      inR2.map((o) => [o.status, o.reason.startsWith("already taken by round") || o.status !== "duplicate"]),
+      [
+        ["duplicate", true],
+        ["id-conflict", true],
+        ["ordered", true],
+        ["ordered", true]
+      ]
+    )
+    const orders = yield* storage.orders({ roundId: "r2" })
+    yield* expectEqual(
+      "round 2's orders",
+      orders.map((o) => [o.buyerId, o.lines.map((l) => l.qty)]),
+      [
+        ["jsonl:u2", [1]],
+        ["line:u2", [1]]
+      ]
+    )
+    // Message ids name the round: file comment c1's confirmation in round 2 is not taken for round 1's.
+    const messages = yield* storage.claimOutbox({ limit: 100, leaseMs: 60_000 })
+    yield* expectEqual(
+      "every confirmation is queued once",
+      messages.map((m) => [m.message.kind, m.message.to.channel, m.message.to.userId]),
+      [
+        ["order-confirmed", "line", "u1"],
+        ["order-confirmed", "jsonl", "u1"],
+        ["order-confirmed", "jsonl", "u2"],
+        ["order-confirmed", "line", "u2"]
+      ]
+    )
+  })
+}
+
 /** Every case, in a sensible order. Each expects a fresh, empty store and the live clock. */
 export const cases: ReadonlyArray<Case> = [
   appendAndRead,
@@ -978,6 +1111,7 @@ export const cases: ReadonlyArray<Case> = [
   duplicates,
   readAllOrder,
   seen,
+  keyData,
   ordersQuery,
   reviewQuery,
   notOrderedQuery,
@@ -990,5 +1124,6 @@ export const cases: ReadonlyArray<Case> = [
   outboxOnCommit,
   concurrentCommits,
   largeBatch,
-  rebuildFromEvents
+  rebuildFromEvents,
+  messagesAcrossRounds
 ]

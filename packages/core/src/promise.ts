@@ -58,8 +58,12 @@ const toError = (cause: Cause.Cause<unknown>): KaituanError => {
 
 /** The facade. Every method returns a Promise and rejects with a {@link KaituanError}. */
 export interface Kaituan {
-  /** Validates a round file (JSON value), creates and opens the round. */
-  readonly openRound: (roundFile: unknown) => Promise<void>
+  /**
+   * Validates a round file (JSON value), creates and opens the round, now or `at` (an ISO time:
+   * comments sent before the round opened go to review, so an import of older comments opens it
+   * at the first one's time).
+   */
+  readonly openRound: (roundFile: unknown, at?: string) => Promise<void>
   readonly submitComment: (roundId: string, comment: GroupBuy.CommentInput) => Promise<GroupBuy.CommentOutcome>
   readonly submitComments: (
     roundId: string,
@@ -92,11 +96,11 @@ export const createKaituan = (options: KaituanOptions): Kaituan => {
     throw toError(exit.cause)
   }
   return {
-    openRound: async (roundFile) => {
+    openRound: async (roundFile, at) => {
       const spec = RoundSpec.decode(roundFile)
       if (Result.isFailure(spec))
         throw new KaituanError(`invalid round file: ${spec.failure.message}`, "ParseError", "invalid-round")
-      return run((g) => g.openRound({ spec: spec.success }))
+      return run((g) => g.openRound({ spec: spec.success, at }))
     },
     submitComment: async (roundId, comment) =>
       (await run((g) => g.submitComments({ roundId, comments: [comment] })))[0]!,

@@ -201,10 +201,10 @@ describe("GroupBuy", () => {
     let hideKeys = false
     const storage: Storage.StorageService = {
       ...memory,
-      seenKeys: (keys) => {
-        if (!hideKeys) return memory.seenKeys(keys)
+      readKeys: (keys) => {
+        if (!hideKeys) return memory.readKeys(keys)
         hideKeys = false
-        return Effect.succeed(new Set<string>())
+        return Effect.succeed(new Map<string, string>())
       }
     }
     return Effect.gen(function* () {
@@ -261,11 +261,28 @@ describe("Promise facade", () => {
   it("opens a round, takes comments, closes and queries orders", async () => {
     const k = createKaituan({ parser: testParser, predictableIds: true })
     await k.openRound({ id: "r1", title: "t", products: [{ sku: "CUP", name: "保溫杯", price: 450 }] })
-    const out = await k.submitComment("r1", c("1", "amy", "杯+2"))
+    const out = await k.submitComment("r1", c("1", "amy", "杯+2", new Date(Date.now() + 1000).toISOString()))
     expect(out).toMatchObject({ status: "ordered", orderId: "o_1" })
+    // The round opened now: a comment sent before that is not an order.
+    const old = await k.submitComment("r1", c("0", "bob", "杯+1", "2024-05-01T10:00:00+08:00"))
+    expect(old).toMatchObject({ status: "review", reason: "sent before the round opened" })
     const orders = await k.closeRound("r1")
     expect(orders).toMatchObject([{ orderId: "o_1", total: 900, status: "awaiting-payment" }])
     expect(await k.orders("r1", ["paid"])).toEqual([])
+    await k.dispose()
+  })
+
+  it("opens a round at a given time, so an import of older comments takes them", async () => {
+    const k = createKaituan({ parser: testParser, predictableIds: true })
+    await k.openRound(
+      { id: "r1", title: "t", products: [{ sku: "CUP", name: "保溫杯", price: 450 }] },
+      "2024-05-01T09:00:00+08:00"
+    )
+    expect(await k.submitComment("r1", c("1", "amy", "杯+1"))).toMatchObject({ status: "ordered" })
+    expect(await k.submitComment("r1", c("2", "bob", "杯+1", "2024-05-01T08:00:00+08:00"))).toMatchObject({
+      status: "review",
+      reason: "sent before the round opened"
+    })
     await k.dispose()
   })
 

@@ -32,6 +32,33 @@ const mutants = [
         )
     })
   ),
+  mutant(
+    "forgets the data kept with a key",
+    "readKeys returns each committed key with the data of the commit that claimed it",
+    (s) => ({
+      ...s,
+      commit: (commits) => s.commit(commits.map((c) => ({ ...c, keyData: undefined })))
+    })
+  ),
+  mutant(
+    "keeps a duplicate's data instead of the first claim's",
+    "readKeys returns each committed key with the data of the commit that claimed it",
+    (s) => {
+      // Keys and data as a store that overwrites on every claim would keep them.
+      const last = new Map<string, string>()
+      return {
+        ...s,
+        commit: (commits) =>
+          Effect.tap(s.commit(commits), () =>
+            Effect.sync(() => {
+              for (const c of commits) if (c.idempotencyKey !== undefined) last.set(c.idempotencyKey, c.keyData ?? "")
+            })
+          ),
+        readKeys: (keys) =>
+          Effect.map(s.readKeys(keys), (found) => new Map([...found].map(([k, v]) => [k, last.get(k) ?? v])))
+      }
+    }
+  ),
   mutant("ignores the status filter", "orders: upsert, status filter, seq order, one round only, by id", (s) => ({
     ...s,
     orders: ({ roundId }) => s.orders({ roundId })

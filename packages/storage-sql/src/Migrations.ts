@@ -240,8 +240,56 @@ const ordersDoc: Migration = {
     })
 }
 
+/**
+ * The round events that record a handled comment (the comment's `commentId` is `channel:id`).
+ * Kept here as they were when {@link commentClaims} was written: a migration never changes.
+ */
+const handledCommentEvents = [
+  "LinesOrdered",
+  "LinesSet",
+  "OrderWithdrawn",
+  "CommentNotOrdered",
+  "CommentForReview",
+  "PaymentReported",
+  "CommentIgnored"
+]
+
+/**
+ * Idempotency keys keep a short text (`Commit.keyData`): for a comment, the round that took it
+ * and a fingerprint of the comment. And a platform message now belongs to one round for good: it
+ * is claimed under `message:<channel>:<comment id>` (before, its key named the round, so a
+ * redelivery to the next round was taken again). Every comment the round streams already hold is
+ * claimed here for the round that handled it first, with data `:<round id>` (no fingerprint:
+ * whatever comes again under that id is taken for the same comment, as before). Comments made by
+ * the organiser's decisions (`…#approved`, `…#unsent`) are not platform messages.
+ */
+const commentClaims: Migration = {
+  id: 3,
+  name: "comment_claims",
+  up: (t) =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const keys = sql(t.keys)
+      yield* sql`ALTER TABLE ${keys} ADD COLUMN data text`
+      // PostgreSQL's `data` is a json column; SQLite's is TEXT holding JSON.
+      const commentId = sql.literal(
+        sql.onDialectOrElse({ pg: () => "data->>'commentId'", orElse: () => "json_extract(data, '$.commentId')" })
+      )
+      yield* sql`INSERT INTO ${keys} (key, data)
+        SELECT 'message:' || cid, ':' || substr(stream, 7) FROM (
+          SELECT cid, stream, ROW_NUMBER() OVER (PARTITION BY cid ORDER BY position) AS n FROM (
+            SELECT ${commentId} AS cid, stream, position FROM ${sql(t.events)}
+            WHERE stream LIKE 'round:%' AND ${sql.in("type", handledCommentEvents)}
+          ) AS handled
+          WHERE cid IS NOT NULL AND cid NOT LIKE '%#approved' AND cid NOT LIKE '%#unsent'
+        ) AS firsts
+        WHERE n = 1
+        ON CONFLICT (key) DO NOTHING`
+    })
+}
+
 /** Every migration, in order. New ones are appended with the next id; applied ones never change. */
-export const migrations: ReadonlyArray<Migration> = [initial, ordersDoc]
+export const migrations: ReadonlyArray<Migration> = [initial, ordersDoc, commentClaims]
 
 /**
  * Applies the migrations not yet recorded in `<prefix>migrations`, in one transaction, and

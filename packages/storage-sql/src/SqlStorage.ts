@@ -330,14 +330,16 @@ export const make = (
       if (commits.length === 0) return Effect.succeed([])
       const work = Effect.gen(function* () {
         const meta = yield* lockMeta
-        // Idempotency keys: insert them all; the ones that come back are new.
-        const batchKeys = [
-          ...new Set(commits.flatMap((c) => (c.idempotencyKey === undefined ? [] : [c.idempotencyKey])))
-        ]
-          .sort()
-          .map((key) => ({ key }))
+        // Idempotency keys: insert them all, each with the data of its first commit in the batch;
+        // the ones that come back are new.
+        const dataOf = new Map<string, string | null>()
+        for (const c of commits) {
+          const key = c.idempotencyKey
+          if (key !== undefined && !dataOf.has(key)) dataOf.set(key, c.keyData || null)
+        }
+        const batchKeys = [...dataOf.keys()].sort().map((key) => ({ key, data: dataOf.get(key) ?? null }))
         const fresh = new Set<string>()
-        for (const chunk of chunksOf(batchKeys, 1)) {
+        for (const chunk of chunksOf(batchKeys, 2)) {
           const rows = yield* sql<{
             key: string
           }>`INSERT INTO ${T.keys} ${sql.insert(chunk)} ON CONFLICT (key) DO NOTHING RETURNING key`
@@ -443,6 +445,19 @@ export const make = (
             Effect.map((rows) => rows.map(toStored)),
             Effect.mapError(fromSqlError("readAll"))
           )
+
+    const readKeys = (keys: ReadonlyArray<string>) =>
+      Effect.gen(function* () {
+        const found = new Map<string, string>()
+        for (const chunk of chunksOf([...new Set(keys)], 1)) {
+          const rows = yield* sql<{
+            key: string
+            data: string | null
+          }>`SELECT key, data FROM ${T.keys} WHERE ${sql.in("key", chunk)}`
+          for (const r of rows) found.set(r.key, r.data ?? "")
+        }
+        return found as ReadonlyMap<string, string>
+      }).pipe(Effect.mapError(fromSqlError("readKeys")))
 
     const seenKeys = (keys: ReadonlyArray<string>) =>
       Effect.gen(function* () {
@@ -603,6 +618,7 @@ export const make = (
       readStream,
       readAll,
       seenKeys,
+      readKeys,
       orders,
       order,
       reviewQueue,

@@ -12,10 +12,11 @@ import { LineChannel, LineSignature, LineTestServer } from "@kaituan/adapters-li
 import { TelegramChannel } from "@kaituan/adapters-telegram"
 import { ChannelAdapter, ChannelRegistry, GroupBuy, Http, OutboxRelay, type Round, Storage } from "@kaituan/core"
 import { Matcher, Statement } from "@kaituan/reconcile"
+import { Database } from "@kaituan/storage-sql"
 import { Effect, Layer, Redacted, Result } from "effect"
 import { commentsOf } from "../Comments.js"
-import { runApp } from "../Engine.js"
-import { type Command, flags, println } from "../Io.js"
+import { dbIn, runApp } from "../Engine.js"
+import { type Command, flags, println, UsageError } from "../Io.js"
 import { decodeRound } from "../RoundFile.js"
 import { table } from "../Table.js"
 
@@ -70,16 +71,60 @@ const telegramUpdate = (u: { id: number; user: number; first: string; text: stri
     }
   })
 
+export const usage = `kaituan demo [--db FILE [--fresh]]
+
+Runs a whole group buy on a fresh SQLite file, step by step (by default a new file in a temporary
+directory). An existing --db FILE is never replaced unless --fresh (or --force) says so: the demo
+deletes it and starts again.`
+
+/** SQLite keeps these files next to the database while it is open (write-ahead log, shared memory). */
+const SIDECARS = ["-wal", "-shm"]
+
+/**
+ * The database file the demo may use: `file` (a SQLite path, resolved against the command's cwd)
+ * when it is absent, or when `fresh` allows replacing it (the file and its sidecars are deleted).
+ * Anything else is a UsageError: the demo never deletes data it was not told to.
+ */
+export const demoDatabase = (file: string, cwd: string, fresh: boolean): string => {
+  if (file === ":memory:") return file
+  if (Database.kindOf(file) === "postgres")
+    throw new UsageError("demo: --db must be a SQLite file path (the demo starts from an empty database it creates)")
+  const target = dbIn(file, cwd)
+  let stat: fs.Stats | undefined
+  try {
+    stat = fs.statSync(target)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT")
+      throw new UsageError(`demo: cannot use --db ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
+  }
+  if (stat?.isDirectory()) throw new UsageError(`demo: --db ${file} is a directory, not a database file`)
+  if (stat !== undefined && !fresh)
+    throw new UsageError(
+      `demo: ${file} exists; the demo starts from a fresh database and will not replace it. Pass --fresh to delete it and start again, or choose another --db path`
+    )
+  // Absent (sidecars left by a deleted database are stale) or to be replaced.
+  for (const suffix of stat === undefined ? SIDECARS : ["", ...SIDECARS])
+    fs.rmSync(`${target}${suffix}`, { force: true })
+  return target
+}
+
 export const run: Command = async (argv, io) => {
-  const { values } = flags(argv, { db: { type: "string" }, help: { type: "boolean", short: "h" } })
+  const { values } = flags(argv, {
+    db: { type: "string" },
+    fresh: { type: "boolean", default: false },
+    force: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h" }
+  })
   if (values.help) {
-    println(io.stdout, "kaituan demo [--db FILE]   run a whole group buy on a fresh SQLite file, step by step")
+    println(io.stdout, usage)
     return 0
   }
   const say = (s = "") => println(io.stdout, s)
   const step = (n: number, title: string) => say(`\n━━ ${n}. ${title}`)
-  const dbPath = values.db ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kaituan-demo-")), "kaituan.db")
-  for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(`${dbPath}${suffix}`, { force: true })
+  const dbPath =
+    values.db === undefined
+      ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kaituan-demo-")), "kaituan.db")
+      : demoDatabase(values.db, io.cwd, values.fresh || values.force)
   const round = decodeRound("(demo round)", roundFile)
   const label = (sku: string) => round.catalogue.bySku.get(sku)?.label ?? sku
   const line = await LineTestServer.listen({})

@@ -4,7 +4,7 @@
 import { GroupBuy } from "@kaituan/core"
 import { Database } from "@kaituan/storage-sql"
 import { Effect } from "effect"
-import { byTime, type Format, formats, guessFormat, parseJsonl, readText } from "../Comments.js"
+import { byTime, type Format, formats, guessFormat, lineOf, parseJsonl, readText } from "../Comments.js"
 import { dbIn, runApp } from "../Engine.js"
 import { type Command, flags, UsageError } from "../Io.js"
 import { toJson, toTables } from "../Report.js"
@@ -44,6 +44,10 @@ export const run: Command = async (argv, io) => {
   for (const w of imported.warnings) io.stderr.write(`kaituan: warning: ${w}\n`)
   const comments = byTime(imported.comments)
   const progress = comments.length >= 5000
+  // Comments whose id another comment of the round (another author or text) already has: not
+  // taken, and each reported by id and line, never silently dropped. Same id, author and text
+  // again is a duplicate and skipped.
+  const conflicts: Array<string> = []
   const report = await runApp(
     dbIn(values.db, io.cwd),
     Effect.gen(function* () {
@@ -51,13 +55,25 @@ export const run: Command = async (argv, io) => {
       yield* g.openRound({ spec: round.spec, at: comments[0]?.at })
       const step = 5000
       for (let i = 0; i < comments.length; i += step) {
-        yield* g.submitComments({ roundId: round.spec.id, comments: comments.slice(i, i + step) })
+        const slice = comments.slice(i, i + step)
+        const outcomes = yield* g.submitComments({ roundId: round.spec.id, comments: slice })
+        outcomes.forEach((o, k) => {
+          if (o.status !== "id-conflict") return
+          const line = lineOf(slice[k]!)
+          conflicts.push(`${values.comments}${line === undefined ? "" : ` line ${line}`}: ${o.reason}`)
+        })
         if (progress)
           io.stderr.write(
             `\r  replayed ${Math.min(i + step, comments.length).toLocaleString("en-US")} / ${comments.length.toLocaleString("en-US")} comments`
           )
       }
       if (progress) io.stderr.write("\n")
+      const shown = 50
+      for (const c of conflicts.slice(0, shown)) io.stderr.write(`kaituan: warning: ${c}\n`)
+      if (conflicts.length > shown)
+        io.stderr.write(
+          `kaituan: warning: ${values.comments}: ${conflicts.length - shown} more comments reuse an id and were not taken\n`
+        )
       return yield* g.report(round.spec.id)
     })
   )

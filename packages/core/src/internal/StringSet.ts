@@ -8,6 +8,8 @@
  * compare hashes: about three cache misses a question, which was about a tenth of an in-memory
  * replay. Here a new key costs one read of the hash array (its neighbours come in the same cache
  * line), and a string is only read when its hash matches. A property test holds it to `Set`.
+ *
+ * Each key may carry a string value (the data kept with an idempotency key), in a parallel array.
  */
 import { hashString } from "./PersistentMap.js"
 
@@ -17,6 +19,8 @@ export class StringSet {
   /** Slot hashes; 0 marks an empty slot (a key hashing to 0 is stored as 1). */
   private hashes: Int32Array
   private keys: Array<string | undefined>
+  /** The value of the key in the same slot (undefined: the empty string). */
+  private values: Array<string | undefined>
   private mask: number
   private count = 0
 
@@ -25,6 +29,7 @@ export class StringSet {
     if (capacity < 2 || (capacity & (capacity - 1)) !== 0) throw new RangeError("capacity must be a power of two")
     this.hashes = new Int32Array(capacity)
     this.keys = new Array(capacity).fill(undefined)
+    this.values = new Array(capacity).fill(undefined)
     this.mask = capacity - 1
   }
 
@@ -43,8 +48,20 @@ export class StringSet {
     }
   }
 
-  /** Adds `key`; false if it was there already. */
-  add(key: string): boolean {
+  /** The value kept with `key` (`""` when it was added without one), or undefined when it is not here. */
+  get(key: string): string | undefined {
+    const h = slotHash(key)
+    const hashes = this.hashes
+    const mask = this.mask
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const x = hashes[i]!
+      if (x === EMPTY) return undefined
+      if (x === h && this.keys[i] === key) return this.values[i] ?? ""
+    }
+  }
+
+  /** Adds `key` with `value`; false (and the value kept as it was) if it was there already. */
+  add(key: string, value?: string): boolean {
     const h = slotHash(key)
     const hashes = this.hashes
     const mask = this.mask
@@ -56,6 +73,7 @@ export class StringSet {
     }
     hashes[i] = h
     this.keys[i] = key
+    this.values[i] = value === "" ? undefined : value
     // Linear probing stays short below half full.
     if (++this.count * 2 > this.hashes.length) this.grow()
     return true
@@ -66,6 +84,7 @@ export class StringSet {
     const h = slotHash(key)
     const hashes = this.hashes
     const keys = this.keys
+    const values = this.values
     const mask = this.mask
     let i = h & mask
     for (; ; i = (i + 1) & mask) {
@@ -81,11 +100,13 @@ export class StringSet {
       if (!homeInRange) {
         hashes[i] = hashes[j]!
         keys[i] = keys[j]
+        values[i] = values[j]
         i = j
       }
     }
     hashes[i] = EMPTY
     keys[i] = undefined
+    values[i] = undefined
     this.count--
     return true
   }
@@ -93,9 +114,11 @@ export class StringSet {
   private grow() {
     const oldHashes = this.hashes
     const oldKeys = this.keys
+    const oldValues = this.values
     const capacity = oldHashes.length * 2
     const hashes = new Int32Array(capacity)
     const keys: Array<string | undefined> = new Array(capacity).fill(undefined)
+    const values: Array<string | undefined> = new Array(capacity).fill(undefined)
     const mask = capacity - 1
     for (let s = 0; s < oldHashes.length; s++) {
       const h = oldHashes[s]!
@@ -104,9 +127,11 @@ export class StringSet {
       while (hashes[i]! !== EMPTY) i = (i + 1) & mask
       hashes[i] = h
       keys[i] = oldKeys[s]
+      values[i] = oldValues[s]
     }
     this.hashes = hashes
     this.keys = keys
+    this.values = values
     this.mask = mask
   }
 }

@@ -62,7 +62,7 @@ export const makeMemoryStorage = (): StorageService => {
       for (const c of commits) {
         const key = c.idempotencyKey
         if (key !== undefined) {
-          if (!keys.add(key)) {
+          if (!keys.add(key, c.keyData)) {
             results.push({ _tag: "Duplicate", idempotencyKey: key })
             continue
           }
@@ -140,6 +140,15 @@ export const makeMemoryStorage = (): StorageService => {
         const seen = new Set<string>()
         for (const k of ks) if (keys.has(k)) seen.add(k)
         return seen
+      }),
+    readKeys: (ks) =>
+      Effect.sync(() => {
+        const found = new Map<string, string>()
+        for (const k of ks) {
+          const data = keys.get(k)
+          if (data !== undefined) found.set(k, data)
+        }
+        return found
       }),
     orders: ({ roundId, status }) =>
       Effect.sync(() => {
