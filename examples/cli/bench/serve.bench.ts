@@ -158,7 +158,7 @@ const makeRequests = (count: number, offset: number, prefix: string): Array<Req>
         {
           type: "message",
           mode: "active",
-          timestamp: Date.now() - 60_000,
+          timestamp: Date.now(), // after the round opened (the server opened it at start): earlier comments go to review
           source: { type: "group", groupId: "Cbench", userId: `U${k % BUYERS}` },
           webhookEventId: `${prefix}EV${k}`,
           deliveryContext: { isRedelivery: redelivery },

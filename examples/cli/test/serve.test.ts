@@ -178,7 +178,7 @@ describe("kaituan serve: webhooks", () => {
         message_id: 90,
         from: { id: 777, is_bot: false, first_name: "Gus" },
         chat: { id: -100123, type: "supergroup" },
-        date: Math.floor(Date.now() / 1000) - 60,
+        date: Math.floor(Date.now() / 1000),
         edit_date: Math.floor(Date.now() / 1000),
         text: "蛋黃酥+4"
       }
@@ -258,7 +258,8 @@ describe("kaituan serve: limits, missing secrets, no round", () => {
       db: ":memory:",
       round: round("bare"),
       env: { LINE_CHANNEL_SECRET: "x" },
-      log: logs.log
+      log: logs.log,
+      drainMs: 50
     })
     try {
       expect(server.channels).toEqual([])
@@ -282,7 +283,8 @@ describe("kaituan serve: limits, missing secrets, no round", () => {
       port: 0,
       db: ":memory:",
       env: { TELEGRAM_BOT_TOKEN: "1:x", TELEGRAM_SECRET_TOKEN: TG_SECRET, TELEGRAM_API_BASE: "http://127.0.0.1:9" },
-      log: logs.log
+      log: logs.log,
+      drainMs: 50
     })
     try {
       const body = telegramBody({ update: 1, message: 1, user: 9, text: "紅+1" })
@@ -347,14 +349,14 @@ describe("kaituan serve: payments", () => {
         id: `p${i}`,
         user: `U-${u}`,
         text: "紅+2",
-        at: Date.now() - 3_600_000
+        at: Date.now()
       }))
     )
     expect((await post(`${f.server.url}/webhooks/line`, body, lineHeaders(body))).status).toBe(200)
-    // Closed a minute ago: orders are confirmed then, and gateway times (whole seconds) come after.
-    await f.server.run(
-      GroupBuy.GroupBuy.use((g) => g.closeRound({ roundId: "pay", at: new Date(Date.now() - 60_000).toISOString() }))
-    )
+    // Closed now (after the comments, which came after the round opened): orders are confirmed
+    // then; wait for the next second so gateway times (whole seconds) come after.
+    await f.server.run(GroupBuy.GroupBuy.use((g) => g.closeRound({ roundId: "pay", at: new Date().toISOString() })))
+    await new Promise((r) => setTimeout(r, 1_010 - (Date.now() % 1_000)))
   })
   afterAll(async () => {
     await f.stop()

@@ -72,7 +72,7 @@ export const lineBody = (messages: ReadonlyArray<LineMessage>): string =>
     events: messages.map((m) => ({
       type: "message",
       mode: "active",
-      timestamp: m.at ?? Date.now() - 60_000,
+      timestamp: m.at ?? Date.now(),
       source: { type: "group", groupId: "Cgroup", userId: m.user },
       webhookEventId: m.eventId ?? `01EV${m.id}`,
       deliveryContext: { isRedelivery: m.redelivery ?? false },
@@ -98,7 +98,7 @@ export const telegramBody = (u: {
       message_id: u.message,
       from: { id: u.user, is_bot: false, first_name: "Dora" },
       chat: { id: -100123, type: "supergroup", title: "團購群" },
-      date: Math.floor(Date.now() / 1000) - 60,
+      date: Math.floor(Date.now() / 1000),
       text: u.text
     }
   })
@@ -124,7 +124,7 @@ export const facebookBody = (c: {
               message: c.text,
               post_id: "104000000000001_900000000000001",
               comment_id: c.commentId,
-              created_time: Math.floor(Date.now() / 1000) - 60,
+              created_time: Math.floor(Date.now() / 1000),
               item: "comment",
               parent_id: "104000000000001_900000000000001",
               verb: c.verb ?? "add"
@@ -280,7 +280,10 @@ export const logSink = () => {
   }
 }
 
-/** Starts a server with every integration on a fresh SQLite file. */
+/**
+ * Starts a server with every integration on a fresh SQLite file. Shutdown keeps idle keep-alive
+ * connections open 50 ms (`drainMs`) rather than the keep-alive timeout, unless overridden.
+ */
 export const startFull = async (roundId: string, overrides: Partial<Server.ServerOptions> = {}) => {
   const line = await LineTestServer.listen({})
   const stub = await listenStub()
@@ -292,6 +295,7 @@ export const startFull = async (roundId: string, overrides: Partial<Server.Serve
     round: round(roundId),
     env: fullEnv({ line: line.url, stub: stub.url }),
     log: logs.log,
+    drainMs: 50,
     ...overrides
   })
   return {

@@ -72,6 +72,13 @@ export interface Options {
 
 /** A Facebook adapter: the port plus Facebook-only helpers. */
 export interface FacebookChannelService extends ChannelAdapter.ChannelAdapterService {
+  /**
+   * {@link ChannelAdapter.ChannelAdapterService.decode} with the comment changes that could not be
+   * decoded: one malformed change is skipped (and listed) rather than failing the delivery, so the
+   * good ones of the same delivery are kept. Fails with `invalid-payload` when the body is not a
+   * Page webhook body, or when no change decodes and some did not.
+   */
+  readonly decodeDelivery: (req: Http.InboundRequest) => Effect.Effect<FacebookWebhook.Delivery, ChannelError>
   /** Renders a message's text as it would be sent. */
   readonly render: (message: Notification.OutboundMessage) => string
   /**
@@ -148,18 +155,20 @@ export const make = (options: Options): Effect.Effect<FacebookChannelService> =>
         { discard: true }
       )
 
-    const decode = (req: Http.InboundRequest) =>
+    const decodeDelivery = (req: Http.InboundRequest): Effect.Effect<FacebookWebhook.Delivery, ChannelError> =>
       decodeEnvelope(new TextDecoder().decode(req.rawBody)).pipe(
         Effect.mapError(
           (e) => new ChannelError({ reason: "invalid-payload", message: `not a Page webhook body: ${e.message}` })
         ),
         Effect.flatMap((envelope) => {
-          const events = FacebookWebhook.toEvents(envelope, channel)
-          return "_tag" in events
-            ? Effect.fail(new ChannelError({ reason: "invalid-payload", message: events.message }))
-            : Effect.as(noteTimes(events), events)
+          const delivery = FacebookWebhook.toDelivery(envelope, channel)
+          return delivery.events.length === 0 && delivery.skipped.length > 0
+            ? Effect.fail(new ChannelError({ reason: "invalid-payload", message: delivery.skipped[0]!.message }))
+            : Effect.as(noteTimes(delivery.events), delivery)
         })
       )
+
+    const decode = (req: Http.InboundRequest) => Effect.map(decodeDelivery(req), (d) => d.events)
 
     const rejected = (message: string) => Effect.fail(new ChannelError({ reason: "rejected", message }))
 
@@ -169,7 +178,7 @@ export const make = (options: Options): Effect.Effect<FacebookChannelService> =>
         return request(
           graph,
           "GET",
-          encodeURIComponent(commentId),
+          [commentId],
           { fields: "created_time" },
           undefined,
           `Graph GET /${commentId}`
@@ -208,7 +217,7 @@ export const make = (options: Options): Effect.Effect<FacebookChannelService> =>
         const answer = yield* request(
           graph,
           "POST",
-          `${encodeURIComponent(pageId)}/messages`,
+          [pageId, "messages"],
           {},
           { recipient: { comment_id: commentId }, message: { text } },
           `Graph POST /${pageId}/messages`
@@ -233,14 +242,7 @@ export const make = (options: Options): Effect.Effect<FacebookChannelService> =>
       })
 
     const publicReply = (commentId: string, text: string) =>
-      request(
-        graph,
-        "POST",
-        `${encodeURIComponent(commentId)}/comments`,
-        {},
-        { message: text },
-        `Graph POST /${commentId}/comments`
-      ).pipe(
+      request(graph, "POST", [commentId, "comments"], {}, { message: text }, `Graph POST /${commentId}/comments`).pipe(
         Effect.map((answer) => {
           const id = Option.getOrUndefined(decodeSendAnswer(answer))?.id
           return id === undefined ? {} : { platformMessageId: id }
@@ -278,6 +280,7 @@ export const make = (options: Options): Effect.Effect<FacebookChannelService> =>
       handshake: (req: Http.InboundRequest) => Effect.sync(() => handshake(verifyToken, req)),
       verify,
       decode,
+      decodeDelivery,
       send,
       render,
       pullComments,

@@ -105,7 +105,9 @@ export const commentEvents = (
   fallbackTime: number | undefined
 ): ReadonlyArray<InboundEvent> | Malformed => {
   const created = value.created_time === undefined ? fallbackTime : unixSeconds(value.created_time)
-  if (created === undefined) return { _tag: "Malformed", message: "comment change without a usable created_time" }
+  // A time no Date can hold (ECMA-262 TimeClip: ±8.64e15 ms) is no time either.
+  if (created === undefined || !(Math.abs(created) <= 8.64e12))
+    return { _tag: "Malformed", message: "comment change without a usable created_time" }
   const commentId = String(value.comment_id)
   const threadId = String(value.post_id)
   const at = new Date(created * 1000).toISOString()
@@ -173,20 +175,67 @@ export const commentEvents = (
   }
 }
 
-/** Maps a decoded webhook body to events, or says which change is malformed. */
-export const toEvents = (envelope: Envelope, channel: string): ReadonlyArray<InboundEvent> | Malformed => {
-  if (envelope.object !== "page") return []
+/**
+ * Why one change of a delivery was skipped. `malformed`: a comment change without what kaituan
+ * needs (an id, a usable time, a text of the wrong type), or content that cannot be read at all.
+ */
+export type SkipReason = "malformed"
+
+/**
+ * A change of a delivery that was not decoded, and why; the others are. `message` says what is
+ * wrong for a developer and may quote the change: log `where` and `reason`, not `message`.
+ */
+export interface SkippedEvent {
+  /** Where it is in the body: `entry[0].changes[2]`. */
+  readonly where: string
+  readonly reason: SkipReason
+  readonly message: string
+}
+
+/** The events of a webhook body, and the comment changes that could not be decoded. */
+export interface Delivery {
+  readonly events: ReadonlyArray<InboundEvent>
+  readonly skipped: ReadonlyArray<SkippedEvent>
+}
+
+/** What an exception thrown while decoding untrusted input was, without its message (which may quote the input). */
+const thrownKind = (e: unknown): string => (e instanceof Error ? e.name : typeof e)
+
+/**
+ * Maps a decoded webhook body to events, each comment change on its own: a malformed one is
+ * skipped (listed in `skipped`) and the others kept, so one bad change never loses the good ones
+ * of the same delivery. Never throws.
+ */
+export const toDelivery = (envelope: Envelope, channel: string): Delivery => {
+  if (envelope.object !== "page") return { events: [], skipped: [] }
   const out: Array<InboundEvent> = []
+  const skipped: Array<SkippedEvent> = []
   for (const [i, entry] of envelope.entry.entries()) {
     for (const [j, change] of (entry.changes ?? []).entries()) {
       if (change.field !== "feed" || !isRecord(change.value) || change.value["item"] !== "comment") continue
       const where = `entry[${i}].changes[${j}]`
-      const decoded = decodeComment(change.value)
-      if (Result.isFailure(decoded)) return { _tag: "Malformed", message: `${where}: ${decoded.failure.message}` }
-      const events = commentEvents(decoded.success, channel, entry.time)
-      if ("_tag" in events) return { _tag: "Malformed", message: `${where}: ${events.message}` }
-      out.push(...events)
+      try {
+        const decoded = decodeComment(change.value)
+        if (Result.isFailure(decoded)) {
+          skipped.push({ where, reason: "malformed", message: `${where}: ${decoded.failure.message}` })
+          continue
+        }
+        const events = commentEvents(decoded.success, channel, entry.time)
+        if ("_tag" in events) skipped.push({ where, reason: "malformed", message: `${where}: ${events.message}` })
+        else out.push(...events)
+      } catch (e) {
+        skipped.push({ where, reason: "malformed", message: `${where}: cannot be read (${thrownKind(e)})` })
+      }
     }
   }
-  return out
+  return { events: out, skipped }
+}
+
+/**
+ * Maps a decoded webhook body to events, or says which change is malformed when none decodes
+ * (see {@link toDelivery}: a malformed change among good ones is skipped).
+ */
+export const toEvents = (envelope: Envelope, channel: string): ReadonlyArray<InboundEvent> | Malformed => {
+  const { events, skipped } = toDelivery(envelope, channel)
+  return events.length === 0 && skipped.length > 0 ? { _tag: "Malformed", message: skipped[0]!.message } : events
 }

@@ -142,7 +142,7 @@ export const pull = (options: PullOptions): Effect.Effect<ReadonlyArray<Comment>
       const body = yield* request(
         options,
         "GET",
-        `${encodeURIComponent(options.objectId)}/comments`,
+        [options.objectId, "comments"],
         params,
         undefined,
         `Graph GET /${options.objectId}/comments`

@@ -500,3 +500,70 @@ describe("ChannelContract (Facebook)", () => {
   }
   for (const c of ChannelContract.casesFor(h)) it.live(c.name, () => c.run(h))
 })
+
+describe("FacebookChannel: hostile ids and changes", () => {
+  it.live("a Graph URL that cannot be parsed is a transport error that quotes neither the token nor its proof", () =>
+    Effect.gen(function* () {
+      const a = yield* adapter({ graphBase: "http://bad host:x", retry: { ...fast, maxRetries: 0 } })
+      const e = yield* Effect.flip(a.send(message("900_1", { data: { replyMode: "public" } })))
+      expect(e.reason).toBe("transport")
+      expect(e.message).not.toContain(fake.token)
+      const proof = createHmac("sha256", fake.appSecret).update(fake.token).digest("hex")
+      expect(e.message).not.toContain(proof)
+    })
+  )
+
+  it.live("a comment id that cannot be a URL path (a lone surrogate) fails typed, sends nothing, never throws", () =>
+    Effect.gen(function* () {
+      const a = yield* adapter()
+      const before = fake.requests.length
+      for (const mode of ["private", "public"] as const) {
+        const e = yield* Effect.flip(a.send(message("900_\ud800", { data: { replyMode: mode } })))
+        expect(e).toMatchObject({ _tag: "ChannelError", reason: "invalid-payload" })
+      }
+      const pulled = yield* Effect.flip(a.pullComments({ objectId: "\udfff" }))
+      expect(pulled.reason).toBe("invalid-payload")
+      expect(fake.requests.length).toBe(before)
+    })
+  )
+
+  it.live("a malformed change among good ones is skipped and listed; the good ones are kept", () =>
+    Effect.gen(function* () {
+      const a = yield* adapter()
+      const good = {
+        item: "comment",
+        verb: "add",
+        comment_id: "900_1",
+        post_id: "104_900",
+        from: { id: "7001", name: "陳大華" },
+        message: "+1",
+        created_time: 1714541000
+      }
+      const body = JSON.stringify({
+        object: "page",
+        entry: [
+          {
+            id: "104",
+            time: 1714541000,
+            changes: [
+              { field: "feed", value: { ...good, comment_id: "900_0", created_time: 1e300 } },
+              { field: "feed", value: good },
+              { field: "feed", value: { ...good, comment_id: "900_2", message: 12 } }
+            ]
+          }
+        ]
+      })
+      const req = Http.request({
+        body,
+        headers: { [FacebookSignature.header]: FacebookSignature.sign(fake.appSecret, body) }
+      })
+      const d = yield* a.decodeDelivery(req)
+      expect(d.events.map((e) => ("commentId" in e ? e.commentId : ""))).toEqual(["900_1"])
+      expect(d.skipped.map((s) => [s.where, s.reason])).toEqual([
+        ["entry[0].changes[0]", "malformed"],
+        ["entry[0].changes[2]", "malformed"]
+      ])
+      expect((yield* a.decode(req)).length).toBe(1)
+    })
+  )
+})

@@ -79,8 +79,21 @@ export interface Options {
   readonly fetch?: typeof globalThis.fetch | undefined
 }
 
+/** A decoded delivery: the events, and the events that could not be decoded (skipped, with why). */
+export interface Delivery {
+  readonly events: ReadonlyArray<InboundEvent>
+  readonly skipped: ReadonlyArray<LineWebhook.SkippedEvent>
+}
+
 /** The LINE adapter: the port plus LINE-specific helpers. */
 export interface LineChannelService extends ChannelAdapter.ChannelAdapterService {
+  /**
+   * {@link ChannelAdapter.ChannelAdapterService.decode} with the events that could not be decoded:
+   * one malformed event is skipped (and listed) rather than failing the delivery, so the good
+   * events of the same delivery are kept. Fails with `invalid-payload` when the body is not a
+   * webhook body, or when no event decodes and some did not.
+   */
+  readonly decodeDelivery: (req: Http.InboundRequest) => Effect.Effect<Delivery, ChannelError>
   /**
    * The display name of a user, from the group/room member-profile API when `threadId` is a
    * group (`C…`) or room (`R…`), else from the profile API (1:1 friends). Cached (LRU + TTL).
@@ -128,10 +141,15 @@ export const make = (options: Options): Effect.Effect<LineChannelService> =>
     /** Results of messages already delivered, by message id (a resend of the same id is a no-op). */
     const delivered = SentMessages.make()
 
-    const profilePath = (userId: string, threadId: string | undefined): string => {
-      const u = encodeURIComponent(userId)
-      if (threadId?.startsWith("C")) return `/v2/bot/group/${encodeURIComponent(threadId)}/member/${u}`
-      if (threadId?.startsWith("R")) return `/v2/bot/room/${encodeURIComponent(threadId)}/member/${u}`
+    /** The profile API path for a user, or `undefined` when an id cannot be a path segment (LINE's never are). */
+    const profilePath = (userId: string, threadId: string | undefined): string | undefined => {
+      const u = LineApi.pathSegment(userId)
+      if (u === undefined) return undefined
+      if (threadId?.startsWith("C") || threadId?.startsWith("R")) {
+        const t = LineApi.pathSegment(threadId)
+        if (t === undefined) return undefined
+        return `/v2/bot/${threadId.startsWith("C") ? "group" : "room"}/${t}/member/${u}`
+      }
       return `/v2/bot/profile/${u}`
     }
 
@@ -140,7 +158,10 @@ export const make = (options: Options): Effect.Effect<LineChannelService> =>
         const now = yield* Clock.currentTimeMillis
         const hit = names.get(userId, now)
         if (hit !== undefined) return hit
-        const req = { method: "GET" as const, path: profilePath(userId, threadId) }
+        const path = profilePath(userId, threadId)
+        if (path === undefined)
+          return yield* new LineApi.ApiError({ status: 400, message: "the user or chat id is not a LINE id" })
+        const req = { method: "GET" as const, path }
         const res = yield* retry ? LineApi.callWithRetry(api, req) : LineApi.call(api, req)
         const name = (res.body as { displayName?: unknown } | null)?.displayName
         if (typeof name !== "string") return yield* new LineApi.ApiError({ message: "profile without displayName" })
@@ -183,7 +204,7 @@ export const make = (options: Options): Effect.Effect<LineChannelService> =>
           lookup(userId, threadId, false).pipe(
             Effect.timeout(options.nameLookupTimeoutMs ?? 1_500),
             Effect.tap((name) => Effect.sync(() => found.set(userId, name))),
-            Effect.ignore
+            Effect.ignoreCause
           ),
         { concurrency: 4, discard: true }
       ).pipe(Effect.map(named))
@@ -202,14 +223,14 @@ export const make = (options: Options): Effect.Effect<LineChannelService> =>
             })
           )
 
-    const decode: LineChannelService["decode"] = (req) =>
+    const decodeDelivery: LineChannelService["decodeDelivery"] = (req) =>
       Effect.suspend(() => {
         const decoded = LineWebhook.decode(req.rawBody, {
           channel,
           stripBotMention: options.stripBotMention ?? true
         })
         if (Result.isFailure(decoded)) return Effect.fail(invalid(decoded.failure.message))
-        const { events, destination } = decoded.success
+        const { events, destination, skipped } = decoded.success
         return Effect.flatMap(Clock.currentTimeMillis, (now) => {
           for (const e of events) {
             if (
@@ -220,9 +241,12 @@ export const make = (options: Options): Effect.Effect<LineChannelService> =>
               replyTokens.set(e.replyToken, { receivedAt: now, used: false }, now)
             }
           }
-          return (options.resolveNames ?? true) ? withNames(events, destination, now) : Effect.succeed(events)
+          const named = (options.resolveNames ?? true) ? withNames(events, destination, now) : Effect.succeed(events)
+          return Effect.map(named, (events): Delivery => ({ events, skipped }))
         })
       })
+
+    const decode: LineChannelService["decode"] = (req) => Effect.map(decodeDelivery(req), (d) => d.events)
 
     const render: LineChannelService["render"] = (message) =>
       LineTemplates.render(
@@ -308,7 +332,7 @@ export const make = (options: Options): Effect.Effect<LineChannelService> =>
         )
         .pipe(Effect.mapError((e) => (e._tag === "ApiError" ? LineApi.toChannelError(e) : e)))
 
-    return { channel, verify, decode, send, displayName, render }
+    return { channel, verify, decode, decodeDelivery, send, displayName, render }
   })
 
 const definedOnly = <A extends object>(a: A): { [K in keyof A]: Exclude<A[K], undefined> } =>

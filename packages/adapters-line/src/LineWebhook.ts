@@ -18,6 +18,11 @@
  * same `eventId` and the app de-duplicates it. Bodies without a `webhookEventId` (old payloads)
  * get a stable id derived from the message id or the event's content.
  *
+ * Each event is decoded on its own: one that is malformed (a field missing or of the wrong type, a
+ * timestamp no date can hold, content nested too deep to read) is skipped and listed in
+ * `skipped` with where it was and why, and the others are kept, so one bad event never loses the
+ * good ones of the same delivery. Decoding never throws.
+ *
  * Well-formed `message` events take a hand-written fast path; every other event, and any body
  * that is not a well-formed envelope, is decoded by the Schemas, with the same results.
  *
@@ -26,13 +31,21 @@
 import type { ChannelAdapter } from "@kaituan/core"
 import { Result, Schema } from "effect"
 import { fastEvent, isRecord } from "./internal/WebhookFast.js"
-import { type DecodeFailure, type DecodeOptions, decodeEvent, Envelope } from "./internal/WebhookSchema.js"
+import {
+  type DecodeFailure,
+  type DecodeOptions,
+  decodeEvent,
+  Envelope,
+  type SkippedEvent
+} from "./internal/WebhookSchema.js"
 
 export {
   type DecodeFailure,
   type DecodeOptions,
   Envelope,
   MessageContent,
+  type SkipReason,
+  type SkippedEvent,
   Source,
   stripSelfMentions,
   threadIdOf,
@@ -45,6 +58,8 @@ type InboundEvent = ChannelAdapter.InboundEvent
 export interface Decoded {
   readonly destination: string | undefined
   readonly events: ReadonlyArray<InboundEvent>
+  /** The events that could not be decoded (the others are in `events`). */
+  readonly skipped: ReadonlyArray<SkippedEvent>
   /** Whether any event was marked `deliveryContext.isRedelivery`. */
   readonly redelivery: boolean
 }
@@ -66,9 +81,13 @@ const envelopeOf = (
     ? Result.succeed({ destination: json.destination, events: json.events })
     : decodeEnvelope(json).pipe(Result.mapError((e) => ({ message: `not a LINE webhook body: ${e.message}` })))
 
+/** What an exception thrown while decoding untrusted input was, without its message (which may quote the input). */
+const thrownKind = (e: unknown): string => (e instanceof Error ? e.name : typeof e)
+
 /**
  * Decodes a raw webhook body (the bytes LINE sent). Fails on invalid JSON, a missing `events`
- * array, or a known event type with the wrong shape.
+ * array, or when no event decodes and some did not (each bad event is otherwise skipped, see
+ * {@link Decoded.skipped}). Never throws.
  */
 export const decode = (
   rawBody: Uint8Array | string,
@@ -89,18 +108,31 @@ export const decode = (
     stripBotMention: options.stripBotMention ?? true
   }
   const events: Array<InboundEvent> = []
+  let skipped: Array<SkippedEvent> | undefined
+  const skip = (i: number, message: string) => {
+    if (skipped === undefined) skipped = []
+    skipped.push({ where: `events[${i}]`, reason: "malformed", message })
+  }
   let redelivery = false
   for (let i = 0; i < raws.length; i++) {
     const raw = raws[i]
-    const fast = fastEvent(raw, opts.channel, opts.stripBotMention)
-    if (fast !== undefined) events.push(fast)
-    else {
-      const decoded = decodeEvent(raw, i, destination, opts)
-      if (Result.isFailure(decoded)) return Result.fail(decoded.failure)
-      events.push(...decoded.success)
+    try {
+      const fast = fastEvent(raw, opts.channel, opts.stripBotMention)
+      if (fast !== undefined) events.push(fast)
+      else {
+        const decoded = decodeEvent(raw, i, destination, opts)
+        if (Result.isFailure(decoded)) skip(i, decoded.failure.message)
+        else for (const e of decoded.success) events.push(e)
+      }
+    } catch (e) {
+      skip(i, `events[${i}]: cannot be read (${thrownKind(e)})`)
     }
     const ctx = (raw as { deliveryContext?: { isRedelivery?: unknown } } | null)?.deliveryContext
     if (ctx?.isRedelivery === true) redelivery = true
   }
-  return Result.succeed({ destination, events, redelivery })
+  const found: ReadonlyArray<SkippedEvent> = skipped ?? NONE
+  if (found.length > 0 && events.length === 0) return Result.fail({ message: found[0]!.message })
+  return Result.succeed({ destination, events, skipped: found, redelivery })
 }
+
+const NONE: ReadonlyArray<SkippedEvent> = []

@@ -466,3 +466,47 @@ describe("LineChannel layers", () => {
     })
   )
 })
+
+describe("LineChannel.decodeDelivery: hostile events", () => {
+  const deep = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`
+
+  it.live("a lone surrogate in a userId neither throws nor loses the other events (no lookup with a bad id)", () =>
+    Effect.gen(function* () {
+      const { adapter, server } = yield* setup()
+      const b = body(
+        textEvent({ eventId: "e1", commentId: "c1", userId: "U\ud800bad", text: "+1" }),
+        textEvent({ eventId: "e2", commentId: "c2", userId: "Ugood", text: "+2" })
+      )
+      const d = yield* adapter.decodeDelivery(signed(b))
+      expect(d.events.map((e) => e.eventId)).toEqual(["e1", "e2"])
+      expect(d.skipped).toEqual([])
+      // no request to LINE with the bad id (it has no URL form); the good one was looked up
+      expect(paths(server).some((p) => p.includes("Ugood"))).toBe(true)
+      expect(paths(server).every((p) => !p.includes("%ED") && !p.includes("bad"))).toBe(true)
+      expect(yield* Effect.flip(adapter.displayName("U\udc00", GROUP))).toMatchObject({ _tag: "ChannelError" })
+    })
+  )
+
+  it.live("an event nested too deep, or with a timestamp no date holds, is skipped; the good ones are kept", () =>
+    Effect.gen(function* () {
+      const { adapter } = yield* setup({ resolveNames: false })
+      const good = textEvent({ eventId: "e3", commentId: "c3", userId: "U3", text: "+1" })
+      const raw = `{"destination":"Ubot","events":[{"type":"join","timestamp":1,"x":${deep(10_000)}},${JSON.stringify(
+        good
+      )},{"type":"message","timestamp":1e400,"message":{"id":"m","type":"text","text":"+1"}},${JSON.stringify({
+        ...good,
+        timestamp: 8.64e15 + 1
+      })}]}`
+      const d = yield* adapter.decodeDelivery(signed(raw))
+      expect(d.events.map((e) => e.eventId)).toEqual(["e3"])
+      expect(d.skipped.map((s) => [s.where, s.reason])).toEqual([
+        ["events[0]", "malformed"],
+        ["events[2]", "malformed"],
+        ["events[3]", "malformed"]
+      ])
+      // only bad events: the delivery is invalid-payload (LINE SDKs answer 400), never a defect
+      const bad = `{"events":[{"type":"leave","timestamp":1,"x":${deep(10_000)}}]}`
+      expect((yield* Effect.flip(adapter.decode(signed(bad)))).reason).toBe("invalid-payload")
+    })
+  )
+})

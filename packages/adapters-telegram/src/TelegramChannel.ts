@@ -117,7 +117,14 @@ export const callMethod = (
   params: Readonly<Record<string, unknown>>
 ): Effect.Effect<unknown, ChannelError> => {
   const base = (options.apiBase ?? defaultApiBase).replace(/\/+$/, "")
-  const url = `${base}/bot${Redacted.value(options.botToken)}/${method}`
+  const token = Redacted.value(options.botToken)
+  const url = `${base}/bot${token}/${method}`
+  // The token is part of the URL: a transport error quoting the URL ("Failed to parse URL from
+  // …") must not carry it into logs or the outbox.
+  const masked = (e: ChannelError): ChannelError =>
+    token !== "" && e.message.includes(token)
+      ? new ChannelError({ ...e, message: e.message.split(token).join("***") })
+      : e
   return call(
     options.fetch ?? globalThis.fetch,
     url,
@@ -146,7 +153,8 @@ export const callMethod = (
       if (res.status >= 500 || code >= 500) return Effect.fail(new ChannelError({ reason: "transport", message }))
       if (code === 401 || code === 404) return Effect.fail(new ChannelError({ reason: "unauthorized", message }))
       return Effect.fail(new ChannelError({ reason: "rejected", message }))
-    })
+    }),
+    Effect.mapError(masked)
   )
 }
 
@@ -190,11 +198,22 @@ export const make = (options: Options): Effect.Effect<TelegramChannelService> =>
         : Effect.fail(new ChannelError({ reason: "unauthorized", message: `wrong ${secretTokenHeader} header` }))
     }
 
+    // Decoding never throws past here: an Update that decodes but cannot be mapped (a date no
+    // `Date` can hold…) is invalid-payload too, not a defect.
     const decode = (req: Http.InboundRequest) =>
       decodeUpdate(new TextDecoder("utf-8", { fatal: false }).decode(req.rawBody)).pipe(
-        Effect.map((u) => TelegramUpdate.toEvents(u, channel)),
         Effect.mapError(
           (e) => new ChannelError({ reason: "invalid-payload", message: `not a Telegram Update: ${e.message}` })
+        ),
+        Effect.flatMap((u) =>
+          Effect.try({
+            try: () => TelegramUpdate.toEvents(u, channel),
+            catch: (e) =>
+              new ChannelError({
+                reason: "invalid-payload",
+                message: `the Update cannot be read (${e instanceof Error ? e.name : typeof e})`
+              })
+          })
         )
       )
 

@@ -294,7 +294,10 @@ describe("TelegramChannel.decode", () => {
         "{}",
         '{"update_id":"1"}',
         '{"update_id":1,"message":{"message_id":1,"date":1,"text":"+1"}}',
-        '{"update_id":1,"message":{"message_id":1,"chat":{"id":1,"type":"group"},"date":"today","text":"+1"}}'
+        '{"update_id":1,"message":{"message_id":1,"chat":{"id":1,"type":"group"},"date":"today","text":"+1"}}',
+        // a date no Date can hold: invalid-payload, never a defect
+        '{"update_id":1,"message":{"message_id":1,"chat":{"id":1,"type":"group"},"date":1e300,"text":"+1"}}',
+        '{"update_id":1,"edited_message":{"message_id":1,"chat":{"id":1,"type":"group"},"date":1,"edit_date":1e400,"text":"+1"}}'
       ]) {
         const e = yield* Effect.flip(a.decode(webhook(body)))
         expect(e.reason).toBe("invalid-payload")
@@ -481,6 +484,16 @@ describe("TelegramChannel.send", () => {
       const e = yield* Effect.flip(a.send(message()))
       expect(e.reason).toBe("transport")
       expect(e.message).not.toContain(fake.token)
+    })
+  )
+
+  it.live("a Bot API URL that cannot be parsed is a transport error that does not quote the token", () =>
+    Effect.gen(function* () {
+      const a = yield* adapter({ apiBase: "http://bad host:x", retry: { ...fast, maxRetries: 0 } })
+      const e = yield* Effect.flip(a.send(message()))
+      expect(e.reason).toBe("transport")
+      expect(e.message).not.toContain(fake.token)
+      expect(e.message).not.toContain(fake.token.split(":")[1])
     })
   )
 

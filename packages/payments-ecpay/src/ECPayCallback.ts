@@ -48,6 +48,18 @@ const lastFiveDigits = (value: string | undefined): string | undefined => {
 const AMOUNT = /^\d{1,15}$/
 
 /**
+ * A trade or merchant order number fit to be a key: 1–64 printable ASCII characters (ECPay's are
+ * letters and digits). Anything else (control characters, which PostgreSQL cannot store) is not
+ * a number ECPay sent.
+ */
+const IDENTIFIER = /^[\x21-\x7e]{1,64}$/
+/** A bank code (3 digits, or more with the branch); anything else is dropped. */
+const BANK_CODE = /^\d{3,8}$/
+
+const bankCode = (value: string | undefined): string | undefined =>
+  value !== undefined && BANK_CODE.test(value) ? value : undefined
+
+/**
  * Maps verified callback fields to a `GatewayPayment`. The fields must belong to `merchantId`
  * (else `unauthorized`) and carry `RtnCode`, `MerchantTradeNo`, `TradeNo` and a whole `TradeAmt`
  * (else `invalid-payload`).
@@ -68,11 +80,14 @@ export const toGatewayPayment = (
     return fail("invalid-payload", "the callback lacks RtnCode, MerchantTradeNo, TradeNo or TradeAmt")
   }
   if (!AMOUNT.test(amount)) return fail("invalid-payload", `TradeAmt is not a whole amount: ${amount}`)
+  if (!IDENTIFIER.test(tradeNo) || !IDENTIFIER.test(merchantOrderNo))
+    return fail("invalid-payload", "TradeNo or MerchantTradeNo is not 1–64 printable ASCII characters")
   const status: PaymentGateway.GatewayPayment["status"] =
     rtnCode === RTN_PAID ? "paid" : rtnCode === RTN_ATM_ISSUED || rtnCode === RTN_CODE_ISSUED ? "pending" : "failed"
   const paymentDate = present(fields.PaymentDate)
   const paidAt = status === "paid" && paymentDate !== undefined ? TaipeiTime.taipeiToIso(paymentDate) : undefined
-  const payerBankCode = status === "paid" ? (present(fields.ATMAccBank) ?? present(fields.WebATMAccBank)) : undefined
+  const payerBankCode =
+    status === "paid" ? (bankCode(present(fields.ATMAccBank)) ?? bankCode(present(fields.WebATMAccBank))) : undefined
   const payerLast5 =
     status === "paid" ? (lastFiveDigits(fields.ATMAccNo) ?? lastFiveDigits(fields.WebATMAccNo)) : undefined
   const virtualAccount = rtnCode === RTN_ATM_ISSUED ? present(fields.vAccount) : undefined

@@ -123,6 +123,17 @@ describe("ReturnURL callbacks", () => {
     expect(reasonOf(signed({ ...realFields, MerchantID: "2000132" }))).toBe("unauthorized")
   })
 
+  it("a correctly signed trade number no database can key on is invalid; a garbled payer bank code is dropped", () => {
+    for (const TradeNo of ["2405\u00000001", "x".repeat(65), "2405 0001", "２４０５"])
+      expect(reasonOf(signed({ ...realFields, TradeNo })), JSON.stringify(TradeNo)).toBe("invalid-payload")
+    expect(reasonOf(signed({ ...realFields, MerchantTradeNo: "K1\u0000" }))).toBe("invalid-payload")
+    const payment = Effect.runSync(
+      gateway.callback(signed({ ...realFields, ATMAccBank: "8\u000012", ATMAccNo: "12345678" }))
+    )
+    expect(payment.payerBankCode).toBeUndefined()
+    expect(payment.payerLast5).toBe("45678")
+  })
+
   it.effect("SimulatePaid=1 is marked simulated (never real money)", () =>
     Effect.gen(function* () {
       const payment = yield* gateway.callback(signed({ ...realFields, SimulatePaid: "1" }))

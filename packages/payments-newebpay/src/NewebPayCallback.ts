@@ -126,6 +126,20 @@ const present = (value: string | undefined): string | undefined =>
 const AMOUNT = /^\d{1,15}$/
 
 /**
+ * A trade or merchant order number fit to be a key: 1–64 printable ASCII characters (NewebPay's
+ * are letters, digits and `_`). Anything else (control characters, which PostgreSQL cannot
+ * store, lone surrogates, which UTF-8 storage turns into U+FFFD) is not a number NewebPay sent.
+ */
+const IDENTIFIER = /^[\x21-\x7e]{1,64}$/
+/** A bank code (3 digits, or 7 with the branch); anything else is dropped. */
+const BANK_CODE = /^\d{3,8}$/
+/** The last five digits of an account; anything else is dropped. */
+const LAST5 = /^\d{5}$/
+
+const matching = (value: string | undefined, pattern: RegExp): string | undefined =>
+  value !== undefined && pattern.test(value) ? value : undefined
+
+/**
  * Normalises a decrypted notification into a `GatewayPayment`:
  * `SUCCESS` with a `PayTime` is `paid`; `SUCCESS` with a payment code but no `PayTime` (an ATM
  * virtual account or a CVS code was issued, CustomerURL) is `pending`; anything else is `failed`.
@@ -147,6 +161,8 @@ export const toGatewayPayment = (
     return fail("invalid-payload", `the result lacks TradeNo, MerchantOrderNo or Amt (${notification.status})`)
   }
   if (!AMOUNT.test(amt)) return fail("invalid-payload", `Amt is not a whole amount: ${amt}`)
+  if (!IDENTIFIER.test(tradeNo) || !IDENTIFIER.test(merchantOrderNo))
+    return fail("invalid-payload", "TradeNo or MerchantOrderNo is not 1–64 printable ASCII characters")
   const paymentType = present(r.PaymentType)
   const payTime = present(r.PayTime)
   const codeNo = present(r.CodeNo)
@@ -157,8 +173,8 @@ export const toGatewayPayment = (
       ? "pending"
       : "paid"
   const paidAt = status === "paid" && payTime !== undefined ? TaipeiTime.taipeiToIso(payTime) : undefined
-  const payerBankCode = present(r.PayBankCode)
-  const payerLast5 = present(r.PayerAccount5Code)
+  const payerBankCode = matching(present(r.PayBankCode), BANK_CODE)
+  const payerLast5 = matching(present(r.PayerAccount5Code), LAST5)
   const virtualAccount = paymentType === "VACC" ? codeNo : undefined
   const message =
     status === "pending"

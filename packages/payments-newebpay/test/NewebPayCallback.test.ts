@@ -263,6 +263,37 @@ describe("round trips: callbacks built with the key", () => {
     ).toBe("invalid-payload")
   })
 
+  it("a trade number no database can key on is invalid; garbled payer digits are dropped", () => {
+    for (const TradeNo of ["2405\u00000001", "\ud800", "x".repeat(65), "24 05"])
+      expect(
+        callbackReason(bodyRequest(encodeBody({ MerchantID: MERCHANT, Amt: 1, TradeNo, MerchantOrderNo: "X" }))),
+        JSON.stringify(TradeNo)
+      ).toBe("invalid-payload")
+    expect(
+      callbackReason(
+        bodyRequest(encodeBody({ MerchantID: MERCHANT, Amt: 1, TradeNo: "1", MerchantOrderNo: "X\u0000" }))
+      )
+    ).toBe("invalid-payload")
+    const payment = Effect.runSync(
+      gateway.callback(
+        bodyRequest(
+          encodeBody({
+            MerchantID: MERCHANT,
+            Amt: 5,
+            TradeNo: "T5",
+            MerchantOrderNo: "X",
+            PaymentType: "WEBATM",
+            PayTime: "2024-05-01 12:34:56",
+            PayBankCode: "8\u000022",
+            PayerAccount5Code: "5432\u0000"
+          })
+        )
+      )
+    )
+    expect(payment.payerBankCode).toBeUndefined()
+    expect(payment.payerLast5).toBeUndefined()
+  })
+
   it("a decrypted plaintext that is neither JSON nor has a Status is invalid", () => {
     for (const plaintext of ["{not json", "Amt=1&TradeNo=2", "[1,2]"]) {
       const tradeInfo = Result.getOrThrow(NewebPayCrypto.encrypt(plaintext, keys))

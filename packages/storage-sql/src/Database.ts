@@ -5,6 +5,10 @@
  * drivers are optional peer dependencies, loaded only when used, so an app installs just the one
  * it needs.
  *
+ * A new SQLite file is created readable by its owner only (0600: it holds buyers' phone numbers
+ * and account digits); its `-wal` and `-shm` files take the same mode. An existing file keeps the
+ * mode it has. No error message names a URL's password (see {@link redact}).
+ *
  * @since 0.1.0
  */
 import { Storage } from "@kaituan/core"
@@ -26,6 +30,47 @@ export interface Options extends SqlStorage.Options {
   readonly maxConnections?: number | undefined
 }
 
+/** A URL's user info (`scheme://user:password@`), its password captured. */
+const USER_INFO = /([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*:)([^@\s]*)@/gi
+/** A `password=` parameter (URL query or libpq key/value string). */
+const PASSWORD_PARAM = /(\bpassword=)[^&\s#]*/gi
+
+const passwordOf = (url: string): string | undefined => {
+  try {
+    const parsed = new URL(url.trim())
+    const fromQuery = parsed.searchParams.get("password") ?? undefined
+    const raw = parsed.password === "" ? fromQuery : parsed.password
+    if (raw === undefined) return undefined
+    try {
+      return decodeURIComponent(raw)
+    } catch {
+      return raw
+    }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * `text` with database credentials masked as `***`: the password of every URL in it
+ * (`postgres://user:***@host/db`), every `password=` parameter and, when `url` is given, that
+ * URL's password wherever else it appears (as written and percent-decoded, if 4 characters or
+ * longer). `redact(url)` is the URL fit to print.
+ *
+ * @example
+ * ```ts
+ * Database.redact("postgres://kai:s3cret@db.internal:5432/shop") // "postgres://kai:***@db.internal:5432/shop"
+ * ```
+ */
+export const redact = (text: string, url?: string): string => {
+  let out = text.replace(USER_INFO, "$1***@").replace(PASSWORD_PARAM, "$1***")
+  const secret = url === undefined ? undefined : passwordOf(url)
+  if (secret !== undefined)
+    for (const s of new Set([secret, encodeURIComponent(secret)]))
+      if (s.length >= 4 && s !== "***") out = out.split(s).join("***")
+  return out
+}
+
 /** The driver's own error under a `SqlError` (the cause of its reason), else the error itself. */
 const detail = (cause: unknown): string => {
   const reason = typeof cause === "object" && cause !== null && "reason" in cause ? cause.reason : undefined
@@ -34,8 +79,37 @@ const detail = (cause: unknown): string => {
   return error instanceof Error ? error.message : String(error)
 }
 
-const unavailable = (what: string) => (cause: unknown) =>
-  new Storage.StorageError({ reason: "unavailable", message: `${what}: ${detail(cause)}` })
+const unavailable = (what: string, url: string) => (cause: unknown) =>
+  new Storage.StorageError({ reason: "unavailable", message: redact(`${what}: ${detail(cause)}`, url) })
+
+/** A storage error with `url`'s credentials masked in its message. */
+const redacted = (url: string) => (e: Storage.StorageError) =>
+  new Storage.StorageError({
+    reason: e.reason,
+    message: redact(e.message, url),
+    ...(e.stream === undefined ? {} : { stream: e.stream })
+  })
+
+/**
+ * Creates a SQLite database file readable by its owner only (0600), unless it exists (its mode is
+ * the user's). SQLite gives the `-wal`, `-shm` and `-journal` files the mode of the database
+ * file. In-memory databases and `file:` URIs are left to SQLite.
+ */
+const createPrivately = (file: string): Effect.Effect<void> =>
+  file === ":memory:" || file.startsWith("file:")
+    ? Effect.void
+    : Effect.promise(() => import("node:fs")).pipe(
+        Effect.flatMap((fs) =>
+          Effect.sync(() => {
+            try {
+              const { O_CREAT, O_EXCL, O_RDWR } = fs.constants
+              fs.closeSync(fs.openSync(file, O_CREAT | O_EXCL | O_RDWR, 0o600))
+            } catch {
+              // it exists (its mode stays), or it cannot be created: SQLite says why when it opens it
+            }
+          })
+        )
+      )
 
 /** A layer whose construction errors are mapped with `f`. */
 const mapLayerError = <A, E, R, E2>(self: Layer.Layer<A, E, R>, f: (e: E) => E2): Layer.Layer<A, E2, R> =>
@@ -51,7 +125,7 @@ export const clientLayerFromUrl = (
     return Layer.unwrap(
       Effect.tryPromise({
         try: () => import("@effect/sql-pg"),
-        catch: unavailable("cannot load @effect/sql-pg (install it to use PostgreSQL)")
+        catch: unavailable("cannot load @effect/sql-pg (install it to use PostgreSQL)", target)
       }).pipe(
         Effect.map(({ PgClient }) =>
           mapLayerError(
@@ -59,7 +133,7 @@ export const clientLayerFromUrl = (
               url: Redacted.make(target),
               ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections })
             }),
-            unavailable("cannot connect to PostgreSQL")
+            unavailable(`cannot connect to PostgreSQL at ${redact(target)}`, target)
           )
         )
       )
@@ -68,10 +142,14 @@ export const clientLayerFromUrl = (
   return Layer.unwrap(
     Effect.tryPromise({
       try: () => import("@effect/sql-sqlite-node"),
-      catch: unavailable("cannot load @effect/sql-sqlite-node (install it to use SQLite)")
+      catch: unavailable("cannot load @effect/sql-sqlite-node (install it to use SQLite)", target)
     }).pipe(
+      Effect.tap(() => createPrivately(target)),
       Effect.map(({ SqliteClient }) =>
-        mapLayerError(SqliteClient.layer({ filename: target }), unavailable(`cannot open SQLite file ${target}`))
+        mapLayerError(
+          SqliteClient.layer({ filename: target }),
+          unavailable(`cannot open SQLite file ${redact(target)}`, target)
+        )
       )
     )
   )
@@ -92,5 +170,9 @@ export const layerFromUrl = (
   options: Options = {}
 ): Layer.Layer<Storage.Storage, Storage.StorageError> => {
   const { maxConnections, ...storage } = options
-  return SqlStorage.layer(storage).pipe(Layer.provide(clientLayerFromUrl(url, { maxConnections })))
+  // Errors while starting (migrations on a database that is down…) may quote the URL: masked.
+  return mapLayerError(
+    SqlStorage.layer(storage).pipe(Layer.provide(clientLayerFromUrl(url, { maxConnections }))),
+    redacted(url)
+  )
 }

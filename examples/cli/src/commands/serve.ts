@@ -3,7 +3,6 @@
  * the webhook and back-office server (CLI.md). Runs until SIGINT or SIGTERM, then shuts down
  * gracefully and exits 0.
  */
-import path from "node:path"
 import process from "node:process"
 import { Database } from "@kaituan/storage-sql"
 import { parseSize } from "../server/Body.js"
@@ -53,7 +52,7 @@ export const serve = async (
   const maxBodyBytes = parseSize(values["max-body"])
   if (maxBodyBytes === undefined)
     throw new UsageError(`serve: --max-body must be a size such as 1mb, 256kb or 65536, not "${values["max-body"]}"`)
-  const round = values.round === undefined ? undefined : loadRound(path.resolve(io.cwd, values.round))
+  const round = values.round === undefined ? undefined : loadRound(values.round, io.cwd)
   const log = Log.make(io.stderr)
   const server = await Server.start({
     port,

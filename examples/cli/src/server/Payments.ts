@@ -9,11 +9,13 @@
  * `orderIds: []` (received, kept for the organiser, never dropped). A pending code, a failed or a
  * simulated payment is no money: acknowledged and logged, nothing recorded. The transaction id is
  * `gateway:tradeNo:status` (a pending ATM-code callback and the later paid one share the trade
- * number), so a redelivered callback changes nothing.
+ * number), so a redelivered callback changes nothing. A gateway decoder that throws on what was
+ * posted answers 400 (logged as an error), never 500.
  */
 import { CheckoutPage, GroupBuy, type Http, type PaymentGateway, Storage } from "@kaituan/core"
 import { Gateway, Matcher } from "@kaituan/reconcile"
 import { Clock, Effect, Result } from "effect"
+import { errorKind } from "./Log.js"
 import * as MerchantOrderNo from "./MerchantOrderNo.js"
 import { type Reply, text } from "./Reply.js"
 
@@ -47,13 +49,19 @@ export const callback = (
 ): Effect.Effect<Reply, GroupBuy.GroupBuyError | Storage.StorageError, Deps> =>
   Effect.gen(function* () {
     if (req.method !== "POST") return text(405, "POST only", { allow: "POST" })
-    const decoded = yield* Effect.result(gw.callback(req))
-    if (Result.isFailure(decoded)) {
-      const reason = decoded.failure.reason
+    const decoded = yield* gw.callback(req).pipe(
+      Effect.result,
+      Effect.map((result) => ({ defect: undefined, result })),
+      Effect.catchDefect((defect) => Effect.succeed({ defect, result: undefined }))
+    )
+    if (decoded.result === undefined)
+      return { ...ack(gw, false), status: 400, error: `DecodeDefect:${errorKind(decoded.defect)}`, level: "error" }
+    if (Result.isFailure(decoded.result)) {
+      const reason = decoded.result.failure.reason
       const status = reason === "unauthorized" ? 401 : reason === "transport" ? 502 : 400
       return { ...ack(gw, false), status, error: `GatewayError:${reason}` }
     }
-    const payment = decoded.success
+    const payment = decoded.result.success
     const transactionId = `${payment.gateway}:${payment.tradeNo}:${payment.status}`
     const base = {
       gateway: payment.gateway,

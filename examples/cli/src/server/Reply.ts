@@ -4,7 +4,8 @@ import type { Field } from "./Log.js"
 export interface Reply {
   readonly status: number
   readonly headers?: Readonly<Record<string, string>> | undefined
-  readonly body: string
+  /** Text, or bytes as they are (a report's JSON). */
+  readonly body: string | Uint8Array
   /** For the log line: counts of events, outcomes… (never personal data). */
   readonly counts?: Readonly<Record<string, number>> | undefined
   /** For the log line: the error kind (`ChannelError:unauthorized`…). */
@@ -13,6 +14,8 @@ export interface Reply {
   readonly note?: string | undefined
   /** Extra safe log fields (decision status, reason…). */
   readonly fields?: Readonly<Record<string, Field>> | undefined
+  /** The log line's level; default `error` for a 5xx status, else `info`. */
+  readonly level?: "info" | "warn" | "error" | undefined
   /** The request changed something a buyer may hear about: run the outbox relay. */
   readonly accepted?: boolean | undefined
 }

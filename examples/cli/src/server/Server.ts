@@ -5,25 +5,35 @@
  * Routes (CLI.md): `POST /webhooks/line`, `POST /webhooks/telegram`, `GET|POST /webhooks/facebook`,
  * `POST /payments/newebpay/notify`, `POST /payments/ecpay/notify`, `GET /pay/:orderId`,
  * `GET /api/rounds/:id`, `GET /healthz`. One JSON log line per request on the logger.
- * {@link RunningServer.close} shuts down gracefully: stop accepting, finish in-flight requests,
- * drain the outbox once more, close the database.
+ *
+ * Limits (each a {@link ServerOptions} field): connections ({@link ServerOptions.maxConnections}),
+ * the size of one body (413, answered as soon as it is known, then the connection closed), the
+ * bytes of bodies held in memory across all requests (503 past it), the time to send the headers
+ * and the whole request (408, enforced within a second). Reports are computed once per version
+ * and written in slices (`Reports`), so readers do not stall the webhooks.
+ *
+ * {@link RunningServer.close} shuts down gracefully: stop accepting, finish in-flight requests
+ * and answer those that arrive on open keep-alive connections meanwhile (with `Connection:
+ * close`), close the idle connections at the end of the drain, drain the outbox once more, close
+ * the database.
  */
 import { timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
+import { type AddressInfo, Server as NetServer } from "node:net"
 import { ChannelRegistry, GroupBuy, type Http, type Storage } from "@kaituan/core"
+import { Database } from "@kaituan/storage-sql"
 import { Cause, Effect, Layer, ManagedRuntime } from "effect"
 import { appLayer } from "../Engine.js"
 import { UsageError } from "../Io.js"
-import { toJson } from "../Report.js"
 import type { LoadedRound } from "../RoundFile.js"
-import { readBody } from "./Body.js"
+import * as Body from "./Body.js"
 import * as CommentBatcher from "./CommentBatcher.js"
 import * as Integrations from "./Integrations.js"
 import { errorKind, type Logger, silent } from "./Log.js"
 import * as Payments from "./Payments.js"
 import * as Relay from "./Relay.js"
 import { json, type Reply, text } from "./Reply.js"
+import * as Reports from "./Reports.js"
 import * as Webhooks from "./Webhooks.js"
 
 /** What handlers run against. */
@@ -47,6 +57,31 @@ export interface ServerOptions {
   readonly shutdownTimeoutMs?: number | undefined
   /** How often the outbox is drained when no webhook arrives (failed sends are retried). Default 15 s. */
   readonly relayIntervalMs?: number | undefined
+  /** Open connections at most; more are closed as they come. Default 512. */
+  readonly maxConnections?: number | undefined
+  /**
+   * Bytes of request bodies held in memory across all requests at most; a body that would pass it
+   * is answered 503 (`Retry-After: 1`) and its connection closed. Default 64 MiB (and at least
+   * `maxBodyBytes`).
+   */
+  readonly maxBufferedBytes?: number | undefined
+  /** Time a client has to send the request headers (408 after). Default 10 s. */
+  readonly headersTimeoutMs?: number | undefined
+  /** Time a client has to send the whole request, headers and body (408 after). Default 15 s. */
+  readonly requestTimeoutMs?: number | undefined
+  /** How long an idle keep-alive connection stays open. Default 5 s. */
+  readonly keepAliveTimeoutMs?: number | undefined
+  /**
+   * How long shutdown keeps idle keep-alive connections open after the in-flight requests are
+   * answered, for requests already on their way on them (answered, with `Connection: close`).
+   * Default: the keep-alive timeout, after which they would have closed anyway.
+   */
+  readonly drainMs?: number | undefined
+  /**
+   * A report is computed again after this long even without a write through this server (for
+   * writers in other processes sharing the database). Default 1 s.
+   */
+  readonly reportMaxAgeMs?: number | undefined
 }
 
 export interface RunningServer {
@@ -93,22 +128,39 @@ const sameSecret = (given: string | undefined, expected: string): boolean => {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
+/** Whether an `If-None-Match` header names `etag` (or is `*`). */
+const matches = (ifNoneMatch: string | undefined, etag: string): boolean =>
+  ifNoneMatch?.split(",").some((t) => {
+    const tag = t.trim()
+    return tag === "*" || tag === etag || tag === `W/${etag}`
+  }) === true
+
 /** A path `new URL` keeps as it is: no query, escapes, dot segments or leading `//`. */
 const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9_\-/]*$/
 
+/** A path segment decoded, or `undefined` when it is not an id (bad escapes, control characters…). */
 const decodeSegment = (s: string): string | undefined => {
+  let id: string
   try {
-    return decodeURIComponent(s)
+    id = decodeURIComponent(s)
   } catch {
     return undefined
   }
+  return Webhooks.usableId(id) ? id : undefined
 }
+
+const EMPTY = new Uint8Array()
 
 /** Starts the server; resolves once it listens. Throws a UsageError for bad configuration. */
 export const start = async (options: ServerOptions): Promise<RunningServer> => {
   const log = options.log ?? silent
   const maxBody = options.maxBodyBytes ?? 1_048_576
   const shutdownTimeout = options.shutdownTimeoutMs ?? 10_000
+  const budget = Body.makeBudget(Math.max(options.maxBufferedBytes ?? 64 * 1_048_576, maxBody))
+  const requestTimeout = options.requestTimeoutMs ?? 15_000
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout)
+  const keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000
+  const drainMs = options.drainMs ?? keepAliveTimeout
   const integrations = Integrations.fromEnv(options.env)
   const apiToken = options.env.KAITUAN_API_TOKEN || undefined
   const round = options.round
@@ -121,7 +173,10 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
   const webhookCtx: Webhooks.WebhookContext = { roundId, seen: Webhooks.makeSeenEvents() }
 
   const runtime = ManagedRuntime.make(CommentBatcher.layer.pipe(Layer.provideMerge(appLayer(options.db))))
-  const run = <A, E>(effect: Effect.Effect<A, E, ServerContext>): Promise<A> => runtime.runPromise(effect)
+  const reports = Reports.make((effect) => runtime.runPromise(effect), { maxAgeMs: options.reportMaxAgeMs })
+  /** Runs an effect that may write: reports computed after it see what it wrote. */
+  const run = <A, E>(effect: Effect.Effect<A, E, ServerContext>): Promise<A> =>
+    runtime.runPromise(effect).finally(reports.invalidate)
   try {
     await runtime.runPromise(
       Effect.gen(function* () {
@@ -134,7 +189,9 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     const err = e as { _tag?: string; reason?: string; message?: string }
     if (err._tag === "GroupBuyError")
       throw new UsageError(`${round?.path ?? "round"}: cannot open the round: ${err.message ?? String(e)}`)
-    throw new Error(`cannot open the database ${options.db}: ${err.message ?? String(e)}`)
+    // The --db value may be a URL with a password: never in a message.
+    const why = Database.redact(err.message ?? String(e), options.db)
+    throw new Error(`cannot open the database ${Database.redact(options.db)}: ${why}`)
   }
 
   const registry = ChannelRegistry.make([...integrations.channels.values()])
@@ -243,10 +300,21 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
               })
             : id === undefined
               ? Effect.succeed(json(400, { error: "bad round id" }))
-              : GroupBuy.GroupBuy.use((g) => g.report(id)).pipe(
-                  Effect.map((report) => json(200, toJson(report))),
+              : Effect.tryPromise({ try: () => reports.get(id), catch: (e) => e }).pipe(
+                  Effect.map((snapshot): Reply => {
+                    const headers = { etag: snapshot.etag, "cache-control": "no-cache" }
+                    return matches(req.headers["if-none-match"], snapshot.etag)
+                      ? { status: 304, headers, body: "" }
+                      : {
+                          status: 200,
+                          headers: { "content-type": "application/json; charset=utf-8", ...headers },
+                          body: snapshot.body
+                        }
+                  }),
                   Effect.catchIf(
-                    (e): e is GroupBuy.GroupBuyError => e._tag === "GroupBuyError" && e.reason === "unknown-round",
+                    (e) =>
+                      (e as { _tag?: unknown })._tag === "GroupBuyError" &&
+                      (e as GroupBuy.GroupBuyError).reason === "unknown-round",
                     () => Effect.succeed(json(404, { error: "no such round" }))
                   )
                 )
@@ -263,10 +331,18 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     if (res.headersSent) return
     res.writeHead(reply.status, {
       ...reply.headers,
-      "content-length": Buffer.byteLength(reply.body),
+      "content-length": typeof reply.body === "string" ? Buffer.byteLength(reply.body) : reply.body.length,
       ...(close ? { connection: "close" } : {})
     })
     res.end(reply.body)
+  }
+
+  /** The answer to a refused body (`undefined`: the client went away). */
+  const refusal = (e: Body.BodyError): Reply | undefined => {
+    const status = Body.statusOf(e)
+    if (status === undefined) return undefined
+    const reply = { ...text(status, e.message), error: `BodyError:${e.reason}` }
+    return status === 503 ? { ...reply, headers: { ...reply.headers, "retry-after": "1" } } : reply
   }
 
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
@@ -288,53 +364,60 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     const route = routeOf(pathname)
     let reply: Reply
     let closeAfter = false
-    if (route === undefined) reply = text(404, "not found")
-    else if (!route.methods.includes(method))
-      reply = text(405, `${route.methods.join(", ")} only`, { allow: route.methods.join(", ") })
-    else if (route.disabled !== undefined) reply = text(404, route.disabled)
-    else {
-      let rawBody: Uint8Array = new Uint8Array()
-      let early: Reply | undefined
-      if (method === "POST") {
-        const body = await readBody(req, maxBody)
-        if (body._tag === "Aborted") {
-          log.info("request", {
-            method,
-            route: route.pattern,
-            status: 499,
-            ms: Math.round(performance.now() - t0),
-            channel: route.channel,
-            note: "client went away"
-          })
-          return
-        }
-        if (body._tag === "TooLarge") {
-          early = text(413, `the body is larger than ${maxBody} bytes`)
-          closeAfter = true
-        } else rawBody = body.bytes
-      }
-      if (early) reply = early
+    let body: Body.Body | undefined
+    try {
+      if (route === undefined) reply = text(404, "not found")
+      else if (!route.methods.includes(method))
+        reply = text(405, `${route.methods.join(", ")} only`, { allow: route.methods.join(", ") })
+      else if (route.disabled !== undefined) reply = text(404, route.disabled)
       else {
-        const inbound: Http.InboundRequest = {
-          method,
-          path: pathname,
-          query,
-          headers: headersOf(req),
-          rawBody
+        let refused: Reply | undefined
+        if (method === "POST") {
+          const read = await Body.readBody(req, maxBody, budget)
+          if (read._tag === "BodyError") {
+            refused = refusal(read)
+            if (refused === undefined) {
+              log.info("request", {
+                method,
+                route: route.pattern,
+                status: 499,
+                ms: Math.round(performance.now() - t0),
+                channel: route.channel,
+                note: "client went away"
+              })
+              return
+            }
+            // The rest of the body is not read: answer, then close the connection.
+            closeAfter = true
+          } else body = read
         }
-        reply = await runtime.runPromise(
-          route
-            .handle(inbound)
-            .pipe(
-              Effect.catchCause((cause) =>
-                Effect.sync(() => ({ ...text(500, "internal error"), error: errorKind(Cause.squash(cause)) }))
+        if (refused) reply = refused
+        else {
+          const inbound: Http.InboundRequest = {
+            method,
+            path: pathname,
+            query,
+            headers: headersOf(req),
+            rawBody: body?.bytes ?? EMPTY
+          }
+          reply = await runtime.runPromise(
+            route
+              .handle(inbound)
+              .pipe(
+                Effect.catchCause((cause) =>
+                  Effect.sync(() => ({ ...text(500, "internal error"), error: errorKind(Cause.squash(cause)) }))
+                )
               )
-            )
-        )
+          )
+          // What a POST may have written is in the reports asked for from now on (a 4xx wrote nothing).
+          if (method === "POST" && !(reply.status >= 400 && reply.status < 500)) reports.invalidate()
+        }
       }
+    } finally {
+      if (body !== undefined) Body.release(budget, body)
     }
+    if (closeAfter) Body.lingeringClose(req)
     send(res, reply, stopping || closeAfter)
-    if (closeAfter) res.once("finish", () => req.socket.destroy())
     const ms = Math.round((performance.now() - t0) * 10) / 10
     const line = {
       method,
@@ -347,13 +430,21 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       ...(reply.note !== undefined ? { note: reply.note } : {}),
       ...reply.fields
     }
-    if (reply.status >= 500) log.error("request", line)
-    else log.info("request", line)
+    const level = reply.level ?? (reply.status >= 500 ? "error" : "info")
+    log[level]("request", line)
     if (reply.accepted) relay.kick()
   }
 
   const server = createServer(
-    { requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 },
+    {
+      requestTimeout,
+      headersTimeout,
+      keepAliveTimeout,
+      // Node checks the two timeouts every this often (default 30 s, which let a slow body live
+      // a whole interval past its timeout).
+      connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(headersTimeout / 4))),
+      maxHeaderSize: 16_384
+    },
     (req, res) => {
       inflight++
       serve(req, res)
@@ -371,6 +462,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
         })
     }
   )
+  server.maxConnections = options.maxConnections ?? 512
 
   const host = options.host ?? "127.0.0.1"
   try {
@@ -415,14 +507,22 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       stopping = true
       clearTimeout(cutoffTimer)
       clearInterval(relayTimer)
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeIdleConnections()
+      // Stop accepting, but keep the open connections: `http.Server.close` would also close the
+      // idle keep-alive ones at once, resetting requests already on their way on them. Requests
+      // that arrive during the drain are answered, with `Connection: close`.
+      const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()))
       const drained = inflight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))
       if (!(await withTimeout(drained, shutdownTimeout)))
         log.warn("shutdown", { note: "in-flight requests did not finish in time", inflight })
-      server.closeIdleConnections()
-      if (!(await withTimeout(closed, 1_000))) server.closeAllConnections()
+      // Idle keep-alive connections close at their keep-alive timeout (as their clients were
+      // told), or after the next answer; the rest are closed when the drain time is up.
+      if (!(await withTimeout(closed, drainMs))) {
+        server.closeIdleConnections()
+        if (!(await withTimeout(closed, 1_000))) server.closeAllConnections()
+      }
       await closed
+      // `http.Server.close` also stops its timeout checks (the listener is closed already).
+      server.close()
       await closingRound
       await relay.final(shutdownTimeout)
       await runtime.dispose()

@@ -115,6 +115,19 @@ export const url = (options: GraphOptions, path: string, params: Readonly<Record
   return `${prefix}/${path.replace(/^\/+/, "")}?${q.toString()}`
 }
 
+/**
+ * An error without the access token (or its proof): the URL carries them, and a transport error
+ * may quote it ("Failed to parse URL from …").
+ */
+const masked = (options: GraphOptions, e: ChannelError): ChannelError => {
+  let message = e.message
+  const token = Redacted.value(options.accessToken)
+  const secrets = [token, encodeURIComponent(token)]
+  if (options.appSecret !== undefined) secrets.push(appSecretProof(Redacted.value(options.appSecret), token))
+  for (const s of secrets) if (s.length > 0 && message.includes(s)) message = message.split(s).join("***")
+  return message === e.message ? e : new ChannelError({ ...e, message })
+}
+
 /** One Graph call (no retry): the JSON answer, or a mapped error. */
 export const requestOnce = (
   options: GraphOptions,
@@ -136,16 +149,50 @@ export const requestOnce = (
       res.status >= 200 && res.status < 300 && !(isRecord(res.body) && isRecord(res.body["error"]))
         ? Effect.succeed(res.body)
         : Effect.fail(toError(res, describe))
-    )
+    ),
+    Effect.mapError((e) => masked(options, e))
   )
 
-/** A Graph call with the bounded retries of {@link withRetry}. */
+/**
+ * An id as one URL path segment, or `undefined` when it cannot be one: not a well-formed string
+ * (a lone surrogate, which `encodeURIComponent` throws on), empty, a dot segment, or longer than
+ * 256 characters. Graph ids (digits and `_`) always can.
+ */
+export const pathSegment = (id: string): string | undefined => {
+  if (id.length === 0 || id.length > 256 || id === "." || id === "..") return undefined
+  try {
+    return encodeURIComponent(id)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A Graph call with the bounded retries of {@link withRetry}. A path given as segments (ids from
+ * webhooks…) is encoded here; an id that cannot be a path segment fails with `invalid-payload`
+ * and nothing is sent.
+ */
 export const request = (
   options: GraphOptions,
   method: "GET" | "POST",
-  path: string,
+  path: string | ReadonlyArray<string>,
   params: Readonly<Record<string, string>>,
   body: unknown,
   describe: string
-): Effect.Effect<unknown, ChannelError> =>
-  withRetry(requestOnce(options, method, url(options, path, params), body, describe), options.retry)
+): Effect.Effect<unknown, ChannelError> => {
+  let joined: string
+  if (typeof path === "string") joined = path
+  else {
+    const segments: Array<string> = []
+    for (const s of path) {
+      const encoded = pathSegment(s)
+      if (encoded === undefined)
+        return Effect.fail(
+          new ChannelError({ reason: "invalid-payload", message: `${describe}: an id is not a Graph id` })
+        )
+      segments.push(encoded)
+    }
+    joined = segments.join("/")
+  }
+  return withRetry(requestOnce(options, method, url(options, joined, params), body, describe), options.retry)
+}

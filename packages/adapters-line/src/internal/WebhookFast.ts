@@ -7,7 +7,7 @@
  * reference decoder's.
  */
 import type { ChannelAdapter } from "@kaituan/core"
-import { type MessageEventFields, messageEvent } from "./WebhookSchema.js"
+import { MAX_TIME, type MessageEventFields, messageEvent } from "./WebhookSchema.js"
 
 type InboundEvent = ChannelAdapter.InboundEvent
 type Rec = { readonly [k: string]: unknown }
@@ -16,9 +16,6 @@ type Rec = { readonly [k: string]: unknown }
 export const isRecord = (u: unknown): u is Rec => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const optionalString = (u: unknown): u is string | undefined => u === undefined || typeof u === "string"
-
-/** The largest |time value| a `Date` holds (ECMA-262 TimeClip). */
-const MAX_TIME = 8.64e15
 
 const validMentionees = (m: unknown): m is ReadonlyArray<{ index: number; length: number; isSelf?: boolean }> => {
   if (!Array.isArray(m)) return false

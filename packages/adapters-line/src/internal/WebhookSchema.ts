@@ -65,6 +65,26 @@ export interface DecodeFailure {
   readonly message: string
 }
 
+/**
+ * Why one event of a delivery was skipped. `malformed`: not the shape LINE sends (a field missing
+ * or of the wrong type, a timestamp no date can hold, content that cannot be read at all).
+ */
+export type SkipReason = "malformed"
+
+/**
+ * An event of a delivery that was not decoded, and why; the others are. `message` says what is
+ * wrong for a developer and may quote the event: log `where` and `reason`, not `message`.
+ */
+export interface SkippedEvent {
+  /** Where it is in the body: `events[2]`. */
+  readonly where: string
+  readonly reason: SkipReason
+  readonly message: string
+}
+
+/** The largest |time value| a `Date` holds (ECMA-262 TimeClip). */
+export const MAX_TIME = 8.64e15
+
 /** Options of {@link decode}. */
 export interface DecodeOptions {
   /** The channel id put on events. Default `"line"`. */
@@ -88,6 +108,7 @@ const userIdOf = (source: Source | undefined): string | undefined => source?.use
 const withThread = <A extends object>(a: A, threadId: string | undefined): A & { threadId?: string } =>
   threadId === undefined ? a : { ...a, threadId }
 
+/** A stable id for an event without a `webhookEventId`; throws (like `JSON.stringify`) on content nested too deep. */
 const derivedId = (raw: unknown): string =>
   `derived:${createHash("sha256").update(JSON.stringify(raw)).digest("hex").slice(0, 32)}`
 
@@ -179,6 +200,8 @@ export const decodeEvent = (
 ): Result.Result<ReadonlyArray<InboundEvent>, DecodeFailure> =>
   Result.gen(function* () {
     const base = yield* decodeAs(decodePlainEvent, raw, `events[${index}]`)
+    if (!(Math.abs(base.timestamp) <= MAX_TIME))
+      return yield* Result.fail({ message: `events[${index}].timestamp: no date can hold ${base.timestamp}` })
     const at = new Date(base.timestamp).toISOString()
     const channel = options.channel
     const threadId = threadIdOf(base.source)

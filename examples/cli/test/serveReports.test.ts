@@ -1,0 +1,97 @@
+/**
+ * `GET /api/rounds/:id` must not stall the webhooks: a round's report is computed once per
+ * version and shared by every reader (each snapshot has its ETag), and a webhook that arrives
+ * while 32 readers ask for a large report in a loop is answered before more than two report
+ * computations go by. Ordering, not milliseconds: the test counts the snapshots (ETags) the
+ * readers got while the webhook was waiting.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { GroupBuy } from "@kaituan/core"
+import type { toJson } from "../src/Report.js"
+import { lineBody, lineHeaders, post, startFull } from "./serveSupport.js"
+
+type Full = Awaited<ReturnType<typeof startFull>>
+
+const report = (f: Full, roundId: string) =>
+  fetch(`${f.server.url}/api/rounds/${roundId}`).then((r) => r.json() as Promise<ReturnType<typeof toJson>>)
+
+/** `n` orders, placed straight through the server's runtime in batches. */
+const seed = async (f: Full, roundId: string, n: number) => {
+  for (let b = 0; b * 500 < n; b++) {
+    const comments = Array.from({ length: Math.min(500, n - b * 500) }, (_, i) => ({
+      channel: "line",
+      commentId: `seed-${b}-${i}`,
+      author: { id: `U-seed-${b}-${i}`, name: `買家${b}-${i}` },
+      text: "蛋黃酥+1",
+      at: new Date().toISOString()
+    }))
+    await f.server.run(GroupBuy.GroupBuy.use((g) => g.submitComments({ roundId, comments })))
+  }
+}
+
+describe("kaituan serve: reports do not stall webhooks", () => {
+  it("with 32 readers of a large report in a loop, a webhook waits for at most two report computations", async () => {
+    // writes from other processes are not in play here: only writes through the server end a version
+    const f = await startFull("reports", { reportMaxAgeMs: 600_000 })
+    try {
+      await seed(f, "reports", 10_000)
+      const url = `${f.server.url}/api/rounds/reports`
+      let stop = false
+      let finished = 0
+      const done: Array<{ readonly etag: string | null; readonly seq: number }> = []
+      let warm: () => void = () => {}
+      const warmedUp = new Promise<void>((resolve) => {
+        warm = resolve
+      })
+      const readers = Array.from({ length: 32 }, async () => {
+        while (!stop) {
+          const r = await fetch(url)
+          await r.arrayBuffer()
+          expect(r.status).toBe(200)
+          done.push({ etag: r.headers.get("etag"), seq: finished++ })
+          if (finished >= 32) warm()
+        }
+      })
+      await warmedUp
+      const before = finished
+      const body = lineBody([{ id: "late", user: "U-late", text: "白+2" }])
+      const answered = await post(`${f.server.url}/webhooks/line`, body, lineHeaders(body))
+      const after = finished
+      stop = true
+      await Promise.all(readers)
+      expect(answered.status).toBe(200)
+      const during = done.filter((d) => d.seq >= before && d.seq < after)
+      const snapshots = new Set(during.map((d) => d.etag ?? `no-etag-${d.seq}`))
+      expect(snapshots.size).toBeLessThanOrEqual(2)
+      // and the reports asked for after the webhook was answered have its order
+      const j = await report(f, "reports")
+      expect(j.orders.find((o) => o.buyer.id === "U-late")?.lines).toEqual([{ sku: "SOCK-W", qty: 2, unitPrice: 130 }])
+      expect(j.orders.length).toBe(10_001)
+    } finally {
+      await f.stop()
+    }
+  })
+
+  it("a report unchanged since the client's copy is 304; a write through the server gives a new ETag", async () => {
+    const f = await startFull("etag")
+    try {
+      const first = await fetch(`${f.server.url}/api/rounds/etag`)
+      const etag = first.headers.get("etag")
+      expect(first.status).toBe(200)
+      expect(etag).toMatch(/^"[^"]+"$/)
+      await first.arrayBuffer()
+      const same = await fetch(`${f.server.url}/api/rounds/etag`, { headers: { "if-none-match": etag! } })
+      expect(same.status).toBe(304)
+      const body = lineBody([{ id: "e1", user: "U-e1", text: "紅+1" }])
+      expect((await post(`${f.server.url}/webhooks/line`, body, lineHeaders(body))).status).toBe(200)
+      const changed = await fetch(`${f.server.url}/api/rounds/etag`, { headers: { "if-none-match": etag! } })
+      expect(changed.status).toBe(200)
+      expect(changed.headers.get("etag")).not.toBe(etag)
+      const j = (await changed.json()) as ReturnType<typeof toJson>
+      expect(j.orders.map((o) => o.buyer.id)).toEqual(["U-e1"])
+      expect((await fetch(`${f.server.url}/api/rounds/nope`)).status).toBe(404)
+    } finally {
+      await f.stop()
+    }
+  })
+})
