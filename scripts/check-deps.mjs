@@ -31,7 +31,10 @@ for (const name of fs.readdirSync(path.join(root, "packages"))) {
   const pkg = JSON.parse(fs.readFileSync(pkgFile, "utf8"))
   const declared = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })
   const siblings = declared.filter((d) => d.startsWith("@kaituan/") && d !== "@kaituan/core")
-  if (siblings.length > 0) problems.push(`${pkg.name} depends on ${siblings.join(", ")}: adapters depend on core only`)
+  // `kaituan` is the all-in-one non-Effect SDK: like examples/, it composes every package.
+  const allInOne = pkg.name === "kaituan"
+  if (siblings.length > 0 && !allInOne)
+    problems.push(`${pkg.name} depends on ${siblings.join(", ")}: adapters depend on core only`)
   if (
     name === "core" &&
     declared.some(
@@ -41,7 +44,7 @@ for (const name of fs.readdirSync(path.join(root, "packages"))) {
     problems.push("@kaituan/core must not depend on adapters or drivers")
   for (const [file, spec] of importsOf(path.join(dir, "src"))) {
     const rel = path.relative(root, file)
-    if (spec.startsWith("@kaituan/") && (name === "core" || spec !== "@kaituan/core"))
+    if (spec.startsWith("@kaituan/") && !allInOne && (name === "core" || spec !== "@kaituan/core"))
       problems.push(`${rel} imports ${spec}`)
     if (
       name === "core" &&

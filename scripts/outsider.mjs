@@ -5,7 +5,7 @@
 // today: a new Effect that breaks us shows up here first), the catalog's TypeScript and
 // @types/node. Then:
 //   (a) every ```ts block of README.md and packages/*/README.md that imports a `@kaituan/*`
-//       package is written to its own file, all are compiled with `tsc --strict` (module nodenext)
+//       package or `kaituan` is written to its own file, all are compiled with `tsc --strict` (module nodenext)
 //       and each is run with node. A block with `// outsider: compile-only` (it needs a server,
 //       such as PostgreSQL, or runs until stopped) is only compiled.
 //   (b) the Promise facade (@kaituan/core/promise with @kaituan/parser) runs from a plain ESM .mjs
@@ -322,7 +322,7 @@ function readmeBlocks() {
     let n = 0
     for (const m of text.matchAll(re)) {
       const code = m[2]
-      if (!/\bfrom\s+["']@kaituan\/|require\(\s*["']@kaituan\//.test(code)) continue
+      if (!/\bfrom\s+["'](@kaituan\/|kaituan["'])|require\(\s*["'](@kaituan\/|kaituan["'])/.test(code)) continue
       n++
       const line = text.slice(0, m.index).split("\n").length
       const where = source === "README.md" ? "root" : source.split("/")[1]
@@ -341,7 +341,7 @@ const outcome = await kaituan.submitComment("r1", {
   commentId: "m1",
   author: { id: "U1", name: "王小明" },
   text: "+2",
-  at: "2026-01-05T10:00:00+08:00"
+  at: new Date().toISOString()
 })
 console.log(\`comment: \${outcome.status}\`)
 const report = await kaituan.report("r1")

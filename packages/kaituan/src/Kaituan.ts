@@ -1,0 +1,777 @@
+/**
+ * `createKaituan`: the whole group-buying lifecycle behind plain Promises, over memory, a SQLite
+ * file or PostgreSQL.
+ *
+ * @since 0.1.0
+ */
+import {
+  GroupBuy,
+  IdGenerator,
+  type Order,
+  type Payment,
+  type ReadModel,
+  type Round,
+  RoundSpec,
+  type Shipment,
+  Storage
+} from "@kaituan/core"
+import { Parser } from "@kaituan/parser"
+import { Matcher, Statement } from "@kaituan/reconcile"
+import { Database } from "@kaituan/storage-sql"
+import { Cause, Clock, Effect, Exit, Layer, ManagedRuntime, Option, Result } from "effect"
+import {
+  type Comment,
+  CommentSchema,
+  decodeOrThrow,
+  type EventsQuery,
+  EventsQuerySchema,
+  IdSchema,
+  invalidInput,
+  OptionalAtSchema,
+  type OrdersQuery,
+  OrdersQuerySchema,
+  type PaymentRecord,
+  PaymentRecordSchema,
+  type ReviewDecision,
+  ReviewDecisionSchema,
+  type RoundFile,
+  type ShipRequest,
+  ShipRequestSchema,
+  type StatementImport,
+  StatementImportSchema
+} from "./Inputs.js"
+import { KaituanError } from "./KaituanError.js"
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------------------------
+
+/** Options of {@link createKaituan}. */
+export interface KaituanOptions {
+  /**
+   * Where to keep everything: omitted = in memory (gone when the process ends); a file path = a
+   * SQLite database (created readable by its owner only); `postgres://user:pass@host/db` =
+   * PostgreSQL. The schema is created or migrated when {@link createKaituan} opens it.
+   */
+  readonly database?: string | undefined
+  /** The current time (tests, replays of old comments); the system clock by default. */
+  readonly clock?: (() => Date) | undefined
+  /** PostgreSQL only: the connection pool's size. */
+  readonly maxConnections?: number | undefined
+}
+
+/** A round's lifecycle status. */
+export type RoundStatus = "draft" | "open" | "closed" | "settled"
+
+/** A round, as {@link Kaituan.openRound} and {@link Kaituan.listRounds} give it. */
+export interface RoundSummary {
+  /** The round's id (from its round file). */
+  readonly id: string
+  /** Its title. */
+  readonly title: string
+  /** Where it is in its lifecycle. */
+  readonly status: RoundStatus
+  /** When it was opened (ISO 8601). */
+  readonly openedAt?: string | undefined
+  /** When it was closed, at the cutoff or by hand. */
+  readonly closedAt?: string | undefined
+  /** The cutoff of its round file. */
+  readonly cutoff?: string | undefined
+}
+
+/** One order as the apps see it: lines with unit prices, total, paid, status. */
+export type OrderView = ReadModel.OrderView
+/** A comment waiting for the organiser, with the parser's reason and suggested lines. */
+export type ReviewItem = ReadModel.ReviewItem
+/** A comment (or part of one) kept as not ordered, with the reason. */
+export type NotOrderedItem = ReadModel.NotOrderedItem
+/** Stock left of one SKU. */
+export type StockView = ReadModel.StockView
+/** What became of one comment: what happened and why. */
+export type CommentOutcome = GroupBuy.CommentOutcome
+/** The round's numbers and lists: orders, review queue, not-ordered list, stock. */
+export type RoundReport = GroupBuy.RoundReport
+/** What became of a recorded payment. */
+export type PaymentOutcome = GroupBuy.PaymentOutcome
+/** The matcher's decision on one statement row, with its evidence and its explanation. */
+export type StatementDecision = Matcher.Decision
+
+/** A page of {@link Kaituan.orders}. */
+export interface OrdersPage {
+  /** The orders, in the order of their first comment. */
+  readonly orders: ReadonlyArray<OrderView>
+  /** Pass it as `cursor` for the next page; absent on the last page. */
+  readonly nextCursor?: string | undefined
+}
+
+/** A statement row that could not be read (the rest still import). */
+export interface UnreadableRow {
+  /** Its line (CSV) or row (xlsx) number. */
+  readonly line: number
+  /** Why, in a word (`bad-date`, `bad-amount`…). */
+  readonly reason: string
+  /** Why, in a sentence. */
+  readonly message: string
+}
+
+/** What {@link Kaituan.importStatement} did. */
+export interface StatementResult {
+  /** One decision per money-in row: `matched` (applied), `review`, `unmatched` or `ignored`, each explained. */
+  readonly decisions: ReadonlyArray<StatementDecision>
+  /** How many payments this import applied to orders (0 when the statement was imported before). */
+  readonly applied: number
+  /** The amount it applied, in TWD. */
+  readonly appliedAmount: number
+  /** Rows that could not be read. */
+  readonly unreadable: ReadonlyArray<UnreadableRow>
+  /** The layout it was read as. */
+  readonly layout: string
+}
+
+/** What {@link Kaituan.ship} made: the shipment and, for a meet-up pickup, the buyer's one-time code. */
+export interface ShipResult {
+  /** The new shipment's id. */
+  readonly shipmentId: string
+  /** For `pickup`: the code the buyer shows (as a QR code) at the meet-up. */
+  readonly pickupCode?: string | undefined
+}
+
+/** A domain event's body, tagged by `_tag` (`LinesOrdered`, `PaymentApplied`, `ShipmentShipped`…). */
+export type DomainEvent = Round.Event | Order.Event | Payment.Event | Shipment.Event
+
+/** A stored domain event. */
+export interface KaituanEvent {
+  /** Its global position: pass the last one seen as `after` to continue from there. */
+  readonly position: number
+  /** Its stream: `round:<id>`, `order:<id>`, `payment:<id>` or `shipment:<id>`. */
+  readonly stream: string
+  /** Its 1-based position in its stream. */
+  readonly version: number
+  /** The event's type (its `_tag`). */
+  readonly type: string
+  /** When it happened (ISO 8601). */
+  readonly at: string
+  /** The event itself. */
+  readonly data: DomainEvent
+}
+
+/**
+ * The SDK. Every method returns a Promise and rejects with a `KaituanError`; every input is
+ * decoded first. Methods on a closed instance reject with code `Closed`.
+ */
+export interface Kaituan {
+  /**
+   * Opens a round from its round file (idempotent by id: opening an existing round changes
+   * nothing and gives it back). `at` (ISO 8601) backdates the opening, e.g. for an import of
+   * older comments.
+   */
+  readonly openRound: (round: RoundFile, options?: { readonly at?: string | undefined }) => Promise<RoundSummary>
+  /** Every round with its status, in the order they were created. */
+  readonly listRounds: () => Promise<ReadonlyArray<RoundSummary>>
+  /** Takes one comment: an order, an amendment, a cancellation, review… and why. Handled once per id. */
+  readonly submitComment: (roundId: string, comment: Comment) => Promise<CommentOutcome>
+  /** Takes comments in order; one outcome per comment. */
+  readonly submitComments: (roundId: string, comments: ReadonlyArray<Comment>) => Promise<ReadonlyArray<CommentOutcome>>
+  /** An edited comment: per the round's `onEdit` policy, its order goes to review. */
+  readonly editComment: (roundId: string, comment: Comment) => Promise<void>
+  /** An unsent (deleted) comment: per the round's `onEdit` policy, its order goes to review. */
+  readonly unsendComment: (
+    roundId: string,
+    comment: { readonly channel: string; readonly commentId: string; readonly at?: string | undefined }
+  ) => Promise<void>
+  /** Closes the round now (if still open) and confirms every order: they now await payment. Idempotent. */
+  readonly closeRound: (
+    roundId: string,
+    options?: { readonly at?: string | undefined }
+  ) => Promise<ReadonlyArray<OrderView>>
+  /** The round's orders, filtered and paginated. */
+  readonly orders: (roundId: string, query?: OrdersQuery) => Promise<OrdersPage>
+  /** One order (rejects `NotFound` when there is none). */
+  readonly order: (orderId: string) => Promise<OrderView>
+  /** Comments waiting for the organiser, with the parser's reason and suggested lines. */
+  readonly reviewQueue: (
+    roundId: string,
+    options?: { readonly includeResolved?: boolean | undefined }
+  ) => Promise<ReadonlyArray<ReviewItem>>
+  /** Decides a review item (its `commentId`): make it an order with these lines, or dismiss it. */
+  readonly resolveReview: (roundId: string, itemId: string, decision: ReviewDecision) => Promise<void>
+  /** Comments kept as not ordered (after the cutoff, sold out, over the cap…), with the reason. */
+  readonly notOrdered: (roundId: string) => Promise<ReadonlyArray<NotOrderedItem>>
+  /**
+   * Applies a bank statement to the round's orders awaiting payment: every money-in row gets a
+   * decision with its explanation, and the `matched` ones are recorded as payments. The
+   * statement's transaction ids are the idempotency keys: importing the same statement again
+   * (or one that overlaps) applies nothing twice. `review` and `unmatched` rows are not recorded:
+   * a later import decides them again.
+   */
+  readonly importStatement: (roundId: string, statement: StatementImport) => Promise<StatementResult>
+  /** Records a payment seen elsewhere (cash at pickup, a transfer in the bank app). */
+  readonly recordPayment: (payment: PaymentRecord) => Promise<PaymentOutcome>
+  /** Ships all of a paid order, or part of it (拆單出貨); a meet-up `pickup` gets a one-time code. */
+  readonly ship: (orderId: string, request: ShipRequest) => Promise<ShipResult>
+  /** Confirms a meet-up pickup with the buyer's one-time code (by order id, or by shipment id). */
+  readonly confirmPickup: (orderId: string, code: string) => Promise<void>
+  /** The round's numbers and lists. */
+  readonly report: (roundId: string) => Promise<RoundReport>
+  /**
+   * The stored domain events after a position, oldest first, as an async iterator. It ends at the
+   * last event stored when it gets there; call again with `after` = the last `position` seen to
+   * continue.
+   */
+  readonly events: (query?: EventsQuery) => AsyncIterableIterator<KaituanEvent>
+  /** Closes the database. Later calls reject with code `Closed`; calling it again does nothing. */
+  readonly close: () => Promise<void>
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+const notFoundReasons = new Set(["unknown-round", "unknown-order", "unknown-shipment"])
+
+/** The KaituanError for whatever a use case failed with. */
+const toKaituanError = (cause: Cause.Cause<unknown>): KaituanError => {
+  const failure = Cause.findErrorOption(cause)
+  if (Option.isNone(failure)) {
+    const defect = Cause.squash(cause)
+    return new KaituanError(
+      "Internal",
+      `internal error: ${defect instanceof Error ? defect.message : String(defect)}`,
+      {
+        cause: defect
+      }
+    )
+  }
+  const e = failure.value
+  if (e instanceof KaituanError) return e
+  if (e instanceof GroupBuy.GroupBuyError) {
+    const code = notFoundReasons.has(e.reason) ? "NotFound" : e.reason === "conflict" ? "Conflict" : "Rejected"
+    return new KaituanError(code, e.message, { reason: e.reason, cause: e })
+  }
+  if (e instanceof Storage.StorageError)
+    return new KaituanError(e.reason === "conflict" ? "Conflict" : "Storage", e.message, { reason: e.reason, cause: e })
+  if (e instanceof Statement.StatementError)
+    return new KaituanError("InvalidInput", `statement.file: ${e.message}`, {
+      field: "statement.file",
+      reason: e.reason,
+      cause: e
+    })
+  return new KaituanError("Internal", `internal error: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+}
+
+const notFound = (what: string, field: string) =>
+  new KaituanError("NotFound", `${what} not found`, { field, reason: `unknown-${field}` })
+
+// ---------------------------------------------------------------------------------------------
+// Helpers over storage
+// ---------------------------------------------------------------------------------------------
+
+type Services = GroupBuy.GroupBuy | Storage.Storage
+
+type AnyEvent = { readonly _tag: string } & Record<string, unknown>
+
+/** The summary of a round from its stream's events, or undefined when it does not exist. */
+const summarise = (roundId: string, events: ReadonlyArray<Storage.StoredEvent>): RoundSummary | undefined => {
+  let title: string | undefined
+  let cutoff: string | undefined
+  let status: RoundStatus = "draft"
+  let openedAt: string | undefined
+  let closedAt: string | undefined
+  for (const stored of events) {
+    const e = stored.data as AnyEvent
+    switch (e._tag) {
+      case "RoundCreated": {
+        const spec = e.spec as { readonly title?: string; readonly cutoff?: string }
+        title = spec.title
+        cutoff = spec.cutoff
+        break
+      }
+      case "RoundOpened":
+        status = "open"
+        openedAt = stored.at
+        break
+      case "RoundClosed":
+        status = "closed"
+        closedAt = stored.at
+        break
+      case "RoundSettled":
+        status = "settled"
+        break
+    }
+  }
+  if (title === undefined) return undefined
+  return {
+    id: roundId,
+    title,
+    status,
+    ...(openedAt === undefined ? {} : { openedAt }),
+    ...(closedAt === undefined ? {} : { closedAt }),
+    ...(cutoff === undefined ? {} : { cutoff })
+  }
+}
+
+const readRound = (roundId: string) =>
+  Effect.flatMap(Storage.Storage, (s) => s.readStream(Storage.roundStream(roundId))).pipe(
+    Effect.map(({ events }) => ({ events, summary: summarise(roundId, events) }))
+  )
+
+const requireRound = (roundId: string) =>
+  Effect.flatMap(readRound(roundId), (r) =>
+    r.summary === undefined ? Effect.fail(notFound("round", "roundId")) : Effect.succeed(r)
+  )
+
+const PAGE = 1000
+
+/** The payment id GroupBuy gives a statement transaction (its stream tells whether it was applied). */
+const statementPaymentId = (transactionId: string) => `p_statement_${transactionId}`
+
+/** Applies a statement to a round's orders awaiting payment. */
+const applyStatement = (roundId: string, input: StatementImport) =>
+  Effect.gen(function* () {
+    const storage = yield* Storage.Storage
+    const g = yield* GroupBuy.GroupBuy
+    const round = yield* requireRound(roundId)
+    const options: Statement.Options = {
+      ...(input.format === undefined ? {} : { format: input.format }),
+      ...(input.encoding === undefined ? {} : { encoding: input.encoding })
+    }
+    const statement =
+      typeof input.file === "string"
+        ? yield* Effect.fromResult(Statement.parseText(input.file, options))
+        : yield* Statement.parse(input.file, options)
+
+    // Transactions applied before (by an earlier import of this or an overlapping statement).
+    const applied = new Set<string>()
+    for (const tx of statement.transactions) {
+      if (tx.amount <= 0) continue
+      const { version } = yield* storage.readStream(Storage.paymentStream(statementPaymentId(tx.id)))
+      if (version > 0) applied.add(tx.id)
+    }
+    const open = (yield* storage.orders({ roundId, status: ["awaiting-payment"] })).filter((o) => o.total > o.paid)
+    const learned: Array<Matcher.LearnedAccount> = []
+    for (const buyerId of new Set(open.map((o) => o.buyerId))) {
+      const buyer = yield* storage.buyer(buyerId)
+      for (const a of buyer?.accounts ?? [])
+        learned.push({ buyerId, last5: a.last5, ...(a.bankCode === undefined ? {} : { bankCode: a.bankCode }) })
+    }
+    const reports = round.events.flatMap((stored) => {
+      const e = stored.data as AnyEvent
+      if (e._tag !== "PaymentReported") return []
+      const r = e as unknown as { buyerId: string; at: string; last5?: string; amount?: number }
+      return [
+        {
+          buyerId: r.buyerId,
+          at: r.at,
+          ...(r.last5 ? { last5: r.last5 } : {}),
+          ...(r.amount ? { amount: r.amount } : {})
+        }
+      ]
+    })
+    const result = Matcher.match({
+      orders: open.map((o) => ({
+        orderId: o.orderId,
+        buyer: { id: o.buyerId, ...(o.buyer.name === undefined ? {} : { name: o.buyer.name }) },
+        amountDue: o.total - o.paid,
+        placedAt: o.placedAt
+      })),
+      transactions: statement.transactions,
+      learned,
+      reports,
+      applied
+    })
+    let count = 0
+    let amount = 0
+    for (const a of result.applications) {
+      const record = (orderIds: ReadonlyArray<string>, evidence: string) =>
+        g.recordPayment({
+          transactionId: a.transactionId,
+          source: "statement",
+          amount: a.amount,
+          at: a.at,
+          bankCode: a.bankCode,
+          last5: a.last5,
+          orderIds,
+          evidence
+        })
+      const outcome = yield* record(a.orderIds, a.evidence).pipe(
+        // The order changed under us (cancelled, paid meanwhile…): keep the money for review, never lose it.
+        Effect.catchIf(
+          (e): e is GroupBuy.GroupBuyError => e instanceof GroupBuy.GroupBuyError && e.reason !== "conflict",
+          () => record([], `review: could not apply to ${a.orderIds.join(", ")}: ${a.evidence}`)
+        )
+      )
+      if (outcome.status === "matched") {
+        count++
+        amount += a.amount
+      }
+    }
+    return {
+      decisions: result.decisions,
+      applied: count,
+      appliedAmount: amount,
+      unreadable: statement.unreadable.map((u) => ({ line: u.line, reason: u.reason, message: u.message })),
+      layout: statement.layout
+    } satisfies StatementResult
+  })
+
+/** The pickup shipment of an order whose code matches (else the first open pickup shipment). */
+const pickupShipmentOf = (orderOrShipmentId: string, code: string) =>
+  Effect.gen(function* () {
+    const storage = yield* Storage.Storage
+    const order = yield* storage.readStream(Storage.orderStream(orderOrShipmentId))
+    if (order.version === 0) {
+      const shipment = yield* storage.readStream(Storage.shipmentStream(orderOrShipmentId))
+      if (shipment.version === 0) return yield* Effect.fail(notFound("order", "orderId"))
+      return orderOrShipmentId
+    }
+    const shipmentIds = order.events.flatMap((stored) => {
+      const e = stored.data as AnyEvent
+      return e._tag === "ShipmentAdded" ? [String(e.shipmentId)] : []
+    })
+    let candidate: string | undefined
+    for (const shipmentId of shipmentIds) {
+      const { events } = yield* storage.readStream(Storage.shipmentStream(shipmentId))
+      const packed = events.map((s) => s.data as AnyEvent).find((e) => e._tag === "ShipmentPacked")
+      if (packed?.method !== "pickup") continue
+      if (packed.pickupCode === code) return shipmentId
+      candidate ??= shipmentId
+    }
+    if (candidate === undefined)
+      return yield* Effect.fail(
+        new KaituanError("NotFound", "the order has no meet-up pickup shipment", {
+          field: "orderId",
+          reason: "unknown-shipment"
+        })
+      )
+    return candidate
+  })
+
+// ---------------------------------------------------------------------------------------------
+// createKaituan
+// ---------------------------------------------------------------------------------------------
+
+const clockLayer = (now: () => Date): Layer.Layer<never> => {
+  const millis = () => now().getTime()
+  const clock: Clock.Clock = {
+    currentTimeMillisUnsafe: millis,
+    currentTimeMillis: Effect.sync(millis),
+    currentTimeNanosUnsafe: () => BigInt(millis()) * 1_000_000n,
+    currentTimeNanos: Effect.sync(() => BigInt(millis()) * 1_000_000n),
+    monotonicTimeNanosUnsafe: () => process.hrtime.bigint(),
+    monotonicTimeNanos: Effect.sync(() => process.hrtime.bigint()),
+    sleep: (duration) => Effect.sleep(duration).pipe(Effect.provideService(Clock.Clock, Clock.Clock.defaultValue()))
+  }
+  return Layer.succeed(Clock.Clock, clock) as Layer.Layer<never>
+}
+
+const decodeOptions = (options: unknown): KaituanOptions => {
+  if (options === undefined) return {}
+  if (typeof options !== "object" || options === null)
+    throw new KaituanError("InvalidInput", "invalid input: options: Expected an object", { field: "options" })
+  const o = options as Record<string, unknown>
+  if (o.database !== undefined && (typeof o.database !== "string" || o.database.trim() === ""))
+    throw new KaituanError(
+      "InvalidInput",
+      "invalid input: options.database: Expected a file path or a postgres:// URL",
+      {
+        field: "options.database"
+      }
+    )
+  if (o.clock !== undefined && typeof o.clock !== "function")
+    throw new KaituanError("InvalidInput", "invalid input: options.clock: Expected a function returning a Date", {
+      field: "options.clock"
+    })
+  if (
+    o.maxConnections !== undefined &&
+    (typeof o.maxConnections !== "number" || !Number.isInteger(o.maxConnections) || o.maxConnections < 1)
+  )
+    throw new KaituanError("InvalidInput", "invalid input: options.maxConnections: Expected a positive integer", {
+      field: "options.maxConnections"
+    })
+  return o as KaituanOptions
+}
+
+/**
+ * Opens kaituan over a database and gives the SDK. The database is opened (and its schema
+ * migrated) before the Promise resolves: a database that cannot be opened rejects here with code
+ * `Storage`. Call `close()` when done.
+ *
+ * @example
+ * ```ts
+ * import { createKaituan } from "kaituan"
+ *
+ * const k = await createKaituan({ database: "kaituan.db" }) // or "postgres://…"; omitted = in memory
+ * const round = await k.openRound({ id: "cups", title: "保溫杯", products: [{ sku: "CUP", name: "保溫杯", price: 450 }] })
+ * await k.submitComment(round.id, { channel: "line", commentId: "m1", author: { id: "U1", name: "王小明" }, text: "+2", at: new Date().toISOString() })
+ * console.log((await k.report(round.id)).orders)
+ * await k.close()
+ * ```
+ */
+export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> => {
+  const { database, clock, maxConnections } = decodeOptions(options)
+  const storage: Layer.Layer<Storage.Storage, Storage.StorageError> =
+    database === undefined ? Storage.layerMemory : Database.layerFromUrl(database, { maxConnections })
+  const base = Layer.mergeAll(
+    storage,
+    Parser.layer,
+    IdGenerator.layerNanoid,
+    clock === undefined ? Layer.empty : clockLayer(clock)
+  )
+  const runtime = ManagedRuntime.make(GroupBuy.layer.pipe(Layer.provideMerge(base)))
+  // Open the database now: every later call finds it open.
+  const opened = await runtime.runPromiseExit(Effect.void)
+  if (Exit.isFailure(opened)) {
+    await runtime.dispose()
+    throw toKaituanError(opened.cause)
+  }
+
+  let closed = false
+  const ensureOpen = () => {
+    if (closed) throw new KaituanError("Closed", "this kaituan instance is closed", { reason: "closed" })
+  }
+  const run = async <A, E>(effect: Effect.Effect<A, E, Services>): Promise<A> => {
+    ensureOpen()
+    const exit = await runtime.runPromiseExit(effect)
+    if (Exit.isSuccess(exit)) return exit.value
+    throw toKaituanError(exit.cause)
+  }
+  /** Validates synchronously (so bad input rejects before anything runs), then runs. */
+  const call =
+    <Args extends ReadonlyArray<unknown>, A, E>(f: (...args: Args) => Effect.Effect<A, E, Services>) =>
+    async (...args: Args): Promise<A> => {
+      ensureOpen()
+      return run(f(...args))
+    }
+  const id = (field: string, value: unknown): string => decodeOrThrow(IdSchema, field, value)
+  const at = (field: string, value: unknown): string | undefined => decodeOrThrow(OptionalAtSchema, field, value)
+  const opts = <T>(value: T | undefined): T | Record<string, never> => value ?? {}
+
+  const openRound = (round: RoundFile, options?: { readonly at?: string | undefined }) => {
+    const spec = RoundSpec.decode(round)
+    if (Result.isFailure(spec)) throw invalidInput("round", spec.failure.issue)
+    const when = at("options.at", opts(options).at)
+    return Effect.gen(function* () {
+      const g = yield* GroupBuy.GroupBuy
+      yield* g.openRound({ spec: spec.success, at: when })
+      const { summary } = yield* requireRound(spec.success.id)
+      return summary as RoundSummary
+    })
+  }
+
+  const listRounds = () =>
+    Effect.gen(function* () {
+      // No rounds query in the Storage port yet: the round streams' events, by position.
+      const storage = yield* Storage.Storage
+      const streams = new Map<string, Array<Storage.StoredEvent>>()
+      let position = 0
+      for (;;) {
+        const page = yield* storage.readAll(position, PAGE)
+        for (const e of page) {
+          if (e.stream.startsWith("round:")) {
+            const list = streams.get(e.stream) ?? []
+            list.push(e)
+            streams.set(e.stream, list)
+          }
+          position = Math.max(position, e.position)
+        }
+        if (page.length < PAGE) break
+      }
+      const out: Array<RoundSummary> = []
+      for (const [stream, events] of streams) {
+        const summary = summarise(stream.slice("round:".length), events)
+        if (summary !== undefined) out.push(summary)
+      }
+      return out
+    })
+
+  const submitComments = (roundId: string, comments: ReadonlyArray<Comment>) => {
+    const rid = id("roundId", roundId)
+    if (!Array.isArray(comments))
+      throw new KaituanError("InvalidInput", "invalid input: comments: Expected an array", { field: "comments" })
+    const decoded = comments.map((c, i) => decodeOrThrow(CommentSchema, `comments[${i}]`, c))
+    return Effect.flatMap(GroupBuy.GroupBuy, (g) => g.submitComments({ roundId: rid, comments: decoded }))
+  }
+
+  const orders = (roundId: string, query?: OrdersQuery) => {
+    const rid = id("roundId", roundId)
+    const q = decodeOrThrow(OrdersQuerySchema, "query", opts(query))
+    const statuses = q.status === undefined ? undefined : typeof q.status === "string" ? [q.status] : q.status
+    const after = q.cursor === undefined ? -1 : Number(q.cursor.slice(1))
+    return Effect.gen(function* () {
+      const storage = yield* Storage.Storage
+      yield* requireRound(rid)
+      const all = yield* storage.orders({ roundId: rid, status: statuses })
+      const matching = all.filter((o) => o.seq > after && (q.buyerId === undefined || o.buyerId === q.buyerId))
+      const page = q.limit === undefined ? matching : matching.slice(0, q.limit)
+      const last = page.at(-1)
+      return page.length < matching.length && last !== undefined
+        ? { orders: page, nextCursor: `c${last.seq}` }
+        : { orders: page }
+    })
+  }
+
+  const methods: Omit<Kaituan, "close" | "events"> = {
+    openRound: call(openRound),
+    listRounds: call(listRounds),
+    submitComment: call((roundId: string, comment: Comment) => {
+      const rid = id("roundId", roundId)
+      const c = decodeOrThrow(CommentSchema, "comment", comment)
+      return Effect.flatMap(GroupBuy.GroupBuy, (g) => g.submitComments({ roundId: rid, comments: [c] })).pipe(
+        Effect.map((outcomes) => outcomes[0] as CommentOutcome)
+      )
+    }),
+    submitComments: call(submitComments),
+    editComment: call((roundId: string, comment: Comment) => {
+      const rid = id("roundId", roundId)
+      const c = decodeOrThrow(CommentSchema, "comment", comment)
+      return Effect.flatMap(GroupBuy.GroupBuy, (g) => g.editComment({ roundId: rid, comment: c }))
+    }),
+    unsendComment: call(
+      (
+        roundId: string,
+        comment: { readonly channel: string; readonly commentId: string; readonly at?: string | undefined }
+      ) => {
+        const rid = id("roundId", roundId)
+        const c = comment as Record<string, unknown> | undefined
+        const channel = id("comment.channel", c?.channel)
+        const commentId = id("comment.commentId", c?.commentId)
+        const when = at("comment.at", c?.at)
+        return Effect.gen(function* () {
+          const g = yield* GroupBuy.GroupBuy
+          const now = when ?? new Date(yield* Clock.currentTimeMillis).toISOString()
+          yield* g.removeComment({ roundId: rid, channel, commentId, at: now })
+        })
+      }
+    ),
+    closeRound: call((roundId: string, options?: { readonly at?: string | undefined }) => {
+      const rid = id("roundId", roundId)
+      const when = at("options.at", opts(options).at)
+      return Effect.flatMap(GroupBuy.GroupBuy, (g) => g.closeRound({ roundId: rid, at: when }))
+    }),
+    orders: call(orders),
+    order: call((orderId: string) => {
+      const oid = id("orderId", orderId)
+      return Effect.flatMap(Storage.Storage, (s) => s.order(oid)).pipe(
+        Effect.flatMap((o) => (o === undefined ? Effect.fail(notFound("order", "orderId")) : Effect.succeed(o)))
+      )
+    }),
+    reviewQueue: call((roundId: string, options?: { readonly includeResolved?: boolean | undefined }) => {
+      const rid = id("roundId", roundId)
+      const includeResolved = opts(options).includeResolved
+      if (includeResolved !== undefined && typeof includeResolved !== "boolean")
+        throw new KaituanError("InvalidInput", "invalid input: options.includeResolved: Expected boolean", {
+          field: "options.includeResolved"
+        })
+      return requireRound(rid).pipe(
+        Effect.andThen(Storage.Storage),
+        Effect.flatMap((s) => s.reviewQueue({ roundId: rid, includeResolved }))
+      )
+    }),
+    resolveReview: call((roundId: string, itemId: string, decision: ReviewDecision) => {
+      const rid = id("roundId", roundId)
+      const commentId = id("itemId", itemId)
+      const d = decodeOrThrow(ReviewDecisionSchema, "decision", decision)
+      return Effect.flatMap(GroupBuy.GroupBuy, (g) =>
+        g.resolveReview({ roundId: rid, commentId, approve: d.action === "order" ? d.lines : [] })
+      )
+    }),
+    notOrdered: call((roundId: string) => {
+      const rid = id("roundId", roundId)
+      return requireRound(rid).pipe(
+        Effect.andThen(Storage.Storage),
+        Effect.flatMap((s) => s.notOrdered({ roundId: rid }))
+      )
+    }),
+    importStatement: call((roundId: string, statement: StatementImport) => {
+      const rid = id("roundId", roundId)
+      const input = decodeOrThrow(StatementImportSchema, "statement", statement)
+      return applyStatement(rid, input)
+    }),
+    recordPayment: call((payment: PaymentRecord) => {
+      const p = decodeOrThrow(PaymentRecordSchema, "payment", payment)
+      return Effect.gen(function* () {
+        const g = yield* GroupBuy.GroupBuy
+        const storage = yield* Storage.Storage
+        if ((yield* storage.order(p.orderId)) === undefined) return yield* Effect.fail(notFound("order", "orderId"))
+        const when = p.at ?? new Date(yield* Clock.currentTimeMillis).toISOString()
+        return yield* g.recordPayment({
+          transactionId: p.transactionId ?? `manual:${crypto.randomUUID()}`,
+          source: p.source,
+          amount: p.amount,
+          at: when,
+          bankCode: p.bankCode,
+          last5: p.last5,
+          orderIds: [p.orderId],
+          evidence: p.note === undefined ? "recorded by the organiser" : `recorded by the organiser: ${p.note}`
+        })
+      })
+    }),
+    ship: call((orderId: string, request: ShipRequest) => {
+      const oid = id("orderId", orderId)
+      const r = decodeOrThrow(ShipRequestSchema, "request", request)
+      return Effect.gen(function* () {
+        const g = yield* GroupBuy.GroupBuy
+        const storage = yield* Storage.Storage
+        const order = yield* storage.order(oid)
+        if (order === undefined) return yield* Effect.fail(notFound("order", "orderId"))
+        const lines = r.lines ?? order.lines.filter((l) => l.qty > 0).map((l) => ({ sku: l.sku, qty: l.qty }))
+        const shipped = yield* g.ship({
+          orderId: oid,
+          lines,
+          method: r.method,
+          carrier: r.carrier,
+          trackingNo: r.tracking
+        })
+        return shipped.pickupCode === undefined
+          ? { shipmentId: shipped.shipmentId }
+          : { shipmentId: shipped.shipmentId, pickupCode: shipped.pickupCode }
+      })
+    }),
+    confirmPickup: call((orderId: string, code: string) => {
+      const oid = id("orderId", orderId)
+      const c = id("code", code)
+      return Effect.gen(function* () {
+        const g = yield* GroupBuy.GroupBuy
+        const shipmentId = yield* pickupShipmentOf(oid, c)
+        yield* g.confirmPickup({ shipmentId, code: c })
+      })
+    }),
+    report: call((roundId: string) => {
+      const rid = id("roundId", roundId)
+      return Effect.flatMap(GroupBuy.GroupBuy, (g) => g.report(rid))
+    })
+  }
+
+  async function* events(query?: EventsQuery): AsyncGenerator<KaituanEvent, void, undefined> {
+    ensureOpen()
+    const q = decodeOrThrow(EventsQuerySchema, "query", opts(query))
+    const size = q.batchSize ?? 500
+    let position = q.after ?? 0
+    for (;;) {
+      const page = await run(Effect.flatMap(Storage.Storage, (s) => s.readAll(position, size)))
+      for (const e of page) {
+        position = Math.max(position, e.position)
+        yield {
+          position: e.position,
+          stream: e.stream,
+          version: e.version,
+          type: e.type,
+          at: e.at,
+          data: e.data as DomainEvent
+        }
+      }
+      if (page.length < size) return
+    }
+  }
+
+  return {
+    ...methods,
+    // A closed instance or a bad query rejects the first `next()`, like every other method's Promise.
+    events: (query) => events(query),
+    close: async () => {
+      if (closed) return
+      closed = true
+      await runtime.dispose()
+    }
+  }
+}
