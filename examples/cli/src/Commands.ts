@@ -1,15 +1,21 @@
-/** The command table. */
+/**
+ * The command table. Each command's module is loaded only when that command runs, so a command
+ * pays at start-up only for what it uses (`parse` does not load the server, the SQL drivers or
+ * the spreadsheet reader).
+ */
 import type { Command } from "./Io.js"
-import { run as demo } from "./commands/demo.js"
-import { run as parse } from "./commands/parse.js"
-import { run as reconcile } from "./commands/reconcile.js"
-import { run as replay } from "./commands/replay.js"
-import { run as serve } from "./commands/serve.js"
 
-export const commands: Record<string, Command | undefined> = {
-  demo,
-  parse,
-  reconcile,
-  "round replay": replay,
-  serve
+/** Loads a command's module and returns the command. */
+export type CommandLoader = () => Promise<Command>
+
+/** The commands by name (`round replay` is two words). */
+export const commands: Readonly<Record<string, CommandLoader | undefined>> = {
+  demo: () => import("./commands/demo.js").then((m) => m.run),
+  parse: () => import("./commands/parse.js").then((m) => m.run),
+  reconcile: () => import("./commands/reconcile.js").then((m) => m.run),
+  "round replay": () => import("./commands/replay.js").then((m) => m.run),
+  serve: () => import("./commands/serve.js").then((m) => m.run)
 }
+
+/** The command names, for "did you mean …?". */
+export const commandNames: ReadonlyArray<string> = Object.keys(commands)

@@ -3,10 +3,8 @@
  * from the channel adapters' importers. And the comment a channel adapter's event carries, as
  * GroupBuy takes it (webhooks, exports, the demo).
  */
-import fs from "node:fs"
-import nodePath from "node:path"
 import type { ChannelAdapter, GroupBuy } from "@kaituan/core"
-import { UsageError } from "./Io.js"
+import { jsonProblem, readTextFile, UsageError } from "./Io.js"
 
 export type Format = "jsonl" | "line-export" | "telegram-export" | "facebook-comments"
 export const formats: ReadonlyArray<Format> = ["jsonl", "line-export", "telegram-export", "facebook-comments"]
@@ -30,7 +28,20 @@ export const commentsOf = (events: ReadonlyArray<ChannelAdapter.InboundEvent>): 
 
 const isoLike = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/
 
-/** Parses JSON Lines comments; every bad line is a UsageError naming the file and the line. */
+/** The 1-based line of each comment {@link parseJsonl} read (for messages that name the line). */
+const lineNumbers = new WeakMap<GroupBuy.CommentInput, number>()
+
+/** The line of the file a JSON Lines comment came from, if it came from one. */
+export const lineOf = (comment: GroupBuy.CommentInput): number | undefined => lineNumbers.get(comment)
+
+/**
+ * Parses JSON Lines comments; every bad line is a UsageError naming the file and the line.
+ *
+ * Comments without a `channel` (or with the default one) carry the file's own ids: they are
+ * unique within the round (`idScope: "round"`), so another round's file may use `c1` again. A
+ * comment that names a channel (`"channel": "line"`) names that channel's message, which belongs
+ * to one round only.
+ */
 export const parseJsonl = (path: string, text: string, channel = "jsonl"): Array<GroupBuy.CommentInput> => {
   const out: Array<GroupBuy.CommentInput> = []
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/)
@@ -41,8 +52,10 @@ export const parseJsonl = (path: string, text: string, channel = "jsonl"): Array
     let v: any
     try {
       v = JSON.parse(raw)
-    } catch (e) {
-      throw new UsageError(`${where}: not JSON: ${(e as Error).message}`)
+    } catch {
+      // Not JSON.parse's message: it quotes the line, which may hold personal data.
+      const { at, what } = jsonProblem(raw)
+      throw new UsageError(`${where}, column ${at + 1}: not JSON (${what})`)
     }
     if (typeof v !== "object" || v === null || Array.isArray(v))
       throw new UsageError(`${where}: expected a JSON object`)
@@ -58,13 +71,17 @@ export const parseJsonl = (path: string, text: string, channel = "jsonl"): Array
     if (authorId === undefined) throw new UsageError(`${where}: missing "author.id" (or "author.name")`)
     if (typeof v.at !== "string" || !isoLike.test(v.at) || Number.isNaN(Date.parse(v.at)))
       throw new UsageError(`${where}: "at" must be an ISO timestamp such as 2024-05-01T10:05:00+08:00`)
-    out.push({
-      channel: typeof v.channel === "string" && v.channel !== "" ? v.channel : channel,
+    const source = typeof v.channel === "string" && v.channel !== "" ? v.channel : channel
+    const comment: GroupBuy.CommentInput = {
+      channel: source,
       commentId: String(v.id),
       author: typeof author.name === "string" ? { id: authorId, name: author.name } : { id: authorId },
       text: v.text,
-      at: v.at
-    })
+      at: v.at,
+      ...(source === channel ? { idScope: "round" as const } : {})
+    }
+    lineNumbers.set(comment, i + 1)
+    out.push(comment)
   }
   return out
 }
@@ -72,6 +89,8 @@ export const parseJsonl = (path: string, text: string, channel = "jsonl"): Array
 /** Guesses the format of a comment file from its content. */
 export const guessFormat = (text: string): Format => {
   const t = text.replace(/^\uFEFF/, "").trimStart()
+  // An empty file is an empty list of comments, not a guess at a chat export.
+  if (t === "") return "jsonl"
   if (t.startsWith("{")) {
     const firstLine = t.split(/\r?\n/, 1)[0]!
     try {
@@ -95,13 +114,7 @@ export const guessFormat = (text: string): Format => {
 }
 
 /** Reads `path` (relative to `cwd` when given); errors name `path` as the user wrote it. */
-export const readText = (path: string, cwd?: string): string => {
-  try {
-    return fs.readFileSync(cwd === undefined ? path : nodePath.resolve(cwd, path), "utf8")
-  } catch (e) {
-    throw new UsageError(`${path}: cannot read the comments: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
-  }
-}
+export const readText = (path: string, cwd?: string): string => readTextFile(path, "the comments", cwd)
 
 /** Stable sort by time: comments are replayed in time order. */
 export const byTime = (comments: ReadonlyArray<GroupBuy.CommentInput>): Array<GroupBuy.CommentInput> =>

@@ -5,7 +5,7 @@ import { TelegramExport } from "@kaituan/adapters-telegram"
 import type { GroupBuy, RoundSpec } from "@kaituan/core"
 import { Effect, Result } from "effect"
 import { commentsOf, type Format } from "./Comments.js"
-import { UsageError } from "./Io.js"
+import { parseJsonText, UsageError } from "./Io.js"
 
 export interface Imported {
   readonly comments: Array<GroupBuy.CommentInput>
@@ -35,11 +35,8 @@ const run = <A, E extends { readonly message: string }>(path: string, effect: Ef
 }
 
 const jsonOf = (path: string, text: string): string => {
-  try {
-    JSON.parse(text.replace(/^\uFEFF/, ""))
-  } catch (e) {
-    throw new UsageError(`${path}: not valid JSON: ${(e as Error).message}`)
-  }
+  // Validates with the CLI's JSON reader (line and column, never quoting the file's content).
+  parseJsonText(path, "a chat export", text)
   return text.replace(/^\uFEFF/, "")
 }
 

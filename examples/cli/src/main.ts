@@ -1,10 +1,14 @@
 /**
  * The `kaituan` command. Exit status: 0 success; 2 bad input or usage (the message names the
  * file, the line or row, and what is wrong); 1 anything else.
+ *
+ * This module stays small: a command's module (and what it needs: the server, the SQL drivers,
+ * the spreadsheet reader…) is loaded only when that command runs (see `Commands.ts`).
  */
 import process from "node:process"
-import { type Command, type Io, UsageError } from "./Io.js"
-import { commands } from "./Commands.js"
+import type { Writable } from "node:stream"
+import { commandNames, commands } from "./Commands.js"
+import { didYouMean, FlagError, type Io, redactUrls, UsageError } from "./Io.js"
 
 const help = `kaituan — social group buying (社群團購) from the command line
 
@@ -18,6 +22,7 @@ Usage:
 Every command that keeps state takes --db PATH (SQLite, default ./kaituan.db) or --db postgres://…
 Run "kaituan <command> --help" for a command's options. Docs: docs/cli.md`
 
+/** Runs the command line `argv` (without `node` and the script) in the world `io`; returns the exit status. */
 export const main = async (argv: ReadonlyArray<string>, io: Io): Promise<number> => {
   const [first, second, ...rest] = argv
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
@@ -28,26 +33,24 @@ export const main = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
     io.stdout.write("kaituan 0.1.0\n")
     return 0
   }
-  let command: Command | undefined
-  let args: ReadonlyArray<string>
-  if (first === "round") {
-    command = second === undefined ? undefined : commands[`round ${second}`]
-    args = rest
-    if (!command) {
-      io.stderr.write(`kaituan: unknown command "round ${second ?? ""}" (try "round replay")\n`)
-      return 2
-    }
-  } else {
-    command = commands[first]
-    args = second === undefined ? rest : [second, ...rest]
-  }
-  if (!command) {
-    io.stderr.write(`kaituan: unknown command "${first}"\n\n${help}\n`)
+  const name = first === "round" ? `round ${second ?? ""}`.trimEnd() : first
+  const args = first === "round" ? rest : argv.slice(1)
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined
+  if (load === undefined) {
+    const guess = didYouMean(name, commandNames)
+    io.stderr.write(
+      `kaituan: unknown command ${JSON.stringify(redactUrls(name))}${guess !== undefined ? ` (did you mean "kaituan ${guess}"?)` : ""}\n\n${help}\n`
+    )
     return 2
   }
   try {
+    const command = await load()
     return await command(args, io)
   } catch (e) {
+    if (e instanceof FlagError) {
+      io.stderr.write(`kaituan: ${name}: ${e.message}\nRun "kaituan ${name} --help" for its options.\n`)
+      return 2
+    }
     if (e instanceof UsageError) {
       io.stderr.write(`kaituan: ${e.message}\n`)
       return 2
@@ -57,8 +60,22 @@ export const main = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
   }
 }
 
+/**
+ * When the reader of standard output goes away (`kaituan demo | head`), the command stops
+ * quietly with status 0, as a command killed by SIGPIPE would stop, without a stack trace. A
+ * reader of standard error going away is ignored (there is nowhere left to report it).
+ */
+const quietOnBrokenPipe = (stream: Writable, exit: boolean): void => {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e
+    if (exit) process.exit(0)
+  })
+}
+
 const isEntry = process.argv[1] !== undefined && /(?:main|kaituan)(?:\.[cm]?js)?$/.test(process.argv[1])
 if (isEntry) {
+  quietOnBrokenPipe(process.stdout, true)
+  quietOnBrokenPipe(process.stderr, false)
   main(process.argv.slice(2), {
     stdin: process.stdin,
     stdout: process.stdout,

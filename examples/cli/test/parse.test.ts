@@ -41,6 +41,39 @@ describe("kaituan parse", () => {
     expect(lenient).toMatchObject({ intent: "order", lines: [{ sku: "SOCK-R", qty: 2 }] })
   })
 
+  it("writes exactly what JSON.stringify writes, whatever the ids and texts hold", async () => {
+    const ids: Array<string | number> = [
+      "c1",
+      'quote"d',
+      "back\\slash",
+      "新\u2028行",
+      "\ud800lone",
+      "",
+      0,
+      -0,
+      1e21,
+      12.5,
+      "emoji 👍🏽"
+    ]
+    const texts = [
+      '紅+1 "雙引號"',
+      "\u0007 bell +2",
+      "\ud83d alone 白+1",
+      "已匯款 980 後五碼12345",
+      "+1\n第二行",
+      "tab\t+1"
+    ]
+    const input = ids.map((id, i) => JSON.stringify({ id, text: texts[i % texts.length] })).join("\n")
+    const r = await runCli(["parse", "--round", round], input)
+    expect(r.code).toBe(0)
+    const lines = r.stdout.split("\n").slice(0, -1)
+    expect(lines).toHaveLength(ids.length)
+    lines.forEach((l, i) => {
+      expect(l).toBe(JSON.stringify(JSON.parse(l)))
+      expect(JSON.parse(l).id === ids[i]).toBe(true) // -0 is written 0, as JSON.stringify writes it
+    })
+  })
+
   it("names the line of a bad comment and exits 2", () => {
     const r = runBin(["parse", "--round", round], { input: '{"id":"1","text":"紅+1"}\nnot json\n' })
     expect(r.code).toBe(2)

@@ -65,7 +65,7 @@ describe("kaituan round replay", () => {
     expect(fs.existsSync(path.join(dir, "k.db"))).toBe(true)
     const missing = await runIo(main, replayArgs("r.json", "none.jsonl"), { cwd: dir })
     expect(missing.code).toBe(2)
-    expect(missing.stderr).toContain("none.jsonl: cannot read the comments: ENOENT")
+    expect(missing.stderr).toContain("cannot read the comments none.jsonl: no such file")
   })
 
   it("replays a round with stock, a cutoff, amendments, cancellations and a sell-out", async () => {
@@ -99,13 +99,25 @@ describe("kaituan round replay", () => {
     expect(r.stdout).toContain("after-cutoff")
   })
 
+  it("takes an empty .jsonl as no comments, not as a guessed chat export (exit 0)", async () => {
+    const dir = tmpDir()
+    const empty = path.join(dir, "empty.jsonl")
+    fs.writeFileSync(empty, "")
+    const r = await runCli(replayArgs(round, empty, "--json", "--db", ":memory:"))
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).orders).toEqual([])
+  })
+
   it("names the file and line of a comment that is not JSON (exit 2)", async () => {
     const dir = tmpDir()
     const bad = path.join(dir, "bad.jsonl")
     fs.writeFileSync(bad, `${fs.readFileSync(comments, "utf8").split("\n")[0]}\n{"id": "c2", "text": oops}\n`)
     const r = await runCli(replayArgs(round, bad, "--format", "jsonl", "--db", ":memory:"))
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain(`${bad} line 2: not JSON`)
+    expect(r.stderr).toContain(`${bad} line 2, column`)
+    expect(r.stderr).toContain("not JSON")
+    expect(r.stderr).not.toContain("oops")
   })
 
   it("names the file and the problem of a round file with an unknown sku (exit 2)", async () => {

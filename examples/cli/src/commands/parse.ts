@@ -1,62 +1,68 @@
 /**
- * `kaituan parse --round ROUND.json [--mode marker|lenient]` (CLI.md): comments as JSON Lines on
- * standard input → one parse result per comment, in order, as JSON Lines on standard output.
+ * `kaituan parse --round ROUND.json [--mode marker|lenient]` (docs/cli.md): comments as JSON Lines
+ * on standard input → one parse result per comment, in order, as JSON Lines on standard output.
  *
- * Input is streamed line by line and output is written in large chunks, so the command keeps up
- * with the parser (hundreds of thousands of comments a second) and runs in constant memory.
+ * Input is streamed chunk by chunk (lines are cut from each chunk, never from the whole input)
+ * and output is written in large chunks honouring back-pressure, so the command keeps up with
+ * the parser (hundreds of thousands of comments a second) and runs in constant memory.
  */
-import path from "node:path"
 import { StringDecoder } from "node:string_decoder"
-import type { Writable } from "node:stream"
 import type { ParseResult } from "@kaituan/core"
 import { Parser } from "@kaituan/parser"
-import { type Command, flags, UsageError } from "../Io.js"
+import { type Command, chunkedWriter, flags, jsonNumber, jsonProblem, jsonString, UsageError } from "../Io.js"
 import { loadRound } from "../RoundFile.js"
 
-const CHUNK = 1 << 16
+export const usage = `kaituan parse --round ROUND.json [--mode marker|lenient]
 
-/** Buffered writer honouring back-pressure. */
-const writer = (out: Writable) => {
-  let pending = ""
-  const flush = async (): Promise<void> => {
-    if (pending.length === 0) return
-    const ok = out.write(pending)
-    pending = ""
-    if (!ok) await new Promise<void>((resolve) => out.once("drain", () => resolve()))
-  }
-  return {
-    push: (s: string): void => {
-      pending += s
-    },
-    full: (): boolean => pending.length >= CHUNK,
-    flush
-  }
-}
+Reads comments as JSON Lines on standard input ({"id": "c1", "text": "紅+1", …}; only "id" and
+"text" are needed) and writes one result per comment, in order, as JSON Lines:
+{"id":"c1","intent":"order","lines":[{"sku":"SOCK-R","qty":1}],"reason":"…"}.`
 
 const describeValue = (v: unknown): string => (v === undefined ? "missing" : v === null ? "null" : typeof v)
 
-/** One output line (CLI.md): id, intent, lines, reason; amount/last5 for payments; likely for review. */
+/** The JSON of each SKU, computed once (a catalogue has few). */
+const skuJson = new Map<string, string>()
+const encodeSku = (sku: string): string => {
+  let s = skuJson.get(sku)
+  if (s === undefined) {
+    s = jsonString(sku)
+    skuJson.set(sku, s)
+  }
+  return s
+}
+
+/**
+ * One output line (docs/cli.md): id, intent, lines, reason; amount/last5 for payments; likely for
+ * review. Byte for byte what `JSON.stringify` writes for the same object.
+ */
 const render = (id: string | number, r: ParseResult.ParseResult): string => {
-  let s = `{"id":${JSON.stringify(id)},"intent":"${r.intent}","lines":[`
+  let s = `{"id":${typeof id === "string" ? jsonString(id) : jsonNumber(id)},"intent":"${r.intent}","lines":[`
   for (let i = 0; i < r.lines.length; i++) {
     const l = r.lines[i]!
-    s += `${i > 0 ? "," : ""}{"sku":${l.sku === null ? "null" : JSON.stringify(l.sku)},"qty":${l.qty}}`
+    s += `${i > 0 ? "," : ""}{"sku":${l.sku === null ? "null" : encodeSku(l.sku)},"qty":${jsonNumber(l.qty)}}`
   }
-  s += `],"reason":${JSON.stringify(r.reason)}`
-  if (r.amount !== undefined) s += `,"amount":${r.amount}`
-  if (r.last5 !== undefined) s += `,"last5":"${r.last5}"`
-  if (r.likely !== undefined) s += `,"likely":"${r.likely}"`
+  s += `],"reason":${JSON.stringify(r.reason)}` // reasons quote the comment: they nearly always need escaping
+  if (r.amount !== undefined) s += `,"amount":${jsonNumber(r.amount)}`
+  if (r.last5 !== undefined) s += `,"last5":${jsonString(r.last5)}`
+  if (r.likely !== undefined) s += `,"likely":${jsonString(r.likely)}`
   return `${s}}\n`
 }
 
 /** `kaituan parse`. */
 export const run: Command = async (argv, io) => {
-  const { values } = flags(argv, { round: { type: "string" }, mode: { type: "string" } })
+  const { values } = flags(argv, {
+    round: { type: "string" },
+    mode: { type: "string" },
+    help: { type: "boolean", short: "h" }
+  })
+  if (values.help) {
+    io.stdout.write(`${usage}\n`)
+    return 0
+  }
   if (values.round === undefined) throw new UsageError("parse: --round ROUND.json is required")
   if (values.mode !== undefined && values.mode !== "marker" && values.mode !== "lenient")
-    throw new UsageError(`parse: --mode must be marker or lenient, not "${values.mode}"`)
-  const file = path.resolve(io.cwd, values.round)
-  const round = loadRound(file)
+    throw new UsageError(`parse: --mode must be marker or lenient, not ${JSON.stringify(values.mode)}`)
+  const round = loadRound(values.round, io.cwd)
   const settings: ParseResult.ParserSettings = {
     mode: values.mode ?? round.spec.mode,
     maxQtyPerLine: round.spec.maxQtyPerLine,
@@ -64,38 +70,41 @@ export const run: Command = async (argv, io) => {
     extraFillers: round.spec.extraFillers
   }
   const parser = Parser.compile({ catalogue: round.catalogue, settings })
-  const out = writer(io.stdout)
+  const out = chunkedWriter(io.stdout)
   const decoder = new StringDecoder("utf8")
   let lineNo = 0
   let rest = ""
   const handle = (raw: string): void => {
     lineNo++
     const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw
-    if (line.trim().length === 0) return
+    const text = lineNo === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line
     let comment: unknown
     try {
-      comment = JSON.parse(lineNo === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line)
-    } catch (e) {
-      throw new UsageError(`<stdin> line ${lineNo}: not JSON (${e instanceof Error ? e.message : String(e)})`)
+      comment = JSON.parse(text)
+    } catch {
+      if (text.trim().length === 0) return
+      // Where and why, without JSON.parse's message: it quotes the comment.
+      const { at, what } = jsonProblem(text)
+      throw new UsageError(`<stdin> line ${lineNo}, column ${at + 1}: not JSON (${what})`)
     }
     if (typeof comment !== "object" || comment === null || Array.isArray(comment))
       throw new UsageError(`<stdin> line ${lineNo}: expected a JSON object with "id" and "text"`)
-    const { id, text } = comment as { id?: unknown; text?: unknown }
+    const { id, text: body } = comment as { id?: unknown; text?: unknown }
     if (typeof id !== "string" && typeof id !== "number")
       throw new UsageError(`<stdin> line ${lineNo}: "id" must be a string (it is ${describeValue(id)})`)
-    if (typeof text !== "string")
-      throw new UsageError(`<stdin> line ${lineNo}: "text" must be a string (it is ${describeValue(text)})`)
-    out.push(render(id, parser.parse(text)))
+    if (typeof body !== "string")
+      throw new UsageError(`<stdin> line ${lineNo}: "text" must be a string (it is ${describeValue(body)})`)
+    out.push(render(id, parser.parse(body)))
   }
   for await (const chunk of io.stdin) {
     const data = rest + (typeof chunk === "string" ? chunk : decoder.write(chunk as Buffer))
     let start = 0
-    for (let nl = data.indexOf("\n", start); nl >= 0; nl = data.indexOf("\n", start)) {
+    for (let nl = data.indexOf("\n"); nl >= 0; nl = data.indexOf("\n", start)) {
       handle(data.slice(start, nl))
       start = nl + 1
     }
-    if (out.full()) await out.flush()
     rest = data.slice(start)
+    if (out.full()) await out.flush()
   }
   rest += decoder.end()
   if (rest.length > 0) handle(rest)

@@ -6,13 +6,23 @@
  * the rest still import. Bad input exits 2 with a message naming the file, the line or entry, and
  * what is wrong.
  */
-import { readFileSync } from "node:fs"
-import path from "node:path"
-import { Matcher, Statement, StatementFile } from "@kaituan/reconcile"
+import { Matcher, Statement } from "@kaituan/reconcile"
 import { Effect, Result, Schema } from "effect"
-import { type Command, flags, UsageError } from "../Io.js"
+import {
+  type ChunkedWriter,
+  type Command,
+  chunkedWriter,
+  flags,
+  jsonErrorAt,
+  jsonNumber,
+  jsonString,
+  prettyJson,
+  readInputFile,
+  readJsonFile,
+  UsageError
+} from "../Io.js"
 import { type Issue, issuesOf } from "../Issues.js"
-import { table } from "../Table.js"
+import { tableLines } from "../Table.js"
 
 export const usage = `kaituan reconcile --orders ORDERS.json --statement FILE [--format auto|cathay|ctbc|post|generic] [--json]
 
@@ -22,8 +32,16 @@ A transfer is matched only with the exact amount and evidence of who sent it (th
 digits the buyer reported, an account that paid before, or the buyer's name or order id in the
 memo); everything else goes to review, unmatched or ignored, with the reason.`
 
-/** One transaction in the JSON output (CLI.md), with optional extra fields. */
-interface TransactionJson {
+/** One order in the JSON output (docs/cli.md). */
+export interface OrderJson {
+  readonly orderId: string
+  readonly status: Matcher.OrderStatus
+  readonly due: number
+  readonly paid: number
+}
+
+/** One transaction in the JSON output (docs/cli.md), with optional extra fields. */
+export interface TransactionJson {
   readonly row: number | undefined
   readonly date: string
   readonly time?: string
@@ -46,134 +64,167 @@ interface TransactionJson {
   readonly id: string
 }
 
-/**
- * Where a JSON text stops being valid, as `line L, column C` (Node's `JSON.parse` message does not
- * always say): a small recursive-descent scan that returns the offset of the first bad character.
- */
-export const jsonErrorAt = (text: string): string => {
-  let i = 0
-  const ws = () => {
-    while (i < text.length && " \t\r\n".includes(text[i]!)) i++
-  }
-  const fail = (): never => {
-    throw i
-  }
-  const lit = (word: string) => {
-    if (text.startsWith(word, i)) i += word.length
-    else fail()
-  }
-  const str = () => {
-    i++
-    while (i < text.length && text[i] !== '"') {
-      if (text.charCodeAt(i) < 0x20) fail()
-      i += text[i] === "\\" ? 2 : 1
-    }
-    if (i >= text.length) fail()
-    i++
-  }
-  const num = () => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400))
-    if (!m) fail()
-    i += m![0].length
-  }
-  const value = (): void => {
-    ws()
-    const c = text[i]
-    if (c === "{") {
-      i++
-      ws()
-      if (text[i] === "}") {
-        i++
-        return
-      }
-      for (;;) {
-        ws()
-        if (text[i] !== '"') fail()
-        str()
-        ws()
-        if (text[i] !== ":") fail()
-        i++
-        value()
-        ws()
-        if (text[i] === ",") i++
-        else if (text[i] === "}") {
-          i++
-          return
-        } else fail()
-      }
-    } else if (c === "[") {
-      i++
-      ws()
-      if (text[i] === "]") {
-        i++
-        return
-      }
-      for (;;) {
-        value()
-        ws()
-        if (text[i] === ",") i++
-        else if (text[i] === "]") {
-          i++
-          return
-        } else fail()
-      }
-    } else if (c === '"') str()
-    else if (c === "t") lit("true")
-    else if (c === "f") lit("false")
-    else if (c === "n") lit("null")
-    else num()
-  }
-  let at = text.length
-  try {
-    value()
-    ws()
-    if (i < text.length) at = i
-  } catch (e) {
-    at = typeof e === "number" ? e : i
-  }
-  const before = text.slice(0, at)
-  return `line ${before.split("\n").length}, column ${at - before.lastIndexOf("\n")}`
-}
+/** Where a JSON text stops being valid, as `line L, column C` (re-exported from `Io`). */
+export { jsonErrorAt }
 
 const describeIssue = (issue: Issue): string =>
   `${issue.path.length > 0 ? `${issue.path.join(".")}: ` : ""}${issue.message}`
 
+const decodeOrder = Schema.decodeUnknownResult(Matcher.Order, { onExcessProperty: "ignore" })
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0
+const isDigits5 = (v: unknown): v is string => typeof v === "string" && v.length === 5 && /^\d{5}$/.test(v)
+
+/**
+ * The decoded order of an ORDERS.json entry in the common shape, without the schema decoder
+ * (which takes most of the time of a large file); `undefined` when the entry is not plainly valid,
+ * and the schema then decides and names what is wrong. What it accepts the schema accepts, and
+ * it returns what the schema returns: the declared fields, in the schema's order.
+ */
+const plainOrder = (e: unknown): Matcher.Order | undefined => {
+  if (!isObject(e)) return undefined
+  const { orderId, buyer, amountDue, placedAt, last5, paid } = e
+  if (typeof orderId !== "string" || orderId.length === 0 || !isObject(buyer) || !isCount(amountDue)) return undefined
+  if (typeof buyer.id !== "string" || buyer.id.length === 0) return undefined
+  if ((Object.hasOwn(buyer, "name") && typeof buyer.name !== "string") || Object.hasOwn(e, "payments")) return undefined
+  if (Object.hasOwn(e, "placedAt") && typeof placedAt !== "string") return undefined
+  if (Object.hasOwn(e, "last5") && !isDigits5(last5)) return undefined
+  if (Object.hasOwn(e, "paid") && !isCount(paid)) return undefined
+  return {
+    orderId,
+    buyer: Object.hasOwn(buyer, "name") ? { id: buyer.id, name: buyer.name as string } : { id: buyer.id },
+    amountDue,
+    ...(Object.hasOwn(e, "placedAt") ? { placedAt: placedAt as string } : {}),
+    ...(Object.hasOwn(e, "last5") ? { last5: last5 as string } : {}),
+    ...(Object.hasOwn(e, "paid") ? { paid: paid as number } : {})
+  }
+}
+
 /** Reads and validates ORDERS.json. */
 export const loadOrders = (file: string, cwd: string): ReadonlyArray<Matcher.Order> => {
-  let text: string
-  try {
-    text = readFileSync(path.resolve(cwd, file), "utf8")
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read the orders file (${e instanceof Error ? e.message : String(e)})`)
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e)
-    throw new UsageError(`${file}: ${jsonErrorAt(text)}: not valid JSON (${message})`)
-  }
+  const json = readJsonFile(file, "the orders file", cwd)
   if (!Array.isArray(json)) throw new UsageError(`${file}: expected a JSON array of orders`)
   const orders: Array<Matcher.Order> = []
   const seen = new Set<string>()
-  json.forEach((entry, i) => {
-    const decoded = Schema.decodeUnknownResult(Matcher.Order, { onExcessProperty: "ignore" })(entry)
-    const label = `${file}: order ${i + 1}${typeof entry === "object" && entry !== null && "orderId" in entry ? ` (orderId ${JSON.stringify((entry as { orderId: unknown }).orderId)})` : ""}`
-    if (Result.isFailure(decoded)) {
-      const issues = issuesOf(decoded.failure)
-      throw new UsageError(`${label}: ${issues.map(describeIssue).join("; ")}`)
+  for (let i = 0; i < json.length; i++) {
+    const entry: unknown = json[i]
+    const label = () =>
+      `${file}: order ${i + 1}${isObject(entry) && "orderId" in entry ? ` (orderId ${JSON.stringify(entry.orderId)})` : ""}`
+    let o = plainOrder(entry)
+    if (o === undefined) {
+      const decoded = decodeOrder(entry)
+      if (Result.isFailure(decoded)) {
+        const issues = issuesOf(decoded.failure)
+        throw new UsageError(`${label()}: ${issues.map(describeIssue).join("; ")}`)
+      }
+      o = decoded.success
     }
-    const o = decoded.success
     if (o.placedAt !== undefined && Number.isNaN(Date.parse(o.placedAt)))
-      throw new UsageError(`${label}: placedAt "${o.placedAt}" is not an ISO 8601 date-time`)
-    if (seen.has(o.orderId)) throw new UsageError(`${label}: the orderId appears twice`)
+      throw new UsageError(`${label()}: placedAt "${o.placedAt}" is not an ISO 8601 date-time`)
+    if (seen.has(o.orderId)) throw new UsageError(`${label()}: the orderId appears twice`)
     seen.add(o.orderId)
     orders.push(o)
-  })
+  }
   return orders
 }
 
 const money = (n: number): string => n.toLocaleString("en-US")
+
+/**
+ * Whether the own properties of `o` that have a value (`JSON.stringify` leaves out `undefined`
+ * ones) are exactly `keys`, in that order: then a fixed encoder writes what `JSON.stringify` writes.
+ */
+const hasKeysInOrder = (o: object, keys: ReadonlyArray<string>): boolean => {
+  let n = 0
+  for (const k in o) {
+    if (!Object.hasOwn(o, k) || (o as Record<string, unknown>)[k] === undefined) continue
+    if (keys[n++] !== k) return false
+  }
+  return n === keys.length
+}
+
+const candidateKeys = ["buyerId", "orderIds", "open", "fit", "identified"]
+const orderKeys = ["orderId", "status", "due", "paid"]
+
+/** `["a", "b"]` as `JSON.stringify(…, null, 2)` writes it at `indent`. */
+const stringArray = (xs: ReadonlyArray<string>, indent: string): string => {
+  if (xs.length === 0) return "[]"
+  const inner = `${indent}  `
+  let s = "["
+  for (let i = 0; i < xs.length; i++) s += `${i > 0 ? "," : ""}\n${inner}${jsonString(xs[i]!)}`
+  return `${s}\n${indent}]`
+}
+
+/**
+ * One transaction of the JSON output as `JSON.stringify(t, null, 2)` writes it at `indent`, from
+ * its known fields (the general encoder takes most of the output's time); an object with other
+ * fields, or in another order, goes to the general encoder, so the output never silently differs.
+ */
+export const encodeTransaction = (t: TransactionJson, indent: string): string => {
+  const i1 = `${indent}  `
+  let s = "{"
+  const keys: Array<string> = []
+  const field = (key: string, json: string) => {
+    s += `${keys.length === 0 ? "" : ","}\n${i1}"${key}": ${json}`
+    keys.push(key)
+  }
+  if (t.row !== undefined) field("row", jsonNumber(t.row))
+  field("date", jsonString(t.date))
+  if (t.time !== undefined) field("time", jsonString(t.time))
+  field("amount", jsonNumber(t.amount))
+  if (t.bankCode !== undefined) field("bankCode", jsonString(t.bankCode))
+  if (t.last5 !== undefined) field("last5", jsonString(t.last5))
+  field("memo", jsonString(t.memo))
+  field("status", jsonString(t.status))
+  field("orderIds", stringArray(t.orderIds, i1))
+  field("reason", jsonString(t.reason))
+  if (t.detail !== undefined) field("detail", jsonString(t.detail))
+  field("explanation", jsonString(t.explanation))
+  if (t.candidates !== undefined) {
+    const i2 = `${i1}  `
+    const i3 = `${i2}  `
+    let c = t.candidates.length === 0 ? "[]" : "["
+    for (let k = 0; k < t.candidates.length; k++) {
+      const x = t.candidates[k]!
+      if (!hasKeysInOrder(x, candidateKeys)) return prettyJson(t, indent)!
+      c +=
+        `${k > 0 ? "," : ""}\n${i2}{\n${i3}"buyerId": ${jsonString(x.buyerId)},\n${i3}"orderIds": ${stringArray(x.orderIds, i3)},` +
+        `\n${i3}"open": ${jsonNumber(x.open)},\n${i3}"fit": ${jsonString(x.fit)},\n${i3}"identified": ${x.identified ? "true" : "false"}\n${i2}}`
+    }
+    field("candidates", t.candidates.length === 0 ? c : `${c}\n${i1}]`)
+  }
+  field("id", jsonString(t.id))
+  return hasKeysInOrder(t, keys) ? `${s}\n${indent}}` : prettyJson(t, indent)!
+}
+
+/** One order of the JSON output, as `JSON.stringify(o, null, 2)` writes it at `indent` (see {@link encodeTransaction}). */
+export const encodeOrder = (o: OrderJson, indent: string): string => {
+  const i1 = `${indent}  `
+  return hasKeysInOrder(o, orderKeys)
+    ? `{\n${i1}"orderId": ${jsonString(o.orderId)},\n${i1}"status": ${jsonString(o.status)},\n${i1}"due": ${jsonNumber(o.due)},\n${i1}"paid": ${jsonNumber(o.paid)}\n${indent}}`
+    : prettyJson(o, indent)!
+}
+
+/** `JSON.stringify({ [key]: items }, null, 2)`'s lines for one array field, written as they are encoded. */
+const writeArrayField = async <A>(
+  out: ChunkedWriter,
+  key: string,
+  items: ReadonlyArray<A>,
+  encode: (a: A, indent: string) => string
+): Promise<void> => {
+  out.push(`  ${jsonString(key)}: `)
+  if (items.length === 0) {
+    out.push("[]")
+    return
+  }
+  out.push("[")
+  for (let i = 0; i < items.length; i++) {
+    out.push(`${i > 0 ? "," : ""}\n    ${encode(items[i]!, "    ")}`)
+    if (out.full()) await out.flush()
+  }
+  out.push("\n  ]")
+}
 
 export const run: Command = async (argv, io) => {
   const { values } = flags(argv, {
@@ -195,82 +246,97 @@ export const run: Command = async (argv, io) => {
 
   const orders = loadOrders(values.orders, io.cwd)
   const file = values.statement
-  const imported = await Effect.runPromise(Effect.result(StatementFile.read(path.resolve(io.cwd, file), { format })))
-  if (Result.isFailure(imported)) {
-    const e = imported.failure
-    throw new UsageError(
-      `${file}: ${e.reason === "unreadable-file" ? e.message.replace(`${path.resolve(io.cwd, file)}: `, "") : e.message}`
-    )
-  }
+  const bytes = readInputFile(file, "the statement", io.cwd)
+  const imported = await Effect.runPromise(
+    Effect.result(Statement.parse(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { format }))
+  )
+  if (Result.isFailure(imported)) throw new UsageError(`${file}: ${imported.failure.message}`)
   const statement = imported.success
   for (const bad of statement.unreadable)
     io.stderr.write(`${file}:${bad.line}: skipped, ${bad.message}${bad.text ? ` [${bad.text}]` : ""}\n`)
 
   const result = Matcher.match({ orders, transactions: statement.transactions })
   const byId = new Map(result.decisions.map((d) => [d.transactionId, d]))
+  // Fields in the documented order; optional ones only when present (assigned in turn, not spread:
+  // the objects are many).
   const transactions: Array<TransactionJson> = statement.transactions.map((t) => {
     const d = byId.get(t.id)!
-    return {
-      row: t.row,
-      date: t.date,
-      ...(t.time !== undefined ? { time: t.time } : {}),
-      amount: t.amount,
-      ...(t.bankCode !== undefined ? { bankCode: t.bankCode } : {}),
-      ...(t.last5 !== undefined ? { last5: t.last5 } : {}),
-      memo: t.memo,
-      status: d.status,
-      orderIds: d.orderIds,
-      reason: d.reason,
-      ...(d.detail !== undefined ? { detail: d.detail } : {}),
-      explanation: d.explanation,
-      ...(d.status === "review"
-        ? {
-            candidates: d.candidates.map((c) => ({
-              buyerId: c.buyerId,
-              orderIds: c.orderIds,
-              open: c.open,
-              fit: c.fit,
-              identified: c.identified
-            }))
-          }
-        : {}),
-      id: t.id
-    }
+    const j: Record<string, unknown> = { row: t.row, date: t.date }
+    if (t.time !== undefined) j.time = t.time
+    j.amount = t.amount
+    if (t.bankCode !== undefined) j.bankCode = t.bankCode
+    if (t.last5 !== undefined) j.last5 = t.last5
+    j.memo = t.memo
+    j.status = d.status
+    j.orderIds = d.orderIds
+    j.reason = d.reason
+    if (d.detail !== undefined) j.detail = d.detail
+    j.explanation = d.explanation
+    if (d.status === "review")
+      j.candidates = d.candidates.map((c) => ({
+        buyerId: c.buyerId,
+        orderIds: c.orderIds,
+        open: c.open,
+        fit: c.fit,
+        identified: c.identified
+      }))
+    j.id = t.id
+    return j as unknown as TransactionJson
   })
-  const ordersOut = result.orders.map((o) => ({ orderId: o.orderId, status: o.status, due: o.due, paid: o.paid }))
+  const ordersOut: Array<OrderJson> = result.orders.map((o) => ({
+    orderId: o.orderId,
+    status: o.status,
+    due: o.due,
+    paid: o.paid
+  }))
 
+  // Written in chunks as it is encoded: the same bytes as one `JSON.stringify(…, null, 2)`.
+  const out = chunkedWriter(io.stdout)
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ transactions, orders: ordersOut }, null, 2)}\n`)
+    out.push("{\n")
+    await writeArrayField(out, "transactions", transactions, encodeTransaction)
+    out.push(",\n")
+    await writeArrayField(out, "orders", ordersOut, encodeOrder)
+    out.push("\n}\n")
+    await out.flush()
     return 0
   }
   const s = result.summary
   const names = new Map(orders.map((o) => [o.orderId, o.buyer.name ?? o.buyer.id]))
-  io.stdout.write(
-    [
-      `${file}: ${statement.layout} layout, ${statement.encoding}, ${statement.transactions.length} transactions` +
-        (statement.unreadable.length > 0 ? `, ${statement.unreadable.length} unreadable rows (see above)` : ""),
-      `matched ${s.matched} (NT$${money(s.applied)}), review ${s.review}, unmatched ${s.unmatched}, ignored ${s.ignored}`,
-      "",
-      table(
-        ["row", "date", "amount", "account", "memo", "status", "orders", "why"],
-        transactions.map((t) => [
-          t.row ?? 0,
-          t.time !== undefined ? `${t.date} ${t.time.slice(0, 5)}` : t.date,
-          t.amount,
-          t.last5 !== undefined ? `${t.bankCode !== undefined ? `(${t.bankCode})` : ""}…${t.last5}` : "",
-          t.memo,
-          t.status,
-          t.orderIds.join(" "),
-          t.explanation
-        ])
-      ),
-      "",
-      table(
-        ["order", "buyer", "due", "paid", "status"],
-        ordersOut.map((o) => [o.orderId, names.get(o.orderId) ?? "", o.due, o.paid, o.status])
-      ),
-      ""
-    ].join("\n")
+  out.push(
+    `${file}: ${statement.layout} layout, ${statement.encoding}, ${statement.transactions.length} transactions` +
+      (statement.unreadable.length > 0 ? `, ${statement.unreadable.length} unreadable rows (see above)` : "") +
+      "\n" +
+      `matched ${s.matched} (NT$${money(s.applied)}), review ${s.review}, unmatched ${s.unmatched}, ignored ${s.ignored}\n\n`
   )
+  const tables = [
+    tableLines(
+      ["row", "date", "amount", "account", "memo", "status", "orders", "why"],
+      transactions.map((t) => [
+        t.row ?? 0,
+        t.time !== undefined ? `${t.date} ${t.time.slice(0, 5)}` : t.date,
+        t.amount,
+        t.last5 !== undefined ? `${t.bankCode !== undefined ? `(${t.bankCode})` : ""}…${t.last5}` : "",
+        t.memo,
+        t.status,
+        t.orderIds.join(" "),
+        t.explanation
+      ])
+    ),
+    tableLines(
+      ["order", "buyer", "due", "paid", "status"],
+      ordersOut.map((o) => [o.orderId, names.get(o.orderId) ?? "", o.due, o.paid, o.status])
+    )
+  ]
+  for (let k = 0; k < tables.length; k++) {
+    let first = true
+    for (const line of tables[k]!) {
+      out.push(first ? line : `\n${line}`)
+      first = false
+      if (out.full()) await out.flush()
+    }
+    out.push(k < tables.length - 1 ? "\n\n" : "\n")
+  }
+  await out.flush()
   return 0
 }
