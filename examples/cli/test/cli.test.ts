@@ -131,7 +131,7 @@ describe("flags and commands", () => {
     )
     const far = await runIo(main, ["reconcile", "--zzz"])
     expect(far.stderr).toContain(
-      "unknown option --zzz (the options are --orders, --statement, --format, --json, --help, -h)"
+      "unknown option --zzz (the options are --orders, --statement, --format, --json, --db, --round, --help, -h)"
     )
   })
 

@@ -16,7 +16,7 @@ import {
   Storage
 } from "@kaituan/core"
 import { Parser } from "@kaituan/parser"
-import { Matcher, Statement } from "@kaituan/reconcile"
+import { type Matcher, Payments, Statement } from "@kaituan/reconcile"
 import { Database } from "@kaituan/storage-sql"
 import { Cause, Clock, Effect, Exit, Layer, ManagedRuntime, Option, Result } from "effect"
 import {
@@ -250,6 +250,8 @@ const toKaituanError = (cause: Cause.Cause<unknown>): KaituanError => {
   }
   if (e instanceof Storage.StorageError)
     return new KaituanError(e.reason === "conflict" ? "Conflict" : "Storage", e.message, { reason: e.reason, cause: e })
+  if (e instanceof Payments.PaymentsInputError)
+    return new KaituanError("InvalidInput", e.message, { field: e.field, cause: e })
   if (e instanceof Statement.StatementError)
     return new KaituanError("InvalidInput", `statement.file: ${e.message}`, {
       field: "statement.file",
@@ -322,95 +324,23 @@ const requireRound = (roundId: string) =>
 
 const PAGE = 1000
 
-/** The payment id GroupBuy gives a statement transaction (its stream tells whether it was applied). */
-const statementPaymentId = (transactionId: string) => `p_statement_${transactionId}`
-
-/** Applies a statement to a round's orders awaiting payment. */
+/** Applies a statement to a round's orders awaiting payment (`@kaituan/reconcile`'s Payments service). */
 const applyStatement = (roundId: string, input: StatementImport) =>
   Effect.gen(function* () {
-    const storage = yield* Storage.Storage
-    const g = yield* GroupBuy.GroupBuy
-    const round = yield* requireRound(roundId)
-    const options: Statement.Options = {
+    yield* requireRound(roundId)
+    const payments = yield* Payments.make()
+    const result = yield* payments.importStatement({
+      roundId,
+      ...(typeof input.file === "string" ? { text: input.file } : { file: input.file }),
       ...(input.format === undefined ? {} : { format: input.format }),
       ...(input.encoding === undefined ? {} : { encoding: input.encoding })
-    }
-    const statement =
-      typeof input.file === "string"
-        ? yield* Effect.fromResult(Statement.parseText(input.file, options))
-        : yield* Statement.parse(input.file, options)
-
-    // Transactions applied before (by an earlier import of this or an overlapping statement).
-    const applied = new Set<string>()
-    for (const tx of statement.transactions) {
-      if (tx.amount <= 0) continue
-      const { version } = yield* storage.readStream(Storage.paymentStream(statementPaymentId(tx.id)))
-      if (version > 0) applied.add(tx.id)
-    }
-    const open = (yield* storage.orders({ roundId, status: ["awaiting-payment"] })).filter((o) => o.total > o.paid)
-    const learned: Array<Matcher.LearnedAccount> = []
-    for (const buyerId of new Set(open.map((o) => o.buyerId))) {
-      const buyer = yield* storage.buyer(buyerId)
-      for (const a of buyer?.accounts ?? [])
-        learned.push({ buyerId, last5: a.last5, ...(a.bankCode === undefined ? {} : { bankCode: a.bankCode }) })
-    }
-    const reports = round.events.flatMap((stored) => {
-      const e = stored.data as AnyEvent
-      if (e._tag !== "PaymentReported") return []
-      const r = e as unknown as { buyerId: string; at: string; last5?: string; amount?: number }
-      return [
-        {
-          buyerId: r.buyerId,
-          at: r.at,
-          ...(r.last5 ? { last5: r.last5 } : {}),
-          ...(r.amount ? { amount: r.amount } : {})
-        }
-      ]
     })
-    const result = Matcher.match({
-      orders: open.map((o) => ({
-        orderId: o.orderId,
-        buyer: { id: o.buyerId, ...(o.buyer.name === undefined ? {} : { name: o.buyer.name }) },
-        amountDue: o.total - o.paid,
-        placedAt: o.placedAt
-      })),
-      transactions: statement.transactions,
-      learned,
-      reports,
-      applied
-    })
-    let count = 0
-    let amount = 0
-    for (const a of result.applications) {
-      const record = (orderIds: ReadonlyArray<string>, evidence: string) =>
-        g.recordPayment({
-          transactionId: a.transactionId,
-          source: "statement",
-          amount: a.amount,
-          at: a.at,
-          bankCode: a.bankCode,
-          last5: a.last5,
-          orderIds,
-          evidence
-        })
-      const outcome = yield* record(a.orderIds, a.evidence).pipe(
-        // The order changed under us (cancelled, paid meanwhile…): keep the money for review, never lose it.
-        Effect.catchIf(
-          (e): e is GroupBuy.GroupBuyError => e instanceof GroupBuy.GroupBuyError && e.reason !== "conflict",
-          () => record([], `review: could not apply to ${a.orderIds.join(", ")}: ${a.evidence}`)
-        )
-      )
-      if (outcome.status === "matched") {
-        count++
-        amount += a.amount
-      }
-    }
     return {
       decisions: result.decisions,
-      applied: count,
-      appliedAmount: amount,
-      unreadable: statement.unreadable.map((u) => ({ line: u.line, reason: u.reason, message: u.message })),
-      layout: statement.layout
+      applied: result.applied,
+      appliedAmount: result.appliedAmount,
+      unreadable: result.unreadable.map((u) => ({ line: u.line, reason: u.reason, message: u.message })),
+      layout: result.layout
     } satisfies StatementResult
   })
 

@@ -1,5 +1,5 @@
 /**
- * `@kaituan/reconcile`: bank statement importers and the explainable payment matcher.
+ * `@kaituan/reconcile`: bank statement importers, the explainable payment matcher and the payments service.
  *
  * @packageDocumentation
  */
@@ -9,3 +9,4 @@ export * as PaymentReport from "./PaymentReport.js"
 export * as Statement from "./Statement.js"
 export * as StatementFile from "./StatementFile.js"
 export * as Transaction from "./Transaction.js"
+export * as Payments from "./Payments.js"

@@ -1,17 +1,20 @@
 /**
  * `kaituan reconcile --orders ORDERS.json --statement FILE [--format auto|cathay|ctbc|post|generic] [--json]`
+ * `kaituan reconcile --db DB --round ID --statement FILE [--format …] [--json]`
  *
  * Imports a bank statement export (CSV in Big5 or UTF-8, or .xlsx) and matches its transfers to
- * the open orders (RECONCILE.md). Unreadable rows are reported on stderr with their line numbers;
- * the rest still import. Bad input exits 2 with a message naming the file, the line or entry, and
- * what is wrong.
- */
-import { Matcher, Statement } from "@kaituan/reconcile"
+ * the open orders (RECONCILE.md): offline, to the orders of a hand-written ORDERS.json, or in a
+ * database, to the round's orders awaiting payment, recording the matched payments (the
+ * `@kaituan/reconcile` Payments service). Unreadable rows are reported on stderr with their line
+ * numbers; the rest still import. Bad input exits 2 with a message naming the file, the line or
+ * entry, and what is wrong. */
+import { Matcher, Payments, Statement, type Transaction } from "@kaituan/reconcile"
 import { Effect, Result, Schema } from "effect"
 import {
   type ChunkedWriter,
   type Command,
   chunkedWriter,
+  type Io,
   flags,
   jsonErrorAt,
   jsonNumber,
@@ -25,12 +28,18 @@ import { type Issue, issuesOf } from "../Issues.js"
 import { tableLines } from "../Table.js"
 
 export const usage = `kaituan reconcile --orders ORDERS.json --statement FILE [--format auto|cathay|ctbc|post|generic] [--json]
+kaituan reconcile --db PATH|postgres://… --round ID --statement FILE [--format …] [--json]
 
 Matches a bank statement (CSV in Big5 or UTF-8 as the bank exports it, or .xlsx) to the open
 orders in ORDERS.json: [{"orderId", "buyer": {"id", "name"}, "amountDue", "last5"?, "placedAt", "paid"?}].
 A transfer is matched only with the exact amount and evidence of who sent it (the last five
 digits the buyer reported, an account that paid before, or the buyer's name or order id in the
-memo); everything else goes to review, unmatched or ignored, with the reason.`
+memo); everything else goes to review, unmatched or ignored, with the reason.
+
+With --db and --round, the statement is applied to the round's orders awaiting payment in the
+database (as \`round replay --db\` wrote it): matched transfers are recorded as payments and the
+orders become paid; review and unmatched rows are listed, not recorded. Importing the same
+statement again changes nothing (transaction ids are the idempotency keys).`
 
 /** One order in the JSON output (docs/cli.md). */
 export interface OrderJson {
@@ -226,17 +235,74 @@ const writeArrayField = async <A>(
   out.push("\n  ]")
 }
 
+/**
+ * One transaction of the output with its decision. Fields in the documented order; optional ones
+ * only when present (assigned in turn, not spread: the objects are many).
+ */
+const transactionJson = (t: Transaction.Transaction, d: Matcher.Decision): TransactionJson => {
+  const j: Record<string, unknown> = { row: t.row, date: t.date }
+  if (t.time !== undefined) j.time = t.time
+  j.amount = t.amount
+  if (t.bankCode !== undefined) j.bankCode = t.bankCode
+  if (t.last5 !== undefined) j.last5 = t.last5
+  j.memo = t.memo
+  j.status = d.status
+  j.orderIds = d.orderIds
+  j.reason = d.reason
+  if (d.detail !== undefined) j.detail = d.detail
+  j.explanation = d.explanation
+  if (d.status === "review")
+    j.candidates = d.candidates.map((c) => ({
+      buyerId: c.buyerId,
+      orderIds: c.orderIds,
+      open: c.open,
+      fit: c.fit,
+      identified: c.identified
+    }))
+  j.id = t.id
+  return j as unknown as TransactionJson
+}
+
+/** The decisions table's lines (row, date, amount, account, memo, status, orders, why). */
+const transactionTable = (transactions: ReadonlyArray<TransactionJson>): Iterable<string> =>
+  tableLines(
+    ["row", "date", "amount", "account", "memo", "status", "orders", "why"],
+    transactions.map((t) => [
+      t.row ?? 0,
+      t.time !== undefined ? `${t.date} ${t.time.slice(0, 5)}` : t.date,
+      t.amount,
+      t.last5 !== undefined ? `${t.bankCode !== undefined ? `(${t.bankCode})` : ""}…${t.last5}` : "",
+      t.memo,
+      t.status,
+      t.orderIds.join(" "),
+      t.explanation
+    ])
+  )
+
 export const run: Command = async (argv, io) => {
   const { values } = flags(argv, {
     orders: { type: "string" },
     statement: { type: "string" },
     format: { type: "string", default: "auto" },
     json: { type: "boolean", default: false },
+    db: { type: "string" },
+    round: { type: "string" },
     help: { type: "boolean", short: "h" }
   })
   if (values.help) {
     io.stdout.write(`${usage}\n`)
     return 0
+  }
+  if (values.db !== undefined || values.round !== undefined) {
+    if (values.orders !== undefined)
+      throw new UsageError("reconcile: give --orders ORDERS.json (offline) or --db DB --round ID, not both")
+    if (!values.db) throw new UsageError("reconcile: --db PATH|postgres://… is required with --round")
+    if (!values.round) throw new UsageError("reconcile: --round ID is required with --db")
+    if (!values.statement) throw new UsageError("reconcile: --statement FILE is required")
+    const format = values.format as Statement.Format
+    if (!Statement.formats.includes(format))
+      throw new UsageError(`reconcile: unknown --format "${values.format}" (one of ${Statement.formats.join(", ")})`)
+    return runDb({ db: values.db, roundId: values.round, file: values.statement, format, json: values.json }, io)
   }
   if (!values.orders) throw new UsageError("reconcile: --orders ORDERS.json is required")
   if (!values.statement) throw new UsageError("reconcile: --statement FILE is required")
@@ -257,32 +323,7 @@ export const run: Command = async (argv, io) => {
 
   const result = Matcher.match({ orders, transactions: statement.transactions })
   const byId = new Map(result.decisions.map((d) => [d.transactionId, d]))
-  // Fields in the documented order; optional ones only when present (assigned in turn, not spread:
-  // the objects are many).
-  const transactions: Array<TransactionJson> = statement.transactions.map((t) => {
-    const d = byId.get(t.id)!
-    const j: Record<string, unknown> = { row: t.row, date: t.date }
-    if (t.time !== undefined) j.time = t.time
-    j.amount = t.amount
-    if (t.bankCode !== undefined) j.bankCode = t.bankCode
-    if (t.last5 !== undefined) j.last5 = t.last5
-    j.memo = t.memo
-    j.status = d.status
-    j.orderIds = d.orderIds
-    j.reason = d.reason
-    if (d.detail !== undefined) j.detail = d.detail
-    j.explanation = d.explanation
-    if (d.status === "review")
-      j.candidates = d.candidates.map((c) => ({
-        buyerId: c.buyerId,
-        orderIds: c.orderIds,
-        open: c.open,
-        fit: c.fit,
-        identified: c.identified
-      }))
-    j.id = t.id
-    return j as unknown as TransactionJson
-  })
+  const transactions: Array<TransactionJson> = statement.transactions.map((t) => transactionJson(t, byId.get(t.id)!))
   const ordersOut: Array<OrderJson> = result.orders.map((o) => ({
     orderId: o.orderId,
     status: o.status,
@@ -310,19 +351,7 @@ export const run: Command = async (argv, io) => {
       `matched ${s.matched} (NT$${money(s.applied)}), review ${s.review}, unmatched ${s.unmatched}, ignored ${s.ignored}\n\n`
   )
   const tables = [
-    tableLines(
-      ["row", "date", "amount", "account", "memo", "status", "orders", "why"],
-      transactions.map((t) => [
-        t.row ?? 0,
-        t.time !== undefined ? `${t.date} ${t.time.slice(0, 5)}` : t.date,
-        t.amount,
-        t.last5 !== undefined ? `${t.bankCode !== undefined ? `(${t.bankCode})` : ""}…${t.last5}` : "",
-        t.memo,
-        t.status,
-        t.orderIds.join(" "),
-        t.explanation
-      ])
-    ),
+    transactionTable(transactions),
     tableLines(
       ["order", "buyer", "due", "paid", "status"],
       ordersOut.map((o) => [o.orderId, names.get(o.orderId) ?? "", o.due, o.paid, o.status])
@@ -337,6 +366,85 @@ export const run: Command = async (argv, io) => {
     }
     out.push(k < tables.length - 1 ? "\n\n" : "\n")
   }
+  await out.flush()
+  return 0
+}
+
+/**
+ * `reconcile --db DB --round ID --statement FILE`: applies the statement to the round's orders in
+ * the database through `@kaituan/reconcile`'s Payments service (matched rows are recorded as
+ * payments; importing the same statement again changes nothing) and prints every decision.
+ */
+const runDb = async (
+  opts: {
+    readonly db: string
+    readonly roundId: string
+    readonly file: string
+    readonly format: Statement.Format
+    readonly json: boolean
+  },
+  io: Io
+): Promise<number> => {
+  const bytes = readInputFile(opts.file, "the statement", io.cwd)
+  const { dbIn, runApp } = await import("../Engine.js")
+  const result = await runApp(
+    dbIn(opts.db, io.cwd),
+    Effect.gen(function* () {
+      const payments = yield* Payments.make()
+      return yield* payments.importStatement({
+        roundId: opts.roundId,
+        file: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        format: opts.format
+      })
+    }).pipe(
+      Effect.catchTags({
+        StatementError: (e) => Effect.fail(new UsageError(`${opts.file}: ${e.message}`)),
+        PaymentsInputError: (e) => Effect.fail(new UsageError(`reconcile: ${e.message}`)),
+        GroupBuyError: (e) =>
+          e.reason === "unknown-round"
+            ? Effect.fail(new UsageError(`reconcile: round "${opts.roundId}" is not in the database ${opts.db}`))
+            : Effect.fail(e)
+      })
+    )
+  )
+  for (const bad of result.unreadable)
+    io.stderr.write(`${opts.file}:${bad.line}: skipped, ${bad.message}${bad.text ? ` [${bad.text}]` : ""}\n`)
+  const byId = new Map(result.decisions.map((d) => [d.transactionId, d]))
+  const transactions = result.transactions.map((t) => transactionJson(t, byId.get(t.id)!))
+  if (opts.json) {
+    io.stdout.write(
+      `${JSON.stringify(
+        {
+          roundId: result.roundId,
+          layout: result.layout,
+          encoding: result.encoding,
+          applied: result.applied,
+          appliedAmount: result.appliedAmount,
+          transactions,
+          unreadable: result.unreadable.map((u) => ({ line: u.line, reason: u.reason, message: u.message }))
+        },
+        null,
+        2
+      )}\n`
+    )
+    return 0
+  }
+  const count = (status: Matcher.Status) => result.decisions.filter((d) => d.status === status).length
+  const out = chunkedWriter(io.stdout)
+  out.push(
+    `${opts.file}: ${result.layout} layout, ${result.encoding}, ${result.transactions.length} transactions` +
+      (result.unreadable.length > 0 ? `, ${result.unreadable.length} unreadable rows (see above)` : "") +
+      "\n" +
+      `round ${result.roundId}: applied ${result.applied} payments (NT$${money(result.appliedAmount)}); ` +
+      `matched ${count("matched")}, review ${count("review")}, unmatched ${count("unmatched")}, ignored ${count("ignored")}\n\n`
+  )
+  let first = true
+  for (const line of transactionTable(transactions)) {
+    out.push(first ? line : `\n${line}`)
+    first = false
+    if (out.full()) await out.flush()
+  }
+  out.push("\n")
   await out.flush()
   return 0
 }

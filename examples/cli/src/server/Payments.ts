@@ -2,8 +2,8 @@
  * Gateway callbacks and the checkout page.
  *
  * A callback is verified by the gateway (401 for a missing or wrong signature, 400 for a malformed
- * body), then decided by `@kaituan/reconcile`'s matcher against the round's orders awaiting
- * payment, with the same rules as a bank statement row: the merchant order number naming the
+ * body), then applied by `@kaituan/reconcile`'s Payments service (`applyGatewayPayment`): decided
+ * by its matcher against the round's orders awaiting payment, with the same rules as a bank statement row: the merchant order number naming the
  * order is identity evidence, and the exact amount applies the money (`matched`). An amount that
  * differs goes to review and an unknown order number is `unmatched`: both are recorded with
  * `orderIds: []` (received, kept for the organiser, never dropped). A pending code, a failed or a
@@ -12,8 +12,8 @@
  * number), so a redelivered callback changes nothing. A gateway decoder that throws on what was
  * posted answers 400 (logged as an error), never 500.
  */
-import { CheckoutPage, GroupBuy, type Http, type PaymentGateway, Storage } from "@kaituan/core"
-import { Gateway, Matcher } from "@kaituan/reconcile"
+import { CheckoutPage, type GroupBuy, type Http, type PaymentGateway, Storage } from "@kaituan/core"
+import { Payments as ReconcilePayments } from "@kaituan/reconcile"
 import { Clock, Effect, Result } from "effect"
 import { errorKind } from "./Log.js"
 import * as MerchantOrderNo from "./MerchantOrderNo.js"
@@ -36,11 +36,6 @@ const ack = (gw: PaymentGateway.PaymentGatewayService, accepted: boolean): Reply
   return { status: r.status, headers: r.headers ?? { "content-type": "text/plain; charset=utf-8" }, body: r.body }
 }
 
-const withoutPaidAt = (p: PaymentGateway.GatewayPayment): PaymentGateway.GatewayPayment => {
-  const { paidAt: _ignored, ...rest } = p
-  return rest
-}
-
 /** Handles one callback of `gw`. */
 export const callback = (
   ctx: PaymentContext,
@@ -61,88 +56,17 @@ export const callback = (
       const status = reason === "unauthorized" ? 401 : reason === "transport" ? 502 : 400
       return { ...ack(gw, false), status, error: `GatewayError:${reason}` }
     }
-    const payment = decoded.result.success
-    const transactionId = `${payment.gateway}:${payment.tradeNo}:${payment.status}`
-    const base = {
-      gateway: payment.gateway,
-      paymentStatus: payment.status,
-      paymentMethod: payment.method,
-      simulated: payment.simulated
-    }
-    if (payment.simulated || payment.status !== "paid")
-      return {
-        ...ack(gw, true),
-        fields: { ...base, decision: "ignored", reason: payment.simulated ? "simulated" : `gateway-${payment.status}` }
-      }
-
-    const storage = yield* Storage.Storage
-    const g = yield* GroupBuy.GroupBuy
-    const paymentId = `p_gateway_${transactionId}`
-    if ((yield* storage.readStream(Storage.paymentStream(paymentId))).version > 0)
-      return { ...ack(gw, true), fields: { ...base, decision: "duplicate" } }
-
-    const receivedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
-    const orders = ctx.roundId === undefined ? [] : yield* g.orders({ roundId: ctx.roundId })
-    const orderIdOf = MerchantOrderNo.resolver(orders.map((o) => o.orderId))
-    // A payment time the reconciler cannot read: use when the callback arrived instead.
-    const converted = Result.orElse(Gateway.fromGatewayPayment(payment, { receivedAt, orderIdOf }), () =>
-      Gateway.fromGatewayPayment(withoutPaidAt(payment), { receivedAt, orderIdOf })
-    )
-    if (Result.isFailure(converted))
-      return { ...ack(gw, false), status: 400, error: `GatewayTransactionError:${converted.failure.reason}` }
-    const tx = converted.success
-    const open = orders.filter((o) => o.status === "awaiting-payment" && o.total > o.paid)
-    const result = Matcher.match({
-      orders: open.map((o) => ({
-        orderId: o.orderId,
-        buyer: { id: o.buyerId, ...(o.buyer.name !== undefined ? { name: o.buyer.name } : {}) },
-        amountDue: o.total - o.paid,
-        placedAt: o.placedAt
-      })),
-      transactions: [tx]
-    })
-    const decision = result.decisions[0]
-    const application = result.applications[0]
-    const record = (orderIds: ReadonlyArray<string>, evidence: string) =>
-      g.recordPayment({
-        transactionId,
-        source: "gateway",
-        amount: payment.amount,
-        at: tx.at,
-        bankCode: tx.bankCode,
-        last5: tx.last5,
-        orderIds,
-        evidence
+    const payments = yield* ReconcilePayments.make({ merchantOrderNo: MerchantOrderNo.resolver })
+    const applied = yield* payments.applyGatewayPayment({ roundId: ctx.roundId, payment: decoded.result.success }).pipe(
+      Effect.map((r) => Result.succeed(r)),
+      Effect.catchTags({
+        GatewayTransactionError: (e) => Effect.succeed(Result.fail(`GatewayTransactionError:${e.reason}`)),
+        PaymentsInputError: () => Effect.succeed(Result.fail("PaymentsInputError"))
       })
-    if (decision === undefined || decision.status === "ignored")
-      return { ...ack(gw, true), fields: { ...base, decision: "ignored", reason: decision?.reason ?? "none" } }
-    if (decision.status === "matched" && application !== undefined) {
-      const outcome = yield* record(application.orderIds, application.evidence).pipe(
-        // The order changed under us (paid meanwhile…): keep the money for review rather than lose it.
-        Effect.catchIf(
-          (e): e is GroupBuy.GroupBuyError => e._tag === "GroupBuyError" && e.reason !== "conflict",
-          () => record([], `review: could not apply to ${application.orderIds.join(", ")}: ${decision.explanation}`)
-        )
-      )
-      return {
-        ...ack(gw, true),
-        accepted: true,
-        fields: {
-          ...base,
-          decision: outcome.status === "matched" ? "matched" : outcome.status,
-          reason: decision.reason
-        }
-      }
-    }
-    const outcome = yield* record([], `${decision.status}: ${decision.explanation}`)
-    return {
-      ...ack(gw, true),
-      fields: {
-        ...base,
-        decision: outcome.status === "duplicate" ? "duplicate" : decision.status,
-        reason: decision.reason
-      }
-    }
+    )
+    if (Result.isFailure(applied)) return { ...ack(gw, false), status: 400, error: applied.failure }
+    const r = applied.success
+    return { ...ack(gw, true), ...(r.accepted ? { accepted: true } : {}), fields: r.fields }
   })
 
 const publicBase = (ctx: PaymentContext, req: Http.InboundRequest): string => {
