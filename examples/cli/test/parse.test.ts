@@ -79,4 +79,22 @@ describe("kaituan parse", () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain("<stdin> line 2")
   })
+
+  it("writes every line whole and in order across many output buffers, long lines included", async () => {
+    // Many lines of multi-byte text, and reasons longer than an output buffer (a 20,000-character
+    // comment quoted in its reason): the output is exactly one JSON line per comment.
+    const texts = ["紅色+1 謝謝", "白+2", "已匯款 980 後五碼12345", "+1不了"]
+    const long = `${"很長的留言".repeat(4000)}+1`
+    const text = (i: number) => (i % 7919 === 0 ? long : texts[i % texts.length])
+    const input = Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ id: `c${i}`, text: text(i) })).join("\n")
+    const r = await runCli(["parse", "--round", round], input)
+    expect(r.code).toBe(0)
+    const lines = r.stdout.split("\n")
+    expect(lines.pop()).toBe("")
+    expect(lines).toHaveLength(30_000)
+    lines.forEach((l, i) => {
+      expect(l).toBe(JSON.stringify(JSON.parse(l)))
+      expect(JSON.parse(l).id).toBe(`c${i}`)
+    })
+  })
 })

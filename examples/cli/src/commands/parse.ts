@@ -6,10 +6,11 @@
  * and output is written in large chunks honouring back-pressure, so the command keeps up with
  * the parser (hundreds of thousands of comments a second) and runs in constant memory.
  */
+import type { Writable } from "node:stream"
 import { StringDecoder } from "node:string_decoder"
 import type { ParseResult } from "@kaituan/core"
 import { Parser } from "@kaituan/parser"
-import { type Command, chunkedWriter, flags, jsonNumber, jsonProblem, jsonString, UsageError } from "../Io.js"
+import { type Command, flags, jsonNumber, jsonProblem, jsonString, UsageError } from "../Io.js"
 import { loadRound } from "../RoundFile.js"
 
 export const usage = `kaituan parse --round ROUND.json [--mode marker|lenient]
@@ -48,6 +49,55 @@ const render = (id: string | number, r: ParseResult.ParseResult): string => {
   return `${s}}\n`
 }
 
+const CHUNK = 1 << 18
+
+/**
+ * Output as UTF-8 bytes: each line is encoded into a buffer as soon as it is rendered, and a
+ * full buffer is handed to the stream. Encoding small lines one by one costs a fraction of
+ * encoding one large concatenated string (which must first be flattened). {@link flush} waits
+ * when the stream asks to, so a slow reader never makes the command hold more than about one
+ * input chunk's output.
+ */
+const byteWriter = (out: Writable) => {
+  let buf = Buffer.allocUnsafe(CHUNK)
+  let used = 0
+  let wait = false
+  const write = (): void => {
+    if (used === 0) return
+    if (!out.write(buf.subarray(0, used))) wait = true
+    buf = Buffer.allocUnsafe(CHUNK) // the stream may hold on to the bytes it was given
+    used = 0
+  }
+  return {
+    /** Adds one line. */
+    push: (s: string): void => {
+      // At most 3 UTF-8 bytes per UTF-16 code unit.
+      if (used + s.length * 3 > buf.length) {
+        write()
+        if (s.length * 3 > buf.length) buf = Buffer.allocUnsafe(s.length * 3)
+      }
+      used += buf.write(s, used)
+    },
+    /** Whether about half a buffer is collected, or the stream asked to wait: time to {@link flush}. */
+    full: (): boolean => wait || used >= CHUNK >> 1,
+    /** Writes what is collected, then waits for the stream to drain if it asked to. */
+    flush: async (): Promise<void> => {
+      write()
+      if (!wait || out.destroyed) return
+      wait = false
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          out.off("drain", done)
+          out.off("close", done)
+          resolve()
+        }
+        out.on("drain", done)
+        out.on("close", done)
+      })
+    }
+  }
+}
+
 /** `kaituan parse`. */
 export const run: Command = async (argv, io) => {
   const { values } = flags(argv, {
@@ -70,7 +120,7 @@ export const run: Command = async (argv, io) => {
     extraFillers: round.spec.extraFillers
   }
   const parser = Parser.compile({ catalogue: round.catalogue, settings })
-  const out = chunkedWriter(io.stdout)
+  const out = byteWriter(io.stdout)
   const decoder = new StringDecoder("utf8")
   let lineNo = 0
   let rest = ""

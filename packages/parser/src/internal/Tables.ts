@@ -1,17 +1,14 @@
-/// <reference path="./opencc-dicts.d.ts" />
 /**
- * Per-code-unit tables built once per process: the fold (width, case, Traditional → Simplified)
- * and the character classes the lexer switches on.
+ * Per-code-unit tables, decoded once per process (on first use) from `TablesData.ts`: the fold
+ * (width, case, Traditional → Simplified) and the character classes the lexer switches on. How
+ * they are made from Unicode's and OpenCC's data is in `TablesBuild.ts`; they are generated ahead
+ * of time (`scripts/generate-tables.ts`) so that a process does not rebuild them on start-up and
+ * the parser's verdicts do not depend on the Unicode version of the Node.js that runs it.
  *
  * The fold maps every UTF-16 code unit to exactly one code unit, so a folded comment has the same
  * length as the original and every offset in it is an offset into the original text.
  */
-import HKVariantsRev from "opencc-js/dict/HKVariantsRev"
-import HKVariantsRevPhrases from "opencc-js/dict/HKVariantsRevPhrases"
-import TSCharacters from "opencc-js/dict/TSCharacters"
-import TSPhrases from "opencc-js/dict/TSPhrases"
-import TWVariantsRev from "opencc-js/dict/TWVariantsRev"
-import TWVariantsRevPhrases from "opencc-js/dict/TWVariantsRevPhrases"
+import { classRuns, foldPairs } from "./TablesData.js"
 
 /** Character classes (see {@link classes}). */
 export const C_OTHER = 0
@@ -28,155 +25,16 @@ export const C_SYMBOL = 9
 let foldTable: Uint16Array | undefined
 let classTable: Uint8Array | undefined
 
-const pairsOf = (dict: unknown, out: Array<[string, string]>): void => {
-  if (typeof dict === "string") {
-    for (const entry of dict.split("|")) {
-      const sp = entry.indexOf(" ")
-      if (sp > 0) out.push([entry.slice(0, sp), entry.slice(sp + 1).split(" ")[0] ?? ""])
-    }
-  } else if (Array.isArray(dict)) {
-    for (const d of dict) {
-      if (
-        Array.isArray(d) &&
-        d.length === 2 &&
-        typeof d[0] === "string" &&
-        typeof d[1] === "string" &&
-        !d[0].includes(" ") &&
-        !d[0].includes("|")
-      )
-        out.push([d[0], d[1]])
-      else pairsOf(d, out)
-    }
-  }
-}
-
-const isCjk = (c: number): boolean =>
-  (c >= 0x3400 && c <= 0x4dbf) ||
-  (c >= 0x4e00 && c <= 0x9fff) ||
-  (c >= 0xf900 && c <= 0xfaff) ||
-  (c >= 0x3040 && c <= 0x30ff) ||
-  (c >= 0xac00 && c <= 0xd7af) ||
-  (c >= 0x3005 && c <= 0x3007)
-
-/** Where NFKC maps single code units (Latin-1 to enclosed alphanumerics, CJK radicals and symbols, compatibility forms). */
-const inRanges = (c: number): boolean =>
-  (c >= 0xa0 && c < 0x2500) ||
-  (c >= 0x2c7c && c < 0x2c7e) ||
-  (c >= 0x2d6f && c < 0x2d70) ||
-  (c >= 0x2e9f && c < 0x2fe0) ||
-  (c >= 0x3000 && c < 0x3400) ||
-  (c >= 0xa69c && c < 0xa6a0) ||
-  (c >= 0xa770 && c < 0xa771) ||
-  (c >= 0xa7f0 && c < 0xa800) ||
-  (c >= 0xab5c && c < 0xab70) ||
-  (c >= 0xf900 && c <= 0xffff)
-
-/** Where lower-casing can change a code unit. */
-const hasCase = (c: number): boolean =>
-  c < 0x0590 ||
-  (c >= 0x10a0 && c < 0x1100) ||
-  (c >= 0x13a0 && c < 0x1400) ||
-  (c >= 0x1c80 && c < 0x1cc0) ||
-  (c >= 0x1e00 && c < 0x2200) ||
-  (c >= 0x2c00 && c < 0x2d30) ||
-  (c >= 0xa640 && c < 0xa800) ||
-  (c >= 0xab70 && c < 0xabc0) ||
-  (c >= 0xff21 && c < 0xff3b)
-
 const build = (): void => {
   const fold = new Uint16Array(65536)
   for (let c = 0; c < 65536; c++) fold[c] = c
-  // 1. NFKC where it maps one code unit to one code unit (full-width → half-width, compatibility
-  //    ideographs, small forms…), then case folding.
-  for (let c = 0; c < 65536; c++) {
-    if (c >= 0xd800 && c < 0xe000) continue
-    let v = c
-    if (inRanges(c)) {
-      const n = String.fromCharCode(c).normalize("NFKC")
-      if (n.length === 1) v = n.charCodeAt(0)
-    }
-    if (hasCase(v)) {
-      const l = String.fromCharCode(v).toLowerCase()
-      if (l.length === 1) v = l.charCodeAt(0)
-    }
-    fold[c] = v
-  }
-  // A few signs people use for "+" and "-".
-  fold[0x2795] = 0x2b // ➕
-  fold[0x2796] = 0x2d // ➖
-  fold[0x2212] = 0x2d // − minus sign
-  fold[0x2013] = 0x2d // – en dash
-  fold[0x02d7] = 0x2d
-  fold[0x3000] = 0x20
-  // 2. Traditional ↔ Simplified as an equivalence: union every single-character pair of OpenCC's
-  //    Taiwan/Hong Kong variant tables and Traditional→Simplified tables (characters and the
-  //    character-aligned pairs of its phrase tables). The class representative is the Simplified side.
-  const pairs: Array<[string, string]> = []
-  // The dictionaries of OpenCC's tw2s and hk2s conversion chains (opencc-js).
-  pairsOf([TWVariantsRevPhrases, TWVariantsRev, HKVariantsRevPhrases, HKVariantsRev, TSPhrases, TSCharacters], pairs)
-  const parent = new Int32Array(65536)
-  for (let c = 0; c < 65536; c++) parent[c] = c
-  const find = (x: number): number => {
-    let r = x
-    while (parent[r] !== r) r = parent[r]!
-    while (parent[x] !== r) {
-      const n = parent[x]!
-      parent[x] = r
-      x = n
-    }
-    return r
-  }
-  for (const [t, s] of pairs) {
-    if (t.length !== s.length) continue
-    for (let k = 0; k < t.length; k++) {
-      const a = t.charCodeAt(k)
-      const b = s.charCodeAt(k)
-      if (a === b || (a >= 0xd800 && a < 0xe000) || (b >= 0xd800 && b < 0xe000)) continue
-      const ra = find(fold[a]!)
-      const rb = find(fold[b]!)
-      if (ra !== rb) parent[ra] = rb
-    }
-  }
-  for (let c = 0; c < 65536; c++) fold[c] = find(fold[c]!)
-  // 3. Make the table idempotent.
-  for (let round = 0; round < 4; round++) {
-    let changed = false
-    for (let c = 0; c < 65536; c++) {
-      const f = fold[fold[c]!]!
-      if (f !== fold[c]) {
-        fold[c] = f
-        changed = true
-      }
-    }
-    if (!changed) break
-  }
+  for (let i = 0; i + 8 <= foldPairs.length; i += 8)
+    fold[Number.parseInt(foldPairs.slice(i, i + 4), 16)] = Number.parseInt(foldPairs.slice(i + 4, i + 8), 16)
   const cls = new Uint8Array(65536)
-  const letter = /\p{L}/u
-  const number = /\p{N}/u
-  const space = /\s/
-  for (let c = 0; c < 65536; c++) {
-    if (c >= 0xd800 && c < 0xe000) {
-      cls[c] = C_SURROGATE
-      continue
-    }
-    if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029 || c === 0x85) cls[c] = C_NEWLINE
-    else if (c < 0x20 || c === 0x7f || (c >= 0x200b && c <= 0x200f) || c === 0xfeff || c === 0x2060 || c === 0x20)
-      cls[c] = C_SPACE
-    else if (c >= 0x30 && c <= 0x39) cls[c] = C_DIGIT
-    else if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) cls[c] = C_LETTER
-    else if (isCjk(c)) cls[c] = C_CJK
-    else if (c < 0x80) cls[c] = C_PUNCT
-    else {
-      const s = String.fromCharCode(c)
-      if (c < 0x3001 && space.test(s)) cls[c] = C_SPACE
-      else if (letter.test(s)) cls[c] = C_LETTER
-      else if (number.test(s)) cls[c] = C_SYMBOL
-      else if ((c >= 0x3000 && c < 0x3040) || (c >= 0xff00 && c < 0xff70) || (c >= 0xfe30 && c < 0xfe70))
-        cls[c] = C_PUNCT
-      else cls[c] = C_SYMBOL
-    }
+  for (let i = 0; i + 5 <= classRuns.length; i += 5) {
+    const end = i + 10 <= classRuns.length ? Number.parseInt(classRuns.slice(i + 5, i + 9), 16) : 65536
+    cls.fill(classRuns.charCodeAt(i + 4) - 48, Number.parseInt(classRuns.slice(i, i + 4), 16), end)
   }
-  for (const ch of ",;/\\|、，；") cls[ch.charCodeAt(0)] = C_SEP
   foldTable = fold
   classTable = cls
 }
