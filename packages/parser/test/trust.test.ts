@@ -511,3 +511,11 @@ describe("product lists: a property", () => {
     )
   })
 })
+
+describe("hedges: found by the property", () => {
+  // fast-check seed 1741099102: "+1 $" is lexed as a signed amount, so 沒 before it was not seen
+  // as a negated marker and the "-1" before it made the comment a cancellation.
+  it.each(["-1 還沒+1 $", "-1 还没+1 $", "還沒+2元", "不+1 $"])("%s is never order, amend or cancel", (text) => {
+    for (const { p } of allParsers) expect(p.parse(text).intent).not.toMatch(/^(order|amend|cancel)$/)
+  })
+})

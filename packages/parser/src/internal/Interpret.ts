@@ -740,11 +740,19 @@ const isQuantityOrChange = (k: number): boolean =>
  * "沒-1", "不改+3").
  */
 const nextToMarker = (i: number, nt: number): boolean => {
-  if (i > 0 && isQuantityOrChange(tok.kind[i - 1]!)) return true
+  if (i > 0 && negatable(i - 1)) return true
   let j = i + 1
   while (j < nt && (tok.kind[j] === T_FILLER || tok.kind[j] === T_WANT)) j++
-  return j < nt && isQuantityOrChange(tok.kind[j]!)
+  return j < nt && negatable(j)
 }
+
+/**
+ * What 不 / 沒 can negate at token j: a marker, quantity or change, or a signed amount ("+1 $",
+ * "+2元" lexed as money): the sign makes it read as a marker to the buyer, so "還沒+1 $" is a
+ * negated marker too, never a firm order or cancellation.
+ */
+const negatable = (j: number): boolean =>
+  isQuantityOrChange(tok.kind[j]!) || (tok.kind[j] === T_MONEY && buf[tok.start[j]!] === 0x2b) /* + */
 
 /** "我不+1了": 不 right before a marker, 了 right after it (docs/parsing.md: the cancellation of everything). */
 const isRetraction = (i: number, nt: number): boolean =>
