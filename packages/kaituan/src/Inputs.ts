@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { type RoundSpec, RoundSpec as RoundSpecModule, Shipment } from "@kaituan/core"
+import { ReadModel, type RoundSpec, RoundSpec as RoundSpecModule, Shipment } from "@kaituan/core"
 import { Result, Schema, SchemaIssue } from "effect"
 import { KaituanError } from "./KaituanError.js"
 
@@ -62,15 +62,7 @@ export interface OrdersQuery {
 }
 
 /** Order statuses (待收款 awaiting payment, 待出貨 paid…). */
-export type OrderStatus =
-  | "open"
-  | "awaiting-payment"
-  | "paid"
-  | "partly-shipped"
-  | "shipped"
-  | "completed"
-  | "cancelled"
-  | "refunded"
+export type OrderStatus = ReadModel.OrderStatus
 
 /** Bank statement layouts `importStatement` reads (`auto` detects; `generic` infers the columns). */
 export type StatementFormat = "auto" | "cathay" | "ctbc" | "post" | "generic"
@@ -175,16 +167,7 @@ export const CommentSchema = Schema.Struct({
   idScope: Schema.optional(Schema.Literals(["channel", "round"]))
 })
 
-const OrderStatusSchema = Schema.Literals([
-  "open",
-  "awaiting-payment",
-  "paid",
-  "partly-shipped",
-  "shipped",
-  "completed",
-  "cancelled",
-  "refunded"
-])
+const OrderStatusSchema = ReadModel.OrderStatus
 
 /** @internal */
 export const OrdersQuerySchema = Schema.Struct({
