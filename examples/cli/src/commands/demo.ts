@@ -10,8 +10,8 @@ import os from "node:os"
 import path from "node:path"
 import { LineChannel, LineSignature, LineTestServer } from "@kaituan/adapters-line"
 import { TelegramChannel } from "@kaituan/adapters-telegram"
-import { ChannelAdapter, ChannelRegistry, GroupBuy, Http, OutboxRelay, type Round, Storage } from "@kaituan/core"
-import { Matcher, Statement } from "@kaituan/reconcile"
+import { ChannelAdapter, ChannelRegistry, GroupBuy, Http, OutboxRelay } from "@kaituan/core"
+import { Payments } from "@kaituan/reconcile"
 import { Database } from "@kaituan/storage-sql"
 import { Effect, Layer, Redacted, Result } from "effect"
 import { commentsOf } from "../Comments.js"
@@ -132,7 +132,6 @@ export const run: Command = async (argv, io) => {
   try {
     const program = Effect.gen(function* () {
       const g = yield* GroupBuy.GroupBuy
-      const storage = yield* Storage.Storage
       // The stand-in knows the group's members and issues reply tokens, as LINE does.
       for (const [id, name] of [
         ["U-seller", "團主小美"],
@@ -291,43 +290,10 @@ export const run: Command = async (argv, io) => {
         `2024/05/12,ATM轉入,,"${(ben?.total ?? 0).toLocaleString("en-US")}","23,230",,013-*********77777,`,
         `2024/05/12,網銀轉出,"1,000",,"22,230",房租,700-*********11111,`
       ].join("\n")
-      const statement = yield* Statement.parse(new TextEncoder().encode(csv))
-      const reported = (yield* storage.readStream(`round:${round.spec.id}`)).events
-        .map((e) => e.data as Round.Event)
-        .flatMap((e) =>
-          e._tag === "PaymentReported"
-            ? [
-                {
-                  buyerId: e.buyerId,
-                  at: e.at,
-                  ...(e.last5 ? { last5: e.last5 } : {}),
-                  ...(e.amount ? { amount: e.amount } : {})
-                }
-              ]
-            : []
-        )
-      const result = Matcher.match({
-        orders: open.map((o) => ({
-          orderId: o.orderId,
-          buyer: { id: o.buyerId, name: o.buyer.name ?? o.buyer.id },
-          amountDue: o.total - o.paid,
-          placedAt: o.placedAt
-        })),
-        transactions: statement.transactions,
-        reports: reported
-      })
-      for (const a of result.applications) {
-        yield* g.recordPayment({
-          transactionId: a.transactionId,
-          source: "statement",
-          amount: a.amount,
-          at: a.at,
-          bankCode: a.bankCode,
-          last5: a.last5,
-          orderIds: a.orderIds,
-          evidence: a.evidence
-        })
-      }
+      // The library's Payments service: read the statement, match it against the round's orders
+      // awaiting payment (buyers' reported 後五碼 and learned accounts are evidence), apply the matches.
+      const payments = yield* Payments.make()
+      const result = yield* payments.importStatement({ roundId: round.spec.id, text: csv })
       say(
         table(
           ["row", "amount", "account", "decision", "why"],
@@ -341,7 +307,7 @@ export const run: Command = async (argv, io) => {
         )
       )
       say(
-        `  applied NT$${result.summary.applied.toLocaleString("en-US")} to ${result.applications.length} orders; ${result.summary.review} transfer(s) wait for the organiser (an ATM transfer nobody reported).`
+        `  applied NT$${result.appliedAmount.toLocaleString("en-US")} to ${result.applied} orders; ${result.decisions.filter((d) => d.status === "review").length} transfer(s) wait for the organiser (an ATM transfer nobody reported).`
       )
 
       step(5, "Ship: one order is split (拆單出貨), the in-stock socks now and the pre-order later at a meet-up")
