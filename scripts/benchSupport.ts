@@ -31,3 +31,15 @@ export const writeResult = (name: string, result: unknown): string => {
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)
   return file
 }
+
+/** Children's CPU time so far (user + system, ms), from /proc/self/stat (Linux); NaN elsewhere. */
+export const childCpuMs = (): number => {
+  try {
+    const stat = fs.readFileSync("/proc/self/stat", "utf8")
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    // fields[0] is field 3 (state); cutime and cstime are fields 16 and 17
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100
+  } catch {
+    return Number.NaN
+  }
+}

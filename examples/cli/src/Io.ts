@@ -427,6 +427,18 @@ export interface ChunkedWriter {
   readonly flush: () => Promise<void>
 }
 
+/** Resolves when `out` drains (after a `write` asked to wait) or closes (its reader went away). */
+export const drained = (out: Writable): Promise<void> =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      out.off("drain", done)
+      out.off("close", done)
+      resolve()
+    }
+    out.on("drain", done)
+    out.on("close", done)
+  })
+
 /** A {@link ChunkedWriter} over `out`, writing chunks of about `chunk` UTF-16 code units. */
 export const chunkedWriter = (out: Writable, chunk = 1 << 17): ChunkedWriter => {
   let pending = ""
@@ -434,16 +446,7 @@ export const chunkedWriter = (out: Writable, chunk = 1 << 17): ChunkedWriter => 
     if (pending.length === 0) return
     const ok = out.write(pending)
     pending = ""
-    if (!ok && !out.destroyed)
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          out.off("drain", done)
-          out.off("close", done)
-          resolve()
-        }
-        out.on("drain", done)
-        out.on("close", done)
-      })
+    if (!ok && !out.destroyed) await drained(out)
   }
   return {
     push: (s) => {

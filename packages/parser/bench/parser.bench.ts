@@ -11,7 +11,7 @@ import os from "node:os"
 import path from "node:path"
 import { Catalogue, ParseResult } from "@kaituan/core"
 import { Parser } from "../src/index.js"
-import { median, writeResult } from "../../../scripts/benchSupport.js"
+import { childCpuMs, median, writeResult } from "../../../scripts/benchSupport.js"
 import { comments, productsJson, products } from "./corpus.js"
 
 const COUNT = 200_000
@@ -103,17 +103,6 @@ fs.writeFileSync(
     )
     .join("\n") + "\n"
 )
-/** Children's CPU time so far (user + system, ms), from /proc/self/stat (Linux); NaN elsewhere. */
-const childCpuMs = (): number => {
-  try {
-    const stat = fs.readFileSync("/proc/self/stat", "utf8")
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-    // fields[0] is field 3 (state); cutime and cstime are fields 16 and 17
-    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100
-  } catch {
-    return Number.NaN
-  }
-}
 /** One run of a command over the comments file: wall and CPU time (ms). */
 const runOnce = (args: ReadonlyArray<string>): { wallMs: number; cpuMs: number } => {
   const fd = fs.openSync(commentsFile, "r")

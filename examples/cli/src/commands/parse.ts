@@ -10,7 +10,7 @@ import type { Writable } from "node:stream"
 import { StringDecoder } from "node:string_decoder"
 import type { ParseResult } from "@kaituan/core"
 import { Parser } from "@kaituan/parser"
-import { type Command, flags, jsonNumber, jsonProblem, jsonString, UsageError } from "../Io.js"
+import { type Command, drained, flags, jsonNumber, jsonProblem, jsonString, UsageError } from "../Io.js"
 import { loadRound } from "../RoundFile.js"
 
 export const usage = `kaituan parse --round ROUND.json [--mode marker|lenient]
@@ -85,15 +85,7 @@ const byteWriter = (out: Writable) => {
       write()
       if (!wait || out.destroyed) return
       wait = false
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          out.off("drain", done)
-          out.off("close", done)
-          resolve()
-        }
-        out.on("drain", done)
-        out.on("close", done)
-      })
+      await drained(out)
     }
   }
 }
