@@ -712,8 +712,11 @@ const paymentReported = (r: Ref, p: ParseResult): Ev<"PaymentReported"> => {
 }
 
 /** Is this moment at or after the round's cutoff? */
-export const isAfterCutoff = (state: State, at: string): boolean =>
-  state.cutoffMs !== undefined && isoMillis(at) >= state.cutoffMs
+export const isAfterCutoff = (state: State, at: string): boolean => isAfterCutoffMs(state, isoMillis(at))
+
+/** {@link isAfterCutoff} for a moment already read as epoch ms (NaN is never after). */
+export const isAfterCutoffMs = (state: State, ms: number): boolean =>
+  state.cutoffMs !== undefined && ms >= state.cutoffMs
 
 const entryOf = (state: State, buyerId: string): BookEntry | undefined => {
   // A withdrawn order is over: the buyer's next "+1" starts a new order.
@@ -928,7 +931,7 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
   // The comment's time, read once for the cutoff and the opening (NaN when it is not a time).
   const atMs = isoMillis(c.at)
   // The cutoff closes the round by itself: the first comment after it records the close.
-  if (s.status === "open" && s.cutoffMs !== undefined && atMs >= s.cutoffMs) {
+  if (s.status === "open" && isAfterCutoffMs(s, atMs)) {
     const closed: Event = { _tag: "RoundClosed", at: spec.cutoff!, reason: "cutoff" }
     events.push(closed)
     s = evolve(s, closed)

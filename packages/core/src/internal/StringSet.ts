@@ -2,7 +2,7 @@
  * A set of strings for the in-memory store's idempotency keys: open addressing with linear
  * probing, each slot's 32-bit hash in an `Int32Array` beside the key.
  *
- * Why not a `Set`: every comment asks the store twice about a key it has never seen (`seenKeys`,
+ * Why not a `Set`: every comment asks the store twice about a key it has never seen (`readKeys`,
  * then the commit's claim). A `Set` of 100,000s of strings answers that from a table far larger
  * than the CPU caches, and each probe also reads the header of every string in its chain to
  * compare hashes: about three cache misses a question, which was about a tenth of an in-memory
