@@ -26,6 +26,21 @@ export interface RetryOptions {
 }
 
 /**
+ * An id as one URL path segment, or `undefined` when it cannot be one: not a well-formed string
+ * (a lone surrogate, which `encodeURIComponent` throws on), empty, a dot segment, or longer than
+ * 256 characters. Every adapter puts platform ids into URLs through this, never
+ * `encodeURIComponent` alone.
+ */
+export const pathSegment = (id: string): string | undefined => {
+  if (id.length === 0 || id.length > 256 || id === "." || id === "..") return undefined
+  try {
+    return encodeURIComponent(id)
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * How long a `Retry-After` header asks to wait, in milliseconds: delay-seconds or an HTTP date
  * (RFC 9110 §10.2.3); `undefined` when there is no header or it cannot be read.
  */

@@ -153,19 +153,8 @@ export const requestOnce = (
     Effect.mapError((e) => masked(options, e))
   )
 
-/**
- * An id as one URL path segment, or `undefined` when it cannot be one: not a well-formed string
- * (a lone surrogate, which `encodeURIComponent` throws on), empty, a dot segment, or longer than
- * 256 characters. Graph ids (digits and `_`) always can.
- */
-export const pathSegment = (id: string): string | undefined => {
-  if (id.length === 0 || id.length > 256 || id === "." || id === "..") return undefined
-  try {
-    return encodeURIComponent(id)
-  } catch {
-    return undefined
-  }
-}
+/** An id as one URL path segment (`HttpClient.pathSegment`); Graph ids (digits and `_`) always can be. */
+export const pathSegment = HttpClient.pathSegment
 
 /**
  * A Graph call with the bounded retries of {@link withRetry}. A path given as segments (ids from

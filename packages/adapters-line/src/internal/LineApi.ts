@@ -218,19 +218,8 @@ export const schedule = (policy: RetryPolicy): Schedule.Schedule<Duration.Durati
 export const callWithRetry = (config: ApiConfig, input: CallInput): Effect.Effect<ApiResponse, ApiError> =>
   call(config, input).pipe(Effect.retry(schedule(config.retry)))
 
-/**
- * An id as one URL path segment, or `undefined` when it cannot be one: not a well-formed string
- * (a lone surrogate, which `encodeURIComponent` throws on), empty, a dot segment, or longer than
- * 256 characters. LINE's ids (`U…`, `C…`, `R…` and 32 hex digits) always can.
- */
-export const pathSegment = (id: string): string | undefined => {
-  if (id.length === 0 || id.length > 256 || id === "." || id === "..") return undefined
-  try {
-    return encodeURIComponent(id)
-  } catch {
-    return undefined
-  }
-}
+/** An id as one URL path segment (`HttpClient.pathSegment`); LINE's ids always can be. */
+export const pathSegment = HttpClient.pathSegment
 
 /** Maps a failed call to the port's error. */
 export const toChannelError = (e: ApiError): ChannelAdapter.ChannelError => {
