@@ -1,6 +1,7 @@
 /**
  * The Storage port: an event store with optimistic concurrency and idempotency keys, the read
- * models kept in the same commit, and an outbox for notifications.
+ * models kept in the same commit, an outbox for notifications (with dead letters), scheduled jobs
+ * claimed once across workers, and read models registered by name (`ReadModels`).
  *
  * Implementations: {@link layerMemory} here (tests, benchmarks, one-shot replays) and
  * `@kaituan/storage-sql` (SQLite and PostgreSQL). Every implementation runs the same contract
@@ -12,7 +13,8 @@ import { Context, type Effect, Layer, Schema } from "effect"
 import type { Buyer } from "./Buyer.js"
 import type { OutboundMessage } from "./Notification.js"
 import type { NotOrderedItem, OrderStatus, OrderView, ReviewItem, StockView, ViewChange } from "./ReadModel.js"
-import { makeMemoryStorage } from "./internal/memoryStorage.js"
+import type { Definition } from "./ReadModels.js"
+import { type MemoryDatabase as MemoryDb, makeMemoryDatabase, makeMemoryStorage } from "./internal/memoryStorage.js"
 
 /** An event about to be stored: its type tag, its JSON-encoded body, and when it happened. */
 export interface NewEvent {
@@ -53,6 +55,48 @@ export interface Commit {
   readonly appends: ReadonlyArray<StreamAppend>
   readonly views: ReadonlyArray<ViewChange>
   readonly outbox: ReadonlyArray<OutboundMessage>
+  /** Jobs to schedule (or reschedule, by id), written in the same transaction as the events. */
+  readonly schedule?: ReadonlyArray<ScheduledJob> | undefined
+  /** Ids of pending jobs to cancel, in the same transaction (applied before `schedule`). */
+  readonly unschedule?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * A job to run at `dueAt` (ISO 8601). `id` is the job's identity: scheduling the same id again
+ * replaces a pending job's `dueAt` and `payload`, and leaves a done or cancelled job alone. A
+ * running job scheduled again becomes pending at the new `dueAt` (its current claim is lost: that
+ * attempt's `completeJob`/`failJob` return false); a failed one becomes pending with its attempts
+ * reset. `payload` must be JSON-encodable.
+ */
+export interface ScheduledJob {
+  readonly id: string
+  readonly kind: string
+  readonly dueAt: string
+  readonly payload: unknown
+}
+
+/** A job leased to one claimer: `attempts` counts this one; `claim` is this lease's token. */
+export interface ClaimedJob extends ScheduledJob {
+  readonly attempts: number
+  readonly claim: string
+}
+
+/** Where a job is: waiting, leased to a worker, finished, failed for good, or cancelled. */
+export type JobStatus = "pending" | "running" | "done" | "failed" | "cancelled"
+
+/** A job as the organiser sees it. `lastError` is the latest failed attempt's message. */
+export interface JobView extends ScheduledJob {
+  readonly status: JobStatus
+  readonly attempts: number
+  readonly lastError?: string | undefined
+}
+
+/** A registered read model and how far it has read the events (its checkpoint). */
+export interface ReadModelStatus {
+  readonly name: string
+  readonly version: number
+  readonly mode: "inline" | "catch-up"
+  readonly position: number
 }
 
 /** What became of one commit. */
@@ -65,6 +109,9 @@ export interface OutboxEntry {
   readonly message: OutboundMessage
   readonly attempts: number
 }
+
+/** A dead-lettered outbox message with the error it was set aside for. */
+export type DeadLetter = OutboxEntry & { readonly error: string }
 
 /**
  * Why storage failed. `conflict`: a stream moved on since it was read (reload and decide again);
@@ -99,10 +146,17 @@ export interface StorageService {
    */
   readonly readKeys: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, string>, StorageError>
 
-  /** A round's orders, in order of their first comment; optionally only these statuses. */
+  /**
+   * A round's orders, in order of their first comment (`seq`); optionally only these statuses or
+   * this buyer (exact buyer id). Keyset pagination: `afterSeq` keeps orders with `seq > afterSeq`,
+   * `limit` at most that many (default: all); pass the last order's `seq` for the next page.
+   */
   readonly orders: (query: {
     readonly roundId: string
     readonly status?: ReadonlyArray<OrderStatus> | undefined
+    readonly buyerId?: string | undefined
+    readonly afterSeq?: number | undefined
+    readonly limit?: number | undefined
   }) => Effect.Effect<ReadonlyArray<OrderView>, StorageError>
   /** One order by id. */
   readonly order: (orderId: string) => Effect.Effect<OrderView | undefined, StorageError>
@@ -132,16 +186,113 @@ export interface StorageService {
   readonly ackOutbox: (messageIds: ReadonlyArray<string>) => Effect.Effect<void, StorageError>
   /** Records a failed attempt; the message becomes claimable again after `retryAfterMs`. */
   readonly failOutbox: (messageId: string, error: string, retryAfterMs: number) => Effect.Effect<void, StorageError>
+  /**
+   * Moves a message out of the claimable outbox for good (after N failures); the organiser sees
+   * it in {@link StorageService.deadLetters}. A sent or unknown message is left alone, and a
+   * dead letter is not changed by `failOutbox`.
+   */
+  readonly deadLetterOutbox: (messageId: string, error: string) => Effect.Effect<void, StorageError>
+  /** Dead-lettered messages, oldest (first queued) first, at most `limit` (default: all). */
+  readonly deadLetters: (query: {
+    readonly limit?: number | undefined
+  }) => Effect.Effect<ReadonlyArray<DeadLetter>, StorageError>
+  /** Makes dead letters claimable again with their attempts reset; returns how many. */
+  readonly retryDeadLetters: (messageIds: ReadonlyArray<string>) => Effect.Effect<number, StorageError>
+
+  /**
+   * Pending jobs due at or before `now` (ISO 8601), plus running jobs whose lease ran out (a dead
+   * worker's), oldest due first, at most `limit`; each is leased until `now + leaseMs` to this
+   * caller under a fresh `claim` token, its attempts counted. Across processes a job is held by
+   * one claimer at a time (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the write transaction).
+   */
+  readonly claimJobs: (query: {
+    readonly now: string
+    readonly limit: number
+    readonly leaseMs: number
+  }) => Effect.Effect<ReadonlyArray<ClaimedJob>, StorageError>
+  /** Marks a claimed job done; false when the claim was lost (the lease ran out and another took it). */
+  readonly completeJob: (id: string, claim: string) => Effect.Effect<boolean, StorageError>
+  /**
+   * A failed attempt: pending again at `retryAt`, or `failed` for good when `retryAt` is
+   * undefined; `error` is kept as the job's `lastError`. False when the claim was lost.
+   */
+  readonly failJob: (
+    id: string,
+    claim: string,
+    error: string,
+    retryAt: string | undefined
+  ) => Effect.Effect<boolean, StorageError>
+  /** Jobs, newest due first, optionally only these statuses or this kind, at most `limit` (default: all). */
+  readonly jobs: (query: {
+    readonly status?: ReadonlyArray<JobStatus> | undefined
+    readonly kind?: string | undefined
+    readonly limit?: number | undefined
+  }) => Effect.Effect<ReadonlyArray<JobView>, StorageError>
+
+  /** One document of a registered read model, in its encoded (JSON) form; undefined when absent. */
+  readonly document: (model: string, id: string) => Effect.Effect<unknown | undefined, StorageError>
+  /**
+   * Documents of a read model in id order (encoded form), optionally only those whose indexed key
+   * `k1`, `k2` or `k3` equals `value`; `after` an id (keyset pagination), at most `limit`.
+   * An unknown model fails with `StorageError({ reason: "unavailable" })`.
+   */
+  readonly documents: (query: {
+    readonly model: string
+    readonly key?: { readonly k: "k1" | "k2" | "k3"; readonly value: string } | undefined
+    readonly after?: string | undefined
+    readonly limit: number
+  }) => Effect.Effect<ReadonlyArray<{ readonly id: string; readonly doc: unknown }>, StorageError>
+  /**
+   * Brings catch-up read models (this one, or all) up to the latest event, each atomically with
+   * its checkpoint; returns the number of events applied. Inline models are always up to date.
+   */
+  readonly catchUp: (model?: string | undefined) => Effect.Effect<number, StorageError>
+  /** Clears a read model's documents and replays every event into it (inline and catch-up alike). */
+  readonly rebuild: (model: string) => Effect.Effect<void, StorageError>
+  /** The registered read models with their checkpoints (inline: the latest position). */
+  readonly readModels: () => Effect.Effect<ReadonlyArray<ReadModelStatus>, StorageError>
 }
 
 /** The Storage service tag. */
 export class Storage extends Context.Service<Storage, StorageService>()("@kaituan/core/Storage") {}
 
-/** An in-memory Storage: complete and transactional, kept in the process. */
-export const layerMemory: Layer.Layer<Storage> = Layer.sync(Storage, makeMemoryStorage)
+/**
+ * The data of an in-memory store, kept apart from the service so that a test can "restart" a
+ * store: `makeMemory({ database })` twice over one database sees the same events, jobs, outbox and
+ * read-model documents (and a changed read-model `version` rebuilds, as a SQL store does on start).
+ */
+export type MemoryDatabase = MemoryDb
 
-/** Creates a fresh in-memory Storage (outside of Layers). */
-export const makeMemory = (): StorageService => makeMemoryStorage()
+/** A fresh, empty in-memory database for {@link makeMemory}'s `database` option. */
+export const memoryDatabase = (): MemoryDatabase => makeMemoryDatabase()
+
+/** Options of the in-memory Storage. */
+export interface MemoryOptions {
+  /**
+   * The read models to run (default `ReadModels.builtIn`). Add your own with
+   * `[...ReadModels.builtIn, mine]`. Names must be unique.
+   */
+  readonly readModels?: ReadonlyArray<Definition<any>> | undefined
+  /** The data to open (default: a fresh one); see {@link MemoryDatabase}. */
+  readonly database?: MemoryDatabase | undefined
+}
+
+/** An in-memory Storage: complete and transactional, kept in the process. */
+export const layerMemory: Layer.Layer<Storage> = Layer.sync(Storage, () => makeMemoryStorage({}))
+
+/** An in-memory Storage with options (read models, a database to reopen). */
+export const layerMemoryWith = (options: MemoryOptions): Layer.Layer<Storage> =>
+  Layer.sync(Storage, () => makeMemoryStorage(options))
+
+/**
+ * Creates a fresh in-memory Storage (outside of Layers).
+ *
+ * @example
+ * ```ts
+ * const storage = Storage.makeMemory({ readModels: [...ReadModels.builtIn, myModel] })
+ * ```
+ */
+export const makeMemory = (options: MemoryOptions = {}): StorageService => makeMemoryStorage(options)
 
 /** The stream name of a round. */
 export const roundStream = (roundId: string): string => `round:${roundId}`

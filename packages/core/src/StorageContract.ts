@@ -10,14 +10,27 @@
  * }
  * ```
  *
- * Cases assume an empty store each and the live clock (outbox leases expire in real time).
+ * Cases assume an empty store each and the live clock (outbox leases expire in real time; job
+ * leases are compared with the `now` a case passes, so they need no waiting).
+ *
+ * {@link reopenCases} register their own read models and restart their store: they take an
+ * {@link Open} that opens one database (a file, a table prefix, a `Storage.memoryDatabase()`)
+ * again on every call:
+ *
+ * ```ts
+ * for (const c of StorageContract.reopenCases) {
+ *   const database = Storage.memoryDatabase()
+ *   it.live(c.name, () => Effect.scoped(c.run(({ readModels }) => Effect.sync(() => Storage.makeMemory({ readModels, database })))))
+ * }
+ * ```
  *
  * @since 0.1.0
  */
-import { Data, Effect, Result } from "effect"
+import { Data, Effect, Result, Schema, type Scope } from "effect"
 import type { NotOrderedItem, OrderStatus, OrderView, ReviewItem, StockView, ViewChange } from "./ReadModel.js"
 import type { OutboundMessage } from "./Notification.js"
-import type { Commit, NewEvent, StorageError, StorageService } from "./Storage.js"
+import * as ReadModels from "./ReadModels.js"
+import type { Commit, NewEvent, ScheduledJob, StorageError, StorageService } from "./Storage.js"
 import { Storage } from "./Storage.js"
 import * as CommentParser from "./CommentParser.js"
 import * as GroupBuy from "./GroupBuy.js"
@@ -1102,6 +1115,894 @@ const messagesAcrossRounds: Case = {
   })
 }
 
+// ---------------------------------------------------------------------------------------------
+// orders pagination
+
+const ordersPages: Case = {
+  name: "orders: buyer filter and keyset pagination (afterSeq, limit)",
+  run: withStorage((s) =>
+    Effect.gen(function* () {
+      const statuses: ReadonlyArray<OrderStatus> = ["open", "paid"]
+      const views = Array.from({ length: 7 }, (_, i) =>
+        upsertOrder(
+          order({
+            orderId: `o${i + 1}`,
+            seq: i + 1,
+            status: statuses[i % 2]!,
+            ...(i === 2 || i === 5 ? { buyerId: "line:B" } : {})
+          })
+        )
+      )
+      yield* s.commit([
+        commitOf({ appends: [], views: [...views].reverse() }),
+        commitOf({
+          appends: [],
+          views: [upsertOrder(order({ orderId: "x1", roundId: "r2", seq: 1, buyerId: "line:B" }))]
+        })
+      ])
+      yield* expectEqual("first page", ids(yield* s.orders({ roundId: "r1", limit: 3 })), ["o1", "o2", "o3"])
+      yield* expectEqual("next page", ids(yield* s.orders({ roundId: "r1", afterSeq: 3, limit: 3 })), [
+        "o4",
+        "o5",
+        "o6"
+      ])
+      yield* expectEqual("last page", ids(yield* s.orders({ roundId: "r1", afterSeq: 6, limit: 3 })), ["o7"])
+      yield* expectEqual("past the end", ids(yield* s.orders({ roundId: "r1", afterSeq: 7, limit: 3 })), [])
+      yield* expectEqual("afterSeq without limit", ids(yield* s.orders({ roundId: "r1", afterSeq: 5 })), ["o6", "o7"])
+      yield* expectEqual(
+        "status and page",
+        ids(yield* s.orders({ roundId: "r1", status: ["paid"], afterSeq: 2, limit: 2 })),
+        ["o4", "o6"]
+      )
+      yield* expectEqual(
+        "several statuses and page",
+        ids(yield* s.orders({ roundId: "r1", status: ["open", "paid", "cancelled"], afterSeq: 1, limit: 3 })),
+        ["o2", "o3", "o4"]
+      )
+      yield* expectEqual("one buyer", ids(yield* s.orders({ roundId: "r1", buyerId: "line:B" })), ["o3", "o6"])
+      yield* expectEqual(
+        "one buyer, next page",
+        ids(yield* s.orders({ roundId: "r1", buyerId: "line:B", afterSeq: 3, limit: 5 })),
+        ["o6"]
+      )
+      yield* expectEqual("an unknown buyer", ids(yield* s.orders({ roundId: "r1", buyerId: "line:none" })), [])
+      yield* expectEqual("limit 0", ids(yield* s.orders({ roundId: "r1", limit: 0 })), [])
+      yield* expectEqual(
+        "a page is a whole order view",
+        (yield* s.orders({ roundId: "r1", limit: 1 }))[0],
+        order({ orderId: "o1", seq: 1 })
+      )
+    })
+  )
+}
+
+// ---------------------------------------------------------------------------------------------
+// outbox dead letters
+
+const outboxDeadLetters: Case = {
+  name: "outbox: a dead-lettered message is never claimed until retried (attempts reset)",
+  run: withStorage((s) =>
+    Effect.gen(function* () {
+      yield* s.commit([commitOf({ appends: [], outbox: [message("m1"), message("m2"), message("m3"), message("m4")] })])
+      const first = yield* s.claimOutbox({ limit: 10, leaseMs: 60_000 })
+      yield* expectEqual("all claimed", first.length, 4)
+      yield* s.ackOutbox(["m1"])
+      yield* s.deadLetterOutbox("m2", "rejected: blocked by the user")
+      yield* s.deadLetterOutbox("m4", "gave up after 5 attempts")
+      yield* s.deadLetterOutbox("m1", "a sent message is left alone")
+      yield* s.deadLetterOutbox("unknown", "an unknown message is ignored")
+      yield* s.failOutbox("m2", "a dead letter's failure changes nothing", 0)
+      yield* s.failOutbox("m3", "down", 0)
+      yield* s.failOutbox("m4", "down", 0)
+      yield* expectEqual(
+        "only the live message is claimed",
+        (yield* s.claimOutbox({ limit: 10, leaseMs: 60_000 })).map((e) => [e.message.id, e.attempts]),
+        [["m3", 2]]
+      )
+      const dead = yield* s.deadLetters({})
+      yield* expectEqual(
+        "dead letters, oldest first",
+        dead.map((d) => [d.message.id, d.attempts]),
+        [
+          ["m2", 1],
+          ["m4", 1]
+        ]
+      )
+      yield* expectEqual("a dead letter keeps its message", dead[0]!.message, message("m2"))
+      yield* expectEqual(
+        "a dead letter keeps the error it was set aside with",
+        dead.map((d) => d.error),
+        ["rejected: blocked by the user", "gave up after 5 attempts"]
+      )
+      yield* expectEqual(
+        "limit",
+        (yield* s.deadLetters({ limit: 1 })).map((d) => d.message.id),
+        ["m2"]
+      )
+      yield* expectEqual(
+        "retry counts the dead letters it revived",
+        yield* s.retryDeadLetters(["m2", "m3", "unknown"]),
+        1
+      )
+      yield* expectEqual(
+        "left dead",
+        (yield* s.deadLetters({})).map((d) => d.message.id),
+        ["m4"]
+      )
+      yield* expectEqual(
+        "a retried message is claimable, its attempts reset",
+        (yield* s.claimOutbox({ limit: 10, leaseMs: 60_000 })).map((e) => [e.message.id, e.attempts]),
+        [["m2", 1]]
+      )
+      yield* expectEqual("retrying twice revives nothing", yield* s.retryDeadLetters(["m2"]), 0)
+    })
+  )
+}
+
+// ---------------------------------------------------------------------------------------------
+// scheduled jobs (time is the `now` the caller passes: no waiting)
+
+const T = (hhmmss: string) => `2024-05-01T${hhmmss}.000Z`
+const job = (id: string, dueAt: string, payload: unknown = { id }, kind = "remind"): ScheduledJob => ({
+  id,
+  kind,
+  dueAt,
+  payload
+})
+const scheduleCommit = (jobs: ReadonlyArray<ScheduledJob>, extra: Partial<Commit> = {}) =>
+  commitOf({ appends: [], schedule: jobs, ...extra })
+const jobIds = (xs: ReadonlyArray<{ readonly id: string }>) => xs.map((x) => x.id)
+const jobOf = (s: StorageService, id: string) => Effect.map(s.jobs({}), (all) => all.find((j) => j.id === id))
+
+const jobsFlow: Case = {
+  name: "jobs: scheduled with a commit, claimed when due (oldest first), completed, listed",
+  run: withStorage((s) =>
+    Effect.gen(function* () {
+      yield* s.commit([
+        commitOf({
+          appends: [{ stream: "round:r1", expectedVersion: 0, events: [ev("RoundCreated")] }],
+          schedule: [
+            job("cutoff:r1", "2024-05-01T18:00:00+08:00", { roundId: "r1" }, "cutoff"),
+            job("remind:1", T("10:30:00"), { n: 1 })
+          ]
+        }),
+        scheduleCommit([job("remind:0", T("09:00:00"), { n: 0 })])
+      ])
+      yield* expectEqual(
+        "nothing due yet",
+        yield* s.claimJobs({ now: T("08:59:59"), limit: 10, leaseMs: 86_400_000 }),
+        []
+      )
+      const a = yield* s.claimJobs({ now: T("09:30:00"), limit: 10, leaseMs: 86_400_000 })
+      yield* expectEqual(
+        "the due job",
+        a.map((j) => [j.id, j.kind, j.dueAt, j.payload, j.attempts]),
+        [["remind:0", "remind", T("09:00:00"), { n: 0 }, 1]]
+      )
+      yield* expectTrue("a claim token", typeof a[0]!.claim === "string" && a[0]!.claim.length > 0)
+      const b = yield* s.claimJobs({ now: T("11:00:00"), limit: 1, leaseMs: 86_400_000 })
+      yield* expectEqual(
+        "oldest due first (a due time with an offset compares as an instant), at most limit",
+        jobIds(b),
+        ["cutoff:r1"]
+      )
+      yield* expectEqual(
+        "the rest",
+        jobIds(yield* s.claimJobs({ now: T("11:00:00"), limit: 10, leaseMs: 86_400_000 })),
+        ["remind:1"]
+      )
+      yield* expectEqual(
+        "leased jobs are not claimed again",
+        yield* s.claimJobs({ now: T("11:00:00"), limit: 10, leaseMs: 86_400_000 }),
+        []
+      )
+      yield* expectEqual("complete with the claim", yield* s.completeJob("remind:0", a[0]!.claim), true)
+      yield* expectEqual("complete twice", yield* s.completeJob("remind:0", a[0]!.claim), false)
+      yield* expectEqual("complete with another claim", yield* s.completeJob("cutoff:r1", a[0]!.claim), false)
+      yield* expectEqual("complete an unknown job", yield* s.completeJob("none", a[0]!.claim), false)
+      const all = yield* s.jobs({})
+      yield* expectEqual(
+        "listed newest due first",
+        all.map((j) => [j.id, j.status, j.attempts]),
+        [
+          ["remind:1", "running", 1],
+          ["cutoff:r1", "running", 1],
+          ["remind:0", "done", 1]
+        ]
+      )
+      yield* expectEqual(
+        "a listed job keeps its due time and payload",
+        [all[1]!.dueAt, all[1]!.payload],
+        ["2024-05-01T18:00:00+08:00", { roundId: "r1" }]
+      )
+      yield* expectEqual("by status", jobIds(yield* s.jobs({ status: ["done"] })), ["remind:0"])
+      yield* expectEqual("by kind", jobIds(yield* s.jobs({ kind: "remind" })), ["remind:1", "remind:0"])
+      yield* expectEqual(
+        "by kind and status",
+        jobIds(yield* s.jobs({ kind: "remind", status: ["running", "pending"] })),
+        ["remind:1"]
+      )
+      yield* expectEqual("limit", jobIds(yield* s.jobs({ limit: 1 })), ["remind:1"])
+      yield* expectEqual(
+        "done jobs are never claimed",
+        yield* s
+          .claimJobs({ now: T("23:00:00"), limit: 10, leaseMs: 1000 })
+          .pipe(Effect.map((js) => jobIds(js).includes("remind:0"))),
+        false
+      )
+    })
+  )
+}
+
+const jobsLease: Case = {
+  name: "jobs: an expired lease is claimed again under a new claim; the old claim is lost",
+  run: withStorage((s) =>
+    Effect.gen(function* () {
+      yield* s.commit([scheduleCommit([job("j1", T("10:00:00"))])])
+      const a = yield* s.claimJobs({ now: T("10:00:00"), limit: 10, leaseMs: 60_000 })
+      yield* expectEqual(
+        "first claim",
+        a.map((j) => [j.id, j.attempts]),
+        [["j1", 1]]
+      )
+      yield* expectEqual("within the lease", yield* s.claimJobs({ now: T("10:00:59"), limit: 10, leaseMs: 60_000 }), [])
+      const b = yield* s.claimJobs({ now: T("10:01:00"), limit: 10, leaseMs: 60_000 })
+      yield* expectEqual(
+        "after the lease (a dead worker's job)",
+        b.map((j) => [j.id, j.attempts]),
+        [["j1", 2]]
+      )
+      yield* expectTrue("a fresh claim token", b[0]!.claim !== a[0]!.claim)
+      yield* expectEqual("the lost claim cannot complete", yield* s.completeJob("j1", a[0]!.claim), false)
+      yield* expectEqual("nor fail", yield* s.failJob("j1", a[0]!.claim, "late", undefined), false)
+      yield* expectEqual("the job is still running", (yield* jobOf(s, "j1"))?.status, "running")
+      yield* expectEqual("the new claim completes", yield* s.completeJob("j1", b[0]!.claim), true)
+      const done = yield* jobOf(s, "j1")
+      yield* expectEqual("done after two attempts", [done?.status, done?.attempts], ["done", 2])
+    })
+  )
+}
+
+const jobsFailure: Case = {
+  name: "jobs: failJob retries at retryAt, or fails for good",
+  run: withStorage((s) =>
+    Effect.gen(function* () {
+      yield* s.commit([scheduleCommit([job("j1", T("10:00:00"))])])
+      const a = yield* s.claimJobs({ now: T("10:00:00"), limit: 10, leaseMs: 60_000 })
+      yield* expectEqual("fail with a retry", yield* s.failJob("j1", a[0]!.claim, "gateway down", T("11:00:00")), true)
+      const retrying = yield* jobOf(s, "j1")
+      yield* expectEqual(
+        "pending again at retryAt, the error kept",
+        [retrying?.status, retrying?.dueAt, retrying?.attempts, retrying?.lastError],
+        ["pending", T("11:00:00"), 1, "gateway down"]
+      )
+      yield* expectEqual(
+        "not before retryAt",
+        yield* s.claimJobs({ now: T("10:59:59"), limit: 10, leaseMs: 60_000 }),
+        []
+      )
+      const b = yield* s.claimJobs({ now: T("11:00:00"), limit: 10, leaseMs: 60_000 })
+      yield* expectEqual(
+        "second attempt",
+        b.map((j) => j.attempts),
+        [2]
+      )
+      yield* expectEqual("the first claim is spent", yield* s.failJob("j1", a[0]!.claim, "x", undefined), false)
+      yield* expectEqual("fail for good", yield* s.failJob("j1", b[0]!.claim, "bad payload", undefined), true)
+      const failed = yield* jobOf(s, "j1")
+      yield* expectEqual("failed", [failed?.status, failed?.attempts, failed?.lastError], ["failed", 2, "bad payload"])
+      yield* expectEqual(
+        "a failed job is not claimed",
+        yield* s.claimJobs({ now: T("23:00:00"), limit: 10, leaseMs: 60_000 }),
+        []
+      )
+      yield* s.commit([scheduleCommit([job("j1", T("12:00:00"), { again: true })])])
+      const again = yield* s.claimJobs({ now: T("12:00:00"), limit: 10, leaseMs: 60_000 })
+      yield* expectEqual(
+        "scheduling a failed job again starts it afresh",
+        again.map((j) => [j.attempts, j.payload]),
+        [[1, { again: true }]]
+      )
+    })
+  )
+}
+
+const jobsReschedule: Case = {
+  name: "jobs: rescheduling replaces a pending job, leaves done and cancelled ones; unschedule cancels; only with the commit",
+  run: withStorage((s) =>
+    Effect.gen(function* () {
+      yield* s.commit([scheduleCommit([job("j1", T("10:00:00"), { v: 1 })])])
+      yield* s.commit([scheduleCommit([job("j1", T("11:00:00"), { v: 2 })])])
+      yield* expectEqual(
+        "the old due time is gone",
+        yield* s.claimJobs({ now: T("10:30:00"), limit: 10, leaseMs: 60_000 }),
+        []
+      )
+      const j1 = yield* jobOf(s, "j1")
+      yield* expectEqual("replaced", [j1?.status, j1?.dueAt, j1?.payload], ["pending", T("11:00:00"), { v: 2 }])
+      yield* s.commit([commitOf({ appends: [], unschedule: ["j1", "unknown"] })])
+      yield* expectEqual("cancelled", (yield* jobOf(s, "j1"))?.status, "cancelled")
+      yield* s.commit([scheduleCommit([job("j1", T("12:00:00"), { v: 3 })])])
+      const cancelled = yield* jobOf(s, "j1")
+      yield* expectEqual(
+        "a cancelled job is left alone",
+        [cancelled?.status, cancelled?.payload],
+        ["cancelled", { v: 2 }]
+      )
+      yield* expectEqual(
+        "and never claimed",
+        yield* s.claimJobs({ now: T("23:00:00"), limit: 10, leaseMs: 60_000 }),
+        []
+      )
+
+      yield* s.commit([scheduleCommit([job("j2", T("10:00:00"))])])
+      const c2 = yield* s.claimJobs({ now: T("10:00:00"), limit: 10, leaseMs: 60_000 })
+      yield* s.completeJob("j2", c2[0]!.claim)
+      yield* s.commit([scheduleCommit([job("j2", T("13:00:00"))])])
+      yield* expectEqual("a done job is left alone", (yield* jobOf(s, "j2"))?.status, "done")
+
+      yield* s.commit([scheduleCommit([job("j3", T("10:00:00"))])])
+      const c3 = yield* s.claimJobs({ now: T("10:00:00"), limit: 10, leaseMs: 3_600_000 })
+      yield* s.commit([scheduleCommit([job("j3", T("14:00:00"), { v: "next" })])])
+      yield* expectEqual(
+        "a running job scheduled again is pending at the new time",
+        (yield* jobOf(s, "j3"))?.status,
+        "pending"
+      )
+      yield* expectEqual("its running claim is lost", yield* s.completeJob("j3", c3[0]!.claim), false)
+      yield* expectEqual(
+        "claimed at the new time",
+        (yield* s.claimJobs({ now: T("14:00:00"), limit: 10, leaseMs: 60_000 })).map((j) => [j.id, j.payload]),
+        [["j3", { v: "next" }]]
+      )
+
+      yield* s.commit([
+        commitOf({ appends: [], unschedule: ["j4"], schedule: [job("j4", T("15:00:00"))] }),
+        scheduleCommit([job("j5", T("15:00:00"))], { idempotencyKey: "k" }),
+        scheduleCommit([job("j6", T("15:00:00"))], { idempotencyKey: "k" })
+      ])
+      yield* expectEqual("unschedule applies before schedule in one commit", (yield* jobOf(s, "j4"))?.status, "pending")
+      yield* expectEqual("a duplicate commit schedules nothing", yield* jobOf(s, "j6"), undefined)
+      yield* expectConflict(
+        "a conflicting batch",
+        s.commit([
+          scheduleCommit([job("j7", T("15:00:00"))]),
+          commitOf({ appends: [{ stream: "s", expectedVersion: 5, events: [ev("X")] }] })
+        ])
+      )
+      yield* expectEqual("a failed commit schedules nothing", yield* jobOf(s, "j7"), undefined)
+    })
+  )
+}
+
+const jobsConcurrentClaims: Case = {
+  name: "jobs: concurrent claimers never hold the same job",
+  run: withStorage((s) =>
+    Effect.gen(function* () {
+      const total = 40
+      yield* s.commit([
+        scheduleCommit(Array.from({ length: total }, (_, i) => job(`j${String(i).padStart(2, "0")}`, T("10:00:00"))))
+      ])
+      const worker = Effect.gen(function* () {
+        const got: Array<string> = []
+        for (let round = 0; round < 30; round++) {
+          const batch = yield* s.claimJobs({ now: T("10:00:00"), limit: 3, leaseMs: 60_000 })
+          for (const j of batch) got.push(j.id)
+          if (batch.length === 0) break
+        }
+        return got
+      })
+      const all = (yield* Effect.all([worker, worker, worker, worker], { concurrency: "unbounded" })).flat()
+      yield* expectEqual("every job claimed exactly once", [...new Set(all)].length, all.length)
+      yield* expectEqual("all jobs claimed", all.length, total)
+    })
+  )
+}
+
+// ---------------------------------------------------------------------------------------------
+// read models (the built-in ones, by default on every store)
+
+const tAt = (hh: number) => `2024-05-01T${String(hh).padStart(2, "0")}:00:00.000Z`
+const event = (type: string, data: Record<string, unknown>, hh = 10): NewEvent => ({
+  type,
+  data: { _tag: type, ...data },
+  at: tAt(hh)
+})
+const append = (stream: string, expectedVersion: number, events: ReadonlyArray<NewEvent>) =>
+  commitOf({ appends: [{ stream, expectedVersion, events }] })
+const comment = (buyer: string, seq: number) => ({
+  commentId: `line:c${seq}`,
+  buyerId: `line:${buyer}`,
+  buyer: { id: buyer },
+  text: "+1",
+  at: tAt(10),
+  seq
+})
+
+const readModelsRegistered: Case = {
+  name: "read models: a store runs the built-in ones by default",
+  run: withStorage((s) =>
+    Effect.gen(function* () {
+      const listed = yield* s.readModels()
+      yield* expectEqual(
+        "registered",
+        listed.map((m) => [m.name, m.version, m.mode, m.position]),
+        ReadModels.builtIn.map((d) => [d.name, d.version, d.mode, 0])
+      )
+      yield* expectEqual("no documents yet", yield* s.documents({ model: "rounds", limit: 10 }), [])
+      yield* expectTrue("an unknown model fails", Result.isFailure(yield* Effect.result(s.document("nope", "x"))))
+      yield* expectTrue(
+        "listing an unknown model fails",
+        Result.isFailure(yield* Effect.result(s.documents({ model: "nope", limit: 1 })))
+      )
+      yield* expectTrue("rebuilding an unknown model fails", Result.isFailure(yield* Effect.result(s.rebuild("nope"))))
+    })
+  )
+}
+
+const roundsInline: Case = {
+  name: "read models: rounds is changed inline, in the commit of its events",
+  run: withStorage((s) =>
+    Effect.gen(function* () {
+      const spec = { id: "r1", title: "Socks", cutoff: "2024-05-02T12:00:00+08:00" }
+      yield* s.commit([append("round:r1", 0, [event("RoundCreated", { spec, at: tAt(9) }, 9)])])
+      const created = {
+        roundId: "r1",
+        title: "Socks",
+        status: "draft",
+        createdAt: tAt(9),
+        cutoff: spec.cutoff,
+        orders: 0,
+        total: 0
+      }
+      yield* expectEqual("created, right after the commit", yield* s.document("rounds", "r1"), created)
+      yield* s.commit([
+        append("round:r1", 1, [event("RoundOpened", { at: tAt(10) })]),
+        append("round:r2", 0, [event("RoundCreated", { spec: { id: "r2", title: "Hats" }, at: tAt(11) }, 11)])
+      ])
+      yield* s.commit([
+        append("round:r1", 2, [
+          event("LinesOrdered", {
+            ...comment("U1", 1),
+            orderId: "o1",
+            newOrder: true,
+            lines: [{ sku: "A", qty: 2, unitPrice: 100 }]
+          })
+        ])
+      ])
+      const opened = { ...created, status: "open", openedAt: tAt(10) }
+      yield* expectEqual("opened; a comment changes nothing", yield* s.document("rounds", "r1"), opened)
+      const typed = yield* ReadModels.get(ReadModels.Rounds.definition, "r1").pipe(Effect.provideService(Storage, s))
+      yield* expectEqual("ReadModels.get decodes", typed, opened)
+      const open = yield* ReadModels.list(ReadModels.Rounds.definition, { key: { k: "k1", value: "open" } }).pipe(
+        Effect.provideService(Storage, s)
+      )
+      yield* expectEqual(
+        "listed by status (k1)",
+        open.map((r) => r.id),
+        ["r1"]
+      )
+      yield* expectEqual(
+        "all, in id order",
+        (yield* s.documents({ model: "rounds", limit: 10 })).map((d) => d.id),
+        ["r1", "r2"]
+      )
+      yield* expectConflict(
+        "a failing batch",
+        s.commit([
+          append("round:r3", 0, [event("RoundCreated", { spec: { id: "r3", title: "Gloves" }, at: tAt(12) }, 12)]),
+          append("round:r1", 0, [event("RoundClosed", { at: tAt(12), reason: "manual" })])
+        ])
+      )
+      yield* expectEqual("a failed commit changes no document", yield* s.document("rounds", "r3"), undefined)
+      yield* s.commit([
+        append("round:r1", 3, [event("RoundClosed", { at: tAt(13), reason: "cutoff" }, 13)]),
+        append("order:o1", 0, [
+          event(
+            "OrderConfirmed",
+            {
+              orderId: "o1",
+              roundId: "r1",
+              buyerId: "line:U1",
+              buyer: { id: "U1" },
+              lines: [{ sku: "A", qty: 2, unitPrice: 100 }],
+              total: 200,
+              at: tAt(13)
+            },
+            13
+          )
+        ]),
+        append("order:o2", 0, [
+          event(
+            "OrderConfirmed",
+            {
+              orderId: "o2",
+              roundId: "r1",
+              buyerId: "line:U2",
+              buyer: { id: "U2" },
+              lines: [{ sku: "A", qty: 1, unitPrice: 100 }],
+              total: 100,
+              at: tAt(13)
+            },
+            13
+          )
+        ])
+      ])
+      yield* s.commit([append("round:r1", 4, [event("RoundSettled", { at: tAt(15) }, 15)])])
+      yield* expectEqual("closed with its confirmed orders, then settled", yield* s.document("rounds", "r1"), {
+        ...opened,
+        status: "settled",
+        closedAt: tAt(13),
+        settledAt: tAt(15),
+        orders: 2,
+        total: 300
+      })
+      const status = (yield* s.readModels()).find((m) => m.name === "rounds")
+      yield* expectEqual("an inline model is at the latest position", status?.position, 8)
+      yield* expectEqual("catching up an inline model applies nothing", yield* s.catchUp("rounds"), 0)
+    })
+  )
+}
+
+/** Every document of a model, as stored. */
+const allDocuments = (s: StorageService, model: string) => s.documents({ model, limit: 10_000 })
+
+const buyerHistoryCatchUp: Case = {
+  name: "read models: buyer-history catches up from its checkpoint; rebuild gives the same documents",
+  run: withStorage((s) =>
+    Effect.gen(function* () {
+      yield* s.commit([
+        append("round:r1", 0, [
+          event(
+            "LinesOrdered",
+            { ...comment("U1", 1), orderId: "o1", newOrder: true, lines: [{ sku: "A", qty: 2, unitPrice: 100 }] },
+            10
+          ),
+          event(
+            "LinesOrdered",
+            { ...comment("U2", 2), orderId: "o2", newOrder: true, lines: [{ sku: "A", qty: 1, unitPrice: 100 }] },
+            10
+          ),
+          event("CommentIgnored", { ...comment("U3", 3), reason: "chatter" }, 10),
+          event(
+            "LinesSet",
+            { ...comment("U1", 4), orderId: "o1", lines: [{ sku: "A", from: 2, to: 3, unitPrice: 100 }] },
+            11
+          ),
+          event("OrderWithdrawn", { ...comment("U2", 5), orderId: "o2" }, 11)
+        ])
+      ])
+      yield* expectEqual("not there before catching up", yield* s.document("buyer-history", "line:U1"), undefined)
+      yield* expectEqual("catchUp reports the events it read", yield* s.catchUp(), 4)
+      const u1 = (yield* s.document("buyer-history", "line:U1")) as Record<string, unknown> | undefined
+      yield* expectEqual(
+        "while the round is open",
+        u1 && [u1.rounds, u1.orders, u1.units, u1.spend, u1.firstOrderAt, u1.lastOrderAt],
+        [["r1"], 1, 3, 300, tAt(10), tAt(10)]
+      )
+      yield* expectEqual(
+        "a withdrawn order leaves no history",
+        yield* s.document("buyer-history", "line:U2"),
+        undefined
+      )
+      yield* expectEqual("checkpoint", (yield* s.readModels()).find((m) => m.name === "buyer-history")?.position, 5)
+      yield* expectEqual("caught up", yield* s.catchUp("buyer-history"), 0)
+      yield* s.commit([
+        append("order:o1", 0, [
+          event(
+            "OrderConfirmed",
+            {
+              orderId: "o1",
+              roundId: "r1",
+              buyerId: "line:U1",
+              buyer: { id: "U1" },
+              lines: [{ sku: "A", qty: 3, unitPrice: 100 }],
+              total: 300,
+              placedAt: tAt(10),
+              at: tAt(12)
+            },
+            12
+          )
+        ]),
+        append("round:r2", 0, [
+          event(
+            "LinesOrdered",
+            { ...comment("U1", 1), orderId: "o3", newOrder: true, lines: [{ sku: "B", qty: 1, unitPrice: 50 }] },
+            14
+          )
+        ])
+      ])
+      yield* expectEqual("only the new events", yield* s.catchUp("buyer-history"), 2)
+      const later = (yield* ReadModels.get(ReadModels.BuyerHistory.definition, "line:U1").pipe(
+        Effect.provideService(Storage, s)
+      ))!
+      yield* expectEqual(
+        "across rounds; the confirmed order counted once",
+        [later.rounds, later.orders, later.units, later.spend, later.firstOrderAt, later.lastOrderAt],
+        [["r1", "r2"], 2, 4, 350, tAt(10), tAt(14)]
+      )
+      yield* expectEqual(
+        "listed by channel (k1)",
+        (yield* s.documents({ model: "buyer-history", key: { k: "k1", value: "line" }, limit: 10 })).map((d) => d.id),
+        ["line:U1"]
+      )
+      const before = { rounds: yield* allDocuments(s, "rounds"), history: yield* allDocuments(s, "buyer-history") }
+      yield* s.rebuild("buyer-history")
+      yield* s.rebuild("rounds")
+      yield* expectEqual("rebuilt buyer-history", yield* allDocuments(s, "buyer-history"), before.history)
+      yield* expectEqual("rebuilt rounds", yield* allDocuments(s, "rounds"), before.rounds)
+      yield* expectEqual(
+        "rebuilt to the latest position",
+        (yield* s.readModels()).find((m) => m.name === "buyer-history")?.position,
+        7
+      )
+      yield* expectEqual("nothing to catch up after a rebuild", yield* s.catchUp(), 0)
+    })
+  )
+}
+
+const readModelsFromGroupBuy: Case = {
+  name: "read models: a real round's comments and cutoff give rounds and buyer-history documents that agree with its orders",
+  run: Effect.gen(function* () {
+    const storage = yield* Storage
+    const parser = tableParser({
+      "A+2": [{ sku: "A", qty: 2 }],
+      "A+1 B+1": [
+        { sku: "A", qty: 1 },
+        { sku: "B", qty: 1 }
+      ],
+      "B+3": [{ sku: "B", qty: 3 }]
+    })
+    const g = yield* GroupBuy.make.pipe(
+      Effect.provideService(CommentParser.CommentParser, parser),
+      Effect.provideService(IdGenerator.IdGenerator, IdGenerator.makeCounter())
+    )
+    const spec = yield* Effect.orDie(
+      Effect.fromResult(
+        RoundSpec.decode({
+          id: "rm",
+          title: "Read models",
+          cutoff: "2030-01-01T00:00:00Z",
+          products: [
+            { sku: "A", name: "A", price: 100, stock: 10 },
+            { sku: "B", name: "B", price: 50, preorder: true, cap: 20 }
+          ]
+        })
+      )
+    )
+    const at = (m: number) => new Date(Date.parse("2029-12-01T00:00:00Z") + m * 60_000).toISOString()
+    const comment = (id: string, who: string, text: string, m: number) => ({
+      channel: "line",
+      commentId: id,
+      author: { id: who, name: who },
+      text,
+      at: at(m)
+    })
+    yield* g.openRound({ spec, at: at(0) })
+    yield* g.submitComments({
+      roundId: "rm",
+      comments: [
+        comment("1", "u1", "A+2", 1),
+        comment("2", "u2", "A+1 B+1", 2),
+        comment("3", "u3", "B+3", 3),
+        comment("4", "u1", "B+3", 4),
+        comment("5", "u2", "取消", 5),
+        comment("6", "u4", "hm?", 6)
+      ]
+    })
+    const get = <Doc>(d: ReadModels.Definition<Doc>, id: string) =>
+      ReadModels.get(d, id).pipe(Effect.provideService(Storage, storage))
+    const round = yield* get(ReadModels.Rounds.definition, "rm")
+    yield* expectEqual(
+      "an open round",
+      round && [round.title, round.status, round.openedAt, round.cutoff, round.orders],
+      ["Read models", "open", at(0), "2030-01-01T00:00:00Z", 0]
+    )
+    /** Each buyer's history against their orders in the order view. */
+    const agree = (what: string, live: ReadonlyArray<OrderView>) =>
+      Effect.gen(function* () {
+        yield* storage.catchUp()
+        const buyers = new Set(live.map((o) => o.buyerId))
+        for (const b of buyers) {
+          const mine = live.filter((o) => o.buyerId === b && o.lines.some((l) => l.qty > 0))
+          const h = yield* get(ReadModels.BuyerHistory.definition, b)
+          const expected =
+            mine.length === 0
+              ? [0, 0, 0]
+              : [
+                  mine.length,
+                  mine.reduce((n, o) => n + o.lines.reduce((u, l) => u + l.qty, 0), 0),
+                  mine.reduce((n, o) => n + o.lines.reduce((u, l) => u + l.qty * l.unitPrice, 0), 0)
+                ]
+          yield* expectEqual(
+            `${what}: ${b}'s orders, units and spend`,
+            h ? [h.orders, h.units, h.spend] : [0, 0, 0],
+            expected
+          )
+        }
+      })
+    yield* agree("open", yield* storage.orders({ roundId: "rm" }))
+    yield* g.closeRound({ roundId: "rm", at: at(10) })
+    const confirmed = yield* storage.orders({ roundId: "rm", status: ["awaiting-payment"] })
+    yield* expectTrue("some orders confirmed", confirmed.length > 0)
+    yield* agree("closed", confirmed)
+    const closed = yield* get(ReadModels.Rounds.definition, "rm")
+    yield* expectEqual(
+      "a closed round counts its confirmed orders",
+      closed && [closed.status, closed.closedAt, closed.orders, closed.total],
+      ["closed", at(10), confirmed.length, confirmed.reduce((n, o) => n + o.total, 0)]
+    )
+    const before = {
+      rounds: yield* allDocuments(storage, "rounds"),
+      history: yield* allDocuments(storage, "buyer-history")
+    }
+    yield* storage.rebuild("rounds")
+    yield* storage.rebuild("buyer-history")
+    yield* expectEqual(
+      "rebuilt the same",
+      { rounds: yield* allDocuments(storage, "rounds"), history: yield* allDocuments(storage, "buyer-history") },
+      before
+    )
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// read models an embedder registers; cases that reopen a store
+
+/**
+ * Opens a Storage over one database with these read models. Every call of one `Open` opens the
+ * same data (the same file, tables or `Storage.MemoryDatabase`): a restart.
+ */
+export type Open = (options: {
+  readonly readModels: ReadonlyArray<ReadModels.Definition<any>>
+}) => Effect.Effect<StorageService, unknown, Scope.Scope>
+
+/** A contract case that opens (and reopens) its store itself. */
+export interface ReopenCase {
+  readonly name: string
+  readonly run: (open: Open) => Effect.Effect<void, unknown, Scope.Scope>
+}
+
+/** A test model: per stream, the number of `Tick`s times `step`; `Reset` deletes the document. */
+const Ticks = Schema.Struct({ stream: Schema.String, ticks: Schema.FiniteFromString })
+const ticks = (
+  name: string,
+  options: { readonly version?: number; readonly mode?: "inline" | "catch-up"; readonly step?: number } = {}
+): ReadModels.Definition<typeof Ticks.Type> => ({
+  name,
+  version: options.version ?? 1,
+  mode: options.mode ?? "inline",
+  document: Ticks,
+  eventTypes: ["Tick", "Reset"],
+  documentIds: (e) => [e.stream],
+  evolve: (doc, e) =>
+    e.type === "Reset" ? undefined : { stream: e.stream, ticks: (doc?.ticks ?? 0) + (options.step ?? 1) },
+  keys: (doc) => ({ k1: doc.stream.slice(0, doc.stream.indexOf(":")), k2: doc.ticks % 2 === 0 ? "even" : "odd" })
+})
+const tick = (stream: string, expectedVersion: number, n = 1) =>
+  commitOf({ appends: [{ stream, expectedVersion, events: Array.from({ length: n }, () => ev("Tick")) }] })
+
+const customInline: ReopenCase = {
+  name: "read models: a registered model runs inline, stores its encoded documents, lists them by key and page",
+  run: (open) =>
+    Effect.gen(function* () {
+      const s = yield* open({ readModels: [...ReadModels.builtIn, ticks("ticks")] })
+      yield* expectEqual(
+        "registered after the built-in ones",
+        (yield* s.readModels()).map((m) => m.name),
+        [...ReadModels.builtIn.map((d) => d.name), "ticks"]
+      )
+      yield* s.commit([tick("a:1", 0, 2), tick("a:2", 0), tick("b:1", 0)])
+      yield* s.commit([commitOf({ appends: [{ stream: "a:3", expectedVersion: 0, events: [ev("Other")] }] })])
+      yield* expectEqual("stored encoded", yield* s.document("ticks", "a:1"), { stream: "a:1", ticks: "2" })
+      yield* expectEqual(
+        "ReadModels.get decodes with the schema",
+        yield* ReadModels.get(ticks("ticks"), "a:1").pipe(Effect.provideService(Storage, s)),
+        { stream: "a:1", ticks: 2 }
+      )
+      yield* expectEqual("an event it does not read makes no document", yield* s.document("ticks", "a:3"), undefined)
+      const page = (q: Omit<Parameters<StorageService["documents"]>[0], "model">) =>
+        Effect.map(s.documents({ model: "ticks", ...q }), (rows) => rows.map((r) => r.id))
+      yield* expectEqual("all, in id order", yield* page({ limit: 10 }), ["a:1", "a:2", "b:1"])
+      yield* expectEqual("by k1", yield* page({ key: { k: "k1", value: "a" }, limit: 10 }), ["a:1", "a:2"])
+      yield* expectEqual("by k1, next page", yield* page({ key: { k: "k1", value: "a" }, after: "a:1", limit: 1 }), [
+        "a:2"
+      ])
+      yield* expectEqual("by k2", yield* page({ key: { k: "k2", value: "even" }, limit: 10 }), ["a:1"])
+      yield* expectEqual("no k3", yield* page({ key: { k: "k3", value: "x" }, limit: 10 }), [])
+      yield* expectEqual("after, limit", yield* page({ after: "a:1", limit: 1 }), ["a:2"])
+      const listed = yield* ReadModels.list(ticks("ticks"), { key: { k: "k1", value: "b" } }).pipe(
+        Effect.provideService(Storage, s)
+      )
+      yield* expectEqual("ReadModels.list decodes", listed, [{ id: "b:1", doc: { stream: "b:1", ticks: 1 } }])
+      yield* s.commit([commitOf({ appends: [{ stream: "a:2", expectedVersion: 1, events: [ev("Reset")] }] })])
+      yield* expectEqual("evolve to undefined deletes", yield* page({ limit: 10 }), ["a:1", "b:1"])
+      yield* expectEqual("the key index follows", yield* page({ key: { k: "k2", value: "odd" }, limit: 10 }), ["b:1"])
+      const before = yield* allDocuments(s, "ticks")
+      yield* s.rebuild("ticks")
+      yield* expectEqual("rebuild gives the same documents", yield* allDocuments(s, "ticks"), before)
+    })
+}
+
+const versionRebuild: ReopenCase = {
+  name: "read models: a new version (or a newly registered model) is rebuilt from the events on start; the same version is not",
+  run: (open) =>
+    Effect.gen(function* () {
+      const first = yield* open({ readModels: [ticks("ticks")] })
+      yield* first.commit([tick("a:1", 0, 2), tick("b:1", 0)])
+      const same = yield* open({ readModels: [ticks("ticks", { step: 10 })] })
+      yield* expectEqual("the same version keeps its documents", yield* same.document("ticks", "a:1"), {
+        stream: "a:1",
+        ticks: "2"
+      })
+      yield* same.commit([tick("a:1", 2)])
+      yield* expectEqual("and goes on with its new code", yield* same.document("ticks", "a:1"), {
+        stream: "a:1",
+        ticks: "12"
+      })
+      const next = yield* open({ readModels: [ticks("ticks", { version: 2, step: 10 })] })
+      yield* expectEqual("a new version is rebuilt from every event", yield* allDocuments(next, "ticks"), [
+        { id: "a:1", doc: { stream: "a:1", ticks: "30" } },
+        { id: "b:1", doc: { stream: "b:1", ticks: "10" } }
+      ])
+      yield* expectEqual(
+        "its version is listed",
+        (yield* next.readModels()).map((m) => [m.name, m.version]),
+        [["ticks", 2]]
+      )
+      const added = yield* open({
+        readModels: [ticks("ticks", { version: 2, step: 10 }), ticks("late", { mode: "catch-up" })]
+      })
+      yield* expectEqual("a model registered later is built on start", yield* added.document("late", "a:1"), {
+        stream: "a:1",
+        ticks: "3"
+      })
+      yield* expectEqual(
+        "its checkpoint is the latest position",
+        (yield* added.readModels()).find((m) => m.name === "late")?.position,
+        4
+      )
+      yield* expectEqual("nothing left to catch up", yield* added.catchUp(), 0)
+    })
+}
+
+const catchUpCheckpoint: ReopenCase = {
+  name: "read models: a catch-up model advances from its stored checkpoint, across restarts",
+  run: (open) =>
+    Effect.gen(function* () {
+      const models = [ticks("tally", { mode: "catch-up" })]
+      const s = yield* open({ readModels: models })
+      yield* s.commit([tick("a:1", 0, 3)])
+      yield* expectEqual("behind until caught up", yield* s.document("tally", "a:1"), undefined)
+      yield* expectEqual("catchUp applies the events after the checkpoint", yield* s.catchUp("tally"), 3)
+      yield* expectEqual("position", (yield* s.readModels())[0]?.position, 3)
+      const again = yield* open({ readModels: models })
+      yield* expectEqual("the checkpoint survives a restart", (yield* again.readModels())[0]?.position, 3)
+      yield* again.commit([
+        tick("a:1", 3, 2),
+        commitOf({ appends: [{ stream: "x:1", expectedVersion: 0, events: [ev("Other")] }] })
+      ])
+      yield* expectEqual("only events after the checkpoint", yield* again.catchUp(), 2)
+      yield* expectEqual("caught up", yield* again.document("tally", "a:1"), { stream: "a:1", ticks: "5" })
+      yield* expectEqual(
+        "the checkpoint passes events the model does not read",
+        (yield* again.readModels())[0]?.position,
+        6
+      )
+      const many = Array.from({ length: 25 }, (_, i) => tick(`m:${String(i).padStart(2, "0")}`, 0, 60))
+      yield* again.commit(many)
+      yield* expectEqual("many pages of events", yield* again.catchUp("tally"), 1500)
+      yield* expectEqual(
+        "every document",
+        (yield* again.documents({ model: "tally", key: { k: "k1", value: "m" }, limit: 100 })).length,
+        25
+      )
+    })
+}
+
+/** The cases that reopen their store, for an `Open` over one fresh database each. */
+export const reopenCases: ReadonlyArray<ReopenCase> = [customInline, versionRebuild, catchUpCheckpoint]
+
 /** Every case, in a sensible order. Each expects a fresh, empty store and the live clock. */
 export const cases: ReadonlyArray<Case> = [
   appendAndRead,
@@ -1125,5 +2026,16 @@ export const cases: ReadonlyArray<Case> = [
   concurrentCommits,
   largeBatch,
   rebuildFromEvents,
-  messagesAcrossRounds
+  messagesAcrossRounds,
+  ordersPages,
+  outboxDeadLetters,
+  jobsFlow,
+  jobsLease,
+  jobsFailure,
+  jobsReschedule,
+  jobsConcurrentClaims,
+  readModelsRegistered,
+  roundsInline,
+  buyerHistoryCatchUp,
+  readModelsFromGroupBuy
 ]

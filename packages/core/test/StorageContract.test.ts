@@ -6,6 +6,13 @@ describe("StorageContract against Storage.layerMemory", () => {
   for (const c of StorageContract.cases) {
     it.live(c.name, () => c.run.pipe(Effect.provide(Storage.layerMemory)))
   }
+  for (const c of StorageContract.reopenCases) {
+    it.live(c.name, () => {
+      // One in-memory database per case; each `open` is a store restarted over it.
+      const database = Storage.memoryDatabase()
+      return Effect.scoped(c.run(({ readModels }) => Effect.sync(() => Storage.makeMemory({ readModels, database }))))
+    })
+  }
 })
 
 /** Broken stores: the suite must catch each of them. */
@@ -77,6 +84,63 @@ const mutants = [
     (s) => ({
       ...s,
       reviewQueue: (q) => Effect.map(s.reviewQueue(q), (xs) => [...xs].reverse())
+    })
+  ),
+  mutant("ignores afterSeq", "orders: buyer filter and keyset pagination (afterSeq, limit)", (s) => ({
+    ...s,
+    orders: ({ afterSeq: _, ...q }) => s.orders(q)
+  })),
+  mutant(
+    "never dead-letters",
+    "outbox: a dead-lettered message is never claimed until retried (attempts reset)",
+    (s) => ({ ...s, deadLetterOutbox: () => Effect.void })
+  ),
+  mutant(
+    "never expires a job lease",
+    "jobs: an expired lease is claimed again under a new claim; the old claim is lost",
+    (s) => ({ ...s, claimJobs: (q) => s.claimJobs({ ...q, leaseMs: 86_400_000 }) })
+  ),
+  mutant(
+    "completes a job whatever the claim",
+    "jobs: an expired lease is claimed again under a new claim; the old claim is lost",
+    (s) => ({
+      ...s,
+      completeJob: (id) =>
+        Effect.flatMap(s.jobs({}), (all) => {
+          const j = all.find((x) => x.id === id)
+          return Effect.succeed(j !== undefined && j.status === "running")
+        })
+    })
+  ),
+  mutant(
+    "schedules with every commit, even a duplicate",
+    "jobs: rescheduling replaces a pending job, leaves done and cancelled ones; unschedule cancels; only with the commit",
+    (s) => ({
+      ...s,
+      commit: (commits) =>
+        Effect.flatMap(s.commit(commits), (results) =>
+          Effect.as(
+            s.commit(
+              commits.flatMap((c, i) =>
+                results[i]?._tag === "Duplicate" && c.schedule
+                  ? [{ appends: [], views: [], outbox: [], schedule: c.schedule }]
+                  : []
+              )
+            ),
+            results
+          )
+        )
+    })
+  ),
+  mutant(
+    "replays a catch-up model from the start every time",
+    "read models: buyer-history catches up from its checkpoint; rebuild gives the same documents",
+    (s) => ({
+      ...s,
+      catchUp: (model) =>
+        Effect.flatMap(s.rebuild(model ?? "buyer-history"), () =>
+          Effect.map(s.readAll(0, 1_000_000), (es) => es.length)
+        )
     })
   ),
   mutant("skips the version check", "concurrent commits to one stream: exactly one wins per version", (s) => ({

@@ -7,6 +7,8 @@
  * - baseline: the same rows written with plain multi-row INSERTs (upserts for the two views) in
  *   one transaction per 500, without the storage layer (no lock, key check, version check).
  * - read: one round's orders (20,000 buyers) by status, median of 9 reads; target < 50 ms.
+ * - page: 200 keyset pages of 50 orders of that round (`afterSeq`, `limit`), all statuses and by
+ *   status; p99 target well under 50 ms.
  *
  * Run: `node --import tsx --expose-gc packages/storage-sql/bench/storage.bench.ts` (from the repo
  * root). PostgreSQL: `KAITUAN_PG_URL` (default postgres://postgres@127.0.0.1:5432/test).
@@ -28,6 +30,11 @@ const COMMITS = Number(process.env.BENCH_COMMITS ?? 100_000)
 const BATCH = 500
 const BUYERS = 20_000
 const READS = 9
+const PAGES = 200
+
+/** The 99th percentile. */
+const p99 = (xs: ReadonlyArray<number>) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.99) - 1)] ?? 0
 const pgUrl = process.env.KAITUAN_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 const at = "2024-05-01T10:00:00+08:00"
 const statuses: ReadonlyArray<ReadModel.OrderStatus> = ["open", "awaiting-payment", "paid", "shipped"]
@@ -201,6 +208,19 @@ const measure = (rawPrefix: string) =>
       filtered = (yield* storage.orders({ roundId: "bench", status: ["awaiting-payment", "paid"] })).length
       filteredMs.push(performance.now() - b)
     }
+    // Keyset pages of 50 at spread positions, unfiltered and by status.
+    const pageMs: Array<number> = []
+    const statusPageMs: Array<number> = []
+    for (let p = 0; p < PAGES; p++) {
+      const afterSeq = Math.floor(((p * 7919) % PAGES) * (BUYERS / PAGES))
+      const a = performance.now()
+      const page = yield* storage.orders({ roundId: "bench", afterSeq, limit: 50 })
+      pageMs.push(performance.now() - a)
+      const b = performance.now()
+      yield* storage.orders({ roundId: "bench", status: ["awaiting-payment", "paid"], afterSeq, limit: 50 })
+      statusPageMs.push(performance.now() - b)
+      if (afterSeq < BUYERS - 50 && page.length !== 50) return yield* Effect.die("short page")
+    }
     // A redelivery of one whole batch: every commit reported Duplicate.
     const d0 = performance.now()
     const again = yield* storage.commit(Array.from({ length: BATCH }, (_, i) => commitOf(i, 0)))
@@ -217,7 +237,11 @@ const measure = (rawPrefix: string) =>
         ordersAllCount: count,
         ordersByStatusMedianMs: Number(median(filteredMs).toFixed(2)),
         ordersByStatusCount: filtered,
-        duplicateBatchMs: Number(duplicateBatchMs.toFixed(2))
+        duplicateBatchMs: Number(duplicateBatchMs.toFixed(2)),
+        ordersPage50MedianMs: Number(median(pageMs).toFixed(2)),
+        ordersPage50P99Ms: Number(p99(pageMs).toFixed(2)),
+        ordersPage50ByStatusMedianMs: Number(median(statusPageMs).toFixed(2)),
+        ordersPage50ByStatusP99Ms: Number(p99(statusPageMs).toFixed(2))
       },
       baseline: {
         commitsPerSecond: Math.round(COMMITS / (rawMs / 1000)),
@@ -301,7 +325,9 @@ const run = async () => {
         `${name.padEnd(10)} ingest ${s.commitsPerSecond} commits/s (${s.commitsPerCpuSecond}/CPU-s of this process; target ${target});`,
         `raw INSERT baseline ${b.commitsPerSecond}/s (storage = ${(s.commitsPerSecond / b.commitsPerSecond).toFixed(2)}x);`,
         `all orders of 20k buyers: median ${s.ordersAllMedianMs} ms (${s.ordersAllMedianCpuMs} CPU-ms),`,
-        `${s.ordersByStatusCount} by status ${s.ordersByStatusMedianMs} ms (target < 50)`
+        `${s.ordersByStatusCount} by status ${s.ordersByStatusMedianMs} ms (target < 50);`,
+        `a page of 50: median ${s.ordersPage50MedianMs} ms, p99 ${s.ordersPage50P99Ms} ms;`,
+        `by status: median ${s.ordersPage50ByStatusMedianMs} ms, p99 ${s.ordersPage50ByStatusP99Ms} ms`
       ].join(" ")
     console.log(line("SQLite", sqliteStorage, sqliteBaseline, 20_000))
     console.log(line("PostgreSQL", pgStorage, pgBaseline, 5_000))

@@ -39,6 +39,9 @@ export interface Tables {
   readonly identities: string
   readonly accounts: string
   readonly outbox: string
+  readonly jobs: string
+  readonly documents: string
+  readonly readModels: string
 }
 
 /** The table names for a prefix (not validated: decode the prefix with {@link TablePrefix} first). */
@@ -56,7 +59,10 @@ export const tables = (prefix: string = defaultPrefix): Tables => ({
   buyers: `${prefix}buyers`,
   identities: `${prefix}buyer_identities`,
   accounts: `${prefix}buyer_accounts`,
-  outbox: `${prefix}outbox`
+  outbox: `${prefix}outbox`,
+  jobs: `${prefix}jobs`,
+  documents: `${prefix}documents`,
+  readModels: `${prefix}read_models`
 })
 
 /** One migration: an id (applied in ascending order, once), a name and its statements. */
@@ -288,8 +294,80 @@ const commentClaims: Migration = {
     })
 }
 
+/**
+ * Storage opened up: scheduled jobs, outbox dead letters, the buyer of each order row (the
+ * orders query filters on it), and read models registered by name.
+ *
+ * - `jobs`: one row per job id; `due_ms`/`lease_until` are epoch milliseconds (what claims compare),
+ *   `due_at` the ISO text as scheduled. Claims read `(status, due_ms)`; ids compare bytewise.
+ * - `outbox.dead_at`: set when a message is dead-lettered; the claimable index excludes those rows.
+ * - `orders.buyer_id`: filled from each row's doc (element 3) for existing rows.
+ * - `documents`: every read model's documents, `(model, id)` the key, up to three lookup keys with
+ *   an index each; PostgreSQL compares ids and keys bytewise (`COLLATE "C"`), as SQLite does, so
+ *   pages come in the same order on both. `read_models`: each model's version and checkpoint.
+ */
+const openStorage: Migration = {
+  id: 4,
+  name: "open_storage",
+  up: (t) =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const json = sql.literal(sql.onDialectOrElse({ pg: () => "json", orElse: () => "TEXT" }))
+      const big = sql.literal(sql.onDialectOrElse({ pg: () => "bigint", orElse: () => "INTEGER" }))
+      const bytewise = sql.literal(sql.onDialectOrElse({ pg: () => 'COLLATE "C"', orElse: () => "" }))
+      const noRowid = sql.literal(sql.onDialectOrElse({ pg: () => "", orElse: () => "WITHOUT ROWID" }))
+      const id = (name: string) => sql(name)
+      const index = (name: string) => sql(`${t.prefix}${name}`)
+
+      yield* sql`CREATE TABLE ${id(t.jobs)} (
+        id text ${bytewise} PRIMARY KEY,
+        kind text NOT NULL,
+        due_at text NOT NULL,
+        due_ms ${big} NOT NULL,
+        payload ${json} NOT NULL,
+        status text NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        last_error text,
+        claim text,
+        lease_until ${big} NOT NULL DEFAULT 0
+      ) ${noRowid}`
+      yield* sql`CREATE INDEX ${index("jobs_status_due")} ON ${id(t.jobs)} (status, due_ms)`
+      yield* sql`CREATE INDEX ${index("jobs_due")} ON ${id(t.jobs)} (due_ms)`
+
+      yield* sql`ALTER TABLE ${id(t.outbox)} ADD COLUMN dead_at ${big}`
+      yield* sql`DROP INDEX ${index("outbox_pending")}`
+      yield* sql`CREATE INDEX ${index("outbox_pending")} ON ${id(t.outbox)} (seq) WHERE sent_at IS NULL AND dead_at IS NULL`
+      yield* sql`CREATE INDEX ${index("outbox_dead")} ON ${id(t.outbox)} (seq) WHERE dead_at IS NOT NULL`
+
+      yield* sql`ALTER TABLE ${id(t.orders)} ADD COLUMN buyer_id text`
+      yield* sql.onDialectOrElse({
+        pg: () => sql`UPDATE ${id(t.orders)} SET buyer_id = doc::json->>3`,
+        orElse: () => sql`UPDATE ${id(t.orders)} SET buyer_id = json_extract(doc, '$[3]')`
+      })
+
+      yield* sql`CREATE TABLE ${id(t.documents)} (
+        model text ${bytewise} NOT NULL,
+        id text ${bytewise} NOT NULL,
+        doc ${json} NOT NULL,
+        k1 text ${bytewise},
+        k2 text ${bytewise},
+        k3 text ${bytewise},
+        position ${big} NOT NULL,
+        PRIMARY KEY (model, id)
+      ) ${noRowid}`
+      for (const k of ["k1", "k2", "k3"]) {
+        yield* sql`CREATE INDEX ${index(`documents_${k}`)} ON ${id(t.documents)} (model, ${sql(k)}, id)`
+      }
+      yield* sql`CREATE TABLE ${id(t.readModels)} (
+        name text PRIMARY KEY,
+        version integer NOT NULL,
+        position ${big} NOT NULL
+      ) ${noRowid}`
+    })
+}
+
 /** Every migration, in order. New ones are appended with the next id; applied ones never change. */
-export const migrations: ReadonlyArray<Migration> = [initial, ordersDoc, commentClaims]
+export const migrations: ReadonlyArray<Migration> = [initial, ordersDoc, commentClaims, openStorage]
 
 /**
  * Applies the migrations not yet recorded in `<prefix>migrations`, in one transaction, and

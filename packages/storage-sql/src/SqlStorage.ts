@@ -11,14 +11,19 @@
  *   reported as a conflict.
  * - Rows are written with multi-row `INSERT`s, chunked below the drivers' parameter limits.
  * - `claimOutbox` is one `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`
- *   statement, safe with several relays.
+ *   statement, safe with several relays; `claimJobs` likewise (on SQLite the statement holds the
+ *   write lock), each claim under a fresh token that `completeJob`/`failJob` must present.
+ * - Read models (`ReadModels`): inline ones are folded in `commit`'s transaction (only when one of
+ *   its events has a type one of them reads), catch-up ones in their own transaction with their
+ *   checkpoint (`SELECT … FOR UPDATE` on the checkpoint row on PostgreSQL), into one generic
+ *   `documents` table. A new model or version is rebuilt when the storage starts.
  *
  * @since 0.1.0
  */
 import type { Buyer, Notification, ReadModel } from "@kaituan/core"
-import { Storage } from "@kaituan/core"
-import { type Array as Arr, Clock, Effect, Layer, Schema } from "effect"
-import { SqlClient, type SqlError } from "effect/sql"
+import { ReadModels, Storage } from "@kaituan/core"
+import { type Array as Arr, Clock, Effect, Layer, Result, Schema } from "effect"
+import { SqlClient, type SqlError, type Statement } from "effect/sql"
 import * as OrderDoc from "./internal/orderDoc.js"
 import * as Migrations from "./Migrations.js"
 
@@ -32,7 +37,16 @@ export const Options = Schema.Struct({
    */
   busyTimeoutMs: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
 })
-export type Options = typeof Options.Type
+/**
+ * Options of the SQL storage: the {@link Options} schema's fields, and the read models to run
+ * (default `ReadModels.builtIn`; add your own with `[...ReadModels.builtIn, mine]`).
+ */
+export type Options = typeof Options.Type & {
+  readonly readModels?: ReadonlyArray<ReadModels.Definition<any>> | undefined
+}
+
+/** Events read per transaction when a catch-up model advances or a model is rebuilt. */
+const PAGE = 1000
 
 const MAX_PARAMS = 30_000 // SQLite allows 32766 bound parameters, PostgreSQL 65535
 const MAX_ROWS = 500
@@ -146,6 +160,10 @@ export const make = (
         (e) => new Storage.StorageError({ reason: "unavailable", message: `invalid SqlStorage options: ${e.message}` })
       )
     )
+    const compiled = ReadModels.compile(options.readModels ?? ReadModels.builtIn)
+    if (Result.isFailure(compiled)) return yield* compiled.failure
+    const registry = compiled.success
+    const inlineTypes = registry.inlineTypes
     const sql = yield* SqlClient.SqlClient
     const prefix = opts.tablePrefix ?? Migrations.defaultPrefix
     const t = Migrations.tables(prefix)
@@ -187,7 +205,10 @@ export const make = (
       buyers: sql(t.buyers),
       identities: sql(t.identities),
       accounts: sql(t.accounts),
-      outbox: sql(t.outbox)
+      outbox: sql(t.outbox),
+      jobs: sql(t.jobs),
+      documents: sql(t.documents),
+      readModels: sql(t.readModels)
     }
     const forUpdate = sql.literal(isPg ? "FOR UPDATE" : "")
     const skipLocked = sql.literal(isPg ? "FOR UPDATE SKIP LOCKED" : "")
@@ -269,12 +290,14 @@ export const make = (
             round_id: o.roundId,
             status: o.status,
             seq: o.seq,
+            buyer_id: o.buyerId,
             doc: OrderDoc.encode(o)
           })),
-          5,
+          6,
           (rows) =>
             sql`INSERT INTO ${T.orders} ${sql.insert(rows)} ON CONFLICT (order_id) DO UPDATE SET
-              round_id = excluded.round_id, status = excluded.status, seq = excluded.seq, doc = excluded.doc`
+              round_id = excluded.round_id, status = excluded.status, seq = excluded.seq, buyer_id = excluded.buyer_id,
+              doc = excluded.doc`
         )
         yield* insertMany(
           [...review.values()].map((r) => ({
@@ -315,6 +338,244 @@ export const make = (
           3,
           (rows) => sql`INSERT INTO ${T.accounts} ${sql.insert(rows)} ON CONFLICT (buyer_id, account_key) DO NOTHING`
         )
+      })
+
+    // ---------------------------------------------------------------------------------------------
+    // read models: documents in one table, folded with core's engine
+
+    /** A stored document's JSON (parsed), then decoded with the model's schema. */
+    const decodeDoc = (runner: ReadModels.Runner, raw: unknown) =>
+      Effect.flatMap(
+        Effect.try({ try: () => readJson(raw), catch: corrupt(`read model ${runner.name}: a document is not JSON`) }),
+        (encoded) => {
+          const r = runner.decode(encoded)
+          return Result.isSuccess(r) ? Effect.succeed(r.success) : Effect.fail(r.failure)
+        }
+      )
+
+    /** The documents with these ids (decoded; absent ones are not in the map). */
+    const loadDocs = (runner: ReadModels.Runner, ids: ReadonlyArray<string>) =>
+      Effect.gen(function* () {
+        const docs = new Map<string, unknown>()
+        for (const chunk of chunksOf(ids, 1)) {
+          const rows = yield* sql<{ id: string; doc: unknown }>`SELECT id, doc FROM ${T.documents}
+            WHERE model = ${runner.name} AND ${sql.in("id", chunk)}`
+          for (const r of rows) docs.set(r.id, yield* decodeDoc(runner, r.doc))
+        }
+        return docs
+      })
+
+    /** Writes these documents of `docs` (undefined: deleted), each marked with `position`. */
+    const writeDocs = (
+      runner: ReadModels.Runner,
+      docs: ReadonlyMap<string, unknown>,
+      ids: Iterable<string>,
+      position: number
+    ) =>
+      Effect.gen(function* () {
+        const rows: Array<Record<string, unknown>> = []
+        const deleted: Array<string> = []
+        for (const id of ids) {
+          const doc = docs.get(id)
+          if (doc === undefined) {
+            deleted.push(id)
+            continue
+          }
+          const row = runner.toRow(id, doc)
+          if (Result.isFailure(row)) return yield* row.failure
+          rows.push({
+            model: runner.name,
+            id,
+            doc: writeJson(row.success.doc),
+            k1: row.success.k1 ?? null,
+            k2: row.success.k2 ?? null,
+            k3: row.success.k3 ?? null,
+            position
+          })
+        }
+        yield* insertMany(
+          rows,
+          7,
+          (chunk) => sql`INSERT INTO ${T.documents} ${sql.insert(chunk)} ON CONFLICT (model, id) DO UPDATE SET
+            doc = excluded.doc, k1 = excluded.k1, k2 = excluded.k2, k3 = excluded.k3, position = excluded.position`
+        )
+        for (const chunk of chunksOf(deleted, 1)) {
+          yield* sql`DELETE FROM ${T.documents} WHERE model = ${runner.name} AND ${sql.in("id", chunk)}`
+        }
+      })
+
+    /** Folds events (global order) into a model's stored documents: loads those touched, writes those changed. */
+    const applyEvents = (runner: ReadModels.Runner, events: ReadonlyArray<Storage.StoredEvent>, position: number) =>
+      Effect.gen(function* () {
+        const t = ReadModels.touched([runner], events).get(runner)
+        if (t === undefined) return
+        const docs = yield* loadDocs(runner, [...t.ids])
+        const folded = ReadModels.fold(runner, t.events, docs)
+        if (Result.isFailure(folded)) return yield* folded.failure
+        yield* writeDocs(runner, docs, folded.success, position)
+      })
+
+    /** Events after `from` up to `to` that the model reads, at most `limit`, in order. */
+    const eventsFor = (runner: ReadModels.Runner, from: number, to: number, limit: number) => {
+      const types = [...new Set(runner.definition.eventTypes)]
+      return types.length === 0
+        ? Effect.succeed([] as Array<Storage.StoredEvent>)
+        : Effect.map(
+            sql<EventRow>`SELECT position, stream, version, type, data, at FROM ${T.events}
+              WHERE position > ${from} AND position <= ${to} AND ${sql.in("type", types)}
+              ORDER BY position LIMIT ${limit}`,
+            (rows) => rows.map(toStored)
+          )
+    }
+
+    /** The global position: every event up to it is committed (read before the events). */
+    const headPosition = Effect.map(
+      sql<{ position: number | string }>`SELECT position FROM ${T.meta} WHERE id = 1`,
+      (rows) => Number(rows[0]?.position ?? 0)
+    )
+
+    const saveCheckpoint = (runner: ReadModels.Runner, position: number) =>
+      sql`INSERT INTO ${T.readModels} ${sql.insert({
+        name: runner.name,
+        version: runner.definition.version,
+        position
+      })} ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position`
+
+    /** Locks a model's checkpoint row (creating it at 0) and returns its position. */
+    const lockCheckpoint = (runner: ReadModels.Runner) =>
+      Effect.gen(function* () {
+        yield* sql`INSERT INTO ${T.readModels} ${sql.insert({
+          name: runner.name,
+          version: runner.definition.version,
+          position: 0
+        })} ON CONFLICT (name) DO NOTHING`
+        const rows = yield* sql<{ position: number | string }>`SELECT position FROM ${T.readModels}
+          WHERE name = ${runner.name} ${forUpdate}`
+        return Number(rows[0]?.position ?? 0)
+      })
+
+    /**
+     * Clears a model's documents and folds every event up to `to` into it, in the current
+     * transaction (which holds the meta lock for an inline model, its checkpoint row for a
+     * catch-up one); the checkpoint becomes `to` with the model's version.
+     */
+    const rebuildIn = (runner: ReadModels.Runner, to: number) =>
+      Effect.gen(function* () {
+        yield* sql`DELETE FROM ${T.documents} WHERE model = ${runner.name}`
+        const docs = new Map<string, unknown>()
+        let from = 0
+        for (;;) {
+          const events = yield* eventsFor(runner, from, to, PAGE)
+          const folded = ReadModels.fold(runner, events, docs)
+          if (Result.isFailure(folded)) return yield* folded.failure
+          if (events.length < PAGE) break
+          from = events[events.length - 1]!.position
+        }
+        yield* writeDocs(
+          runner,
+          docs,
+          [...docs.keys()].filter((id) => docs.get(id) !== undefined),
+          to
+        )
+        yield* saveCheckpoint(runner, to)
+      })
+
+    const rebuildNow = (runner: ReadModels.Runner) =>
+      sql.withTransaction(
+        runner.inline
+          ? Effect.flatMap(lockMeta, (meta) => rebuildIn(runner, meta.position))
+          : Effect.gen(function* () {
+              yield* lockCheckpoint(runner)
+              yield* rebuildIn(runner, yield* headPosition)
+            })
+      )
+
+    /** One step of a catch-up model: at most a page of events, with its checkpoint, in one transaction. */
+    const catchUpStep = (runner: ReadModels.Runner) =>
+      sql.withTransaction(
+        Effect.gen(function* () {
+          const from = yield* lockCheckpoint(runner)
+          const head = yield* headPosition
+          if (head <= from) return { applied: 0, done: true }
+          const events = yield* eventsFor(runner, from, head, PAGE)
+          const full = events.length === PAGE
+          const to = full ? events[events.length - 1]!.position : head
+          yield* applyEvents(runner, events, to)
+          yield* saveCheckpoint(runner, to)
+          return { applied: events.length, done: !full }
+        })
+      )
+
+    const catchUpModel = (runner: ReadModels.Runner) =>
+      Effect.gen(function* () {
+        let applied = 0
+        for (;;) {
+          const step = yield* catchUpStep(runner)
+          applied += step.applied
+          if (step.done) return applied
+        }
+      })
+
+    // A new model, or a new version of one, is rebuilt now (under the meta lock, so two processes
+    // starting at once rebuild it once: the second finds the version already stored).
+    const storedVersions = (rows: ReadonlyArray<{ name: string; version: number | string }>) =>
+      new Map(rows.map((r) => [r.name, Number(r.version)]))
+    const stale = (versions: ReadonlyMap<string, number>) =>
+      registry.all.filter((r) => versions.get(r.name) !== r.definition.version)
+    const before = storedVersions(
+      yield* sql<{ name: string; version: number | string }>`SELECT name, version FROM ${T.readModels}`.pipe(
+        Effect.mapError(fromSqlError("reading the read models"))
+      )
+    )
+    if (stale(before).length > 0) {
+      yield* sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const meta = yield* lockMeta
+            const now = storedVersions(
+              yield* sql<{ name: string; version: number | string }>`SELECT name, version FROM ${T.readModels}`
+            )
+            for (const r of stale(now)) yield* rebuildIn(r, meta.position)
+          })
+        )
+        .pipe(Effect.catchTag("SqlError", (e) => Effect.fail(fromSqlError("rebuilding read models")(e))))
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // jobs
+
+    const jobRow = (j: Storage.ScheduledJob) => ({
+      id: j.id,
+      kind: j.kind,
+      due_at: j.dueAt,
+      due_ms: Date.parse(j.dueAt),
+      payload: writeJson(j.payload),
+      status: "pending",
+      attempts: 0,
+      lease_until: 0
+    })
+
+    /** A commit's `unschedule`, then its `schedule` (the last of one id wins), in the current transaction. */
+    const writeJobs = (c: Storage.Commit) =>
+      Effect.gen(function* () {
+        if (c.unschedule !== undefined && c.unschedule.length > 0) {
+          for (const chunk of chunksOf([...new Set(c.unschedule)], 1)) {
+            yield* sql`UPDATE ${T.jobs} SET status = 'cancelled' WHERE status = 'pending' AND ${sql.in("id", chunk)}`
+          }
+        }
+        if (c.schedule !== undefined && c.schedule.length > 0) {
+          const byId = new Map(c.schedule.map((j) => [j.id, jobRow(j)]))
+          yield* insertMany(
+            [...byId.values()],
+            8,
+            (rows) => sql`INSERT INTO ${T.jobs} ${sql.insert(rows)} ON CONFLICT (id) DO UPDATE SET
+              kind = excluded.kind, due_at = excluded.due_at, due_ms = excluded.due_ms, payload = excluded.payload,
+              attempts = CASE WHEN ${T.jobs}.status = 'failed' THEN 0 ELSE ${T.jobs}.attempts END,
+              last_error = CASE WHEN ${T.jobs}.status = 'failed' THEN NULL ELSE ${T.jobs}.last_error END,
+              status = 'pending', claim = NULL, lease_until = 0
+              WHERE ${T.jobs}.status NOT IN ('done', 'cancelled')`
+          )
+        }
       })
 
     const conflict = (stream: string, current: number, expected: number) =>
@@ -369,6 +630,9 @@ export const make = (
         const views: Array<ReadModel.ViewChange> = []
         const outbox: Array<Record<string, unknown>> = []
         const outboxIds = new Set<string>()
+        // Events an inline read model reads (none on the per-comment path: one Set lookup each).
+        const inlineEvents: Array<Storage.StoredEvent> = []
+        const withJobs: Array<Storage.Commit> = []
         let position = meta.position
         let outboxSeq = meta.outboxSeq
         for (let i = 0; i < commits.length; i++) {
@@ -391,11 +655,25 @@ export const make = (
                 data: writeJson(e.data),
                 at: e.at
               })
+              if (inlineTypes.has(e.type))
+                inlineEvents.push({ stream: a.stream, version, position, type: e.type, data: e.data, at: e.at })
             }
             pending.set(a.stream, version)
             committed[a.stream] = version
           }
           results.push({ _tag: "Committed", versions: committed })
+          if (
+            (c.schedule !== undefined && c.schedule.length > 0) ||
+            (c.unschedule !== undefined && c.unschedule.length > 0)
+          ) {
+            for (const j of c.schedule ?? [])
+              if (Number.isNaN(Date.parse(j.dueAt)))
+                return yield* new Storage.StorageError({
+                  reason: "corrupt",
+                  message: "a job's dueAt is not an ISO 8601 time"
+                })
+            withJobs.push(c)
+          }
           for (const v of c.views) views.push(v)
           for (const m of c.outbox) {
             if (outboxIds.has(m.id)) continue
@@ -416,6 +694,8 @@ export const make = (
           3,
           (rows) => sql`INSERT INTO ${T.outbox} ${sql.insert(rows)} ON CONFLICT (id) DO NOTHING`
         )
+        for (const c of withJobs) yield* writeJobs(c)
+        if (inlineEvents.length > 0) for (const r of registry.inline) yield* applyEvents(r, inlineEvents, position)
         if (position !== meta.position || outboxSeq !== meta.outboxSeq) {
           yield* sql`UPDATE ${T.meta} SET position = ${position}, outbox_seq = ${outboxSeq} WHERE id = 1`
         }
@@ -475,22 +755,54 @@ export const make = (
     // it (SQLite neither flattens such a subquery into an aggregate nor drops its ORDER BY).
     // PostgreSQL would sort the docs themselves (spilling to disk past work_mem for a large
     // round), so it sends them unsorted with their `ins` (two aggregates of one scan see the
-    // rows in the same order) and they are put in order here.
-    const orders: Storage.StorageService["orders"] = ({ roundId, status }) => {
+    // rows in the same order) and they are put in order here. A page (`limit`) is cut in the
+    // database from the rows in list order, by the (round_id, seq) or (round_id, status, seq) index.
+    const orders: Storage.StorageService["orders"] = ({ roundId, status, buyerId, afterSeq, limit }) => {
       if (status !== undefined && status.length === 0) return Effect.succeed([])
-      const where =
-        status === undefined
-          ? sql`round_id = ${roundId}`
-          : sql`round_id = ${roundId} AND ${sql.in("status", [...new Set(status)])}`
+      if (limit !== undefined && limit <= 0) return Effect.succeed([])
+      const base: Array<Statement.Fragment> = [sql`round_id = ${roundId}`]
+      if (buyerId !== undefined) base.push(sql`buyer_id = ${buyerId}`)
+      if (afterSeq !== undefined) base.push(sql`seq > ${afterSeq}`)
+      const statuses = status === undefined ? undefined : [...new Set(status)]
+      const where = (extra: ReadonlyArray<Statement.Fragment>) => {
+        const all = [...base, ...extra]
+        return all.length === 1 ? all[0]! : sql.and(all)
+      }
+      // The rows of the list, in list order. A page is cut from one short index range per status
+      // (or one range of the round), merged: a planner could otherwise sort every row of those
+      // statuses for one page. SQLite's indexes end with the rowid (`ins`), so they give the list
+      // order; PostgreSQL's give `seq` order only, so each range takes its first rows `WITH TIES`
+      // on `seq` (no sort of the range, whatever the statistics) and the merge orders by `ins` too.
+      const rowsInOrder = (columns: Statement.Fragment) => {
+        if (limit === undefined) {
+          const w = where(statuses === undefined ? [] : [sql.in("status", statuses)])
+          return sql`SELECT ${columns} FROM ${T.orders} WHERE ${w} ORDER BY seq, ins`
+        }
+        const range = (w: Statement.Fragment) =>
+          isPg
+            ? sql`SELECT doc, seq, ins FROM ${T.orders} WHERE ${w} ORDER BY seq FETCH FIRST ${limit} ROWS WITH TIES`
+            : sql`SELECT doc, seq, ins FROM ${T.orders} WHERE ${w} ORDER BY seq, ins LIMIT ${limit}`
+        const ranges = (statuses ?? [undefined]).map(
+          (st, i) =>
+            sql`SELECT * FROM (${range(where(st === undefined ? [] : [sql`status = ${st}`]))}) AS ${sql(`s${i}`)}`
+        )
+        const union = ranges.slice(1).reduce((acc, r) => sql`${acc} UNION ALL ${r}`, ranges[0]!)
+        return sql`SELECT ${columns} FROM (${union}) AS merged ORDER BY seq, ins LIMIT ${limit}`
+      }
       const read: Effect.Effect<() => Array<ReadModel.OrderView>, SqlError.SqlError> = isPg
         ? Effect.map(
-            sql<{ docs: string | null; ins: string | null }>`SELECT '[' || string_agg(doc, ',') || ']' AS docs,
-              '[' || string_agg(ins::text, ',') || ']' AS ins FROM ${T.orders} WHERE ${where}`,
+            limit === undefined
+              ? sql<{ docs: string | null; ins: string | null }>`SELECT '[' || string_agg(doc, ',') || ']' AS docs,
+                  '[' || string_agg(ins::text, ',') || ']' AS ins FROM ${T.orders} WHERE ${where(
+                    statuses === undefined ? [] : [sql.in("status", statuses)]
+                  )}`
+              : sql<{ docs: string | null; ins: string | null }>`SELECT '[' || string_agg(doc, ',') || ']' AS docs,
+                  '[' || string_agg(ins::text, ',') || ']' AS ins FROM (${rowsInOrder(sql.literal("doc, ins"))}) AS page`,
             (rows) => () => OrderDoc.decodeUnsortedList(roundId, rows[0]?.docs, rows[0]?.ins)
           )
         : Effect.map(
             sql<{ docs: string | null }>`SELECT '[' || group_concat(doc, ',') || ']' AS docs
-              FROM (SELECT doc FROM ${T.orders} WHERE ${where} ORDER BY seq, ins)`,
+              FROM (${rowsInOrder(sql.literal("doc"))})`,
             (rows) => () => OrderDoc.decodeList(roundId, rows[0]?.docs)
           )
       return read.pipe(
@@ -582,7 +894,7 @@ export const make = (
               message: unknown
               attempts: number | string
             }>`UPDATE ${T.outbox} SET attempts = attempts + 1, available_at = ${now + leaseMs}
-              WHERE id IN (SELECT id FROM ${T.outbox} WHERE sent_at IS NULL AND available_at <= ${now}
+              WHERE id IN (SELECT id FROM ${T.outbox} WHERE sent_at IS NULL AND dead_at IS NULL AND available_at <= ${now}
                            ORDER BY seq LIMIT ${limit} ${skipLocked})
               RETURNING seq, message, attempts`
             const sorted = [...rows].sort((a, b) => Number(a.seq) - Number(b.seq))
@@ -610,8 +922,226 @@ export const make = (
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         yield* sql`UPDATE ${T.outbox} SET last_error = ${error}, available_at = ${now + retryAfterMs}
-                   WHERE id = ${id} AND sent_at IS NULL`
+                   WHERE id = ${id} AND sent_at IS NULL AND dead_at IS NULL`
       }).pipe(Effect.mapError(fromSqlError("failOutbox")))
+
+    const deadLetterOutbox: Storage.StorageService["deadLetterOutbox"] = (id, error) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        yield* sql`UPDATE ${T.outbox} SET dead_at = ${now}, last_error = ${error} WHERE id = ${id} AND sent_at IS NULL`
+      }).pipe(Effect.mapError(fromSqlError("deadLetterOutbox")))
+
+    const deadLetters: Storage.StorageService["deadLetters"] = ({ limit }) =>
+      limit !== undefined && limit <= 0
+        ? Effect.succeed([])
+        : sql<{
+            message: unknown
+            attempts: number | string
+            last_error: string | null
+          }>`SELECT message, attempts, last_error
+            FROM ${T.outbox} WHERE dead_at IS NOT NULL AND sent_at IS NULL ORDER BY seq${
+              limit === undefined ? sql.literal("") : sql` LIMIT ${limit}`
+            }`.pipe(
+            Effect.mapError(fromSqlError("deadLetters")),
+            Effect.flatMap((rows) =>
+              Effect.try({
+                try: () =>
+                  rows.map(
+                    (r): Storage.DeadLetter => ({
+                      message: readJson(r.message) as Notification.OutboundMessage,
+                      attempts: Number(r.attempts),
+                      error: r.last_error ?? ""
+                    })
+                  ),
+                catch: corrupt("deadLetters")
+              })
+            )
+          )
+
+    const retryDeadLetters: Storage.StorageService["retryDeadLetters"] = (ids) =>
+      Effect.gen(function* () {
+        let n = 0
+        for (const chunk of chunksOf([...new Set(ids)], 1)) {
+          const rows = yield* sql<{ id: string }>`UPDATE ${T.outbox} SET dead_at = NULL, attempts = 0, available_at = 0
+            WHERE dead_at IS NOT NULL AND sent_at IS NULL AND ${sql.in("id", chunk)} RETURNING id`
+          n += rows.length
+        }
+        return n
+      }).pipe(Effect.mapError(fromSqlError("retryDeadLetters")))
+
+    interface JobRecord {
+      readonly id: string
+      readonly kind: string
+      readonly due_at: string
+      readonly due_ms: number | string
+      readonly payload: unknown
+      readonly status: string
+      readonly attempts: number | string
+      readonly last_error: string | null
+      readonly claim: string | null
+    }
+
+    const invalidTime = (what: string) =>
+      new Storage.StorageError({ reason: "corrupt", message: `${what} is not an ISO 8601 time` })
+
+    const claimJobs: Storage.StorageService["claimJobs"] = ({ now, limit, leaseMs }) => {
+      const nowMs = Date.parse(now)
+      if (Number.isNaN(nowMs)) return Effect.fail(invalidTime("claimJobs' now"))
+      if (limit <= 0) return Effect.succeed([])
+      const claim = `${globalThis.crypto.randomUUID()}`
+      return sql<JobRecord>`UPDATE ${T.jobs} SET status = 'running', attempts = attempts + 1, claim = ${claim},
+          lease_until = ${nowMs + leaseMs}
+        WHERE id IN (SELECT id FROM ${T.jobs}
+                     WHERE (status = 'pending' AND due_ms <= ${nowMs}) OR (status = 'running' AND lease_until <= ${nowMs})
+                     ORDER BY due_ms, id LIMIT ${limit} ${skipLocked})
+        RETURNING id, kind, due_at, due_ms, payload, status, attempts, last_error, claim`.pipe(
+        Effect.mapError(fromSqlError("claimJobs")),
+        Effect.flatMap((rows) =>
+          Effect.try({
+            try: () =>
+              [...rows]
+                .sort((a, b) => Number(a.due_ms) - Number(b.due_ms) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+                .map(
+                  (r): Storage.ClaimedJob => ({
+                    id: r.id,
+                    kind: r.kind,
+                    dueAt: r.due_at,
+                    payload: readJson(r.payload),
+                    attempts: Number(r.attempts),
+                    claim
+                  })
+                ),
+            catch: corrupt("claimJobs")
+          })
+        )
+      )
+    }
+
+    const completeJob: Storage.StorageService["completeJob"] = (id, claim) =>
+      sql<{ id: string }>`UPDATE ${T.jobs} SET status = 'done', claim = NULL
+        WHERE id = ${id} AND claim = ${claim} AND status = 'running' RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        Effect.mapError(fromSqlError("completeJob"))
+      )
+
+    const failJob: Storage.StorageService["failJob"] = (id, claim, error, retryAt) => {
+      const retryMs = retryAt === undefined ? undefined : Date.parse(retryAt)
+      if (retryMs !== undefined && Number.isNaN(retryMs)) return Effect.fail(invalidTime("failJob's retryAt"))
+      const set =
+        retryAt === undefined || retryMs === undefined
+          ? sql`status = 'failed', claim = NULL, last_error = ${error}`
+          : sql`status = 'pending', claim = NULL, last_error = ${error}, due_at = ${retryAt}, due_ms = ${retryMs}`
+      return sql<{ id: string }>`UPDATE ${T.jobs} SET ${set}
+        WHERE id = ${id} AND claim = ${claim} AND status = 'running' RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        Effect.mapError(fromSqlError("failJob"))
+      )
+    }
+
+    const jobs: Storage.StorageService["jobs"] = ({ status, kind, limit }) => {
+      if ((status !== undefined && status.length === 0) || (limit !== undefined && limit <= 0))
+        return Effect.succeed([])
+      const conditions: Array<Statement.Fragment> = []
+      if (status !== undefined) conditions.push(sql.in("status", [...new Set(status)]))
+      if (kind !== undefined) conditions.push(sql`kind = ${kind}`)
+      const where = conditions.length === 0 ? sql.literal("") : sql`WHERE ${sql.and(conditions)}`
+      return sql<JobRecord>`SELECT id, kind, due_at, due_ms, payload, status, attempts, last_error, claim
+        FROM ${T.jobs} ${where} ORDER BY due_ms DESC, id${limit === undefined ? sql.literal("") : sql` LIMIT ${limit}`}`.pipe(
+        Effect.mapError(fromSqlError("jobs")),
+        Effect.flatMap((rows) =>
+          Effect.try({
+            try: () =>
+              rows.map(
+                (r): Storage.JobView => ({
+                  id: r.id,
+                  kind: r.kind,
+                  dueAt: r.due_at,
+                  payload: readJson(r.payload),
+                  status: r.status as Storage.JobStatus,
+                  attempts: Number(r.attempts),
+                  ...(r.last_error === null ? {} : { lastError: r.last_error })
+                })
+              ),
+            catch: corrupt("jobs")
+          })
+        )
+      )
+    }
+
+    const unknownModel = (name: string) =>
+      new Storage.StorageError({
+        reason: "unavailable",
+        message: `no read model named ${JSON.stringify(name.slice(0, 60))}`
+      })
+
+    const runnerOf = (name: string) => {
+      const r = registry.byName.get(name)
+      return r === undefined ? Effect.fail(unknownModel(name)) : Effect.succeed(r)
+    }
+
+    const document: Storage.StorageService["document"] = (model, id) =>
+      Effect.gen(function* () {
+        const runner = yield* runnerOf(model)
+        const rows = yield* sql<{
+          doc: unknown
+        }>`SELECT doc FROM ${T.documents} WHERE model = ${runner.name} AND id = ${id}`
+        if (rows[0] === undefined) return undefined
+        return yield* Effect.try({ try: () => readJson(rows[0]!.doc), catch: corrupt("document") })
+      }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(fromSqlError("document")(e))))
+
+    const documents: Storage.StorageService["documents"] = ({ model, key, after, limit }) =>
+      Effect.gen(function* () {
+        const runner = yield* runnerOf(model)
+        if (limit <= 0) return []
+        const conditions: Array<Statement.Fragment> = [sql`model = ${runner.name}`]
+        if (key !== undefined) {
+          if (key.k !== "k1" && key.k !== "k2" && key.k !== "k3")
+            return yield* new Storage.StorageError({
+              reason: "unavailable",
+              message: "documents: key must be k1, k2 or k3"
+            })
+          conditions.push(sql`${sql(key.k)} = ${key.value}`)
+        }
+        if (after !== undefined) conditions.push(sql`id > ${after}`)
+        // SQLite without statistics prefers the primary key (model, id) for `ORDER BY id` even with
+        // an equality on a key: a scan of the whole model. The key's index gives the same order.
+        const from =
+          key === undefined || isPg ? T.documents : sql`${T.documents} INDEXED BY ${sql(`${prefix}documents_${key.k}`)}`
+        const rows = yield* sql<{ id: string; doc: unknown }>`SELECT id, doc FROM ${from}
+          WHERE ${sql.and(conditions)} ORDER BY id LIMIT ${limit}`
+        return yield* Effect.try({
+          try: () => rows.map((r) => ({ id: r.id, doc: readJson(r.doc) })),
+          catch: corrupt("documents")
+        })
+      }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(fromSqlError("documents")(e))))
+
+    const catchUp: Storage.StorageService["catchUp"] = (model) =>
+      Effect.gen(function* () {
+        const runners = model === undefined ? registry.catchUp : [yield* runnerOf(model)].filter((r) => !r.inline)
+        let applied = 0
+        for (const r of runners) applied += yield* catchUpModel(r)
+        return applied
+      }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(fromSqlError("catchUp")(e))))
+
+    const rebuild: Storage.StorageService["rebuild"] = (model) =>
+      Effect.flatMap(runnerOf(model), rebuildNow).pipe(
+        Effect.catchTag("SqlError", (e) => Effect.fail(fromSqlError("rebuild")(e)))
+      )
+
+    const readModels: Storage.StorageService["readModels"] = () =>
+      Effect.gen(function* () {
+        const head = yield* headPosition
+        const rows = yield* sql<{ name: string; position: number | string }>`SELECT name, position FROM ${T.readModels}`
+        const positions = new Map(rows.map((r) => [r.name, Number(r.position)]))
+        return registry.all.map(
+          (r): Storage.ReadModelStatus => ({
+            name: r.name,
+            version: r.definition.version,
+            mode: r.definition.mode,
+            position: r.inline ? head : (positions.get(r.name) ?? 0)
+          })
+        )
+      }).pipe(Effect.mapError(fromSqlError("readModels")))
 
     const service: Storage.StorageService = {
       commit,
@@ -628,7 +1158,19 @@ export const make = (
       replaceViews,
       claimOutbox,
       ackOutbox,
-      failOutbox
+      failOutbox,
+      deadLetterOutbox,
+      deadLetters,
+      retryDeadLetters,
+      claimJobs,
+      completeJob,
+      failJob,
+      jobs,
+      document,
+      documents,
+      catchUp,
+      rebuild,
+      readModels
     }
     return service
   })

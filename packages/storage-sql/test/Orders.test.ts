@@ -57,7 +57,16 @@ const compareWithMemory = Effect.gen(function* () {
     { roundId: "other" },
     { roundId: "big", status: ["paid"] as const },
     { roundId: "big", status: ["open", "cancelled"] as const },
-    { roundId: "none" }
+    { roundId: "none" },
+    // Pages and one buyer's orders (many orders share a seq: both stores break ties by first insertion).
+    { roundId: "big", limit: 50 },
+    { roundId: "big", afterSeq: 20, limit: 100 },
+    { roundId: "big", afterSeq: 48 },
+    { roundId: "big", status: ["paid"] as const, afterSeq: 10, limit: 30 },
+    { roundId: "big", status: ["open", "cancelled", "shipped"] as const, afterSeq: 5, limit: 40 },
+    { roundId: "big", status: ["open", "cancelled"] as const, buyerId: "line:U13", limit: 40 },
+    { roundId: "big", buyerId: "line:U13" },
+    { roundId: "big", buyerId: "line:U13", afterSeq: 100 }
   ]) {
     const expected = yield* memory.orders(query)
     const actual = yield* storage.orders(query)

@@ -1,0 +1,102 @@
+/**
+ * The `rounds` read model (inline): one document per round, for round lists (`listRounds`) without
+ * a scan of the event log: its title, lifecycle status and times, cutoff, and the orders the round
+ * confirmed at its cutoff with their total.
+ *
+ * It reads the round lifecycle events (`RoundCreated`, `RoundOpened`, `RoundClosed`,
+ * `RoundSettled`) and the orders' `OrderConfirmed`, never the per-comment events: a comment's
+ * commit costs it nothing. So `orders` and `total` are 0 while the round is open (its live order
+ * book is `Storage.orders`) and count the orders confirmed at the cutoff afterwards; a later
+ * cancellation or refund does not change them.
+ *
+ * Lookup key `k1`: the status (`ReadModels.list(Rounds.definition, { key: { k: "k1", value: "open" } })`).
+ *
+ * @since 0.2.0
+ */
+import { Schema } from "effect"
+import type { Definition } from "../ReadModels.js"
+import type { StoredEvent } from "../Storage.js"
+
+/** A round's lifecycle status, as the document gives it. */
+export const Status = Schema.Literals(["draft", "open", "closed", "settled"])
+export type Status = typeof Status.Type
+
+/** One round. Times are ISO 8601, as the events recorded them. */
+export const Document = Schema.Struct({
+  roundId: Schema.String,
+  title: Schema.String,
+  status: Status,
+  createdAt: Schema.String,
+  openedAt: Schema.optional(Schema.String),
+  closedAt: Schema.optional(Schema.String),
+  settledAt: Schema.optional(Schema.String),
+  cutoff: Schema.optional(Schema.String),
+  /** Orders confirmed at the cutoff (0 while the round is open). */
+  orders: Schema.Int,
+  /** Their total, NT$. */
+  total: Schema.Int
+})
+export type Document = typeof Document.Type
+
+/** The model's name. */
+export const name = "rounds"
+
+const roundEvents = new Set(["RoundCreated", "RoundOpened", "RoundClosed", "RoundSettled"])
+
+const field = (data: unknown, key: string): unknown =>
+  typeof data === "object" && data !== null ? (data as Record<string, unknown>)[key] : undefined
+
+const str = (u: unknown): string | undefined => (typeof u === "string" ? u : undefined)
+const int = (u: unknown): number => (typeof u === "number" && Number.isFinite(u) ? u : 0)
+
+/** The round an event is about: its stream's id for round events, `roundId` for `OrderConfirmed`. */
+const roundOf = (e: StoredEvent): string | undefined => {
+  if (roundEvents.has(e.type)) return e.stream.startsWith("round:") ? e.stream.slice(6) : undefined
+  if (e.type === "OrderConfirmed" && e.stream.startsWith("order:")) return str(field(e.data, "roundId"))
+  return undefined
+}
+
+const evolve = (doc: Document | undefined, e: StoredEvent): Document | undefined => {
+  const roundId = roundOf(e)
+  if (roundId === undefined) return doc
+  switch (e.type) {
+    case "RoundCreated": {
+      const spec = field(e.data, "spec")
+      const cutoff = str(field(spec, "cutoff"))
+      return {
+        roundId,
+        title: str(field(spec, "title")) ?? roundId,
+        status: "draft",
+        createdAt: e.at,
+        ...(cutoff === undefined ? {} : { cutoff }),
+        orders: 0,
+        total: 0
+      }
+    }
+    case "RoundOpened":
+      return doc && { ...doc, status: "open", openedAt: e.at }
+    case "RoundClosed":
+      return doc && { ...doc, status: "closed", closedAt: e.at }
+    case "RoundSettled":
+      return doc && { ...doc, status: "settled", settledAt: e.at }
+    case "OrderConfirmed":
+      return doc && { ...doc, orders: doc.orders + 1, total: doc.total + int(field(e.data, "total")) }
+    default:
+      return doc
+  }
+}
+
+/** The definition: register it (it is in `ReadModels.builtIn`) and query it with `ReadModels.get`/`list`. */
+export const definition: Definition<Document> = {
+  name,
+  version: 1,
+  mode: "inline",
+  document: Document,
+  eventTypes: [...roundEvents, "OrderConfirmed"],
+  documentIds: (e) => {
+    const id = roundOf(e)
+    return id === undefined ? [] : [id]
+  },
+  evolve,
+  keys: (doc) => ({ k1: doc.status })
+}
