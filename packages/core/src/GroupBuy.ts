@@ -1,6 +1,8 @@
 /**
- * The GroupBuy use cases: open a round, take comments (parse → decide → persist → notify,
- * idempotently per comment id), close at the cutoff, apply payments, ship, and report.
+ * The GroupBuy use cases: open a round (with its cutoff job), take comments (parse → decide →
+ * persist → notify, idempotently per comment id), decide the review queue, close at the cutoff,
+ * apply payments, cancel and refund, ship, confirm meet-up pickups (with a lockout after too many
+ * wrong codes), and report. Every input is a Schema decoded at the boundary.
  *
  * It composes the pure deciders with the ports: Storage, CommentParser, IdGenerator and Effect's
  * Clock. Every use case writes its events, the read-model changes they cause and the messages to
@@ -9,6 +11,8 @@
  * @since 0.1.0
  */
 import { Clock, Context, Data, Effect, Layer, Ref, Result, Schema } from "effect"
+import * as inputs from "./internal/inputs.js"
+import { isoMillis } from "./internal/isoMillis.js"
 import { type Author, buyerIdFor, channelOf } from "./Buyer.js"
 import type { Catalogue } from "./Catalogue.js"
 import { CommentParser, type CompiledParser } from "./CommentParser.js"
@@ -16,9 +20,18 @@ import { IdGenerator } from "./IdGenerator.js"
 import type { OutboundMessage, Recipient } from "./Notification.js"
 import * as Order from "./Order.js"
 import * as Payment from "./Payment.js"
-import type { NotOrderedItem, OrderStatus, OrderView, ReviewItem, StockView, ViewChange } from "./ReadModel.js"
+import {
+  type NotOrderedItem,
+  type OrderStatus,
+  OrderStatus as OrderStatusSchema,
+  type OrderView,
+  type ReviewItem,
+  type StockView,
+  type ViewChange
+} from "./ReadModel.js"
 import * as Round from "./Round.js"
-import type { RoundSpec } from "./RoundSpec.js"
+import { RoundSpec as RoundSpecSchema } from "./RoundSpec.js"
+import { traceGroupBuy } from "./internal/tracedGroupBuy.js"
 import * as Shipment from "./Shipment.js"
 import {
   type Commit,
@@ -35,30 +48,223 @@ import {
 // Inputs and outputs
 // ---------------------------------------------------------------------------------------------
 
-/** A comment from any channel or import. */
-export interface CommentInput {
-  /** `line`, `facebook`, `telegram`, `import`… */
-  readonly channel: string
-  /**
-   * The message's id, unique within the channel (or within the round: see `idScope`). A comment is
-   * handled once: the same id again is a `duplicate`, or an `id-conflict` when another author or
-   * text comes under it.
-   */
-  readonly commentId: string
-  readonly author: Author
-  readonly text: string
-  /** ISO timestamp of the comment. */
-  readonly at: string
-  readonly threadId?: string | undefined
-  readonly replyToken?: string | undefined
-  /**
-   * Where `commentId` is unique. `channel` (the default): it names one message of the channel for
-   * good, and the message belongs to at most one round, ever (a redelivery while another round is
-   * open is a `duplicate` there). `round`: only among this round's comments, as the ids an import
-   * file numbers itself (JSON Lines `c1`, `c2`…), which another round's file may use again.
-   */
-  readonly idScope?: "channel" | "round" | undefined
-}
+/** An id a use case takes (a round, order, shipment, transaction…): 1–512 characters, no control characters. */
+const Id = inputs.IdString(inputs.MAX_ID_LENGTH)
+/** A review item's id: `<channel>:<comment id>`, maybe with a suffix (`#unsent`). */
+const ItemId = inputs.IdString(inputs.MAX_CHANNEL_LENGTH + inputs.MAX_ID_LENGTH + 32)
+const Iso = inputs.IsoTime
+const Qty = Schema.Int.check(Schema.isGreaterThan(0))
+
+/**
+ * A comment from any channel or import. Decoded at the boundary of `submitComments` and
+ * `editComment`: ids usable as storage keys (`channel` up to 64 characters, `author.id` up to
+ * 256, `commentId`, `threadId` and `replyToken` up to 512; no control characters or lone
+ * surrogates), no NUL in `text` or `author.name`, `at` an ISO 8601 date (and not later than
+ * {@link MaxFutureSkew} after now, when a host sets it).
+ *
+ * - `commentId`: the message's id, unique within the channel (or within the round: see
+ *   `idScope`). A comment is handled once: the same id again is a `duplicate`, or an
+ *   `id-conflict` when another author or text comes under it.
+ * - `idScope`: where `commentId` is unique. `channel` (the default): it names one message of the
+ *   channel for good, and the message belongs to at most one round, ever (a redelivery while
+ *   another round is open is a `duplicate` there). `round`: only among this round's comments, as
+ *   the ids an import file numbers itself (JSON Lines `c1`, `c2`…), which another round's file
+ *   may use again.
+ */
+export const CommentInput = inputs.CommentInputSchema
+/** A comment from any channel or import (see the {@link CommentInput} Schema). */
+export type CommentInput = typeof CommentInput.Type
+
+/** A problem with an input: where (`comments[3].at`, `author.id`) and what rule it breaks (never the value). */
+export type InputProblem = inputs.Problem
+
+/**
+ * The first problem of a comment input (its path relative to the comment: `at`, `author.id`), or
+ * undefined when the {@link CommentInput} Schema takes it: the same rules, checked by hand (a
+ * batch of 100,000 comments in a few milliseconds). Hosts that admit comments one by one (a
+ * webhook that skips a bad event and keeps the rest of its delivery) call it before
+ * `submitComments`, which fails the whole call on the first bad comment.
+ */
+export const commentProblem: (comment: unknown) => InputProblem | undefined = inputs.commentProblem
+
+/**
+ * Why `id` cannot be an id storage keys on, or undefined when it can: 1 to `max` characters, no
+ * control characters (NUL, line breaks…), no lone surrogates (a UTF-8 database keeps one as
+ * U+FFFD, PostgreSQL refuses NUL: such a key would never match itself again).
+ */
+export const idProblem: (id: string, max: number) => string | undefined = inputs.idProblem
+
+/** The storage limits of a comment's ids: `channel`, `author.id`, and every other id (`commentId`, `threadId`…). */
+export const ID_LIMITS = {
+  channel: inputs.MAX_CHANNEL_LENGTH,
+  authorId: inputs.MAX_AUTHOR_ID_LENGTH,
+  id: inputs.MAX_ID_LENGTH
+} as const
+
+/** The input of {@link GroupBuyService.openRound}: the round file (decoded already) and when it opens. */
+export const OpenRoundInput = Schema.Struct({ spec: Schema.toType(RoundSpecSchema), at: Schema.optional(Iso) })
+/** The input of {@link GroupBuyService.openRound}. */
+export type OpenRoundInput = typeof OpenRoundInput.Type
+
+/**
+ * The input of {@link GroupBuyService.submitComments}. The comments are checked by hand with the
+ * same rules as {@link CommentInput} (a batch of 100,000 is checked in milliseconds).
+ */
+export const SubmitCommentsInput = Schema.Struct({ roundId: Id, comments: Schema.Array(CommentInput) })
+/** The input of {@link GroupBuyService.submitComments}. */
+export type SubmitCommentsInput = typeof SubmitCommentsInput.Type
+
+/** The input of {@link GroupBuyService.editComment}. */
+export const EditCommentInput = Schema.Struct({ roundId: Id, comment: CommentInput })
+/** The input of {@link GroupBuyService.editComment}. */
+export type EditCommentInput = typeof EditCommentInput.Type
+
+/** The input of {@link GroupBuyService.removeComment}: the unsent comment's channel and id, and when. */
+export const RemoveCommentInput = Schema.Struct({
+  roundId: Id,
+  channel: inputs.IdString(inputs.MAX_CHANNEL_LENGTH),
+  commentId: Id,
+  at: Iso
+})
+/** The input of {@link GroupBuyService.removeComment}. */
+export type RemoveCommentInput = typeof RemoveCommentInput.Type
+
+/** What the organiser decides a review item was (see {@link ResolveReviewInput}). */
+export const ReviewAction = Schema.Literals(["order", "amend", "cancel", "dismiss"])
+/** What the organiser decides a review item was. */
+export type ReviewAction = typeof ReviewAction.Type
+
+/** A line of a review decision: SKU and quantity (0 only in an amendment: it removes the line). */
+export const ReviewLine = Schema.Struct({ sku: Id, qty: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)) })
+
+/**
+ * The input of {@link GroupBuyService.resolveReview}: the review item (its `commentId`) and the
+ * organiser's decision. `action` (default: `order` when `approve` has lines, else `dismiss`):
+ * `order` adds the `approve` lines to the buyer's order; `amend` sets the buyer's quantities of
+ * those SKUs to them (the comment changed an earlier order); `cancel` withdraws the buyer's order
+ * in the round (before the cutoff from the book, after it the confirmed order is cancelled);
+ * `dismiss` orders nothing. `order` and `amend` need the round open and lines; `cancel` and
+ * `dismiss` take none.
+ */
+export const ResolveReviewInput = Schema.Struct({
+  roundId: Id,
+  commentId: ItemId,
+  approve: Schema.optional(Schema.Array(ReviewLine)),
+  action: Schema.optional(ReviewAction)
+}).check(
+  Schema.makeFilter((i) => {
+    const lines = i.approve ?? []
+    const action = i.action ?? (lines.length > 0 ? "order" : "dismiss")
+    if ((action === "cancel" || action === "dismiss") && lines.length > 0)
+      return { path: ["approve"], issue: `expected no lines for ${action}` }
+    if ((action === "order" || action === "amend") && lines.length === 0)
+      return { path: ["approve"], issue: `expected at least one line for ${action}` }
+    if (action === "order") {
+      const zero = lines.findIndex((l) => l.qty === 0)
+      if (zero >= 0) return { path: ["approve", zero, "qty"], issue: "expected a quantity of at least 1" }
+    }
+    return undefined
+  })
+)
+/** The input of {@link GroupBuyService.resolveReview}. */
+export type ResolveReviewInput = typeof ResolveReviewInput.Type
+
+/** The input of {@link GroupBuyService.closeRound}. */
+export const CloseRoundInput = Schema.Struct({
+  roundId: Id,
+  at: Schema.optional(Iso),
+  /** Why: `manual` (the organiser, the default) or `cutoff` (the scheduler's cutoff job). */
+  reason: Schema.optional(Schema.Literals(["manual", "cutoff"]))
+})
+/** The input of {@link GroupBuyService.closeRound}. */
+export type CloseRoundInput = typeof CloseRoundInput.Type
+
+/** A payment decided by the reconciler or a gateway, ready to apply. */
+export const PaymentInput = Schema.Struct({
+  /** Statement row identity or gateway trade number: applying it twice changes nothing. */
+  transactionId: Id,
+  source: Schema.Literals(["statement", "gateway", "cash"]),
+  /** Integer TWD, more than 0. */
+  amount: Qty,
+  at: Iso,
+  bankCode: Schema.optional(inputs.Text),
+  last5: Schema.optional(inputs.Text),
+  /** The orders it pays, all of one buyer; empty = received but unmatched (kept for review). */
+  orderIds: Schema.Array(Id),
+  /** Why these orders, in words. */
+  evidence: inputs.Text
+})
+/** A payment decided by the reconciler or a gateway, ready to apply. */
+export type PaymentInput = typeof PaymentInput.Type
+
+/** A line to ship: SKU and quantity. */
+export const ShipLine = Schema.Struct({ sku: Id, qty: Qty })
+
+/** The input of {@link GroupBuyService.ship}. */
+export const ShipInput = Schema.Struct({
+  orderId: Id,
+  lines: Schema.Array(ShipLine),
+  method: Shipment.Method,
+  carrier: Schema.optional(inputs.Text),
+  trackingNo: Schema.optional(inputs.Text)
+})
+/** The input of {@link GroupBuyService.ship}. */
+export type ShipInput = typeof ShipInput.Type
+
+/** A pickup code as typed or scanned (spaces, dashes and case do not matter). */
+const PickupCode = inputs.ShortText(64)
+
+/** The input of {@link GroupBuyService.confirmPickup}. */
+export const ConfirmPickupInput = Schema.Struct({ shipmentId: Id, code: PickupCode })
+/** The input of {@link GroupBuyService.confirmPickup}. */
+export type ConfirmPickupInput = typeof ConfirmPickupInput.Type
+
+/** The input of {@link GroupBuyService.unlockPickup}. */
+export const UnlockPickupInput = Schema.Struct({ shipmentId: Id, at: Schema.optional(Iso) })
+/** The input of {@link GroupBuyService.unlockPickup}. */
+export type UnlockPickupInput = typeof UnlockPickupInput.Type
+
+/** The input of {@link GroupBuyService.findPickup}. */
+export const FindPickupInput = Schema.Struct({ code: PickupCode })
+/** The input of {@link GroupBuyService.findPickup}. */
+export type FindPickupInput = typeof FindPickupInput.Type
+
+/** The input of {@link GroupBuyService.cancelOrder} and {@link GroupBuyService.refundOrder}: the reason is told to the buyer. */
+export const OrderChangeInput = Schema.Struct({ orderId: Id, reason: inputs.ShortText(500), at: Schema.optional(Iso) })
+/** The input of {@link GroupBuyService.cancelOrder} and {@link GroupBuyService.refundOrder}. */
+export type OrderChangeInput = typeof OrderChangeInput.Type
+
+/**
+ * The input of {@link GroupBuyService.orders}: a round's orders, optionally only these statuses or
+ * this buyer; keyset pagination with `afterSeq` (the last order's `seq`) and `limit`.
+ */
+export const OrdersInput = Schema.Struct({
+  roundId: Id,
+  status: Schema.optional(Schema.Array(OrderStatusSchema)),
+  buyerId: Schema.optional(Id),
+  afterSeq: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  limit: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0)))
+})
+/** The input of {@link GroupBuyService.orders}. */
+export type OrdersInput = typeof OrdersInput.Type
+
+/** The input of {@link GroupBuyService.report}: the round id. */
+export const ReportInput = Id
+
+/**
+ * How far after the clock's now a comment may be dated (ms): a later `at` is refused as
+ * `invalid-input` (one comment dated in the future must not close a round by its date).
+ * Unset by default, so replays and imports of any time go in (and tests on a clock at 1970); a
+ * host taking live comments sets it, e.g. to {@link LIVE_FUTURE_SKEW_MS}:
+ * `Effect.provideService(GroupBuy.MaxFutureSkew, GroupBuy.LIVE_FUTURE_SKEW_MS)` (the `kaituan`
+ * SDK does).
+ */
+export const MaxFutureSkew = Context.Reference<number | undefined>("@kaituan/core/GroupBuy/MaxFutureSkew", {
+  defaultValue: () => undefined
+})
+
+/** Five minutes: how much later than now a live comment may be dated (the platforms' clocks and ours differ a little). */
+export const LIVE_FUTURE_SKEW_MS = 5 * 60_000
 
 /** What became of one comment. */
 export interface CommentOutcome {
@@ -89,91 +295,110 @@ export interface RoundReport {
   readonly stock: ReadonlyArray<StockView>
 }
 
-/** A payment decided by the reconciler or a gateway, ready to apply. */
-export interface PaymentInput {
-  /** Statement row identity or gateway trade number: applying it twice changes nothing. */
-  readonly transactionId: string
-  readonly source: "statement" | "gateway" | "cash"
-  readonly amount: number
-  readonly at: string
-  readonly bankCode?: string | undefined
-  readonly last5?: string | undefined
-  /** The orders it pays, all of one buyer; empty = received but unmatched (kept for review). */
-  readonly orderIds: ReadonlyArray<string>
-  readonly evidence: string
-}
-
+/** What became of a recorded payment. */
 export interface PaymentOutcome {
   readonly paymentId: string
   readonly status: "matched" | "unmatched" | "duplicate"
 }
 
-/** A use case refused: the message says why in the organiser's words. */
+/**
+ * A use case refused: the message says why in the organiser's words. `invalid-input`: an input
+ * broke its Schema (`field` names it, `comments[3].at`; the message never quotes the value);
+ * `locked`: too many wrong pickup codes (see `unlockPickup`); `rejected`: the aggregate refused
+ * the command (a closed round, a wrong pickup code, more shipped than ordered…).
+ */
 export class GroupBuyError extends Data.TaggedError("GroupBuyError")<{
-  readonly reason: "unknown-round" | "rejected" | "unknown-order" | "unknown-shipment" | "conflict"
+  readonly reason:
+    | "unknown-round"
+    | "rejected"
+    | "unknown-order"
+    | "unknown-shipment"
+    | "conflict"
+    | "invalid-input"
+    | "locked"
   readonly message: string
+  /** For `invalid-input`: the field at fault, as a path (`comments[3].at`). */
+  readonly field?: string | undefined
   readonly cause?: unknown
 }> {}
 
+/** A meet-up pickup found by its code (see {@link GroupBuyService.findPickup}). */
+export interface PickupView {
+  readonly shipmentId: string
+  readonly orderId: string
+  /** `shipped` while it waits at the meet-up; `picked-up` once confirmed. */
+  readonly status: Shipment.Status
+  readonly lines: ReadonlyArray<{ readonly sku: string; readonly qty: number }>
+  /** Too many wrong codes: refused until {@link GroupBuyService.unlockPickup}. */
+  readonly locked: boolean
+  /** Wrong codes tried since the last unlock. */
+  readonly failedAttempts: number
+  /** The order it belongs to. */
+  readonly order?: OrderView | undefined
+}
+
+/**
+ * The use cases. Every input is decoded at the boundary: a bad one fails with
+ * `GroupBuyError({ reason: "invalid-input" })` naming the field, before anything is read.
+ */
 export interface GroupBuyService {
-  /** Creates and opens a round. Opening a round that exists with the same id is a no-op. */
-  readonly openRound: (input: {
-    readonly spec: RoundSpec
-    readonly at?: string | undefined
-  }) => Effect.Effect<void, GroupBuyError | StorageError>
+  /**
+   * Creates and opens a round. Opening a round that exists with the same id is a no-op. A round
+   * with a cutoff gets its cutoff job (`cutoff:<roundId>`, kind `round.cutoff`) in the same commit.
+   */
+  readonly openRound: (input: OpenRoundInput) => Effect.Effect<void, GroupBuyError | StorageError>
   /** Takes comments in order; each is handled once, however often it is submitted. */
-  readonly submitComments: (input: {
-    readonly roundId: string
-    readonly comments: ReadonlyArray<CommentInput>
-  }) => Effect.Effect<ReadonlyArray<CommentOutcome>, GroupBuyError | StorageError>
+  readonly submitComments: (
+    input: SubmitCommentsInput
+  ) => Effect.Effect<ReadonlyArray<CommentOutcome>, GroupBuyError | StorageError>
   /** An edited comment: per the round's `onEdit` policy, its order goes to review. */
-  readonly editComment: (input: {
-    readonly roundId: string
-    readonly comment: CommentInput
-  }) => Effect.Effect<void, GroupBuyError | StorageError>
+  readonly editComment: (input: EditCommentInput) => Effect.Effect<void, GroupBuyError | StorageError>
   /** An unsent / removed comment. */
-  readonly removeComment: (input: {
-    readonly roundId: string
-    readonly channel: string
-    readonly commentId: string
-    readonly at: string
-  }) => Effect.Effect<void, GroupBuyError | StorageError>
-  /** The organiser decides a review item: approve these lines, or none to dismiss. */
-  readonly resolveReview: (input: {
-    readonly roundId: string
-    readonly commentId: string
-    readonly approve: ReadonlyArray<{ readonly sku: string; readonly qty: number }>
-  }) => Effect.Effect<void, GroupBuyError | StorageError>
+  readonly removeComment: (input: RemoveCommentInput) => Effect.Effect<void, GroupBuyError | StorageError>
+  /**
+   * The organiser decides a review item: order its lines, amend the buyer's order with them,
+   * cancel the buyer's order, or dismiss it (see {@link ResolveReviewInput}). The buyer is told
+   * the outcome.
+   */
+  readonly resolveReview: (input: ResolveReviewInput) => Effect.Effect<void, GroupBuyError | StorageError>
   /** Closes the round (if still open) and confirms every order: they now await payment. Idempotent. */
-  readonly closeRound: (input: {
-    readonly roundId: string
-    readonly at?: string | undefined
-  }) => Effect.Effect<ReadonlyArray<OrderView>, GroupBuyError | StorageError>
+  readonly closeRound: (input: CloseRoundInput) => Effect.Effect<ReadonlyArray<OrderView>, GroupBuyError | StorageError>
   /** Applies a received payment to orders (or records it unmatched). Idempotent per transaction. */
   readonly recordPayment: (input: PaymentInput) => Effect.Effect<PaymentOutcome, GroupBuyError | StorageError>
   /** Packs and ships part or all of a paid order; a meet-up pickup gets a one-time code. */
-  readonly ship: (input: {
-    readonly orderId: string
-    readonly lines: ReadonlyArray<{ readonly sku: string; readonly qty: number }>
-    readonly method: Shipment.Method
-    readonly carrier?: string | undefined
-    readonly trackingNo?: string | undefined
-  }) => Effect.Effect<
+  readonly ship: (
+    input: ShipInput
+  ) => Effect.Effect<
     { readonly shipmentId: string; readonly pickupCode?: string | undefined },
     GroupBuyError | StorageError
   >
-  /** Confirms a meet-up pickup by its code (scanned from the buyer's QR code). */
-  readonly confirmPickup: (input: {
-    readonly shipmentId: string
-    readonly code: string
-  }) => Effect.Effect<void, GroupBuyError | StorageError>
+  /**
+   * Confirms a meet-up pickup by its code (typed, or scanned from the buyer's QR code). A wrong
+   * code is recorded and refused (`rejected`); the {@link Shipment.MAX_PICKUP_ATTEMPTS}th wrong
+   * one in a row locks the pickup: every code, the right one too, is then refused with reason
+   * `locked` until {@link GroupBuyService.unlockPickup}.
+   */
+  readonly confirmPickup: (input: ConfirmPickupInput) => Effect.Effect<void, GroupBuyError | StorageError>
+  /** Lifts a pickup lock after too many wrong codes (the wrong tries count from 0 again). Idempotent. */
+  readonly unlockPickup: (input: UnlockPickupInput) => Effect.Effect<void, GroupBuyError | StorageError>
+  /** The meet-up pickup with this code (the counter does not know the order id), or undefined. */
+  readonly findPickup: (input: FindPickupInput) => Effect.Effect<PickupView | undefined, GroupBuyError | StorageError>
+  /**
+   * Cancels an order and tells the buyer why. While the round is open its lines leave the book
+   * and their stock goes back; after the cutoff an order awaiting payment with nothing paid is
+   * cancelled (one with money received is refunded instead: {@link GroupBuyService.refundOrder}).
+   * Cancelling a cancelled order changes nothing.
+   */
+  readonly cancelOrder: (input: OrderChangeInput) => Effect.Effect<OrderView, GroupBuyError | StorageError>
+  /**
+   * Refunds what a paid order received (all of it) and tells the buyer why. Refunding a refunded
+   * order changes nothing.
+   */
+  readonly refundOrder: (input: OrderChangeInput) => Effect.Effect<OrderView, GroupBuyError | StorageError>
   /** The round's orders, review queue, not-ordered list and stock. */
   readonly report: (roundId: string) => Effect.Effect<RoundReport, GroupBuyError | StorageError>
   /** The round's orders with these statuses. */
-  readonly orders: (input: {
-    readonly roundId: string
-    readonly status?: ReadonlyArray<OrderStatus> | undefined
-  }) => Effect.Effect<ReadonlyArray<OrderView>, StorageError>
+  readonly orders: (input: OrdersInput) => Effect.Effect<ReadonlyArray<OrderView>, GroupBuyError | StorageError>
 }
 
 export class GroupBuy extends Context.Service<GroupBuy, GroupBuyService>()("@kaituan/core/GroupBuy") {}
@@ -600,6 +825,7 @@ const encode = (e: { readonly _tag: string; readonly at?: string }, at: string):
 const decodeRound = Schema.decodeUnknownSync(Round.Event)
 const decodeOrder = Schema.decodeUnknownSync(Order.Event)
 const decodeShipment = Schema.decodeUnknownSync(Shipment.Event)
+const decodeCodeIssued = Schema.decodeUnknownSync(Shipment.PickupCodeIssued)
 
 /** Whether any of these events changes an order in the book. */
 const changesOrder = (events: ReadonlyArray<Round.Event>): boolean => {
@@ -689,6 +915,218 @@ const idConflict = (c: CommentInput, owner: string | undefined): CommentOutcome 
   }: this one was not taken; every comment needs its own id`,
   events: []
 })
+// ---------------------------------------------------------------------------------------------
+// Decoding the inputs
+// ---------------------------------------------------------------------------------------------
+
+/** The `invalid-input` error for these problems (the first names the field; at most three are listed). */
+const invalidInput = (problems: ReadonlyArray<inputs.Problem>): GroupBuyError => {
+  const first = problems[0] ?? { path: "", message: "invalid input" }
+  const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : ""
+  return new GroupBuyError({
+    reason: "invalid-input",
+    message: `${problems.slice(0, 3).map(inputs.describe).join("; ")}${more}`,
+    field: first.path
+  })
+}
+
+/** Decodes a use case's input with its Schema, or fails with `invalid-input` (paths under `root`). */
+const decoder = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, root = "") => {
+  const run = Schema.decodeUnknownResult(schema as unknown as Schema.Codec<S["Type"], S["Encoded"], never, never>, {
+    errors: "all",
+    onExcessProperty: "ignore"
+  })
+  return (input: unknown): Effect.Effect<S["Type"], GroupBuyError> => {
+    const result = run(input)
+    return Result.isSuccess(result)
+      ? Effect.succeed(result.success)
+      : Effect.fail(invalidInput(inputs.problemsOf(root, result.failure.issue)))
+  }
+}
+
+const decodeOpenRound = decoder(OpenRoundInput)
+const decodeEditComment = decoder(EditCommentInput)
+const decodeRemoveComment = decoder(RemoveCommentInput)
+const decodeResolveReview = decoder(ResolveReviewInput)
+const decodeCloseRound = decoder(CloseRoundInput)
+const decodePayment = decoder(PaymentInput)
+const decodeShip = decoder(ShipInput)
+const decodeConfirmPickup = decoder(ConfirmPickupInput)
+const decodeUnlockPickup = decoder(UnlockPickupInput)
+const decodeFindPickup = decoder(FindPickupInput)
+const decodeOrderChange = decoder(OrderChangeInput)
+const decodeOrders = decoder(OrdersInput)
+const decodeRoundId = decoder(ReportInput, "roundId")
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** The problem of a comment's time against the latest allowed (`maxAtMs`, Infinity: no limit). */
+const futureProblem = (path: string, at: string, maxAtMs: number, skewMs: number): inputs.Problem | undefined =>
+  isoMillis(at) > maxAtMs
+    ? { path, message: `expected a time at most ${skewText(skewMs)} from now (it is dated in the future)` }
+    : undefined
+
+const skewText = (ms: number): string =>
+  ms % 60_000 === 0 ? `${ms / 60_000} minute${ms === 60_000 ? "" : "s"}` : `${Math.round(ms / 1000)} seconds`
+
+/**
+ * The input of `submitComments`, checked by hand (the same rules as {@link SubmitCommentsInput}:
+ * a property test holds them together): the first problem fails the whole call, nothing is taken.
+ * The comments are not copied.
+ */
+const checkSubmit = (
+  input: unknown,
+  maxAtMs: number,
+  skewMs: number
+): Result.Result<SubmitCommentsInput, GroupBuyError> => {
+  if (!isRecord(input)) return Result.fail(invalidInput([{ path: "", message: "expected an object" }]))
+  const roundId = input.roundId
+  const idProblem =
+    typeof roundId === "string"
+      ? inputs.idProblem(roundId, inputs.MAX_ID_LENGTH)
+      : roundId === undefined
+        ? "is missing"
+        : "expected string"
+  if (idProblem !== undefined) return Result.fail(invalidInput([{ path: "roundId", message: idProblem }]))
+  const comments = input.comments
+  if (!Array.isArray(comments))
+    return Result.fail(
+      invalidInput([{ path: "comments", message: comments === undefined ? "is missing" : "expected an array" }])
+    )
+  for (let i = 0; i < comments.length; i++) {
+    const c = comments[i]
+    const p = inputs.commentProblem(c)
+    if (p !== undefined)
+      return Result.fail(
+        invalidInput([{ path: p.path === "" ? `comments[${i}]` : `comments[${i}].${p.path}`, message: p.message }])
+      )
+    if (maxAtMs !== Number.POSITIVE_INFINITY) {
+      const late = futureProblem(`comments[${i}].at`, (c as CommentInput).at, maxAtMs, skewMs)
+      if (late !== undefined) return Result.fail(invalidInput([late]))
+    }
+  }
+  return Result.succeed(input as unknown as SubmitCommentsInput)
+}
+
+/** The latest time a comment may be dated now (Infinity without a {@link MaxFutureSkew}). */
+const latestCommentTime = Effect.gen(function* () {
+  const skew = yield* MaxFutureSkew
+  if (skew === undefined) return { maxAtMs: Number.POSITIVE_INFINITY, skewMs: 0 }
+  return { maxAtMs: (yield* Clock.currentTimeMillis) + skew, skewMs: skew }
+})
+
+// ---------------------------------------------------------------------------------------------
+// Messages of the organiser's decisions
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Messages telling a review item's author what the organiser decided: the order confirmed,
+ * updated or cancelled (with its lines and total), lines that did not fit (sold out…), or
+ * `not-ordered` with reason `dismissed`. Ids `review:<round>:<item>:<kind>`: a retry queues nothing new.
+ */
+const reviewMessages = (
+  roundId: string,
+  after: Round.State,
+  item: Round.ReviewEntry,
+  events: ReadonlyArray<Round.Event>,
+  at: string,
+  /** The confirmed order the decision cancelled (after the cutoff). */
+  cancelled?: string
+): Array<OutboundMessage> => {
+  const to = buyerRecipient(item.buyerId, item.buyer.id)
+  const idOf = (kind: OutboundMessage["kind"], sku?: string) =>
+    ["review", idPart(roundId), idPart(item.commentId), kind, ...(sku === undefined ? [] : [idPart(sku)])].join(":")
+  const out: Array<OutboundMessage> = []
+  let changed: OutboundMessage["kind"] | undefined
+  let entry: Round.BookEntry | undefined
+  for (const e of events) {
+    switch (e._tag) {
+      case "LinesOrdered":
+        entry ??= Round.lookup(after.book, e.buyerId)
+        changed ??= e.newOrder ? "order-confirmed" : "order-updated"
+        break
+      case "LinesSet":
+        entry ??= Round.lookup(after.book, e.buyerId)
+        changed ??= entry && entry.lines.length > 0 ? "order-updated" : "order-cancelled"
+        break
+      case "OrderWithdrawn":
+        entry ??= Round.lookup(after.book, e.buyerId)
+        changed = "order-cancelled"
+        break
+      case "CommentNotOrdered":
+        out.push({
+          id: idOf("not-ordered", e.sku ?? ""),
+          kind: "not-ordered",
+          to,
+          data: { ...notOrderedData(after.catalogue, e), text: item.text },
+          createdAt: at
+        })
+        break
+      case "ReviewResolved":
+        if (e.decision === "dismissed")
+          out.push({
+            id: idOf("not-ordered"),
+            kind: "not-ordered",
+            to,
+            data: { reason: "dismissed", text: item.text },
+            createdAt: at
+          })
+        break
+      default:
+        break
+    }
+  }
+  if (cancelled !== undefined)
+    out.unshift({
+      id: idOf("order-cancelled"),
+      kind: "order-cancelled",
+      to,
+      data: { orderId: cancelled, reason: "buyer-cancelled" },
+      createdAt: at
+    })
+  else if (changed !== undefined && entry !== undefined)
+    out.unshift({
+      id: idOf(changed),
+      kind: changed,
+      to,
+      data:
+        changed === "order-cancelled"
+          ? { orderId: entry.orderId, reason: "buyer-cancelled" }
+          : {
+              orderId: entry.orderId,
+              lines: labelLines(after.catalogue, entry.lines),
+              total: Round.total(entry.lines)
+            },
+      createdAt: at
+    })
+  return out
+}
+
+/** The message telling a buyer the organiser cancelled or refunded their order, and why. */
+const orderChangeMessage = (
+  kind: "order-cancelled" | "order-refunded",
+  order: { readonly orderId: string; readonly buyerId: string; readonly buyer: { readonly id: string } },
+  data: Record<string, unknown>,
+  at: string
+): OutboundMessage => ({
+  id: `order:${order.orderId}:${kind === "order-cancelled" ? "cancelled" : "refunded"}`,
+  kind,
+  to: buyerRecipient(order.buyerId, order.buyer.id),
+  data: { orderId: order.orderId, ...data },
+  createdAt: at
+})
+
+/** What an Order command changed: the events to append, the order after them and its view. */
+interface OrderChange {
+  readonly append: Commit["appends"][number]
+  readonly after: Order.State
+  readonly view: ViewChange
+}
+
+/** The kind and id of a round's cutoff job (the same as `Scheduler.cutoffJob`, which runs it). */
+const CUTOFF_JOB = "round.cutoff"
+const cutoffJobId = (roundId: string): string => `cutoff:${roundId}`
+
 const BATCH = 500
 const MAX_RETRIES = 20
 
@@ -756,12 +1194,20 @@ export const make = Effect.gen(function* () {
   const rejected = (e: { readonly message: string }) =>
     new GroupBuyError({ reason: "rejected", message: e.message, cause: e })
 
-  /** Decides a round command against the loaded state and commits it with views and messages. */
+  /**
+   * Decides a round command against the loaded state and commits it with views and messages:
+   * those of the comment's events (`comment`), or `messages` of the state after the events.
+   */
   const commitRound = (
     roundId: string,
     loaded: LoadedRound,
     command: Round.Command,
-    extra: { readonly key?: string; readonly comment?: CommentInput } = {}
+    extra: {
+      readonly key?: string
+      readonly comment?: CommentInput
+      readonly messages?: (after: Round.State, events: ReadonlyArray<Round.Event>, at: string) => Array<OutboundMessage>
+      readonly unschedule?: ReadonlyArray<string>
+    } = {}
   ) =>
     Effect.gen(function* () {
       const decided = Round.decide(command, loaded.state)
@@ -776,7 +1222,12 @@ export const make = Effect.gen(function* () {
           { stream: roundStream(roundId), expectedVersion: loaded.version, events: events.map((e) => encode(e, at)) }
         ],
         views: roundViews(roundId, after, events),
-        outbox: extra.comment ? roundMessages(after, extra.comment, events) : []
+        outbox: extra.comment
+          ? roundMessages(after, extra.comment, events)
+          : extra.messages
+            ? extra.messages(after, events, at)
+            : [],
+        ...(extra.unschedule === undefined ? {} : { unschedule: extra.unschedule })
       }
       const [result] = yield* storage.commit([commit])
       if (result?._tag === "Committed")
@@ -788,30 +1239,46 @@ export const make = Effect.gen(function* () {
       return events
     })
 
-  const openRound: GroupBuyService["openRound"] = ({ spec, at }) =>
-    retrying(
-      spec.id,
-      Effect.gen(function* () {
-        const when = at ?? (yield* nowIso)
-        const loaded = yield* load(spec.id)
-        if (loaded.state.status !== "none") return
-        const created = Round.decide({ _tag: "Create", spec, at: when }, loaded.state)
-        if (Result.isFailure(created)) return yield* Effect.fail(rejected(created.failure))
-        const opened = Round.decide({ _tag: "Open", at: when }, Round.fold(created.success, loaded.state))
-        if (Result.isFailure(opened)) return yield* Effect.fail(rejected(opened.failure))
-        const events = [...created.success, ...opened.success]
-        const after = Round.fold(events, loaded.state)
-        const views = stockViews(spec.id, after)
-        yield* storage.commit([
-          {
-            idempotencyKey: `round:${spec.id}:open`,
-            appends: [{ stream: roundStream(spec.id), expectedVersion: 0, events: events.map((e) => encode(e, when)) }],
-            views,
-            outbox: []
-          }
-        ])
-        yield* forget(spec.id)
-      })
+  const openRound: GroupBuyService["openRound"] = (input) =>
+    Effect.flatMap(decodeOpenRound(input), ({ spec, at }) =>
+      retrying(
+        spec.id,
+        Effect.gen(function* () {
+          const when = at ?? (yield* nowIso)
+          const loaded = yield* load(spec.id)
+          if (loaded.state.status !== "none") return
+          const created = Round.decide({ _tag: "Create", spec, at: when }, loaded.state)
+          if (Result.isFailure(created)) return yield* Effect.fail(rejected(created.failure))
+          const opened = Round.decide({ _tag: "Open", at: when }, Round.fold(created.success, loaded.state))
+          if (Result.isFailure(opened)) return yield* Effect.fail(rejected(opened.failure))
+          const events = [...created.success, ...opened.success]
+          const after = Round.fold(events, loaded.state)
+          const views = stockViews(spec.id, after)
+          yield* storage.commit([
+            {
+              idempotencyKey: `round:${spec.id}:open`,
+              appends: [
+                { stream: roundStream(spec.id), expectedVersion: 0, events: events.map((e) => encode(e, when)) }
+              ],
+              views,
+              outbox: [],
+              // The cutoff is a job in storage, claimed once across workers (no timer in a host).
+              schedule:
+                spec.cutoff === undefined
+                  ? []
+                  : [
+                      {
+                        id: cutoffJobId(spec.id),
+                        kind: CUTOFF_JOB,
+                        dueAt: spec.cutoff,
+                        payload: { roundId: spec.id, cutoff: spec.cutoff }
+                      }
+                    ]
+            }
+          ])
+          yield* forget(spec.id)
+        })
+      )
     )
 
   const toIncoming = (c: CommentInput, parser: CompiledParser | undefined): Round.IncomingComment => ({
@@ -919,8 +1386,12 @@ export const make = Effect.gen(function* () {
       return { outcomes, next }
     })
 
-  const submitComments: GroupBuyService["submitComments"] = ({ roundId, comments }) =>
+  const submitComments: GroupBuyService["submitComments"] = (input) =>
     Effect.gen(function* () {
+      const { maxAtMs, skewMs } = yield* latestCommentTime
+      const checked = checkSubmit(input, maxAtMs, skewMs)
+      if (Result.isFailure(checked)) return yield* Effect.fail(checked.failure)
+      const { roundId, comments } = checked.success
       const out: Array<CommentOutcome> = []
       // One owner for the whole call: each batch goes on from the last one's state and edits in
       // place the trie nodes this call made (see Round.evolveOwned). Those states never leave the
@@ -975,52 +1446,124 @@ export const make = Effect.gen(function* () {
       return index.byComment.get(commentId)
     })
 
-  const editComment: GroupBuyService["editComment"] = ({ roundId, comment }) =>
-    retrying(
-      roundId,
-      Effect.gen(function* () {
-        const loaded = yield* requireRound(roundId)
-        const incoming = toIncoming(comment, loaded.parser)
-        const orderId = yield* orderTouchedBy(roundId, incoming.commentId)
-        yield* commitRound(
-          roundId,
-          loaded,
-          { _tag: "EditComment", comment: incoming, orderId },
-          { key: `edit:${comment.channel}:${comment.commentId}:${comment.at}:${comment.text}` }
-        )
-      })
-    )
-
-  const removeComment: GroupBuyService["removeComment"] = ({ roundId, channel, commentId, at }) =>
-    retrying(
-      roundId,
-      Effect.gen(function* () {
-        const loaded = yield* requireRound(roundId)
-        const orderId = yield* orderTouchedBy(roundId, `${channel}:${commentId}`)
-        yield* commitRound(
-          roundId,
-          loaded,
-          { _tag: "RemoveComment", commentId: `${channel}:${commentId}`, at, orderId },
-          { key: `unsend:${channel}:${commentId}` }
-        )
-      })
-    )
-
-  const resolveReview: GroupBuyService["resolveReview"] = ({ roundId, commentId, approve }) =>
-    retrying(
-      roundId,
-      Effect.gen(function* () {
-        const loaded = yield* requireRound(roundId)
-        const at = yield* nowIso
-        yield* commitRound(roundId, loaded, {
-          _tag: "ResolveReview",
-          commentId,
-          approve,
-          newOrderId: ids.next("o"),
-          at
+  const editComment: GroupBuyService["editComment"] = (input) =>
+    Effect.gen(function* () {
+      const { roundId, comment } = yield* decodeEditComment(input)
+      const { maxAtMs, skewMs } = yield* latestCommentTime
+      const late = futureProblem("comment.at", comment.at, maxAtMs, skewMs)
+      if (late !== undefined) return yield* Effect.fail(invalidInput([late]))
+      return yield* retrying(
+        roundId,
+        Effect.gen(function* () {
+          const loaded = yield* requireRound(roundId)
+          const incoming = toIncoming(comment, loaded.parser)
+          const orderId = yield* orderTouchedBy(roundId, incoming.commentId)
+          yield* commitRound(
+            roundId,
+            loaded,
+            { _tag: "EditComment", comment: incoming, orderId },
+            { key: `edit:${comment.channel}:${comment.commentId}:${comment.at}:${comment.text}` }
+          )
         })
-      })
+      )
+    })
+
+  const removeComment: GroupBuyService["removeComment"] = (input) =>
+    Effect.flatMap(decodeRemoveComment(input), ({ roundId, channel, commentId, at }) =>
+      retrying(
+        roundId,
+        Effect.gen(function* () {
+          const loaded = yield* requireRound(roundId)
+          const orderId = yield* orderTouchedBy(roundId, `${channel}:${commentId}`)
+          yield* commitRound(
+            roundId,
+            loaded,
+            { _tag: "RemoveComment", commentId: `${channel}:${commentId}`, at, orderId },
+            { key: `unsend:${channel}:${commentId}` }
+          )
+        })
+      )
     )
+
+  const resolveReview: GroupBuyService["resolveReview"] = (input) =>
+    Effect.flatMap(decodeResolveReview(input), ({ roundId, commentId, approve = [], action }) =>
+      retrying(
+        roundId,
+        Effect.gen(function* () {
+          const loaded = yield* requireRound(roundId)
+          const at = yield* nowIso
+          const item = Round.lookup(loaded.state.review, commentId)
+          const decided = Round.decide(
+            { _tag: "ResolveReview", commentId, approve, action, newOrderId: ids.next("o"), at },
+            loaded.state
+          )
+          if (Result.isFailure(decided)) return yield* Effect.fail(rejected(decided.failure))
+          const events = decided.success
+          const after = Round.fold(events, loaded.state)
+          // After the cutoff the buyer's order is confirmed: a cancellation cancels it too, in the same commit.
+          let cancelled: OrderChange | undefined
+          if (action === "cancel" && loaded.state.status !== "open" && item !== undefined) {
+            const entry = Round.lookup(loaded.state.book, item.buyerId)
+            if (entry !== undefined)
+              cancelled = yield* decideOrder(
+                roundId,
+                entry.orderId,
+                { _tag: "Cancel", reason: "buyer-cancelled", at },
+                "cancelled"
+              )
+          }
+          yield* storage.commit([
+            {
+              appends: [
+                {
+                  stream: roundStream(roundId),
+                  expectedVersion: loaded.version,
+                  events: events.map((e) => encode(e, at))
+                },
+                ...(cancelled === undefined ? [] : [cancelled.append])
+              ],
+              views: [...roundViews(roundId, after, events), ...(cancelled === undefined ? [] : [cancelled.view])],
+              outbox:
+                item === undefined ? [] : reviewMessages(roundId, after, item, events, at, cancelled?.after.orderId)
+            }
+          ])
+          yield* remember(roundId, {
+            state: after,
+            version: loaded.version + events.length,
+            parser: loaded.parser ?? compileParser(after)
+          })
+        })
+      )
+    )
+
+  /**
+   * Decides an Order command on a confirmed order (one the round's close has not confirmed yet,
+   * after a crash halfway through the close, is confirmed first): the change, or undefined when
+   * the command changes nothing or the order is `done` already (a cancel of a cancelled order).
+   */
+  const decideOrder = (roundId: string, orderId: string, command: Order.Command, done?: Order.Status) =>
+    Effect.gen(function* () {
+      let current = yield* loadOrder(orderId)
+      if (current.state.status === "none") {
+        yield* closeRound({ roundId })
+        current = yield* loadOrder(orderId)
+      }
+      if (current.state.status === done) return undefined
+      const decided = Order.decide(command, current.state)
+      if (Result.isFailure(decided)) return yield* Effect.fail(rejected(decided.failure))
+      if (decided.success.length === 0) return undefined
+      const at = command.at
+      const after = Order.fold(decided.success, current.state)
+      return {
+        append: {
+          stream: orderStream(orderId),
+          expectedVersion: current.version,
+          events: decided.success.map((e) => encode(e, at))
+        },
+        after,
+        view: { _tag: "UpsertOrder", order: orderView(after, at) }
+      } satisfies OrderChange
+    })
 
   /** Loads an order stream. */
   const loadOrder = (orderId: string) =>
@@ -1029,69 +1572,78 @@ export const make = Effect.gen(function* () {
       state: Order.fold(events.map((e) => decodeOrder(e.data)))
     }))
 
-  const closeRound: GroupBuyService["closeRound"] = ({ roundId, at }) =>
-    retrying(
-      roundId,
-      Effect.gen(function* () {
-        let loaded = yield* requireRound(roundId)
-        const when = at ?? (yield* nowIso)
-        if (loaded.state.status === "open") {
-          yield* commitRound(roundId, loaded, { _tag: "Close", at: when, reason: "manual" })
-          loaded = yield* load(roundId)
-        }
-        // Confirm every order of the book that is not confirmed yet (a crash halfway leaves some).
-        const commits: Array<Commit> = []
-        for (const entry of Round.orders(loaded.state)) {
-          const current = yield* loadOrder(entry.orderId)
-          if (current.state.status !== "none") continue
-          const decided = Order.decide(
-            {
-              _tag: "Confirm",
-              orderId: entry.orderId,
+  const closeRound: GroupBuyService["closeRound"] = (input) =>
+    Effect.flatMap(decodeCloseRound(input), ({ roundId, at, reason }) =>
+      retrying(
+        roundId,
+        Effect.gen(function* () {
+          let loaded = yield* requireRound(roundId)
+          const when = at ?? (yield* nowIso)
+          if (loaded.state.status === "open") {
+            // Closed now: the cutoff job has nothing left to do (a running one finds the round closed).
+            yield* commitRound(
               roundId,
-              buyerId: entry.buyerId,
-              buyer: entry.buyer,
-              lines: entry.lines,
-              placedAt: entry.placedAt,
-              seq: entry.seq,
-              at: when
-            },
-            current.state
-          )
-          if (Result.isFailure(decided)) continue
-          const after = Order.fold(decided.success, current.state)
-          commits.push({
-            idempotencyKey: `order:${entry.orderId}:confirmed`,
-            appends: [
+              loaded,
+              { _tag: "Close", at: when, reason: reason ?? "manual" },
+              { unschedule: [cutoffJobId(roundId)] }
+            )
+            loaded = yield* load(roundId)
+          }
+          // Confirm every order of the book that is not confirmed yet (a crash halfway leaves some).
+          const commits: Array<Commit> = []
+          for (const entry of Round.orders(loaded.state)) {
+            const current = yield* loadOrder(entry.orderId)
+            if (current.state.status !== "none") continue
+            const decided = Order.decide(
               {
-                stream: orderStream(entry.orderId),
-                expectedVersion: 0,
-                events: decided.success.map((e) => encode(e, when))
-              }
-            ],
-            views: [{ _tag: "UpsertOrder", order: orderView(after, when) }],
-            outbox: [
-              {
-                id: `order:${entry.orderId}:payment-due`,
-                kind: "payment-due",
-                to: buyerRecipient(entry.buyerId, entry.buyer.id),
-                data: {
-                  orderId: entry.orderId,
-                  lines: labelLines(loaded.state.catalogue, entry.lines),
-                  total: after.total
-                },
-                createdAt: when
-              }
-            ]
-          })
-        }
-        for (let i = 0; i < commits.length; i += BATCH) yield* storage.commit(commits.slice(i, i + BATCH))
-        return yield* storage.orders({ roundId })
-      })
+                _tag: "Confirm",
+                orderId: entry.orderId,
+                roundId,
+                buyerId: entry.buyerId,
+                buyer: entry.buyer,
+                lines: entry.lines,
+                placedAt: entry.placedAt,
+                seq: entry.seq,
+                at: when
+              },
+              current.state
+            )
+            if (Result.isFailure(decided)) continue
+            const after = Order.fold(decided.success, current.state)
+            commits.push({
+              idempotencyKey: `order:${entry.orderId}:confirmed`,
+              appends: [
+                {
+                  stream: orderStream(entry.orderId),
+                  expectedVersion: 0,
+                  events: decided.success.map((e) => encode(e, when))
+                }
+              ],
+              views: [{ _tag: "UpsertOrder", order: orderView(after, when) }],
+              outbox: [
+                {
+                  id: `order:${entry.orderId}:payment-due`,
+                  kind: "payment-due",
+                  to: buyerRecipient(entry.buyerId, entry.buyer.id),
+                  data: {
+                    orderId: entry.orderId,
+                    lines: labelLines(loaded.state.catalogue, entry.lines),
+                    total: after.total
+                  },
+                  createdAt: when
+                }
+              ]
+            })
+          }
+          for (let i = 0; i < commits.length; i += BATCH) yield* storage.commit(commits.slice(i, i + BATCH))
+          return yield* storage.orders({ roundId })
+        })
+      )
     )
 
-  const recordPayment: GroupBuyService["recordPayment"] = (input) =>
+  const recordPayment: GroupBuyService["recordPayment"] = (raw) =>
     Effect.gen(function* () {
+      const input = yield* decodePayment(raw)
       const key = `payment:${input.source}:${input.transactionId}`
       const paymentId = `p_${input.source}_${input.transactionId}`
       const existing = yield* storage.readStream(paymentStream(paymentId))
@@ -1176,92 +1728,255 @@ export const make = Effect.gen(function* () {
       return { paymentId, status: input.orderIds.length > 0 ? ("matched" as const) : ("unmatched" as const) }
     }).pipe(Effect.retry({ times: MAX_RETRIES, while: (e) => e instanceof StorageError && e.reason === "conflict" }))
 
-  const ship: GroupBuyService["ship"] = (input) =>
-    Effect.gen(function* () {
-      const at = yield* nowIso
-      const current = yield* loadOrder(input.orderId)
-      if (current.state.status === "none")
-        return yield* Effect.fail(
-          new GroupBuyError({ reason: "unknown-order", message: `no confirmed order "${input.orderId}"` })
-        )
-      const shipmentId = ids.next("s")
-      const pickupCode = input.method === "pickup" ? ids.code() : undefined
-      const added = Order.decide({ _tag: "AddShipment", shipmentId, lines: input.lines, at }, current.state)
-      if (Result.isFailure(added)) return yield* Effect.fail(rejected(added.failure))
-      const packed = Shipment.decide(
-        { _tag: "Pack", shipmentId, orderId: input.orderId, lines: input.lines, method: input.method, pickupCode, at },
-        Shipment.initialState
-      )
-      if (Result.isFailure(packed)) return yield* Effect.fail(rejected(packed.failure))
-      const shipped = Shipment.decide(
-        { _tag: "Ship", carrier: input.carrier, trackingNo: input.trackingNo, at },
-        Shipment.fold(packed.success)
-      )
-      if (Result.isFailure(shipped)) return yield* Effect.fail(rejected(shipped.failure))
-      const after = Order.fold(added.success, current.state)
-      yield* storage.commit([
-        {
-          appends: [
-            {
-              stream: orderStream(input.orderId),
-              expectedVersion: current.version,
-              events: added.success.map((e) => encode(e, at))
-            },
-            {
-              stream: shipmentStream(shipmentId),
-              expectedVersion: 0,
-              events: [...packed.success, ...shipped.success].map((e) => encode(e, at))
-            }
-          ],
-          views: [{ _tag: "UpsertOrder", order: orderView(after, at) }],
-          outbox: [
-            {
-              id: `shipment:${shipmentId}:${input.method === "pickup" ? "pickup-ready" : "shipped"}`,
-              kind: input.method === "pickup" ? "pickup-ready" : "shipped",
-              to: buyerRecipient(after.buyerId, after.buyer?.id ?? after.buyerId),
-              data: {
-                orderId: input.orderId,
-                shipmentId,
-                lines: input.lines,
-                ...(pickupCode ? { pickupCode } : {}),
-                ...(input.trackingNo ? { trackingNo: input.trackingNo } : {})
-              },
-              createdAt: at
-            }
-          ]
-        }
-      ])
-      return pickupCode ? { shipmentId, pickupCode } : { shipmentId }
-    })
+  /** Retries an effect after a concurrency conflict (it reads its streams again). */
+  const onConflict = <A, E>(effect: Effect.Effect<A, E | StorageError>) =>
+    effect.pipe(
+      Effect.retry({ times: MAX_RETRIES, while: (e) => e instanceof StorageError && e.reason === "conflict" })
+    )
 
-  const confirmPickup: GroupBuyService["confirmPickup"] = ({ shipmentId, code }) =>
+  const ship: GroupBuyService["ship"] = (raw) =>
+    Effect.flatMap(decodeShip(raw), (input) =>
+      onConflict(
+        Effect.gen(function* () {
+          const at = yield* nowIso
+          const current = yield* loadOrder(input.orderId)
+          if (current.state.status === "none")
+            return yield* Effect.fail(
+              new GroupBuyError({ reason: "unknown-order", message: `no confirmed order "${input.orderId}"` })
+            )
+          const shipmentId = ids.next("s")
+          const pickupCode = input.method === "pickup" ? Shipment.normalizeCode(ids.code()) : undefined
+          const added = Order.decide({ _tag: "AddShipment", shipmentId, lines: input.lines, at }, current.state)
+          if (Result.isFailure(added)) return yield* Effect.fail(rejected(added.failure))
+          const packed = Shipment.decide(
+            {
+              _tag: "Pack",
+              shipmentId,
+              orderId: input.orderId,
+              lines: input.lines,
+              method: input.method,
+              pickupCode,
+              at
+            },
+            Shipment.initialState
+          )
+          if (Result.isFailure(packed)) return yield* Effect.fail(rejected(packed.failure))
+          const shipped = Shipment.decide(
+            { _tag: "Ship", carrier: input.carrier, trackingNo: input.trackingNo, at },
+            Shipment.fold(packed.success)
+          )
+          if (Result.isFailure(shipped)) return yield* Effect.fail(rejected(shipped.failure))
+          const after = Order.fold(added.success, current.state)
+          const issued: Shipment.PickupCodeIssued = {
+            _tag: "PickupCodeIssued",
+            shipmentId,
+            orderId: input.orderId,
+            at
+          }
+          yield* storage.commit([
+            {
+              appends: [
+                {
+                  stream: orderStream(input.orderId),
+                  expectedVersion: current.version,
+                  events: added.success.map((e) => encode(e, at))
+                },
+                {
+                  stream: shipmentStream(shipmentId),
+                  expectedVersion: 0,
+                  events: [...packed.success, ...shipped.success].map((e) => encode(e, at))
+                },
+                // The code's index: the counter finds the shipment by the code (a taken code conflicts: a new one is drawn).
+                ...(pickupCode === undefined
+                  ? []
+                  : [{ stream: Shipment.codeStream(pickupCode), expectedVersion: 0, events: [encode(issued, at)] }])
+              ],
+              views: [{ _tag: "UpsertOrder", order: orderView(after, at) }],
+              outbox: [
+                {
+                  id: `shipment:${shipmentId}:${input.method === "pickup" ? "pickup-ready" : "shipped"}`,
+                  kind: input.method === "pickup" ? "pickup-ready" : "shipped",
+                  to: buyerRecipient(after.buyerId, after.buyer?.id ?? after.buyerId),
+                  data: {
+                    orderId: input.orderId,
+                    shipmentId,
+                    lines: input.lines,
+                    ...(pickupCode ? { pickupCode } : {}),
+                    ...(input.trackingNo ? { trackingNo: input.trackingNo } : {})
+                  },
+                  createdAt: at
+                }
+              ]
+            }
+          ])
+          return pickupCode ? { shipmentId, pickupCode } : { shipmentId }
+        })
+      )
+    )
+
+  /** A shipment's state and version, or `unknown-shipment`. */
+  const loadShipment = (shipmentId: string) =>
     Effect.gen(function* () {
-      const at = yield* nowIso
       const { version, events } = yield* storage.readStream(shipmentStream(shipmentId))
       if (version === 0)
         return yield* Effect.fail(
           new GroupBuyError({ reason: "unknown-shipment", message: `no shipment "${shipmentId}"` })
         )
-      const state = Shipment.fold(events.map((e) => decodeShipment(e.data)))
-      const decided = Shipment.decide({ _tag: "PickUp", code, at }, state)
-      if (Result.isFailure(decided)) return yield* Effect.fail(rejected(decided.failure))
-      yield* storage.commit([
-        {
-          appends: [
-            {
-              stream: shipmentStream(shipmentId),
-              expectedVersion: version,
-              events: decided.success.map((e) => encode(e, at))
-            }
-          ],
-          views: [],
-          outbox: []
-        }
-      ])
+      return { version, state: Shipment.fold(events.map((e) => decodeShipment(e.data))) }
     })
 
-  const report: GroupBuyService["report"] = (roundId) =>
+  const appendShipment = (shipmentId: string, version: number, events: ReadonlyArray<Shipment.Event>, at: string) =>
+    storage.commit([
+      {
+        appends: [
+          { stream: shipmentStream(shipmentId), expectedVersion: version, events: events.map((e) => encode(e, at)) }
+        ],
+        views: [],
+        outbox: []
+      }
+    ])
+
+  const confirmPickup: GroupBuyService["confirmPickup"] = (raw) =>
+    Effect.flatMap(decodeConfirmPickup(raw), ({ shipmentId, code }) =>
+      onConflict(
+        Effect.gen(function* () {
+          const at = yield* nowIso
+          const { version, state } = yield* loadShipment(shipmentId)
+          const attempt = Shipment.attemptPickup(state, Shipment.normalizeCode(code), at)
+          // A wrong code is kept (and may lock the pickup) even though the attempt is refused.
+          if (attempt.events.length > 0) yield* appendShipment(shipmentId, version, attempt.events, at)
+          if (attempt.refused !== undefined)
+            return yield* Effect.fail(
+              new GroupBuyError({
+                reason: attempt.refused.reason === "locked" ? "locked" : "rejected",
+                message: attempt.refused.message,
+                cause: attempt.refused
+              })
+            )
+        })
+      )
+    )
+
+  const unlockPickup: GroupBuyService["unlockPickup"] = (raw) =>
+    Effect.flatMap(decodeUnlockPickup(raw), ({ shipmentId, at }) =>
+      onConflict(
+        Effect.gen(function* () {
+          const when = at ?? (yield* nowIso)
+          const { version, state } = yield* loadShipment(shipmentId)
+          const decided = Shipment.decide({ _tag: "Unlock", at: when }, state)
+          if (Result.isFailure(decided)) return yield* Effect.fail(rejected(decided.failure))
+          if (decided.success.length > 0) yield* appendShipment(shipmentId, version, decided.success, when)
+        })
+      )
+    )
+
+  const findPickup: GroupBuyService["findPickup"] = (raw) =>
     Effect.gen(function* () {
+      const { code } = yield* decodeFindPickup(raw)
+      const index = yield* storage.readStream(Shipment.codeStream(Shipment.normalizeCode(code)))
+      const issued = index.events[0]
+      if (issued === undefined) return undefined
+      const { shipmentId, orderId } = decodeCodeIssued(issued.data)
+      const { state } = yield* loadShipment(shipmentId)
+      const order = yield* storage.order(orderId)
+      return {
+        shipmentId,
+        orderId,
+        status: state.status,
+        lines: state.lines,
+        locked: state.pickupLocked,
+        failedAttempts: state.failedPickups,
+        ...(order === undefined ? {} : { order })
+      } satisfies PickupView
+    })
+
+  const cancelOrder: GroupBuyService["cancelOrder"] = (raw) =>
+    Effect.gen(function* () {
+      const { orderId, reason, at } = yield* decodeOrderChange(raw)
+      const view = yield* storage.order(orderId)
+      if (view === undefined)
+        return yield* Effect.fail(new GroupBuyError({ reason: "unknown-order", message: `no order "${orderId}"` }))
+      if (view.status === "cancelled") return view
+      const roundId = view.roundId
+      const confirmed = (yield* storage.readStream(orderStream(orderId))).version > 0
+      if (!confirmed) {
+        // In the round's book: it leaves the book and its stock goes back, while the round is open.
+        const cancelledInBook = yield* retrying(
+          roundId,
+          Effect.gen(function* () {
+            const loaded = yield* requireRound(roundId)
+            if (loaded.state.status !== "open") return false
+            const when = at ?? (yield* nowIso)
+            yield* commitRound(
+              roundId,
+              loaded,
+              { _tag: "CancelOrder", orderId, reason, at: when },
+              { messages: (_after, _events, t) => [orderChangeMessage("order-cancelled", view, { reason }, t)] }
+            )
+            return true
+          })
+        )
+        if (cancelledInBook) return (yield* storage.order(orderId)) ?? view
+      }
+      // A confirmed order (or one the close is about to confirm): the Order aggregate's Cancel.
+      return yield* changeOrder(
+        roundId,
+        orderId,
+        { _tag: "Cancel", reason, at: at ?? (yield* nowIso) },
+        "cancelled",
+        (after, t) => orderChangeMessage("order-cancelled", after, { reason }, t)
+      )
+    })
+
+  const refundOrder: GroupBuyService["refundOrder"] = (raw) =>
+    Effect.gen(function* () {
+      const { orderId, reason, at } = yield* decodeOrderChange(raw)
+      const view = yield* storage.order(orderId)
+      if (view === undefined)
+        return yield* Effect.fail(new GroupBuyError({ reason: "unknown-order", message: `no order "${orderId}"` }))
+      if ((yield* storage.readStream(orderStream(orderId))).version === 0)
+        return yield* Effect.fail(
+          new GroupBuyError({
+            reason: "rejected",
+            message: `order ${orderId} has received no money (the round is still taking orders): cancel it instead`
+          })
+        )
+      return yield* changeOrder(
+        view.roundId,
+        orderId,
+        { _tag: "Refund", reason, at: at ?? (yield* nowIso) },
+        "refunded",
+        (after, t) => orderChangeMessage("order-refunded", after, { amount: after.refunded, reason }, t)
+      )
+    })
+
+  /** Commits an Order command on a confirmed order with its view and the buyer's message; gives the order's view. */
+  const changeOrder = (
+    roundId: string,
+    orderId: string,
+    command: Order.Command,
+    done: Order.Status,
+    message: (after: Order.State & { readonly buyer: Author }, at: string) => OutboundMessage
+  ) =>
+    onConflict(
+      Effect.gen(function* () {
+        const change = yield* decideOrder(roundId, orderId, command, done)
+        if (change !== undefined) {
+          const after = { ...change.after, buyer: change.after.buyer ?? { id: change.after.buyerId } }
+          yield* storage.commit([
+            { appends: [change.append], views: [change.view], outbox: [message(after, command.at)] }
+          ])
+        }
+        const view = yield* storage.order(orderId)
+        if (view === undefined)
+          return yield* Effect.fail(new GroupBuyError({ reason: "unknown-order", message: `no order "${orderId}"` }))
+        return view
+      })
+    )
+
+  const report: GroupBuyService["report"] = (raw) =>
+    Effect.gen(function* () {
+      const roundId = yield* decodeRoundId(raw)
       const loaded = yield* requireRound(roundId)
       const [orders, review, notOrdered, stock] = yield* Effect.all([
         storage.orders({ roundId }),
@@ -1289,10 +2004,17 @@ export const make = Effect.gen(function* () {
     recordPayment,
     ship,
     confirmPickup,
+    unlockPickup,
+    findPickup,
+    cancelOrder,
+    refundOrder,
     report,
-    orders: (q) => storage.orders(q)
+    orders: (raw) => Effect.flatMap(decodeOrders(raw), (q) => storage.orders(q))
   } satisfies GroupBuyService
 })
 
 /** The use cases over whatever Storage, CommentParser and IdGenerator the app provides. */
-export const layer: Layer.Layer<GroupBuy, never, Storage | CommentParser | IdGenerator> = Layer.effect(GroupBuy, make)
+export const layer: Layer.Layer<GroupBuy, never, Storage | CommentParser | IdGenerator> = Layer.effect(
+  GroupBuy,
+  Effect.map(make, traceGroupBuy)
+)

@@ -8,7 +8,8 @@
  * The `data` of an outbound message may carry (all optional; money is integer TWD):
  * - `buyerName`, `round` (round title), `orderId`
  * - `lines`: `[{ label | name | title | sku, variant?, qty, unitPrice?, subtotal? }]`, `total`
- * - `reason` (`after-cutoff` | `sold-out` | `over-cap` | free text), `comment` or `text` (the
+ * - `reason` (`after-cutoff` | `sold-out` | `over-cap` | `dismissed` | `buyer-cancelled` | free
+ *   text), `comment` or `text` (the
  *   comment, for `not-ordered` / `review-pending`), `product` or `label`
  * - `amount` (else `total`), `paid`, `remaining` (else `total − paid`), `dueAt`, `howToPay` (free
  *   text) or `bank: { name?, code?, account }`, `paymentUrl`
@@ -102,8 +103,20 @@ const formatLines = (v: unknown): string => {
 }
 
 const reasonTexts: Record<Locale, Record<string, string>> = {
-  "zh-TW": { "after-cutoff": "已過截單時間", "sold-out": "商品已售完", "over-cap": "已超過可訂購上限" },
-  en: { "after-cutoff": "the round had closed", "sold-out": "it sold out", "over-cap": "the order limit was reached" }
+  "zh-TW": {
+    "after-cutoff": "已過截單時間",
+    "sold-out": "商品已售完",
+    "over-cap": "已超過可訂購上限",
+    dismissed: "團主確認後未列入訂單",
+    "buyer-cancelled": "依您的留言取消"
+  },
+  en: {
+    "after-cutoff": "the round had closed",
+    "sold-out": "it sold out",
+    "over-cap": "the order limit was reached",
+    dismissed: "the organiser did not take it as an order",
+    "buyer-cancelled": "as your comment asked"
+  }
 }
 
 const howToPayOf = (data: Data, locale: Locale): string => {
@@ -167,6 +180,11 @@ const zhTW: Record<MessageKind, (data: Data, v: Vars) => string> = {
     join(`${v.greeting}訂單已更新 ✏️${v.round ? `（${v.round}）` : ""}`, v.lines, v.total && `合計 ${v.total}`),
   "order-cancelled": (_d, v) =>
     join(`${v.greeting}訂單已取消${v.round ? `（${v.round}）` : ""}`, v.reasonText && `原因：${v.reasonText}`),
+  "order-refunded": (_d, v) =>
+    join(
+      `${v.greeting}已退款${v.amount ? ` ${v.amount}` : ""}${v.round ? `（${v.round}）` : ""}`,
+      v.reasonText && `原因：${v.reasonText}`
+    ),
   "not-ordered": (_d, v) =>
     join(
       `${v.greeting}很抱歉，這則留言未成單${v.reasonText ? `：${v.reasonText}` : ""}${v.product ? `（${v.product}）` : ""}`,
@@ -216,6 +234,11 @@ const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
   "order-cancelled": (_d, v) =>
     join(
       `${v.greeting}your order was cancelled${v.round ? ` (${v.round})` : ""}`,
+      v.reasonText && `Reason: ${v.reasonText}`
+    ),
+  "order-refunded": (_d, v) =>
+    join(
+      `${v.greeting}we refunded ${v.amount || "your payment"}${v.round ? ` (${v.round})` : ""}`,
       v.reasonText && `Reason: ${v.reasonText}`
     ),
   "not-ordered": (_d, v) =>

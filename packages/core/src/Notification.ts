@@ -13,6 +13,7 @@ export const MessageKind = Schema.Literals([
   "order-confirmed",
   "order-updated",
   "order-cancelled",
+  "order-refunded",
   "not-ordered",
   "review-pending",
   "payment-due",

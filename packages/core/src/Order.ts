@@ -15,6 +15,7 @@ import { OrderLine } from "./ReadModel.js"
 
 const ShippedLine = Schema.Struct({ sku: Schema.String, qty: Schema.Int.check(Schema.isGreaterThan(0)) })
 
+/** The round confirmed the order at its cutoff: its lines and total are fixed from now on. */
 export const OrderConfirmed = Schema.TaggedStruct("OrderConfirmed", {
   orderId: Schema.String,
   roundId: Schema.String,
@@ -28,20 +29,30 @@ export const OrderConfirmed = Schema.TaggedStruct("OrderConfirmed", {
   seq: Schema.optional(Schema.Int),
   at: Schema.String
 })
+/** Money of a payment went to this order. */
 export const PaymentApplied = Schema.TaggedStruct("PaymentApplied", {
   paymentId: Schema.String,
   amount: Schema.Int.check(Schema.isGreaterThan(0)),
   at: Schema.String
 })
+/** Some or all of its lines were shipped. */
 export const ShipmentAdded = Schema.TaggedStruct("ShipmentAdded", {
   shipmentId: Schema.String,
   lines: Schema.Array(ShippedLine),
   at: Schema.String
 })
+/** Everything arrived: the order is done. */
 export const OrderCompleted = Schema.TaggedStruct("OrderCompleted", { at: Schema.String })
+/** The order was cancelled (nothing had been paid), with the reason. */
 export const OrderCancelled = Schema.TaggedStruct("OrderCancelled", { reason: Schema.String, at: Schema.String })
-export const OrderRefunded = Schema.TaggedStruct("OrderRefunded", { amount: Schema.Int, at: Schema.String })
+/** The money received for the order went back to the buyer (`reason`: the organiser's words, when given). */
+export const OrderRefunded = Schema.TaggedStruct("OrderRefunded", {
+  amount: Schema.Int,
+  reason: Schema.optional(Schema.String),
+  at: Schema.String
+})
 
+/** Every order event. */
 export const Event = Schema.Union([
   OrderConfirmed,
   PaymentApplied,
@@ -50,8 +61,10 @@ export const Event = Schema.Union([
   OrderCancelled,
   OrderRefunded
 ])
+/** Every order event. */
 export type Event = typeof Event.Type
 
+/** What can be asked of an order. */
 export type Command =
   | {
       readonly _tag: "Confirm"
@@ -73,9 +86,10 @@ export type Command =
     }
   | { readonly _tag: "Complete"; readonly at: string }
   | { readonly _tag: "Cancel"; readonly reason: string; readonly at: string }
-  | { readonly _tag: "Refund"; readonly at: string }
+  | { readonly _tag: "Refund"; readonly reason?: string | undefined; readonly at: string }
   | { readonly _tag: "ChangeLines"; readonly at: string }
 
+/** An order's lifecycle status (`none`: not confirmed yet). */
 export type Status =
   | "none"
   | "awaiting-payment"
@@ -86,6 +100,7 @@ export type Status =
   | "cancelled"
   | "refunded"
 
+/** An order's state, folded from its events. */
 export interface State {
   readonly status: Status
   readonly orderId: string
@@ -102,6 +117,7 @@ export interface State {
   readonly seq: number
 }
 
+/** The state before the first event. */
 export const initialState: State = {
   status: "none",
   orderId: "",
@@ -118,6 +134,7 @@ export const initialState: State = {
   seq: 0
 }
 
+/** A command the order's state does not allow. */
 export class OrderError extends Data.TaggedError("OrderError")<{
   readonly reason:
     | "not-confirmed"
@@ -154,6 +171,7 @@ const totalOf = (lines: ReadonlyArray<OrderLine>) => lines.reduce((t, l) => t + 
 const fullyShipped = (lines: ReadonlyArray<OrderLine>, shipped: Readonly<Record<string, number>>) =>
   lines.every((l) => (shipped[l.sku] ?? 0) >= l.qty)
 
+/** Folds one event into the state. */
 export const evolve = (state: State, event: Event): State =>
   match(event)
     .with({ _tag: "OrderConfirmed" }, (e) => ({
@@ -195,6 +213,7 @@ export const evolve = (state: State, event: Event): State =>
     }))
     .exhaustive()
 
+/** Folds many events. */
 export const fold = (events: Iterable<Event>, state: State = initialState): State => {
   let s = state
   for (const e of events) s = evolve(s, e)
@@ -205,6 +224,7 @@ type Decision = Result.Result<ReadonlyArray<Event>, OrderError>
 const fail = (reason: OrderError["reason"], message: string): Decision =>
   Result.fail(new OrderError({ reason, message }))
 
+/** Decides what a command does in the current state. */
 export const decide = (command: Command, state: State): Decision =>
   match(command)
     .with({ _tag: "Confirm" }, (c): Decision => {
@@ -276,7 +296,11 @@ export const decide = (command: Command, state: State): Decision =>
       { _tag: "Refund" },
       (c): Decision =>
         ["paid", "partly-shipped", "shipped", "completed"].includes(state.status)
-          ? Result.succeed([{ _tag: "OrderRefunded", amount: state.paid - state.refunded, at: c.at }])
+          ? Result.succeed([
+              c.reason === undefined
+                ? { _tag: "OrderRefunded", amount: state.paid - state.refunded, at: c.at }
+                : { _tag: "OrderRefunded", amount: state.paid - state.refunded, reason: c.reason, at: c.at }
+            ])
           : fail("not-paid", `order is ${state.status}`)
     )
     .exhaustive()

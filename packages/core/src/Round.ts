@@ -52,8 +52,16 @@ export const LinesSet = Schema.TaggedStruct("LinesSet", {
   orderId: Schema.String,
   lines: Schema.Array(Schema.Struct({ sku: Schema.String, from: Schema.Int, to: Schema.Int, unitPrice: Schema.Int }))
 })
-/** The buyer withdrew the whole order. */
-export const OrderWithdrawn = Schema.TaggedStruct("OrderWithdrawn", { ...CommentRef, orderId: Schema.String })
+/**
+ * The whole order left the book (its stock goes back): the buyer withdrew it in a comment, or the
+ * organiser cancelled it (`reason`, in the organiser's words; the comment reference is then
+ * `<order id>#cancelled` or the review item's `<comment id>#cancelled`, with an empty text).
+ */
+export const OrderWithdrawn = Schema.TaggedStruct("OrderWithdrawn", {
+  ...CommentRef,
+  orderId: Schema.String,
+  reason: Schema.optional(Schema.String)
+})
 /** (Part of) a comment did not become an order. */
 export const CommentNotOrdered = Schema.TaggedStruct("CommentNotOrdered", {
   ...CommentRef,
@@ -67,10 +75,14 @@ export const CommentForReview = Schema.TaggedStruct("CommentForReview", {
   reason: Schema.String,
   lines: Schema.Array(ParsedLine)
 })
-/** The organiser resolved a review item (any lines it ordered come as a separate LinesOrdered). */
+/**
+ * The organiser resolved a review item: `approved` (its lines ordered), `amended` (its lines
+ * replace the buyer's for those SKUs), `cancelled` (the buyer's order withdrawn) or `dismissed`
+ * (nothing). What it changes comes as separate events (LinesOrdered, LinesSet, OrderWithdrawn).
+ */
 export const ReviewResolved = Schema.TaggedStruct("ReviewResolved", {
   commentId: Schema.String,
-  decision: Schema.Literals(["approved", "dismissed"]),
+  decision: Schema.Literals(["approved", "dismissed", "amended", "cancelled"]),
   at: Schema.String
 })
 /** A buyer reported a payment in a comment. */
@@ -120,6 +132,9 @@ export interface IncomingComment {
   readonly parsed: ParseResult
 }
 
+/** What the organiser decides a review item was. */
+export type ReviewAction = "order" | "amend" | "cancel" | "dismiss"
+
 export type Command =
   | { readonly _tag: "Create"; readonly spec: RoundSpec; readonly at: string }
   | { readonly _tag: "Open"; readonly at: string }
@@ -145,8 +160,23 @@ export type Command =
   | {
       readonly _tag: "ResolveReview"
       readonly commentId: string
+      /** The lines to order (`order`) or to set (`amend`); empty for `cancel` and `dismiss`. */
       readonly approve: ReadonlyArray<{ readonly sku: string; readonly qty: number }>
+      /**
+       * What the comment was (default: `order` with lines, `dismiss` without). `order` adds the
+       * lines; `amend` sets the buyer's quantities of those SKUs to them (0 removes a line);
+       * `cancel` withdraws the buyer's order (after the cutoff only the item is resolved: the
+       * confirmed order is cancelled by the Order aggregate); `dismiss` orders nothing.
+       */
+      readonly action?: ReviewAction | undefined
       readonly newOrderId: string
+      readonly at: string
+    }
+  | {
+      /** The organiser cancels an order of the book while the round is open: its stock goes back. */
+      readonly _tag: "CancelOrder"
+      readonly orderId: string
+      readonly reason: string
       readonly at: string
     }
   | { readonly _tag: "Close"; readonly at: string; readonly reason: "cutoff" | "manual" }
@@ -232,6 +262,8 @@ export class RoundError extends Data.TaggedError("RoundError")<{
     | "not-closed"
     | "unknown-review"
     | "unknown-sku"
+    | "unknown-order"
+    | "no-order"
   readonly message: string
 }> {}
 
@@ -681,7 +713,10 @@ const linesSet = (r: Ref, orderId: string, lines: Ev<"LinesSet">["lines"]): Ev<"
   lines
 })
 
-const withdrawn = (r: Ref, orderId: string): Ev<"OrderWithdrawn"> => ({
+const withdrawn = (r: Ref, orderId: string, reason?: string): Ev<"OrderWithdrawn"> =>
+  reason === undefined ? withdrawnBy(r, orderId) : { ...withdrawnBy(r, orderId), reason }
+
+const withdrawnBy = (r: Ref, orderId: string): Ev<"OrderWithdrawn"> => ({
   commentId: r.commentId,
   buyerId: r.buyerId,
   buyer: r.buyer,
@@ -1019,29 +1054,24 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
       }
       return ok(review(state, comment, "the comment that made this order was unsent"))
     })
-    .with({ _tag: "ResolveReview" }, (c) => {
-      const r = PMap.get(state.review, c.commentId)
-      if (!r || r.resolved) return fail("unknown-review", `no open review item ${c.commentId}`)
-      const resolved: Event = {
-        _tag: "ReviewResolved",
-        commentId: c.commentId,
-        decision: c.approve.length > 0 ? "approved" : "dismissed",
-        at: c.at
-      }
-      if (c.approve.length === 0) return ok([resolved])
-      if (state.status !== "open") return fail("not-open", "orders can be added only while the round is open")
-      const comment: IncomingComment = {
-        commentId: `${c.commentId}#approved`,
-        buyerId: r.buyerId,
-        buyer: r.buyer,
+    .with({ _tag: "ResolveReview" }, (c) => resolveReview(state, c))
+    .with({ _tag: "CancelOrder" }, (c) => {
+      if (state.status === "none" || !state.spec) return fail("not-created", "no such round")
+      const entry = bookEntryOf(state, c.orderId)
+      if (!entry) return fail("unknown-order", `no order ${c.orderId} in this round`)
+      // Withdrawn, or its lines all cancelled by comments: nothing left to cancel.
+      if (entry.withdrawn || entry.lines.length === 0) return ok([])
+      if (state.status !== "open")
+        return fail("not-open", "after the cutoff an order is cancelled as a confirmed order, not in the book")
+      const ref: Ref = {
+        commentId: `${c.orderId}#cancelled`,
+        buyerId: entry.buyerId,
+        buyer: entry.buyer,
         text: "",
         at: c.at,
-        parsed: { intent: "order", lines: c.approve, reason: "approved by the organiser", spans: [] }
+        seq: state.commentCount + 1
       }
-      return Result.map(orderLines(state, comment, refOf(state, comment), c.approve, c.newOrderId, "add"), (evs) => [
-        resolved,
-        ...evs
-      ])
+      return ok([withdrawn(ref, entry.orderId, c.reason)])
     })
     .with({ _tag: "Close" }, (c) =>
       state.status === "open"
@@ -1054,6 +1084,66 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
         : fail("not-closed", `cannot settle a ${state.status} round`)
     )
     .exhaustive()
+
+/** The book entry of an order id (withdrawn ones too). */
+const bookEntryOf = (state: State, orderId: string): BookEntry | undefined => {
+  for (const e of PMap.values(state.book)) if (e.orderId === orderId) return e
+  return undefined
+}
+
+/** The organiser's decision on a review item (see the `ResolveReview` command). */
+const resolveReview = (state: State, c: Extract<Command, { readonly _tag: "ResolveReview" }>): Decision => {
+  const r = PMap.get(state.review, c.commentId)
+  if (!r || r.resolved) return fail("unknown-review", `no open review item ${c.commentId}`)
+  const action: ReviewAction = c.action ?? (c.approve.length > 0 ? "order" : "dismiss")
+  const resolved = (decision: Ev<"ReviewResolved">["decision"]): Event => ({
+    _tag: "ReviewResolved",
+    commentId: c.commentId,
+    decision,
+    at: c.at
+  })
+  /** The comment the organiser's decision stands for: the item's author, now, no text. */
+  const as = (suffix: string): IncomingComment => ({
+    commentId: `${c.commentId}#${suffix}`,
+    buyerId: r.buyerId,
+    buyer: r.buyer,
+    text: "",
+    at: c.at,
+    parsed: { intent: "order", lines: c.approve, reason: `${suffix} by the organiser`, spans: [] }
+  })
+  switch (action) {
+    case "dismiss":
+      return ok([resolved("dismissed")])
+    case "order": {
+      if (c.approve.length === 0) return fail("no-order", "an order needs lines")
+      if (state.status !== "open") return fail("not-open", "orders can be added only while the round is open")
+      const comment = as("approved")
+      return Result.map(orderLines(state, comment, refOf(state, comment), c.approve, c.newOrderId, "add"), (evs) => [
+        resolved("approved"),
+        ...evs
+      ])
+    }
+    case "amend": {
+      if (c.approve.length === 0) return fail("no-order", "an amendment needs lines")
+      if (state.status !== "open") return fail("not-open", "orders can be amended only while the round is open")
+      const comment = as("amended")
+      return Result.map(
+        orderLines(state, comment, refOf(state, comment), c.approve, c.newOrderId, "replace"),
+        (evs) => [resolved("amended"), ...evs]
+      )
+    }
+    case "cancel": {
+      const entry = entryOf(state, r.buyerId)
+      if (!entry || entry.lines.length === 0) return fail("no-order", "the buyer has no order in this round to cancel")
+      // After the cutoff the order is confirmed: the use case cancels it (Order's Cancel).
+      if (state.status !== "open") return ok([resolved("cancelled")])
+      const comment = as("cancelled")
+      return ok([resolved("cancelled"), withdrawn(refOf(state, comment), entry.orderId, "cancelled in review")])
+    }
+    default:
+      return absurd(action)
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Queries on the state

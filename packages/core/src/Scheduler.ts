@@ -140,7 +140,7 @@ export const roundCutoff: Handler<GroupBuy> = (job) =>
     )
     const groupBuy = yield* GroupBuy
     yield* groupBuy
-      .closeRound({ roundId, at: cutoff ?? job.dueAt })
+      .closeRound({ roundId, at: cutoff ?? job.dueAt, reason: "cutoff" })
       .pipe(
         Effect.mapError((e) =>
           e instanceof GroupBuyError && e.reason !== "conflict" ? new JobRejected({ message: e.message }) : e
@@ -212,6 +212,18 @@ export const errorText = (error: unknown): string => {
 
 const causeText = (cause: Cause.Cause<unknown>): string =>
   Cause.hasInterruptsOnly(cause) ? "interrupted" : errorText(Cause.squash(cause))
+
+/**
+ * A failed pass for the log: the error's tag and reason only. A driver's message can quote a
+ * value (a buyer's name in a type error), so the message itself never reaches the log.
+ */
+const logText = (cause: Cause.Cause<unknown>): string => {
+  if (Cause.hasInterruptsOnly(cause)) return "interrupted"
+  const e = Cause.squash(cause)
+  if (typeof e === "object" && e !== null && "_tag" in e)
+    return `${String(e._tag)}${"reason" in e ? `(${String(e.reason)})` : ""}`
+  return e instanceof Error ? e.name : "defect"
+}
 
 const isRejected = (cause: Cause.Cause<unknown>): boolean =>
   cause.reasons.some((r) => Cause.isFailReason(r) && r.error instanceof JobRejected)
@@ -328,7 +340,7 @@ export const layer = <H extends Handlers>(
   const pollMs = options.pollMs ?? 1_000
   const pass = runDue<H>({ ...options, batch }).pipe(
     Effect.catchCause((cause) =>
-      Effect.as(Effect.logWarning("Scheduler: pass failed; trying again", { error: causeText(cause) }), undefined)
+      Effect.as(Effect.logWarning("Scheduler: pass failed; trying again", { error: logText(cause) }), undefined)
     )
   )
   const loop = Effect.gen(function* () {

@@ -15,6 +15,7 @@ import type { OutboundMessage } from "./Notification.js"
 import type { NotOrderedItem, OrderStatus, OrderView, ReviewItem, StockView, ViewChange } from "./ReadModel.js"
 import type { Definition } from "./ReadModels.js"
 import { type MemoryDatabase as MemoryDb, makeMemoryDatabase, makeMemoryStorage } from "./internal/memoryStorage.js"
+import { traceStorage } from "./internal/tracedStorage.js"
 
 /** An event about to be stored: its type tag, its JSON-encoded body, and when it happened. */
 export interface NewEvent {
@@ -277,12 +278,27 @@ export interface MemoryOptions {
   readonly database?: MemoryDatabase | undefined
 }
 
+/**
+ * The storage with every call in a span `Storage.<method>` carrying safe attributes only (counts,
+ * stream kinds, round / order / message / job ids, read-model names, result tags, error reasons;
+ * never a buyer id, a name, a text or a pickup code). The spans are made only when a tracer that
+ * records them is installed (an OpenTelemetry or OTLP layer); with Effect's default tracer the
+ * calls run as they are. Every storage of this library is traced already ({@link layerMemory},
+ * `@kaituan/storage-sql`); use it for a Storage of your own. Tracing a traced storage returns it.
+ *
+ * @example
+ * ```ts
+ * const StorageLive = Layer.effect(Storage.Storage, Effect.map(makeMyStorage, Storage.traced))
+ * ```
+ */
+export const traced: (service: StorageService) => StorageService = traceStorage
+
 /** An in-memory Storage: complete and transactional, kept in the process. */
-export const layerMemory: Layer.Layer<Storage> = Layer.sync(Storage, () => makeMemoryStorage({}))
+export const layerMemory: Layer.Layer<Storage> = Layer.sync(Storage, () => traceStorage(makeMemoryStorage({})))
 
 /** An in-memory Storage with options (read models, a database to reopen). */
 export const layerMemoryWith = (options: MemoryOptions): Layer.Layer<Storage> =>
-  Layer.sync(Storage, () => makeMemoryStorage(options))
+  Layer.sync(Storage, () => traceStorage(makeMemoryStorage(options)))
 
 /**
  * Creates a fresh in-memory Storage (outside of Layers).
@@ -292,7 +308,7 @@ export const layerMemoryWith = (options: MemoryOptions): Layer.Layer<Storage> =>
  * const storage = Storage.makeMemory({ readModels: [...ReadModels.builtIn, myModel] })
  * ```
  */
-export const makeMemory = (options: MemoryOptions = {}): StorageService => makeMemoryStorage(options)
+export const makeMemory = (options: MemoryOptions = {}): StorageService => traceStorage(makeMemoryStorage(options))
 
 /** The stream name of a round. */
 export const roundStream = (roundId: string): string => `round:${roundId}`

@@ -36,6 +36,7 @@ const arbOrderCommand: fc.Arbitrary<Order.Command> = fc.oneof(
   fc.constant<Order.Command>({ _tag: "Complete", at: "t" }),
   fc.constant<Order.Command>({ _tag: "Cancel", reason: "buyer asked", at: "t" }),
   fc.constant<Order.Command>({ _tag: "Refund", at: "t" }),
+  fc.constant<Order.Command>({ _tag: "Refund", reason: "out of stock", at: "t" }),
   fc.constant<Order.Command>({ _tag: "ChangeLines", at: "t" })
 )
 
@@ -157,6 +158,32 @@ describe("Order", () => {
       })
     )
   })
+
+  it("a refund gives back exactly what was received, once, with the reason; a cancelled order never had money", () => {
+    fc.assert(
+      fc.property(fc.array(arbOrderCommand, { maxLength: 40 }), (cmds) => {
+        let s = Order.initialState
+        for (const c of cmds) {
+          const d = Order.decide(c, s)
+          if (Result.isFailure(d)) continue
+          for (const e of d.success) {
+            if (e._tag === "OrderRefunded") {
+              expect(e.amount).toBe(s.paid - s.refunded)
+              if (c._tag === "Refund") expect(e.reason).toBe(c.reason)
+            }
+            if (e._tag === "OrderCancelled") expect(s.paid).toBe(0)
+            s = Order.evolve(s, e)
+          }
+          if (s.status === "refunded") expect(s.refunded).toBe(s.paid)
+        }
+        // Terminal: nothing more is paid, shipped or refunded after a cancellation or a refund.
+        if (s.status === "cancelled" || s.status === "refunded")
+          for (const c of cmds.slice(0, 5))
+            if (c._tag !== "Confirm" && c._tag !== "Complete")
+              expect(Result.isFailure(Order.decide(c, s)) || c._tag === "ChangeLines").toBe(true)
+      })
+    )
+  })
 })
 
 const arbPaymentCommand: fc.Arbitrary<Payment.Command> = fc.oneof(
@@ -244,8 +271,35 @@ const arbShipmentCommand: fc.Arbitrary<Shipment.Command> = fc.oneof(
     code: fc.constantFrom("ABCD2345", "WRONG999"),
     at: fc.constant("t")
   }),
-  fc.constant<Shipment.Command>({ _tag: "Return", reason: "damaged", at: "t" })
+  fc.constant<Shipment.Command>({ _tag: "Return", reason: "damaged", at: "t" }),
+  fc.constant<Shipment.Command>({ _tag: "RejectCode", at: "t" }),
+  fc.constant<Shipment.Command>({ _tag: "Unlock", at: "t" })
 )
+
+/** A counter's actions on a meet-up pickup: codes tried (right or wrong) and unlocks. */
+const arbCounterAction = fc.oneof(
+  { weight: 4, arbitrary: fc.constant({ _tag: "try" as const, code: "WRONG999" }) },
+  { weight: 1, arbitrary: fc.constant({ _tag: "try" as const, code: "ABCD2345" }) },
+  { weight: 1, arbitrary: fc.constant({ _tag: "unlock" as const }) }
+)
+
+const readyPickup = (): Shipment.State => {
+  let s = Shipment.initialState
+  for (const c of [
+    {
+      _tag: "Pack",
+      shipmentId: "s",
+      orderId: "o",
+      lines: [{ sku: "A", qty: 1 }],
+      method: "pickup",
+      pickupCode: "ABCD2345",
+      at: "t"
+    },
+    { _tag: "Ship", at: "t" }
+  ] as const satisfies ReadonlyArray<Shipment.Command>)
+    s = Shipment.fold(Result.getOrThrow(Shipment.decide(c, s)), s)
+  return s
+}
 
 describe("Shipment", () => {
   it("transitions stay in the table; a pickup needs the right code, once", () => {
@@ -265,10 +319,73 @@ describe("Shipment", () => {
           (s) => {
             expect(pickups).toBeLessThanOrEqual(1)
             if (s.status === "picked-up") expect(s.method).toBe("pickup")
+            expect(s.failedPickups).toBeLessThanOrEqual(Shipment.MAX_PICKUP_ATTEMPTS)
+            if (s.failedPickups >= Shipment.MAX_PICKUP_ATTEMPTS) expect(s.pickupLocked).toBe(true)
           }
         )
       })
     )
+  })
+
+  it("lockout: 5 wrong codes in a row lock the pickup; locked, even the right code is refused until unlocked", () => {
+    fc.assert(
+      fc.property(fc.array(arbCounterAction, { maxLength: 30 }), (actions) => {
+        let s = readyPickup()
+        // The model: wrong tries since the last unlock, and whether the parcel is gone.
+        let wrong = 0
+        let picked = false
+        for (const a of actions) {
+          if (a._tag === "unlock") {
+            const d = Shipment.decide({ _tag: "Unlock", at: "t" }, s)
+            s = Shipment.fold(Result.getOrThrow(d), s)
+            if (wrong >= Shipment.MAX_PICKUP_ATTEMPTS) wrong = 0
+            expect(s.pickupLocked).toBe(false)
+            continue
+          }
+          const before = s
+          const attempt = Shipment.attemptPickup(s, a.code, "t")
+          s = Shipment.fold(attempt.events, s)
+          if (picked) {
+            expect(attempt.refused?.reason).toBe("invalid-state")
+            expect(attempt.events).toEqual([])
+          } else if (wrong >= Shipment.MAX_PICKUP_ATTEMPTS) {
+            expect(attempt.refused?.reason).toBe("locked")
+            expect(attempt.events).toEqual([])
+          } else if (a.code === "ABCD2345") {
+            expect(attempt.refused).toBeUndefined()
+            expect(s.status).toBe("picked-up")
+            picked = true
+          } else {
+            wrong++
+            expect(attempt.refused?.reason).toBe(wrong >= Shipment.MAX_PICKUP_ATTEMPTS ? "locked" : "wrong-code")
+            expect(attempt.events.map((e) => e._tag)).toEqual(
+              wrong >= Shipment.MAX_PICKUP_ATTEMPTS ? ["PickupCodeRejected", "PickupLocked"] : ["PickupCodeRejected"]
+            )
+            expect(s.failedPickups).toBe(before.failedPickups + 1)
+          }
+          expect(s.pickupLocked).toBe(!picked && wrong >= Shipment.MAX_PICKUP_ATTEMPTS)
+        }
+      })
+    )
+  })
+
+  it("unlocking a pickup that is not locked changes nothing; a home delivery has no pickup to unlock", () => {
+    expect(Result.getOrThrow(Shipment.decide({ _tag: "Unlock", at: "t" }, readyPickup()))).toEqual([])
+    const home = Shipment.fold(
+      Result.getOrThrow(
+        Shipment.decide(
+          { _tag: "Pack", shipmentId: "s", orderId: "o", lines: [{ sku: "A", qty: 1 }], method: "home", at: "t" },
+          Shipment.initialState
+        )
+      )
+    )
+    const d = Shipment.decide({ _tag: "Unlock", at: "t" }, home)
+    expect(Result.isFailure(d) && d.failure.reason).toBe("wrong-method")
+  })
+
+  it("pickup codes compare in one form: case, spaces and dashes do not matter", () => {
+    expect(Shipment.normalizeCode(" abcd-2345 ")).toBe("ABCD2345")
+    expect(Shipment.normalizeCode("AB CD\t23 45")).toBe("ABCD2345")
   })
 
   it("confirms a meet-up pickup with the code and refuses it a second time", () => {

@@ -33,6 +33,7 @@ describe("MessageTemplates", () => {
       "order-confirmed": "小明 您好，已成單 ✅（芒果團）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n合計 NT$1,600",
       "order-updated": "小明 您好，訂單已更新 ✏️（芒果團）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n合計 NT$1,600",
       "order-cancelled": "小明 您好，訂單已取消（芒果團）\n原因：已過截單時間",
+      "order-refunded": "小明 您好，已退款 NT$1,600（芒果團）\n原因：已過截單時間",
       "not-ordered": "小明 您好，很抱歉，這則留言未成單：已過截單時間\n留言：「+1 芒果」",
       "review-pending": "小明 您好，已收到您的留言，團主確認後會再通知您 🙏\n留言：「+1 芒果」",
       "payment-due":

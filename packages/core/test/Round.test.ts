@@ -172,7 +172,17 @@ const arbCommand = fc.oneof(
   },
   { weight: 1, arbitrary: fc.constant("close" as const) },
   { weight: 1, arbitrary: fc.constant("settle" as const) },
-  { weight: 1, arbitrary: fc.record({ resolve: fc.nat({ max: 30 }), approve: fc.boolean() }) }
+  { weight: 1, arbitrary: fc.record({ resolve: fc.nat({ max: 30 }), approve: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      resolve: fc.nat({ max: 30 }),
+      action: fc.constantFrom("order" as const, "amend" as const, "cancel" as const, "dismiss" as const),
+      qty: fc.integer({ min: 0, max: 4 }),
+      sku: fc.constantFrom("SOCK-R", "SOCK-W", "EGG", "NOPE")
+    })
+  },
+  { weight: 1, arbitrary: fc.record({ cancelOrder: fc.nat({ max: 30 }) }) }
 )
 
 const cutoffMs = Date.parse("2024-05-10T22:00:00+08:00")
@@ -183,9 +193,27 @@ const toCommand = (
 ): Round.Command => {
   if (c === "close") return { _tag: "Close", at: "2024-05-09T00:00:00Z", reason: "manual" }
   if (c === "settle") return { _tag: "Settle", at: "2024-05-11T00:00:00Z" }
+  if ("cancelOrder" in c) {
+    const book = [...Round.orders(state)]
+    return {
+      _tag: "CancelOrder",
+      orderId: book[c.cancelOrder % Math.max(1, book.length)]?.orderId ?? "none",
+      reason: "organiser",
+      at: "2024-05-02T00:00:00Z"
+    }
+  }
   if ("resolve" in c) {
     const open = Round.openReviews(state)
     const r = open[c.resolve % Math.max(1, open.length)]
+    if ("action" in c)
+      return {
+        _tag: "ResolveReview",
+        commentId: r?.commentId ?? "none",
+        approve: c.action === "order" || c.action === "amend" ? [{ sku: c.sku, qty: c.qty }] : [],
+        action: c.action,
+        newOrderId: `or${i}`,
+        at: "2024-05-02T00:00:00Z"
+      }
     return {
       _tag: "ResolveReview",
       commentId: r?.commentId ?? "none",
@@ -240,6 +268,38 @@ describe("Round properties", () => {
           const book = JSON.stringify(Round.orders(s))
           if (frozen !== undefined) expect(book).toBe(frozen)
           if (s.status !== "open" && frozen === undefined) frozen = book
+        }
+      })
+    )
+  })
+
+  it("a review item is resolved once; cancel withdraws the buyer's order, amend sets quantities", () => {
+    fc.assert(
+      fc.property(fc.tuple(fc.array(arbCommand, { maxLength: 60 })), ([cmds]) => {
+        let s = opened()
+        for (const [i, c] of cmds.entries()) {
+          const command = toCommand(c, s, i)
+          const d = Round.decide(command, s)
+          if (Result.isFailure(d)) continue
+          const before = s
+          s = Round.fold(d.success, s)
+          if (command._tag === "ResolveReview") {
+            const item = Round.lookup(before.review, command.commentId)!
+            expect(item.resolved).toBe(false)
+            expect(Round.lookup(s.review, command.commentId)?.resolved).toBe(true)
+            expect(d.success.filter((e) => e._tag === "ReviewResolved")).toHaveLength(1)
+            const entry = Round.lookup(s.book, item.buyerId)
+            if (command.action === "cancel" && before.status === "open") expect(entry?.withdrawn).toBe(true)
+            if (command.action === "amend" && d.success.some((e) => e._tag === "LinesSet"))
+              for (const l of command.approve)
+                if (l.qty === 0) expect(entry?.lines.find((x) => x.sku === l.sku)).toBeUndefined()
+            if (command.action === "dismiss") expect(d.success.map((e) => e._tag)).toEqual(["ReviewResolved"])
+          }
+          if (command._tag === "CancelOrder" && d.success.length > 0) {
+            const entry = [...Round.orders(s)].find((o) => o.orderId === command.orderId)
+            expect(entry).toBeUndefined()
+            expect(d.success.map((e) => e._tag)).toEqual(["OrderWithdrawn"])
+          }
         }
       })
     )

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { ReadModel, type RoundSpec, RoundSpec as RoundSpecModule, Shipment } from "@kaituan/core"
+import { GroupBuy, ReadModel, type RoundSpec, RoundSpec as RoundSpecModule, Shipment } from "@kaituan/core"
 import { Result, Schema, SchemaIssue } from "effect"
 import { KaituanError } from "./KaituanError.js"
 
@@ -120,17 +120,82 @@ export interface ShipRequest {
   readonly carrier?: string | undefined
 }
 
-/** The organiser's decision on a review item (more actions come with the services work). */
+/** A line of an amendment: the quantity the buyer's order should have (0 removes the line). */
+export interface AmendLine {
+  /** The variant's SKU (`SOCK-R`). */
+  readonly sku: string
+  /** The new quantity, 0 or more. */
+  readonly qty: number
+}
+
+/** The organiser's decision on a review item; the buyer is told the outcome. */
 export type ReviewDecision =
   | {
-      /** Turn the comment into an order with these lines (the round must still be open). */
+      /** Turn the comment into an order with these lines, added to the buyer's order (the round must still be open). */
       readonly action: "order"
       readonly lines: ReadonlyArray<Line>
+    }
+  | {
+      /**
+       * The comment changed the buyer's earlier order: these quantities replace what the order
+       * holds for those SKUs (the round must still be open).
+       */
+      readonly action: "amend"
+      readonly lines: ReadonlyArray<AmendLine>
+    }
+  | {
+      /**
+       * The comment was a cancellation: the buyer's order in the round is withdrawn (before the
+       * cutoff its stock goes back; after it the confirmed order is cancelled, if nothing is paid).
+       */
+      readonly action: "cancel"
     }
   | {
       /** Not an order: clear it from the queue. */
       readonly action: "dismiss"
     }
+
+/**
+ * A change to an open round for {@link Kaituan.updateRound}: a new title or cutoff, or more stock.
+ * (Round editing is not in the domain yet: issue 16.)
+ */
+export interface RoundChange {
+  /** A new title. */
+  readonly title?: string | undefined
+  /** A new cutoff (ISO 8601 with an offset). */
+  readonly cutoff?: string | undefined
+  /** Stock to add per SKU. */
+  readonly restock?: ReadonlyArray<Line> | undefined
+}
+
+/** Which decisions {@link Kaituan.paymentDecisions} lists. */
+export interface PaymentDecisionsQuery {
+  /** Only decisions with this status (or any of these): `review` and `unmatched` wait for the organiser. */
+  readonly status?: PaymentDecisionStatus | ReadonlyArray<PaymentDecisionStatus> | undefined
+}
+
+/** Where a payment decision is: the matcher's, or the organiser's once settled. */
+export type PaymentDecisionStatus = "matched" | "review" | "unmatched" | "ignored" | "approved" | "rejected"
+
+/** How {@link Kaituan.approvePayment} settles a decision. */
+export interface ApprovePaymentOptions {
+  /** The order the money pays (any confirmed order of the round); by default the decision's only candidate. */
+  readonly orderId?: string | undefined
+}
+
+/** Why an order is cancelled ({@link Kaituan.cancelOrder}): the buyer is told. */
+export interface CancelOrderRequest {
+  /** In the organiser's words (at most 500 characters; no personal data, please). */
+  readonly reason: string
+}
+
+/** A refund ({@link Kaituan.refund}): the buyer is told the amount and why. */
+export interface RefundRequest {
+  /** Integer TWD: all the order received (partial refunds are not supported yet). */
+  readonly amount: number
+  /** In the organiser's words (at most 500 characters; no personal data, please). */
+  readonly reason: string
+}
 
 /** Where {@link Kaituan.events} starts. */
 export interface EventsQuery {
@@ -151,21 +216,8 @@ const Qty = Schema.Int.check(Schema.isGreaterThan(0))
 /** @internal */
 export const IdSchema = NonEmpty
 
-/** @internal */
-export const CommentSchema = Schema.Struct({
-  channel: NonEmpty,
-  commentId: NonEmpty,
-  author: Schema.Struct({
-    id: NonEmpty,
-    name: Schema.optional(Schema.String),
-    unknown: Schema.optional(Schema.Boolean)
-  }),
-  text: Schema.String,
-  at: Iso,
-  threadId: Schema.optional(Schema.String),
-  replyToken: Schema.optional(Schema.String),
-  idScope: Schema.optional(Schema.Literals(["channel", "round"]))
-})
+/** @internal Core's comment rules: ids storage can key on, no NUL, `at` an ISO 8601 date. */
+export const CommentSchema = GroupBuy.CommentInput
 
 const OrderStatusSchema = ReadModel.OrderStatus
 
@@ -208,11 +260,50 @@ export const ShipRequestSchema = Schema.Struct({
   carrier: Schema.optional(Schema.String)
 })
 
+const AmendLineSchema = Schema.Struct({ sku: NonEmpty, qty: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)) })
+
 /** @internal */
 export const ReviewDecisionSchema = Schema.Union([
   Schema.Struct({ action: Schema.Literal("order"), lines: Schema.Array(LineSchema).check(Schema.isMinLength(1)) }),
+  Schema.Struct({ action: Schema.Literal("amend"), lines: Schema.Array(AmendLineSchema).check(Schema.isMinLength(1)) }),
+  Schema.Struct({ action: Schema.Literal("cancel") }),
   Schema.Struct({ action: Schema.Literal("dismiss") })
 ])
+
+/** @internal */
+export const RoundChangeSchema = Schema.Struct({
+  title: Schema.optional(NonEmpty),
+  cutoff: Schema.optional(Iso),
+  restock: Schema.optional(Schema.Array(LineSchema))
+})
+
+const DecisionStatusSchema = Schema.Literals(["matched", "review", "unmatched", "ignored", "approved", "rejected"])
+
+/** @internal */
+export const PaymentDecisionsQuerySchema = Schema.Struct({
+  status: Schema.optional(Schema.Union([DecisionStatusSchema, Schema.Array(DecisionStatusSchema)]))
+})
+
+/** @internal */
+export const ApprovePaymentSchema = Schema.Struct({ orderId: Schema.optional(NonEmpty) })
+
+const Reason = Schema.String.check(
+  Schema.makeFilter((s: string) =>
+    s.trim() === ""
+      ? "expected a non-empty reason"
+      : s.length > 500
+        ? "expected at most 500 characters"
+        : s.includes("\u0000")
+          ? "expected no NUL characters"
+          : undefined
+  )
+)
+
+/** @internal */
+export const CancelOrderSchema = Schema.Struct({ reason: Reason })
+
+/** @internal */
+export const RefundSchema = Schema.Struct({ amount: Qty, reason: Reason })
 
 /** @internal */
 export const EventsQuerySchema = Schema.Struct({

@@ -10,9 +10,10 @@ import {
   type Order,
   type Payment,
   type ReadModel,
+  ReadModels,
   type Round,
   RoundSpec,
-  type Shipment,
+  Shipment,
   Storage
 } from "@kaituan/core"
 import { Parser } from "@kaituan/parser"
@@ -20,6 +21,10 @@ import { type Matcher, Payments, Statement } from "@kaituan/reconcile"
 import { Database } from "@kaituan/storage-sql"
 import { Cause, Clock, Effect, Exit, Layer, ManagedRuntime, Option, Result } from "effect"
 import {
+  type ApprovePaymentOptions,
+  ApprovePaymentSchema,
+  type CancelOrderRequest,
+  CancelOrderSchema,
   type Comment,
   CommentSchema,
   decodeOrThrow,
@@ -30,10 +35,16 @@ import {
   OptionalAtSchema,
   type OrdersQuery,
   OrdersQuerySchema,
+  type PaymentDecisionsQuery,
+  PaymentDecisionsQuerySchema,
   type PaymentRecord,
   PaymentRecordSchema,
+  type RefundRequest,
+  RefundSchema,
   type ReviewDecision,
   ReviewDecisionSchema,
+  type RoundChange,
+  RoundChangeSchema,
   type RoundFile,
   type ShipRequest,
   ShipRequestSchema,
@@ -93,8 +104,21 @@ export type CommentOutcome = GroupBuy.CommentOutcome
 export type RoundReport = GroupBuy.RoundReport
 /** What became of a recorded payment. */
 export type PaymentOutcome = GroupBuy.PaymentOutcome
-/** The matcher's decision on one statement row, with its evidence and its explanation. */
-export type StatementDecision = Matcher.Decision
+/**
+ * The matcher's decision on one statement row, with its evidence and its explanation, and its
+ * `decisionId` (settle a `review` or `unmatched` one with {@link Kaituan.approvePayment} or
+ * {@link Kaituan.rejectPayment}).
+ */
+export type StatementDecision = Matcher.Decision & { readonly decisionId: string }
+
+/**
+ * A kept payment decision (from a statement import): the row's amount and time, the matcher's
+ * status and explanation, the candidate orders, and where it is now (`approved`, `rejected`).
+ */
+export type PaymentDecision = Payments.PaymentDecision
+
+/** A meet-up pickup found by its code: the shipment, its lines, whether it is locked, and its order. */
+export type PickupView = GroupBuy.PickupView
 
 /** A page of {@link Kaituan.orders}. */
 export interface OrdersPage {
@@ -137,7 +161,13 @@ export interface ShipResult {
 }
 
 /** A domain event's body, tagged by `_tag` (`LinesOrdered`, `PaymentApplied`, `ShipmentShipped`…). */
-export type DomainEvent = Round.Event | Order.Event | Payment.Event | Shipment.Event
+export type DomainEvent =
+  | Round.Event
+  | Order.Event
+  | Payment.Event
+  | Shipment.Event
+  | Shipment.PickupCodeIssued
+  | Payments.DecisionEvent
 
 /** A stored domain event. */
 export interface KaituanEvent {
@@ -166,8 +196,14 @@ export interface Kaituan {
    * older comments.
    */
   readonly openRound: (round: RoundFile, options?: { readonly at?: string | undefined }) => Promise<RoundSummary>
-  /** Every round with its status, in the order they were created. */
+  /** Every round with its status, in the order they were created (from the `rounds` read model). */
   readonly listRounds: () => Promise<ReadonlyArray<RoundSummary>>
+  /**
+   * Edits or restocks an open round. Not supported yet: the domain has no round-edit events
+   * (issue 16). The change is decoded and the round looked up, then the call rejects with code
+   * `Unsupported`.
+   */
+  readonly updateRound: (roundId: string, change: RoundChange) => Promise<RoundSummary>
   /** Takes one comment: an order, an amendment, a cancellation, review… and why. Handled once per id. */
   readonly submitComment: (roundId: string, comment: Comment) => Promise<CommentOutcome>
   /** Takes comments in order; one outcome per comment. */
@@ -193,7 +229,10 @@ export interface Kaituan {
     roundId: string,
     options?: { readonly includeResolved?: boolean | undefined }
   ) => Promise<ReadonlyArray<ReviewItem>>
-  /** Decides a review item (its `commentId`): make it an order with these lines, or dismiss it. */
+  /**
+   * Decides a review item (its `commentId`): `order` these lines, `amend` the buyer's order with
+   * them, `cancel` the buyer's order, or `dismiss` it. The buyer is told the outcome.
+   */
   readonly resolveReview: (roundId: string, itemId: string, decision: ReviewDecision) => Promise<void>
   /** Comments kept as not ordered (after the cutoff, sold out, over the cap…), with the reason. */
   readonly notOrdered: (roundId: string) => Promise<ReadonlyArray<NotOrderedItem>>
@@ -201,16 +240,47 @@ export interface Kaituan {
    * Applies a bank statement to the round's orders awaiting payment: every money-in row gets a
    * decision with its explanation, and the `matched` ones are recorded as payments. The
    * statement's transaction ids are the idempotency keys: importing the same statement again
-   * (or one that overlaps) applies nothing twice. `review` and `unmatched` rows are not recorded:
-   * a later import decides them again.
+   * (or one that overlaps) applies nothing twice. Every decision is kept under its `decisionId`
+   * ({@link Kaituan.paymentDecisions}); settle a `review` or `unmatched` one with
+   * {@link Kaituan.approvePayment} or {@link Kaituan.rejectPayment}. A later import decides a row
+   * still open again (new evidence may match it), never a rejected one.
    */
   readonly importStatement: (roundId: string, statement: StatementImport) => Promise<StatementResult>
+  /** The round's kept payment decisions, in the order they were first decided (optionally by status). */
+  readonly paymentDecisions: (roundId: string, query?: PaymentDecisionsQuery) => Promise<ReadonlyArray<PaymentDecision>>
+  /**
+   * Applies a `review` or `unmatched` decision's money to an order: `orderId`, or the decision's
+   * only candidate. The buyer is told. Approving it again changes nothing.
+   */
+  readonly approvePayment: (decisionId: string, options?: ApprovePaymentOptions) => Promise<PaymentDecision>
+  /** Marks a `review` or `unmatched` decision rejected (not this round's money). Idempotent. */
+  readonly rejectPayment: (decisionId: string) => Promise<PaymentDecision>
   /** Records a payment seen elsewhere (cash at pickup, a transfer in the bank app). */
   readonly recordPayment: (payment: PaymentRecord) => Promise<PaymentOutcome>
   /** Ships all of a paid order, or part of it (拆單出貨); a meet-up `pickup` gets a one-time code. */
   readonly ship: (orderId: string, request: ShipRequest) => Promise<ShipResult>
-  /** Confirms a meet-up pickup with the buyer's one-time code (by order id, or by shipment id). */
+  /**
+   * Confirms a meet-up pickup with the buyer's one-time code (by order id, or by shipment id;
+   * case, spaces and dashes do not matter). A wrong code rejects `Rejected` and is counted; the
+   * 5th wrong one in a row locks the pickup: every code, the right one too, then rejects `Locked`
+   * until {@link Kaituan.unlockPickup}.
+   */
   readonly confirmPickup: (orderId: string, code: string) => Promise<void>
+  /** Lifts a pickup lock after too many wrong codes. Idempotent. */
+  readonly unlockPickup: (shipmentId: string) => Promise<void>
+  /** The meet-up pickup with this code, typed or scanned (the counter does not know the order), or undefined. */
+  readonly findPickup: (code: string) => Promise<PickupView | undefined>
+  /**
+   * Cancels an order and tells the buyer why: while the round is open its lines leave the book
+   * (stock goes back); after the cutoff an order awaiting payment with nothing paid is cancelled
+   * (one with money is refunded instead). Cancelling it again changes nothing.
+   */
+  readonly cancelOrder: (orderId: string, request: CancelOrderRequest) => Promise<OrderView>
+  /**
+   * Refunds a paid order and tells the buyer how much and why. `amount` must be all the order
+   * received (partial refunds reject `Unsupported`). Refunding it again changes nothing.
+   */
+  readonly refund: (orderId: string, request: RefundRequest) => Promise<OrderView>
   /** The round's numbers and lists. */
   readonly report: (roundId: string) => Promise<RoundReport>
   /**
@@ -245,9 +315,27 @@ const toKaituanError = (cause: Cause.Cause<unknown>): KaituanError => {
   const e = failure.value
   if (e instanceof KaituanError) return e
   if (e instanceof GroupBuy.GroupBuyError) {
-    const code = notFoundReasons.has(e.reason) ? "NotFound" : e.reason === "conflict" ? "Conflict" : "Rejected"
+    if (e.reason === "invalid-input")
+      return new KaituanError("InvalidInput", `invalid input: ${e.message}`, {
+        field: e.field,
+        reason: e.reason,
+        cause: e
+      })
+    const code = notFoundReasons.has(e.reason)
+      ? "NotFound"
+      : e.reason === "conflict"
+        ? "Conflict"
+        : e.reason === "locked"
+          ? "Locked"
+          : "Rejected"
     return new KaituanError(code, e.message, { reason: e.reason, cause: e })
   }
+  if (e instanceof Payments.PaymentDecisionError)
+    return new KaituanError(e.reason === "unknown-decision" ? "NotFound" : "Rejected", e.message, {
+      reason: e.reason,
+      ...(e.reason === "unknown-decision" ? { field: "decisionId" } : {}),
+      cause: e
+    })
   if (e instanceof Storage.StorageError)
     return new KaituanError(e.reason === "conflict" ? "Conflict" : "Storage", e.message, { reason: e.reason, cause: e })
   if (e instanceof Payments.PaymentsInputError)
@@ -268,7 +356,7 @@ const notFound = (what: string, field: string) =>
 // Helpers over storage
 // ---------------------------------------------------------------------------------------------
 
-type Services = GroupBuy.GroupBuy | Storage.Storage
+type Services = GroupBuy.GroupBuy | Storage.Storage | Payments.Payments
 
 type AnyEvent = { readonly _tag: string } & Record<string, unknown>
 
@@ -328,7 +416,7 @@ const PAGE = 1000
 const applyStatement = (roundId: string, input: StatementImport) =>
   Effect.gen(function* () {
     yield* requireRound(roundId)
-    const payments = yield* Payments.make()
+    const payments = yield* Payments.Payments
     const result = yield* payments.importStatement({
       roundId,
       ...(typeof input.file === "string" ? { text: input.file } : { file: input.file }),
@@ -363,7 +451,11 @@ const pickupShipmentOf = (orderOrShipmentId: string, code: string) =>
       const { events } = yield* storage.readStream(Storage.shipmentStream(shipmentId))
       const packed = events.map((s) => s.data as AnyEvent).find((e) => e._tag === "ShipmentPacked")
       if (packed?.method !== "pickup") continue
-      if (packed.pickupCode === code) return shipmentId
+      if (
+        typeof packed.pickupCode === "string" &&
+        Shipment.normalizeCode(packed.pickupCode) === Shipment.normalizeCode(code)
+      )
+        return shipmentId
       candidate ??= shipmentId
     }
     if (candidate === undefined)
@@ -447,7 +539,11 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
     IdGenerator.layerNanoid,
     clock === undefined ? Layer.empty : clockLayer(clock)
   )
-  const runtime = ManagedRuntime.make(GroupBuy.layer.pipe(Layer.provideMerge(base)))
+  const app = Payments.layer.pipe(Layer.provideMerge(GroupBuy.layer), Layer.provideMerge(base))
+  // Comments come live through the SDK: one dated more than 5 minutes after now is refused.
+  const runtime = ManagedRuntime.make(
+    Layer.merge(app, Layer.succeed(GroupBuy.MaxFutureSkew, GroupBuy.LIVE_FUTURE_SKEW_MS))
+  )
   // Open the database now: every later call finds it open.
   const opened = await runtime.runPromiseExit(Effect.void)
   if (Exit.isFailure(opened)) {
@@ -490,28 +586,27 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
 
   const listRounds = () =>
     Effect.gen(function* () {
-      // No rounds query in the Storage port yet: the round streams' events, by position.
-      const storage = yield* Storage.Storage
-      const streams = new Map<string, Array<Storage.StoredEvent>>()
-      let position = 0
+      // The `rounds` read model: one document per round, no scan of the event log.
+      const out: Array<ReadModels.Rounds.Document> = []
+      let after: string | undefined
       for (;;) {
-        const page = yield* storage.readAll(position, PAGE)
-        for (const e of page) {
-          if (e.stream.startsWith("round:")) {
-            const list = streams.get(e.stream) ?? []
-            list.push(e)
-            streams.set(e.stream, list)
-          }
-          position = Math.max(position, e.position)
-        }
+        const page = yield* ReadModels.list(ReadModels.Rounds.definition, { after, limit: PAGE })
+        for (const row of page) out.push(row.doc)
         if (page.length < PAGE) break
-      }
-      const out: Array<RoundSummary> = []
-      for (const [stream, events] of streams) {
-        const summary = summarise(stream.slice("round:".length), events)
-        if (summary !== undefined) out.push(summary)
+        after = page[page.length - 1]!.id
       }
       return out
+        .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
+        .map(
+          (d): RoundSummary => ({
+            id: d.roundId,
+            title: d.title,
+            status: d.status,
+            ...(d.openedAt === undefined ? {} : { openedAt: d.openedAt }),
+            ...(d.closedAt === undefined ? {} : { closedAt: d.closedAt }),
+            ...(d.cutoff === undefined ? {} : { cutoff: d.cutoff })
+          })
+        )
     })
 
   const submitComments = (roundId: string, comments: ReadonlyArray<Comment>) => {
@@ -526,19 +621,31 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
     const rid = id("roundId", roundId)
     const q = decodeOrThrow(OrdersQuerySchema, "query", opts(query))
     const statuses = q.status === undefined ? undefined : typeof q.status === "string" ? [q.status] : q.status
-    const after = q.cursor === undefined ? -1 : Number(q.cursor.slice(1))
+    const afterSeq = q.cursor === undefined ? undefined : Number(q.cursor.slice(1))
     return Effect.gen(function* () {
       const storage = yield* Storage.Storage
       yield* requireRound(rid)
-      const all = yield* storage.orders({ roundId: rid, status: statuses })
-      const matching = all.filter((o) => o.seq > after && (q.buyerId === undefined || o.buyerId === q.buyerId))
-      const page = q.limit === undefined ? matching : matching.slice(0, q.limit)
+      // One more than the page: whether there is a next page.
+      const found = yield* storage.orders({
+        roundId: rid,
+        status: statuses,
+        buyerId: q.buyerId,
+        afterSeq,
+        limit: q.limit === undefined ? undefined : q.limit + 1
+      })
+      const page = q.limit === undefined ? found : found.slice(0, q.limit)
       const last = page.at(-1)
-      return page.length < matching.length && last !== undefined
+      return page.length < found.length && last !== undefined
         ? { orders: page, nextCursor: `c${last.seq}` }
         : { orders: page }
     })
   }
+
+  /** The order (or `NotFound`). */
+  const requireOrder = (orderId: string) =>
+    Effect.flatMap(Storage.Storage, (s) => s.order(orderId)).pipe(
+      Effect.flatMap((o) => (o === undefined ? Effect.fail(notFound("order", "orderId")) : Effect.succeed(o)))
+    )
 
   const methods: Omit<Kaituan, "close" | "events"> = {
     openRound: call(openRound),
@@ -547,7 +654,17 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
       const rid = id("roundId", roundId)
       const c = decodeOrThrow(CommentSchema, "comment", comment)
       return Effect.flatMap(GroupBuy.GroupBuy, (g) => g.submitComments({ roundId: rid, comments: [c] })).pipe(
-        Effect.map((outcomes) => outcomes[0] as CommentOutcome)
+        Effect.map((outcomes) => outcomes[0] as CommentOutcome),
+        // Core names the one comment `comments[0]`; this method's argument is `comment`.
+        Effect.mapError((e) =>
+          e instanceof GroupBuy.GroupBuyError && e.reason === "invalid-input" && e.field?.startsWith("comments[0]")
+            ? new GroupBuy.GroupBuyError({
+                ...e,
+                field: `comment${e.field.slice("comments[0]".length)}`,
+                message: `comment${e.message.slice("comments[0]".length)}`
+              })
+            : e
+        )
       )
     }),
     submitComments: call(submitComments),
@@ -579,12 +696,7 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
       return Effect.flatMap(GroupBuy.GroupBuy, (g) => g.closeRound({ roundId: rid, at: when }))
     }),
     orders: call(orders),
-    order: call((orderId: string) => {
-      const oid = id("orderId", orderId)
-      return Effect.flatMap(Storage.Storage, (s) => s.order(oid)).pipe(
-        Effect.flatMap((o) => (o === undefined ? Effect.fail(notFound("order", "orderId")) : Effect.succeed(o)))
-      )
-    }),
+    order: call((orderId: string) => requireOrder(id("orderId", orderId))),
     reviewQueue: call((roundId: string, options?: { readonly includeResolved?: boolean | undefined }) => {
       const rid = id("roundId", roundId)
       const includeResolved = opts(options).includeResolved
@@ -602,7 +714,25 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
       const commentId = id("itemId", itemId)
       const d = decodeOrThrow(ReviewDecisionSchema, "decision", decision)
       return Effect.flatMap(GroupBuy.GroupBuy, (g) =>
-        g.resolveReview({ roundId: rid, commentId, approve: d.action === "order" ? d.lines : [] })
+        g.resolveReview({
+          roundId: rid,
+          commentId,
+          action: d.action,
+          approve: d.action === "order" || d.action === "amend" ? d.lines : []
+        })
+      )
+    }),
+    updateRound: call((roundId: string, change: RoundChange) => {
+      const rid = id("roundId", roundId)
+      decodeOrThrow(RoundChangeSchema, "change", change)
+      return Effect.flatMap(requireRound(rid), () =>
+        Effect.fail(
+          new KaituanError(
+            "Unsupported",
+            "updateRound: editing or restocking a round is not supported yet: the round has no edit events (issue 16)",
+            { reason: "unsupported" }
+          )
+        )
       )
     }),
     notOrdered: call((roundId: string) => {
@@ -616,6 +746,47 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
       const rid = id("roundId", roundId)
       const input = decodeOrThrow(StatementImportSchema, "statement", statement)
       return applyStatement(rid, input)
+    }),
+    paymentDecisions: call((roundId: string, query?: PaymentDecisionsQuery) => {
+      const rid = id("roundId", roundId)
+      const q = decodeOrThrow(PaymentDecisionsQuerySchema, "query", opts(query))
+      const status = q.status === undefined ? undefined : typeof q.status === "string" ? [q.status] : q.status
+      return Effect.flatMap(requireRound(rid), () =>
+        Effect.flatMap(Payments.Payments, (p) => p.decisions({ roundId: rid, status }))
+      )
+    }),
+    approvePayment: call((decisionId: string, options?: ApprovePaymentOptions) => {
+      const did = id("decisionId", decisionId)
+      const o = decodeOrThrow(ApprovePaymentSchema, "options", opts(options))
+      return Effect.flatMap(Payments.Payments, (p) =>
+        p.approveDecision(o.orderId === undefined ? { decisionId: did } : { decisionId: did, orderId: o.orderId })
+      )
+    }),
+    rejectPayment: call((decisionId: string) => {
+      const did = id("decisionId", decisionId)
+      return Effect.flatMap(Payments.Payments, (p) => p.rejectDecision({ decisionId: did }))
+    }),
+    cancelOrder: call((orderId: string, request: CancelOrderRequest) => {
+      const oid = id("orderId", orderId)
+      const r = decodeOrThrow(CancelOrderSchema, "request", request)
+      return Effect.flatMap(GroupBuy.GroupBuy, (g) => g.cancelOrder({ orderId: oid, reason: r.reason }))
+    }),
+    refund: call((orderId: string, request: RefundRequest) => {
+      const oid = id("orderId", orderId)
+      const r = decodeOrThrow(RefundSchema, "request", request)
+      return Effect.gen(function* () {
+        const order = yield* requireOrder(oid)
+        if (order.status !== "refunded" && r.amount !== order.paid)
+          return yield* Effect.fail(
+            new KaituanError(
+              "Unsupported",
+              `refund: a refund is of all the order received (NT$${order.paid}); partial refunds are not supported yet`,
+              { field: "request.amount", reason: "partial-refund" }
+            )
+          )
+        const g = yield* GroupBuy.GroupBuy
+        return yield* g.refundOrder({ orderId: oid, reason: r.reason })
+      })
     }),
     recordPayment: call((payment: PaymentRecord) => {
       const p = decodeOrThrow(PaymentRecordSchema, "payment", payment)
@@ -665,6 +836,14 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
         const shipmentId = yield* pickupShipmentOf(oid, c)
         yield* g.confirmPickup({ shipmentId, code: c })
       })
+    }),
+    unlockPickup: call((shipmentId: string) => {
+      const sid = id("shipmentId", shipmentId)
+      return Effect.flatMap(GroupBuy.GroupBuy, (g) => g.unlockPickup({ shipmentId: sid }))
+    }),
+    findPickup: call((code: string) => {
+      const c = id("code", code)
+      return Effect.flatMap(GroupBuy.GroupBuy, (g) => g.findPickup({ code: c }))
     }),
     report: call((roundId: string) => {
       const rid = id("roundId", roundId)

@@ -13,12 +13,24 @@
  * - `Conflict`: the same thing changed under this call too often (retry it), or an idempotency
  *   key was used for something else.
  * - `Rejected`: the use case refused in the organiser's words (a closed round, a pickup code that
- *   does not match, more shipped than ordered…).
+ *   does not match, more shipped than ordered, a payment decision settled already…).
+ * - `Locked`: too many wrong pickup codes (5): the pickup is refused, even with the right code,
+ *   until `unlockPickup`.
+ * - `Unsupported`: the library cannot do this yet (the message says what, and names the issue).
  * - `Storage`: the database failed or cannot be reached (the URL's password is masked).
  * - `Closed`: the instance was closed with `close()`.
  * - `Internal`: a bug in kaituan (please report it, with the message).
  */
-export type KaituanErrorCode = "InvalidInput" | "NotFound" | "Conflict" | "Rejected" | "Storage" | "Closed" | "Internal"
+export type KaituanErrorCode =
+  | "InvalidInput"
+  | "NotFound"
+  | "Conflict"
+  | "Rejected"
+  | "Locked"
+  | "Unsupported"
+  | "Storage"
+  | "Closed"
+  | "Internal"
 
 /** Every `KaituanErrorCode`, for exhaustive handling and tests. */
 export const kaituanErrorCodes: ReadonlyArray<KaituanErrorCode> = [
@@ -26,6 +38,8 @@ export const kaituanErrorCodes: ReadonlyArray<KaituanErrorCode> = [
   "NotFound",
   "Conflict",
   "Rejected",
+  "Locked",
+  "Unsupported",
   "Storage",
   "Closed",
   "Internal"

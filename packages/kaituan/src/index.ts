@@ -1,7 +1,8 @@
 /**
  * `kaituan`: social group buying (社群團購) for JavaScript and TypeScript, with plain Promises.
  * Open a round, take "+1" comments from any channel, close at the cutoff, apply a bank statement,
- * record payments, ship, confirm pickups, report, on memory, a SQLite file or PostgreSQL.
+ * record payments (and settle the ones left for review), ship, confirm pickups, cancel and refund,
+ * report, on memory, a SQLite file or PostgreSQL.
  *
  * @example
  * ```ts
@@ -13,14 +14,21 @@
  * @packageDocumentation
  */
 export type {
+  AmendLine,
+  ApprovePaymentOptions,
+  CancelOrderRequest,
   Comment,
   CommentAuthor,
   EventsQuery,
   Line,
   OrderStatus,
   OrdersQuery,
+  PaymentDecisionStatus,
+  PaymentDecisionsQuery,
   PaymentRecord,
+  RefundRequest,
   ReviewDecision,
+  RoundChange,
   RoundFile,
   ShipRequest,
   StatementFormat,
@@ -36,7 +44,9 @@ export {
   type NotOrderedItem,
   type OrdersPage,
   type OrderView,
+  type PaymentDecision,
   type PaymentOutcome,
+  type PickupView,
   type ReviewItem,
   type RoundReport,
   type RoundStatus,

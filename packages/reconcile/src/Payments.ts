@@ -7,8 +7,13 @@
  *   every row with the {@link Matcher} (the buyers' reported last five digits and learned accounts
  *   are evidence) and records each `matched` row as a payment. Transaction ids are the
  *   idempotency keys: importing the same statement again changes nothing (the rows are `ignored`,
- *   `already-applied`). `review` and `unmatched` rows are returned with their candidates and
- *   explanation but not recorded (the organiser acts on them; the statement is the record).
+ *   `already-applied`). Every decision is kept, with its explanation and candidates, as an event
+ *   on the round's `decisions:<roundId>` stream under a stable `decisionId`
+ *   (`<transactionId>@<roundId>`): {@link PaymentsService.decisions} lists them, and the organiser
+ *   settles a `review` or `unmatched` one with {@link PaymentsService.approveDecision} (its money
+ *   applied to an order) or {@link PaymentsService.rejectDecision}. A later import decides an open
+ *   row again and keeps the new decision only when it differs (new evidence); a rejected row is
+ *   not decided again.
  * - {@link PaymentsService.applyGatewayPayment} decides on one gateway notification by the same
  *   rules (the merchant order number naming the order is identity evidence). A `matched` payment
  *   is applied; `review` and `unmatched` ones are recorded with no orders (received, never
@@ -25,6 +30,7 @@ import * as Gateway from "./Gateway.js"
 import * as Matcher from "./Matcher.js"
 import * as Statement from "./Statement.js"
 import type { Transaction } from "./Transaction.js"
+import { tracePayments } from "./internal/tracedPayments.js"
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -81,6 +87,231 @@ const decode =
   }
 
 // ---------------------------------------------------------------------------------------------
+// Payment decisions, kept
+// ---------------------------------------------------------------------------------------------
+
+/** The stream of a round's payment decisions. */
+export const decisionStream = (roundId: string): string => `decisions:${roundId}`
+
+/**
+ * A decision's id: its transaction in its round (`<transactionId>@<roundId>`). Stable: importing
+ * the statement again decides the same transaction under the same id.
+ */
+export const decisionIdOf = (roundId: string, transactionId: string): string => `${transactionId}@${roundId}`
+
+/** The round and transaction of a decision id, or undefined when it is not one. */
+const parseDecisionId = (
+  decisionId: string
+): { readonly roundId: string; readonly transactionId: string } | undefined => {
+  const at = decisionId.indexOf("@")
+  return at <= 0 || at === decisionId.length - 1
+    ? undefined
+    : { transactionId: decisionId.slice(0, at), roundId: decisionId.slice(at + 1) }
+}
+
+/** One candidate of a decision: a buyer's order(s) the money may pay (see `Matcher.Candidate`). */
+export const DecisionCandidate = Schema.Struct({
+  buyerId: Schema.String,
+  buyerName: Schema.optional(Schema.String),
+  orderIds: Schema.Array(Schema.String),
+  open: Schema.Int,
+  fit: Schema.Literals(["exact", "short", "over", "paid"]),
+  identified: Schema.Boolean
+})
+/** One candidate of a decision. */
+export type DecisionCandidate = typeof DecisionCandidate.Type
+
+/** The matcher's status of a decision. */
+export const DecidedStatus = Schema.Literals(["matched", "review", "unmatched", "ignored"])
+/** The matcher's status of a decision. */
+export type DecidedStatus = typeof DecidedStatus.Type
+
+/**
+ * The matcher decided on a statement row (the event keeps what the organiser needs to settle it:
+ * the amount, the explanation, the candidates). A later import decides an open (`review`,
+ * `unmatched`) row again and records a new decision only when it differs.
+ */
+export const PaymentDecided = Schema.TaggedStruct("PaymentDecided", {
+  decisionId: Schema.String,
+  roundId: Schema.String,
+  transactionId: Schema.String,
+  row: Schema.optional(Schema.Int),
+  /** When the money moved (ISO 8601). */
+  at: Schema.String,
+  amount: Schema.Int,
+  bankCode: Schema.optional(Schema.String),
+  last5: Schema.optional(Schema.String),
+  status: DecidedStatus,
+  reason: Schema.String,
+  detail: Schema.optional(Schema.Literals(["partial", "overpaid"])),
+  orderIds: Schema.Array(Schema.String),
+  buyerId: Schema.optional(Schema.String),
+  candidates: Schema.Array(DecisionCandidate),
+  candidateCount: Schema.Int,
+  explanation: Schema.String,
+  decidedAt: Schema.String
+})
+/** The organiser applied a decision's money to orders (recorded as the transaction's payment). */
+export const PaymentDecisionApproved = Schema.TaggedStruct("PaymentDecisionApproved", {
+  decisionId: Schema.String,
+  orderIds: Schema.Array(Schema.String),
+  paymentId: Schema.String,
+  at: Schema.String
+})
+/** The organiser decided the money is not for this round's orders. */
+export const PaymentDecisionRejected = Schema.TaggedStruct("PaymentDecisionRejected", {
+  decisionId: Schema.String,
+  at: Schema.String
+})
+/** Every event of a decisions stream. */
+export const DecisionEvent = Schema.Union([PaymentDecided, PaymentDecisionApproved, PaymentDecisionRejected])
+/** Every event of a decisions stream. */
+export type DecisionEvent = typeof DecisionEvent.Type
+
+/**
+ * Where a decision is: the matcher's `matched` (applied), `review`, `unmatched` or `ignored`, or
+ * the organiser's `approved` (the money applied to an order) or `rejected`.
+ */
+export const DecisionStatus = Schema.Literals(["matched", "review", "unmatched", "ignored", "approved", "rejected"])
+/** Where a decision is. */
+export type DecisionStatus = typeof DecisionStatus.Type
+
+/** A kept payment decision, as {@link PaymentsService.decisions} lists it. */
+export interface PaymentDecision {
+  readonly decisionId: string
+  readonly roundId: string
+  readonly transactionId: string
+  /** The statement line (CSV) or row (xlsx). */
+  readonly row?: number | undefined
+  /** When the money moved. */
+  readonly at: string
+  /** Integer TWD (negative: money out). */
+  readonly amount: number
+  readonly bankCode?: string | undefined
+  readonly last5?: string | undefined
+  readonly status: DecisionStatus
+  /** What the matcher decided (`status` is the organiser's once settled). */
+  readonly decided: DecidedStatus
+  /** The matcher's reason (`exact-amount-and-identity`, `ambiguous-buyers`…). */
+  readonly reason: string
+  readonly detail?: "partial" | "overpaid" | undefined
+  /** `matched`: the orders paid; `approved`: the orders the organiser chose; `review`: the candidates' orders. */
+  readonly orderIds: ReadonlyArray<string>
+  readonly buyerId?: string | undefined
+  readonly candidates: ReadonlyArray<DecisionCandidate>
+  readonly candidateCount: number
+  /** The decision in one sentence. */
+  readonly explanation: string
+  /** When it was (last) decided. */
+  readonly decidedAt: string
+  /** When the organiser approved or rejected it. */
+  readonly settledAt?: string | undefined
+  /** For `matched` and `approved`: the recorded payment. */
+  readonly paymentId?: string | undefined
+}
+
+/** A payment decision could not be settled: `reason` says why, the message in the organiser's words. */
+export class PaymentDecisionError extends Schema.TaggedError<PaymentDecisionError>()("PaymentDecisionError", {
+  reason: Schema.Literals(["unknown-decision", "settled", "not-open", "needs-order", "other-round"]),
+  message: Schema.String
+}) {}
+
+/** The input of {@link PaymentsService.decisions}. */
+export const DecisionsQuery = Schema.Struct({ roundId: Id, status: Schema.optional(Schema.Array(DecisionStatus)) })
+/** The input of {@link PaymentsService.decisions}. */
+export type DecisionsQuery = typeof DecisionsQuery.Type
+
+/**
+ * The input of {@link PaymentsService.approveDecision}: `orderId` is the order the money pays
+ * (any confirmed order of the round); without it, the decision's only candidate.
+ */
+export const ApproveDecisionInput = Schema.Struct({ decisionId: Id, orderId: Schema.optional(Id) })
+/** The input of {@link PaymentsService.approveDecision}. */
+export type ApproveDecisionInput = typeof ApproveDecisionInput.Type
+
+/** The input of {@link PaymentsService.rejectDecision}. */
+export const RejectDecisionInput = Schema.Struct({ decisionId: Id })
+/** The input of {@link PaymentsService.rejectDecision}. */
+export type RejectDecisionInput = typeof RejectDecisionInput.Type
+
+const decodeDecisionEvent = Schema.decodeUnknownSync(DecisionEvent)
+
+const isOpen = (d: PaymentDecision): boolean => d.status === "review" || d.status === "unmatched"
+
+/** The decisions of a stream, by id, in the order they were first decided. */
+export const foldDecisions = (events: Iterable<DecisionEvent>): Map<string, PaymentDecision> => {
+  const out = new Map<string, PaymentDecision>()
+  for (const e of events) {
+    switch (e._tag) {
+      case "PaymentDecided": {
+        const { _tag, ...rest } = e
+        out.set(e.decisionId, {
+          ...rest,
+          status: e.status,
+          decided: e.status,
+          ...(e.status === "matched" ? { paymentId: paymentIdOf("statement", e.transactionId) } : {})
+        })
+        break
+      }
+      case "PaymentDecisionApproved": {
+        const d = out.get(e.decisionId)
+        if (d !== undefined)
+          out.set(e.decisionId, {
+            ...d,
+            status: "approved",
+            orderIds: e.orderIds,
+            paymentId: e.paymentId,
+            settledAt: e.at
+          })
+        break
+      }
+      case "PaymentDecisionRejected": {
+        const d = out.get(e.decisionId)
+        if (d !== undefined) out.set(e.decisionId, { ...d, status: "rejected", settledAt: e.at })
+        break
+      }
+    }
+  }
+  return out
+}
+
+/** Whether a new decision says something else than a kept one (the explanation's words aside). */
+const differs = (kept: PaymentDecision, d: Matcher.Decision): boolean =>
+  kept.decided !== d.status ||
+  kept.reason !== d.reason ||
+  kept.orderIds.join(",") !== d.orderIds.join(",") ||
+  kept.candidates.map((c) => c.orderIds.join("+")).join(",") !== d.candidates.map((c) => c.orderIds.join("+")).join(",")
+
+/** The event of a matcher decision. */
+const decidedEvent = (roundId: string, d: Matcher.Decision, decidedAt: string): typeof PaymentDecided.Type => ({
+  _tag: "PaymentDecided",
+  decisionId: decisionIdOf(roundId, d.transactionId),
+  roundId,
+  transactionId: d.transactionId,
+  ...(d.row === undefined ? {} : { row: d.row }),
+  at: d.at,
+  amount: d.amount,
+  ...(d.bankCode === undefined ? {} : { bankCode: d.bankCode }),
+  ...(d.last5 === undefined ? {} : { last5: d.last5 }),
+  status: d.status,
+  reason: d.reason,
+  ...(d.detail === undefined ? {} : { detail: d.detail }),
+  orderIds: d.orderIds,
+  ...(d.buyerId === undefined ? {} : { buyerId: d.buyerId }),
+  candidates: d.candidates.map((c) => ({
+    buyerId: c.buyerId,
+    ...(c.buyerName === undefined ? {} : { buyerName: c.buyerName }),
+    orderIds: c.orderIds,
+    open: c.open,
+    fit: c.fit,
+    identified: c.identified
+  })),
+  candidateCount: d.candidateCount,
+  explanation: d.explanation,
+  decidedAt
+})
+
+// ---------------------------------------------------------------------------------------------
 // Results
 // ---------------------------------------------------------------------------------------------
 
@@ -93,8 +324,12 @@ export interface StatementImportResult {
   readonly encoding: Statement.Statement["encoding"]
   /** Every readable row, in file order. */
   readonly transactions: ReadonlyArray<Transaction>
-  /** One decision per row: `matched` (applied), `review`, `unmatched` or `ignored`, each explained. */
-  readonly decisions: ReadonlyArray<Matcher.Decision>
+  /**
+   * One decision per row this import decided: `matched` (applied), `review`, `unmatched` or
+   * `ignored`, each explained, with its `decisionId` (kept: see {@link PaymentsService.decisions}).
+   * A row the organiser rejected is not decided again (it is not listed).
+   */
+  readonly decisions: ReadonlyArray<Matcher.Decision & { readonly decisionId: string }>
   /** How many payments this import applied to orders (0 when the statement was imported before). */
   readonly applied: number
   /** The amount it applied, in TWD. */
@@ -141,6 +376,22 @@ export interface PaymentsService {
   readonly applyGatewayPayment: (
     input: GatewayPaymentInput
   ) => Effect.Effect<GatewayPaymentResult, PaymentsInputError | Gateway.GatewayTransactionError | PaymentsFailure>
+  /** A round's kept payment decisions (optionally only these statuses), in the order they were first decided. */
+  readonly decisions: (
+    query: DecisionsQuery
+  ) => Effect.Effect<ReadonlyArray<PaymentDecision>, PaymentsInputError | PaymentsFailure>
+  /**
+   * Applies a `review` or `unmatched` decision's money to an order (`orderId`, or the decision's
+   * only candidate): the transaction is recorded as its payment (`GroupBuy.recordPayment`), the
+   * buyer is told. Approving an approved decision again changes nothing.
+   */
+  readonly approveDecision: (
+    input: ApproveDecisionInput
+  ) => Effect.Effect<PaymentDecision, PaymentsInputError | PaymentDecisionError | PaymentsFailure>
+  /** Marks a `review` or `unmatched` decision rejected (not this round's money). Idempotent. */
+  readonly rejectDecision: (
+    input: RejectDecisionInput
+  ) => Effect.Effect<PaymentDecision, PaymentsInputError | PaymentDecisionError | PaymentsFailure>
 }
 
 /** The payments application service's tag. */
@@ -169,6 +420,17 @@ const withoutPaidAt = (p: PaymentGateway.GatewayPayment): PaymentGateway.Gateway
 
 const decodeStatementInput = decode(StatementImportInput, "statement")
 const decodeGatewayInput = decode(GatewayPaymentInput, "input")
+const decodeDecisionsQuery = decode(DecisionsQuery, "query")
+const decodeApprove = decode(ApproveDecisionInput, "input")
+const decodeReject = decode(RejectDecisionInput, "input")
+
+const MAX_RETRIES = 20
+/** Runs an effect again (it reads its streams again) after a concurrency conflict. */
+const onConflict = <A, E>(effect: Effect.Effect<A, E>) =>
+  Effect.retry(effect, {
+    times: MAX_RETRIES,
+    while: (e) => e instanceof Storage.StorageError && e.reason === "conflict"
+  })
 
 /** Builds the service over the context's GroupBuy and Storage. */
 export const make = (
@@ -199,9 +461,18 @@ export const make = (
             ? yield* Effect.fromResult(Statement.parseText(input.text, parseOptions))
             : yield* Statement.parse(input.file!, parseOptions)
 
+        // The decisions kept from earlier imports: a rejected row is not decided again.
+        const stream = decisionStream(roundId)
+        const kept = yield* storage.readStream(stream)
+        const keptById = foldDecisions(kept.events.map((e) => decodeDecisionEvent(e.data)))
+        const rejected = new Set<string>()
+        for (const d of keptById.values()) if (d.status === "rejected") rejected.add(d.transactionId)
+        const transactions =
+          rejected.size === 0 ? statement.transactions : statement.transactions.filter((tx) => !rejected.has(tx.id))
+
         // Transactions applied before (by an earlier import of this or an overlapping statement).
         const applied = new Set<string>()
-        for (const tx of statement.transactions) {
+        for (const tx of transactions) {
           if (tx.amount <= 0) continue
           const { version } = yield* storage.readStream(Storage.paymentStream(paymentIdOf("statement", tx.id)))
           if (version > 0) applied.add(tx.id)
@@ -233,13 +504,16 @@ export const make = (
             amountDue: o.total - o.paid,
             placedAt: o.placedAt
           })),
-          transactions: statement.transactions,
+          transactions,
           learned,
           reports,
           applied
         })
         let count = 0
         let amount = 0
+        /** Matched decisions whose order changed under us: kept for review instead (never lost). */
+        const couldNotApply = new Map<string, Matcher.Decision>()
+        const byTransaction = new Map(result.decisions.map((d) => [d.transactionId, d]))
         for (const a of result.applications) {
           const record = (orderIds: ReadonlyArray<string>, evidence: string) =>
             g.recordPayment({
@@ -253,28 +527,58 @@ export const make = (
               evidence
             })
           const outcome = yield* record(a.orderIds, a.evidence).pipe(
-            // The order changed under us (cancelled, paid meanwhile…): keep the money for review, never lose it.
+            // The order changed under us (cancelled, paid meanwhile…): the decision is kept for
+            // review (the organiser approves it to another order), the money is never lost.
             Effect.catchIf(
               (e): e is GroupBuy.GroupBuyError => e instanceof GroupBuy.GroupBuyError && e.reason !== "conflict",
-              () => record([], `review: could not apply to ${a.orderIds.join(", ")}: ${a.evidence}`)
+              () =>
+                Effect.sync(() => {
+                  const d = byTransaction.get(a.transactionId)
+                  if (d !== undefined)
+                    couldNotApply.set(a.transactionId, {
+                      ...d,
+                      status: "review",
+                      allocations: [],
+                      explanation: `could not apply to ${a.orderIds.join(", ")} (the order changed): ${d.explanation}`
+                    })
+                  return undefined
+                })
             )
           )
-          if (outcome.status === "matched") {
+          if (outcome?.status === "matched") {
             count++
             amount += a.amount
           }
         }
+        const decisions = result.decisions.map((d) => {
+          const final = couldNotApply.get(d.transactionId) ?? d
+          return { ...final, decisionId: decisionIdOf(roundId, d.transactionId) }
+        })
+        // Keep every new decision, and a changed one of a row still open; a re-import of the same
+        // statement records nothing.
+        const decidedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+        const events: Array<Storage.NewEvent> = []
+        for (const d of decisions) {
+          const before = keptById.get(d.decisionId)
+          if (before !== undefined && !(isOpen(before) && d.reason !== "already-applied" && differs(before, d)))
+            continue
+          events.push({ type: "PaymentDecided", data: decidedEvent(roundId, d, decidedAt), at: decidedAt })
+        }
+        if (events.length > 0)
+          yield* storage.commit([
+            { appends: [{ stream, expectedVersion: kept.version, events }], views: [], outbox: [] }
+          ])
         return {
           roundId,
           layout: statement.layout,
           encoding: statement.encoding,
           transactions: statement.transactions,
-          decisions: result.decisions,
+          decisions,
           applied: count,
           appliedAmount: amount,
           unreadable: statement.unreadable
         } satisfies StatementImportResult
-      })
+      }).pipe(onConflict)
 
     const applyGatewayPayment: PaymentsService["applyGatewayPayment"] = (raw) =>
       Effect.gen(function* () {
@@ -361,7 +665,138 @@ export const make = (
         })
       })
 
-    return Payments.of({ importStatement, applyGatewayPayment })
+    /** A decision with its stream's version, or `unknown-decision`. */
+    const loadDecision = (decisionId: string) =>
+      Effect.gen(function* () {
+        const unknown = new PaymentDecisionError({
+          reason: "unknown-decision",
+          message: `no payment decision ${decisionId}`
+        })
+        const parsed = parseDecisionId(decisionId)
+        if (parsed === undefined) return yield* unknown
+        const { version, events } = yield* storage.readStream(decisionStream(parsed.roundId))
+        const decision = foldDecisions(events.map((e) => decodeDecisionEvent(e.data))).get(decisionId)
+        if (decision === undefined) return yield* unknown
+        return { version, decision }
+      })
+
+    const settle = (decision: PaymentDecision, version: number, event: Storage.NewEvent) =>
+      Effect.as(
+        storage.commit([
+          {
+            appends: [{ stream: decisionStream(decision.roundId), expectedVersion: version, events: [event] }],
+            views: [],
+            outbox: []
+          }
+        ]),
+        undefined
+      )
+
+    const decisions: PaymentsService["decisions"] = (raw) =>
+      Effect.gen(function* () {
+        const { roundId, status } = yield* decodeDecisionsQuery(raw)
+        const round = yield* storage.readStream(Storage.roundStream(roundId), Number.MAX_SAFE_INTEGER)
+        if (round.version === 0)
+          return yield* new GroupBuy.GroupBuyError({ reason: "unknown-round", message: `round ${roundId} not found` })
+        const { events } = yield* storage.readStream(decisionStream(roundId))
+        const all = [...foldDecisions(events.map((e) => decodeDecisionEvent(e.data))).values()]
+        return status === undefined ? all : all.filter((d) => status.includes(d.status))
+      })
+
+    const approveDecision: PaymentsService["approveDecision"] = (raw) =>
+      Effect.gen(function* () {
+        const { decisionId, orderId } = yield* decodeApprove(raw)
+        const { version, decision } = yield* loadDecision(decisionId)
+        if (decision.status === "approved") {
+          if (orderId === undefined || decision.orderIds.includes(orderId)) return decision
+          return yield* new PaymentDecisionError({
+            reason: "settled",
+            message: `decision ${decisionId} was approved for ${decision.orderIds.join(", ")} already`
+          })
+        }
+        if (decision.status === "rejected")
+          return yield* new PaymentDecisionError({ reason: "settled", message: `decision ${decisionId} was rejected` })
+        if (!isOpen(decision))
+          return yield* new PaymentDecisionError({
+            reason: "not-open",
+            message: `decision ${decisionId} is ${decision.status}: only review and unmatched decisions are approved`
+          })
+        let orderIds: ReadonlyArray<string>
+        if (orderId !== undefined) {
+          const order = yield* storage.order(orderId)
+          if (order === undefined)
+            return yield* new GroupBuy.GroupBuyError({ reason: "unknown-order", message: `no order "${orderId}"` })
+          if (order.roundId !== decision.roundId)
+            return yield* new PaymentDecisionError({
+              reason: "other-round",
+              message: `order ${orderId} is not in round ${decision.roundId}`
+            })
+          orderIds = [orderId]
+        } else if (decision.candidates.length === 1) orderIds = decision.candidates[0]!.orderIds
+        else
+          return yield* new PaymentDecisionError({
+            reason: "needs-order",
+            message: `decision ${decisionId} has ${decision.candidates.length} candidates: name the order it pays (orderId)`
+          })
+        if (decision.amount <= 0)
+          return yield* new PaymentDecisionError({
+            reason: "not-open",
+            message: `decision ${decisionId} is no money in`
+          })
+        const at = new Date(yield* Clock.currentTimeMillis).toISOString()
+        const paymentId = paymentIdOf("statement", decision.transactionId)
+        const outcome = yield* g.recordPayment({
+          transactionId: decision.transactionId,
+          source: "statement",
+          amount: decision.amount,
+          at: decision.at,
+          bankCode: decision.bankCode,
+          last5: decision.last5,
+          orderIds,
+          evidence: `approved by the organiser: ${decision.explanation}`
+        })
+        // Recorded by an earlier attempt that stopped before its approval was kept: the orders it paid.
+        let paid = orderIds
+        if (outcome.status === "duplicate") {
+          const { events } = yield* storage.readStream(Storage.paymentStream(paymentId))
+          const matched = events.map((e) => e.data as AnyEvent).find((e) => e._tag === "PaymentMatched")
+          if (matched === undefined)
+            return yield* new PaymentDecisionError({
+              reason: "settled",
+              message: `transaction ${decision.transactionId} was recorded as an unmatched payment already`
+            })
+          paid = matched.orderIds as ReadonlyArray<string>
+        }
+        yield* settle(decision, version, {
+          type: "PaymentDecisionApproved",
+          data: { _tag: "PaymentDecisionApproved", decisionId, orderIds: paid, paymentId, at },
+          at
+        })
+        return { ...decision, status: "approved" as const, orderIds: paid, paymentId, settledAt: at }
+      }).pipe(onConflict)
+
+    const rejectDecision: PaymentsService["rejectDecision"] = (raw) =>
+      Effect.gen(function* () {
+        const { decisionId } = yield* decodeReject(raw)
+        const { version, decision } = yield* loadDecision(decisionId)
+        if (decision.status === "rejected") return decision
+        if (!isOpen(decision))
+          return yield* new PaymentDecisionError({
+            reason: decision.status === "approved" ? "settled" : "not-open",
+            message: `decision ${decisionId} is ${decision.status}: only review and unmatched decisions are rejected`
+          })
+        const at = new Date(yield* Clock.currentTimeMillis).toISOString()
+        yield* settle(decision, version, {
+          type: "PaymentDecisionRejected",
+          data: { _tag: "PaymentDecisionRejected", decisionId, at },
+          at
+        })
+        return { ...decision, status: "rejected" as const, settledAt: at }
+      }).pipe(onConflict)
+
+    return tracePayments(
+      Payments.of({ importStatement, applyGatewayPayment, decisions, approveDecision, rejectDecision })
+    )
   })
 
 /** The service over the app's GroupBuy and Storage (merchant order numbers are order ids). */

@@ -149,7 +149,8 @@ const accountKey = (a: Buyer.LearnedAccount) => JSON.stringify([a.bankCode ?? nu
 /**
  * Builds the storage over the `SqlClient` in context: validates the options, applies the
  * migrations (SQLite: WAL mode, a busy timeout, and on `node:sqlite` `synchronous = NORMAL` and a
- * 16 MB page cache first), and returns the service.
+ * 16 MB page cache first), and returns the service, traced (`Storage.traced`: a span
+ * `Storage.<method>` per call, around the `effect/sql` statement spans).
  */
 export const make = (
   options: Options = {}
@@ -1172,7 +1173,8 @@ export const make = (
       rebuild,
       readModels
     }
-    return service
+    // Every call in a span `Storage.<method>` with safe attributes (when a tracer records spans).
+    return Storage.traced(service)
   })
 
 /**
