@@ -110,7 +110,12 @@ const child = async () => {
     fs.mkdirSync(dir, { recursive: true })
     fs.writeFileSync(path.join(dir, `serve-${Date.now()}.cpuprofile`), JSON.stringify(profile))
   }
-  process.send!({ url: server.url, baseline: `http://127.0.0.1:${(baseline.address() as AddressInfo).port}` })
+  process.send!({
+    url: server.url,
+    baseline: `http://127.0.0.1:${(baseline.address() as AddressInfo).port}`,
+    // A fresh database: the server made its first organiser token (the report needs one).
+    token: server.firstToken
+  })
   process.on("message", async (m: { readonly stop?: boolean; readonly cpu?: boolean; readonly profile?: boolean }) => {
     if (m.cpu) {
       const u = process.cpuUsage()
@@ -256,7 +261,7 @@ const parent = async () => {
     env: { ...process.env, BENCH_LINE_API: line.url },
     stdio: ["ignore", "inherit", "inherit", "ipc"]
   })
-  const ready = await new Promise<{ url: string; baseline: string }>((resolve) =>
+  const ready = await new Promise<{ url: string; baseline: string; token: string }>((resolve) =>
     proc.once("message", resolve as (m: unknown) => void)
   )
   const warm = makeRequests(WARMUP, 0, "W")
@@ -289,7 +294,9 @@ const parent = async () => {
   const serve = await load(ready.url, measured)
   const serverCpuSeconds = ((await cpuMs(true)) - cpuBefore) / 1000
 
-  const report = (await (await fetch(`${ready.url}/api/rounds/${ROUND_ID}`)).json()) as {
+  const report = (await (
+    await fetch(`${ready.url}/api/rounds/${ROUND_ID}`, { headers: { authorization: `Bearer ${ready.token}` } })
+  ).json()) as {
     orders: ReadonlyArray<{ lines: ReadonlyArray<{ sku: string; qty: number }> }>
   }
   const freshSent = [...warm, ...measured.slice(0, serve.events)].filter((r) => !r.redelivery).length

@@ -8,13 +8,16 @@ import type { Command } from "./Io.js"
 /** Loads a command's module and returns the command. */
 export type CommandLoader = () => Promise<Command>
 
-/** The commands by name (`round replay` is two words). */
+/** The commands by name (`round replay` and `token create|revoke|list` are two words). */
 export const commands: Readonly<Record<string, CommandLoader | undefined>> = {
   demo: () => import("./commands/demo.js").then((m) => m.run),
   parse: () => import("./commands/parse.js").then((m) => m.run),
   reconcile: () => import("./commands/reconcile.js").then((m) => m.run),
   "round replay": () => import("./commands/replay.js").then((m) => m.run),
-  serve: () => import("./commands/serve.js").then((m) => m.run)
+  serve: () => import("./commands/serve.js").then((m) => m.run),
+  "token create": () => import("./commands/token.js").then((m) => m.create),
+  "token revoke": () => import("./commands/token.js").then((m) => m.revoke),
+  "token list": () => import("./commands/token.js").then((m) => m.list)
 }
 
 /** The command names, for "did you mean …?". */

@@ -21,7 +21,9 @@ Usage:
   kaituan parse --round ROUND.json     parse comments (JSON Lines on stdin) into intents
   kaituan round replay --round ROUND.json --comments FILE [--format F] [--json]
   kaituan reconcile --orders ORDERS.json --statement FILE [--format F] [--json]
-  kaituan serve [--port 8787] [--round ROUND.json]
+  kaituan serve [--port 8787] [--round ROUND.json]   webhooks, payments and the back-office API (/api/v1)
+  kaituan token create --role organiser|helper [--label L]   an API token, printed once
+  kaituan token list | kaituan token revoke ID
 
 Every command that keeps state takes --db PATH (SQLite, default ./kaituan.db) or --db postgres://…
 Run "kaituan <command> --help" for a command's options. Docs: docs/cli.md`
@@ -37,8 +39,14 @@ export const main = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
     io.stdout.write("kaituan 0.1.0\n")
     return 0
   }
-  const name = first === "round" ? `round ${second ?? ""}`.trimEnd() : first
-  const args = first === "round" ? rest : argv.slice(1)
+  if (first === "token" && (second === undefined || second === "--help" || second === "-h")) {
+    const { createUsage, listUsage, revokeUsage } = await import("./commands/token.js")
+    io.stdout.write(`${createUsage}\n\n${listUsage}\n\n${revokeUsage}\n`)
+    return second === undefined ? 2 : 0
+  }
+  const twoWords = first === "round" || first === "token"
+  const name = twoWords ? `${first} ${second ?? ""}`.trimEnd() : first
+  const args = twoWords ? rest : argv.slice(1)
   const load = Object.hasOwn(commands, name) ? commands[name] : undefined
   if (load === undefined) {
     const guess = didYouMean(name, commandNames)

@@ -65,7 +65,7 @@ exec ${script} "$@"
 
 const synopsisOptions = (line: string) => {
   const words = line.split(/\s+/).slice(1)
-  const name = words[0] === "round" ? words.slice(0, 2) : words.slice(0, 1)
+  const name = words[0] === "round" || words[0] === "token" ? words.slice(0, 2) : words.slice(0, 1)
   return { name, options: [...line.matchAll(/--[a-z][a-z-]*/g)].map((m) => m[0]) }
 }
 

@@ -19,6 +19,7 @@ import {
   ECPAY,
   FB_SECRET,
   FB_VERIFY,
+  getReport,
   LINE_SECRET,
   lineBody,
   lineHeaders,
@@ -257,7 +258,11 @@ describe.each([
   const roundId = `fuzz-${run}`
 
   beforeAll(async () => {
-    f = await startFull(roundId, { maxBodyBytes: MAX_BODY, ...(db === undefined ? {} : { db }) })
+    f = await startFull(roundId, {
+      maxBodyBytes: MAX_BODY,
+      env: { KAITUAN_PUBLIC_URL: "https://shop.example.com" },
+      ...(db === undefined ? {} : { db })
+    })
   })
   afterAll(async () => {
     await f.stop()
@@ -476,7 +481,7 @@ describe.each([
   it("nothing answered 5xx, and every good request in between was applied", async () => {
     const lines = f.logs.lines().filter((l) => l.event === "request")
     expect(lines.filter((l) => (l.status as number) >= 500)).toEqual([])
-    const report = (await (await fetch(`${f.server.url}/api/rounds/${roundId}`)).json()) as ReturnType<typeof toJson>
+    const report = (await (await getReport(f, roundId)).json()) as ReturnType<typeof toJson>
     const ordered = new Set(report.orders.map((o) => o.buyer.id))
     expect(goodUsers.filter((u) => !ordered.has(u))).toEqual([])
   })

@@ -3,7 +3,7 @@
  * loses the good ones of its delivery, and credentials never reach stderr.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { type ChannelAdapter, GroupBuy, Http } from "@kaituan/core"
+import { type ChannelAdapter, GroupBuy, Http, Storage } from "@kaituan/core"
 import { Effect, Layer } from "effect"
 import type { toJson } from "../src/Report.js"
 import { CommentBatcher } from "../src/server/CommentBatcher.js"
@@ -11,6 +11,7 @@ import * as Webhooks from "../src/server/Webhooks.js"
 import {
   facebookBody,
   facebookHeaders,
+  getReport,
   lineBody,
   lineHeaders,
   post,
@@ -23,7 +24,7 @@ import { runCli } from "./support.js"
 type Full = Awaited<ReturnType<typeof startFull>>
 
 const report = (f: Full, roundId: string) =>
-  fetch(`${f.server.url}/api/rounds/${roundId}`).then((r) => r.json() as Promise<ReturnType<typeof toJson>>)
+  getReport(f, roundId).then((r) => r.json() as Promise<ReturnType<typeof toJson>>)
 
 const deep = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`
 
@@ -190,9 +191,14 @@ describe("kaituan serve: one event cannot fail its delivery", () => {
   })
   const groupBuy = Layer.succeed(GroupBuy.GroupBuy, {} as GroupBuy.GroupBuyService)
   const handle = (adapter: ChannelAdapter.ChannelAdapterService) =>
-    Webhooks.handle({ roundId: "r", seen: Webhooks.makeSeenEvents() }, adapter, Http.request({ body: "[]" })).pipe(
-      Effect.provide(Layer.merge(batcher, groupBuy))
-    )
+    Webhooks.handle(
+      {
+        router: { route: () => Effect.succeed({ _tag: "Round", roundId: "r" }), invalidate: () => {} },
+        seen: Webhooks.makeSeenEvents()
+      },
+      adapter,
+      Http.request({ body: "[]" })
+    ).pipe(Effect.provide(Layer.mergeAll(batcher, groupBuy, Storage.layerMemory)))
 
   it.effect("a comment the round's code fails on is skipped as refused; the others of the delivery are applied", () =>
     Effect.gen(function* () {

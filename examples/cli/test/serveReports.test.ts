@@ -8,12 +8,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { GroupBuy } from "@kaituan/core"
 import type { toJson } from "../src/Report.js"
-import { lineBody, lineHeaders, post, startFull } from "./serveSupport.js"
+import { getReport, lineBody, lineHeaders, post, startFull } from "./serveSupport.js"
 
 type Full = Awaited<ReturnType<typeof startFull>>
 
 const report = (f: Full, roundId: string) =>
-  fetch(`${f.server.url}/api/rounds/${roundId}`).then((r) => r.json() as Promise<ReturnType<typeof toJson>>)
+  getReport(f, roundId).then((r) => r.json() as Promise<ReturnType<typeof toJson>>)
 
 /** `n` orders, placed straight through the server's runtime in batches. */
 const seed = async (f: Full, roundId: string, n: number) => {
@@ -45,7 +45,7 @@ describe("kaituan serve: reports do not stall webhooks", () => {
       })
       const readers = Array.from({ length: 32 }, async () => {
         while (!stop) {
-          const r = await fetch(url)
+          const r = await fetch(url, { headers: { authorization: `Bearer ${f.token}` } })
           await r.arrayBuffer()
           expect(r.status).toBe(200)
           done.push({ etag: r.headers.get("etag"), seq: finished++ })
@@ -75,21 +75,21 @@ describe("kaituan serve: reports do not stall webhooks", () => {
   it("a report unchanged since the client's copy is 304; a write through the server gives a new ETag", async () => {
     const f = await startFull("etag")
     try {
-      const first = await fetch(`${f.server.url}/api/rounds/etag`)
+      const first = await getReport(f, "etag")
       const etag = first.headers.get("etag")
       expect(first.status).toBe(200)
       expect(etag).toMatch(/^"[^"]+"$/)
       await first.arrayBuffer()
-      const same = await fetch(`${f.server.url}/api/rounds/etag`, { headers: { "if-none-match": etag! } })
+      const same = await getReport(f, "etag", { "if-none-match": etag! })
       expect(same.status).toBe(304)
       const body = lineBody([{ id: "e1", user: "U-e1", text: "紅+1" }])
       expect((await post(`${f.server.url}/webhooks/line`, body, lineHeaders(body))).status).toBe(200)
-      const changed = await fetch(`${f.server.url}/api/rounds/etag`, { headers: { "if-none-match": etag! } })
+      const changed = await getReport(f, "etag", { "if-none-match": etag! })
       expect(changed.status).toBe(200)
       expect(changed.headers.get("etag")).not.toBe(etag)
       const j = (await changed.json()) as ReturnType<typeof toJson>
       expect(j.orders.map((o) => o.buyer.id)).toEqual(["U-e1"])
-      expect((await fetch(`${f.server.url}/api/rounds/nope`)).status).toBe(404)
+      expect((await getReport(f, "nope")).status).toBe(404)
     } finally {
       await f.stop()
     }

@@ -12,6 +12,7 @@ import { LineSignature, LineTestServer } from "@kaituan/adapters-line"
 import { ECPayCallback } from "@kaituan/payments-ecpay"
 import { NewebPayCallback } from "@kaituan/payments-newebpay"
 import { TaipeiTime } from "@kaituan/core"
+import { Tokens } from "@kaituan/http"
 import { Redacted, Result } from "effect"
 import { decodeRound } from "../src/RoundFile.js"
 import * as Log from "../src/server/Log.js"
@@ -282,7 +283,8 @@ export const logSink = () => {
 
 /**
  * Starts a server with every integration on a fresh SQLite file. Shutdown keeps idle keep-alive
- * connections open 50 ms (`drainMs`) rather than the keep-alive timeout, unless overridden.
+ * connections open 50 ms (`drainMs`) rather than the keep-alive timeout, unless overridden; an
+ * `env` in the overrides is added to the full env.
  */
 export const startFull = async (roundId: string, overrides: Partial<Server.ServerOptions> = {}) => {
   const line = await LineTestServer.listen({})
@@ -293,13 +295,17 @@ export const startFull = async (roundId: string, overrides: Partial<Server.Serve
     port: 0,
     db,
     round: round(roundId),
-    env: fullEnv({ line: line.url, stub: stub.url }),
     log: logs.log,
     drainMs: 50,
-    ...overrides
+    ...overrides,
+    // The overrides' env adds to (or replaces some of) the full env.
+    env: { ...fullEnv({ line: line.url, stub: stub.url }), ...overrides.env }
   })
+  const token = server.firstToken ?? (await organiserToken(server))
   return {
     server,
+    /** An organiser token for /api routes. */
+    token,
     line,
     stub,
     logs,
@@ -311,6 +317,17 @@ export const startFull = async (roundId: string, overrides: Partial<Server.Serve
     }
   }
 }
+
+/** An organiser token made through a running server (on a database that had one already). */
+export const organiserToken = async (server: Server.RunningServer): Promise<string> =>
+  Redacted.value((await server.run(Tokens.Tokens.use((t) => t.create({ role: "organiser", label: "test" })))).token)
+
+/** `GET /api/rounds/:id` with an organiser token. */
+export const getReport = (
+  f: { readonly server: Server.RunningServer; readonly token: string },
+  roundId: string,
+  headers: Record<string, string> = {}
+) => fetch(`${f.server.url}/api/rounds/${roundId}`, { headers: { authorization: `Bearer ${f.token}`, ...headers } })
 
 export const post = (url: string, body: string, headers: Record<string, string> = {}) =>
   fetch(url, { method: "POST", body, headers })

@@ -1,6 +1,6 @@
 /**
- * `kaituan serve [--port 8787] [--host 127.0.0.1] [--round ROUND.json] [--db DB] [--max-body 1mb]`:
- * the webhook and back-office server (CLI.md). Runs until SIGINT or SIGTERM, then shuts down
+ * `kaituan serve [--port 8787] [--host 127.0.0.1] [--round ROUND.json] [--db DB] [--max-body 1mb]
+ * [--max-upload 10mb]`: the webhook, payment and back-office server (CLI.md). Runs until SIGINT or SIGTERM, then shuts down
  * gracefully and exits 0.
  */
 import process from "node:process"
@@ -12,13 +12,21 @@ import { type Command, type Io, flags, UsageError } from "../Io.js"
 import { loadRound } from "../RoundFile.js"
 import { dbIn } from "../Engine.js"
 
-export const usage = `kaituan serve [--port 8787] [--host 127.0.0.1] [--round ROUND.json] [--db PATH|postgres://…] [--max-body 1mb]
+export const usage = `kaituan serve [--port 8787] [--host 127.0.0.1] [--round ROUND.json] [--db PATH|postgres://…] [--max-body 1mb] [--max-upload 10mb]
 
-The webhook and back-office server: LINE, Telegram and Facebook webhooks, NewebPay and ECPay
-callbacks, the checkout page GET /pay/:orderId, GET /api/rounds/:id and GET /healthz.
-Secrets come from the environment (docs/cli.md); a channel or gateway without its secrets is not
-mounted. Comments go to the --round (opened at start if new); without it they are refused.
-Logs are JSON Lines on stderr. SIGINT or SIGTERM stops it gracefully.`
+The webhook, payment and back-office server: LINE, Telegram and Facebook webhooks, NewebPay and
+ECPay callbacks, the checkout page GET /pay/:orderId, the back-office API under /api/v1 (its
+OpenAPI document at /api/v1/openapi.json, a documentation page at /api/docs), GET /api/rounds/:id
+and GET /healthz.
+
+Every /api route needs "Authorization: Bearer <token>" (kaituan token create); on a database with
+no token yet, serve makes an organiser token and prints it once on stderr. Rounds live in the
+database: --round seeds one (opened if new), the API opens more, and each comment goes to the
+round that listens to its conversation, else to the one open round (else it is refused and
+logged). Payment pages and notify URLs come from KAITUAN_PUBLIC_URL only: without it /pay/...
+answers 503 and says why. Secrets come from the environment (docs/cli.md); a channel or gateway
+without its secrets is not mounted. Logs are JSON Lines on stderr. SIGINT or SIGTERM stops it
+gracefully.`
 
 const portOf = (value: string): number => {
   const n = Number(value)
@@ -42,6 +50,7 @@ export const serve = async (
     round: { type: "string" },
     db: { type: "string", default: Database.defaultUrl },
     "max-body": { type: "string", default: "1mb" },
+    "max-upload": { type: "string", default: "10mb" },
     help: { type: "boolean", short: "h" }
   })
   if (values.help) {
@@ -52,6 +61,11 @@ export const serve = async (
   const maxBodyBytes = parseSize(values["max-body"])
   if (maxBodyBytes === undefined)
     throw new UsageError(`serve: --max-body must be a size such as 1mb, 256kb or 65536, not "${values["max-body"]}"`)
+  const maxUploadBytes = parseSize(values["max-upload"])
+  if (maxUploadBytes === undefined)
+    throw new UsageError(
+      `serve: --max-upload must be a size such as 10mb, 512kb or 65536, not "${values["max-upload"]}"`
+    )
   const round = values.round === undefined ? undefined : loadRound(values.round, io.cwd)
   const log = Log.make(io.stderr)
   const server = await Server.start({
@@ -60,9 +74,18 @@ export const serve = async (
     db: dbIn(values.db, io.cwd),
     round,
     maxBodyBytes,
+    maxUploadBytes,
     env: io.env,
     log
   })
+  if (server.firstToken !== undefined)
+    io.stderr.write(
+      "\nkaituan: this database had no access token, so here is the first organiser token.\n" +
+        "It is shown this once (only its hash is kept): keep it like a password.\n\n" +
+        `  ${server.firstToken}\n\n` +
+        `Use it as "Authorization: Bearer <token>" for ${server.url}/api/v1 (docs: ${server.url}/api/docs).\n` +
+        'More tokens: "kaituan token create --role organiser|helper"; list or revoke them with "kaituan token list|revoke".\n\n'
+    )
   log.info("listening", {
     url: server.url,
     round: server.roundId ?? null,
@@ -72,8 +95,12 @@ export const serve = async (
     maxBodyBytes
   })
   if (server.roundId === undefined)
-    log.warn("no-round", {
-      note: "started without --round: webhooks are answered, but comments are refused and payments recorded unmatched"
+    log.info("no-round", {
+      note: "started without --round: comments go to the open round in the database (POST /api/v1/rounds opens one)"
+    })
+  if (server.gateways.length > 0 && !io.env.KAITUAN_PUBLIC_URL)
+    log.warn("no-public-url", {
+      note: "KAITUAN_PUBLIC_URL is not set: /pay/... refuses to render checkout pages until it is"
     })
   const why = await stop(server)
   log.info("stopping", { signal: why })

@@ -1,5 +1,7 @@
 /**
- * Gateway callbacks and the checkout page.
+ * Gateway callbacks and the checkout page. The checkout page and the gateways' notify URLs come
+ * from `KAITUAN_PUBLIC_URL` only: without it no checkout page is rendered (503, saying why), and a
+ * forged `Host` header never reaches a payment form.
  *
  * A callback is verified by the gateway (401 for a missing or wrong signature, 400 for a malformed
  * body), then applied by `@kaituan/reconcile`'s Payments service (`applyGatewayPayment`): decided
@@ -21,13 +23,69 @@ import { type Reply, text } from "./Reply.js"
 
 /** What the payment handlers need. */
 export interface PaymentContext {
-  /** The round whose orders callbacks are matched against; without one, payments are recorded unmatched. */
+  /**
+   * The round seeded with `--round`, tried first for callbacks; a callback is matched against the
+   * orders of the round its merchant order number names (found among the closed rounds), and is
+   * recorded unmatched when no round has that order.
+   */
   readonly roundId: string | undefined
-  /** The round's title, for the gateway's item description. */
-  readonly title: string | undefined
-  /** Public base URL for the gateways' notify URLs; else derived from the request's Host. */
+  /**
+   * `KAITUAN_PUBLIC_URL`: the server's public base URL, the only source of the payment pages'
+   * and the gateways' notify URLs (never the request's `Host`). Without it, no checkout page is
+   * rendered.
+   */
   readonly publicUrl: string | undefined
 }
+
+/** Why a checkout page is refused without `KAITUAN_PUBLIC_URL`. */
+export const NO_PUBLIC_URL =
+  "this server cannot take payments yet: set KAITUAN_PUBLIC_URL to its public address (https://…). The gateway's notify URL is built from it, never from the request's Host header."
+
+/**
+ * Checks `KAITUAN_PUBLIC_URL`: an absolute http(s) URL with no user, password, query or
+ * fragment; returns it without a trailing slash, or the problem.
+ */
+export const publicUrlOf = (value: string | undefined): { url?: string; problem?: string } => {
+  if (value === undefined || value === "") return {}
+  let u: URL
+  try {
+    u = new URL(value)
+  } catch {
+    return { problem: "KAITUAN_PUBLIC_URL must be an absolute URL such as https://shop.example.com" }
+  }
+  if (u.protocol !== "https:" && u.protocol !== "http:")
+    return { problem: "KAITUAN_PUBLIC_URL must start with https:// (or http:// for a local test)" }
+  if (u.username !== "" || u.password !== "" || u.search !== "" || u.hash !== "")
+    return { problem: "KAITUAN_PUBLIC_URL must have no user, password, query or fragment" }
+  return { url: `${u.origin}${u.pathname}`.replace(/\/+$/, "") }
+}
+
+/** A round's title (the gateway's item description). */
+const titleOf = (storage: Storage.StorageService, roundId: string) =>
+  Effect.map(storage.document("rounds", roundId), (doc) => {
+    const title = (doc as { title?: unknown } | undefined)?.title
+    return typeof title === "string" && title !== "" ? title : "kaituan"
+  })
+
+/** The closed rounds a callback's order may belong to, at most this many (newest ids last). */
+const MAX_ROUNDS_SCANNED = 50
+
+/** The round whose order awaiting payment the merchant order number names (the seeded round first). */
+const roundOfCallback = (ctx: PaymentContext, merchantOrderNo: string) =>
+  Effect.gen(function* () {
+    const storage = yield* Storage.Storage
+    const closed = yield* storage.documents({
+      model: "rounds",
+      key: { k: "k1", value: "closed" },
+      limit: MAX_ROUNDS_SCANNED
+    })
+    const candidates = [...(ctx.roundId === undefined ? [] : [ctx.roundId]), ...closed.map((r) => r.id)]
+    for (const roundId of new Set(candidates)) {
+      const orders = yield* storage.orders({ roundId, status: ["awaiting-payment"] })
+      if (MerchantOrderNo.resolver(orders.map((o) => o.orderId))(merchantOrderNo) !== undefined) return roundId
+    }
+    return ctx.roundId
+  })
 
 type Deps = GroupBuy.GroupBuy | Storage.Storage
 
@@ -57,7 +115,8 @@ export const callback = (
       return { ...ack(gw, false), status, error: `GatewayError:${reason}` }
     }
     const payments = yield* ReconcilePayments.make({ merchantOrderNo: MerchantOrderNo.resolver })
-    const applied = yield* payments.applyGatewayPayment({ roundId: ctx.roundId, payment: decoded.result.success }).pipe(
+    const roundId = yield* roundOfCallback(ctx, decoded.result.success.merchantOrderNo)
+    const applied = yield* payments.applyGatewayPayment({ roundId, payment: decoded.result.success }).pipe(
       Effect.map((r) => Result.succeed(r)),
       Effect.catchTags({
         GatewayTransactionError: (e) => Effect.succeed(Result.fail(`GatewayTransactionError:${e.reason}`)),
@@ -68,12 +127,6 @@ export const callback = (
     const r = applied.success
     return { ...ack(gw, true), ...(r.accepted ? { accepted: true } : {}), fields: r.fields }
   })
-
-const publicBase = (ctx: PaymentContext, req: Http.InboundRequest): string => {
-  if (ctx.publicUrl !== undefined) return ctx.publicUrl.replace(/\/+$/, "")
-  const proto = req.headers["x-forwarded-proto"]?.split(",")[0]?.trim() === "https" ? "https" : "http"
-  return `${proto}://${req.headers.host ?? "127.0.0.1"}`
-}
 
 /** `GET /pay/:orderId`: the page that posts itself to the gateway for the order's amount due. */
 export const checkoutPage = (
@@ -95,6 +148,9 @@ export const checkoutPage = (
           ? "no payment gateway is configured on this server"
           : `${name} is not configured on this server`
       )
+    // Where the gateway will notify us comes from the configuration alone, never from the request.
+    const base = ctx.publicUrl
+    if (base === undefined) return { ...text(503, NO_PUBLIC_URL), error: "Config:no-public-url", level: "warn" }
     const storage = yield* Storage.Storage
     const order = yield* storage.order(orderId)
     if (order === undefined) return text(404, "no such order")
@@ -112,8 +168,8 @@ export const checkoutPage = (
         merchantOrderNo: MerchantOrderNo.make(orderId, now),
         orderId,
         amount: due,
-        description: ctx.title ?? "kaituan",
-        notifyUrl: `${publicBase(ctx, req)}/payments/${name}/notify`
+        description: yield* titleOf(storage, order.roundId),
+        notifyUrl: `${base}/payments/${name}/notify`
       })
     )
     if (Result.isFailure(started))

@@ -3,8 +3,16 @@
  * over the app's layers: GroupBuy on SQLite or PostgreSQL, the parser, the comment batcher).
  *
  * Routes (CLI.md): `POST /webhooks/line`, `POST /webhooks/telegram`, `GET|POST /webhooks/facebook`,
- * `POST /payments/newebpay/notify`, `POST /payments/ecpay/notify`, `GET /pay/:orderId`,
- * `GET /api/rounds/:id`, `GET /healthz`. One JSON log line per request on the logger.
+ * `POST /payments/newebpay/notify`, `POST /payments/ecpay/notify`, `GET /pay/:orderId`, the
+ * back-office API `/api/v1/*` with its OpenAPI document and `/api/docs` (`@kaituan/http`, bearer
+ * tokens), the back office's web app at `/admin` (`Admin.ts`), `GET /api/rounds/:id` (an
+ * organiser token) and `GET /healthz` (`{"ok":true}`, nothing else). One JSON log line per
+ * request on the logger.
+ *
+ * Rounds live in the database: `--round` seeds one, the API opens more, and each comment goes to
+ * the round listening to its conversation, else to the `--round` one while it is open, else to the
+ * one open round (`RoundRouter`); the scheduler closes each at its cutoff. On a database with no
+ * token yet, the server makes a first organiser token ({@link RunningServer.firstToken}).
  *
  * Limits (each a {@link ServerOptions} field): connections ({@link ServerOptions.maxConnections}),
  * the size of one body (413, answered as soon as it is known, then the connection closed), the
@@ -17,13 +25,15 @@
  * close`), close the idle connections at the end of the drain, drain the outbox once more, close
  * the database.
  */
-import { timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { type AddressInfo, Server as NetServer } from "node:net"
-import { ChannelRegistry, GroupBuy, type Http, type Storage } from "@kaituan/core"
+import { ChannelRegistry, GroupBuy, type Http, Scheduler, type Storage } from "@kaituan/core"
+import { Server as Api, Tokens, WebHandler } from "@kaituan/http"
+import type { Payments as ReconcilePayments } from "@kaituan/reconcile"
 import { Database } from "@kaituan/storage-sql"
-import { Cause, Effect, Layer, ManagedRuntime } from "effect"
+import { Cause, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { appLayer } from "../Engine.js"
+import * as Admin from "./Admin.js"
 import { UsageError } from "../Io.js"
 import type { LoadedRound } from "../RoundFile.js"
 import * as Body from "./Body.js"
@@ -34,10 +44,16 @@ import * as Payments from "./Payments.js"
 import * as Relay from "./Relay.js"
 import { json, type Reply, text } from "./Reply.js"
 import * as Reports from "./Reports.js"
+import * as RoundRouter from "./RoundRouter.js"
 import * as Webhooks from "./Webhooks.js"
 
 /** What handlers run against. */
-export type ServerContext = GroupBuy.GroupBuy | Storage.Storage | CommentBatcher.CommentBatcher
+export type ServerContext =
+  | GroupBuy.GroupBuy
+  | Storage.Storage
+  | CommentBatcher.CommentBatcher
+  | Tokens.Tokens
+  | ReconcilePayments.Payments
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 8787. */
@@ -50,6 +66,10 @@ export interface ServerOptions {
   readonly round?: LoadedRound | undefined
   /** Largest accepted request body. Default 1 MiB. */
   readonly maxBodyBytes?: number | undefined
+  /** Largest bank statement uploaded to the API (413 past it). Default 10 MiB. */
+  readonly maxUploadBytes?: number | undefined
+  /** How often due scheduled jobs (cutoffs of every round) are looked for. Default 1 s. */
+  readonly schedulerPollMs?: number | undefined
   /** Secrets and settings (CLI.md); usually the process environment. */
   readonly env: Readonly<Record<string, string | undefined>>
   readonly log?: Logger | undefined
@@ -89,6 +109,11 @@ export interface RunningServer {
   readonly url: string
   readonly port: number
   readonly roundId: string | undefined
+  /**
+   * The organiser token made on this start because the database had none yet: shown once (the
+   * command prints it on stderr), never kept in plain text.
+   */
+  readonly firstToken: string | undefined
   readonly channels: ReadonlyArray<string>
   readonly gateways: ReadonlyArray<string>
   readonly disabled: Integrations.Integrations["disabled"]
@@ -103,6 +128,8 @@ export interface RunningServer {
 interface Route {
   readonly pattern: string
   readonly methods: ReadonlyArray<string>
+  /** The largest body this route reads (default: `maxBodyBytes`). */
+  readonly maxBody?: number | undefined
   readonly channel?: string | undefined
   /** Why this route is not mounted (404), checked before the body is read. */
   readonly disabled?: string | undefined
@@ -121,12 +148,14 @@ const queryOf = (url: URL): Record<string, string> => {
   return out
 }
 
-const sameSecret = (given: string | undefined, expected: string): boolean => {
-  if (given === undefined) return false
-  const a = Buffer.from(given)
-  const b = Buffer.from(expected)
-  return a.length === b.length && timingSafeEqual(a, b)
+/** The bearer token of an `Authorization` header. */
+const bearerOf = (header: string | undefined): string | undefined => {
+  const m = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)
+  return m?.[1]
 }
+
+/** Methods whose request has a body the server reads. */
+const WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"])
 
 /** Whether an `If-None-Match` header names `etag` (or is `*`). */
 const matches = (ifNoneMatch: string | undefined, etag: string): boolean =>
@@ -162,28 +191,41 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000
   const drainMs = options.drainMs ?? keepAliveTimeout
   const integrations = Integrations.fromEnv(options.env)
-  const apiToken = options.env.KAITUAN_API_TOKEN || undefined
+  const publicUrl = Payments.publicUrlOf(options.env.KAITUAN_PUBLIC_URL)
+  if (publicUrl.problem !== undefined) throw new UsageError(`serve: ${publicUrl.problem}`)
   const round = options.round
   const roundId = round?.spec.id
-  const paymentCtx: Payments.PaymentContext = {
-    roundId,
-    title: round?.spec.title,
-    publicUrl: options.env.KAITUAN_PUBLIC_URL || undefined
-  }
-  const webhookCtx: Webhooks.WebhookContext = { roundId, seen: Webhooks.makeSeenEvents() }
+  const paymentCtx: Payments.PaymentContext = { roundId, publicUrl: publicUrl.url }
+  const router = RoundRouter.make({ preferred: roundId })
+  const webhookCtx: Webhooks.WebhookContext = { router, seen: Webhooks.makeSeenEvents() }
+  const maxUpload = options.maxUploadBytes ?? 10 * 1_048_576
+  /** API bodies may be statement uploads (with a multipart form around them). */
+  const maxApiBody = Math.max(maxBody, maxUpload + 64 * 1024)
 
-  const runtime = ManagedRuntime.make(CommentBatcher.layer.pipe(Layer.provideMerge(appLayer(options.db))))
+  const runtime = ManagedRuntime.make(
+    Layer.mergeAll(
+      CommentBatcher.layer,
+      Api.layerServices,
+      // Every round's cutoff (and any other job) runs when due, once across processes.
+      Scheduler.layer({ handlers: Scheduler.builtIn, pollMs: options.schedulerPollMs ?? 1_000 })
+    ).pipe(Layer.provideMerge(appLayer(options.db)))
+  )
   const reports = Reports.make((effect) => runtime.runPromise(effect), { maxAgeMs: options.reportMaxAgeMs })
   /** Runs an effect that may write: reports computed after it see what it wrote. */
   const run = <A, E>(effect: Effect.Effect<A, E, ServerContext>): Promise<A> =>
     runtime.runPromise(effect).finally(reports.invalidate)
+  let firstToken: string | undefined
+  let api: WebHandler.WebHandler
   try {
-    await runtime.runPromise(
+    firstToken = await runtime.runPromise(
       Effect.gen(function* () {
         const g = yield* GroupBuy.GroupBuy
         if (round) yield* g.openRound({ spec: round.spec })
+        const created = yield* Tokens.Tokens.use((t) => t.bootstrap({ label: "first organiser token" }))
+        return created === undefined ? undefined : Redacted.value(created.token)
       })
     )
+    api = WebHandler.make(Layer.succeedContext(await runtime.context()), { maxUploadBytes: maxUpload })
   } catch (e) {
     await runtime.dispose().catch(() => {})
     const err = e as { _tag?: string; reason?: string; message?: string }
@@ -259,19 +301,49 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       {
         pattern: "/healthz",
         methods: ["GET", "HEAD"],
-        handle: () =>
-          Effect.succeed(
-            json(stopping ? 503 : 200, {
-              status: stopping ? "stopping" : "ok",
-              round: roundId ?? null,
-              channels: [...integrations.channels.keys()],
-              gateways: [...integrations.gateways.keys()]
-            })
-          )
+        // Up or not, and nothing else: no round, no integration, nothing an anonymous caller may use.
+        handle: () => Effect.succeed(json(stopping ? 503 : 200, { ok: !stopping }))
       }
     ]
   ])
-  const routeOf = (path: string): Route | undefined => {
+  /** The back-office API (`@kaituan/http`) answers its own paths, with the raw URL (repeated query keys). */
+  const apiRoute = (path: string, rawUrl: string, method: string): Route => {
+    const operation = WebHandler.operationOf(method, path)
+    return {
+      pattern: operation?.path ?? (path.startsWith("/api/v1/") && path !== Api.openapiPath ? "/api/v1/*" : path),
+      methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      maxBody: maxApiBody,
+      handle: (req) =>
+        Effect.promise(async (): Promise<Reply> => {
+          const hasBody = WITH_BODY.has(req.method)
+          const headers = new Headers()
+          for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && k !== "host") headers.set(k, v)
+          const response = await api.handler(
+            // The API never sees the Host header: its URLs are its own paths.
+            new Request(new URL(rawUrl, "http://localhost"), {
+              method: req.method,
+              headers,
+              ...(hasBody ? { body: req.rawBody as Uint8Array<ArrayBuffer> } : {})
+            })
+          )
+          const out: Record<string, string> = {}
+          response.headers.forEach((value, key) => {
+            if (key !== "content-length" && key !== "transfer-encoding") out[key] = value
+          })
+          return {
+            status: response.status,
+            headers: out,
+            body: new Uint8Array(await response.arrayBuffer()),
+            ...(operation === undefined ? {} : { fields: { operation: operation.operation } }),
+            // A change through the API (an order cancelled, a review resolved…) may tell buyers.
+            ...(hasBody && response.status < 400 ? { accepted: true } : {})
+          }
+        })
+    }
+  }
+
+  const routeOf = (path: string, rawUrl: string, method: string): Route | undefined => {
+    if (WebHandler.isApiPath(path)) return apiRoute(path, rawUrl, method)
     const known = fixed.get(path)
     if (known) return known
     const pay = /^\/pay\/([^/]+)$/.exec(path)
@@ -292,36 +364,48 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       return {
         pattern: "/api/rounds/:id",
         methods: ["GET"],
+        // The round's report names buyers and quotes comments: an organiser token only.
         handle: (req) =>
-          apiToken !== undefined && !sameSecret(req.headers.authorization, `Bearer ${apiToken}`)
-            ? Effect.succeed({
-                ...json(401, { error: "set Authorization: Bearer $KAITUAN_API_TOKEN" }),
-                headers: { "content-type": "application/json; charset=utf-8", "www-authenticate": "Bearer" }
-              })
-            : id === undefined
-              ? Effect.succeed(json(400, { error: "bad round id" }))
-              : Effect.tryPromise({ try: () => reports.get(id), catch: (e) => e }).pipe(
-                  Effect.map((snapshot): Reply => {
-                    const headers = { etag: snapshot.etag, "cache-control": "no-cache" }
-                    return matches(req.headers["if-none-match"], snapshot.etag)
-                      ? { status: 304, headers, body: "" }
-                      : {
-                          status: 200,
-                          headers: { "content-type": "application/json; charset=utf-8", ...headers },
-                          body: snapshot.body
-                        }
-                  }),
-                  Effect.catchIf(
-                    (e) =>
-                      (e as { _tag?: unknown })._tag === "GroupBuyError" &&
-                      (e as GroupBuy.GroupBuyError).reason === "unknown-round",
-                    () => Effect.succeed(json(404, { error: "no such round" }))
-                  )
-                )
+          Effect.flatMap(
+            Tokens.Tokens.use((t) => t.authenticate(bearerOf(req.headers.authorization))),
+            (actor): Effect.Effect<Reply, unknown> =>
+              actor === undefined
+                ? Effect.succeed({
+                    ...json(401, {
+                      error: "send Authorization: Bearer <token> (kaituan token create --role organiser)"
+                    }),
+                    headers: { "content-type": "application/json; charset=utf-8", "www-authenticate": "Bearer" }
+                  })
+                : actor.role !== "organiser"
+                  ? Effect.succeed(json(403, { error: "the round's report needs an organiser token" }))
+                  : report(req, id)
+          )
       }
     }
     return undefined
   }
+
+  const report = (req: Http.InboundRequest, id: string | undefined): Effect.Effect<Reply, unknown> =>
+    id === undefined
+      ? Effect.succeed(json(400, { error: "bad round id" }))
+      : Effect.tryPromise({ try: () => reports.get(id), catch: (e) => e }).pipe(
+          Effect.map((snapshot): Reply => {
+            const headers = { etag: snapshot.etag, "cache-control": "no-cache" }
+            return matches(req.headers["if-none-match"], snapshot.etag)
+              ? { status: 304, headers, body: "" }
+              : {
+                  status: 200,
+                  headers: { "content-type": "application/json; charset=utf-8", ...headers },
+                  body: snapshot.body
+                }
+          }),
+          Effect.catchIf(
+            (e) =>
+              (e as { _tag?: unknown })._tag === "GroupBuyError" &&
+              (e as GroupBuy.GroupBuyError).reason === "unknown-round",
+            () => Effect.succeed(json(404, { error: "no such round" }))
+          )
+        )
 
   let stopping = false
   let inflight = 0
@@ -361,7 +445,17 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       pathname = url.pathname
       query = queryOf(url)
     }
-    const route = routeOf(pathname)
+    // The back office's built files at /admin (examples/backoffice, Admin.ts): answered at once.
+    if (Admin.adminRoute(req, res, pathname)) {
+      log.info("request", {
+        method,
+        route: pathname === Admin.ADMIN_PREFIX ? Admin.ADMIN_PREFIX : `${Admin.ADMIN_PREFIX}/*`,
+        status: res.statusCode,
+        ms: Math.round((performance.now() - t0) * 10) / 10
+      })
+      return
+    }
+    const route = routeOf(pathname, rawUrl, method)
     let reply: Reply
     let closeAfter = false
     let body: Body.Body | undefined
@@ -372,8 +466,8 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       else if (route.disabled !== undefined) reply = text(404, route.disabled)
       else {
         let refused: Reply | undefined
-        if (method === "POST") {
-          const read = await Body.readBody(req, maxBody, budget)
+        if (WITH_BODY.has(method)) {
+          const read = await Body.readBody(req, route.maxBody ?? maxBody, budget)
           if (read._tag === "BodyError") {
             refused = refusal(read)
             if (refused === undefined) {
@@ -410,7 +504,10 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
               )
           )
           // What a POST may have written is in the reports asked for from now on (a 4xx wrote nothing).
-          if (method === "POST" && !(reply.status >= 400 && reply.status < 500)) reports.invalidate()
+          if (WITH_BODY.has(method) && !(reply.status >= 400 && reply.status < 500)) {
+            reports.invalidate()
+            router.invalidate()
+          }
         }
       }
     } finally {
@@ -525,6 +622,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       server.close()
       await closingRound
       await relay.final(shutdownTimeout)
+      await api.dispose()
       await runtime.dispose()
       log.flush?.()
     })())
@@ -533,6 +631,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     url: `http://${urlHost}:${address.port}`,
     port: address.port,
     roundId,
+    firstToken,
     channels: [...integrations.channels.keys()],
     gateways: [...integrations.gateways.keys()],
     disabled: integrations.disabled,

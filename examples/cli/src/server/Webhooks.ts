@@ -20,6 +20,7 @@ import { Clock, Effect, Result } from "effect"
 import { fromEvent } from "../Comments.js"
 import { jsonDepthWithin } from "./Body.js"
 import { CommentBatcher } from "./CommentBatcher.js"
+import type { RoundRouter } from "./RoundRouter.js"
 import { errorKind } from "./Log.js"
 import { type Reply, text } from "./Reply.js"
 
@@ -165,8 +166,12 @@ export const makeSeenEvents = (capacity = 100_000): SeenEvents => {
 
 /** What the webhook handler needs. */
 export interface WebhookContext {
-  /** The round comments go to; `undefined`: comments are refused (logged), the webhook still answered 200. */
-  readonly roundId: string | undefined
+  /**
+   * Which round each comment goes to (RoundRouter): the round listening to its conversation, else
+   * the one open round. A comment no round takes is refused (counted and logged with the reason);
+   * the webhook is still answered 200.
+   */
+  readonly router: RoundRouter
   readonly seen: SeenEvents
 }
 
@@ -197,7 +202,11 @@ export const handle = (
   ctx: WebhookContext,
   adapter: ChannelAdapter.ChannelAdapterService,
   req: Http.InboundRequest
-): Effect.Effect<Reply, GroupBuy.GroupBuyError | Storage.StorageError, GroupBuy.GroupBuy | CommentBatcher> =>
+): Effect.Effect<
+  Reply,
+  GroupBuy.GroupBuyError | Storage.StorageError,
+  GroupBuy.GroupBuy | CommentBatcher | Storage.Storage
+> =>
   Effect.gen(function* () {
     const counts: Record<string, number> = {}
     if (adapter.handshake) {
@@ -265,10 +274,21 @@ export const handle = (
     if (fresh.length < events.length) bump(counts, "redelivered", events.length - fresh.length)
     const g = yield* GroupBuy.GroupBuy
     const batcher = yield* CommentBatcher
-    const roundId = ctx.roundId
+    /** Why comments were refused (no round took them), for the log. */
+    const refusals = new Set<string>()
+    /** The round an event's comment goes to, or undefined (refused: counted and noted). */
+    const roundOf = (e: ChannelAdapter.InboundEvent) =>
+      Effect.map(ctx.router.route(e.channel, e.threadId), (routed) => {
+        if (routed._tag === "Round") return routed.roundId
+        bump(counts, "rejected")
+        refusals.add(routed.reason)
+        return undefined
+      })
     /** Where an event is in the delivery (its position among the decoded events), for the log. */
     const whereOf = (e: ChannelAdapter.InboundEvent) => `event ${positions?.get(e) ?? decodedEvents.indexOf(e)}`
-    let pending: Array<{ readonly comment: GroupBuy.CommentInput; readonly event: ChannelAdapter.InboundEvent }> = []
+    type Pending = { readonly comment: GroupBuy.CommentInput; readonly event: ChannelAdapter.InboundEvent }
+    /** The delivery's comments not yet submitted, by round. */
+    let pending = new Map<string, Array<Pending>>()
     const submit = (roundId: string, items: ReadonlyArray<{ readonly comment: GroupBuy.CommentInput }>) =>
       Effect.map(
         batcher.submit(
@@ -282,10 +302,7 @@ export const handle = (
     // The delivery's comments go together; if the round refuses them, or its code fails on one,
     // each is tried on its own and those that fail again are skipped. Storage trouble fails the
     // request (500): the platform redelivers, and the comments are applied then.
-    const flush = Effect.suspend(() => {
-      const batch = pending
-      pending = []
-      if (batch.length === 0 || roundId === undefined) return Effect.void
+    const flushRound = (roundId: string, batch: ReadonlyArray<Pending>) => {
       const oneByOne = Effect.forEach(
         batch,
         (item) => submit(roundId, [item]).pipe(skipOnRefusal(() => skip("refused", whereOf(item.event)))),
@@ -295,6 +312,11 @@ export const handle = (
         Effect.catchIf(isRefusal, () => oneByOne),
         Effect.catchDefect(() => oneByOne)
       )
+    }
+    const flush = Effect.suspend(() => {
+      const rounds = pending
+      pending = new Map()
+      return Effect.forEach(rounds, ([roundId, batch]) => flushRound(roundId, batch), { discard: true })
     })
     /** An edit or unsend the round refuses (an unknown comment…) is counted, not retried. */
     const refusedIsFine = <A>(
@@ -308,24 +330,31 @@ export const handle = (
       )
     for (const e of fresh) {
       switch (e._tag) {
-        case "Comment":
+        case "Comment": {
           bump(counts, "comments")
-          if (roundId === undefined) bump(counts, "rejected")
-          else pending.push({ comment: fromEvent(e), event: e })
+          const roundId = yield* roundOf(e)
+          if (roundId === undefined) break
+          const list = pending.get(roundId)
+          const item = { comment: fromEvent(e), event: e }
+          if (list === undefined) pending.set(roundId, [item])
+          else list.push(item)
           break
-        case "CommentEdited":
+        }
+        case "CommentEdited": {
           bump(counts, "edits")
           yield* flush
-          if (roundId === undefined) bump(counts, "rejected")
-          else yield* refusedIsFine(g.editComment({ roundId, comment: fromEvent(e) }), e)
+          const roundId = yield* roundOf(e)
+          if (roundId !== undefined) yield* refusedIsFine(g.editComment({ roundId, comment: fromEvent(e) }), e)
           break
-        case "CommentRemoved":
+        }
+        case "CommentRemoved": {
           bump(counts, "removals")
           yield* flush
-          if (roundId === undefined) bump(counts, "rejected")
-          else
+          const roundId = yield* roundOf(e)
+          if (roundId !== undefined)
             yield* refusedIsFine(g.removeComment({ roundId, channel: e.channel, commentId: e.commentId, at: e.at }), e)
           break
+        }
         default:
           bump(counts, "other")
       }
@@ -336,7 +365,20 @@ export const handle = (
       ...text(200, "OK"),
       counts,
       accepted: true,
-      ...(counts.rejected ? { note: "no round: start with --round to take orders" } : {}),
-      ...(counts.skipped ? { fields: { skipped: skips } } : {})
+      ...(counts.rejected
+        ? {
+            note: refusals.has("several-open-rounds")
+              ? "comments refused: several rounds are open and none listens to this conversation (set listens in the round files)"
+              : "comments refused: no round is open (open one with --round or POST /api/v1/rounds)"
+          }
+        : {}),
+      ...(counts.skipped || counts.rejected
+        ? {
+            fields: {
+              ...(counts.skipped ? { skipped: skips } : {}),
+              ...(counts.rejected ? { refused: [...refusals] } : {})
+            }
+          }
+        : {})
     }
   })

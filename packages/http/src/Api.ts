@@ -1,0 +1,346 @@
+/**
+ * The organiser's API, declared once as an Effect `HttpApi`: the server ({@link Server}), the
+ * OpenAPI document and the typed client ({@link Client}) all derive from it. Every route is under
+ * `/api/v1` and needs `Authorization: Bearer <token>` ({@link Authorization}); each endpoint says
+ * which role it needs ({@link Access}: `organiser` unless it says `helper`, so a new endpoint is
+ * organiser-only until someone decides otherwise). Inputs that do not decode answer 400 naming
+ * the field ({@link Validation}).
+ *
+ * | group | what |
+ * | --- | --- |
+ * | `session` | `GET /me` |
+ * | `rounds` | list, create from a round file, one round, close, report (reopen, edit, restock: 501) |
+ * | `orders` | by status and buyer (keyset pages), one order, cancel, refund |
+ * | `review` | the review queue, resolve (order / amend / cancel / dismiss), the not-ordered list |
+ * | `payments` | upload a statement → decisions, list decisions, approve / reject, record cash |
+ * | `shipping` | ship lines of an order (split shipments), method, tracking number |
+ * | `pickups` | find by code, confirm, unlock |
+ * | `buyers` | one buyer (personal data) |
+ * | `operations` | dead letters (list, retry) and jobs |
+ *
+ * @since 0.2.0
+ */
+import { ReadModel, RoundSpec } from "@kaituan/core"
+import { Context, Schema } from "effect"
+import { Multipart } from "effect/http"
+import {
+  HttpApi,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApiMiddleware,
+  HttpApiSchema,
+  HttpApiSecurity,
+  OpenApi
+} from "effect/http-api"
+import {
+  BadRequest,
+  Conflict,
+  Forbidden,
+  Locked,
+  NotFound,
+  NotImplemented,
+  PayloadTooLarge,
+  Unauthorized,
+  Unavailable,
+  UnrecognisedStatement
+} from "./Errors.js"
+import * as M from "./Models.js"
+import type { Actor, Role } from "./Tokens.js"
+
+/** The path every route of this version is under. */
+export const prefix = "/api/v1"
+
+/** Which role an endpoint needs: `organiser` (the default) or `helper` (a helper or the organiser). */
+export type Access = Role
+
+/** The endpoint annotation saying which role it needs; unannotated endpoints are organiser-only. */
+export const Access = Context.Reference<Access>("@kaituan/http/Access", { defaultValue: () => "organiser" })
+
+/** The actor of the request (its token's id, role and label), provided by {@link Authorization}. */
+export class CurrentActor extends Context.Service<CurrentActor, Actor>()("@kaituan/http/CurrentActor") {}
+
+/**
+ * The bearer-token middleware: 401 without an active token, 403 when the token's role may not
+ * call the endpoint (nothing is decoded or changed then). Implemented by `Auth.layer`.
+ */
+export class Authorization extends HttpApiMiddleware.Service<Authorization, { provides: CurrentActor }>()(
+  "@kaituan/http/Authorization",
+  {
+    security: { bearer: HttpApiSecurity.bearer },
+    error: [Unauthorized, Forbidden, Unavailable]
+  }
+) {}
+
+/** Turns a request that does not decode into a 400 {@link BadRequest} naming the field. Implemented by `Auth.layerValidation`. */
+export class Validation extends HttpApiMiddleware.Service<Validation>()("@kaituan/http/Validation", {
+  error: BadRequest
+}) {}
+
+/** Annotations of an endpoint: the role it needs, a summary, and the role in its OpenAPI description. */
+const op = (access: Access, summary: string, details?: string) =>
+  Context.make(Access, access).pipe(
+    Context.add(OpenApi.Summary, summary),
+    Context.add(
+      OpenApi.Description,
+      `${details === undefined ? summary : `${summary}. ${details}`}\n\nRole: ${
+        access === "helper" ? "organiser or helper (小幫手)" : "organiser only"
+      }.`
+    )
+  )
+
+const RoundParams = { roundId: M.Id }
+const OrderParams = { orderId: M.Id }
+const domain = [NotFound, Conflict, Unavailable] as const
+
+// ---------------------------------------------------------------------------------------------
+
+/** `GET /me`. */
+export class SessionApi extends HttpApiGroup.make("session").add(
+  HttpApiEndpoint.get("me", "/me", { success: M.Me }).annotateMerge(
+    op("helper", "Who this token is", "Its role and what the role may do")
+  )
+) {}
+
+/** Rounds: list, create, close, report. */
+export class RoundsApi extends HttpApiGroup.make("rounds").add(
+  HttpApiEndpoint.get("list", "/rounds", {
+    query: { status: Schema.optional(M.RoundStatus), cursor: Schema.optional(M.Id), limit: Schema.optional(M.Limit) },
+    success: M.RoundsPage,
+    error: domain
+  }).annotateMerge(op("helper", "List rounds", "In id order, 50 a page; `status` filters (`open`…)")),
+  HttpApiEndpoint.post("create", "/rounds", {
+    payload: RoundSpec.RoundSpec,
+    success: M.Round.pipe(HttpApiSchema.status(201)),
+    error: domain
+  }).annotateMerge(
+    op("organiser", "Create and open a round", "The body is a round file (docs/cli.md); 409 when the id exists")
+  ),
+  HttpApiEndpoint.get("get", "/rounds/:roundId", {
+    params: RoundParams,
+    success: M.Round,
+    error: domain
+  }).annotateMerge(op("helper", "One round")),
+  HttpApiEndpoint.post("close", "/rounds/:roundId/close", {
+    params: RoundParams,
+    success: M.Closed,
+    error: domain
+  }).annotateMerge(op("organiser", "Close a round", "Every order is confirmed and now awaits payment; idempotent")),
+  HttpApiEndpoint.post("reopen", "/rounds/:roundId/reopen", {
+    params: RoundParams,
+    success: M.Round,
+    error: [...domain, NotImplemented]
+  }).annotateMerge(op("organiser", "Reopen a closed round", "Not supported by the domain yet: 501 (issue 16)")),
+  HttpApiEndpoint.patch("update", "/rounds/:roundId", {
+    params: RoundParams,
+    payload: Schema.Record(Schema.String, Schema.Unknown),
+    success: M.Round,
+    error: [...domain, NotImplemented]
+  }).annotateMerge(op("organiser", "Edit an open round", "Not supported by the domain yet: 501 (issue 16)")),
+  HttpApiEndpoint.post("restock", "/rounds/:roundId/restock", {
+    params: RoundParams,
+    payload: Schema.Struct({ lines: Schema.Array(M.Line) }),
+    success: M.Round,
+    error: [...domain, NotImplemented]
+  }).annotateMerge(op("organiser", "Add stock to an open round", "Not supported by the domain yet: 501 (issue 16)")),
+  HttpApiEndpoint.get("report", "/rounds/:roundId/report", {
+    params: RoundParams,
+    success: M.Report,
+    error: domain
+  }).annotateMerge(op("helper", "The round's numbers", "Orders by status, money, stock and queues; no personal data"))
+) {}
+
+/** Orders: by status and buyer, one order, cancel, refund. */
+export class OrdersApi extends HttpApiGroup.make("orders").add(
+  HttpApiEndpoint.get("list", "/rounds/:roundId/orders", {
+    params: RoundParams,
+    query: M.OrdersQuery,
+    success: M.OrdersPage,
+    error: domain
+  }).annotateMerge(
+    op(
+      "helper",
+      "A round's orders",
+      "In comment order, by status (待付款 `awaiting-payment`, 待出貨 `paid` / `partly-shipped`, 已出貨 `shipped`, 已完成 `completed`, 已取消 `cancelled` / `refunded`) and buyer; keyset pages of `limit` (50) with `cursor`"
+    )
+  ),
+  HttpApiEndpoint.get("get", "/orders/:orderId", {
+    params: OrderParams,
+    success: ReadModel.OrderView,
+    error: domain
+  }).annotateMerge(op("helper", "One order")),
+  HttpApiEndpoint.post("cancel", "/orders/:orderId/cancel", {
+    params: OrderParams,
+    payload: M.OrderAction,
+    success: ReadModel.OrderView,
+    error: domain
+  }).annotateMerge(op("helper", "Cancel an order", "Its stock is released; the buyer is told")),
+  HttpApiEndpoint.post("refund", "/orders/:orderId/refund", {
+    params: OrderParams,
+    payload: M.OrderAction,
+    success: ReadModel.OrderView,
+    error: domain
+  }).annotateMerge(op("organiser", "Refund a paid order"))
+) {}
+
+/** The review queue and the not-ordered list. */
+export class ReviewApi extends HttpApiGroup.make("review").add(
+  HttpApiEndpoint.get("list", "/rounds/:roundId/review", {
+    params: RoundParams,
+    query: { resolved: Schema.optional(Schema.Literals(["true", "false"])) },
+    success: Schema.Array(ReadModel.ReviewItem),
+    error: domain
+  }).annotateMerge(op("helper", "The review queue", "Unresolved comments in comment order (`resolved=true`: all)")),
+  HttpApiEndpoint.post("resolve", "/rounds/:roundId/review/:commentId", {
+    params: { roundId: M.Id, commentId: M.Id },
+    payload: M.Resolve,
+    success: M.Resolved,
+    error: domain
+  }).annotateMerge(
+    op("helper", "Resolve a review item", "`order` or `amend` with `lines`, `cancel` the buyer's order, or `dismiss`")
+  ),
+  HttpApiEndpoint.get("notOrdered", "/rounds/:roundId/not-ordered", {
+    params: RoundParams,
+    success: Schema.Array(ReadModel.NotOrderedItem),
+    error: domain
+  }).annotateMerge(op("helper", "The not-ordered list", "Comments (or parts) that did not become orders, and why"))
+) {}
+
+/** Statements, decisions and cash: organiser only. */
+export class PaymentsApi extends HttpApiGroup.make("payments").add(
+  HttpApiEndpoint.post("importStatement", "/rounds/:roundId/statements", {
+    params: RoundParams,
+    query: M.StatementQuery,
+    payload: [
+      Schema.Uint8Array.pipe(HttpApiSchema.asUint8Array()),
+      Schema.Uint8Array.pipe(HttpApiSchema.asUint8Array({ contentType: "text/csv" })),
+      Schema.Struct({ file: Multipart.SingleFileSchema }).pipe(HttpApiSchema.asMultipart())
+    ],
+    success: M.StatementImported,
+    error: [...domain, PayloadTooLarge, UnrecognisedStatement]
+  }).annotateMerge(
+    op(
+      "organiser",
+      "Upload a bank statement",
+      "The file as the raw body (CSV in Big5 or UTF-8, or .xlsx) or as the `file` field of a multipart form; matched rows are applied, the rest come back as decisions to approve or reject. 413 over the upload limit, 422 for a layout nobody recognises"
+    )
+  ),
+  HttpApiEndpoint.get("decisions", "/rounds/:roundId/decisions", {
+    params: RoundParams,
+    query: { status: Schema.optional(Schema.Array(M.DecisionStatus)) },
+    success: Schema.Array(M.Decision),
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "The round's payment decisions",
+      "Every decision kept from the statements uploaded, in the order first decided; `status` filters (`review`, `unmatched`…)"
+    )
+  ),
+  HttpApiEndpoint.post("approve", "/decisions/:decisionId/approve", {
+    params: { decisionId: M.Id },
+    payload: M.Approve,
+    success: M.Decision,
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "Approve a decision",
+      "Its money is applied to `orderId` (or to its only candidate) and the buyer told; approving twice changes nothing"
+    )
+  ),
+  HttpApiEndpoint.post("reject", "/decisions/:decisionId/reject", {
+    params: { decisionId: M.Id },
+    success: M.Decision,
+    error: domain
+  }).annotateMerge(op("organiser", "Reject a decision", "Nothing is applied; the decision is closed")),
+  HttpApiEndpoint.post("cash", "/orders/:orderId/cash", {
+    params: OrderParams,
+    payload: M.Cash,
+    success: M.PaymentRecorded,
+    error: domain
+  }).annotateMerge(op("organiser", "Record cash received for an order", "A repeated `reference` records nothing"))
+) {}
+
+/** Shipping: lines, split shipments, method, tracking number. */
+export class ShippingApi extends HttpApiGroup.make("shipping").add(
+  HttpApiEndpoint.post("ship", "/orders/:orderId/shipments", {
+    params: OrderParams,
+    payload: M.Ship,
+    success: M.Shipped.pipe(HttpApiSchema.status(201)),
+    error: domain
+  }).annotateMerge(
+    op("helper", "Ship lines of a paid order", "Part of an order is a split shipment (拆單出貨); `pickup` makes a code")
+  )
+) {}
+
+/** Meet-up pickups: find by code, confirm, unlock. */
+export class PickupsApi extends HttpApiGroup.make("pickups").add(
+  HttpApiEndpoint.get("find", "/pickups", {
+    query: { code: M.PickupCode },
+    success: M.Pickup,
+    error: domain
+  }).annotateMerge(op("helper", "Find a pickup by its code", "Typed in or scanned from the buyer's QR code")),
+  HttpApiEndpoint.post("confirm", "/pickups/:shipmentId/confirm", {
+    params: { shipmentId: M.Id },
+    payload: M.ConfirmPickup,
+    success: M.PickupDone,
+    error: [...domain, Locked]
+  }).annotateMerge(op("helper", "Confirm a pickup", "5 wrong codes lock it (423) until the organiser unlocks it")),
+  HttpApiEndpoint.post("unlock", "/pickups/:shipmentId/unlock", {
+    params: { shipmentId: M.Id },
+    success: M.PickupDone,
+    error: domain
+  }).annotateMerge(op("organiser", "Unlock a locked pickup"))
+) {}
+
+/** Buyers (personal data): organiser only. */
+export class BuyersApi extends HttpApiGroup.make("buyers").add(
+  HttpApiEndpoint.get("get", "/buyers/:buyerId", {
+    params: { buyerId: M.Id },
+    success: M.BuyerDetail,
+    error: domain
+  }).annotateMerge(op("organiser", "One buyer", "Identities, learned accounts and history"))
+) {}
+
+/** Dead letters and scheduled jobs. */
+export class OperationsApi extends HttpApiGroup.make("operations").add(
+  HttpApiEndpoint.get("deadLetters", "/dead-letters", {
+    query: { limit: Schema.optional(M.Limit) },
+    success: Schema.Array(M.DeadLetter),
+    error: domain
+  }).annotateMerge(op("helper", "Messages that could not be sent", "Oldest first")),
+  HttpApiEndpoint.post("retryDeadLetters", "/dead-letters/retry", {
+    payload: M.RetryDeadLetters,
+    success: M.Retried,
+    error: domain
+  }).annotateMerge(op("organiser", "Send dead letters again")),
+  HttpApiEndpoint.get("jobs", "/jobs", {
+    query: M.JobsQuery,
+    success: Schema.Array(M.Job),
+    error: domain
+  }).annotateMerge(op("helper", "Scheduled jobs", "Cutoffs, reminders and deadlines, newest due first"))
+) {}
+
+/** The organiser's API, version 1. */
+export class Api extends HttpApi.make("kaituan")
+  .add(SessionApi)
+  .add(RoundsApi)
+  .add(OrdersApi)
+  .add(ReviewApi)
+  .add(PaymentsApi)
+  .add(ShippingApi)
+  .add(PickupsApi)
+  .add(BuyersApi)
+  .add(OperationsApi)
+  .middleware(Validation)
+  .middleware(Authorization)
+  .prefix(prefix)
+  .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "all" })
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "kaituan back office",
+      version: "1",
+      description:
+        "The organiser's API: rounds, orders, the review queue, payments, shipping and pickups. Every route needs `Authorization: Bearer <token>` (`kaituan token create --role organiser|helper`)."
+    })
+  ) {}
