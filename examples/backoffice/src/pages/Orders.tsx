@@ -1,0 +1,564 @@
+/**
+ * A round's orders in folders (待付款 / 待出貨 / 已出貨 / 已完成 / 已取消, and 收單中 while the round
+ * is open), searched by buyer, in keyset pages ("load more"), with bulk "mark shipped" and each
+ * order's own actions: ship (part of it: a split shipment), cancel, refund, record cash.
+ */
+import { useEffect, useState } from "preact/hooks"
+import type { Method, Order, OrdersPage, OrderStatus, PaymentRecorded, Report, Shipped } from "../api.js"
+import { explain, seg } from "../api.js"
+import { dateTime, money } from "../format.js"
+import type { Key } from "../i18n.js"
+import { navigate } from "../router.js"
+import { Badge, ErrorBox, Field, Link, Loading, Result, toneOf, useAction, useApp, useLoad, valueOf } from "../ui.js"
+import { RoundHeader, useRound } from "./RoundNav.js"
+
+export interface Folder {
+  readonly id: "open" | "awaiting" | "toship" | "shipped" | "done" | "cancelled"
+  readonly key: Key
+  readonly statuses: ReadonlyArray<OrderStatus>
+  readonly tone: string
+}
+
+export const folders: ReadonlyArray<Folder> = [
+  { id: "open", key: "folder.open", statuses: ["open"], tone: "blue" },
+  { id: "awaiting", key: "folder.awaiting", statuses: ["awaiting-payment"], tone: "amber" },
+  { id: "toship", key: "folder.toship", statuses: ["paid", "partly-shipped"], tone: "green" },
+  { id: "shipped", key: "folder.shipped", statuses: ["shipped"], tone: "teal" },
+  { id: "done", key: "folder.done", statuses: ["completed"], tone: "grey" },
+  { id: "cancelled", key: "folder.cancelled", statuses: ["cancelled", "refunded"], tone: "red" }
+]
+
+export const folderOf = (id: string | null): Folder | undefined => folders.find((f) => f.id === id)
+
+const methods: ReadonlyArray<Method> = ["home", "cvs", "pickup"]
+
+/** A buyer id as the API writes it (`line:U123`), as opposed to a name to look for. */
+const isBuyerId = (q: string) => /^[a-z][a-z0-9-]*:\S+$/.test(q)
+
+export const Orders = (props: { readonly roundId: string; readonly query: URLSearchParams }) => {
+  const { t, api, can } = useApp()
+  const roundPath = `/rounds/${seg(props.roundId)}`
+  const [round] = useRound(props.roundId)
+  const [report, reloadReport] = useLoad(() => api.get<Report>(`${roundPath}/report`), [props.roundId])
+  const asked = folderOf(props.query.get("folder"))
+  const folder =
+    asked ?? (round.state === "done" && round.value.status === "open" ? folders[0]! : (folders[1] as Folder))
+  const q = props.query.get("q") ?? ""
+  const [search, setSearch] = useState(q)
+  useEffect(() => setSearch(q), [q])
+
+  const byId = isBuyerId(q)
+  const [pages, setPages] = useState<{ items: ReadonlyArray<Order>; nextCursor: string | null }>()
+  const [loaded, reload] = useLoad(async () => {
+    setPages(undefined)
+    setSelected(new Set())
+    const page = await api.get<OrdersPage>(`${roundPath}/orders`, {
+      status: folder.statuses,
+      buyer: byId ? q : undefined
+    })
+    setPages({ items: page.items, nextCursor: page.nextCursor })
+    return page
+  }, [props.roundId, folder.id, byId ? q : ""])
+  const more = useAction()
+  const bulk = useAction()
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set())
+  const [method, setMethod] = useState<Method>("home")
+  const [open, setOpen] = useState<string>()
+
+  const go = (f: Folder, query = q) =>
+    navigate(
+      `rounds/${seg(props.roundId)}/orders?folder=${f.id}${query === "" ? "" : `&q=${encodeURIComponent(query)}`}`
+    )
+
+  const loadMore = async () => {
+    if (pages?.nextCursor == null) return
+    const cursor = pages.nextCursor
+    const page = await more.run(() =>
+      api.get<OrdersPage>(`${roundPath}/orders`, { status: folder.statuses, buyer: byId ? q : undefined, cursor })
+    )
+    if (page !== undefined)
+      setPages((p) => ({ items: [...(p?.items ?? []), ...page.items], nextCursor: page.nextCursor }))
+  }
+
+  const replace = (order: Order) =>
+    setPages((p) =>
+      p === undefined ? p : { ...p, items: p.items.map((o) => (o.orderId === order.orderId ? order : o)) }
+    )
+
+  const all = pages?.items ?? []
+  const needle = byId ? "" : q.trim().toLowerCase()
+  const items = needle === "" ? all : all.filter((o) => (o.buyer.name ?? o.buyer.id).toLowerCase().includes(needle))
+  const bulkShip = folder.id === "toship" && can("shipping.ship")
+
+  const shipSelected = async () => {
+    const chosen = items.filter((o) => selected.has(o.orderId))
+    const failed: Array<string> = []
+    let done = 0
+    await bulk.run(async () => {
+      for (const o of chosen) {
+        const lines = o.lines.filter((l) => l.qty > 0).map((l) => ({ sku: l.sku, qty: l.qty }))
+        try {
+          await api.post<Shipped>(`/orders/${seg(o.orderId)}/shipments`, { lines, method })
+          done++
+        } catch (e) {
+          failed.push(`${o.buyer.name ?? o.buyer.id}: ${explain(t, e).message}`)
+        }
+      }
+    })
+    setBulkNote({ done, failed })
+    reload()
+    reloadReport()
+  }
+  const [bulkNote, setBulkNote] = useState<{ done: number; failed: ReadonlyArray<string> }>()
+
+  const counts = report.state === "done" ? report.value.orders.byStatus : undefined
+  const shown = folders.filter(
+    (f) =>
+      f.id !== "open" ||
+      f === folder ||
+      (counts?.open ?? 0) > 0 ||
+      (round.state === "done" && round.value.status === "open")
+  )
+
+  return (
+    <>
+      <RoundHeader
+        roundId={props.roundId}
+        current="orders"
+        round={round.state === "done" ? round.value : undefined}
+        {...(report.state === "done" ? { badge: { review: report.value.review } } : {})}
+      />
+      <div class="folders" role="tablist" aria-label={t("orders.status")}>
+        {shown.map((f) => {
+          const n = counts === undefined ? undefined : f.statuses.reduce((s, st) => s + (counts[st] ?? 0), 0)
+          return (
+            <button
+              key={f.id}
+              type="button"
+              role="tab"
+              class={`folder ${f.tone}`}
+              aria-selected={f.id === folder.id}
+              onClick={() => go(f)}
+            >
+              <span>{t(f.key)}</span>
+              {n === undefined ? null : <span class="count">{n}</span>}
+            </button>
+          )
+        })}
+      </div>
+      <form
+        class="search"
+        onSubmit={(e) => {
+          e.preventDefault()
+          go(folder, search.trim())
+        }}
+      >
+        <label class="field grow">
+          <span class="label">{t("orders.search")}</span>
+          <input
+            type="search"
+            name="q"
+            value={search}
+            onInput={(e) => setSearch(valueOf(e))}
+            placeholder={t("orders.searchHint")}
+          />
+        </label>
+        <button type="submit" class="secondary">
+          {t("common.search")}
+        </button>
+        {q === "" ? null : (
+          <button type="button" class="ghost" onClick={() => go(folder, "")}>
+            {t("common.clear")}
+          </button>
+        )}
+      </form>
+      {needle === "" ? null : <p class="muted small">{t("orders.filtered", { q })}</p>}
+      {bulkNote === undefined ? null : (
+        <div class={`notice ${bulkNote.failed.length === 0 ? "ok" : "error"}`} role="status">
+          <p>{t("orders.bulkDone", { n: bulkNote.done })}</p>
+          {bulkNote.failed.length === 0 ? null : (
+            <>
+              <p>{t("orders.bulkFailed", { n: bulkNote.failed.length })}</p>
+              <ul>
+                {bulkNote.failed.map((f) => (
+                  <li key={f}>{f}</li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
+      )}
+      {loaded.state === "loading" ? (
+        <Loading />
+      ) : loaded.state === "failed" ? (
+        <ErrorBox error={loaded.error} onRetry={reload} />
+      ) : items.length === 0 ? (
+        <p class="empty">{t("orders.empty")}</p>
+      ) : (
+        <>
+          {bulkShip ? (
+            <label class="select-all">
+              <input
+                type="checkbox"
+                checked={items.length > 0 && items.every((o) => selected.has(o.orderId))}
+                onChange={(e) =>
+                  setSelected(e.currentTarget.checked ? new Set(items.map((o) => o.orderId)) : new Set())
+                }
+              />
+              <span>{t("common.selectAll")}</span>
+            </label>
+          ) : null}
+          <ul class="orders" aria-label={t(folder.key)}>
+            {items.map((o) => (
+              <OrderRow
+                key={o.orderId}
+                order={o}
+                selectable={bulkShip}
+                selected={selected.has(o.orderId)}
+                onSelect={(on) =>
+                  setSelected((s) => {
+                    const next = new Set(s)
+                    if (on) next.add(o.orderId)
+                    else next.delete(o.orderId)
+                    return next
+                  })
+                }
+                open={open === o.orderId}
+                onToggle={() => setOpen(open === o.orderId ? undefined : o.orderId)}
+                onChanged={(order) => {
+                  replace(order)
+                  reloadReport()
+                }}
+              />
+            ))}
+          </ul>
+        </>
+      )}
+      {pages?.nextCursor == null ? null : (
+        <button type="button" class="secondary more" disabled={more.busy} onClick={loadMore}>
+          {more.busy ? t("common.loading") : t("common.more")}
+        </button>
+      )}
+      <Result result={more.result} />
+      {bulkShip && selected.size > 0 ? (
+        <section class="bulkbar" aria-label={t("orders.bulkShip")}>
+          <span class="bulk-count">{t("common.selected", { n: selected.size })}</span>
+          <label class="inline">
+            <span class="sr-only">{t("orders.bulkMethod")}</span>
+            <select name="bulkMethod" value={method} onChange={(e) => setMethod(valueOf(e) as Method)}>
+              {methods.map((m) => (
+                <option key={m} value={m}>
+                  {t(`method.${m}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="button" class="primary" disabled={bulk.busy} onClick={shipSelected}>
+            {t("orders.bulkShip")}
+          </button>
+        </section>
+      ) : null}
+    </>
+  )
+}
+
+const OrderRow = (props: {
+  readonly order: Order
+  readonly selectable: boolean
+  readonly selected: boolean
+  readonly onSelect: (on: boolean) => void
+  readonly open: boolean
+  readonly onToggle: () => void
+  readonly onChanged: (order: Order) => void
+}) => {
+  const { t, lang, can } = useApp()
+  const o = props.order
+  const name = o.buyer.name ?? o.buyer.id
+  return (
+    <li class={`order ${props.selected ? "selected" : ""}`} data-order-id={o.orderId}>
+      <div class="order-main">
+        {props.selectable ? (
+          <label class="check">
+            <input
+              type="checkbox"
+              name="select"
+              value={o.orderId}
+              checked={props.selected}
+              onChange={(e) => props.onSelect(e.currentTarget.checked)}
+            />
+            <span class="sr-only">{t("common.select", { what: name })}</span>
+          </label>
+        ) : null}
+        <div class="order-buyer">
+          {can("buyers.get") ? (
+            <Link to={`buyers/${seg(o.buyerId)}?round=${seg(o.roundId)}`} class="buyer-name">
+              {name}
+            </Link>
+          ) : (
+            <span class="buyer-name">{name}</span>
+          )}
+          <span class="muted small">{dateTime(lang, o.placedAt)}</span>
+        </div>
+        <div class="order-lines">
+          {o.lines
+            .filter((l) => l.qty > 0)
+            .map((l) => (
+              <span key={l.sku} class="line">
+                <span class="mono">{l.sku}</span> × {l.qty}
+              </span>
+            ))}
+        </div>
+        <div class="order-money">
+          <strong>{money(lang, o.total)}</strong>
+          {o.paid > 0 && o.paid !== o.total ? (
+            <span class="muted small">
+              {t("orders.paid")} {money(lang, o.paid)}
+            </span>
+          ) : null}
+        </div>
+        <div class="order-status">
+          <Badge tone={toneOf(o.status)}>{t(`status.${o.status}` as Key)}</Badge>
+        </div>
+        <button type="button" class="ghost details" aria-expanded={props.open} onClick={props.onToggle}>
+          {props.open ? t("orders.hide") : t("orders.details")}
+        </button>
+      </div>
+      {props.open ? <OrderDetails order={o} onChanged={props.onChanged} /> : null}
+    </li>
+  )
+}
+
+const OrderDetails = (props: { readonly order: Order; readonly onChanged: (order: Order) => void }) => {
+  const { t, api, can, lang } = useApp()
+  const o = props.order
+  const path = `/orders/${seg(o.orderId)}`
+  const refetch = async () => props.onChanged(await api.get<Order>(path))
+  const shippable = o.status === "paid" || o.status === "partly-shipped"
+  const cancellable = o.status === "open" || o.status === "awaiting-payment"
+  const refundable = o.status === "paid" || o.status === "partly-shipped" || o.status === "shipped"
+  // Shown after a shipment, also once the order has left this folder's actions.
+  const [shipped, setShipped] = useState<Shipped>()
+  return (
+    <div class="order-details">
+      {shipped === undefined ? null : (
+        <div class="notice ok" role="status">
+          <p>{t("orders.shipped")}</p>
+          {shipped.pickupCode === undefined ? null : (
+            <p class="pickup-code" data-pickup-code={shipped.pickupCode}>
+              {t("orders.pickupCode", { code: shipped.pickupCode })}
+            </p>
+          )}
+        </div>
+      )}
+      <p class="muted small">
+        {t("orders.orderId", { id: o.orderId })} · {o.buyerId}
+      </p>
+      <table class="table compact">
+        <thead>
+          <tr>
+            <th scope="col">{t("common.sku")}</th>
+            <th scope="col" class="num">
+              {t("common.qty")}
+            </th>
+            <th scope="col" class="num">
+              {t("orders.total")}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {o.lines.map((l) => (
+            <tr key={l.sku}>
+              <td class="mono">{l.sku}</td>
+              <td class="num">{l.qty}</td>
+              <td class="num">{money(lang, l.qty * l.unitPrice)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div class="detail-actions">
+        {shippable && can("shipping.ship") ? (
+          <ShipForm
+            order={o}
+            onShipped={async (s) => {
+              setShipped(s)
+              await refetch()
+            }}
+          />
+        ) : null}
+        {o.status === "awaiting-payment" && can("payments.cash") ? <CashForm order={o} onPaid={refetch} /> : null}
+        {cancellable && can("orders.cancel") ? (
+          <ReasonForm
+            label={t("orders.cancel")}
+            reasonLabel={t("orders.cancelReason")}
+            done={t("orders.cancelled")}
+            action={(reason) => api.post<Order>(`${path}/cancel`, { reason })}
+            onDone={props.onChanged}
+          />
+        ) : null}
+        {refundable && can("orders.refund") ? (
+          <ReasonForm
+            label={t("orders.refund")}
+            reasonLabel={t("orders.refundReason")}
+            done={t("orders.refunded")}
+            action={(reason) => api.post<Order>(`${path}/refund`, { reason })}
+            onDone={props.onChanged}
+          />
+        ) : null}
+      </div>
+    </div>
+  )
+}
+
+const ShipForm = (props: { readonly order: Order; readonly onShipped: (shipped: Shipped) => Promise<void> }) => {
+  const { t, api } = useApp()
+  const o = props.order
+  const [qty, setQty] = useState<Record<string, number>>(() =>
+    Object.fromEntries(o.lines.filter((l) => l.qty > 0).map((l) => [l.sku, l.qty]))
+  )
+  const [method, setMethod] = useState<Method>("home")
+  const [carrier, setCarrier] = useState("")
+  const [tracking, setTracking] = useState("")
+  const ship = useAction()
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    const lines = Object.entries(qty)
+      .filter(([, n]) => n > 0)
+      .map(([sku, n]) => ({ sku, qty: n }))
+    const shipped = await ship.run(() =>
+      api.post<Shipped>(`/orders/${seg(o.orderId)}/shipments`, {
+        lines,
+        method,
+        ...(carrier.trim() === "" ? {} : { carrier: carrier.trim() }),
+        ...(tracking.trim() === "" ? {} : { trackingNo: tracking.trim() })
+      })
+    )
+    if (shipped !== undefined) await props.onShipped(shipped)
+  }
+  return (
+    <form class="subform" onSubmit={submit}>
+      <h3>{t("orders.shipTitle")}</h3>
+      <div class="line-inputs">
+        {o.lines
+          .filter((l) => l.qty > 0)
+          .map((l) => (
+            <Field key={l.sku} label={l.sku} class="qty">
+              <input
+                type="number"
+                inputMode="numeric"
+                min={0}
+                max={l.qty}
+                name={`ship-${l.sku}`}
+                value={qty[l.sku] ?? 0}
+                onInput={(e) => setQty({ ...qty, [l.sku]: Number(valueOf(e)) })}
+              />
+            </Field>
+          ))}
+      </div>
+      <div class="row-fields">
+        <Field label={t("orders.bulkMethod")}>
+          <select name="method" value={method} onChange={(e) => setMethod(valueOf(e) as Method)}>
+            {methods.map((m) => (
+              <option key={m} value={m}>
+                {t(`method.${m}`)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        {method === "pickup" ? null : (
+          <>
+            <Field label={t("orders.carrier")}>
+              <input name="carrier" value={carrier} onInput={(e) => setCarrier(valueOf(e))} />
+            </Field>
+            <Field label={t("orders.tracking")}>
+              <input name="trackingNo" value={tracking} onInput={(e) => setTracking(valueOf(e))} />
+            </Field>
+          </>
+        )}
+      </div>
+      <Result result={ship.result} />
+      <button type="submit" class="primary" disabled={ship.busy}>
+        {t("orders.ship")}
+      </button>
+    </form>
+  )
+}
+
+const CashForm = (props: { readonly order: Order; readonly onPaid: () => Promise<void> }) => {
+  const { t, api } = useApp()
+  const o = props.order
+  const [amount, setAmount] = useState(String(Math.max(0, o.total - o.paid)))
+  const [reference, setReference] = useState("")
+  const [note, setNote] = useState("")
+  const cash = useAction()
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    const done = await cash.run(
+      () =>
+        api.post<PaymentRecorded>(`/orders/${seg(o.orderId)}/cash`, {
+          amount: Number(amount),
+          ...(reference.trim() === "" ? {} : { reference: reference.trim() }),
+          ...(note.trim() === "" ? {} : { note: note.trim() })
+        }),
+      (r) => (r.status === "duplicate" ? t("orders.cashDuplicate") : t("orders.cashDone"))
+    )
+    if (done !== undefined) await props.onPaid()
+  }
+  return (
+    <form class="subform" onSubmit={submit}>
+      <h3>{t("orders.cash")}</h3>
+      <div class="row-fields">
+        <Field label={t("orders.cashAmount")}>
+          <input
+            type="number"
+            inputMode="numeric"
+            min={1}
+            name="amount"
+            value={amount}
+            onInput={(e) => setAmount(valueOf(e))}
+          />
+        </Field>
+        <Field label={t("orders.cashReference")}>
+          <input name="reference" value={reference} onInput={(e) => setReference(valueOf(e))} />
+        </Field>
+        <Field label={t("orders.cashNote")}>
+          <input name="note" value={note} onInput={(e) => setNote(valueOf(e))} />
+        </Field>
+      </div>
+      <Result result={cash.result} />
+      <button type="submit" class="primary" disabled={cash.busy}>
+        {t("orders.cash")}
+      </button>
+    </form>
+  )
+}
+
+const ReasonForm = (props: {
+  readonly label: string
+  readonly reasonLabel: string
+  readonly done: string
+  readonly action: (reason: string) => Promise<Order>
+  readonly onDone: (order: Order) => void
+}) => {
+  const [reason, setReason] = useState("")
+  const act = useAction()
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    const order = await act.run(
+      () => props.action(reason.trim()),
+      () => props.done
+    )
+    if (order !== undefined) props.onDone(order)
+  }
+  return (
+    <form class="subform" onSubmit={submit}>
+      <h3>{props.label}</h3>
+      <Field label={props.reasonLabel}>
+        <input name="reason" required maxLength={500} value={reason} onInput={(e) => setReason(valueOf(e))} />
+      </Field>
+      <Result result={act.result} />
+      <button type="submit" class="danger" disabled={act.busy || reason.trim() === ""}>
+        {props.label}
+      </button>
+    </form>
+  )
+}
