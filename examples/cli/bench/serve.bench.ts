@@ -12,6 +12,10 @@
  * or 60 s. The machine may be shared, so it also reports the server's CPU time (child process, both
  * for the server and for the baseline) as events per server CPU-second, and the CPU per message of
  * the shutdown drain (the outbox relay lags under load and sends the rest then).
+ * Then webhooks with report readers: BENCH_READER_EVENTS webhooks (default 2,000) from 8 connections,
+ * first alone (the quiet baseline, same run) and then while 32 clients keep reading the round's full
+ * report (`GET /api/rounds/:id`, every order with its buyer: the largest read the server answers);
+ * target: webhook p99 < 100 ms with the readers.
  * BENCH_PROFILE=<dir> writes a CPU profile of the measured run (server child only).
  * Writes bench/results/serve.json.
  */
@@ -31,6 +35,9 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64)
 /** The warm-up sends every buyer's first comment, so LINE display names are cached (measured apart as `coldStart`). */
 const WARMUP = 2_000
 const MAX_SECONDS = 60
+const READER_EVENTS = Number(process.env.BENCH_READER_EVENTS ?? 2_000)
+const READERS = 32
+const READER_PHASE_CONCURRENCY = 8
 const BUYERS = 2_000
 const PRODUCTS = [
   "毛襪",
@@ -49,7 +56,7 @@ const PRODUCTS = [
   "麻糬"
 ]
 const ROUND_ID = "bench-serve"
-if (WARMUP + EVENTS > BUYERS * PRODUCTS.length)
+if (WARMUP + EVENTS + 2 * READER_EVENTS > BUYERS * PRODUCTS.length)
   throw new Error(
     `BENCH_EVENTS too large: at most ${BUYERS * PRODUCTS.length - WARMUP} (each buyer orders each product once)`
   )
@@ -218,9 +225,9 @@ const quantile = (sorted: ReadonlyArray<number>, q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
 const round2 = (n: number) => Math.round(n * 100) / 100
 
-const load = async (base: string, requests: ReadonlyArray<Req>) => {
+const load = async (base: string, requests: ReadonlyArray<Req>, concurrency = CONCURRENCY) => {
   const url = new URL(base)
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
   const latencies: Array<number> = []
   const statuses: Record<string, number> = {}
   let next = 0
@@ -235,7 +242,7 @@ const load = async (base: string, requests: ReadonlyArray<Req>) => {
       statuses[status] = (statuses[status] ?? 0) + 1
     }
   }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  await Promise.all(Array.from({ length: concurrency }, worker))
   const seconds = (performance.now() - t0) / 1000
   agent.destroy()
   const sorted = [...latencies].sort((a, b) => a - b)
@@ -253,6 +260,41 @@ const load = async (base: string, requests: ReadonlyArray<Req>) => {
   }
 }
 
+/** `READERS` clients reading the round's full report in a loop until `stop()`: reads done and their latency. */
+const readers = (base: string, token: string) => {
+  let stopped = false
+  const latencies: Array<number> = []
+  const statuses: Record<string, number> = {}
+  let bytes = 0
+  const reader = async () => {
+    while (!stopped) {
+      const s = performance.now()
+      const res = await fetch(`${base}/api/rounds/${ROUND_ID}`, {
+        headers: { authorization: `Bearer ${token}` }
+      }).catch(() => undefined)
+      const body = res === undefined ? undefined : await res.arrayBuffer().catch(() => undefined)
+      latencies.push(performance.now() - s)
+      bytes += body?.byteLength ?? 0
+      const status = res?.status ?? -1
+      statuses[status] = (statuses[status] ?? 0) + 1
+    }
+  }
+  const running = Promise.all(Array.from({ length: READERS }, reader))
+  return async () => {
+    stopped = true
+    await running
+    const sorted = [...latencies].sort((a, b) => a - b)
+    return {
+      reads: latencies.length,
+      statuses,
+      meanBytes: latencies.length === 0 ? 0 : Math.round(bytes / latencies.length),
+      latencyMs: { p50: round2(quantile(sorted, 0.5)), p99: round2(quantile(sorted, 0.99)) }
+    }
+  }
+}
+
+const freshIn = (requests: ReadonlyArray<Req>) => requests.filter((r) => !r.redelivery).length
+
 const parent = async () => {
   const line = await LineTestServer.listen({})
   for (let b = 0; b < BUYERS; b++) line.setProfile(`U${b}`, `買家${b}`, { groupId: "Cbench" })
@@ -266,7 +308,9 @@ const parent = async () => {
   )
   const warm = makeRequests(WARMUP, 0, "W")
   const measured = makeRequests(EVENTS, WARMUP, "M")
-  for (const r of [...warm, ...measured]) {
+  const quiet = makeRequests(READER_EVENTS, WARMUP + freshIn(measured), "Q")
+  const withReaders = makeRequests(READER_EVENTS, WARMUP + freshIn(measured) + freshIn(quiet), "R")
+  for (const r of [...warm, ...measured, ...quiet, ...withReaders]) {
     const token = /"replyToken":"([^"]+)"/.exec(r.body)?.[1]
     if (token && !r.redelivery) line.issueReplyToken(token, 600_000)
   }
@@ -293,13 +337,23 @@ const parent = async () => {
   const cpuBefore = await cpuMs(true)
   const serve = await load(ready.url, measured)
   const serverCpuSeconds = ((await cpuMs(true)) - cpuBefore) / 1000
+  // Webhooks with and without 32 clients reading the full report (a quiet baseline in the same run).
+  const quietRun = await load(ready.url, quiet, READER_PHASE_CONCURRENCY)
+  const stopReaders = readers(ready.url, ready.token)
+  const readersRun = await load(ready.url, withReaders, READER_PHASE_CONCURRENCY)
+  const reads = await stopReaders()
 
   const report = (await (
     await fetch(`${ready.url}/api/rounds/${ROUND_ID}`, { headers: { authorization: `Bearer ${ready.token}` } })
   ).json()) as {
     orders: ReadonlyArray<{ lines: ReadonlyArray<{ sku: string; qty: number }> }>
   }
-  const freshSent = [...warm, ...measured.slice(0, serve.events)].filter((r) => !r.redelivery).length
+  const freshSent = freshIn([
+    ...warm,
+    ...measured.slice(0, serve.events),
+    ...quiet.slice(0, quietRun.events),
+    ...withReaders.slice(0, readersRun.events)
+  ])
   const lines = report.orders.flatMap((o) => o.lines)
   const doubled = lines.filter((l) => l.qty !== 1).length
   const ordered = lines.reduce((t, l) => t + l.qty, 0)
@@ -336,6 +390,14 @@ const parent = async () => {
       what: "the warm-up: each buyer's first comment, waiting for a LINE profile lookup (display name)",
       ...coldStart
     },
+    withReaders: {
+      what: `webhooks from ${READER_PHASE_CONCURRENCY} connections while ${READERS} clients read the round's full report (GET /api/rounds/:id) in a loop; quiet: the same without readers`,
+      quiet: quietRun,
+      readers: readersRun,
+      reads,
+      target: { webhookP99Ms: 100 },
+      meetsTarget: readersRun.latencyMs.p99 < 100
+    },
     orders: {
       freshEvents: freshSent,
       itemsOrdered: ordered,
@@ -364,6 +426,9 @@ const parent = async () => {
   )
   console.log(
     `  cold      ${coldStart.eventsPerSecond.toLocaleString("en-US")} events/s  p50 ${coldStart.latencyMs.p50} ms  p99 ${coldStart.latencyMs.p99} ms  (warm-up: first comment of ${BUYERS} buyers, LINE profile lookups)`
+  )
+  console.log(
+    `  readers   webhook p50 ${readersRun.latencyMs.p50} ms  p99 ${readersRun.latencyMs.p99} ms with ${READERS} report readers (${reads.reads} reads, ${Math.round(reads.meanBytes / 1024)} KiB each, read p99 ${reads.latencyMs.p99} ms); quiet p50 ${quietRun.latencyMs.p50} ms  p99 ${quietRun.latencyMs.p99} ms → target p99 < 100 ms ${result.withReaders.meetsTarget ? "met" : "not met"}`
   )
   console.log(
     `  orders: ${ordered} items from ${freshSent} fresh events, ${doubled} doubled → ${result.orders.ok ? "no order doubled" : "MISMATCH"}`

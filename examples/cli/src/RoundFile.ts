@@ -6,6 +6,8 @@
  * `"cutof"`) is an error naming the key, where it is and the key that was probably meant, so a
  * typo never silently drops a stock limit or a cutoff. (`RoundSpec.decode` in `@kaituan/core`
  * ignores excess properties by design, for library users who keep their own fields beside a spec.)
+ * Every field of core's `RoundSpec` is a key here, `listens` included (the conversations whose
+ * comments go to the round, see `Inbound` in `@kaituan/core`).
  */
 import { Catalogue, RoundSpec } from "@kaituan/core"
 import { Result, Schema, SchemaAST, SchemaIssue } from "effect"

@@ -6,10 +6,9 @@
  */
 import path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { GroupBuy } from "@kaituan/core"
+import { GroupBuy, Inbound as RoundRouter } from "@kaituan/core"
 import { request } from "node:http"
 import { serve } from "../src/commands/serve.js"
-import * as RoundRouter from "../src/server/RoundRouter.js"
 import * as Server from "../src/server/Server.js"
 import { lineBody, lineHeaders, logSink, post, roundJson, startFull, TG_SECRET, telegramBody } from "./serveSupport.js"
 import { runCli, runIo, tmpDir } from "./support.js"

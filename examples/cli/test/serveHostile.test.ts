@@ -3,10 +3,9 @@
  * loses the good ones of its delivery, and credentials never reach stderr.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { type ChannelAdapter, GroupBuy, Http, Storage } from "@kaituan/core"
+import { type ChannelAdapter, GroupBuy, Http, Inbound, Storage } from "@kaituan/core"
 import { Effect, Layer } from "effect"
 import type { toJson } from "../src/Report.js"
-import { CommentBatcher } from "../src/server/CommentBatcher.js"
 import * as Webhooks from "../src/server/Webhooks.js"
 import {
   facebookBody,
@@ -177,9 +176,9 @@ describe("kaituan serve: one event cannot fail its delivery", () => {
       send: () => Effect.succeed({})
     }) as unknown as ChannelAdapter.ChannelAdapterService
   const submitted: Array<string> = []
-  /** A batcher whose round code fails (a defect) on any batch holding a comment "boom". */
-  const batcher = Layer.succeed(CommentBatcher, {
-    submit: (_roundId, comments) =>
+  /** A GroupBuy whose round code fails (a defect) on any batch holding a comment "boom". */
+  const groupBuy = Layer.succeed(GroupBuy.GroupBuy, {
+    submitComments: ({ comments }: GroupBuy.SubmitCommentsInput) =>
       Effect.suspend(() => {
         if (comments.some((c) => c.text === "boom"))
           return Effect.die(new RangeError("Maximum call stack size exceeded"))
@@ -188,17 +187,36 @@ describe("kaituan serve: one event cannot fail its delivery", () => {
           comments.map((c) => ({ commentId: c.commentId, status: "ordered", reason: "", events: [] }) as never)
         )
       })
-  })
-  const groupBuy = Layer.succeed(GroupBuy.GroupBuy, {} as GroupBuy.GroupBuyService)
+  } as unknown as GroupBuy.GroupBuyService)
+  /** A store where round "r" is open (its events alone: no GroupBuy here). */
+  const storage = Layer.effect(
+    Storage.Storage,
+    Effect.gen(function* () {
+      const s = Storage.makeMemory()
+      const at = "2024-01-01T00:00:00.000Z"
+      yield* s.commit([
+        {
+          appends: [
+            {
+              stream: Storage.roundStream("r"),
+              expectedVersion: 0,
+              events: [
+                { type: "RoundCreated", data: { _tag: "RoundCreated", spec: { id: "r", title: "r" }, at }, at },
+                { type: "RoundOpened", data: { _tag: "RoundOpened", at }, at }
+              ]
+            }
+          ],
+          views: [],
+          outbox: []
+        }
+      ])
+      return s
+    })
+  )
   const handle = (adapter: ChannelAdapter.ChannelAdapterService) =>
-    Webhooks.handle(
-      {
-        router: { route: () => Effect.succeed({ _tag: "Round", roundId: "r" }), invalidate: () => {} },
-        seen: Webhooks.makeSeenEvents()
-      },
-      adapter,
-      Http.request({ body: "[]" })
-    ).pipe(Effect.provide(Layer.mergeAll(batcher, groupBuy, Storage.layerMemory)))
+    Webhooks.handle(adapter, Http.request({ body: "[]" })).pipe(
+      Effect.provide(Inbound.layer().pipe(Layer.provide(Layer.mergeAll(groupBuy, storage))))
+    )
 
   it.effect("a comment the round's code fails on is skipped as refused; the others of the delivery are applied", () =>
     Effect.gen(function* () {

@@ -28,6 +28,18 @@ export const IsoTimestamp = Schema.String.check(
   })
 )
 
+/**
+ * A conversation a round listens to: a channel id (`line`, `telegram`, `facebook`…) and the
+ * platform's id of the conversation there (a LINE group or room id, a Telegram chat id, a
+ * Facebook post id). The `Inbound` service routes the comments of that conversation to the round.
+ */
+export const Listen = Schema.Struct({
+  channel: Schema.String.check(Schema.isMinLength(1)),
+  conversation: Schema.String.check(Schema.isMinLength(1))
+})
+/** A conversation a round listens to (see the {@link Listen} Schema). */
+export type Listen = typeof Listen.Type
+
 /** An optional field with a default: a missing key (or `undefined`) decodes to `value`. */
 const orDefault = <S extends Schema.Top>(schema: S, value: () => S["Type"]) =>
   schema.pipe(Schema.withDecodingDefaultType(Effect.sync(value)))
@@ -46,6 +58,11 @@ export const RoundSpec = Schema.Struct({
   repeatOrder: orDefault(RepeatPolicy, () => "add" as const),
   partialFill: orDefault(PartialFillPolicy, () => "fill-and-report" as const),
   onEdit: orDefault(EditPolicy, () => "review" as const),
+  /**
+   * The conversations whose comments go to this round (see {@link Listen}). A round without it
+   * takes the comments no open round listens to, when it is the only such round.
+   */
+  listens: Schema.optional(Schema.Array(Listen)),
   products: Schema.NonEmptyArray(ProductSpec)
 })
 /** A decoded round file, defaults applied. */

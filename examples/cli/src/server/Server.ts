@@ -1,6 +1,6 @@
 /**
  * `kaituan serve`'s HTTP server: `node:http` in front of one Effect runtime (a `ManagedRuntime`
- * over the app's layers: GroupBuy on SQLite or PostgreSQL, the parser, the comment batcher).
+ * over the app's layers: GroupBuy on SQLite or PostgreSQL, the parser, the library's `Inbound`).
  *
  * Routes (CLI.md): `POST /webhooks/line`, `POST /webhooks/telegram`, `GET|POST /webhooks/facebook`,
  * `POST /payments/newebpay/notify`, `POST /payments/ecpay/notify`, `GET /pay/:orderId`, the
@@ -11,7 +11,7 @@
  *
  * Rounds live in the database: `--round` seeds one, the API opens more, and each comment goes to
  * the round listening to its conversation, else to the `--round` one while it is open, else to the
- * one open round (`RoundRouter`); the scheduler closes each at its cutoff. On a database with no
+ * one open round (`Inbound`); the scheduler closes each at its cutoff. On a database with no
  * token yet, the server makes a first organiser token ({@link RunningServer.firstToken}).
  *
  * Limits (each a {@link ServerOptions} field): connections ({@link ServerOptions.maxConnections}),
@@ -27,31 +27,29 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { type AddressInfo, Server as NetServer } from "node:net"
-import { ChannelRegistry, GroupBuy, type Http, Scheduler, type Storage } from "@kaituan/core"
+import { ChannelRegistry, GroupBuy, type Http, Inbound, Scheduler, type Storage } from "@kaituan/core"
 import { Server as Api, Tokens, WebHandler } from "@kaituan/http"
 import type { Payments as ReconcilePayments } from "@kaituan/reconcile"
 import { Database } from "@kaituan/storage-sql"
-import { Cause, Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { Cause, Context, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { appLayer } from "../Engine.js"
 import * as Admin from "./Admin.js"
 import { UsageError } from "../Io.js"
 import type { LoadedRound } from "../RoundFile.js"
 import * as Body from "./Body.js"
-import * as CommentBatcher from "./CommentBatcher.js"
 import * as Integrations from "./Integrations.js"
 import { errorKind, type Logger, silent } from "./Log.js"
 import * as Payments from "./Payments.js"
 import * as Relay from "./Relay.js"
 import { json, type Reply, text } from "./Reply.js"
 import * as Reports from "./Reports.js"
-import * as RoundRouter from "./RoundRouter.js"
 import * as Webhooks from "./Webhooks.js"
 
 /** What handlers run against. */
 export type ServerContext =
   | GroupBuy.GroupBuy
   | Storage.Storage
-  | CommentBatcher.CommentBatcher
+  | Inbound.Inbound
   | Tokens.Tokens
   | ReconcilePayments.Payments
 
@@ -175,7 +173,7 @@ const decodeSegment = (s: string): string | undefined => {
   } catch {
     return undefined
   }
-  return Webhooks.usableId(id) ? id : undefined
+  return Inbound.usableId(id) ? id : undefined
 }
 
 const EMPTY = new Uint8Array()
@@ -196,15 +194,14 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
   const round = options.round
   const roundId = round?.spec.id
   const paymentCtx: Payments.PaymentContext = { roundId, publicUrl: publicUrl.url }
-  const router = RoundRouter.make({ preferred: roundId })
-  const webhookCtx: Webhooks.WebhookContext = { router, seen: Webhooks.makeSeenEvents() }
   const maxUpload = options.maxUploadBytes ?? 10 * 1_048_576
   /** API bodies may be statement uploads (with a multipart form around them). */
   const maxApiBody = Math.max(maxBody, maxUpload + 64 * 1024)
 
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
-      CommentBatcher.layer,
+      // Webhook deliveries: admitted, routed to their rounds, batched, redeliveries remembered in the database.
+      Inbound.layer({ preferredRound: roundId }),
       Api.layerServices,
       // Every round's cutoff (and any other job) runs when due, once across processes.
       Scheduler.layer({ handlers: Scheduler.builtIn, pollMs: options.schedulerPollMs ?? 1_000 })
@@ -216,6 +213,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     runtime.runPromise(effect).finally(reports.invalidate)
   let firstToken: string | undefined
   let api: WebHandler.WebHandler
+  let inboundService: Inbound.InboundService
   try {
     firstToken = await runtime.runPromise(
       Effect.gen(function* () {
@@ -225,7 +223,9 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
         return created === undefined ? undefined : Redacted.value(created.token)
       })
     )
-    api = WebHandler.make(Layer.succeedContext(await runtime.context()), { maxUploadBytes: maxUpload })
+    const context = await runtime.context()
+    inboundService = Context.get(context, Inbound.Inbound)
+    api = WebHandler.make(Layer.succeedContext(context), { maxUploadBytes: maxUpload })
   } catch (e) {
     await runtime.dispose().catch(() => {})
     const err = e as { _tag?: string; reason?: string; message?: string }
@@ -274,9 +274,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       channel: name,
       disabled: adapter ? undefined : Integrations.notConfigured(name),
       handle: (req) =>
-        adapter
-          ? Webhooks.handle(webhookCtx, adapter, req)
-          : Effect.succeed(text(404, Integrations.notConfigured(name)))
+        adapter ? Webhooks.handle(adapter, req) : Effect.succeed(text(404, Integrations.notConfigured(name)))
     }
   }
   const gatewayRoute = (name: Integrations.GatewayName): Route => {
@@ -506,7 +504,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
           // What a POST may have written is in the reports asked for from now on (a 4xx wrote nothing).
           if (WITH_BODY.has(method) && !(reply.status >= 400 && reply.status < 500)) {
             reports.invalidate()
-            router.invalidate()
+            Effect.runSync(inboundService.invalidate)
           }
         }
       }
