@@ -11,260 +11,78 @@
  * @since 0.1.0
  */
 import { Clock, Context, Data, Effect, Layer, Ref, Result, Schema } from "effect"
+import { type Author, buyerIdFor } from "./Buyer.js"
+import * as CommandHandler from "./CommandHandler.js"
+import { CommentParser, type CompiledParser } from "./CommentParser.js"
+import * as Decider from "./Decider.js"
+import * as In from "./groupBuy/Inputs.js"
+import { buyerRecipient, labelLines, orderChangeMessage, reviewMessages, roundMessages } from "./groupBuy/Messages.js"
+import { orderView, roundViews, stockViews, ViewBatch } from "./groupBuy/Views.js"
+import { IdGenerator } from "./IdGenerator.js"
 import * as inputs from "./internal/inputs.js"
 import { isoMillis } from "./internal/isoMillis.js"
-import { type Author, buyerIdFor, channelOf } from "./Buyer.js"
-import type { Catalogue } from "./Catalogue.js"
-import { CommentParser, type CompiledParser } from "./CommentParser.js"
-import { IdGenerator } from "./IdGenerator.js"
-import type { OutboundMessage, Recipient } from "./Notification.js"
+import { traceGroupBuy } from "./internal/tracedGroupBuy.js"
+import type { OutboundMessage } from "./Notification.js"
 import * as Order from "./Order.js"
 import * as Payment from "./Payment.js"
-import {
-  type NotOrderedItem,
-  type OrderStatus,
-  OrderStatus as OrderStatusSchema,
-  type OrderView,
-  type ReviewItem,
-  type StockView,
-  type ViewChange
-} from "./ReadModel.js"
+import type { NotOrderedItem, OrderView, ReviewItem, StockView, ViewChange } from "./ReadModel.js"
 import * as Round from "./Round.js"
-import { RoundSpec as RoundSpecSchema } from "./RoundSpec.js"
-import { traceGroupBuy } from "./internal/tracedGroupBuy.js"
 import * as Shipment from "./Shipment.js"
 import {
   type Commit,
-  type NewEvent,
   orderStream,
   paymentStream,
   roundStream,
-  shipmentStream,
   Storage,
-  StorageError
+  StorageError,
+  shipmentStream
 } from "./Storage.js"
 
+type CommentInput = In.CommentInput
+type OpenRoundInput = In.OpenRoundInput
+type SubmitCommentsInput = In.SubmitCommentsInput
+type EditCommentInput = In.EditCommentInput
+type RemoveCommentInput = In.RemoveCommentInput
+type ResolveReviewInput = In.ResolveReviewInput
+type CloseRoundInput = In.CloseRoundInput
+type PaymentInput = In.PaymentInput
+type ShipInput = In.ShipInput
+type ConfirmPickupInput = In.ConfirmPickupInput
+type UnlockPickupInput = In.UnlockPickupInput
+type FindPickupInput = In.FindPickupInput
+type OrderChangeInput = In.OrderChangeInput
+type OrdersInput = In.OrdersInput
+
 // ---------------------------------------------------------------------------------------------
-// Inputs and outputs
+// Inputs and outputs (the input Schemas live in ./groupBuy/Inputs.ts)
 // ---------------------------------------------------------------------------------------------
 
-/** An id a use case takes (a round, order, shipment, transaction…): 1–512 characters, no control characters. */
-const Id = inputs.IdString(inputs.MAX_ID_LENGTH)
-/** A review item's id: `<channel>:<comment id>`, maybe with a suffix (`#unsent`). */
-const ItemId = inputs.IdString(inputs.MAX_CHANNEL_LENGTH + inputs.MAX_ID_LENGTH + 32)
-const Iso = inputs.IsoTime
-const Qty = Schema.Int.check(Schema.isGreaterThan(0))
-
-/**
- * A comment from any channel or import. Decoded at the boundary of `submitComments` and
- * `editComment`: ids usable as storage keys (`channel` up to 64 characters, `author.id` up to
- * 256, `commentId`, `threadId` and `replyToken` up to 512; no control characters or lone
- * surrogates), no NUL in `text` or `author.name`, `at` an ISO 8601 date (and not later than
- * {@link MaxFutureSkew} after now, when a host sets it).
- *
- * - `commentId`: the message's id, unique within the channel (or within the round: see
- *   `idScope`). A comment is handled once: the same id again is a `duplicate`, or an
- *   `id-conflict` when another author or text comes under it.
- * - `idScope`: where `commentId` is unique. `channel` (the default): it names one message of the
- *   channel for good, and the message belongs to at most one round, ever (a redelivery while
- *   another round is open is a `duplicate` there). `round`: only among this round's comments, as
- *   the ids an import file numbers itself (JSON Lines `c1`, `c2`…), which another round's file
- *   may use again.
- */
-export const CommentInput = inputs.CommentInputSchema
-/** A comment from any channel or import (see the {@link CommentInput} Schema). */
-export type CommentInput = typeof CommentInput.Type
-
-/** A problem with an input: where (`comments[3].at`, `author.id`) and what rule it breaks (never the value). */
-export type InputProblem = inputs.Problem
-
-/**
- * The first problem of a comment input (its path relative to the comment: `at`, `author.id`), or
- * undefined when the {@link CommentInput} Schema takes it: the same rules, checked by hand (a
- * batch of 100,000 comments in a few milliseconds). Hosts that admit comments one by one (a
- * webhook that skips a bad event and keeps the rest of its delivery) call it before
- * `submitComments`, which fails the whole call on the first bad comment.
- */
-export const commentProblem: (comment: unknown) => InputProblem | undefined = inputs.commentProblem
-
-/**
- * Why `id` cannot be an id storage keys on, or undefined when it can: 1 to `max` characters, no
- * control characters (NUL, line breaks…), no lone surrogates (a UTF-8 database keeps one as
- * U+FFFD, PostgreSQL refuses NUL: such a key would never match itself again).
- */
-export const idProblem: (id: string, max: number) => string | undefined = inputs.idProblem
-
-/** The storage limits of a comment's ids: `channel`, `author.id`, and every other id (`commentId`, `threadId`…). */
-export const ID_LIMITS = {
-  channel: inputs.MAX_CHANNEL_LENGTH,
-  authorId: inputs.MAX_AUTHOR_ID_LENGTH,
-  id: inputs.MAX_ID_LENGTH
-} as const
-
-/** The input of {@link GroupBuyService.openRound}: the round file (decoded already) and when it opens. */
-export const OpenRoundInput = Schema.Struct({ spec: Schema.toType(RoundSpecSchema), at: Schema.optional(Iso) })
-/** The input of {@link GroupBuyService.openRound}. */
-export type OpenRoundInput = typeof OpenRoundInput.Type
-
-/**
- * The input of {@link GroupBuyService.submitComments}. The comments are checked by hand with the
- * same rules as {@link CommentInput} (a batch of 100,000 is checked in milliseconds).
- */
-export const SubmitCommentsInput = Schema.Struct({ roundId: Id, comments: Schema.Array(CommentInput) })
-/** The input of {@link GroupBuyService.submitComments}. */
-export type SubmitCommentsInput = typeof SubmitCommentsInput.Type
-
-/** The input of {@link GroupBuyService.editComment}. */
-export const EditCommentInput = Schema.Struct({ roundId: Id, comment: CommentInput })
-/** The input of {@link GroupBuyService.editComment}. */
-export type EditCommentInput = typeof EditCommentInput.Type
-
-/** The input of {@link GroupBuyService.removeComment}: the unsent comment's channel and id, and when. */
-export const RemoveCommentInput = Schema.Struct({
-  roundId: Id,
-  channel: inputs.IdString(inputs.MAX_CHANNEL_LENGTH),
-  commentId: Id,
-  at: Iso
-})
-/** The input of {@link GroupBuyService.removeComment}. */
-export type RemoveCommentInput = typeof RemoveCommentInput.Type
-
-/** What the organiser decides a review item was (see {@link ResolveReviewInput}). */
-export const ReviewAction = Schema.Literals(["order", "amend", "cancel", "dismiss"])
-/** What the organiser decides a review item was. */
-export type ReviewAction = typeof ReviewAction.Type
-
-/** A line of a review decision: SKU and quantity (0 only in an amendment: it removes the line). */
-export const ReviewLine = Schema.Struct({ sku: Id, qty: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)) })
-
-/**
- * The input of {@link GroupBuyService.resolveReview}: the review item (its `commentId`) and the
- * organiser's decision. `action` (default: `order` when `approve` has lines, else `dismiss`):
- * `order` adds the `approve` lines to the buyer's order; `amend` sets the buyer's quantities of
- * those SKUs to them (the comment changed an earlier order); `cancel` withdraws the buyer's order
- * in the round (before the cutoff from the book, after it the confirmed order is cancelled);
- * `dismiss` orders nothing. `order` and `amend` need the round open and lines; `cancel` and
- * `dismiss` take none.
- */
-export const ResolveReviewInput = Schema.Struct({
-  roundId: Id,
-  commentId: ItemId,
-  approve: Schema.optional(Schema.Array(ReviewLine)),
-  action: Schema.optional(ReviewAction)
-}).check(
-  Schema.makeFilter((i) => {
-    const lines = i.approve ?? []
-    const action = i.action ?? (lines.length > 0 ? "order" : "dismiss")
-    if ((action === "cancel" || action === "dismiss") && lines.length > 0)
-      return { path: ["approve"], issue: `expected no lines for ${action}` }
-    if ((action === "order" || action === "amend") && lines.length === 0)
-      return { path: ["approve"], issue: `expected at least one line for ${action}` }
-    if (action === "order") {
-      const zero = lines.findIndex((l) => l.qty === 0)
-      if (zero >= 0) return { path: ["approve", zero, "qty"], issue: "expected a quantity of at least 1" }
-    }
-    return undefined
-  })
-)
-/** The input of {@link GroupBuyService.resolveReview}. */
-export type ResolveReviewInput = typeof ResolveReviewInput.Type
-
-/** The input of {@link GroupBuyService.closeRound}. */
-export const CloseRoundInput = Schema.Struct({
-  roundId: Id,
-  at: Schema.optional(Iso),
-  /** Why: `manual` (the organiser, the default) or `cutoff` (the scheduler's cutoff job). */
-  reason: Schema.optional(Schema.Literals(["manual", "cutoff"]))
-})
-/** The input of {@link GroupBuyService.closeRound}. */
-export type CloseRoundInput = typeof CloseRoundInput.Type
-
-/** A payment decided by the reconciler or a gateway, ready to apply. */
-export const PaymentInput = Schema.Struct({
-  /** Statement row identity or gateway trade number: applying it twice changes nothing. */
-  transactionId: Id,
-  source: Schema.Literals(["statement", "gateway", "cash"]),
-  /** Integer TWD, more than 0. */
-  amount: Qty,
-  at: Iso,
-  bankCode: Schema.optional(inputs.Text),
-  last5: Schema.optional(inputs.Text),
-  /** The orders it pays, all of one buyer; empty = received but unmatched (kept for review). */
-  orderIds: Schema.Array(Id),
-  /** Why these orders, in words. */
-  evidence: inputs.Text
-})
-/** A payment decided by the reconciler or a gateway, ready to apply. */
-export type PaymentInput = typeof PaymentInput.Type
-
-/** A line to ship: SKU and quantity. */
-export const ShipLine = Schema.Struct({ sku: Id, qty: Qty })
-
-/** The input of {@link GroupBuyService.ship}. */
-export const ShipInput = Schema.Struct({
-  orderId: Id,
-  lines: Schema.Array(ShipLine),
-  method: Shipment.Method,
-  carrier: Schema.optional(inputs.Text),
-  trackingNo: Schema.optional(inputs.Text)
-})
-/** The input of {@link GroupBuyService.ship}. */
-export type ShipInput = typeof ShipInput.Type
-
-/** A pickup code as typed or scanned (spaces, dashes and case do not matter). */
-const PickupCode = inputs.ShortText(64)
-
-/** The input of {@link GroupBuyService.confirmPickup}. */
-export const ConfirmPickupInput = Schema.Struct({ shipmentId: Id, code: PickupCode })
-/** The input of {@link GroupBuyService.confirmPickup}. */
-export type ConfirmPickupInput = typeof ConfirmPickupInput.Type
-
-/** The input of {@link GroupBuyService.unlockPickup}. */
-export const UnlockPickupInput = Schema.Struct({ shipmentId: Id, at: Schema.optional(Iso) })
-/** The input of {@link GroupBuyService.unlockPickup}. */
-export type UnlockPickupInput = typeof UnlockPickupInput.Type
-
-/** The input of {@link GroupBuyService.findPickup}. */
-export const FindPickupInput = Schema.Struct({ code: PickupCode })
-/** The input of {@link GroupBuyService.findPickup}. */
-export type FindPickupInput = typeof FindPickupInput.Type
-
-/** The input of {@link GroupBuyService.cancelOrder} and {@link GroupBuyService.refundOrder}: the reason is told to the buyer. */
-export const OrderChangeInput = Schema.Struct({ orderId: Id, reason: inputs.ShortText(500), at: Schema.optional(Iso) })
-/** The input of {@link GroupBuyService.cancelOrder} and {@link GroupBuyService.refundOrder}. */
-export type OrderChangeInput = typeof OrderChangeInput.Type
-
-/**
- * The input of {@link GroupBuyService.orders}: a round's orders, optionally only these statuses or
- * this buyer; keyset pagination with `afterSeq` (the last order's `seq`) and `limit`.
- */
-export const OrdersInput = Schema.Struct({
-  roundId: Id,
-  status: Schema.optional(Schema.Array(OrderStatusSchema)),
-  buyerId: Schema.optional(Id),
-  afterSeq: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
-  limit: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0)))
-})
-/** The input of {@link GroupBuyService.orders}. */
-export type OrdersInput = typeof OrdersInput.Type
-
-/** The input of {@link GroupBuyService.report}: the round id. */
-export const ReportInput = Id
-
-/**
- * How far after the clock's now a comment may be dated (ms): a later `at` is refused as
- * `invalid-input` (one comment dated in the future must not close a round by its date).
- * Unset by default, so replays and imports of any time go in (and tests on a clock at 1970); a
- * host taking live comments sets it, e.g. to {@link LIVE_FUTURE_SKEW_MS}:
- * `Effect.provideService(GroupBuy.MaxFutureSkew, GroupBuy.LIVE_FUTURE_SKEW_MS)` (the `kaituan`
- * SDK does).
- */
-export const MaxFutureSkew = Context.Reference<number | undefined>("@kaituan/core/GroupBuy/MaxFutureSkew", {
-  defaultValue: () => undefined
-})
-
-/** Five minutes: how much later than now a live comment may be dated (the platforms' clocks and ours differ a little). */
-export const LIVE_FUTURE_SKEW_MS = 5 * 60_000
+export {
+  CloseRoundInput,
+  CommentInput,
+  ConfirmPickupInput,
+  commentProblem,
+  EditCommentInput,
+  FindPickupInput,
+  ID_LIMITS,
+  type InputProblem,
+  idProblem,
+  LIVE_FUTURE_SKEW_MS,
+  MaxFutureSkew,
+  OpenRoundInput,
+  OrderChangeInput,
+  OrdersInput,
+  PaymentInput,
+  RemoveCommentInput,
+  ReportInput,
+  ResolveReviewInput,
+  ReviewAction,
+  ReviewLine,
+  ShipInput,
+  ShipLine,
+  SubmitCommentsInput,
+  UnlockPickupInput
+} from "./groupBuy/Inputs.js"
 
 /** What became of one comment. */
 export interface CommentOutcome {
@@ -404,342 +222,11 @@ export interface GroupBuyService {
 export class GroupBuy extends Context.Service<GroupBuy, GroupBuyService>()("@kaituan/core/GroupBuy") {}
 
 // ---------------------------------------------------------------------------------------------
-// Views and messages derived from events (pure)
+// Views and messages derived from events (pure; in ./groupBuy/Views.ts and ./groupBuy/Messages.ts)
 // ---------------------------------------------------------------------------------------------
 
-const bookStatus = (e: Round.BookEntry): OrderStatus => (e.withdrawn || e.lines.length === 0 ? "cancelled" : "open")
-
-/** The order view of a book entry before the cutoff. */
-export const bookView = (roundId: string, e: Round.BookEntry): OrderView => ({
-  roundId,
-  orderId: e.orderId,
-  buyerId: e.buyerId,
-  buyer: e.buyer,
-  status: bookStatus(e),
-  lines: e.lines,
-  total: Round.total(e.lines),
-  paid: 0,
-  seq: e.seq,
-  placedAt: e.placedAt,
-  updatedAt: e.updatedAt
-})
-
-/** The order view of a confirmed order. */
-export const orderView = (s: Order.State, updatedAt: string): OrderView => ({
-  roundId: s.roundId,
-  orderId: s.orderId,
-  buyerId: s.buyerId,
-  buyer: s.buyer ?? { id: s.buyerId },
-  status: s.status === "none" ? "open" : s.status,
-  lines: s.lines,
-  total: s.total,
-  paid: s.paid - s.refunded,
-  seq: s.seq,
-  placedAt: s.placedAt,
-  updatedAt
-})
-
-/** The stock rows of every SKU of a round. */
-export const stockViews = (roundId: string, state: Round.State): Array<ViewChange> =>
-  Object.keys(state.stock).map((sku) => ({ _tag: "SetStock", stock: stockView(roundId, state, sku) }))
-
-const stockView = (roundId: string, state: Round.State, sku: string): StockView => {
-  const s = state.stock[sku] ?? { left: null, sold: 0 }
-  return { roundId, sku, left: s.left, sold: s.sold }
-}
-
-/**
- * Read-model changes of a run of round events, merged: each order, review item and SKU comes
- * once, in its latest state; not-ordered items and buyer identities come in event order.
- * Applying the merged changes gives the same rows as applying each event's changes in turn, with
- * far fewer rows to write (a batch of 500 comments touches each order and SKU once).
- */
-export class ViewBatch {
-  private readonly appended: Array<ViewChange> = []
-  /** The latest book entry of every order touched, by order id (a withdrawn order keeps its row). */
-  private readonly touched = new Map<string, Round.BookEntry>()
-  private readonly reviews = new Set<string>()
-  private readonly skus = new Set<string>()
-  private allSkus = false
-
-  constructor(readonly roundId: string) {}
-
-  /**
-   * Adds the events of one command, with the state right after them. `entry`, when given, is the
-   * book entry of the buyer the events are about, looked up already (one comment's events are
-   * all about its author).
-   */
-  add(after: Round.State, events: ReadonlyArray<Round.Event>, entry?: Round.BookEntry): this {
-    for (const e of events) {
-      switch (e._tag) {
-        case "LinesOrdered": {
-          this.touch(after, e.buyerId, entry)
-          for (const l of e.lines) this.skus.add(l.sku)
-          if (e.newOrder)
-            // The buyers read model: who this is on which channel (idempotent per identity).
-            this.appended.push({
-              _tag: "AddBuyerIdentity",
-              buyerId: e.buyerId,
-              name: e.buyer.name ?? e.buyer.id,
-              channel: channelOf(e.buyerId),
-              userId: e.buyer.id
-            })
-          break
-        }
-        case "LinesSet":
-          this.touch(after, e.buyerId, entry)
-          for (const l of e.lines) this.skus.add(l.sku)
-          break
-        case "OrderWithdrawn":
-          this.touch(after, e.buyerId, entry)
-          this.allSkus = true
-          break
-        case "CommentNotOrdered": {
-          const item: { -readonly [K in keyof NotOrderedItem]: NotOrderedItem[K] } = {
-            roundId: this.roundId,
-            commentId: e.commentId,
-            buyerId: e.buyerId,
-            buyer: e.buyer,
-            text: e.text,
-            reason: e.reason,
-            seq: e.seq,
-            at: e.at
-          }
-          if (e.sku !== undefined) item.sku = e.sku
-          if (e.qty !== undefined) item.qty = e.qty
-          this.appended.push({ _tag: "AddNotOrdered", item })
-          break
-        }
-        case "CommentForReview":
-        case "ReviewResolved":
-          this.reviews.add(e.commentId)
-          break
-        default:
-          break
-      }
-    }
-    return this
-  }
-
-  private touch(after: Round.State, buyerId: string, known: Round.BookEntry | undefined) {
-    const entry = known ?? Round.lookup(after.book, buyerId)
-    if (entry) this.touched.set(entry.orderId, entry)
-  }
-
-  /** The merged changes; `final` is the state after the last events added. */
-  changes(final: Round.State): Array<ViewChange> {
-    const roundId = this.roundId
-    const out = this.appended.slice()
-    for (const id of this.reviews) {
-      const r = Round.lookup(final.review, id)
-      // A literal in ReviewItem's key order, not `{ roundId, ...r }` (a spread then keys: slow in V8).
-      if (r)
-        out.push({
-          _tag: "UpsertReview",
-          item: {
-            roundId,
-            commentId: r.commentId,
-            buyerId: r.buyerId,
-            buyer: r.buyer,
-            text: r.text,
-            reason: r.reason,
-            lines: r.lines,
-            seq: r.seq,
-            at: r.at,
-            resolved: r.resolved
-          }
-        })
-    }
-    for (const entry of this.touched.values()) out.push({ _tag: "UpsertOrder", order: bookView(roundId, entry) })
-    for (const sku of this.allSkus ? Object.keys(final.stock) : this.skus)
-      out.push({ _tag: "SetStock", stock: stockView(roundId, final, sku) })
-    return out
-  }
-}
-
-/** Read-model changes caused by round events, given the state after them. */
-export const roundViews = (
-  roundId: string,
-  after: Round.State,
-  events: ReadonlyArray<Round.Event>
-): Array<ViewChange> => new ViewBatch(roundId).add(after, events).changes(after)
-
-const recipientOf = (c: CommentInput): Recipient => {
-  // Plain assignments, not conditional spreads: this runs for every comment.
-  const to: { -readonly [K in keyof Recipient]: Recipient[K] } = {
-    channel: c.channel as Recipient["channel"],
-    userId: c.author.id,
-    replyToCommentId: c.commentId
-  }
-  if (c.threadId !== undefined) to.threadId = c.threadId
-  if (c.replyToken !== undefined) to.replyToken = c.replyToken
-  return to
-}
-
-/** A confirmed order's buyer as a message recipient (no comment to answer any more). */
-const buyerRecipient = (buyerId: string, userId: string): Recipient => ({
-  channel: channelOf(buyerId) as Recipient["channel"],
-  userId
-})
-
-interface LabelledLine {
-  readonly sku: string
-  readonly qty: number
-  readonly unitPrice?: number
-  readonly label: string
-}
-
-const labelLine = (
-  catalogue: Catalogue | undefined,
-  l: { readonly sku: string; readonly qty: number; readonly unitPrice?: number }
-): LabelledLine => {
-  const label = catalogue?.bySku.get(l.sku)?.label ?? l.sku
-  // A literal, not `{ ...l, label }`: a spread followed by a new key is slow in V8 (hot path).
-  return l.unitPrice === undefined
-    ? { sku: l.sku, qty: l.qty, label }
-    : { sku: l.sku, qty: l.qty, unitPrice: l.unitPrice, label }
-}
-
-/**
- * Shared labelled lines, per catalogue: SKU → quantity → line. Order messages label the same few
- * values over and over (a catalogue's SKUs at small quantities), and each message keeps its lines
- * until it is sent, so a replay kept one object per line per message. One frozen object per
- * (SKU, quantity, price) serves them all; quantities from SHARED_QTY up are labelled afresh.
- */
-const sharedLabels = new WeakMap<Catalogue, Map<string, Array<LabelledLine | undefined>>>()
-const SHARED_QTY = 100
-
-const labelLines = (
-  catalogue: Catalogue | undefined,
-  lines: ReadonlyArray<{ readonly sku: string; readonly qty: number; readonly unitPrice?: number }>
-): Array<LabelledLine> => {
-  if (catalogue === undefined) return lines.map((l) => labelLine(catalogue, l))
-  let bySku = sharedLabels.get(catalogue)
-  if (bySku === undefined) {
-    bySku = new Map()
-    sharedLabels.set(catalogue, bySku)
-  }
-  const out = new Array<LabelledLine>(lines.length)
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!
-    if (!(Number.isInteger(l.qty) && l.qty >= 0 && l.qty < SHARED_QTY)) {
-      out[i] = labelLine(catalogue, l)
-      continue
-    }
-    let byQty = bySku.get(l.sku)
-    if (byQty === undefined) {
-      byQty = []
-      bySku.set(l.sku, byQty)
-    }
-    let shared = byQty[l.qty]
-    if (shared === undefined || shared.unitPrice !== l.unitPrice) {
-      shared = Object.freeze(labelLine(catalogue, l))
-      byQty[l.qty] = shared
-    }
-    out[i] = shared
-  }
-  return out
-}
-
-const notOrderedData = (catalogue: Catalogue | undefined, e: Extract<Round.Event, { _tag: "CommentNotOrdered" }>) => {
-  const data: Record<string, unknown> = { reason: e.reason, text: e.text }
-  if (e.sku) {
-    data.sku = e.sku
-    data.label = catalogue?.bySku.get(e.sku)?.label ?? e.sku
-  }
-  if (e.qty) data.qty = e.qty
-  return data
-}
-
-/** A part of a message id: `:` and `%` escaped, so ids built from different parts never meet. */
-const idPart = (s: string): string =>
-  s.includes(":") || s.includes("%") ? s.replaceAll("%", "%25").replaceAll(":", "%3A") : s
-
-/**
- * Messages caused by round events for the comment's author. A message's id names the round, the
- * channel, the comment and the kind (and the SKU of a not-ordered line): a retry of the same
- * comment makes the same ids (the outbox keeps one message per id), and no two comments, rounds or
- * lines share one.
- */
-export const roundMessages = (
-  after: Round.State,
-  c: CommentInput,
-  events: ReadonlyArray<Round.Event>,
-  /** The book entry of the comment's buyer in `after`, if the caller has looked it up. */
-  known?: Round.BookEntry
-): Array<OutboundMessage> => {
-  // Runs for every comment: nothing is allocated for a comment that sends no message.
-  let out: Array<OutboundMessage> | undefined
-  let to: Recipient | undefined
-  let entry: Round.BookEntry | undefined = known
-  let changed: OutboundMessage["kind"] | undefined
-  for (const e of events) {
-    if (e._tag === "LinesOrdered") {
-      entry ??= Round.lookup(after.book, e.buyerId)
-      changed ??= e.newOrder ? "order-confirmed" : "order-updated"
-    } else if (e._tag === "LinesSet") {
-      entry ??= Round.lookup(after.book, e.buyerId)
-      changed ??= entry && entry.lines.length > 0 ? "order-updated" : "order-cancelled"
-    } else if (e._tag === "OrderWithdrawn") {
-      entry ??= Round.lookup(after.book, e.buyerId)
-      changed = "order-cancelled"
-    } else if (e._tag === "CommentNotOrdered") {
-      to ??= recipientOf(c)
-      out ??= []
-      let id = messageId(after, c, "not-ordered", e.sku ?? "", undefined)
-      // Two lines of one comment for one SKU that did not fit: one message each.
-      for (let n = 2; hasId(out, id); n++) id = messageId(after, c, "not-ordered", e.sku ?? "", n)
-      out.push({
-        id,
-        kind: "not-ordered",
-        to,
-        data: notOrderedData(after.catalogue, e),
-        createdAt: e.at
-      })
-    }
-  }
-  if (changed === undefined) return out ?? []
-  to ??= recipientOf(c)
-  const data = entry
-    ? { orderId: entry.orderId, lines: labelLines(after.catalogue, entry.lines), total: Round.total(entry.lines) }
-    : {}
-  const message: OutboundMessage = {
-    id: messageId(after, c, changed, undefined, undefined),
-    kind: changed,
-    to,
-    data,
-    createdAt: c.at
-  }
-  if (out === undefined) return [message]
-  out.unshift(message)
-  return out
-}
-
-const hasId = (messages: ReadonlyArray<OutboundMessage>, id: string): boolean => {
-  for (const m of messages) if (m.id === id) return true
-  return false
-}
-
-/**
- * A message's id: `<round>:<channel>:<comment>:<kind>`, and for a not-ordered line `:<sku>` (and
- * `:<n>` from the second line of that SKU on), each part escaped. One join, not a template: a
- * template leaves a chain of rope strings that the outbox keeps (~200 B a message).
- */
-const messageId = (
-  after: Round.State,
-  c: CommentInput,
-  kind: OutboundMessage["kind"],
-  sku: string | undefined,
-  n: number | undefined
-): string => {
-  const round = idPart(after.spec?.id ?? "")
-  const channel = idPart(c.channel)
-  const comment = idPart(c.commentId)
-  if (sku === undefined) return [round, channel, comment, kind].join(":")
-  return n === undefined
-    ? [round, channel, comment, kind, idPart(sku)].join(":")
-    : [round, channel, comment, kind, idPart(sku), n].join(":")
-}
+export { roundMessages } from "./groupBuy/Messages.js"
+export { bookView, orderView, roundViews, stockViews, ViewBatch } from "./groupBuy/Views.js"
 
 const outcomeOf = (commentId: string, events: ReadonlyArray<Round.Event>, parsedReason: string): CommentOutcome => {
   // One pass and no callbacks: this runs for every comment (and dev runners wrap each closure).
@@ -816,16 +303,40 @@ interface LoadedRound {
   readonly parser: CompiledParser | undefined
 }
 
-const encode = (e: { readonly _tag: string; readonly at?: string }, at: string): NewEvent => ({
-  type: e._tag,
-  data: e,
-  at: e.at ?? at
-})
+/** An event as stored: its tag, the event, its own time or else `at`. */
+const encode = CommandHandler.encodeEvent
 
 const decodeRound = Schema.decodeUnknownSync(Round.Event)
 const decodeOrder = Schema.decodeUnknownSync(Order.Event)
 const decodeShipment = Schema.decodeUnknownSync(Shipment.Event)
 const decodeCodeIssued = Schema.decodeUnknownSync(Shipment.PickupCodeIssued)
+
+/** The Order and Shipment deciders with their stored events, for the CommandHandler. */
+const orders = CommandHandler.aggregate(Order.decider, decodeOrder)
+const shipments = CommandHandler.aggregate(Shipment.decider, decodeShipment)
+
+/**
+ * A pickup attempt at the counter as a decider over the shipment: a right code picks the parcel
+ * up, a wrong one is recorded (and may lock the pickup). Never refused as a decision: whether the
+ * attempt is refused is read from `Shipment.attemptPickup` on the state it was decided in.
+ */
+const pickupAttempts = CommandHandler.aggregate(
+  Decider.make<{ readonly code: string; readonly at: string }, Shipment.State, Shipment.Event>({
+    initialState: Shipment.initialState,
+    evolve: Shipment.evolve,
+    decide: (c, state) => Result.succeed(Shipment.attemptPickup(state, c.code, c.at).events)
+  }),
+  decodeShipment
+)
+
+const unknownShipment = (shipmentId: string) =>
+  new GroupBuyError({ reason: "unknown-shipment", message: `no shipment "${shipmentId}"` })
+
+/** A decider's refusal as `rejected` (storage errors and GroupBuy's own errors pass through). */
+const refusedAsRejected = <E>(e: E): Exclude<E, Order.OrderError | Shipment.ShipmentError> | GroupBuyError =>
+  e instanceof Order.OrderError || e instanceof Shipment.ShipmentError
+    ? new GroupBuyError({ reason: "rejected", message: e.message, cause: e })
+    : (e as Exclude<E, Order.OrderError | Shipment.ShipmentError>)
 
 /** Whether any of these events changes an order in the book. */
 const changesOrder = (events: ReadonlyArray<Round.Event>): boolean => {
@@ -944,19 +455,19 @@ const decoder = <S extends Schema.Top & { readonly DecodingServices: never }>(sc
   }
 }
 
-const decodeOpenRound = decoder(OpenRoundInput)
-const decodeEditComment = decoder(EditCommentInput)
-const decodeRemoveComment = decoder(RemoveCommentInput)
-const decodeResolveReview = decoder(ResolveReviewInput)
-const decodeCloseRound = decoder(CloseRoundInput)
-const decodePayment = decoder(PaymentInput)
-const decodeShip = decoder(ShipInput)
-const decodeConfirmPickup = decoder(ConfirmPickupInput)
-const decodeUnlockPickup = decoder(UnlockPickupInput)
-const decodeFindPickup = decoder(FindPickupInput)
-const decodeOrderChange = decoder(OrderChangeInput)
-const decodeOrders = decoder(OrdersInput)
-const decodeRoundId = decoder(ReportInput, "roundId")
+const decodeOpenRound = decoder(In.OpenRoundInput)
+const decodeEditComment = decoder(In.EditCommentInput)
+const decodeRemoveComment = decoder(In.RemoveCommentInput)
+const decodeResolveReview = decoder(In.ResolveReviewInput)
+const decodeCloseRound = decoder(In.CloseRoundInput)
+const decodePayment = decoder(In.PaymentInput)
+const decodeShip = decoder(In.ShipInput)
+const decodeConfirmPickup = decoder(In.ConfirmPickupInput)
+const decodeUnlockPickup = decoder(In.UnlockPickupInput)
+const decodeFindPickup = decoder(In.FindPickupInput)
+const decodeOrderChange = decoder(In.OrderChangeInput)
+const decodeOrders = decoder(In.OrdersInput)
+const decodeRoundId = decoder(In.ReportInput, "roundId")
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
@@ -1010,110 +521,9 @@ const checkSubmit = (
 
 /** The latest time a comment may be dated now (Infinity without a {@link MaxFutureSkew}). */
 const latestCommentTime = Effect.gen(function* () {
-  const skew = yield* MaxFutureSkew
+  const skew = yield* In.MaxFutureSkew
   if (skew === undefined) return { maxAtMs: Number.POSITIVE_INFINITY, skewMs: 0 }
   return { maxAtMs: (yield* Clock.currentTimeMillis) + skew, skewMs: skew }
-})
-
-// ---------------------------------------------------------------------------------------------
-// Messages of the organiser's decisions
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Messages telling a review item's author what the organiser decided: the order confirmed,
- * updated or cancelled (with its lines and total), lines that did not fit (sold out…), or
- * `not-ordered` with reason `dismissed`. Ids `review:<round>:<item>:<kind>`: a retry queues nothing new.
- */
-const reviewMessages = (
-  roundId: string,
-  after: Round.State,
-  item: Round.ReviewEntry,
-  events: ReadonlyArray<Round.Event>,
-  at: string,
-  /** The confirmed order the decision cancelled (after the cutoff). */
-  cancelled?: string
-): Array<OutboundMessage> => {
-  const to = buyerRecipient(item.buyerId, item.buyer.id)
-  const idOf = (kind: OutboundMessage["kind"], sku?: string) =>
-    ["review", idPart(roundId), idPart(item.commentId), kind, ...(sku === undefined ? [] : [idPart(sku)])].join(":")
-  const out: Array<OutboundMessage> = []
-  let changed: OutboundMessage["kind"] | undefined
-  let entry: Round.BookEntry | undefined
-  for (const e of events) {
-    switch (e._tag) {
-      case "LinesOrdered":
-        entry ??= Round.lookup(after.book, e.buyerId)
-        changed ??= e.newOrder ? "order-confirmed" : "order-updated"
-        break
-      case "LinesSet":
-        entry ??= Round.lookup(after.book, e.buyerId)
-        changed ??= entry && entry.lines.length > 0 ? "order-updated" : "order-cancelled"
-        break
-      case "OrderWithdrawn":
-        entry ??= Round.lookup(after.book, e.buyerId)
-        changed = "order-cancelled"
-        break
-      case "CommentNotOrdered":
-        out.push({
-          id: idOf("not-ordered", e.sku ?? ""),
-          kind: "not-ordered",
-          to,
-          data: { ...notOrderedData(after.catalogue, e), text: item.text },
-          createdAt: at
-        })
-        break
-      case "ReviewResolved":
-        if (e.decision === "dismissed")
-          out.push({
-            id: idOf("not-ordered"),
-            kind: "not-ordered",
-            to,
-            data: { reason: "dismissed", text: item.text },
-            createdAt: at
-          })
-        break
-      default:
-        break
-    }
-  }
-  if (cancelled !== undefined)
-    out.unshift({
-      id: idOf("order-cancelled"),
-      kind: "order-cancelled",
-      to,
-      data: { orderId: cancelled, reason: "buyer-cancelled" },
-      createdAt: at
-    })
-  else if (changed !== undefined && entry !== undefined)
-    out.unshift({
-      id: idOf(changed),
-      kind: changed,
-      to,
-      data:
-        changed === "order-cancelled"
-          ? { orderId: entry.orderId, reason: "buyer-cancelled" }
-          : {
-              orderId: entry.orderId,
-              lines: labelLines(after.catalogue, entry.lines),
-              total: Round.total(entry.lines)
-            },
-      createdAt: at
-    })
-  return out
-}
-
-/** The message telling a buyer the organiser cancelled or refunded their order, and why. */
-const orderChangeMessage = (
-  kind: "order-cancelled" | "order-refunded",
-  order: { readonly orderId: string; readonly buyerId: string; readonly buyer: { readonly id: string } },
-  data: Record<string, unknown>,
-  at: string
-): OutboundMessage => ({
-  id: `order:${order.orderId}:${kind === "order-cancelled" ? "cancelled" : "refunded"}`,
-  kind,
-  to: buyerRecipient(order.buyerId, order.buyer.id),
-  data: { orderId: order.orderId, ...data },
-  createdAt: at
 })
 
 /** What an Order command changed: the events to append, the order after them and its view. */
@@ -1566,11 +976,7 @@ export const make = Effect.gen(function* () {
     })
 
   /** Loads an order stream. */
-  const loadOrder = (orderId: string) =>
-    Effect.map(storage.readStream(orderStream(orderId)), ({ version, events }) => ({
-      version,
-      state: Order.fold(events.map((e) => decodeOrder(e.data)))
-    }))
+  const loadOrder = (orderId: string) => CommandHandler.load(storage, orders, orderStream(orderId))
 
   const closeRound: GroupBuyService["closeRound"] = (input) =>
     Effect.flatMap(decodeCloseRound(input), ({ roundId, at, reason }) =>
@@ -1816,57 +1222,45 @@ export const make = Effect.gen(function* () {
 
   /** A shipment's state and version, or `unknown-shipment`. */
   const loadShipment = (shipmentId: string) =>
-    Effect.gen(function* () {
-      const { version, events } = yield* storage.readStream(shipmentStream(shipmentId))
-      if (version === 0)
-        return yield* Effect.fail(
-          new GroupBuyError({ reason: "unknown-shipment", message: `no shipment "${shipmentId}"` })
-        )
-      return { version, state: Shipment.fold(events.map((e) => decodeShipment(e.data))) }
-    })
-
-  const appendShipment = (shipmentId: string, version: number, events: ReadonlyArray<Shipment.Event>, at: string) =>
-    storage.commit([
-      {
-        appends: [
-          { stream: shipmentStream(shipmentId), expectedVersion: version, events: events.map((e) => encode(e, at)) }
-        ],
-        views: [],
-        outbox: []
-      }
-    ])
+    Effect.flatMap(CommandHandler.load(storage, shipments, shipmentStream(shipmentId)), (loaded) =>
+      loaded.version === 0 ? Effect.fail(unknownShipment(shipmentId)) : Effect.succeed(loaded)
+    )
 
   const confirmPickup: GroupBuyService["confirmPickup"] = (raw) =>
-    Effect.flatMap(decodeConfirmPickup(raw), ({ shipmentId, code }) =>
-      onConflict(
-        Effect.gen(function* () {
-          const at = yield* nowIso
-          const { version, state } = yield* loadShipment(shipmentId)
-          const attempt = Shipment.attemptPickup(state, Shipment.normalizeCode(code), at)
-          // A wrong code is kept (and may lock the pickup) even though the attempt is refused.
-          if (attempt.events.length > 0) yield* appendShipment(shipmentId, version, attempt.events, at)
-          if (attempt.refused !== undefined)
-            return yield* Effect.fail(
-              new GroupBuyError({
-                reason: attempt.refused.reason === "locked" ? "locked" : "rejected",
-                message: attempt.refused.message,
-                cause: attempt.refused
-              })
-            )
+    Effect.flatMap(decodeConfirmPickup(raw), ({ shipmentId, code: typed }) =>
+      Effect.gen(function* () {
+        const at = yield* nowIso
+        const code = Shipment.normalizeCode(typed)
+        // A wrong code is kept (and may lock the pickup) even though the attempt is refused.
+        const outcome = yield* CommandHandler.handle(storage, pickupAttempts, {
+          stream: shipmentStream(shipmentId),
+          command: { code, at },
+          at,
+          missing: () => unknownShipment(shipmentId)
         })
-      )
+        const before =
+          outcome._tag === "Committed" ? outcome.before : outcome._tag === "Unchanged" ? outcome.state : undefined
+        const refused = before === undefined ? undefined : Shipment.attemptPickup(before, code, at).refused
+        if (refused !== undefined)
+          return yield* Effect.fail(
+            new GroupBuyError({
+              reason: refused.reason === "locked" ? "locked" : "rejected",
+              message: refused.message,
+              cause: refused
+            })
+          )
+      })
     )
 
   const unlockPickup: GroupBuyService["unlockPickup"] = (raw) =>
     Effect.flatMap(decodeUnlockPickup(raw), ({ shipmentId, at }) =>
-      onConflict(
-        Effect.gen(function* () {
-          const when = at ?? (yield* nowIso)
-          const { version, state } = yield* loadShipment(shipmentId)
-          const decided = Shipment.decide({ _tag: "Unlock", at: when }, state)
-          if (Result.isFailure(decided)) return yield* Effect.fail(rejected(decided.failure))
-          if (decided.success.length > 0) yield* appendShipment(shipmentId, version, decided.success, when)
-        })
+      Effect.flatMap(at === undefined ? nowIso : Effect.succeed(at), (when) =>
+        CommandHandler.handle(storage, shipments, {
+          stream: shipmentStream(shipmentId),
+          command: { _tag: "Unlock", at: when },
+          at: when,
+          missing: () => unknownShipment(shipmentId)
+        }).pipe(Effect.mapError(refusedAsRejected), Effect.asVoid)
       )
     )
 
@@ -1950,7 +1344,12 @@ export const make = Effect.gen(function* () {
       )
     })
 
-  /** Commits an Order command on a confirmed order with its view and the buyer's message; gives the order's view. */
+  /**
+   * Runs an Order command on a confirmed order (one the round's close has not confirmed yet,
+   * after a crash halfway through the close, is confirmed first) with its view and the buyer's
+   * message; nothing when the order is `done` already (a cancel of a cancelled order). Gives the
+   * order's view.
+   */
   const changeOrder = (
     roundId: string,
     orderId: string,
@@ -1958,21 +1357,20 @@ export const make = Effect.gen(function* () {
     done: Order.Status,
     message: (after: Order.State & { readonly buyer: Author }, at: string) => OutboundMessage
   ) =>
-    onConflict(
-      Effect.gen(function* () {
-        const change = yield* decideOrder(roundId, orderId, command, done)
-        if (change !== undefined) {
-          const after = { ...change.after, buyer: change.after.buyer ?? { id: change.after.buyerId } }
-          yield* storage.commit([
-            { appends: [change.append], views: [change.view], outbox: [message(after, command.at)] }
-          ])
-        }
-        const view = yield* storage.order(orderId)
-        if (view === undefined)
-          return yield* Effect.fail(new GroupBuyError({ reason: "unknown-order", message: `no order "${orderId}"` }))
-        return view
-      })
-    )
+    Effect.gen(function* () {
+      if ((yield* storage.readStream(orderStream(orderId))).version === 0) yield* closeRound({ roundId })
+      yield* CommandHandler.handle(storage, orders, {
+        stream: orderStream(orderId),
+        command: (state) => (state.status === done ? undefined : command),
+        at: command.at,
+        views: (after) => [{ _tag: "UpsertOrder", order: orderView(after, command.at) }],
+        outbox: (after) => [message({ ...after, buyer: after.buyer ?? { id: after.buyerId } }, command.at)]
+      }).pipe(Effect.mapError(refusedAsRejected))
+      const view = yield* storage.order(orderId)
+      if (view === undefined)
+        return yield* Effect.fail(new GroupBuyError({ reason: "unknown-order", message: `no order "${orderId}"` }))
+      return view
+    })
 
   const report: GroupBuyService["report"] = (raw) =>
     Effect.gen(function* () {

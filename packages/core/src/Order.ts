@@ -11,6 +11,7 @@
 import { Data, Result, Schema } from "effect"
 import { match } from "ts-pattern"
 import { Author } from "./Buyer.js"
+import * as Decider from "./Decider.js"
 import { OrderLine } from "./ReadModel.js"
 
 const ShippedLine = Schema.Struct({ sku: Schema.String, qty: Schema.Int.check(Schema.isGreaterThan(0)) })
@@ -304,3 +305,13 @@ export const decide = (command: Command, state: State): Decision =>
           : fail("not-paid", `order is ${state.status}`)
     )
     .exhaustive()
+
+/**
+ * The Order aggregate as a value: {@link initialState}, {@link decide} and {@link evolve}, for
+ * `Decider` helpers and the `CommandHandler`.
+ */
+export const decider: Decider.Decider<Command, State, Event, OrderError> = Decider.make({
+  initialState,
+  decide,
+  evolve
+})

@@ -9,6 +9,7 @@
  */
 import { Data, Result, Schema } from "effect"
 import { match } from "ts-pattern"
+import * as Decider from "./Decider.js"
 
 export const PaymentExpected = Schema.TaggedStruct("PaymentExpected", {
   paymentId: Schema.String,
@@ -225,3 +226,13 @@ export const decide = (command: Command, state: State): Decision =>
       return Result.succeed([{ _tag: "PaymentRefunded", amount: c.amount, at: c.at }])
     })
     .exhaustive()
+
+/**
+ * The Payment aggregate as a value: {@link initialState}, {@link decide} and {@link evolve}, for
+ * `Decider` helpers and the `CommandHandler`.
+ */
+export const decider: Decider.Decider<Command, State, Event, PaymentError> = Decider.make({
+  initialState,
+  decide,
+  evolve
+})

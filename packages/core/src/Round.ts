@@ -14,6 +14,7 @@ import { Data, Result, Schema } from "effect"
 import { match } from "ts-pattern"
 import { Author } from "./Buyer.js"
 import * as Catalogue from "./Catalogue.js"
+import * as Decider from "./Decider.js"
 import { OrderLine } from "./ReadModel.js"
 import { NotOrderedReason } from "./ReadModel.js"
 import { ParsedLine, type ParseResult } from "./ParseResult.js"
@@ -1167,3 +1168,14 @@ export const total = (lines: ReadonlyArray<OrderLine>): number => {
   for (const l of lines) t += l.qty * l.unitPrice
   return t
 }
+
+/**
+ * The Round aggregate as a value: {@link initialState}, {@link decide} and {@link evolve}, for
+ * `Decider` helpers and the `CommandHandler`. The batch fast path of `GroupBuy.submitComments`
+ * (`foldOwned`, editing its own trie nodes in place) stays beside it: it folds to the same states.
+ */
+export const decider: Decider.Decider<Command, State, Event, RoundError> = Decider.make({
+  initialState,
+  decide,
+  evolve
+})

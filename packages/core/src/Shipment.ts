@@ -7,6 +7,7 @@
  */
 import { Data, Result, Schema } from "effect"
 import { match } from "ts-pattern"
+import * as Decider from "./Decider.js"
 
 /** How a shipment travels: home delivery, a convenience store (cvs) or a meet-up pickup. */
 export const Method = Schema.Literals(["home", "cvs", "pickup"])
@@ -298,3 +299,13 @@ export const attemptPickup = (
         })
   }
 }
+
+/**
+ * The Shipment aggregate as a value: {@link initialState}, {@link decide} and {@link evolve}, for
+ * `Decider` helpers and the `CommandHandler`.
+ */
+export const decider: Decider.Decider<Command, State, Event, ShipmentError> = Decider.make({
+  initialState,
+  decide,
+  evolve
+})

@@ -1,0 +1,287 @@
+/**
+ * The messages derived from events (pure): what a comment's author is told (order confirmed,
+ * updated, cancelled; lines not ordered), what a review item's author is told of the organiser's
+ * decision, and the organiser's cancellations and refunds. Every message id is derived from what
+ * caused it, so a retry queues nothing new. `roundMessages` is re-exported by `GroupBuy`.
+ *
+ * @since 0.2.0
+ */
+import { channelOf } from "../Buyer.js"
+import type { Catalogue } from "../Catalogue.js"
+import type { OutboundMessage, Recipient } from "../Notification.js"
+import * as Round from "../Round.js"
+import type { CommentInput } from "./Inputs.js"
+
+const recipientOf = (c: CommentInput): Recipient => {
+  // Plain assignments, not conditional spreads: this runs for every comment.
+  const to: { -readonly [K in keyof Recipient]: Recipient[K] } = {
+    channel: c.channel as Recipient["channel"],
+    userId: c.author.id,
+    replyToCommentId: c.commentId
+  }
+  if (c.threadId !== undefined) to.threadId = c.threadId
+  if (c.replyToken !== undefined) to.replyToken = c.replyToken
+  return to
+}
+
+/** A confirmed order's buyer as a message recipient (no comment to answer any more). */
+export const buyerRecipient = (buyerId: string, userId: string): Recipient => ({
+  channel: channelOf(buyerId) as Recipient["channel"],
+  userId
+})
+
+interface LabelledLine {
+  readonly sku: string
+  readonly qty: number
+  readonly unitPrice?: number
+  readonly label: string
+}
+
+const labelLine = (
+  catalogue: Catalogue | undefined,
+  l: { readonly sku: string; readonly qty: number; readonly unitPrice?: number }
+): LabelledLine => {
+  const label = catalogue?.bySku.get(l.sku)?.label ?? l.sku
+  // A literal, not `{ ...l, label }`: a spread followed by a new key is slow in V8 (hot path).
+  return l.unitPrice === undefined
+    ? { sku: l.sku, qty: l.qty, label }
+    : { sku: l.sku, qty: l.qty, unitPrice: l.unitPrice, label }
+}
+
+/**
+ * Shared labelled lines, per catalogue: SKU → quantity → line. Order messages label the same few
+ * values over and over (a catalogue's SKUs at small quantities), and each message keeps its lines
+ * until it is sent, so a replay kept one object per line per message. One frozen object per
+ * (SKU, quantity, price) serves them all; quantities from SHARED_QTY up are labelled afresh.
+ */
+const sharedLabels = new WeakMap<Catalogue, Map<string, Array<LabelledLine | undefined>>>()
+const SHARED_QTY = 100
+
+export const labelLines = (
+  catalogue: Catalogue | undefined,
+  lines: ReadonlyArray<{ readonly sku: string; readonly qty: number; readonly unitPrice?: number }>
+): Array<LabelledLine> => {
+  if (catalogue === undefined) return lines.map((l) => labelLine(catalogue, l))
+  let bySku = sharedLabels.get(catalogue)
+  if (bySku === undefined) {
+    bySku = new Map()
+    sharedLabels.set(catalogue, bySku)
+  }
+  const out = new Array<LabelledLine>(lines.length)
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!
+    if (!(Number.isInteger(l.qty) && l.qty >= 0 && l.qty < SHARED_QTY)) {
+      out[i] = labelLine(catalogue, l)
+      continue
+    }
+    let byQty = bySku.get(l.sku)
+    if (byQty === undefined) {
+      byQty = []
+      bySku.set(l.sku, byQty)
+    }
+    let shared = byQty[l.qty]
+    if (shared === undefined || shared.unitPrice !== l.unitPrice) {
+      shared = Object.freeze(labelLine(catalogue, l))
+      byQty[l.qty] = shared
+    }
+    out[i] = shared
+  }
+  return out
+}
+
+const notOrderedData = (catalogue: Catalogue | undefined, e: Extract<Round.Event, { _tag: "CommentNotOrdered" }>) => {
+  const data: Record<string, unknown> = { reason: e.reason, text: e.text }
+  if (e.sku) {
+    data.sku = e.sku
+    data.label = catalogue?.bySku.get(e.sku)?.label ?? e.sku
+  }
+  if (e.qty) data.qty = e.qty
+  return data
+}
+
+/** A part of a message id: `:` and `%` escaped, so ids built from different parts never meet. */
+export const idPart = (s: string): string =>
+  s.includes(":") || s.includes("%") ? s.replaceAll("%", "%25").replaceAll(":", "%3A") : s
+
+/**
+ * Messages caused by round events for the comment's author. A message's id names the round, the
+ * channel, the comment and the kind (and the SKU of a not-ordered line): a retry of the same
+ * comment makes the same ids (the outbox keeps one message per id), and no two comments, rounds or
+ * lines share one.
+ */
+export const roundMessages = (
+  after: Round.State,
+  c: CommentInput,
+  events: ReadonlyArray<Round.Event>,
+  /** The book entry of the comment's buyer in `after`, if the caller has looked it up. */
+  known?: Round.BookEntry
+): Array<OutboundMessage> => {
+  // Runs for every comment: nothing is allocated for a comment that sends no message.
+  let out: Array<OutboundMessage> | undefined
+  let to: Recipient | undefined
+  let entry: Round.BookEntry | undefined = known
+  let changed: OutboundMessage["kind"] | undefined
+  for (const e of events) {
+    if (e._tag === "LinesOrdered") {
+      entry ??= Round.lookup(after.book, e.buyerId)
+      changed ??= e.newOrder ? "order-confirmed" : "order-updated"
+    } else if (e._tag === "LinesSet") {
+      entry ??= Round.lookup(after.book, e.buyerId)
+      changed ??= entry && entry.lines.length > 0 ? "order-updated" : "order-cancelled"
+    } else if (e._tag === "OrderWithdrawn") {
+      entry ??= Round.lookup(after.book, e.buyerId)
+      changed = "order-cancelled"
+    } else if (e._tag === "CommentNotOrdered") {
+      to ??= recipientOf(c)
+      out ??= []
+      let id = messageId(after, c, "not-ordered", e.sku ?? "", undefined)
+      // Two lines of one comment for one SKU that did not fit: one message each.
+      for (let n = 2; hasId(out, id); n++) id = messageId(after, c, "not-ordered", e.sku ?? "", n)
+      out.push({
+        id,
+        kind: "not-ordered",
+        to,
+        data: notOrderedData(after.catalogue, e),
+        createdAt: e.at
+      })
+    }
+  }
+  if (changed === undefined) return out ?? []
+  to ??= recipientOf(c)
+  const data = entry
+    ? { orderId: entry.orderId, lines: labelLines(after.catalogue, entry.lines), total: Round.total(entry.lines) }
+    : {}
+  const message: OutboundMessage = {
+    id: messageId(after, c, changed, undefined, undefined),
+    kind: changed,
+    to,
+    data,
+    createdAt: c.at
+  }
+  if (out === undefined) return [message]
+  out.unshift(message)
+  return out
+}
+
+const hasId = (messages: ReadonlyArray<OutboundMessage>, id: string): boolean => {
+  for (const m of messages) if (m.id === id) return true
+  return false
+}
+
+/**
+ * A message's id: `<round>:<channel>:<comment>:<kind>`, and for a not-ordered line `:<sku>` (and
+ * `:<n>` from the second line of that SKU on), each part escaped. One join, not a template: a
+ * template leaves a chain of rope strings that the outbox keeps (~200 B a message).
+ */
+const messageId = (
+  after: Round.State,
+  c: CommentInput,
+  kind: OutboundMessage["kind"],
+  sku: string | undefined,
+  n: number | undefined
+): string => {
+  const round = idPart(after.spec?.id ?? "")
+  const channel = idPart(c.channel)
+  const comment = idPart(c.commentId)
+  if (sku === undefined) return [round, channel, comment, kind].join(":")
+  return n === undefined
+    ? [round, channel, comment, kind, idPart(sku)].join(":")
+    : [round, channel, comment, kind, idPart(sku), n].join(":")
+}
+
+/**
+ * Messages telling a review item's author what the organiser decided: the order confirmed,
+ * updated or cancelled (with its lines and total), lines that did not fit (sold out…), or
+ * `not-ordered` with reason `dismissed`. Ids `review:<round>:<item>:<kind>`: a retry queues nothing new.
+ */
+export const reviewMessages = (
+  roundId: string,
+  after: Round.State,
+  item: Round.ReviewEntry,
+  events: ReadonlyArray<Round.Event>,
+  at: string,
+  /** The confirmed order the decision cancelled (after the cutoff). */
+  cancelled?: string
+): Array<OutboundMessage> => {
+  const to = buyerRecipient(item.buyerId, item.buyer.id)
+  const idOf = (kind: OutboundMessage["kind"], sku?: string) =>
+    ["review", idPart(roundId), idPart(item.commentId), kind, ...(sku === undefined ? [] : [idPart(sku)])].join(":")
+  const out: Array<OutboundMessage> = []
+  let changed: OutboundMessage["kind"] | undefined
+  let entry: Round.BookEntry | undefined
+  for (const e of events) {
+    switch (e._tag) {
+      case "LinesOrdered":
+        entry ??= Round.lookup(after.book, e.buyerId)
+        changed ??= e.newOrder ? "order-confirmed" : "order-updated"
+        break
+      case "LinesSet":
+        entry ??= Round.lookup(after.book, e.buyerId)
+        changed ??= entry && entry.lines.length > 0 ? "order-updated" : "order-cancelled"
+        break
+      case "OrderWithdrawn":
+        entry ??= Round.lookup(after.book, e.buyerId)
+        changed = "order-cancelled"
+        break
+      case "CommentNotOrdered":
+        out.push({
+          id: idOf("not-ordered", e.sku ?? ""),
+          kind: "not-ordered",
+          to,
+          data: { ...notOrderedData(after.catalogue, e), text: item.text },
+          createdAt: at
+        })
+        break
+      case "ReviewResolved":
+        if (e.decision === "dismissed")
+          out.push({
+            id: idOf("not-ordered"),
+            kind: "not-ordered",
+            to,
+            data: { reason: "dismissed", text: item.text },
+            createdAt: at
+          })
+        break
+      default:
+        break
+    }
+  }
+  if (cancelled !== undefined)
+    out.unshift({
+      id: idOf("order-cancelled"),
+      kind: "order-cancelled",
+      to,
+      data: { orderId: cancelled, reason: "buyer-cancelled" },
+      createdAt: at
+    })
+  else if (changed !== undefined && entry !== undefined)
+    out.unshift({
+      id: idOf(changed),
+      kind: changed,
+      to,
+      data:
+        changed === "order-cancelled"
+          ? { orderId: entry.orderId, reason: "buyer-cancelled" }
+          : {
+              orderId: entry.orderId,
+              lines: labelLines(after.catalogue, entry.lines),
+              total: Round.total(entry.lines)
+            },
+      createdAt: at
+    })
+  return out
+}
+
+/** The message telling a buyer the organiser cancelled or refunded their order, and why. */
+export const orderChangeMessage = (
+  kind: "order-cancelled" | "order-refunded",
+  order: { readonly orderId: string; readonly buyerId: string; readonly buyer: { readonly id: string } },
+  data: Record<string, unknown>,
+  at: string
+): OutboundMessage => ({
+  id: `order:${order.orderId}:${kind === "order-cancelled" ? "cancelled" : "refunded"}`,
+  kind,
+  to: buyerRecipient(order.buyerId, order.buyer.id),
+  data: { orderId: order.orderId, ...data },
+  createdAt: at
+})
