@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import { createHmac, timingSafeEqual } from "node:crypto"
+import { createHmac } from "node:crypto"
+import { ConstantTime } from "@kaituan/core"
 
 /** The signature header (lower-case, as {@link Http.InboundRequest} keeps headers). */
 export const header = "x-hub-signature-256"
@@ -26,13 +27,13 @@ export const sign = (appSecret: string, body: string | Uint8Array): string =>
 
 /**
  * Whether `signature` (the header value) is Meta's signature of the raw `body`: `sha256=` and 64
- * hex digits, compared in constant time. A missing, empty or malformed header is `false`.
+ * hex digits, compared in constant time (`ConstantTime.equals`). A missing, empty or malformed header is `false`.
  */
 export const verify = (appSecret: string, body: string | Uint8Array, signature: string | undefined): boolean => {
   const m = signature === undefined ? null : /^sha256=([0-9a-fA-F]{64})$/.exec(signature.trim())
   if (m === null) return false
   const expected = createHmac("sha256", appSecret).update(bytes(body)).digest()
-  return timingSafeEqual(Buffer.from(m[1]!, "hex"), expected)
+  return ConstantTime.equals(Buffer.from(m[1]!, "hex"), expected)
 }
 
 /**

@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import { Cache } from "@kaituan/core"
 import { Clock, Effect } from "effect"
 
 /** How long after the comment a private reply is allowed. */
@@ -45,49 +46,54 @@ export interface PrivateReplyStore {
   readonly release: (commentId: string, outboundId: string) => Effect.Effect<void>
 }
 
+/** The default bound of each memory of {@link makeMemory} (comment times, claims). */
+export const defaultMaxEntries = 100_000
+
 /**
- * An in-memory store. Entries older than `retainMs` (default 8 days) by the Effect `Clock` are
- * dropped as new ones arrive.
+ * An in-memory store, bounded: comment times and claims live in core's `Cache` (an LRU), each
+ * kept for `retainMs` after it was noted (default 8 days: the 7-day window and a day's margin) by
+ * the Effect `Clock`
+ * and at most `maxEntries` of each (default 100,000), the least recently used forgotten first.
  */
 export const makeMemory = (options?: {
   readonly retainMs?: number
+  readonly maxEntries?: number
 }): PrivateReplyStore & {
-  /** The current claims (for inspection and tests). */
+  /** The current claims (a snapshot, for inspection and tests). */
   readonly claims: ReadonlyMap<string, Claim>
 } => {
   const retainMs = options?.retainMs ?? windowMs + 24 * 60 * 60 * 1000
-  const times = new Map<string, number>()
-  const claims = new Map<string, Claim>()
-  let lastPrune = 0
-  const prune = (now: number) => {
-    if (now - lastPrune < 60_000) return
-    lastPrune = now
-    for (const [k, t] of times) if (now - t > retainMs) times.delete(k)
-    for (const [k, c] of claims) if (now - c.at > retainMs) claims.delete(k)
-  }
+  const maxEntries = options?.maxEntries ?? defaultMaxEntries
+  const times = Cache.make<string, number>({ maxEntries, ttlMs: retainMs })
+  const claims = Cache.make<string, Claim>({ maxEntries, ttlMs: retainMs })
+  // Wall-clock time of the last store call, so the `claims` snapshot (read outside Effect) expires as the store does.
+  let lastNow = 0
+  const now = Effect.map(Clock.currentTimeMillis, (t) => {
+    lastNow = t
+    return t
+  })
   return {
-    claims,
-    noteComment: (commentId, createdAtMs) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        prune(now)
-        times.set(commentId, createdAtMs)
-      }),
-    commentTime: (commentId) => Effect.sync(() => times.get(commentId)),
+    get claims(): ReadonlyMap<string, Claim> {
+      return new Map(claims.entries(lastNow))
+    },
+    noteComment: (commentId, createdAtMs) => Effect.map(now, (t) => times.set(commentId, createdAtMs, t)),
+    commentTime: (commentId) => Effect.map(now, (t) => times.get(commentId, t)),
     claim: (commentId, outboundId, at) =>
-      Effect.sync(() => {
-        const existing = claims.get(commentId)
+      Effect.map(now, (t) => {
+        const existing = claims.get(commentId, t)
         if (existing !== undefined) return existing
-        claims.set(commentId, { outboundId, at, sent: false })
+        claims.set(commentId, { outboundId, at, sent: false }, t)
         return undefined
       }),
     complete: (commentId, outboundId, platformMessageId) =>
-      Effect.sync(() => {
-        const existing = claims.get(commentId)
-        if (existing?.outboundId === outboundId) claims.set(commentId, { ...existing, sent: true, platformMessageId })
+      Effect.map(now, (t) => {
+        const existing = claims.peek(commentId, t)
+        if (existing?.outboundId === outboundId)
+          claims.set(commentId, { ...existing, sent: true, platformMessageId }, t)
       }),
     release: (commentId, outboundId) =>
-      Effect.sync(() => {
-        if (claims.get(commentId)?.outboundId === outboundId) claims.delete(commentId)
+      Effect.map(now, (t) => {
+        if (claims.peek(commentId, t)?.outboundId === outboundId) claims.delete(commentId)
       })
   }
 }

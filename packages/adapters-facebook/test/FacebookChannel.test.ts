@@ -1,11 +1,11 @@
 import { createHmac } from "node:crypto"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/vitest"
-import { ChannelContract, Http, type Notification } from "@kaituan/core"
+import { ChannelAdapter, ChannelContract, Http, type Notification } from "@kaituan/core"
 import { ConfigProvider, Effect, Layer, Redacted, Result } from "effect"
 import { FacebookChannel, FacebookSignature, PrivateReplies } from "../src/index.js"
 import * as Fake from "./support/FakeGraph.js"
 
-const fast = { maxRetries: 2, baseDelayMs: 5, maxRetryAfterMs: 2_000, timeoutMs: 5_000 }
+const fast = { retries: 2, baseDelayMs: 5, maxRetryAfterMs: 2_000 }
 const DAY = 24 * 60 * 60 * 1000
 
 let fake: Fake.FakeGraph
@@ -28,6 +28,7 @@ const adapter = (over: Partial<FacebookChannel.Options> = {}) =>
     pageId: "104000000000001",
     graphBase: fake.base,
     retry: fast,
+    timeoutMs: 5_000,
     ...over
   })
 
@@ -504,7 +505,7 @@ describe("ChannelContract (Facebook)", () => {
 describe("FacebookChannel: hostile ids and changes", () => {
   it.live("a Graph URL that cannot be parsed is a transport error that quotes neither the token nor its proof", () =>
     Effect.gen(function* () {
-      const a = yield* adapter({ graphBase: "http://bad host:x", retry: { ...fast, maxRetries: 0 } })
+      const a = yield* adapter({ graphBase: "http://bad host:x", retry: { ...fast, retries: 0 } })
       const e = yield* Effect.flip(a.send(message("900_1", { data: { replyMode: "public" } })))
       expect(e.reason).toBe("transport")
       expect(e.message).not.toContain(fake.token)
@@ -564,6 +565,40 @@ describe("FacebookChannel: hostile ids and changes", () => {
         ["entry[0].changes[2]", "malformed"]
       ])
       expect((yield* a.decode(req)).length).toBe(1)
+    })
+  )
+})
+
+describe("FacebookChannel: the adapter surface", () => {
+  it.live("layer provides the adapter under its own tag and core's ChannelAdapter, one instance", () =>
+    Effect.gen(function* () {
+      const [own, port] = yield* Effect.all([FacebookChannel.FacebookChannel, ChannelAdapter.ChannelAdapter]).pipe(
+        Effect.provide(
+          FacebookChannel.layer({
+            appSecret: Redacted.make(fake.appSecret),
+            verifyToken: Redacted.make("verify-me"),
+            pageAccessToken: Redacted.make(fake.token),
+            graphBase: fake.base
+          })
+        )
+      )
+      expect(own).toBe(port)
+      expect(own.channel).toBe("facebook")
+    })
+  )
+
+  it.effect("a bad option fails make with a SchemaError", () =>
+    Effect.gen(function* () {
+      const e = yield* Effect.flip(
+        FacebookChannel.make({
+          appSecret: Redacted.make("s"),
+          verifyToken: Redacted.make("v"),
+          pageAccessToken: Redacted.make("t"),
+          replyMode: "shout" as "public"
+        })
+      )
+      expect(e._tag).toBe("SchemaError")
+      expect(e.message).toContain("replyMode")
     })
   )
 })

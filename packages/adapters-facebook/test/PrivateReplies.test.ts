@@ -51,4 +51,17 @@ describe("PrivateReplies", () => {
       expect(yield* store.claim("c2", "m4", 6)).toBeUndefined()
     })
   )
+
+  it.effect("the memory store is bounded: beyond maxEntries the least recently used claim and time are forgotten", () =>
+    Effect.gen(function* () {
+      const store = PrivateReplies.makeMemory({ maxEntries: 2 })
+      for (const c of ["c1", "c2", "c3"]) {
+        yield* store.noteComment(c, 1)
+        yield* store.claim(c, `m-${c}`, 1)
+      }
+      expect(yield* store.commentTime("c1")).toBeUndefined()
+      expect(yield* store.commentTime("c3")).toBe(1)
+      expect([...store.claims.keys()]).toEqual(["c2", "c3"])
+    })
+  )
 })

@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import { createHmac, timingSafeEqual } from "node:crypto"
+import { createHmac } from "node:crypto"
+import { ConstantTime } from "@kaituan/core"
 
 const bytes = (body: string | Uint8Array): Uint8Array =>
   typeof body === "string" ? new TextEncoder().encode(body) : body
@@ -22,7 +23,7 @@ export const sign = (channelSecret: string, body: string | Uint8Array): string =
 
 /**
  * Whether `signature` (the `x-line-signature` header) is LINE's signature of the raw `body`.
- * Decodes the header from base64 and compares digests in constant time; a missing, empty or
+ * Decodes the header from base64 and compares digests in constant time (`ConstantTime.equals`); a missing, empty or
  * wrong-length header is `false`.
  */
 export const verify = (channelSecret: string, body: string | Uint8Array, signature: string | undefined): boolean => {
@@ -31,5 +32,5 @@ export const verify = (channelSecret: string, body: string | Uint8Array, signatu
   const given = Buffer.from(signature.trim(), "base64")
   // Buffer.from(…, "base64") skips invalid characters, so also require the canonical encoding.
   if (given.length !== expected.length || given.toString("base64") !== signature.trim()) return false
-  return timingSafeEqual(given, expected)
+  return ConstantTime.equals(given, expected)
 }

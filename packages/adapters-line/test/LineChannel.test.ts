@@ -1,8 +1,8 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterEach, describe, expect, it } from "@effect/vitest"
-import { ChannelAdapter, Http, type Notification } from "@kaituan/core"
-import { ConfigProvider, Effect, Layer, Result } from "effect"
+import { ChannelAdapter, Http, HttpClient, type Notification } from "@kaituan/core"
+import { ConfigProvider, Effect, Layer, Redacted, Result, Schema, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import { LineChannel, type LineTestServer } from "../src/index.js"
 import * as LineApi from "../src/internal/LineApi.js"
@@ -13,7 +13,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 
-const setup = (options: Partial<LineChannel.Options> = {}) =>
+const setup = (options: Partial<LineChannel.OptionsInput> = {}) =>
   start(options).pipe(Effect.tap(({ server }) => Effect.sync(() => servers.push(server))))
 
 let n = 0
@@ -507,6 +507,100 @@ describe("LineChannel.decodeDelivery: hostile events", () => {
       // only bad events: the delivery is invalid-payload (LINE SDKs answer 400), never a defect
       const bad = `{"events":[{"type":"leave","timestamp":1,"x":${deep(10_000)}}]}`
       expect((yield* Effect.flip(adapter.decode(signed(bad)))).reason).toBe("invalid-payload")
+    })
+  )
+})
+
+describe("LineChannel: the adapter surface", () => {
+  it.live("makeConfig reads the secrets from Config; the other options come from the caller", () =>
+    Effect.gen(function* () {
+      const { server } = yield* setup()
+      const provider = ConfigProvider.fromUnknown({
+        LINE_CHANNEL_SECRET: SECRET,
+        LINE_CHANNEL_ACCESS_TOKEN: server.accessToken,
+        LINE_API_BASE: server.url
+      })
+      const adapter = yield* LineChannel.makeConfig({ channel: "line-shop", retry: { retries: 0 } }).pipe(
+        Effect.provideService(ConfigProvider.ConfigProvider, provider)
+      )
+      expect(adapter.channel).toBe("line-shop")
+      yield* adapter.send(message())
+      expect(server.accepted()).toHaveLength(1)
+    })
+  )
+
+  it.effect("options are a Schema: a bad value fails make with a SchemaError naming the field", () =>
+    Effect.gen(function* () {
+      const e = yield* Effect.flip(LineChannel.make({ channelSecret: SECRET, channelAccessToken: "t", timeoutMs: -1 }))
+      expect(e._tag).toBe("SchemaError")
+      expect(e.message).toContain("timeoutMs")
+      // a plain-text secret is accepted and kept Redacted
+      const decoded = yield* Schema.decodeUnknownEffect(LineChannel.Options)({
+        channelSecret: SECRET,
+        channelAccessToken: "t"
+      })
+      expect(Redacted.isRedacted(decoded.channelSecret)).toBe(true)
+      expect(Redacted.isRedacted(decoded.channelAccessToken)).toBe(true)
+    })
+  )
+})
+
+describe("LineChannel: the outbound HTTP stack", () => {
+  it.live("`timeoutMs` bounds one call (the deprecated requestTimeoutMs still works, see above)", () =>
+    Effect.gen(function* () {
+      const silent = createServer(() => {})
+      yield* Effect.promise(() => new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r())))
+      const port = (silent.address() as AddressInfo).port
+      const adapter = yield* LineChannel.make({
+        channelSecret: SECRET,
+        channelAccessToken: "t",
+        apiBase: `http://127.0.0.1:${port}`,
+        timeoutMs: 50,
+        retry: { retries: 0 }
+      })
+      const e = yield* Effect.flip(adapter.send(message()))
+      expect(e).toMatchObject({ reason: "transport", message: "LINE API did not answer within 50 ms" })
+      silent.closeAllConnections()
+      yield* Effect.promise(() => new Promise((r) => silent.close(r)))
+    })
+  )
+
+  it.live("an app's own Effect HttpClient carries the calls (`httpClient`), with the bearer token", () =>
+    Effect.gen(function* () {
+      const seen: Array<HttpClient.TransportRequest> = []
+      const httpClient = HttpClient.makeTransport(async (request) => {
+        seen.push(request)
+        return { status: 200, headers: {}, body: '{"sentMessages":[{"id":"m-1"}]}' }
+      })
+      const adapter = yield* LineChannel.make({ channelSecret: SECRET, channelAccessToken: "tok3n", httpClient })
+      const r = yield* adapter.send(message())
+      expect(r.platformMessageId).toBe("m-1")
+      expect(seen.map((s) => [s.method, s.url.pathname, s.headers.authorization])).toEqual([
+        ["POST", "/v2/bot/message/push", "Bearer tok3n"]
+      ])
+    })
+  )
+
+  it.live("spans show the path template, never a user id, group id or the access token", () =>
+    Effect.gen(function* () {
+      const spans: Array<Tracer.NativeSpan> = []
+      const tracer = Tracer.make({
+        span(options) {
+          const span = new Tracer.NativeSpan(options)
+          spans.push(span)
+          return span
+        }
+      })
+      const { server, adapter } = yield* setup()
+      server.setProfile("Uprivate", "王小明", { groupId: GROUP })
+      yield* adapter.displayName("Uprivate", GROUP).pipe(Effect.withTracer(tracer))
+      yield* adapter.send(message({ to: { userId: "Uprivate" } })).pipe(Effect.withTracer(tracer))
+      expect(spans.map((s) => s.name)).toEqual([
+        "GET /v2/bot/group/{groupId}/member/{userId}",
+        "POST /v2/bot/message/push"
+      ])
+      const all = JSON.stringify(spans.map((s) => [s.name, [...s.attributes]]))
+      for (const secret of ["Uprivate", GROUP, server.accessToken]) expect(all).not.toContain(secret)
     })
   )
 })

@@ -34,7 +34,7 @@ export const textEvent = (input: {
 export const body = (...events: ReadonlyArray<unknown>) =>
   JSON.stringify({ destination: "U0123456789abcdef0123456789abcdef", events })
 
-export const start = (options: Partial<LineChannel.Options> = {}) =>
+export const start = (options: Partial<LineChannel.OptionsInput> = {}) =>
   Effect.gen(function* () {
     const server = yield* Effect.promise(() => LineTestServer.listen())
     const adapter = yield* LineChannel.make({

@@ -5,9 +5,9 @@
  *
  * @since 0.1.0
  */
-import { timingSafeEqual, createHash } from "node:crypto"
 import {
   ChannelAdapter,
+  ConstantTime,
   type Http,
   HttpClient,
   Ids,
@@ -15,17 +15,16 @@ import {
   type Notification,
   SentMessages
 } from "@kaituan/core"
-import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, Context, Effect, type Layer, Option, Redacted, Schema } from "effect"
 import * as TelegramUpdate from "./TelegramUpdate.js"
 
 type ChannelError = ChannelAdapter.ChannelError
 const ChannelError = ChannelAdapter.ChannelError
-const { call, withRetry } = HttpClient
 
-/** The fetch function used for outbound calls (the global one by default). */
+/** @deprecated Use `HttpClient.Fetch` from `@kaituan/core`. */
 export type Fetch = HttpClient.Fetch
-/** How outbound calls are retried. */
-export type RetryOptions = HttpClient.RetryOptions
+/** @deprecated Use `HttpClient.RetryPolicy` from `@kaituan/core` (the `retry` option's one shape). */
+export type RetryOptions = HttpClient.RetryPolicy
 
 /** The default Bot API base URL. */
 export const defaultApiBase = "https://api.telegram.org"
@@ -36,25 +35,29 @@ export const secretTokenHeader = "x-telegram-bot-api-secret-token"
 /** Telegram's limit on one message's text. */
 export const maxTextLength = 4096
 
-/** Options of {@link make}. */
-export interface Options {
+/** The service name in error texts and spans. */
+export const service = "Telegram Bot API"
+
+/** The adapter's options (a Schema: {@link make} decodes them). Secrets are `Redacted`. */
+export const Options = Schema.Struct({
   /** The bot token from BotFather (`123456:ABC-…`). */
-  readonly botToken: Redacted.Redacted<string>
+  botToken: Schema.Redacted(Schema.String),
   /** The `secret_token` given to `setWebhook`; every webhook request must carry it. */
-  readonly secretToken: Redacted.Redacted<string>
+  secretToken: Schema.Redacted(Schema.String),
   /** Bot API base URL (default {@link defaultApiBase}; tests and self-hosted Bot API servers). */
-  readonly apiBase?: string | undefined
-  /** The channel id of the events (default `telegram`). */
-  readonly channel?: string | undefined
-  /** Organiser overrides of the message texts. */
-  readonly templates?: MessageTemplates.Templates | undefined
-  /** Language of the built-in texts (default `zh-TW`). */
-  readonly locale?: MessageTemplates.Locale | undefined
-  /** Retries of `sendMessage` (429 `retry_after`, 5xx, network errors). */
-  readonly retry?: RetryOptions | undefined
-  /** The fetch used for outbound calls (default the global `fetch`). */
-  readonly fetch?: Fetch | undefined
-}
+  apiBase: Schema.optional(Schema.String),
+  /** The channel id (default `telegram`), organiser overrides of the texts, their language (default `zh-TW`). */
+  ...ChannelAdapter.OptionsFields,
+  /**
+   * Outbound calls: `retry` of `sendMessage` (429 `retry_after`, 5xx, network errors), `timeoutMs`
+   * of one call (default 15,000), and the transport (`httpClient`, or `fetch`; default the global `fetch`).
+   */
+  ...HttpClient.OptionsFields
+})
+/** Decoded options. */
+export type Options = typeof Options.Type
+/** The options {@link make} takes. */
+export type OptionsInput = typeof Options.Encoded
 
 /** A Telegram adapter: the port plus Telegram-only helpers. */
 export interface TelegramChannelService extends ChannelAdapter.ChannelAdapterService {
@@ -62,10 +65,17 @@ export interface TelegramChannelService extends ChannelAdapter.ChannelAdapterSer
   readonly render: (message: Notification.OutboundMessage) => string
 }
 
-const digest = (s: string): Buffer => createHash("sha256").update(s, "utf8").digest()
+/** The Telegram adapter's tag (the same instance is also provided as core's `ChannelAdapter`). */
+export class TelegramChannel extends Context.Service<TelegramChannel, TelegramChannelService>()(
+  "@kaituan/adapters-telegram/TelegramChannel"
+) {}
 
-/** Constant-time string equality (over SHA-256 digests, so lengths leak nothing either). */
-export const safeEqual = (a: string, b: string): boolean => timingSafeEqual(digest(a), digest(b))
+/**
+ * Constant-time string equality.
+ *
+ * @deprecated Use `ConstantTime.equals` from `@kaituan/core`.
+ */
+export const safeEqual = (a: string, b: string): boolean => ConstantTime.equals(a, b)
 
 const decodeUpdate = Schema.decodeUnknownEffect(Schema.fromJsonString(TelegramUpdate.Update))
 
@@ -82,7 +92,6 @@ const ApiAnswer = Schema.Struct({
     })
   )
 })
-type ApiAnswer = typeof ApiAnswer.Type
 const decodeAnswer = Schema.decodeUnknownOption(ApiAnswer)
 
 const SentMessage = Schema.Struct({ message_id: Schema.Number, chat: Schema.Struct({ id: Schema.Number }) })
@@ -106,64 +115,98 @@ export const targetOf = (to: Notification.Recipient): Target => {
   return replyToMessageId === undefined ? { chatId } : { chatId, replyToMessageId }
 }
 
+/** The options a Bot API call needs. */
+export type CallOptions = Pick<OptionsInput, "botToken" | "apiBase" | "fetch" | "httpClient" | "retry" | "timeoutMs">
+
+/** The Bot API client of the stack for a bot: the token is masked in every error text. */
+const clientFor = (options: CallOptions): HttpClient.Client =>
+  HttpClient.make({
+    service,
+    retry: options.retry,
+    timeoutMs: options.timeoutMs,
+    httpClient: options.httpClient,
+    fetch: options.fetch,
+    secrets: [options.botToken]
+  })
+
+/** How a Bot API answer reads: `ok` → fine; 429 → rate limit (`parameters.retry_after`, else `Retry-After`); 5xx → unavailable. */
+const classifyAnswer = (res: HttpClient.Answer): HttpClient.Outcome => {
+  const answer = Option.getOrUndefined(decodeAnswer(res.body))
+  if (answer?.ok === true && res.status < 300) return HttpClient.Outcome.ok
+  const code = answer?.error_code ?? res.status
+  if (code === 429 || res.status === 429) {
+    const given = answer?.parameters?.retry_after
+    return HttpClient.Outcome.rateLimited(
+      given !== undefined ? given * 1000 : HttpClient.retryAfterMs(res.headers["retry-after"])
+    )
+  }
+  if (res.status >= 500 || code >= 500) return HttpClient.Outcome.unavailable
+  return HttpClient.Outcome.refused
+}
+
+/** The port's error for a failed call: Telegram's own code and description when it answered. */
+const toChannelError =
+  (client: HttpClient.Client, method: string) =>
+  (e: HttpClient.HttpError): ChannelError => {
+    const res = e.response
+    if (res === undefined) return HttpClient.toChannelError(e)
+    const answer = Option.getOrUndefined(decodeAnswer(res.body))
+    const code = answer?.error_code ?? res.status
+    const description = answer?.description ?? (res.text.slice(0, 200) || `HTTP ${res.status}`)
+    const message = client.mask(`Telegram ${method} failed (${code}): ${description}`)
+    switch (e.reason) {
+      case "rate-limited":
+        return new ChannelError({
+          reason: "rate-limited",
+          message,
+          retryAfterMs: e.retryAfterMs ?? HttpClient.unknownRetryAfterMs
+        })
+      case "refused":
+        return new ChannelError({ reason: code === 401 || code === 404 ? "unauthorized" : "rejected", message })
+      default:
+        return new ChannelError({ reason: "transport", message })
+    }
+  }
+
+const callWith = (
+  client: HttpClient.Client,
+  options: CallOptions,
+  method: string,
+  params: Readonly<Record<string, unknown>>,
+  retry: boolean
+): Effect.Effect<unknown, ChannelError> =>
+  client
+    .execute({
+      method: "POST",
+      url: `${(options.apiBase ?? defaultApiBase).replace(/\/+$/, "")}/bot${Redacted.value(options.botToken)}/${method}`,
+      template: `/bot{token}/${method}`,
+      json: params,
+      retry,
+      classify: classifyAnswer
+    })
+    .pipe(
+      Effect.map((res) => Option.getOrUndefined(decodeAnswer(res.body))?.result),
+      Effect.mapError(toChannelError(client, method))
+    )
+
 /**
- * Calls one Bot API method and maps its answer: `ok` → the result; 429 → `rate-limited` with
- * `retryAfterMs` from `parameters.retry_after`; 5xx → `transport`; 401/404 → `unauthorized` (a
- * wrong token); other 4xx → `rejected` with Telegram's description. Does not retry.
+ * Calls one Bot API method through core's HTTP stack and maps its answer: `ok` → the result;
+ * 429 → `rate-limited` with `retryAfterMs` from `parameters.retry_after`; 5xx → `transport`;
+ * 401/404 → `unauthorized` (a wrong token); other 4xx → `rejected` with Telegram's description.
+ * Does not retry. The token (part of the URL) never appears in an error text or a span.
  */
 export const callMethod = (
-  options: Pick<Options, "botToken" | "apiBase" | "fetch" | "retry">,
+  options: CallOptions,
   method: string,
   params: Readonly<Record<string, unknown>>
-): Effect.Effect<unknown, ChannelError> => {
-  const base = (options.apiBase ?? defaultApiBase).replace(/\/+$/, "")
-  const token = Redacted.value(options.botToken)
-  const url = `${base}/bot${token}/${method}`
-  // The token is part of the URL: a transport error quoting the URL ("Failed to parse URL from
-  // …") must not carry it into logs or the outbox.
-  const masked = (e: ChannelError): ChannelError =>
-    token !== "" && e.message.includes(token)
-      ? new ChannelError({ ...e, message: e.message.split(token).join("***") })
-      : e
-  return call(
-    options.fetch ?? globalThis.fetch,
-    url,
-    { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(params) },
-    options.retry?.timeoutMs ?? 15_000,
-    `Telegram ${method}`
-  ).pipe(
-    Effect.flatMap((res) => {
-      const answer: ApiAnswer | undefined = Option.getOrUndefined(decodeAnswer(res.body))
-      if (answer?.ok === true && res.status < 300) return Effect.succeed(answer.result)
-      const code = answer?.error_code ?? res.status
-      const description = answer?.description ?? (res.text.slice(0, 200) || `HTTP ${res.status}`)
-      const message = `Telegram ${method} failed (${code}): ${description}`
-      if (code === 429 || res.status === 429) {
-        const given = answer?.parameters?.retry_after
-        const retryAfterMs =
-          given !== undefined ? given * 1000 : HttpClient.retryAfterMs(res.headers.get("retry-after"))
-        return Effect.fail(
-          new ChannelError({
-            reason: "rate-limited",
-            message,
-            ...(retryAfterMs === undefined ? {} : { retryAfterMs })
-          })
-        )
-      }
-      if (res.status >= 500 || code >= 500) return Effect.fail(new ChannelError({ reason: "transport", message }))
-      if (code === 401 || code === 404) return Effect.fail(new ChannelError({ reason: "unauthorized", message }))
-      return Effect.fail(new ChannelError({ reason: "rejected", message }))
-    }),
-    Effect.mapError(masked)
-  )
-}
+): Effect.Effect<unknown, ChannelError> => callWith(clientFor(options), options, method, params, false)
 
 /**
  * Registers the webhook (`setWebhook`) with the secret token, so that Telegram sends it in
  * `X-Telegram-Bot-Api-Secret-Token`. `allowedUpdates` defaults to the kinds kaituan decodes.
  */
 export const setWebhook = (
-  options: Pick<Options, "botToken" | "secretToken" | "apiBase" | "fetch" | "retry">,
+  options: CallOptions & Pick<OptionsInput, "secretToken">,
   webhook: {
     readonly url: string
     readonly allowedUpdates?: ReadonlyArray<string> | undefined
@@ -177,85 +220,91 @@ export const setWebhook = (
     ...(webhook.dropPendingUpdates === undefined ? {} : { drop_pending_updates: webhook.dropPendingUpdates })
   }).pipe(Effect.asVoid)
 
-/** Builds the adapter. Sending the same message id twice sends one message. */
-export const make = (options: Options): Effect.Effect<TelegramChannelService> =>
-  Effect.sync(() => {
-    const channel = options.channel ?? "telegram"
-    const sent = SentMessages.make()
-    const render = (message: Notification.OutboundMessage) =>
-      MessageTemplates.render(message.kind, message.data, {
-        templates: options.templates,
-        locale: options.locale,
-        maxLength: maxTextLength
-      })
+/** Builds the adapter from decoded options. Sending the same message id twice sends one message. */
+export const fromOptions = (options: Options): TelegramChannelService => {
+  const channel = options.channel ?? "telegram"
+  const sent = SentMessages.make()
+  const client = clientFor(options)
+  const render = (message: Notification.OutboundMessage) =>
+    MessageTemplates.render(message.kind, message.data, {
+      templates: options.templates,
+      locale: options.locale,
+      maxLength: maxTextLength
+    })
 
-    const verify = (req: Http.InboundRequest): Effect.Effect<void, ChannelError> => {
-      const given = req.headers[secretTokenHeader]
-      if (given === undefined || given.length === 0)
-        return Effect.fail(new ChannelError({ reason: "unauthorized", message: `missing ${secretTokenHeader} header` }))
-      return safeEqual(given, Redacted.value(options.secretToken))
-        ? Effect.void
-        : Effect.fail(new ChannelError({ reason: "unauthorized", message: `wrong ${secretTokenHeader} header` }))
-    }
+  const verify = (req: Http.InboundRequest): Effect.Effect<void, ChannelError> => {
+    const given = req.headers[secretTokenHeader]
+    if (given === undefined || given.length === 0)
+      return Effect.fail(new ChannelError({ reason: "unauthorized", message: `missing ${secretTokenHeader} header` }))
+    return ConstantTime.equals(given, Redacted.value(options.secretToken))
+      ? Effect.void
+      : Effect.fail(new ChannelError({ reason: "unauthorized", message: `wrong ${secretTokenHeader} header` }))
+  }
 
-    // Decoding never throws past here: an Update that decodes but cannot be mapped (a date no
-    // `Date` can hold…) is invalid-payload too, not a defect.
-    const decode = (req: Http.InboundRequest) =>
-      decodeUpdate(new TextDecoder("utf-8", { fatal: false }).decode(req.rawBody)).pipe(
-        Effect.mapError(
-          (e) => new ChannelError({ reason: "invalid-payload", message: `not a Telegram Update: ${e.message}` })
-        ),
-        Effect.flatMap((u) =>
-          Effect.try({
-            try: () => TelegramUpdate.toEvents(u, channel),
-            catch: (e) =>
-              new ChannelError({
-                reason: "invalid-payload",
-                message: `the Update cannot be read (${e instanceof Error ? e.name : typeof e})`
-              })
-          })
-        )
-      )
-
-    const sendOnce = (message: Notification.OutboundMessage, target: Target) =>
-      callMethod(options, "sendMessage", {
-        chat_id: target.chatId,
-        text: render(message),
-        ...(target.replyToMessageId === undefined
-          ? {}
-          : { reply_parameters: { message_id: target.replyToMessageId, allow_sending_without_reply: true } })
-      })
-
-    const send = (message: Notification.OutboundMessage): Effect.Effect<ChannelAdapter.SendResult, ChannelError> =>
-      sent.once(
-        message.id,
-        Effect.suspend(() => {
-          const text = render(message)
-          if (text.trim().length === 0)
-            return Effect.fail(
-              new ChannelError({ reason: "rejected", message: `message ${message.id} (${message.kind}) renders empty` })
-            )
-          return withRetry(sendOnce(message, targetOf(message.to)), options.retry).pipe(
-            Effect.map((result): ChannelAdapter.SendResult => {
-              const m = Option.getOrUndefined(decodeSent(result))
-              return m === undefined ? {} : { platformMessageId: TelegramUpdate.commentIdOf(m.chat.id, m.message_id) }
+  // Decoding never throws past here: an Update that decodes but cannot be mapped (a date no
+  // `Date` can hold…) is invalid-payload too, not a defect.
+  const decode = (req: Http.InboundRequest) =>
+    decodeUpdate(new TextDecoder("utf-8", { fatal: false }).decode(req.rawBody)).pipe(
+      Effect.mapError(
+        (e) => new ChannelError({ reason: "invalid-payload", message: `not a Telegram Update: ${e.message}` })
+      ),
+      Effect.flatMap((u) =>
+        Effect.try({
+          try: () => TelegramUpdate.toEvents(u, channel),
+          catch: (e) =>
+            new ChannelError({
+              reason: "invalid-payload",
+              message: `the Update cannot be read (${e instanceof Error ? e.name : typeof e})`
             })
-          )
         })
       )
+    )
 
-    return { channel: Ids.unsafe.channelId(channel), verify, decode, send, render }
-  })
+  const send = (message: Notification.OutboundMessage): Effect.Effect<ChannelAdapter.SendResult, ChannelError> =>
+    sent.once(
+      message.id,
+      Effect.suspend(() => {
+        const text = render(message)
+        if (text.trim().length === 0)
+          return Effect.fail(
+            new ChannelError({ reason: "rejected", message: `message ${message.id} (${message.kind}) renders empty` })
+          )
+        const target = targetOf(message.to)
+        return callWith(
+          client,
+          options,
+          "sendMessage",
+          {
+            chat_id: target.chatId,
+            text,
+            ...(target.replyToMessageId === undefined
+              ? {}
+              : { reply_parameters: { message_id: target.replyToMessageId, allow_sending_without_reply: true } })
+          },
+          true
+        ).pipe(
+          Effect.map((result): ChannelAdapter.SendResult => {
+            const m = Option.getOrUndefined(decodeSent(result))
+            return m === undefined ? {} : { platformMessageId: TelegramUpdate.commentIdOf(m.chat.id, m.message_id) }
+          })
+        )
+      })
+    )
 
-/** A layer providing the adapter as core's single-channel `ChannelAdapter`. */
-export const layer = (options: Options): Layer.Layer<ChannelAdapter.ChannelAdapter> =>
-  Layer.effect(ChannelAdapter.ChannelAdapter, make(options))
+  return { channel: Ids.unsafe.channelId(channel), verify, decode, send, render }
+}
+
+/** Decodes the options and builds the adapter. */
+export const make = (options: OptionsInput): Effect.Effect<TelegramChannelService, Schema.SchemaError> =>
+  Effect.map(Schema.decodeUnknownEffect(Options)(options), fromOptions)
+
+type ConfigKeys = "botToken" | "secretToken" | "apiBase"
 
 /**
  * Reads `TELEGRAM_BOT_TOKEN`, `TELEGRAM_SECRET_TOKEN` (both redacted) and the optional
  * `TELEGRAM_API_BASE`.
  */
-export const config: Config.Config<Pick<Options, "botToken" | "secretToken" | "apiBase">> = Config.all({
+export const config: Config.Config<Pick<OptionsInput, ConfigKeys>> = Config.all({
   botToken: Config.Redacted("TELEGRAM_BOT_TOKEN"),
   secretToken: Config.Redacted("TELEGRAM_SECRET_TOKEN"),
   apiBase: Config.option(Config.String("TELEGRAM_API_BASE")).pipe(Config.map(Option.getOrUndefined))
@@ -263,11 +312,18 @@ export const config: Config.Config<Pick<Options, "botToken" | "secretToken" | "a
 
 /** Builds the adapter from {@link config} plus the other options. */
 export const makeConfig = (
-  rest: Omit<Options, "botToken" | "secretToken" | "apiBase"> = {}
-): Effect.Effect<TelegramChannelService, Config.ConfigError> => Effect.flatMap(config, (c) => make({ ...rest, ...c }))
+  rest: Omit<OptionsInput, ConfigKeys> = {}
+): Effect.Effect<TelegramChannelService, Config.ConfigError | Schema.SchemaError> =>
+  Effect.flatMap(config, (c) => make({ ...rest, ...c }))
+
+/** A layer providing the adapter as {@link TelegramChannel} and as core's `ChannelAdapter` (one instance). */
+export const layer = (
+  options: OptionsInput
+): Layer.Layer<TelegramChannel | ChannelAdapter.ChannelAdapter, Schema.SchemaError> =>
+  ChannelAdapter.layerAs(TelegramChannel, make(options))
 
 /** {@link layer} from {@link config}. */
 export const layerConfig = (
-  rest: Omit<Options, "botToken" | "secretToken" | "apiBase"> = {}
-): Layer.Layer<ChannelAdapter.ChannelAdapter, Config.ConfigError> =>
-  Layer.effect(ChannelAdapter.ChannelAdapter, makeConfig(rest))
+  rest: Omit<OptionsInput, ConfigKeys> = {}
+): Layer.Layer<TelegramChannel | ChannelAdapter.ChannelAdapter, Config.ConfigError | Schema.SchemaError> =>
+  ChannelAdapter.layerAs(TelegramChannel, makeConfig(rest))

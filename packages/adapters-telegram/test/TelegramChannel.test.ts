@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { ChannelContract, Http, type Notification } from "@kaituan/core"
-import { Effect, Redacted, Result } from "effect"
+import { ChannelAdapter, ChannelContract, Http, type Notification } from "@kaituan/core"
+import { Effect, Layer, Redacted, Result, Tracer } from "effect"
 import { TelegramChannel } from "../src/index.js"
 import * as Fake from "./support/FakeBotApi.js"
 
 const SECRET = "kaituan_secret-Token_123"
-const fast = { maxRetries: 2, baseDelayMs: 5, maxRetryAfterMs: 2_000, timeoutMs: 5_000 }
+const fast = { retries: 2, baseDelayMs: 5, maxRetryAfterMs: 2_000 }
 
 let fake: Fake.FakeBotApi
 beforeAll(async () => {
@@ -21,6 +21,7 @@ const adapter = (overrides: Partial<TelegramChannel.Options> = {}) =>
     secretToken: Redacted.make(SECRET),
     apiBase: fake.base,
     retry: fast,
+    timeoutMs: 5_000,
     ...overrides
   })
 
@@ -432,7 +433,8 @@ describe("TelegramChannel.send", () => {
 
   it.live("429s beyond the retry budget end in rate-limited", () =>
     Effect.gen(function* () {
-      const a = yield* adapter({ retry: { ...fast, maxRetries: 1 } })
+      // `maxRetries` is the deprecated name of `retries`: still honoured
+      const a = yield* adapter({ retry: { baseDelayMs: 5, maxRetryAfterMs: 2_000, maxRetries: 1 } })
       fake.clearFailures()
       fake.script(
         ...Array.from({ length: 2 }, () => ({
@@ -480,7 +482,7 @@ describe("TelegramChannel.send", () => {
 
   it.live("an unreachable Bot API is a transport error", () =>
     Effect.gen(function* () {
-      const a = yield* adapter({ apiBase: "http://127.0.0.1:9", retry: { ...fast, maxRetries: 1 } })
+      const a = yield* adapter({ apiBase: "http://127.0.0.1:9", retry: { ...fast, retries: 1 } })
       const e = yield* Effect.flip(a.send(message()))
       expect(e.reason).toBe("transport")
       expect(e.message).not.toContain(fake.token)
@@ -489,7 +491,7 @@ describe("TelegramChannel.send", () => {
 
   it.live("a Bot API URL that cannot be parsed is a transport error that does not quote the token", () =>
     Effect.gen(function* () {
-      const a = yield* adapter({ apiBase: "http://bad host:x", retry: { ...fast, maxRetries: 0 } })
+      const a = yield* adapter({ apiBase: "http://bad host:x", retry: { ...fast, retries: 0 } })
       const e = yield* Effect.flip(a.send(message()))
       expect(e.reason).toBe("transport")
       expect(e.message).not.toContain(fake.token)
@@ -612,4 +614,54 @@ describe("ChannelContract (Telegram)", () => {
   }
   const h = harness()
   for (const c of ChannelContract.casesFor(h)) it.live(c.name, () => c.run(h))
+})
+
+describe("TelegramChannel: the adapter surface", () => {
+  it.live("layer provides the adapter under its own tag and core's ChannelAdapter, one instance", () =>
+    Effect.gen(function* () {
+      const [own, port] = yield* Effect.all([TelegramChannel.TelegramChannel, ChannelAdapter.ChannelAdapter]).pipe(
+        Effect.provide(
+          TelegramChannel.layer({
+            botToken: Redacted.make(fake.token),
+            secretToken: Redacted.make(SECRET),
+            apiBase: fake.base
+          })
+        )
+      )
+      expect(own).toBe(port)
+      expect(own.channel).toBe("telegram")
+      const bad = yield* Effect.result(
+        Layer.build(
+          TelegramChannel.layer({
+            botToken: Redacted.make(fake.token),
+            secretToken: Redacted.make(SECRET),
+            retry: { retries: -1 }
+          })
+        ).pipe(Effect.scoped)
+      )
+      expect(Result.isFailure(bad)).toBe(true)
+    })
+  )
+
+  it.live("spans name the method with the token as a placeholder; neither spans nor errors carry the token", () =>
+    Effect.gen(function* () {
+      fake.clearFailures()
+      const spans: Array<Tracer.NativeSpan> = []
+      const tracer = Tracer.make({
+        span(options) {
+          const span = new Tracer.NativeSpan(options)
+          spans.push(span)
+          return span
+        }
+      })
+      const a = yield* adapter()
+      fake.failNext(502)
+      yield* a.send(message()).pipe(Effect.withTracer(tracer))
+      expect(spans.map((s) => s.name)).toEqual(["POST /bot{token}/sendMessage", "POST /bot{token}/sendMessage"])
+      expect(spans.map((s) => s.attributes.get("http.response.status_code"))).toEqual([502, 200])
+      const all = JSON.stringify(spans.map((s) => [s.name, [...s.attributes]]))
+      expect(all).not.toContain(fake.token)
+      expect(all).not.toContain(fake.token.split(":")[1])
+    })
+  )
 })

@@ -9,6 +9,7 @@ import { Context, Effect, Layer, Schema } from "effect"
 import { Author } from "./Buyer.js"
 import type { InboundRequest, PlainResponse } from "./Http.js"
 import type { ChannelId } from "./Ids.js"
+import * as MessageTemplates from "./MessageTemplates.js"
 import type { OutboundMessage } from "./Notification.js"
 
 const Common = {
@@ -90,6 +91,49 @@ export interface ChannelAdapterService {
 export class ChannelAdapter extends Context.Service<ChannelAdapter, ChannelAdapterService>()(
   "@kaituan/core/ChannelAdapter"
 ) {}
+
+/** The Schema of an organiser's text overrides: per message kind, a `{name}` placeholder string or a function. */
+export const TemplatesSchema: Schema.declare<MessageTemplates.Templates> = Schema.declare(
+  (u: unknown): u is MessageTemplates.Templates =>
+    typeof u === "object" &&
+    u !== null &&
+    !Array.isArray(u) &&
+    Object.values(u).every((t) => t === undefined || typeof t === "string" || typeof t === "function"),
+  { expected: "templates: a text or a function per message kind" }
+)
+
+/** The Schema of a built-in language of the message texts (`MessageTemplates.Locale`). */
+export const LocaleSchema: Schema.declare<MessageTemplates.Locale> = Schema.declare(
+  (u: unknown): u is MessageTemplates.Locale => typeof u === "string" && Object.hasOwn(MessageTemplates.defaults, u),
+  { expected: `one of ${Object.keys(MessageTemplates.defaults).join(", ")}` }
+)
+
+/**
+ * The options every channel adapter takes besides its secrets, as Schema fields to spread into
+ * its own `Options` Struct (with `HttpClient.OptionsFields` for the outbound calls).
+ */
+export const OptionsFields = {
+  /** The channel id of the events and messages (default: the platform's name). */
+  channel: Schema.optional(Schema.String),
+  /** Organiser overrides of the message texts. */
+  templates: Schema.optional(TemplatesSchema),
+  /** Language of the built-in texts (default `zh-TW`). */
+  locale: Schema.optional(LocaleSchema)
+}
+
+/**
+ * A layer providing the adapter `make` builds under its own tag **and** under the port's
+ * {@link ChannelAdapter} tag, as one instance: every adapter's `layer` and `layerConfig` are this.
+ * Apps with several channels take the adapters from their own tags into `ChannelRegistry.layer`;
+ * a single-channel app just asks for `ChannelAdapter`.
+ */
+export const layerAs = <I, S extends ChannelAdapterService, E, R>(
+  tag: Context.Key<I, S>,
+  make: Effect.Effect<S, E, R>
+): Layer.Layer<I | ChannelAdapter, E, R> =>
+  Layer.effectContext(
+    Effect.map(make, (service) => Context.make(tag, service).pipe(Context.add(ChannelAdapter, service)))
+  )
 
 /**
  * An in-memory adapter: verifies nothing, decodes a JSON array of `InboundEvent`s, and records

@@ -86,6 +86,18 @@ export class PaymentGateway extends Context.Service<PaymentGateway, PaymentGatew
 ) {}
 
 /**
+ * A layer providing the gateway `make` builds under its own tag **and** under the port's
+ * {@link PaymentGateway} tag, as one instance: every gateway's `layer` and `layerConfig` are this.
+ */
+export const layerAs = <I, S extends PaymentGatewayService, E, R>(
+  tag: Context.Key<I, S>,
+  make: Effect.Effect<S, E, R>
+): Layer.Layer<I | PaymentGateway, E, R> =>
+  Layer.effectContext(
+    Effect.map(make, (service) => Context.make(tag, service).pipe(Context.add(PaymentGateway, service)))
+  )
+
+/**
  * The manual bank-transfer gateway: the buyer gets the organiser's account and the amount; the
  * money is matched later from the bank statement (`@kaituan/reconcile`). It has no callbacks.
  */

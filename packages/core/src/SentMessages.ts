@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
+import * as Cache from "./Cache.js"
 import type { SendResult } from "./ChannelAdapter.js"
 
 /** The default number of sent messages remembered. */
@@ -26,41 +27,21 @@ export interface SentMessages {
   readonly size: () => number
 }
 
-/** A new, empty memory keeping at most `maxEntries` (at least 1) results. */
+/** A new, empty memory keeping at most `maxEntries` (at least 1) results, in a {@link Cache}. */
 export const make = (maxEntries: number = defaultMaxEntries): SentMessages => {
-  const max = Math.max(1, Math.floor(maxEntries))
-  // Results by id, each with the position of its latest `remember` in `order` (a queue of ids,
-  // oldest first). Evicting from the queue's head is O(1); evicting through the Map's own
-  // insertion order (`keys().next()`) is not, as V8 walks past every deleted slot at its front.
-  const results = new Map<string, { readonly result: SendResult; readonly at: number }>()
-  let order: Array<string> = []
-  let offset = 0 // absolute position of order[0]
-  let head = 0 // index in `order` of the oldest position not yet evicted
-  const remember = (messageId: string, result: SendResult): void => {
-    results.set(messageId, { result, at: offset + order.length })
-    order.push(messageId)
-    while (results.size > max && head < order.length) {
-      const id = order[head]!
-      // Only the latest position of an id evicts it (an id remembered again moved to the back).
-      if (results.get(id)?.at === offset + head) results.delete(id)
-      head++
-    }
-    if (head > 1024 && head * 2 > order.length) {
-      order = order.slice(head)
-      offset += head
-      head = 0
-    }
-  }
+  // Reads `peek`, so only a `remember` makes an id recent: the oldest remembered is forgotten first.
+  const results = Cache.make<string, SendResult>({ maxEntries })
+  const remember = (messageId: string, result: SendResult): void => results.set(messageId, result)
   return {
-    get: (messageId) => results.get(messageId)?.result,
+    get: (messageId) => results.peek(messageId),
     remember,
     once: (messageId, send) =>
       Effect.suspend(() => {
-        const previous = results.get(messageId)
+        const previous = results.peek(messageId)
         return previous !== undefined
-          ? Effect.succeed(previous.result)
+          ? Effect.succeed(previous)
           : Effect.tap(send, (result) => Effect.sync(() => remember(messageId, result)))
       }),
-    size: () => results.size
+    size: () => results.size()
   }
 }

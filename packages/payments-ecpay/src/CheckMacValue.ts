@@ -16,8 +16,8 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
+import { ConstantTime } from "@kaituan/core"
 import { Redacted } from "effect"
-import { safeEqual } from "./internal/constantTime.js"
 
 /** The merchant's HashKey and HashIV, kept redacted. */
 export interface Keys {
@@ -121,5 +121,5 @@ export const verify = (
 ): boolean => {
   const received = params[FIELD]
   if (received === undefined || received === "") return false
-  return safeEqual(compute(params, keys, algorithm), received.toUpperCase())
+  return ConstantTime.equals(received.toUpperCase(), compute(params, keys, algorithm))
 }

@@ -19,20 +19,24 @@
  *
  * @since 0.1.0
  */
-import { type Http, PaymentGateway, TaipeiTime } from "@kaituan/core"
-import { Clock, Config, Context, Effect, Layer, Option, Schema } from "effect"
+import { type Http, HttpClient, PaymentGateway, TaipeiTime } from "@kaituan/core"
+import { Clock, Config, Context, Effect, type Layer, Option, Schema } from "effect"
 import * as CheckMacValue from "./CheckMacValue.js"
 import * as ECPayCallback from "./ECPayCallback.js"
+import * as TradeQuery from "./TradeQuery.js"
 
 /** Which ECPay system to talk to: `sandbox` is ECPay's "stage". */
 export const Environment = Schema.Literals(["sandbox", "production"])
 /** `sandbox` or `production`. */
 export type Environment = typeof Environment.Type
 
-/** The real AIO checkout endpoints. */
-export const endpoints: Readonly<Record<Environment, { readonly checkout: string }>> = {
-  sandbox: { checkout: "https://payment-stage.ecpay.com.tw/Cashier/AioCheckOut/V5" },
-  production: { checkout: "https://payment.ecpay.com.tw/Cashier/AioCheckOut/V5" }
+/** The real AIO endpoints: the checkout form action and the base URL of the APIs (the order query). */
+export const endpoints: Readonly<Record<Environment, { readonly checkout: string; readonly api: string }>> = {
+  sandbox: {
+    checkout: "https://payment-stage.ecpay.com.tw/Cashier/AioCheckOut/V5",
+    api: "https://payment-stage.ecpay.com.tw"
+  },
+  production: { checkout: "https://payment.ecpay.com.tw/Cashier/AioCheckOut/V5", api: "https://payment.ecpay.com.tw" }
 }
 
 /** The gateway's options. Secrets are `Redacted`. */
@@ -50,15 +54,28 @@ export const Options = Schema.Struct({
   /** Default browser "back to shop" URL (ECPay `ClientBackURL`) when a request has none. */
   returnUrl: Schema.optional(Schema.String),
   /** ATM virtual accounts expire after this many days (ECPay `ExpireDate`, 1-60; ECPay's default is 3). */
-  atmExpireDays: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 60 })))
+  atmExpireDays: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 60 }))),
+  /** Overrides the base URL of the order query API (a local stand-in in tests). */
+  apiBaseUrl: Schema.optional(Schema.String),
+  /**
+   * Outbound calls (the order query): `retry` (network errors, 429, 5xx), `timeoutMs` of one call
+   * (default 15,000), and the transport (`httpClient`, or `fetch`; default the global `fetch`).
+   */
+  ...HttpClient.OptionsFields
 })
 /** Validated options (secrets as `Redacted`). */
 export type Options = typeof Options.Type
+/** The options {@link make} takes. */
+export type OptionsInput = typeof Options.Encoded
 
-/** The ECPay service: the `PaymentGateway` port. */
+/** The ECPay service: the `PaymentGateway` port plus the order query. */
 export interface ECPayService extends PaymentGateway.PaymentGatewayService {
   readonly merchantId: string
   readonly environment: Environment
+  /** Asks ECPay for the state of one order (QueryTradeInfo), verified by CheckMacValue. */
+  readonly queryTrade: (
+    input: TradeQuery.QueryInput
+  ) => Effect.Effect<TradeQuery.QueryResult, PaymentGateway.GatewayError>
 }
 
 /** The ECPay service tag (the same instance is also provided as core's `PaymentGateway`). */
@@ -164,33 +181,53 @@ export const fromOptions = (options: Options): ECPayService => {
         return start
       }),
     callback: (request) => Effect.fromResult(ECPayCallback.decode(request, { keys, merchantId: options.merchantId })),
-    acknowledge
+    acknowledge,
+    queryTrade: (input) =>
+      TradeQuery.query(
+        {
+          merchantId: options.merchantId,
+          keys,
+          baseUrl: options.apiBaseUrl ?? endpoints[environment].api,
+          retry: options.retry,
+          timeoutMs: options.timeoutMs,
+          httpClient: options.httpClient,
+          fetch: options.fetch
+        },
+        input
+      )
   }
 }
 
 /** Validates the options and builds the service. */
-export const make = (options: typeof Options.Encoded): Effect.Effect<ECPayService, Schema.SchemaError> =>
+export const make = (options: OptionsInput): Effect.Effect<ECPayService, Schema.SchemaError> =>
   Effect.map(Schema.decodeUnknownEffect(Options)(options), fromOptions)
 
 /** A layer providing {@link ECPay} and core's `PaymentGateway` with the same instance. */
-export const layer = (
-  options: typeof Options.Encoded
-): Layer.Layer<ECPay | PaymentGateway.PaymentGateway, Schema.SchemaError> =>
-  Layer.effectContext(
-    Effect.map(make(options), (service) =>
-      Context.make(ECPay, service).pipe(Context.add(PaymentGateway.PaymentGateway, service))
-    )
-  )
+export const layer = (options: OptionsInput): Layer.Layer<ECPay | PaymentGateway.PaymentGateway, Schema.SchemaError> =>
+  PaymentGateway.layerAs(ECPay, make(options))
 
 const optionalEntry = <K extends string, V>(key: K, value: Option.Option<V>): Partial<Record<K, V>> =>
   Option.match(value, { onNone: () => ({}), onSome: (v) => ({ [key]: v }) as Record<K, V> })
 
+/** The options {@link config} reads. */
+type ConfigKeys =
+  | "merchantId"
+  | "hashKey"
+  | "hashIV"
+  | "environment"
+  | "checkoutUrl"
+  | "notifyUrl"
+  | "returnUrl"
+  | "atmExpireDays"
+  | "apiBaseUrl"
+
 /**
  * The options read from Effect `Config`: `ECPAY_MERCHANT_ID`, `ECPAY_HASH_KEY`, `ECPAY_HASH_IV`
  * (secrets), `ECPAY_ENV` (`sandbox` | `production`, default `sandbox`), and optionally
- * `ECPAY_CHECKOUT_URL`, `ECPAY_NOTIFY_URL`, `ECPAY_RETURN_URL`, `ECPAY_ATM_EXPIRE_DAYS`.
+ * `ECPAY_CHECKOUT_URL`, `ECPAY_NOTIFY_URL`, `ECPAY_RETURN_URL`, `ECPAY_ATM_EXPIRE_DAYS`,
+ * `ECPAY_API_BASE`.
  */
-export const config: Config.Config<typeof Options.Encoded> = Config.all({
+export const config: Config.Config<Pick<OptionsInput, ConfigKeys>> = Config.all({
   merchantId: Config.String("ECPAY_MERCHANT_ID"),
   hashKey: Config.Redacted("ECPAY_HASH_KEY"),
   hashIV: Config.Redacted("ECPAY_HASH_IV"),
@@ -198,19 +235,27 @@ export const config: Config.Config<typeof Options.Encoded> = Config.all({
   checkoutUrl: Config.option(Config.String("ECPAY_CHECKOUT_URL")),
   notifyUrl: Config.option(Config.String("ECPAY_NOTIFY_URL")),
   returnUrl: Config.option(Config.String("ECPAY_RETURN_URL")),
-  atmExpireDays: Config.option(Config.Int("ECPAY_ATM_EXPIRE_DAYS"))
+  atmExpireDays: Config.option(Config.Int("ECPAY_ATM_EXPIRE_DAYS")),
+  apiBaseUrl: Config.option(Config.String("ECPAY_API_BASE"))
 }).pipe(
-  Config.map(({ checkoutUrl, notifyUrl, returnUrl, atmExpireDays, ...required }) => ({
+  Config.map(({ checkoutUrl, notifyUrl, returnUrl, atmExpireDays, apiBaseUrl, ...required }) => ({
     ...required,
     ...optionalEntry("checkoutUrl", checkoutUrl),
     ...optionalEntry("notifyUrl", notifyUrl),
     ...optionalEntry("returnUrl", returnUrl),
-    ...optionalEntry("atmExpireDays", atmExpireDays)
+    ...optionalEntry("atmExpireDays", atmExpireDays),
+    ...optionalEntry("apiBaseUrl", apiBaseUrl)
   }))
 )
 
-/** {@link layer} with the options read by {@link config} from the environment. */
-export const layerConfig = (): Layer.Layer<
-  ECPay | PaymentGateway.PaymentGateway,
-  Schema.SchemaError | Config.ConfigError
-> => Layer.unwrap(Effect.map(config, layer))
+/** {@link make} with the options read by {@link config}; `rest` sets the others (retry, transport…). */
+export const makeConfig = (
+  rest: Omit<OptionsInput, ConfigKeys> = {}
+): Effect.Effect<ECPayService, Config.ConfigError | Schema.SchemaError> =>
+  Effect.flatMap(config, (c) => make({ ...rest, ...c }))
+
+/** {@link layer} with the options read by {@link config} from the environment; `rest` sets the others. */
+export const layerConfig = (
+  rest: Omit<OptionsInput, ConfigKeys> = {}
+): Layer.Layer<ECPay | PaymentGateway.PaymentGateway, Schema.SchemaError | Config.ConfigError> =>
+  PaymentGateway.layerAs(ECPay, makeConfig(rest))

@@ -14,6 +14,8 @@ export * as CheckMacValue from "./CheckMacValue.js"
 export * as ECPay from "./ECPay.js"
 /** Verifying and decoding ReturnURL / PaymentInfoURL callbacks. */
 export * as ECPayCallback from "./ECPayCallback.js"
+/** The QueryTradeInfo (order query) client. */
+export * as TradeQuery from "./TradeQuery.js"
 
 /** Renders the checkout page for a payment start (`CheckoutPage.renderCheckoutPage`). */
 export const renderCheckoutPage: typeof CheckoutPage.renderCheckoutPage = CheckoutPage.renderCheckoutPage

@@ -19,8 +19,8 @@
  *
  * @since 0.1.0
  */
-import { FormBody, PaymentGateway } from "@kaituan/core"
-import { Clock, Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { FormBody, HttpClient, PaymentGateway } from "@kaituan/core"
+import { Clock, Config, Context, Effect, type Layer, Option, Redacted, Schema } from "effect"
 import * as NewebPayCallback from "./NewebPayCallback.js"
 import * as NewebPayCrypto from "./NewebPayCrypto.js"
 import * as TradeQuery from "./TradeQuery.js"
@@ -74,10 +74,17 @@ export const Options = Schema.Struct({
   /** CustomerURL: where the browser is sent after an ATM/CVS code is issued. */
   customerUrl: Schema.optional(Schema.String),
   /** Plaintext padding for TradeInfo; defaults to the official sample's `pad32`. */
-  padding: Schema.optional(Schema.Literals(["pad32", "pkcs7"]))
+  padding: Schema.optional(Schema.Literals(["pad32", "pkcs7"])),
+  /**
+   * Outbound calls (the trade query): `retry` (network errors, 429, 5xx), `timeoutMs` of one call
+   * (default 15,000), and the transport (`httpClient`, or `fetch`; default the global `fetch`).
+   */
+  ...HttpClient.OptionsFields
 })
 /** Validated options (secrets as `Redacted`). */
 export type Options = typeof Options.Type
+/** The options {@link make} takes. */
+export type OptionsInput = typeof Options.Encoded
 
 /** The NewebPay service: the `PaymentGateway` port plus the trade query. */
 export interface NewebPayService extends PaymentGateway.PaymentGatewayService {
@@ -193,23 +200,43 @@ export const fromOptions = (options: Options): NewebPayService => {
       headers: { "content-type": "text/plain; charset=utf-8" },
       body: accepted ? "OK" : "ERROR"
     }),
-    queryTrade: (input) => TradeQuery.query({ merchantId: options.merchantId, keys, baseUrl: apiBaseUrl }, input)
+    queryTrade: (input) =>
+      TradeQuery.query(
+        {
+          merchantId: options.merchantId,
+          keys,
+          baseUrl: apiBaseUrl,
+          retry: options.retry,
+          timeoutMs: options.timeoutMs,
+          httpClient: options.httpClient,
+          fetch: options.fetch
+        },
+        input
+      )
   }
 }
 
 /** Validates the options (key sizes, merchant id) and builds the service. */
-export const make = (options: typeof Options.Encoded): Effect.Effect<NewebPayService, Schema.SchemaError> =>
+export const make = (options: OptionsInput): Effect.Effect<NewebPayService, Schema.SchemaError> =>
   Effect.map(Schema.decodeUnknownEffect(Options)(options), fromOptions)
 
 /** A layer providing {@link NewebPay} and core's `PaymentGateway` with the same instance. */
 export const layer = (
-  options: typeof Options.Encoded
+  options: OptionsInput
 ): Layer.Layer<NewebPay | PaymentGateway.PaymentGateway, Schema.SchemaError> =>
-  Layer.effectContext(
-    Effect.map(make(options), (service) =>
-      Context.make(NewebPay, service).pipe(Context.add(PaymentGateway.PaymentGateway, service))
-    )
-  )
+  PaymentGateway.layerAs(NewebPay, make(options))
+
+/** The options {@link config} reads. */
+type ConfigKeys =
+  | "merchantId"
+  | "hashKey"
+  | "hashIV"
+  | "environment"
+  | "apiBaseUrl"
+  | "gatewayUrl"
+  | "notifyUrl"
+  | "returnUrl"
+  | "clientBackUrl"
 
 /**
  * The options read from Effect `Config`: `NEWEBPAY_MERCHANT_ID`, `NEWEBPAY_HASH_KEY`,
@@ -217,7 +244,7 @@ export const layer = (
  * and optionally `NEWEBPAY_API_BASE`, `NEWEBPAY_GATEWAY_URL`, `NEWEBPAY_NOTIFY_URL`,
  * `NEWEBPAY_RETURN_URL`, `NEWEBPAY_CLIENT_BACK_URL`.
  */
-export const config: Config.Config<typeof Options.Encoded> = Config.all({
+export const config: Config.Config<Pick<OptionsInput, ConfigKeys>> = Config.all({
   merchantId: Config.String("NEWEBPAY_MERCHANT_ID"),
   hashKey: Config.Redacted("NEWEBPAY_HASH_KEY"),
   hashIV: Config.Redacted("NEWEBPAY_HASH_IV"),
@@ -241,8 +268,14 @@ export const config: Config.Config<typeof Options.Encoded> = Config.all({
 const optionalEntry = <K extends string>(key: K, value: Option.Option<string>): Partial<Record<K, string>> =>
   Option.match(value, { onNone: () => ({}), onSome: (v) => ({ [key]: v }) as Record<K, string> })
 
-/** {@link layer} with the options read by {@link config} from the environment. */
-export const layerConfig = (): Layer.Layer<
-  NewebPay | PaymentGateway.PaymentGateway,
-  Schema.SchemaError | Config.ConfigError
-> => Layer.unwrap(Effect.map(config, layer))
+/** {@link make} with the options read by {@link config}; `rest` sets the others (retry, transport, padding…). */
+export const makeConfig = (
+  rest: Omit<OptionsInput, ConfigKeys> = {}
+): Effect.Effect<NewebPayService, Config.ConfigError | Schema.SchemaError> =>
+  Effect.flatMap(config, (c) => make({ ...rest, ...c }))
+
+/** {@link layer} with the options read by {@link config} from the environment; `rest` sets the others. */
+export const layerConfig = (
+  rest: Omit<OptionsInput, ConfigKeys> = {}
+): Layer.Layer<NewebPay | PaymentGateway.PaymentGateway, Schema.SchemaError | Config.ConfigError> =>
+  PaymentGateway.layerAs(NewebPay, makeConfig(rest))

@@ -12,8 +12,8 @@
  * @since 0.1.0
  */
 import { createCipheriv, createDecipheriv, createHash } from "node:crypto"
+import { ConstantTime } from "@kaituan/core"
 import { Data, Redacted, Result } from "effect"
-import { safeEqual } from "./internal/constantTime.js"
 
 /** The merchant's HashKey and HashIV, kept redacted. */
 export interface Keys {
@@ -160,4 +160,4 @@ export const legacyCheckValue = (
 
 /** Constant-time check of a received TradeSha (case-insensitive hex) against the TradeInfo as received. */
 export const verifyTradeSha = (tradeInfo: string, received: string, keys: Keys): boolean =>
-  safeEqual(tradeSha(tradeInfo, keys), received.toUpperCase())
+  ConstantTime.equals(received.toUpperCase(), tradeSha(tradeInfo, keys))

@@ -5,9 +5,8 @@
  *
  * @since 0.1.0
  */
-import { FormBody, PaymentGateway } from "@kaituan/core"
+import { ConstantTime, FormBody, HttpClient, PaymentGateway } from "@kaituan/core"
 import { Clock, Duration, Effect, Result } from "effect"
-import { safeEqual } from "./internal/constantTime.js"
 import * as NewebPayCallback from "./NewebPayCallback.js"
 import * as NewebPayCrypto from "./NewebPayCrypto.js"
 
@@ -31,17 +30,26 @@ export interface QueryResult {
   readonly fields: Readonly<Record<string, string>>
 }
 
-/** How to reach the API. */
+/** How to reach the API (through core's HTTP stack). */
 export interface ClientOptions {
   readonly merchantId: string
   readonly keys: NewebPayCrypto.Keys
   /** `https://ccore.newebpay.com` (sandbox), `https://core.newebpay.com` (production), or a local stand-in. */
   readonly baseUrl: string
-  /** Defaults to the global `fetch`. */
-  readonly fetch?: typeof globalThis.fetch | undefined
-  /** Defaults to 15 seconds. */
+  /** How failed calls are retried (network errors, 429, 5xx; core's `HttpClient.RetryPolicy`). */
+  readonly retry?: HttpClient.RetryPolicy | undefined
+  /** Timeout of one attempt in ms (default 15,000). */
+  readonly timeoutMs?: number | undefined
+  /** The Effect `HttpClient` to send with. */
+  readonly httpClient?: HttpClient.Transport | undefined
+  /** A fetch to send with (default the global one). */
+  readonly fetch?: HttpClient.Fetch | undefined
+  /** @deprecated Use `timeoutMs`. */
   readonly timeout?: Duration.Input | undefined
 }
+
+/** The service name in error texts and spans. */
+export const service = "NewebPay API"
 
 /** The API's path under the base URL. */
 export const PATH = "/API/QueryTradeInfo"
@@ -107,7 +115,7 @@ export const parseAnswer = (
       )
     }
     const expected = NewebPayCrypto.checkCode({ Amt, MerchantID, MerchantOrderNo, TradeNo }, options.keys)
-    if (CheckCode === undefined || !safeEqual(expected, CheckCode.toUpperCase())) {
+    if (CheckCode === undefined || !ConstantTime.equals(CheckCode.toUpperCase(), expected)) {
       return yield* Result.fail(error("unauthorized", "CheckCode of the query answer does not match"))
     }
     if (MerchantOrderNo !== input.merchantOrderNo || Amt !== String(input.amount)) {
@@ -130,7 +138,9 @@ export const parseAnswer = (
   })
 
 /**
- * Queries one trade. Network failures, timeouts and non-2xx answers are `transport`.
+ * Queries one trade through core's HTTP stack (retries, timeout, spans). Network failures,
+ * timeouts, rate limits and 5xx answers are `transport` (after the retries); other non-2xx
+ * answers are `rejected` (401/403 `unauthorized`).
  */
 export const query = (
   options: ClientOptions,
@@ -139,28 +149,29 @@ export const query = (
   Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
     const fields = requestFields(options, input, Math.floor(now / 1000))
-    const url = options.baseUrl.replace(/\/+$/, "") + PATH
-    const doFetch = options.fetch ?? globalThis.fetch
-    const body = yield* Effect.tryPromise({
-      try: async (signal) => {
-        const response = await doFetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded" },
-          body: FormBody.encodeForm(fields),
-          signal
-        })
-        const text = await response.text()
-        return { status: response.status, text }
-      },
-      catch: (cause) => error("transport", `QueryTradeInfo failed: ${String(cause)}`)
-    }).pipe(
-      Effect.timeoutOrElse({
-        duration: options.timeout ?? Duration.seconds(15),
-        orElse: () => Effect.fail(error("transport", "QueryTradeInfo timed out"))
+    const timeoutMs =
+      options.timeoutMs ??
+      (options.timeout === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.timeout)))
+    const client = HttpClient.make({
+      service,
+      retry: options.retry,
+      timeoutMs,
+      httpClient: options.httpClient,
+      fetch: options.fetch
+    })
+    const answer = yield* client
+      .execute({
+        method: "POST",
+        url: options.baseUrl.replace(/\/+$/, "") + PATH,
+        template: PATH,
+        body: { text: FormBody.encodeForm(fields), contentType: "application/x-www-form-urlencoded" }
       })
-    )
-    if (body.status < 200 || body.status > 299) {
-      return yield* Effect.fail(error("transport", `QueryTradeInfo answered HTTP ${body.status}`))
-    }
-    return yield* Effect.fromResult(parseAnswer(body.text, options, input))
+      .pipe(
+        Effect.mapError((e) =>
+          e.reason === "timeout"
+            ? error("transport", `QueryTradeInfo timed out: ${e.message}`)
+            : HttpClient.toGatewayError(e)
+        )
+      )
+    return yield* Effect.fromResult(parseAnswer(answer.text, options, input))
   })

@@ -154,6 +154,26 @@ describe("options", () => {
     expect(Exit.isFailure(exit)).toBe(true)
   })
 
+  it.effect("makeConfig reads NEWEBPAY_*; the caller sets the rest (retry, timeout, transport)", () =>
+    Effect.gen(function* () {
+      const gateway = yield* NewebPay.makeConfig({ retry: { retries: 0 }, timeoutMs: 5_000 }).pipe(
+        Effect.provideService(
+          ConfigProvider.ConfigProvider,
+          ConfigProvider.fromEnv({
+            env: {
+              NEWEBPAY_MERCHANT_ID: "MS1",
+              NEWEBPAY_HASH_KEY: "12345678901234567890123456789012",
+              NEWEBPAY_HASH_IV: "1234567890123456",
+              NEWEBPAY_ENV: "production"
+            }
+          })
+        )
+      )
+      expect(gateway.merchantId).toBe("MS1")
+      expect(gateway.environment).toBe("production")
+    })
+  )
+
   it.effect("defaults to the sandbox", () =>
     Effect.gen(function* () {
       const gateway = yield* NewebPay.make(options)

@@ -110,7 +110,8 @@ const gateway = () =>
     merchantId: MERCHANT,
     hashKey: Redacted.make(HASH_KEY),
     hashIV: Redacted.make(HASH_IV),
-    apiBaseUrl: `${baseUrl}/`
+    apiBaseUrl: `${baseUrl}/`,
+    retry: { retries: 2, baseDelayMs: 5 }
   })
 
 const reasonOf = (merchantOrderNo: string, amount = 1280) =>
@@ -205,7 +206,10 @@ describe("QueryTradeInfo against a local stand-in", () => {
   it.live("a non-JSON answer is invalid; HTTP 503 and a closed port are transport errors", () =>
     Effect.gen(function* () {
       expect(yield* reasonOf("HTML")).toBe("invalid-payload")
+      const before = received.length
       expect(yield* reasonOf("DOWN")).toBe("transport")
+      // 503 is retried by the stack's policy (2 retries here) before it is a transport error
+      expect(received.length - before).toBe(3)
       const closed = createServer()
       yield* Effect.promise(() => new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve)))
       const port = (closed.address() as AddressInfo).port

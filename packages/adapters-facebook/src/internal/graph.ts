@@ -9,18 +9,19 @@ import { appSecretProof } from "../FacebookSignature.js"
 
 type ChannelError = ChannelAdapter.ChannelError
 const ChannelError = ChannelAdapter.ChannelError
-const { call, withRetry } = HttpClient
 
-/** The fetch function used for outbound calls (the global one by default). */
+/** @deprecated Use `HttpClient.Fetch` from `@kaituan/core`. */
 export type Fetch = HttpClient.Fetch
-/** How outbound calls are retried. */
-export type RetryOptions = HttpClient.RetryOptions
-type JsonResponse = HttpClient.JsonResponse
+/** @deprecated Use `HttpClient.RetryPolicy` from `@kaituan/core` (the `retry` option's one shape). */
+export type RetryOptions = HttpClient.RetryPolicy
 
 /** The default Graph API base URL. */
 export const defaultGraphBase = "https://graph.facebook.com"
 /** The Graph API version used unless another is given. */
 export const defaultGraphVersion = "v23.0"
+
+/** The service name in error texts and spans. */
+export const service = "Graph API"
 
 /** How to reach the Graph API. */
 export interface GraphOptions {
@@ -29,8 +30,14 @@ export interface GraphOptions {
   readonly appSecret?: Redacted.Redacted<string> | undefined
   readonly graphBase?: string | undefined
   readonly graphVersion?: string | undefined
+  /** How failed calls are retried (core's one `HttpClient.RetryPolicy`). */
+  readonly retry?: HttpClient.RetryPolicy | undefined
+  /** Timeout of one call in ms (default 15,000). */
+  readonly timeoutMs?: number | undefined
+  /** The Effect `HttpClient` to send with. */
+  readonly httpClient?: HttpClient.Transport | undefined
+  /** A fetch to send with (default the global one). */
   readonly fetch?: Fetch | undefined
-  readonly retry?: RetryOptions | undefined
 }
 
 /** Graph error codes that mean "slow down" (app, user, page and custom rate limits). */
@@ -43,11 +50,11 @@ export const transientCodes: ReadonlySet<number> = new Set([1, 2])
 const { isObject: isRecord } = Predicate
 
 /** The longest `estimated_time_to_regain_access` (minutes) in Meta's usage headers, in ms. */
-const regainAccessMs = (headers: Headers): number | undefined => {
+const regainAccessMs = (headers: Readonly<Record<string, string | undefined>>): number | undefined => {
   let max = 0
   for (const name of ["x-business-use-case-usage", "x-page-usage", "x-app-usage"]) {
-    const raw = headers.get(name)
-    if (raw === null) continue
+    const raw = headers[name]
+    if (raw === undefined) continue
     try {
       const visit = (u: unknown): void => {
         if (Array.isArray(u)) u.forEach(visit)
@@ -65,6 +72,42 @@ const regainAccessMs = (headers: Headers): number | undefined => {
   return max > 0 ? max * 60_000 : undefined
 }
 
+/** The `error` object of a Graph answer, when it has one. */
+const graphError = (
+  body: unknown
+): { readonly code?: number; readonly subcode?: number; readonly message?: string } | undefined => {
+  const err = isRecord(body) && isRecord(body["error"]) ? body["error"] : undefined
+  if (err === undefined) return undefined
+  return {
+    ...(typeof err["code"] === "number" ? { code: err["code"] } : {}),
+    ...(typeof err["error_subcode"] === "number" ? { subcode: err["error_subcode"] } : {}),
+    ...(typeof err["message"] === "string" ? { message: err["message"] } : {})
+  }
+}
+
+const isRateLimit = (status: number, code: number | undefined) =>
+  status === 429 || (code !== undefined && (rateLimitCodes.has(code) || (code >= 80000 && code < 80100)))
+
+/**
+ * How a Graph answer reads for the retry policy: rate limits (HTTP 429, codes 4, 17, 32, 613,
+ * 80001-80014) wait for `Retry-After` or the usage headers' time to regain access; temporary
+ * errors (HTTP 5xx, codes 1, 2) are retried; everything else is a refusal.
+ */
+export const classify = (res: HttpClient.Answer): HttpClient.Outcome => {
+  const err = graphError(res.body)
+  if (res.status >= 200 && res.status < 300 && err === undefined) return HttpClient.Outcome.ok
+  const code = err?.code
+  if (isRateLimit(res.status, code))
+    return HttpClient.Outcome.rateLimited(
+      HttpClient.retryAfterMs(res.headers["retry-after"]) ?? regainAccessMs(res.headers)
+    )
+  if (code === 10 && err?.subcode !== undefined) return HttpClient.Outcome.refused
+  if (code !== undefined && (authCodes.has(code) || (code >= 200 && code < 300))) return HttpClient.Outcome.refused
+  if (res.status === 401) return HttpClient.Outcome.refused
+  if (res.status >= 500 || (code !== undefined && transientCodes.has(code))) return HttpClient.Outcome.unavailable
+  return HttpClient.Outcome.refused
+}
+
 /**
  * Maps a non-2xx (or `error`-carrying) Graph answer: rate limits (codes 4, 17, 32, 613, 80001-80014,
  * HTTP 429) → `rate-limited` (with `retryAfterMs` from `Retry-After` or the usage headers' time to
@@ -72,19 +115,19 @@ const regainAccessMs = (headers: Headers): number | undefined => {
  * → `unauthorized`;
  * temporary errors (codes 1, 2, HTTP 5xx) → `transport`; anything else → `rejected`.
  */
-export const toError = (res: JsonResponse, describe: string): ChannelError => {
-  const err = isRecord(res.body) && isRecord(res.body["error"]) ? res.body["error"] : undefined
-  const code = typeof err?.["code"] === "number" ? err["code"] : undefined
-  const subcode = typeof err?.["error_subcode"] === "number" ? err["error_subcode"] : undefined
-  const text = typeof err?.["message"] === "string" ? err["message"] : res.text.slice(0, 200) || `HTTP ${res.status}`
+export const toError = (res: HttpClient.Answer, describe: string): ChannelError => {
+  const err = graphError(res.body)
+  const code = err?.code
+  const subcode = err?.subcode
+  const text = err?.message ?? (res.text.slice(0, 200) || `HTTP ${res.status}`)
   const message = `${describe} failed (HTTP ${res.status}${code === undefined ? "" : `, #${code}${subcode === undefined ? "" : `/${subcode}`}`}): ${text}`
   const platformCode = code === undefined ? {} : { platformCode: String(code) }
-  if (res.status === 429 || (code !== undefined && (rateLimitCodes.has(code) || (code >= 80000 && code < 80100)))) {
-    const retryAfterMs = HttpClient.retryAfterMs(res.headers.get("retry-after")) ?? regainAccessMs(res.headers)
+  if (isRateLimit(res.status, code)) {
+    const retryAfterMs = HttpClient.retryAfterMs(res.headers["retry-after"]) ?? regainAccessMs(res.headers)
     return new ChannelError({
       reason: "rate-limited",
       message,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      retryAfterMs: retryAfterMs ?? HttpClient.unknownRetryAfterMs,
       ...platformCode
     })
   }
@@ -115,51 +158,37 @@ export const url = (options: GraphOptions, path: string, params: Readonly<Record
   return `${prefix}/${path.replace(/^\/+/, "")}?${q.toString()}`
 }
 
-/**
- * An error without the access token (or its proof): the URL carries them, and a transport error
- * may quote it ("Failed to parse URL from …").
- */
-const masked = (options: GraphOptions, e: ChannelError): ChannelError => {
-  let message = e.message
-  const token = Redacted.value(options.accessToken)
-  const secrets = [token, encodeURIComponent(token)]
-  if (options.appSecret !== undefined) secrets.push(appSecretProof(Redacted.value(options.appSecret), token))
-  for (const s of secrets) if (s.length > 0 && message.includes(s)) message = message.split(s).join("***")
-  return message === e.message ? e : new ChannelError({ ...e, message })
-}
+const clients = new WeakMap<GraphOptions, HttpClient.Client>()
 
-/** One Graph call (no retry): the JSON answer, or a mapped error. */
-export const requestOnce = (
-  options: GraphOptions,
-  method: "GET" | "POST",
-  target: string,
-  body: unknown,
-  describe: string
-): Effect.Effect<unknown, ChannelError> =>
-  call(
-    options.fetch ?? globalThis.fetch,
-    target,
-    body === undefined
-      ? { method }
-      : { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
-    options.retry?.timeoutMs ?? 15_000,
-    describe
-  ).pipe(
-    Effect.flatMap((res) =>
-      res.status >= 200 && res.status < 300 && !(isRecord(res.body) && isRecord(res.body["error"]))
-        ? Effect.succeed(res.body)
-        : Effect.fail(toError(res, describe))
-    ),
-    Effect.mapError((e) => masked(options, e))
-  )
+/** The stack's client for these options (one per options object): the token and its proof are masked in every error text. */
+export const clientFor = (options: GraphOptions): HttpClient.Client => {
+  let client = clients.get(options)
+  if (client === undefined) {
+    const token = Redacted.value(options.accessToken)
+    client = HttpClient.make({
+      service,
+      retry: options.retry,
+      timeoutMs: options.timeoutMs,
+      httpClient: options.httpClient,
+      fetch: options.fetch,
+      secrets: [
+        options.accessToken,
+        ...(options.appSecret === undefined ? [] : [appSecretProof(Redacted.value(options.appSecret), token)])
+      ]
+    })
+    clients.set(options, client)
+  }
+  return client
+}
 
 /** An id as one URL path segment (`HttpClient.pathSegment`); Graph ids (digits and `_`) always can be. */
 export const pathSegment = HttpClient.pathSegment
 
 /**
- * A Graph call with the bounded retries of {@link withRetry}. A path given as segments (ids from
- * webhooks…) is encoded here; an id that cannot be a path segment fails with `invalid-payload`
- * and nothing is sent.
+ * A Graph call through core's HTTP stack (its retry policy, timeout, spans and masking). A path
+ * given as segments (ids from webhooks…) is encoded here, and the span shows it as a template
+ * (`/{id}/comments`); an id that cannot be a path segment fails with `invalid-payload` and
+ * nothing is sent. `retry: false` makes one attempt.
  */
 export const request = (
   options: GraphOptions,
@@ -167,11 +196,15 @@ export const request = (
   path: string | ReadonlyArray<string>,
   params: Readonly<Record<string, string>>,
   body: unknown,
-  describe: string
+  describe: string,
+  retry = true
 ): Effect.Effect<unknown, ChannelError> => {
   let joined: string
-  if (typeof path === "string") joined = path
-  else {
+  let template: string
+  if (typeof path === "string") {
+    joined = path
+    template = path.startsWith("/") ? path : `/${path}`
+  } else {
     const segments: Array<string> = []
     for (const s of path) {
       const encoded = pathSegment(s)
@@ -182,6 +215,28 @@ export const request = (
       segments.push(encoded)
     }
     joined = segments.join("/")
+    // Ids become placeholders; fixed edges (`messages`, `comments`) stay.
+    template = `/${path.map((s) => (/^[a-z_]+$/.test(s) ? s : "{id}")).join("/")}`
   }
-  return withRetry(requestOnce(options, method, url(options, joined, params), body, describe), options.retry)
+  const client = clientFor(options)
+  return client
+    .execute({
+      method,
+      url: url(options, joined, params),
+      template: `/${options.graphVersion ?? defaultGraphVersion}${template}`.replace(/^\/\//, "/"),
+      ...(body === undefined ? {} : { json: body }),
+      retry,
+      classify
+    })
+    .pipe(
+      Effect.map((res) => res.body),
+      Effect.mapError((e) =>
+        e.response === undefined ? HttpClient.toChannelError(e) : maskedError(client, toError(e.response, describe))
+      )
+    )
+}
+
+const maskedError = (client: HttpClient.Client, e: ChannelError): ChannelError => {
+  const message = client.mask(e.message)
+  return message === e.message ? e : new ChannelError({ ...e, message })
 }
