@@ -3,24 +3,14 @@
  * from the channel adapters' importers. And the comment a channel adapter's event carries, as
  * GroupBuy takes it (webhooks, exports, the demo).
  */
-import type { ChannelAdapter, GroupBuy } from "@kaituan/core"
+import { type ChannelAdapter, type GroupBuy, Inbound } from "@kaituan/core"
 import { jsonProblem, readTextFile, UsageError } from "./Io.js"
 
 export type Format = "jsonl" | "line-export" | "telegram-export" | "facebook-comments"
 export const formats: ReadonlyArray<Format> = ["jsonl", "line-export", "telegram-export", "facebook-comments"]
 
-/** The comment of an inbound `Comment` (or `CommentEdited`) event. */
-export const fromEvent = (
-  e: Extract<ChannelAdapter.InboundEvent, { _tag: "Comment" | "CommentEdited" }>
-): GroupBuy.CommentInput => ({
-  channel: e.channel,
-  commentId: e.commentId,
-  author: e.author,
-  text: e.text,
-  at: e.at,
-  ...(e.threadId !== undefined ? { threadId: e.threadId } : {}),
-  ...(e._tag === "Comment" && e.replyToken !== undefined ? { replyToken: e.replyToken } : {})
-})
+/** A channel's comment event as a use-case input (the library's `Inbound.toComment`). */
+export const fromEvent = Inbound.toComment
 
 /** The comments among inbound events, in order (edits, removals and other events left out). */
 export const commentsOf = (events: ReadonlyArray<ChannelAdapter.InboundEvent>): Array<GroupBuy.CommentInput> =>

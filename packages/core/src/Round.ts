@@ -276,6 +276,11 @@ export class RoundError extends Data.TaggedError("RoundError")<{
 export const transitions: ReadonlyArray<readonly [Status, Event["_tag"], Status]> = [
   ["none", "RoundCreated", "draft"],
   ["draft", "RoundOpened", "open"],
+  // A round created and not opened yet answers comments as not ordered (`round-closed`), keeps
+  // payment reports and ignores chatter; no use case leaves a round there (openRound opens it).
+  ["draft", "CommentNotOrdered", "draft"],
+  ["draft", "PaymentReported", "draft"],
+  ["draft", "CommentIgnored", "draft"],
   ["open", "LinesOrdered", "open"],
   ["open", "LinesSet", "open"],
   ["open", "OrderWithdrawn", "open"],

@@ -17,7 +17,7 @@
  *
  * @since 0.2.0
  */
-import { Storage } from "@kaituan/core"
+import { ConstantTime, Storage } from "@kaituan/core"
 import { Clock, Context, Effect, Layer, Redacted, Result, Schema } from "effect"
 
 /** The stream the token events live on. */
@@ -131,12 +131,7 @@ export const hashToken = (token: string): Effect.Effect<string> =>
   )
 
 /** Compares two strings in time that depends only on their lengths. */
-export const constantTimeEqual = (a: string, b: string): boolean => {
-  let diff = a.length ^ b.length
-  const n = Math.max(a.length, b.length)
-  for (let i = 0; i < n; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0)
-  return diff === 0
-}
+export const constantTimeEqual = (a: string, b: string): boolean => ConstantTime.equals(a, b)
 
 interface Held {
   readonly info: TokenInfo
