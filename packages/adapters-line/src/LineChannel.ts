@@ -20,7 +20,16 @@
  *
  * @since 0.1.0
  */
-import { Cache, ChannelAdapter, type Http, HttpClient, type Notification, SentMessages } from "@kaituan/core"
+import {
+  Cache,
+  ChannelAdapter,
+  type Http,
+  HttpClient,
+  // biome-ignore lint/correctness/noUnusedImports: the declarations of `Options` name its template types through it (TS2883 without it)
+  type MessageTemplates,
+  type Notification,
+  SentMessages
+} from "@kaituan/core"
 import { Clock, Config, Context, Effect, type Layer, Redacted, Result, Schema } from "effect"
 import * as LineApi from "./internal/LineApi.js"
 import * as LineSignature from "./LineSignature.js"
