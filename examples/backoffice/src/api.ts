@@ -49,7 +49,19 @@ export interface Api {
   readonly get: <A>(path: string, query?: Record<string, string | ReadonlyArray<string> | undefined>) => Promise<A>
   readonly post: <A>(path: string, body?: unknown) => Promise<A>
   readonly upload: <A>(path: string, file: Blob, contentType: string) => Promise<A>
+  /** A file the API answers (a CSV export): its bytes and the name its `Content-Disposition` gives. */
+  readonly download: (path: string) => Promise<Download>
 }
+
+/** A downloaded file: its bytes, and its name from `Content-Disposition` (or the path's last segment). */
+export interface Download {
+  readonly blob: Blob
+  readonly filename: string
+}
+
+/** The `filename` of a `Content-Disposition` header, if it has one. */
+export const filenameOf = (disposition: string | null): string | undefined =>
+  disposition === null ? undefined : /filename="?([^";]+)"?/i.exec(disposition)?.[1]
 
 const queryString = (query: Record<string, string | ReadonlyArray<string> | undefined> | undefined): string => {
   if (query === undefined) return ""
@@ -99,7 +111,33 @@ export const makeApi = (token: string, onUnauthorized: () => void): Api => {
         body === undefined ? undefined : JSON.stringify(body),
         body === undefined ? undefined : "application/json"
       ),
-    upload: (path, file, contentType) => call("POST", path, file, contentType)
+    upload: (path, file, contentType) => call("POST", path, file, contentType),
+    download: async (path) => {
+      let res: Response
+      try {
+        res = await fetch(`${prefix}${path}`, { headers: { authorization: `Bearer ${token}` } })
+      } catch {
+        throw new ApiError(0, {})
+      }
+      if (!res.ok) {
+        if (res.status === 401) onUnauthorized()
+        let json: unknown
+        try {
+          json = await res.json()
+        } catch {
+          json = undefined
+        }
+        throw new ApiError(
+          res.status,
+          typeof json === "object" && json !== null ? (json as Record<string, unknown>) : {}
+        )
+      }
+      const blob = await res.blob()
+      return {
+        blob,
+        filename: filenameOf(res.headers.get("content-disposition")) ?? path.split("/").pop() ?? "download"
+      }
+    }
   }
 }
 

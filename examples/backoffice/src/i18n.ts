@@ -153,6 +153,9 @@ const zh = {
   "orders.cashDuplicate": "這筆收據之前已記錄過，沒有重複入帳",
   "orders.buyerPage": "買家資料",
   "orders.orderId": "訂單編號 {id}",
+  "orders.export": "匯出 CSV",
+  "orders.exportHint": "下載這一團所有訂單（每個品項一列），可用 Excel 開啟",
+  "orders.exported": "已下載 {file}",
 
   "method.home": "宅配",
   "method.cvs": "超商取貨",
@@ -459,6 +462,9 @@ const en: Record<Key, string> = {
   "orders.cashDuplicate": "This receipt was recorded before: nothing added",
   "orders.buyerPage": "Buyer",
   "orders.orderId": "Order {id}",
+  "orders.export": "Export CSV",
+  "orders.exportHint": "Download every order of this round (one row per item); opens in Excel",
+  "orders.exported": "Downloaded {file}",
 
   "method.home": "Home delivery",
   "method.cvs": "Convenience store",

@@ -2,7 +2,7 @@
  * The back office in a real browser (Chromium, headless) against `kaituan serve` on a SQLite
  * file: sign in, orders by status, the review queue, a bank statement and a decision approved,
  * shipping (bulk and a meet-up pickup), a pickup confirmed, and a helper refused a payment
- * approval. Every page is photographed at desktop and phone sizes into .ci/out/screenshots/.
+ * approval, and the organiser's orders CSV downloaded (not offered to a helper). Every page is photographed at desktop and phone sizes into .ci/out/screenshots/.
  */
 import fs from "node:fs"
 import { request } from "node:http"
@@ -142,6 +142,21 @@ describe.skipIf(skipBrowser)("the back office in Chromium", () => {
     await page.getByRole("button", { name: "清除" }).click()
     await expect.poll(() => page.locator(".order").count()).toBe(5)
     await shoot(page, "04-orders", "desktop")
+    // The organiser exports the round's orders: a CSV downloaded through fetch with the token.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "匯出 CSV" }).click()
+    ])
+    expect(download.suggestedFilename()).toBe(`${k.roundId}-orders.csv`)
+    const csv = fs.readFileSync(await download.path())
+    expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+    const text = csv.toString("utf8").slice(1)
+    expect(text.split("\r\n")[0]).toBe(
+      "訂單編號,狀態,狀態代碼,買家,買家編號,下單時間,商品編號,數量,單價,小計,訂單金額,已付"
+    )
+    expect(text).toContain("王小明")
+    expect(text).toContain("待付款")
+    await expect.poll(() => page.getByRole("status").first().textContent()).toContain(`${k.roundId}-orders.csv`)
     // Keyset pages: the open round's orders, 50 at a time.
     await page.goto(`${k.url}/admin/rounds/mango-2099/orders`)
     expect(await page.getByRole("tab", { name: /收單中/ }).getAttribute("aria-selected")).toBe("true")
@@ -325,6 +340,14 @@ describe.skipIf(skipBrowser)("the back office in Chromium", () => {
     // The helper still ships and confirms pickups: the orders page works.
     await h.goto(`${k.url}${round()}/orders?folder=shipped`)
     await expect.poll(() => h.locator(".order").count()).toBeGreaterThan(0)
+    // No export for a helper: it is personal data (the API answers 403 too).
+    expect(await h.getByRole("button", { name: "匯出 CSV" }).count()).toBe(0)
+    const exportStatus = await h.evaluate(
+      `fetch("/api/v1/rounds/${encodeURIComponent(k.roundId)}/export.csv", {
+        headers: { authorization: "Bearer " + sessionStorage.getItem("kaituan.token") }
+      }).then((r) => r.status)`
+    )
+    expect(exportStatus).toBe(403)
     await helperContext.close()
   })
 

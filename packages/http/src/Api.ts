@@ -17,6 +17,7 @@
  * | `pickups` | find by code, confirm, unlock |
  * | `buyers` | one buyer (personal data) |
  * | `operations` | dead letters (list, retry) and jobs |
+| `exports` | a round's orders as a CSV file (organiser only: personal data) |
  *
  * @since 0.2.0
  */
@@ -321,6 +322,25 @@ export class OperationsApi extends HttpApiGroup.make("operations").add(
   }).annotateMerge(op("helper", "Scheduled jobs", "Cutoffs, reminders and deadlines, newest due first"))
 ) {}
 
+/** Exports (personal data): organiser only. */
+export class ExportsApi extends HttpApiGroup.make("exports").add(
+  HttpApiEndpoint.get("orders", "/rounds/:roundId/export.csv", {
+    params: RoundParams,
+    success: M.OrdersCsv,
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "A round's orders as a CSV file",
+      `One row per order line, in comment order, as an attachment \`<roundId>-orders.csv\` (UTF-8 with a BOM, so Excel shows the Chinese; RFC 4180, CRLF). Columns: ${M.ordersCsvColumns
+        .map((c) => `${c.header} (${c.meaning})`)
+        .join(
+          ", "
+        )}. A text cell that starts with \`=\`, \`+\`, \`-\`, \`@\`, a tab or CR is prefixed with \`'\` so a spreadsheet does not run it as a formula`
+    )
+  )
+) {}
+
 /** The organiser's API, version 1. */
 export class Api extends HttpApi.make("kaituan")
   .add(SessionApi)
@@ -332,6 +352,7 @@ export class Api extends HttpApi.make("kaituan")
   .add(PickupsApi)
   .add(BuyersApi)
   .add(OperationsApi)
+  .add(ExportsApi)
   .middleware(Validation)
   .middleware(Authorization)
   .prefix(prefix)

@@ -7,6 +7,7 @@
  */
 import { Buyer, ReadModel, Shipment } from "@kaituan/core"
 import { Schema } from "effect"
+import { HttpApiSchema } from "effect/http-api"
 import { Actor, Role } from "./Tokens.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -422,3 +423,26 @@ export const JobsQuery = {
   kind: Schema.optional(Id),
   limit: Schema.optional(Limit)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Exports
+// ---------------------------------------------------------------------------------------------
+
+/** The columns of a round's orders CSV, in order: the header as written and what it holds. */
+export const ordersCsvColumns: ReadonlyArray<{ readonly header: string; readonly meaning: string }> = [
+  { header: "訂單編號", meaning: "order id" },
+  { header: "狀態", meaning: "the back office folder: 收單中, 待付款, 待出貨, 已出貨, 已完成, 已取消" },
+  { header: "狀態代碼", meaning: "the status code: open, awaiting-payment, paid…" },
+  { header: "買家", meaning: "buyer name" },
+  { header: "買家編號", meaning: "buyer id" },
+  { header: "下單時間", meaning: "placed at, Asia/Taipei, YYYY-MM-DD HH:mm" },
+  { header: "商品編號", meaning: "SKU" },
+  { header: "數量", meaning: "quantity" },
+  { header: "單價", meaning: "unit price, NT$" },
+  { header: "小計", meaning: "line total, NT$" },
+  { header: "訂單金額", meaning: "order total, NT$" },
+  { header: "已付", meaning: "paid, NT$" }
+]
+
+/** `GET /rounds/:roundId/export.csv`: the CSV text (`text/csv; charset=utf-8`, with a BOM). */
+export const OrdersCsv = Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/csv; charset=utf-8" }))

@@ -21,6 +21,7 @@ import { HttpApiBuilder, HttpApiSwagger } from "effect/http-api"
 import { Api, prefix } from "./Api.js"
 import * as Auth from "./Auth.js"
 import * as Buyers from "./handlers/Buyers.js"
+import * as Exports from "./handlers/Exports.js"
 import * as Operations from "./handlers/Operations.js"
 import * as Orders from "./handlers/Orders.js"
 import * as PaymentsHandlers from "./handlers/Payments.js"
@@ -59,7 +60,8 @@ export const layerHandlers = Layer.mergeAll(
   Shipping.layer,
   Pickups.layer,
   Buyers.layer,
-  Operations.layer
+  Operations.layer,
+  Exports.layer
 )
 
 /** The {@link Tokens} and `Payments` services over the app's `GroupBuy` and `Storage`. */

@@ -1,10 +1,11 @@
 /**
  * A round's orders in folders (待付款 / 待出貨 / 已出貨 / 已完成 / 已取消, and 收單中 while the round
  * is open), searched by buyer, in keyset pages ("load more"), with bulk "mark shipped" and each
- * order's own actions: ship (part of it: a split shipment), cancel, refund, record cash.
+ * order's own actions: ship (part of it: a split shipment), cancel, refund, record cash. The
+ * organiser (not a helper: it is personal data) can export the round's orders as a CSV file.
  */
 import { useEffect, useState } from "preact/hooks"
-import type { Method, Order, OrdersPage, OrderStatus, PaymentRecorded, Report, Shipped } from "../api.js"
+import type { Method, Order, OrderStatus, OrdersPage, PaymentRecorded, Report, Shipped } from "../api.js"
 import { explain, seg } from "../api.js"
 import { dateTime, money } from "../format.js"
 import type { Key } from "../i18n.js"
@@ -61,6 +62,7 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
   }, [props.roundId, folder.id, byId ? q : ""])
   const more = useAction()
   const bulk = useAction()
+  const exporting = useAction()
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set())
   const [method, setMethod] = useState<Method>("home")
   const [open, setOpen] = useState<string>()
@@ -79,6 +81,24 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
     if (page !== undefined)
       setPages((p) => ({ items: [...(p?.items ?? []), ...page.items], nextCursor: page.nextCursor }))
   }
+
+  /** Downloads the round's orders CSV through fetch (the bearer token), saved from an object URL. */
+  const exportCsv = () =>
+    exporting.run(
+      async () => {
+        const file = await api.download(`${roundPath}/export.csv`)
+        const url = URL.createObjectURL(file.blob)
+        const a = document.createElement("a")
+        a.href = url
+        a.download = file.filename
+        document.body.append(a)
+        a.click()
+        a.remove()
+        setTimeout(() => URL.revokeObjectURL(url), 10_000)
+        return file
+      },
+      (file) => t("orders.exported", { file: file.filename })
+    )
 
   const replace = (order: Order) =>
     setPages((p) =>
@@ -171,7 +191,20 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
             {t("common.clear")}
           </button>
         )}
+        {can("exports.orders") ? (
+          <button
+            type="button"
+            class="secondary export"
+            name="export"
+            title={t("orders.exportHint")}
+            disabled={exporting.busy}
+            onClick={exportCsv}
+          >
+            {exporting.busy ? t("common.loading") : t("orders.export")}
+          </button>
+        ) : null}
       </form>
+      <Result result={exporting.result} />
       {needle === "" ? null : <p class="muted small">{t("orders.filtered", { q })}</p>}
       {bulkNote === undefined ? null : (
         <div class={`notice ${bulkNote.failed.length === 0 ? "ok" : "error"}`} role="status">
