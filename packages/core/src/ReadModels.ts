@@ -18,10 +18,50 @@
  *
  * @since 0.2.0
  */
-import { Effect, Result, Schema } from "effect"
+import { Cause, Effect, Layer, Result, Schema } from "effect"
 import * as BuyerHistory from "./readModels/BuyerHistory.js"
 import * as Rounds from "./readModels/Rounds.js"
 import { Storage, StorageError, type StorageService, type StoredEvent } from "./Storage.js"
+
+/** Options of {@link layerCatchUp}. */
+export interface CatchUpOptions {
+  /** How long to wait between two `Storage.catchUp()` passes. Default 5 s. */
+  readonly everyMs?: number | undefined
+}
+
+/**
+ * A scoped, long-running catch-up: a fiber in the layer's scope runs `Storage.catchUp()` (every
+ * `catch-up` read model, from its checkpoint), waits `everyMs`, and again, until the scope closes
+ * (then the fiber is interrupted; the checkpoint keeps what was applied). A failed pass is logged
+ * with the error's tag only (no personal data) and tried again after `everyMs`. Time comes from
+ * Effect's `Clock`: no timers in the host.
+ *
+ * @example
+ * ```ts
+ * const app = Layer.mergeAll(Scheduler.layer({ handlers: Scheduler.builtIn }), ReadModels.layerCatchUp({ everyMs: 2_000 }))
+ *   .pipe(Layer.provideMerge(appLayer))
+ * ```
+ *
+ * @since 0.3.0
+ */
+export const layerCatchUp = (options: CatchUpOptions = {}): Layer.Layer<never, never, Storage> => {
+  const everyMs = options.everyMs ?? 5_000
+  const pass = Effect.flatMap(Storage, (s: StorageService) => s.catchUp()).pipe(
+    Effect.catchCause((cause) => {
+      const e = Cause.squash(cause)
+      const tag = typeof e === "object" && e !== null && "_tag" in e ? String(e._tag) : "defect"
+      const reason = typeof e === "object" && e !== null && "reason" in e ? `(${String(e.reason)})` : ""
+      return Effect.logWarning("ReadModels: catch-up failed; trying again", { error: `${tag}${reason}` })
+    })
+  )
+  const loop = Effect.gen(function* () {
+    for (;;) {
+      yield* pass
+      yield* Effect.sleep(everyMs)
+    }
+  })
+  return Layer.effectDiscard(Effect.forkScoped(loop))
+}
 
 /** The indexed lookup keys of a document (at most three, each a string). */
 export interface Keys {
@@ -50,10 +90,10 @@ export interface Definition<Doc> {
   readonly keys?: ((doc: Doc) => Keys) | undefined
 }
 
-/** The built-in `rounds` read model (inline): one document per round. */
-export * as Rounds from "./readModels/Rounds.js"
 /** The built-in `buyer-history` read model (catch-up): one document per buyer across rounds. */
 export * as BuyerHistory from "./readModels/BuyerHistory.js"
+/** The built-in `rounds` read model (inline): one document per round. */
+export * as Rounds from "./readModels/Rounds.js"
 
 /** The read models every storage runs by default: `rounds` (inline) and `buyer-history` (catch-up). */
 export const builtIn: ReadonlyArray<Definition<any>> = [Rounds.definition, BuyerHistory.definition]

@@ -13,6 +13,7 @@ import {
   ReadModels,
   type Round,
   RoundSpec,
+  Scheduler,
   Shipment,
   Storage
 } from "@kaituan/core"
@@ -69,6 +70,22 @@ export interface KaituanOptions {
   readonly clock?: (() => Date) | undefined
   /** PostgreSQL only: the connection pool's size. */
   readonly maxConnections?: number | undefined
+  /**
+   * Background work while the instance is open (default `true`): scheduled jobs run when due (a
+   * round with a cutoff closes by itself at the cutoff, its orders then awaiting payment) and the
+   * catch-up read models (`buyer-history`) follow the events. It keeps the process alive until
+   * {@link Kaituan.close}; `false` turns it off (one-shot scripts: close rounds with
+   * {@link Kaituan.closeRound}). An object sets how often each runs.
+   */
+  readonly background?: boolean | BackgroundOptions | undefined
+}
+
+/** How often the background work of {@link KaituanOptions.background} runs. */
+export interface BackgroundOptions {
+  /** How often due jobs (cutoffs) are looked for, in milliseconds. Default 1000. */
+  readonly pollMs?: number | undefined
+  /** How often the catch-up read models are brought up to date, in milliseconds. Default 5000. */
+  readonly catchUpEveryMs?: number | undefined
 }
 
 /** A round's lifecycle status. */
@@ -289,7 +306,10 @@ export interface Kaituan {
    * continue.
    */
   readonly events: (query?: EventsQuery) => AsyncIterableIterator<KaituanEvent>
-  /** Closes the database. Later calls reject with code `Closed`; calling it again does nothing. */
+  /**
+   * Stops the background work (see {@link KaituanOptions.background}) and closes the database.
+   * Later calls reject with code `Closed`; calling it again does nothing.
+   */
   readonly close: () => Promise<void>
 }
 
@@ -510,8 +530,27 @@ const decodeOptions = (options: unknown): KaituanOptions => {
     throw new KaituanError("InvalidInput", "invalid input: options.maxConnections: Expected a positive integer", {
       field: "options.maxConnections"
     })
+  if (o.background !== undefined && typeof o.background !== "boolean") {
+    if (typeof o.background !== "object" || o.background === null)
+      throw new KaituanError("InvalidInput", "invalid input: options.background: Expected a boolean or an object", {
+        field: "options.background"
+      })
+    const b = o.background as Record<string, unknown>
+    for (const key of ["pollMs", "catchUpEveryMs"])
+      if (b[key] !== undefined && (typeof b[key] !== "number" || !Number.isFinite(b[key]) || b[key] <= 0))
+        throw new KaituanError("InvalidInput", `invalid input: options.background.${key}: Expected a positive number`, {
+          field: `options.background.${key}`
+        })
+  }
   return o as KaituanOptions
 }
+
+/** The background work of an open instance: the scheduler (built-in jobs) and read-model catch-up. */
+const backgroundLayer = (options: BackgroundOptions): Layer.Layer<never, never, Storage.Storage | GroupBuy.GroupBuy> =>
+  Layer.mergeAll(
+    Scheduler.layer({ handlers: Scheduler.builtIn, pollMs: options.pollMs ?? 1_000 }),
+    ReadModels.layerCatchUp({ everyMs: options.catchUpEveryMs ?? 5_000 })
+  )
 
 /**
  * Opens kaituan over a database and gives the SDK. The database is opened (and its schema
@@ -530,7 +569,7 @@ const decodeOptions = (options: unknown): KaituanOptions => {
  * ```
  */
 export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> => {
-  const { database, clock, maxConnections } = decodeOptions(options)
+  const { database, clock, maxConnections, background = true } = decodeOptions(options)
   const storage: Layer.Layer<Storage.Storage, Storage.StorageError> =
     database === undefined ? Storage.layerMemory : Database.layerFromUrl(database, { maxConnections })
   const base = Layer.mergeAll(
@@ -541,8 +580,10 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
   )
   const app = Payments.layer.pipe(Layer.provideMerge(GroupBuy.layer), Layer.provideMerge(base))
   // Comments come live through the SDK: one dated more than 5 minutes after now is refused.
+  const live = Layer.merge(app, Layer.succeed(GroupBuy.MaxFutureSkew, GroupBuy.LIVE_FUTURE_SKEW_MS))
+  // Background fibers live in the runtime's scope: `close()` interrupts them before the database closes.
   const runtime = ManagedRuntime.make(
-    Layer.merge(app, Layer.succeed(GroupBuy.MaxFutureSkew, GroupBuy.LIVE_FUTURE_SKEW_MS))
+    background === false ? live : backgroundLayer(background === true ? {} : background).pipe(Layer.provideMerge(live))
   )
   // Open the database now: every later call finds it open.
   const opened = await runtime.runPromiseExit(Effect.void)

@@ -35,6 +35,7 @@ export type {
   StatementImport
 } from "./Inputs.js"
 export {
+  type BackgroundOptions,
   type CommentOutcome,
   createKaituan,
   type DomainEvent,

@@ -27,15 +27,24 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { type AddressInfo, Server as NetServer } from "node:net"
-import { ChannelRegistry, GroupBuy, type Http, Inbound, Scheduler, type Storage } from "@kaituan/core"
+import {
+  ChannelRegistry,
+  GroupBuy,
+  type Http,
+  Inbound,
+  OutboxRelay,
+  ReadModels,
+  Scheduler,
+  type Storage
+} from "@kaituan/core"
 import { Server as Api, Tokens, WebHandler } from "@kaituan/http"
 import type { Payments as ReconcilePayments } from "@kaituan/reconcile"
 import { Database } from "@kaituan/storage-sql"
 import { Cause, Context, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { appLayer } from "../Engine.js"
-import * as Admin from "./Admin.js"
 import { UsageError } from "../Io.js"
 import type { LoadedRound } from "../RoundFile.js"
+import * as Admin from "./Admin.js"
 import * as Body from "./Body.js"
 import * as Integrations from "./Integrations.js"
 import { errorKind, type Logger, silent } from "./Log.js"
@@ -73,8 +82,13 @@ export interface ServerOptions {
   readonly log?: Logger | undefined
   /** How long shutdown waits for in-flight requests, and then for the last outbox drain. Default 10 s. */
   readonly shutdownTimeoutMs?: number | undefined
-  /** How often the outbox is drained when no webhook arrives (failed sends are retried). Default 15 s. */
+  /**
+   * How often the outbox relay looks for messages when nothing kicked it (messages written by the
+   * scheduler, failed sends due again). Default 1 s.
+   */
   readonly relayIntervalMs?: number | undefined
+  /** How often the catch-up read models (`buyer-history`…) are brought up to date. Default 5 s. */
+  readonly catchUpEveryMs?: number | undefined
   /** Open connections at most; more are closed as they come. Default 512. */
   readonly maxConnections?: number | undefined
   /**
@@ -117,8 +131,6 @@ export interface RunningServer {
   readonly disabled: Integrations.Integrations["disabled"]
   /** Runs an effect on the server's runtime (tests, tools). */
   readonly run: <A, E>(effect: Effect.Effect<A, E, ServerContext>) => Promise<A>
-  /** Resolves when no background outbox drain is running. */
-  readonly relayIdle: () => Promise<void>
   /** Graceful shutdown; resolves when everything is closed. Calling it again returns the same promise. */
   readonly close: () => Promise<void>
 }
@@ -198,13 +210,18 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
   /** API bodies may be statement uploads (with a multipart form around them). */
   const maxApiBody = Math.max(maxBody, maxUpload + 64 * 1024)
 
+  const registry = ChannelRegistry.make([...integrations.channels.values()])
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
       // Webhook deliveries: admitted, routed to their rounds, batched, redeliveries remembered in the database.
       Inbound.layer({ preferredRound: roundId }),
       Api.layerServices,
       // Every round's cutoff (and any other job) runs when due, once across processes.
-      Scheduler.layer({ handlers: Scheduler.builtIn, pollMs: options.schedulerPollMs ?? 1_000 })
+      Scheduler.layer({ handlers: Scheduler.builtIn, pollMs: options.schedulerPollMs ?? 1_000 }),
+      // The outbox relay: a fiber of this runtime, kicked after each accepted webhook or payment.
+      Relay.layer(registry, { pollMs: options.relayIntervalMs ?? 1_000 }),
+      // The catch-up read models follow the events.
+      ReadModels.layerCatchUp({ everyMs: options.catchUpEveryMs ?? 5_000 })
     ).pipe(Layer.provideMerge(appLayer(options.db)))
   )
   const reports = Reports.make((effect) => runtime.runPromise(effect), { maxAgeMs: options.reportMaxAgeMs })
@@ -214,6 +231,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
   let firstToken: string | undefined
   let api: WebHandler.WebHandler
   let inboundService: Inbound.InboundService
+  let relayService: OutboxRelay.RelayService
   try {
     firstToken = await runtime.runPromise(
       Effect.gen(function* () {
@@ -225,6 +243,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     )
     const context = await runtime.context()
     inboundService = Context.get(context, Inbound.Inbound)
+    relayService = Context.get(context, OutboxRelay.Relay)
     api = WebHandler.make(Layer.succeedContext(context), { maxUploadBytes: maxUpload })
   } catch (e) {
     await runtime.dispose().catch(() => {})
@@ -236,12 +255,10 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     throw new Error(`cannot open the database ${Database.redact(options.db)}: ${why}`)
   }
 
-  const registry = ChannelRegistry.make([...integrations.channels.values()])
-  const relay = Relay.make(
-    (effect, signal) => runtime.runPromise(effect, signal ? { signal } : undefined),
-    registry,
-    log
-  )
+  /** The next outbox drain starts now (never waits for it); nothing once shutdown began. */
+  const kickRelay = () => {
+    if (!stopping) Effect.runFork(relayService.kick)
+  }
 
   // The cutoff closes the round: every order is confirmed and its buyer told what to pay.
   let cutoffTimer: NodeJS.Timeout | undefined
@@ -261,7 +278,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
           round: round.spec.id,
           orders: orders.filter((o) => o.status !== "cancelled").length
         })
-        relay.kick()
+        kickRelay()
       })
       .catch((e) => log.error("round-close-failed", { round: round.spec.id, error: errorKind(e) }))
   }
@@ -527,7 +544,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     }
     const level = reply.level ?? (reply.status >= 500 ? "error" : "info")
     log[level]("request", line)
-    if (reply.accepted) relay.kick()
+    if (reply.accepted) kickRelay()
   }
 
   const server = createServer(
@@ -577,9 +594,6 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address
 
   scheduleCutoff()
-  const relayTimer = setInterval(relay.kick, options.relayIntervalMs ?? 15_000)
-  relayTimer.unref()
-  relay.kick()
 
   const withTimeout = (p: Promise<unknown>, ms: number) =>
     new Promise<boolean>((resolve) => {
@@ -601,7 +615,6 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     (closing ??= (async () => {
       stopping = true
       clearTimeout(cutoffTimer)
-      clearInterval(relayTimer)
       // Stop accepting, but keep the open connections: `http.Server.close` would also close the
       // idle keep-alive ones at once, resetting requests already on their way on them. Requests
       // that arrive during the drain are answered, with `Connection: close`.
@@ -619,7 +632,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       // `http.Server.close` also stops its timeout checks (the listener is closed already).
       server.close()
       await closingRound
-      await relay.final(shutdownTimeout)
+      await Relay.final((effect, signal) => runtime.runPromise(effect, { signal }), registry, log, shutdownTimeout)
       await api.dispose()
       await runtime.dispose()
       log.flush?.()
@@ -634,7 +647,6 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     gateways: [...integrations.gateways.keys()],
     disabled: integrations.disabled,
     run,
-    relayIdle: relay.idle,
     close
   }
 }
