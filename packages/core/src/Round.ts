@@ -15,12 +15,12 @@ import { match } from "ts-pattern"
 import { Author } from "./Buyer.js"
 import * as Catalogue from "./Catalogue.js"
 import * as Decider from "./Decider.js"
-import { OrderLine } from "./ReadModel.js"
-import { NotOrderedReason } from "./ReadModel.js"
-import { ParsedLine, type ParseResult } from "./ParseResult.js"
-import { RoundSpec } from "./RoundSpec.js"
-import * as PMap from "./internal/PersistentMap.js"
 import { isoMillis } from "./internal/isoMillis.js"
+import * as PMap from "./internal/PersistentMap.js"
+import * as Fast from "./internal/roundEvolve.js"
+import { ParsedLine, type ParseResult } from "./ParseResult.js"
+import { NotOrderedReason, OrderLine } from "./ReadModel.js"
+import { RoundSpec } from "./RoundSpec.js"
 
 // ---------------------------------------------------------------------------------------------
 // Events
@@ -306,277 +306,21 @@ export const transitions: ReadonlyArray<readonly [Status, Event["_tag"], Status]
 // evolve
 // ---------------------------------------------------------------------------------------------
 
-const stockOf = (catalogue: Catalogue.Catalogue): Record<string, SkuStock> => {
-  const out: Record<string, SkuStock> = {}
-  for (const s of catalogue.skus) {
-    out[s.sku] = match(s.supply)
-      .with({ _tag: "InStock" }, (x) => ({ left: x.qty, sold: 0 }))
-      .with({ _tag: "Preorder" }, (x) => ({ left: x.cap ?? null, sold: 0 }))
-      .with({ _tag: "Unlimited" }, () => ({ left: null, sold: 0 }))
-      .exhaustive()
-  }
-  return out
-}
-
 /**
- * The stock record an owned fold made last, and its owner. The next event of that fold edits the
- * record in place instead of copying every SKU again (copying an 11-SKU record cost more than the
- * rest of the event). One slot is enough: a fold's states form a chain. A record made before the
- * fold, or by another owner, never matches and is copied, so states handed out stay as they were.
+ * The per-event code (state literals in a fixed key order, loops instead of callbacks, stock and
+ * trie nodes edited in place by an owned batch) lives in `internal/roundEvolve.ts`, behind the
+ * functions below. A property test checks the owned fold against the plain one.
  */
-let ownedStock: Record<string, SkuStock> | undefined
-let ownedStockBy: PMap.Owner | undefined
-
-/** A stock record `by` may edit: `stock` itself if `by` made it, else a copy that `by` owns. */
-const editableStock = (
-  stock: Readonly<Record<string, SkuStock>>,
-  by: PMap.Owner | undefined
-): Record<string, SkuStock> => {
-  if (by !== undefined && stock === ownedStock && by === ownedStockBy) return ownedStock
-  const next = { ...stock }
-  if (by !== undefined) {
-    ownedStock = next
-    ownedStockBy = by
-  }
-  return next
-}
-
-/** Moves `delta` units of `sku` from left to sold (negative: back). */
-const moveStock = (stock: Record<string, SkuStock>, sku: string, delta: number): void => {
-  const s = stock[sku]
-  if (!s || delta === 0) return
-  stock[sku] = { left: s.left === null ? null : s.left - delta, sold: s.sold + delta }
-}
-
-/**
- * The stock after moving each line's `delta` (the same record when there are no lines). The
- * deltas are module-level functions below, so no list of deltas is made per event.
- */
-const movedStock = <L extends { readonly sku: string }>(
-  stock: Readonly<Record<string, SkuStock>>,
-  lines: ReadonlyArray<L>,
-  delta: (l: L) => number,
-  by: PMap.Owner | undefined
-): Readonly<Record<string, SkuStock>> => {
-  if (lines.length === 0) return stock
-  const next = editableStock(stock, by)
-  for (const l of lines) moveStock(next, l.sku, delta(l))
-  return next
-}
-const ordered = (l: { readonly qty: number }): number => l.qty
-const setTo = (l: { readonly from: number; readonly to: number }): number => l.to - l.from
-const givenBack = (l: { readonly qty: number }): number => -l.qty
-
-/**
- * `s` with a new book, review, stock and counts, as one literal in `initialState`'s key order:
- * `{ ...s, commentCount }` (a spread, then keys) costs V8 about twenty times as much, and this
- * runs for every event.
- */
-const nextState = (
-  s: State,
-  stock: Readonly<Record<string, SkuStock>>,
-  book: PMap.PersistentMap<BookEntry>,
-  review: PMap.PersistentMap<ReviewEntry>,
-  orderCount: number,
-  commentCount: number
-): State => ({
-  status: s.status,
-  spec: s.spec,
-  catalogue: s.catalogue,
-  cutoffMs: s.cutoffMs,
-  openedMs: s.openedMs,
-  stock,
-  book,
-  review,
-  orderCount,
-  commentCount
-})
-
-/** A book entry with new lines (and the withdrawn flag), as one literal. */
-const entryWith = (
-  e: BookEntry,
-  lines: ReadonlyArray<OrderLine>,
-  updatedAt: string,
-  withdrawn: boolean
-): BookEntry => ({
-  orderId: e.orderId,
-  buyerId: e.buyerId,
-  buyer: e.buyer,
-  lines,
-  seq: e.seq,
-  placedAt: e.placedAt,
-  updatedAt,
-  withdrawn
-})
-
-/**
- * Lines with `add` merged in, lines of qty 0 dropped. Loops, not callbacks: this runs for every
- * order comment. The result is an array of exactly its length (see {@link exact}): the book keeps it.
- */
-const mergeLines = (lines: ReadonlyArray<OrderLine>, add: ReadonlyArray<OrderLine>): ReadonlyArray<OrderLine> => {
-  // A new order's lines are usually the event's own (distinct SKUs, all positive): share them.
-  if (lines.length === 0 && distinctPositive(add)) return add
-  const out = lines.slice()
-  let grew = false
-  for (const l of add) {
-    let i = 0
-    while (i < out.length && out[i]!.sku !== l.sku) i++
-    if (i < out.length) out[i] = { sku: l.sku, qty: out[i]!.qty + l.qty, unitPrice: out[i]!.unitPrice }
-    else {
-      out.push(l)
-      grew = true
-    }
-  }
-  for (const l of out) if (!(l.qty > 0)) return exact(out.filter((x) => x.qty > 0))
-  return grew ? exact(out) : out
-}
-
-const distinctPositive = (lines: ReadonlyArray<OrderLine>): boolean => {
-  for (let i = 0; i < lines.length; i++) {
-    if (!(lines[i]!.qty > 0)) return false
-    for (let j = 0; j < i; j++) if (lines[j]!.sku === lines[i]!.sku) return false
-  }
-  return true
-}
-
-/**
- * A copy of `xs` allocated at its length (`slice` does that; `push`, `filter` and spreads do not).
- * An array that grew by `push` keeps room for 17 or more elements; kept for the life of a round
- * (events, order lines), those spare slots were about a sixth of an in-memory replay's heap.
- */
-const exact = <A>(xs: Array<A>): Array<A> => xs.slice()
-
-const bumpComment = (state: State): State =>
-  nextState(state, state.stock, state.book, state.review, state.orderCount, state.commentCount + 1)
-
-/** The whole second `at` falls in, in epoch ms (undefined when `at` is not a time: no comment is then "before"). */
-const openedSecond = (at: string): number | undefined => {
-  const ms = isoMillis(at)
-  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000) * 1000
-}
 
 /** Folds one event into the state. Total: an event that does not fit leaves the state as is. */
-export const evolve = (state: State, event: Event): State => evolveOwned(state, event, undefined)
+export const evolve = (state: State, event: Event): State => Fast.evolveOwned(state, event, undefined)
 
 /**
  * {@link evolve} for a caller that alone holds `state` and the states it folds from it (a batch
  * of comments): the book and review maps are edited in place where `by` created their nodes.
  * States made before the batch, without `by`, are never changed; `by` must not outlive the batch.
  */
-export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefined): State => {
-  switch (event._tag) {
-    case "RoundCreated": {
-      const catalogue = Result.getOrUndefined(Catalogue.compile(event.spec.products))
-      return {
-        ...state,
-        status: "draft",
-        spec: event.spec,
-        catalogue,
-        cutoffMs: event.spec.cutoff ? Date.parse(event.spec.cutoff) : undefined,
-        stock: catalogue ? stockOf(catalogue) : {}
-      }
-    }
-    case "RoundOpened":
-      return { ...state, status: "open", openedMs: openedSecond(event.at) }
-    case "LinesOrdered": {
-      const existing = PMap.get(state.book, event.buyerId)
-      const entry: BookEntry =
-        existing && !event.newOrder
-          ? entryWith(existing, mergeLines(existing.lines, event.lines), event.at, existing.withdrawn)
-          : {
-              orderId: event.orderId,
-              buyerId: event.buyerId,
-              buyer: event.buyer,
-              lines: mergeLines([], event.lines),
-              seq: state.orderCount + 1,
-              placedAt: event.at,
-              updatedAt: event.at,
-              withdrawn: false
-            }
-      return nextState(
-        state,
-        movedStock(state.stock, event.lines, ordered, by),
-        PMap.set(state.book, event.buyerId, entry, by),
-        state.review,
-        Math.max(entry.seq, state.orderCount),
-        state.commentCount + 1
-      )
-    }
-    case "LinesSet": {
-      const existing = PMap.get(state.book, event.buyerId)
-      if (!existing) return bumpComment(state)
-      let lines: ReadonlyArray<OrderLine> = existing.lines
-      for (const l of event.lines) {
-        const i = lines.findIndex((x) => x.sku === l.sku)
-        lines =
-          i >= 0
-            ? lines.map((x, j) => (j === i ? { ...x, qty: l.to } : x))
-            : lines.concat([{ sku: l.sku, qty: l.to, unitPrice: l.unitPrice }])
-      }
-      return nextState(
-        state,
-        movedStock(state.stock, event.lines, setTo, by),
-        PMap.set(
-          state.book,
-          event.buyerId,
-          entryWith(existing, exact(lines.filter((l) => l.qty > 0)), event.at, existing.withdrawn),
-          by
-        ),
-        state.review,
-        state.orderCount,
-        state.commentCount + 1
-      )
-    }
-    case "OrderWithdrawn": {
-      const existing = PMap.get(state.book, event.buyerId)
-      if (!existing) return bumpComment(state)
-      return nextState(
-        state,
-        movedStock(state.stock, existing.lines, givenBack, by),
-        PMap.set(state.book, event.buyerId, entryWith(existing, [], event.at, true), by),
-        state.review,
-        state.orderCount,
-        state.commentCount + 1
-      )
-    }
-    case "CommentNotOrdered":
-    case "PaymentReported":
-    case "CommentIgnored":
-      return bumpComment(state)
-    case "CommentForReview":
-      return nextState(
-        state,
-        state.stock,
-        state.book,
-        PMap.set(
-          state.review,
-          event.commentId,
-          {
-            commentId: event.commentId,
-            buyerId: event.buyerId,
-            buyer: event.buyer,
-            text: event.text,
-            reason: event.reason,
-            lines: event.lines,
-            seq: event.seq,
-            at: event.at,
-            resolved: false
-          },
-          by
-        ),
-        state.orderCount,
-        state.commentCount + 1
-      )
-    case "ReviewResolved": {
-      const r = PMap.get(state.review, event.commentId)
-      return r ? { ...state, review: PMap.set(state.review, event.commentId, { ...r, resolved: true }, by) } : state
-    }
-    case "RoundClosed":
-      return { ...state, status: "closed" }
-    case "RoundSettled":
-      return { ...state, status: "settled" }
-  }
-}
+export const evolveOwned: (state: State, event: Event, by: PMap.Owner | undefined) => State = Fast.evolveOwned
 
 /** Folds many events. */
 export const fold = (events: Iterable<Event>, state: State = initialState): State => {
@@ -586,17 +330,13 @@ export const fold = (events: Iterable<Event>, state: State = initialState): Stat
 }
 
 /** {@link fold} with an owner: see {@link evolveOwned}. */
-export const foldOwned = (events: Iterable<Event>, state: State, by: PMap.Owner): State => {
-  let s = state
-  for (const e of events) s = evolveOwned(s, e, by)
-  return s
-}
+export const foldOwned: (events: Iterable<Event>, state: State, by: PMap.Owner) => State = Fast.foldOwned
 
 /** Who may edit a state's trie nodes in place: see {@link evolveOwned}. */
 export type Owner = PMap.Owner
 
 /** A fresh owner for one batch of {@link foldOwned} calls. */
-export const owner = (): Owner => PMap.owner()
+export const owner = (): Owner => Fast.owner()
 
 // ---------------------------------------------------------------------------------------------
 // decide
@@ -887,7 +627,7 @@ const orderLines = (
   let first: Event | undefined
   let more: Array<Event> | undefined
   if (filled !== undefined)
-    first = linesOrdered(ref, orderId, entry === undefined, filled.length === 1 ? filled : exact(filled))
+    first = linesOrdered(ref, orderId, entry === undefined, filled.length === 1 ? filled : Fast.exact(filled))
   if (setLines !== undefined) {
     const e =
       entry === undefined
@@ -898,7 +638,7 @@ const orderLines = (
             true,
             setLines.map((l) => ({ sku: l.sku, qty: l.to, unitPrice: l.unitPrice }))
           )
-        : linesSet(ref, orderId, setLines.length === 1 ? setLines : exact(setLines))
+        : linesSet(ref, orderId, setLines.length === 1 ? setLines : Fast.exact(setLines))
     if (first === undefined) first = e
     else more = [first, e]
   }
@@ -910,7 +650,7 @@ const orderLines = (
       else more.push(e)
     }
   if (first === undefined) return ok([ignored(ref, "no change: the order already has these quantities")])
-  return ok(more === undefined ? [first] : more.length === 2 ? more : exact(more))
+  return ok(more === undefined ? [first] : more.length === 2 ? more : Fast.exact(more))
 }
 
 /**
@@ -1177,7 +917,7 @@ export const total = (lines: ReadonlyArray<OrderLine>): number => {
 /**
  * The Round aggregate as a value: {@link initialState}, {@link decide} and {@link evolve}, for
  * `Decider` helpers and the `CommandHandler`. The batch fast path of `GroupBuy.submitComments`
- * (`foldOwned`, editing its own trie nodes in place) stays beside it: it folds to the same states.
+ * (`foldOwned`, editing its own trie nodes in place, in `internal/roundEvolve.ts`) folds to the same states.
  */
 export const decider: Decider.Decider<Command, State, Event, RoundError> = Decider.make({
   initialState,

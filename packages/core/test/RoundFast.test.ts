@@ -1,0 +1,145 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Round } from "@kaituan/core"
+import { Result } from "effect"
+import fc from "fast-check"
+import * as PMap from "../src/internal/PersistentMap.js"
+import * as Fast from "../src/internal/roundEvolve.js"
+import { catalogueOf, spec, testParser } from "./support/fixtures.js"
+
+// The fast path of `internal/roundEvolve.ts` (owned folds editing stock and trie nodes in place)
+// against the readable reference: `Round.decide`, then `Round.fold` (each event by `Round.evolve`,
+// nothing shared). Several batches are interleaved, each with its own owner (one of them made by
+// `PersistentMap.owner()`, without the stock slot), as two rounds' batches could be.
+
+const s0 = spec()
+const parser = testParser.compile({
+  catalogue: catalogueOf(s0),
+  settings: { mode: "marker", maxQtyPerLine: 50, extraMarkers: [], extraFillers: [] }
+})
+
+const opened = (): Round.State => {
+  const s1 = Round.fold(
+    Result.getOrThrow(Round.decide({ _tag: "Create", spec: s0, at: "2024-05-01T09:00:00+08:00" }, Round.initialState))
+  )
+  return Round.fold(Result.getOrThrow(Round.decide({ _tag: "Open", at: "2024-05-01T09:00:00+08:00" }, s1)), s1)
+}
+
+const texts = ["紅+1", "紅+2", "白+1", "白+3", "蛋黃酥+2", "杯+1", "紅+1 白+1", "取消", "改2", "紅-1", "紫+1", "有嗎?"]
+
+type Step =
+  | { readonly lane: number; readonly buyer: string; readonly text: string }
+  | { readonly lane: number; readonly cancel: number }
+  | { readonly lane: number; readonly resolve: number; readonly approve: boolean }
+  | { readonly lane: number; readonly newOwner: true }
+
+const lane = fc.nat({ max: 2 })
+const arbStep: fc.Arbitrary<Step> = fc.oneof(
+  {
+    weight: 10,
+    arbitrary: fc.record({ lane, buyer: fc.constantFrom("a", "b", "c", "d"), text: fc.constantFrom(...texts) })
+  },
+  { weight: 1, arbitrary: fc.record({ lane, cancel: fc.nat({ max: 20 }) }) },
+  { weight: 1, arbitrary: fc.record({ lane, resolve: fc.nat({ max: 20 }), approve: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ lane, newOwner: fc.constant(true as const) }) }
+)
+
+const toCommand = (step: Exclude<Step, { newOwner: true }>, state: Round.State, i: number): Round.Command => {
+  const at = new Date(Date.parse("2024-05-02T00:00:00Z") + i * 60_000).toISOString()
+  if ("cancel" in step) {
+    const book = Round.orders(state)
+    const orderId = book[step.cancel % Math.max(1, book.length)]?.orderId ?? "none"
+    return { _tag: "CancelOrder", orderId, reason: "organiser", at }
+  }
+  if ("resolve" in step) {
+    const open = Round.openReviews(state)
+    return {
+      _tag: "ResolveReview",
+      commentId: open[step.resolve % Math.max(1, open.length)]?.commentId ?? "none",
+      approve: step.approve ? [{ sku: "SOCK-R", qty: 1 }] : [],
+      newOrderId: `or${i}`,
+      at
+    }
+  }
+  return {
+    _tag: "HandleComment",
+    comment: {
+      commentId: `p${i}`,
+      buyerId: `line:${step.buyer}`,
+      buyer: { id: step.buyer },
+      text: step.text,
+      at,
+      parsed: parser.parse(step.text)
+    },
+    newOrderId: `o${i}`
+  }
+}
+
+/** Everything in a state, in a comparable form (the tries by their entries). */
+const contents = (s: Round.State) => ({
+  status: s.status,
+  cutoffMs: s.cutoffMs,
+  openedMs: s.openedMs,
+  stock: s.stock,
+  orderCount: s.orderCount,
+  commentCount: s.commentCount,
+  book: [...PMap.values(s.book)].sort((a, b) => a.seq - b.seq),
+  review: [...PMap.values(s.review)].sort((a, b) => a.seq - b.seq)
+})
+
+const owners = [Round.owner, Fast.owner, PMap.owner] as const
+
+describe("internal/roundEvolve (the Round fast path)", () => {
+  it("interleaved owned batches give the reference fold's events and states; older states never change", () => {
+    fc.assert(
+      fc.property(fc.array(arbStep, { maxLength: 80 }), (steps) => {
+        const start = opened()
+        const reference = [start, start, start]
+        const fast = [start, start, start]
+        const by = owners.map((make) => make())
+        const frozen: Array<{ state: Round.State; json: string }> = []
+        for (const [i, step] of steps.entries()) {
+          const k = step.lane
+          if ("newOwner" in step) {
+            // A batch ends: its last state is handed out (a cache keeps it); the next batch gets a new owner.
+            frozen.push({ state: fast[k]!, json: JSON.stringify(contents(fast[k]!)) })
+            by[k] = owners[k]!()
+            continue
+          }
+          const command = toCommand(step, reference[k]!, i)
+          const expected = Round.decide(command, reference[k]!)
+          const actual = Round.decide(command, fast[k]!)
+          expect(actual).toEqual(expected)
+          if (Result.isSuccess(expected)) reference[k] = Round.fold(expected.success, reference[k]!)
+          if (Result.isSuccess(actual)) fast[k] = Fast.foldOwned(actual.success, fast[k]!, by[k]!)
+          expect(contents(fast[k]!)).toEqual(contents(reference[k]!))
+        }
+        for (const f of frozen) expect(JSON.stringify(contents(f.state))).toBe(f.json)
+        expect(JSON.stringify(contents(start))).toBe(JSON.stringify(contents(opened())))
+      }),
+      { numRuns: 200 }
+    )
+  })
+
+  it("evolveOwned one event at a time equals evolve, and the public re-exports are the internal ones", () => {
+    expect(Round.foldOwned).toBe(Fast.foldOwned)
+    expect(Round.evolveOwned).toBe(Fast.evolveOwned)
+    fc.assert(
+      fc.property(fc.array(arbStep, { maxLength: 40 }), (steps) => {
+        let reference = opened()
+        let fast = reference
+        const by = Fast.owner()
+        for (const [i, step] of steps.entries()) {
+          if ("newOwner" in step) continue
+          const d = Round.decide(toCommand(step, reference, i), reference)
+          if (Result.isFailure(d)) continue
+          for (const e of d.success) {
+            reference = Round.evolve(reference, e)
+            fast = Fast.evolveOwned(fast, e, by)
+          }
+          expect(contents(fast)).toEqual(contents(reference))
+        }
+      }),
+      { numRuns: 100 }
+    )
+  })
+})
