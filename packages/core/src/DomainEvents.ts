@@ -371,7 +371,11 @@ export const makeReader = (
 export const read = (options: ReadOptions = {}): Effect.Effect<Page, StorageError, Storage> =>
   Effect.flatMap(makeReader(options), (page) => page(options.after ?? 0)).pipe(
     Effect.map(({ events, next }): Page => ({ events, next })),
-    Effect.withSpan("DomainEvents.read", { attributes: { "kaituan.after": options.after ?? 0 } })
+    Effect.withSpan(
+      "DomainEvents.read",
+      { attributes: { "kaituan.after": options.after ?? 0 } },
+      { captureStackTrace: false }
+    )
   )
 
 /** Options of {@link stream}. */

@@ -497,9 +497,13 @@ export const make = (options: Options = {}): Effect.Effect<InboundService, never
           refusals: [...refusals]
         } satisfies DeliveryOutcome
       }).pipe(
-        Effect.withSpan("Inbound.deliver", {
-          attributes: { events: delivery.events.length + (delivery.malformed?.length ?? 0) }
-        })
+        Effect.withSpan(
+          "Inbound.deliver",
+          {
+            attributes: { events: delivery.events.length + (delivery.malformed?.length ?? 0) }
+          },
+          { captureStackTrace: false }
+        )
       )
 
     return {

@@ -171,14 +171,18 @@ export const drain = (
               const result = yield* registry.get(message.to.channel).pipe(
                 Effect.flatMap((adapter) => adapter.send(message)),
                 Effect.result,
-                Effect.withSpan("OutboxRelay.send", {
-                  attributes: {
-                    "kaituan.message.id": message.id,
-                    "kaituan.message.kind": message.kind,
-                    "kaituan.channel": message.to.channel,
-                    "kaituan.attempt": attempts
-                  }
-                })
+                Effect.withSpan(
+                  "OutboxRelay.send",
+                  {
+                    attributes: {
+                      "kaituan.message.id": message.id,
+                      "kaituan.message.kind": message.kind,
+                      "kaituan.channel": message.to.channel,
+                      "kaituan.attempt": attempts
+                    }
+                  },
+                  { captureStackTrace: false }
+                )
               )
               if (Result.isSuccess(result)) {
                 acked.push(message.id)
@@ -211,7 +215,7 @@ export const drain = (
       if (claimed.length < batch || acked.length < claimed.length) break
     }
     return { sent, failed, deadLettered, byKind, errors } satisfies RelayReport
-  }).pipe(Effect.withSpan("OutboxRelay.drain"))
+  }).pipe(Effect.withSpan("OutboxRelay.drain", undefined, { captureStackTrace: false }))
 
 // ---------------------------------------------------------------------------------------------
 // The long-running relay
@@ -293,7 +297,9 @@ const describeCause = (cause: Cause.Cause<unknown>): string => {
 
 /** The dead-lettered messages, oldest first (at most `limit`), each with its masked last error. */
 export const deadLetters = (query: { readonly limit?: number | undefined } = {}) =>
-  Storage.use((storage) => storage.deadLetters(query)).pipe(Effect.withSpan("OutboxRelay.deadLetters"))
+  Storage.use((storage) => storage.deadLetters(query)).pipe(
+    Effect.withSpan("OutboxRelay.deadLetters", undefined, { captureStackTrace: false })
+  )
 
 /**
  * Puts dead-lettered messages back into the outbox with their attempts reset (the organiser fixed
@@ -301,5 +307,9 @@ export const deadLetters = (query: { readonly limit?: number | undefined } = {})
  */
 export const retryDeadLetters = (messageIds: ReadonlyArray<string>) =>
   Storage.use((storage) => storage.retryDeadLetters(messageIds)).pipe(
-    Effect.withSpan("OutboxRelay.retryDeadLetters", { attributes: { "kaituan.messages": messageIds.length } })
+    Effect.withSpan(
+      "OutboxRelay.retryDeadLetters",
+      { attributes: { "kaituan.messages": messageIds.length } },
+      { captureStackTrace: false }
+    )
   )

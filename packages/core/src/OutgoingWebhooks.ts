@@ -350,9 +350,13 @@ export const make = (options: typeof Options.Encoded, fetchImpl?: Fetch) =>
         if (status < 200 || status > 299)
           return yield* new DeliveryFailed({ reason: "status", status, message: `the receiver answered ${status}` })
       }).pipe(
-        Effect.withSpan("OutgoingWebhooks.deliver", {
-          attributes: { "kaituan.webhook.delivery": job.id, "kaituan.attempt": job.attempts }
-        })
+        Effect.withSpan(
+          "OutgoingWebhooks.deliver",
+          {
+            attributes: { "kaituan.webhook.delivery": job.id, "kaituan.attempt": job.attempts }
+          },
+          { captureStackTrace: false }
+        )
       )
 
     /** The dispatcher's position: read from storage once, then kept here. */
@@ -405,7 +409,7 @@ export const make = (options: typeof Options.Encoded, fetchImpl?: Fetch) =>
       cursor = page.next
       yield* Effect.annotateCurrentSpan("kaituan.webhook.scheduled", jobs.length)
       return { scheduled: jobs.length, full: page.full }
-    }).pipe(Effect.withSpan("OutgoingWebhooks.dispatch"))
+    }).pipe(Effect.withSpan("OutgoingWebhooks.dispatch", undefined, { captureStackTrace: false }))
 
     return {
       subscriptions: config.subscriptions,

@@ -284,13 +284,17 @@ export const runDue = <H extends Handlers = typeof builtIn>(
             : ({ ...base, outcome: "retry", error, retryAt } satisfies JobOutcome)
         }).pipe(
           Effect.tap((o) => Effect.annotateCurrentSpan("kaituan.job.outcome", o.outcome)),
-          Effect.withSpan("Scheduler.job", {
-            attributes: {
-              "kaituan.job.id": job.id,
-              "kaituan.job.kind": job.kind,
-              "kaituan.job.attempt": job.attempts
-            }
-          })
+          Effect.withSpan(
+            "Scheduler.job",
+            {
+              attributes: {
+                "kaituan.job.id": job.id,
+                "kaituan.job.kind": job.kind,
+                "kaituan.job.attempt": job.attempts
+              }
+            },
+            { captureStackTrace: false }
+          )
         ),
       { concurrency: options.concurrency ?? 4 }
     )
@@ -304,7 +308,11 @@ export const runDue = <H extends Handlers = typeof builtIn>(
       lost: count("lost"),
       jobs: outcomes
     } satisfies RunReport
-  }).pipe(Effect.withSpan("Scheduler.runDue")) as Effect.Effect<RunReport, StorageError, Storage | HandlersContext<H>>
+  }).pipe(Effect.withSpan("Scheduler.runDue", undefined, { captureStackTrace: false })) as Effect.Effect<
+    RunReport,
+    StorageError,
+    Storage | HandlersContext<H>
+  >
 
 // ---------------------------------------------------------------------------------------------
 // The long-running scheduler
@@ -369,7 +377,11 @@ export const schedule = (job: ScheduledJob): Effect.Effect<void, InvalidJob | St
     const storage = yield* Storage
     yield* storage.commit([{ appends: [], views: [], outbox: [], schedule: [valid] }])
   }).pipe(
-    Effect.withSpan("Scheduler.schedule", { attributes: { "kaituan.job.id": job.id, "kaituan.job.kind": job.kind } })
+    Effect.withSpan(
+      "Scheduler.schedule",
+      { attributes: { "kaituan.job.id": job.id, "kaituan.job.kind": job.kind } },
+      { captureStackTrace: false }
+    )
   )
 
 /** Cancels pending jobs by id, in a commit of its own (unknown, running or finished ids are left alone). */
@@ -377,4 +389,6 @@ export const cancel = (ids: ReadonlyArray<string>): Effect.Effect<void, StorageE
   Effect.gen(function* () {
     const storage = yield* Storage
     yield* storage.commit([{ appends: [], views: [], outbox: [], unschedule: ids }])
-  }).pipe(Effect.withSpan("Scheduler.cancel", { attributes: { "kaituan.jobs": ids.length } }))
+  }).pipe(
+    Effect.withSpan("Scheduler.cancel", { attributes: { "kaituan.jobs": ids.length } }, { captureStackTrace: false })
+  )
