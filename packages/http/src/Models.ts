@@ -5,7 +5,7 @@
  *
  * @since 0.2.0
  */
-import { Buyer, ReadModel, Shipment } from "@kaituan/core"
+import { Buyer, ReadModel, ReadModels, Shipment } from "@kaituan/core"
 import { Schema } from "effect"
 import { HttpApiSchema } from "effect/http-api"
 import { Actor, Role } from "./Tokens.js"
@@ -66,26 +66,13 @@ export { Actor }
 // Rounds
 // ---------------------------------------------------------------------------------------------
 
-/** A round's lifecycle status. */
-export const RoundStatus = Schema.Literals(["draft", "open", "closed", "settled"])
+/** A round's lifecycle status (the `rounds` read model's). */
+export const RoundStatus = ReadModels.Rounds.Status
 /** See {@link RoundStatus}. */
 export type RoundStatus = typeof RoundStatus.Type
 
-/** A round in a list (the `rounds` read model). */
-export const Round = Schema.Struct({
-  roundId: Schema.String,
-  title: Schema.String,
-  status: RoundStatus,
-  createdAt: Schema.String,
-  openedAt: Schema.optional(Schema.String),
-  closedAt: Schema.optional(Schema.String),
-  settledAt: Schema.optional(Schema.String),
-  cutoff: Schema.optional(Schema.String),
-  /** Orders confirmed at the cutoff (0 while the round is open: see its orders). */
-  orders: Schema.Int,
-  /** Their total, NT$. */
-  total: Schema.Int
-})
+/** A round in a list: the `rounds` read model's document, as it is stored. */
+export const Round = ReadModels.Rounds.Document
 /** See {@link Round}. */
 export type Round = typeof Round.Type
 

@@ -52,8 +52,10 @@ export const recognise = (bytes: Uint8Array): Recognised => {
   return { bytes: bytes.length, kind: "text", lines, columns }
 }
 
-/** A kept payment decision as the API shows it. */
-export const decisionOf = (d: Payments.PaymentDecision): Decision => ({
+type Imported = Payments.StatementImportResult["decisions"][number]
+
+/** The fields a kept decision and an upload's decision share, as the API shows them. */
+const sharedOf = (d: Imported | Payments.PaymentDecision) => ({
   decisionId: d.decisionId,
   transactionId: d.transactionId,
   ...(d.row === undefined ? {} : { row: d.row }),
@@ -62,18 +64,21 @@ export const decisionOf = (d: Payments.PaymentDecision): Decision => ({
   ...(d.bankCode === undefined ? {} : { bankCode: d.bankCode }),
   ...(d.last5 === undefined ? {} : { last5: d.last5 }),
   status: d.status,
-  decided: d.decided,
   reason: d.reason,
   ...(d.detail === undefined ? {} : { detail: d.detail }),
   orderIds: d.orderIds,
   ...(d.buyerId === undefined ? {} : { buyerId: d.buyerId }),
   candidates: d.candidates.map(candidateOf),
-  explanation: d.explanation,
+  explanation: d.explanation
+})
+
+/** A kept payment decision as the API shows it. */
+export const decisionOf = (d: Payments.PaymentDecision): Decision => ({
+  ...sharedOf(d),
+  decided: d.decided,
   ...(d.settledAt === undefined ? {} : { settledAt: d.settledAt }),
   ...(d.paymentId === undefined ? {} : { paymentId: d.paymentId })
 })
-
-type Imported = Payments.StatementImportResult["decisions"][number]
 
 const candidateOf = (c: Payments.DecisionCandidate): Decision["candidates"][number] => ({
   buyerId: c.buyerId,
@@ -84,24 +89,8 @@ const candidateOf = (c: Payments.DecisionCandidate): Decision["candidates"][numb
   identified: c.identified
 })
 
-/** A decision of an upload as the API shows it. */
-export const importedOf = (d: Imported): Decision => ({
-  decisionId: d.decisionId,
-  transactionId: d.transactionId,
-  ...(d.row === undefined ? {} : { row: d.row }),
-  at: d.at,
-  amount: d.amount,
-  ...(d.bankCode === undefined ? {} : { bankCode: d.bankCode }),
-  ...(d.last5 === undefined ? {} : { last5: d.last5 }),
-  status: d.status,
-  decided: d.status,
-  reason: d.reason,
-  ...(d.detail === undefined ? {} : { detail: d.detail }),
-  orderIds: d.orderIds,
-  ...(d.buyerId === undefined ? {} : { buyerId: d.buyerId }),
-  candidates: d.candidates.map(candidateOf),
-  explanation: d.explanation
-})
+/** A decision of an upload as the API shows it (not settled yet: `decided` is its status). */
+export const importedOf = (d: Imported): Decision => ({ ...sharedOf(d), decided: d.status })
 
 /** The handlers of the `payments` group. */
 export const layer = HttpApiBuilder.group(Api, "payments", (handlers) =>
