@@ -24,10 +24,11 @@
  *
  * @since 0.1.0
  */
-import { Cause, Context, Effect, Layer, Queue, Random, Result } from "effect"
+import { Context, Effect, Layer, Queue, Random, Result } from "effect"
 import { ChannelRegistry } from "./ChannelRegistry.js"
 import type { OutboxEntry } from "./Storage.js"
 import { Storage, type StorageError } from "./Storage.js"
+import { describeCause } from "./internal/describeCause.js"
 
 /** How {@link drain} and {@link layer} send. Every field is optional. */
 export interface RelayOptions {
@@ -280,16 +281,6 @@ export const layer = (options: LayerOptions = {}): Layer.Layer<Relay, never, Sto
       return { kick: Effect.asVoid(Queue.offer(wake, undefined)) }
     })
   )
-
-/** A cause as a short text without personal data: the error's tag and reason, masked. */
-const describeCause = (cause: Cause.Cause<unknown>): string => {
-  const e = Cause.squash(cause)
-  if (typeof e === "object" && e !== null && "_tag" in e) {
-    const reason = "reason" in e ? `(${String(e.reason)})` : ""
-    return `${String(e._tag)}${reason}`
-  }
-  return e instanceof Error ? maskSecrets(e.name) : "defect"
-}
 
 // ---------------------------------------------------------------------------------------------
 // Dead letters, for the organiser

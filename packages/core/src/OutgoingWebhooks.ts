@@ -33,12 +33,13 @@
  *
  * @since 0.2.0
  */
-import { Cause, Clock, Context, Duration, Effect, Layer, Redacted, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Redacted, Schema } from "effect"
 import * as DomainEvents from "./DomainEvents.js"
 import type { Fetch } from "./HttpClient.js"
 import { maskSecrets } from "./OutboxRelay.js"
 import { type Handlers, JobRejected, type RetryPolicy } from "./Scheduler.js"
 import { type ClaimedJob, type ScheduledJob, Storage, type StorageError } from "./Storage.js"
+import { describeCause } from "./internal/describeCause.js"
 
 // ---------------------------------------------------------------------------------------------
 // Signatures
@@ -419,14 +420,6 @@ export const make = (options: typeof Options.Encoded, fetchImpl?: Fetch) =>
       pollMs: config.pollMs ?? 1_000
     }
   })
-
-/** A cause as a short text without personal data: the error's tag and reason. */
-const describeCause = (cause: Cause.Cause<unknown>): string => {
-  const e = Cause.squash(cause)
-  if (typeof e === "object" && e !== null && "_tag" in e)
-    return `${String(e._tag)}${"reason" in e ? `(${String(e.reason)})` : ""}`
-  return "defect"
-}
 
 const causeOf = (e: Error): string => {
   const cause = (e as { readonly cause?: unknown }).cause

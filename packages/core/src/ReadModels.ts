@@ -18,10 +18,11 @@
  *
  * @since 0.2.0
  */
-import { Cause, Effect, Layer, Result, Schema } from "effect"
+import { Effect, Layer, Result, Schema } from "effect"
 import * as BuyerHistory from "./readModels/BuyerHistory.js"
 import * as Rounds from "./readModels/Rounds.js"
 import { Storage, StorageError, type StorageService, type StoredEvent } from "./Storage.js"
+import { describeCause } from "./internal/describeCause.js"
 
 /** Options of {@link layerCatchUp}. */
 export interface CatchUpOptions {
@@ -47,12 +48,9 @@ export interface CatchUpOptions {
 export const layerCatchUp = (options: CatchUpOptions = {}): Layer.Layer<never, never, Storage> => {
   const everyMs = options.everyMs ?? 5_000
   const pass = Effect.flatMap(Storage, (s: StorageService) => s.catchUp()).pipe(
-    Effect.catchCause((cause) => {
-      const e = Cause.squash(cause)
-      const tag = typeof e === "object" && e !== null && "_tag" in e ? String(e._tag) : "defect"
-      const reason = typeof e === "object" && e !== null && "reason" in e ? `(${String(e.reason)})` : ""
-      return Effect.logWarning("ReadModels: catch-up failed; trying again", { error: `${tag}${reason}` })
-    })
+    Effect.catchCause((cause) =>
+      Effect.logWarning("ReadModels: catch-up failed; trying again", { error: describeCause(cause) })
+    )
   )
   const loop = Effect.gen(function* () {
     for (;;) {

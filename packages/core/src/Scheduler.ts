@@ -32,6 +32,7 @@ import { Cause, Clock, Data, Duration, Effect, Exit, Layer, Schema } from "effec
 import { GroupBuy, GroupBuyError } from "./GroupBuy.js"
 import { maskSecrets } from "./OutboxRelay.js"
 import { IsoTimestamp } from "./RoundSpec.js"
+import { describeCause } from "./internal/describeCause.js"
 import { type ClaimedJob, type ScheduledJob, Storage, type StorageError } from "./Storage.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -213,18 +214,6 @@ export const errorText = (error: unknown): string => {
 const causeText = (cause: Cause.Cause<unknown>): string =>
   Cause.hasInterruptsOnly(cause) ? "interrupted" : errorText(Cause.squash(cause))
 
-/**
- * A failed pass for the log: the error's tag and reason only. A driver's message can quote a
- * value (a buyer's name in a type error), so the message itself never reaches the log.
- */
-const logText = (cause: Cause.Cause<unknown>): string => {
-  if (Cause.hasInterruptsOnly(cause)) return "interrupted"
-  const e = Cause.squash(cause)
-  if (typeof e === "object" && e !== null && "_tag" in e)
-    return `${String(e._tag)}${"reason" in e ? `(${String(e.reason)})` : ""}`
-  return e instanceof Error ? e.name : "defect"
-}
-
 const isRejected = (cause: Cause.Cause<unknown>): boolean =>
   cause.reasons.some((r) => Cause.isFailReason(r) && r.error instanceof JobRejected)
 
@@ -348,7 +337,7 @@ export const layer = <H extends Handlers>(
   const pollMs = options.pollMs ?? 1_000
   const pass = runDue<H>({ ...options, batch }).pipe(
     Effect.catchCause((cause) =>
-      Effect.as(Effect.logWarning("Scheduler: pass failed; trying again", { error: logText(cause) }), undefined)
+      Effect.as(Effect.logWarning("Scheduler: pass failed; trying again", { error: describeCause(cause) }), undefined)
     )
   )
   const loop = Effect.gen(function* () {
