@@ -25,8 +25,9 @@ const importsOf = (dir) => {
   return out
 }
 // Application-level packages that compose a sibling's application service besides core's:
-// `@kaituan/http` (the back office) serves `@kaituan/reconcile`'s Payments.
-const composes = { "@kaituan/http": ["@kaituan/reconcile"] }
+// `@kaituan/http` (the back office) serves `@kaituan/reconcile`'s Payments and writes its
+// exports with `@kaituan/documents`.
+const composes = { "@kaituan/http": ["@kaituan/reconcile", "@kaituan/documents"] }
 for (const name of fs.readdirSync(path.join(root, "packages"))) {
   const dir = path.join(root, "packages", name)
   const pkgFile = path.join(dir, "package.json")

@@ -11,8 +11,10 @@ export type CommandLoader = () => Promise<Command>
 /** The commands by name (`round replay` and `token create|revoke|list` are two words). */
 export const commands: Readonly<Record<string, CommandLoader | undefined>> = {
   demo: () => import("./commands/demo.js").then((m) => m.run),
+  export: () => import("./commands/export.js").then((m) => m.run),
   parse: () => import("./commands/parse.js").then((m) => m.run),
   reconcile: () => import("./commands/reconcile.js").then((m) => m.run),
+  "round import": () => import("./commands/import.js").then((m) => m.run),
   "round replay": () => import("./commands/replay.js").then((m) => m.run),
   serve: () => import("./commands/serve.js").then((m) => m.run),
   "token create": () => import("./commands/token.js").then((m) => m.create),
