@@ -338,6 +338,19 @@ export class ExportsApi extends HttpApiGroup.make("exports").add(
           ", "
         )}. A text cell that starts with \`=\`, \`+\`, \`-\`, \`@\`, a tab or CR is prefixed with \`'\` so a spreadsheet does not run it as a formula`
     )
+  ),
+  HttpApiEndpoint.get("workbook", "/rounds/:roundId/export.xlsx", {
+    params: RoundParams,
+    success: Schema.Uint8Array.pipe(
+      HttpApiSchema.asUint8Array({ contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" })
+    ),
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "A round as an Excel workbook",
+      "Sheets 訂單 (a row per order), 明細 (a row per order line), 付款 (a row per payment applied to an order) and 出貨 (a row per shipment), as an attachment `<roundId>.xlsx`: Chinese headers, Taipei times as date cells, NT$ as numbers (`@kaituan/documents`' `Export`)"
+    )
   )
 ) {}
 

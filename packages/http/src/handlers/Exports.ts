@@ -2,9 +2,11 @@
  * The `exports` group: a round's orders as a CSV file (organiser only: it is personal data). The
  * round is looked up first (404 before any byte is sent); then the file is streamed a page of
  * {@link PAGE_SIZE} orders at a time (`afterSeq` keyset pages), so a 20,000-order round never
- * holds more than one page of order views in memory.
+ * holds more than one page of order views in memory. `export.xlsx` is the round's workbook
+ * (orders, lines, payments, shipments) from `@kaituan/documents`' `Export.xlsx` ({@link workbook}).
  */
 import { type ReadModel, Storage } from "@kaituan/core"
+import { Export } from "@kaituan/documents"
 import { Effect, Option, Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
@@ -57,11 +59,29 @@ export const orderRows = (o: ReadModel.OrderView): string => {
 /** The header row, after the BOM. */
 export const headerRow = Csv.BOM + Csv.row(ordersCsvColumns.map((c) => c.header))
 
+/** `export.xlsx`: the round's workbook (404 for an unknown round), as an attachment `<roundId>.xlsx`. */
+export const workbook = (storage: Storage.StorageService, roundId: string) =>
+  Effect.gen(function* () {
+    yield* Rounds.require(storage, roundId)
+    const bytes = yield* Export.xlsx({ roundId }).pipe(
+      Effect.provideService(Storage.Storage, storage),
+      Effect.mapError(() => storageError({ reason: "unavailable" }))
+    )
+    return HttpServerResponse.uint8Array(bytes, {
+      contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      headers: {
+        "content-disposition": `attachment; filename="${roundId.replace(/[^A-Za-z0-9._-]/g, "_")}.xlsx"`,
+        "cache-control": "no-store"
+      }
+    })
+  })
+
 /** The handlers of the `exports` group. */
 export const layer = HttpApiBuilder.group(Api, "exports", (handlers) =>
   Effect.gen(function* () {
     const storage = yield* Storage.Storage
-    return handlers.handle("orders", ({ params }) =>
+    const withWorkbook = handlers.handle("workbook", ({ params }) => workbook(storage, params.roundId))
+    return withWorkbook.handle("orders", ({ params }) =>
       Effect.gen(function* () {
         yield* Rounds.require(storage, params.roundId)
         const encoder = new TextEncoder()
