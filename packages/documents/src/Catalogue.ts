@@ -102,12 +102,13 @@ export type Problem = typeof Problem.Type
 export const describe = (p: Problem): string => `${sheetRef(p.sheet)}${p.cell === "" ? "" : `!${p.cell}`}: ${p.message}`
 
 /**
- * The workbook cannot be read as a round. `unreadable`: not an xlsx workbook; `no-catalogue`: no
+ * The workbook cannot be read as a round. `unreadable`: not an xlsx workbook; `too-large`: more
+ * bytes than {@link ReadOptions.maxBytes}; `no-catalogue`: no
  * sheet has a header row with a name and a price column; `invalid`: cells are wrong — `problems`
  * lists every one (sheet, cell, what is wrong), and the message the first few.
  */
 export class CatalogueSheetError extends Schema.TaggedError<CatalogueSheetError>()("CatalogueSheetError", {
-  reason: Schema.Literals(["unreadable", "no-catalogue", "invalid"]),
+  reason: Schema.Literals(["unreadable", "too-large", "no-catalogue", "invalid"]),
   message: Schema.String,
   problems: Schema.Array(Problem)
 }) {}
@@ -128,7 +129,12 @@ export interface Imported {
 export interface ReadOptions {
   /** The round's id and title when the workbook gives none (the CLI uses the file's name). */
   readonly defaults?: { readonly id?: string | undefined; readonly title?: string | undefined } | undefined
+  /** The largest file read, in bytes (default {@link MAX_BYTES}): a catalogue is a few kilobytes. */
+  readonly maxBytes?: number | undefined
 }
+
+/** The default {@link ReadOptions.maxBytes}: 20 MiB. */
+export const MAX_BYTES = 20 * 1024 * 1024
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -145,13 +151,14 @@ const gridOf = (ws: {
   readonly name: string
   readonly rowCount: number
   readonly columnCount: number
-  getCell(row: number, column: number): { readonly value: unknown }
+  findCell(row: number, column: number): { readonly value: unknown } | undefined
 }): Grid => ({
   name: ws.name,
   rows: ws.rowCount,
   columns: ws.columnCount,
   at: (row, column) => {
-    const v = plain(ws.getCell(row, column).value)
+    // findCell, not getCell: reading an empty cell must not create it.
+    const v = plain(ws.findCell(row, column)?.value)
     return typeof v === "string" && v.trim() === "" ? undefined : v
   }
 })
@@ -268,26 +275,34 @@ const commonPrefix = (xs: ReadonlyArray<string>): string => {
  * {@link CatalogueSheetError} listing every problem by sheet and cell.
  */
 export const read = (bytes: Uint8Array, options: ReadOptions = {}): Effect.Effect<Imported, CatalogueSheetError> =>
-  Effect.tryPromise({
-    try: async () => {
-      const ExcelJS = await excel()
-      const wb = new ExcelJS.Workbook()
-      await wb.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as never)
-      return wb
-    },
-    catch: () =>
-      new CatalogueSheetError({
-        reason: "unreadable",
-        message: "not an xlsx workbook (save it from Excel, Numbers or Google Sheets as .xlsx)",
-        problems: []
-      })
-  }).pipe(
-    Effect.flatMap((wb) => {
-      const result = readWorkbook(wb.worksheets.map(gridOf), options)
-      return Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(result.failure)
-    }),
-    Effect.withSpan("Catalogue.read")
-  )
+  bytes.byteLength > (options.maxBytes ?? MAX_BYTES)
+    ? Effect.fail(
+        new CatalogueSheetError({
+          reason: "too-large",
+          message: `the file has ${bytes.byteLength} bytes, more than the ${options.maxBytes ?? MAX_BYTES} a catalogue may have`,
+          problems: []
+        })
+      )
+    : Effect.tryPromise({
+        try: async () => {
+          const ExcelJS = await excel()
+          const wb = new ExcelJS.Workbook()
+          await wb.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as never)
+          return wb
+        },
+        catch: () =>
+          new CatalogueSheetError({
+            reason: "unreadable",
+            message: "not an xlsx workbook (save it from Excel, Numbers or Google Sheets as .xlsx)",
+            problems: []
+          })
+      }).pipe(
+        Effect.flatMap((wb) => {
+          const result = readWorkbook(wb.worksheets.map(gridOf), options)
+          return Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(result.failure)
+        }),
+        Effect.withSpan("Catalogue.read")
+      )
 
 /** Where a cell is, for sorting: its row, then its column (letters compared by length, then by text). */
 const position = (cell: string): readonly [number, number, string] => {

@@ -8,8 +8,9 @@
  * The data comes from the `Storage` port: the round's orders a page at a time (`Storage.orders`
  * keyset pages), and for the orders of a page their streams (payments applied, shipments added)
  * and the payment and shipment streams those name. CSV is a `Stream` of bytes that never holds
- * more than one page of orders; the xlsx workbook is built in memory (a zip cannot be written a
- * row at a time into several sheets) and is as large as the round.
+ * more than one page of orders; the xlsx workbook is written a page at a time by exceljs's
+ * streaming writer and returned as bytes (a zip holds its sheets one after the other, so the
+ * later sheets' XML waits in memory until the first is done).
  *
  * @example
  * ```ts
@@ -27,6 +28,7 @@
  * @since 0.1.0
  */
 import { Catalogue, Order, Payment, type ReadModel, RoundSpec, Shipment, Storage, TaipeiTime } from "@kaituan/core"
+import { PassThrough } from "node:stream"
 import { Effect, Option, Result, Schema, Stream } from "effect"
 import * as Csv from "./Csv.js"
 import { excel } from "./internal/excel.js"
@@ -471,7 +473,9 @@ export const timeFormat = "yyyy-mm-dd hh:mm"
 /**
  * The round as an xlsx workbook (bytes): a sheet per table ({@link sheetNames}), Chinese headers in
  * bold, the header row frozen and filtered; NT$ and counts are number cells, times are date cells
- * showing the Taipei wall clock (`yyyy-mm-dd hh:mm`).
+ * showing the Taipei wall clock (`yyyy-mm-dd hh:mm`). Written with exceljs's streaming writer, a
+ * page of orders at a time (rows are not kept as cell objects): what is held is the compressed
+ * workbook so far and the XML of the sheets after the first until the first is done.
  */
 export const xlsx = (input: ExportInput): Effect.Effect<Uint8Array, ExportError, Storage.Storage> =>
   Effect.gen(function* () {
@@ -480,11 +484,15 @@ export const xlsx = (input: ExportInput): Effect.Effect<Uint8Array, ExportError,
       e._tag === "StorageError" ? storageError(e) : e
     )
     const ExcelJS = yield* Effect.promise(excel)
-    const wb = new ExcelJS.Workbook()
+    const chunks: Array<Uint8Array> = []
+    const sink = new PassThrough()
+    sink.on("data", (c: Uint8Array) => chunks.push(c))
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: sink, useStyles: true, useSharedStrings: false })
     wb.creator = "kaituan"
     const sheets = new Map(
       tables.map((t) => {
         const ws = wb.addWorksheet(sheetNames[t], { views: [{ state: "frozen", ySplit: 1 }] })
+        ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns[t].length } }
         ws.columns = columns[t].map((col) => ({
           header: col.header,
           width: col.kind === "time" ? 17 : col.kind === "text" ? 14 : 10,
@@ -495,7 +503,6 @@ export const xlsx = (input: ExportInput): Effect.Effect<Uint8Array, ExportError,
               : {})
         }))
         ws.getRow(1).font = { bold: true }
-        ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns[t].length } }
         return [t, ws] as const
       })
     )
@@ -513,10 +520,14 @@ export const xlsx = (input: ExportInput): Effect.Effect<Uint8Array, ExportError,
                     if (v === undefined) return null
                     return col.kind === "time" && typeof v === "number" ? new Date(v + TAIPEI_OFFSET_MS) : v
                   })
-                )
+                ).commit()
           }
         })
       )
     )
-    return new Uint8Array(yield* Effect.promise(() => wb.xlsx.writeBuffer()))
+    yield* Effect.promise(async () => {
+      for (const ws of sheets.values()) ws.commit()
+      await wb.commit()
+    })
+    return new Uint8Array(Buffer.concat(chunks))
   }).pipe(Effect.withSpan("Export.xlsx", { attributes: { roundId: input.roundId } }))

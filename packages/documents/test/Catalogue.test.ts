@@ -308,6 +308,17 @@ describe("errors", () => {
     expect((await failure(new TextEncoder().encode("品名,價格\n杯子,100\n"))).reason).toBe("unreadable")
     const none = await failure(await workbook({ name: "Sheet1", rows: [["hello"], ["world"]] }))
     expect(none.reason).toBe("no-catalogue")
+    const big = await failure(
+      await workbook({
+        name: "商品",
+        rows: [
+          ["品名", "價格"],
+          ["杯子", 100]
+        ]
+      }),
+      { maxBytes: 100 }
+    )
+    expect(big.reason).toBe("too-large")
     expect(none.message).toBe(
       "no sheet has a header row with a product name (品名) and a price (價格) column in its first 20 rows"
     )

@@ -6,6 +6,7 @@
 import { GroupBuy, IdGenerator, RoundSpec, Storage } from "@kaituan/core"
 import { Parser } from "@kaituan/parser"
 import { Effect, Layer, Result, Stream } from "effect"
+import ExcelJS from "exceljs"
 import { describe, expect, it } from "vitest"
 import { Csv, Export } from "../src/index.js"
 import { readBack } from "./support.js"
@@ -95,6 +96,15 @@ describe("Export", () => {
       })
     )
     const book = await readBack(bytes)
+    // Styles survive the streaming writer: bold headers, a frozen header row with a filter, NT$ and time formats.
+    const wb = new ExcelJS.Workbook()
+    await wb.xlsx.load(Buffer.from(bytes) as never)
+    const sheet = wb.getWorksheet("訂單")!
+    expect(sheet.getCell("A1").font?.bold).toBe(true)
+    expect(sheet.views[0]).toMatchObject({ state: "frozen", ySplit: 1 })
+    expect(sheet.autoFilter).toBe("A1:N1")
+    expect(sheet.getCell("H2").numFmt).toBe(Export.moneyFormat)
+    expect(sheet.getCell("F2").numFmt).toBe(Export.timeFormat)
     expect([...book.keys()]).toEqual(["訂單", "明細", "付款", "出貨"])
     const orders = book.get("訂單")!
     expect(orders[0]).toEqual(Export.columns.orders.map((c) => c.header))
