@@ -164,6 +164,33 @@ describe("Export", () => {
     expect(orders.split("\r\n")).toHaveLength(1 + 3 + 1)
   })
 
+  it("reads orders a page at a time, never the whole round at once", async () => {
+    const limits: Array<number | undefined> = []
+    const spied = Layer.effect(
+      Storage.Storage,
+      Effect.gen(function* () {
+        const inner = yield* Storage.Storage
+        return {
+          ...inner,
+          orders: (q: Parameters<Storage.StorageService["orders"]>[0]) => {
+            limits.push(q.limit)
+            return inner.orders(q)
+          }
+        }
+      })
+    )
+    const text = await run(
+      Effect.gen(function* () {
+        yield* setUp
+        limits.length = 0
+        return yield* Effect.provide(csvText("lines", 2), spied)
+      })
+    )
+    // Three orders in pages of two: two reads, each of at most two orders.
+    expect(limits).toEqual([2, 2])
+    expect(text.split("\r\n")).toHaveLength(1 + 4 + 1)
+  })
+
   it("fails with unknown-round for a round storage does not have", async () => {
     const r = await run(Effect.result(Export.xlsx({ roundId: "nope" })))
     expect(Result.isFailure(r) && r.failure.reason).toBe("unknown-round")
