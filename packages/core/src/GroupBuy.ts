@@ -314,6 +314,8 @@ const decodeCodeIssued = Schema.decodeUnknownSync(Shipment.PickupCodeIssued)
 /** The Order and Shipment deciders with their stored events, for the CommandHandler. */
 const orders = CommandHandler.aggregate(Order.decider, decodeOrder)
 const shipments = CommandHandler.aggregate(Shipment.decider, decodeShipment)
+const payments = CommandHandler.aggregate(Payment.decider, Schema.decodeUnknownSync(Payment.Event))
+const rounds = CommandHandler.aggregate(Round.decider, decodeRound)
 
 /**
  * A pickup attempt at the counter as a decider over the shipment: a right code picks the parcel
@@ -332,11 +334,17 @@ const pickupAttempts = CommandHandler.aggregate(
 const unknownShipment = (shipmentId: string) =>
   new GroupBuyError({ reason: "unknown-shipment", message: `no shipment "${shipmentId}"` })
 
+/** A decider's refusal. */
+type Refusal = Order.OrderError | Shipment.ShipmentError | Payment.PaymentError | Round.RoundError
+
 /** A decider's refusal as `rejected` (storage errors and GroupBuy's own errors pass through). */
-const refusedAsRejected = <E>(e: E): Exclude<E, Order.OrderError | Shipment.ShipmentError> | GroupBuyError =>
-  e instanceof Order.OrderError || e instanceof Shipment.ShipmentError
+const refusedAsRejected = <E>(e: E): Exclude<E, Refusal> | GroupBuyError =>
+  e instanceof Order.OrderError ||
+  e instanceof Shipment.ShipmentError ||
+  e instanceof Payment.PaymentError ||
+  e instanceof Round.RoundError
     ? new GroupBuyError({ reason: "rejected", message: e.message, cause: e })
-    : (e as Exclude<E, Order.OrderError | Shipment.ShipmentError>)
+    : (e as Exclude<E, Refusal>)
 
 /** Whether any of these events changes an order in the book. */
 const changesOrder = (events: ReadonlyArray<Round.Event>): boolean => {
@@ -525,13 +533,6 @@ const latestCommentTime = Effect.gen(function* () {
   if (skew === undefined) return { maxAtMs: Number.POSITIVE_INFINITY, skewMs: 0 }
   return { maxAtMs: (yield* Clock.currentTimeMillis) + skew, skewMs: skew }
 })
-
-/** What an Order command changed: the events to append, the order after them and its view. */
-interface OrderChange {
-  readonly append: Commit["appends"][number]
-  readonly after: Order.State
-  readonly view: ViewChange
-}
 
 /** The kind and id of a round's cutoff job (the same as `Scheduler.cutoffJob`, which runs it). */
 const CUTOFF_JOB = "round.cutoff"
@@ -897,328 +898,265 @@ export const make = Effect.gen(function* () {
 
   const resolveReview: GroupBuyService["resolveReview"] = (input) =>
     Effect.flatMap(decodeResolveReview(input), ({ roundId, commentId, approve = [], action }) =>
-      retrying(
-        roundId,
-        Effect.gen(function* () {
-          const loaded = yield* requireRound(roundId)
-          const at = yield* nowIso
-          const item = Round.lookup(loaded.state.review, commentId)
-          const decided = Round.decide(
-            { _tag: "ResolveReview", commentId, approve, action, newOrderId: ids.next("o"), at },
-            loaded.state
-          )
-          if (Result.isFailure(decided)) return yield* Effect.fail(rejected(decided.failure))
-          const events = decided.success
-          const after = Round.fold(events, loaded.state)
-          // After the cutoff the buyer's order is confirmed: a cancellation cancels it too, in the same commit.
-          let cancelled: OrderChange | undefined
-          if (action === "cancel" && loaded.state.status !== "open" && item !== undefined) {
-            const entry = Round.lookup(loaded.state.book, item.buyerId)
-            if (entry !== undefined)
-              cancelled = yield* decideOrder(
-                roundId,
-                entry.orderId,
-                { _tag: "Cancel", reason: "buyer-cancelled", at },
-                "cancelled"
+      Effect.gen(function* () {
+        const at = yield* nowIso
+        const outcome = yield* CommandHandler.handleMany(storage, {
+          at,
+          onConflict: forget(roundId),
+          process: (unit) =>
+            Effect.gen(function* () {
+              const loaded = yield* requireRound(roundId)
+              const item = Round.lookup(loaded.state.review, commentId)
+              const decision = yield* unit.decide(
+                rounds,
+                roundStream(roundId),
+                { _tag: "ResolveReview", commentId, approve, action, newOrderId: ids.next("o"), at },
+                { loaded }
               )
-          }
-          yield* storage.commit([
-            {
-              appends: [
-                {
-                  stream: roundStream(roundId),
-                  expectedVersion: loaded.version,
-                  events: events.map((e) => encode(e, at))
-                },
-                ...(cancelled === undefined ? [] : [cancelled.append])
-              ],
-              views: [...roundViews(roundId, after, events), ...(cancelled === undefined ? [] : [cancelled.view])],
-              outbox:
-                item === undefined ? [] : reviewMessages(roundId, after, item, events, at, cancelled?.after.orderId)
-            }
-          ])
-          yield* remember(roundId, {
-            state: after,
-            version: loaded.version + events.length,
-            parser: loaded.parser ?? compileParser(after)
-          })
-        })
-      )
+              const after = decision.state
+              unit.view(...roundViews(roundId, after, decision.events))
+              // After the cutoff the buyer's order is confirmed: a cancellation cancels it too, in the same commit.
+              let cancelled: Order.State | undefined
+              if (action === "cancel" && loaded.state.status !== "open" && item !== undefined) {
+                const entry = Round.lookup(loaded.state.book, item.buyerId)
+                if (entry !== undefined) cancelled = yield* cancelConfirmed(unit, roundId, entry.orderId, at)
+              }
+              if (cancelled !== undefined) unit.view({ _tag: "UpsertOrder", order: orderView(cancelled, at) })
+              if (item !== undefined)
+                unit.send(...reviewMessages(roundId, after, item, decision.events, at, cancelled?.orderId))
+              return { state: after, version: decision.version, parser: loaded.parser ?? compileParser(after) }
+            })
+        }).pipe(Effect.mapError(refusedAsRejected))
+        if (outcome._tag !== "Duplicate") yield* remember(roundId, outcome.value)
+      })
     )
 
   /**
-   * Decides an Order command on a confirmed order (one the round's close has not confirmed yet,
-   * after a crash halfway through the close, is confirmed first): the change, or undefined when
-   * the command changes nothing or the order is `done` already (a cancel of a cancelled order).
+   * Cancels a confirmed order in a unit of work (one the round's close has not confirmed yet,
+   * after a crash halfway through the close, is confirmed first, in a commit of its own): the
+   * order after it, or undefined when it is cancelled already or the command changes nothing.
    */
-  const decideOrder = (roundId: string, orderId: string, command: Order.Command, done?: Order.Status) =>
+  const cancelConfirmed = (unit: CommandHandler.Unit, roundId: string, orderId: string, at: string) =>
     Effect.gen(function* () {
-      let current = yield* loadOrder(orderId)
-      if (current.state.status === "none") {
-        yield* closeRound({ roundId })
-        current = yield* loadOrder(orderId)
-      }
-      if (current.state.status === done) return undefined
-      const decided = Order.decide(command, current.state)
-      if (Result.isFailure(decided)) return yield* Effect.fail(rejected(decided.failure))
-      if (decided.success.length === 0) return undefined
-      const at = command.at
-      const after = Order.fold(decided.success, current.state)
-      return {
-        append: {
-          stream: orderStream(orderId),
-          expectedVersion: current.version,
-          events: decided.success.map((e) => encode(e, at))
-        },
-        after,
-        view: { _tag: "UpsertOrder", order: orderView(after, at) }
-      } satisfies OrderChange
+      const stream = orderStream(orderId)
+      if ((yield* storage.readStream(stream)).version === 0) yield* closeRound({ roundId })
+      const current = yield* unit.load(orders, stream)
+      if (current.state.status === "cancelled") return undefined
+      const decision = yield* unit.decide(orders, stream, { _tag: "Cancel", reason: "buyer-cancelled", at })
+      return decision.events.length === 0 ? undefined : decision.state
     })
-
-  /** Loads an order stream. */
-  const loadOrder = (orderId: string) => CommandHandler.load(storage, orders, orderStream(orderId))
 
   const closeRound: GroupBuyService["closeRound"] = (input) =>
     Effect.flatMap(decodeCloseRound(input), ({ roundId, at, reason }) =>
-      retrying(
-        roundId,
-        Effect.gen(function* () {
-          let loaded = yield* requireRound(roundId)
-          const when = at ?? (yield* nowIso)
-          if (loaded.state.status === "open") {
-            // Closed now: the cutoff job has nothing left to do (a running one finds the round closed).
-            yield* commitRound(
-              roundId,
-              loaded,
-              { _tag: "Close", at: when, reason: reason ?? "manual" },
-              { unschedule: [cutoffJobId(roundId)] }
-            )
-            loaded = yield* load(roundId)
-          }
-          // Confirm every order of the book that is not confirmed yet (a crash halfway leaves some).
-          const commits: Array<Commit> = []
-          for (const entry of Round.orders(loaded.state)) {
-            const current = yield* loadOrder(entry.orderId)
-            if (current.state.status !== "none") continue
-            const decided = Order.decide(
-              {
-                _tag: "Confirm",
-                orderId: entry.orderId,
-                roundId,
-                buyerId: entry.buyerId,
-                buyer: entry.buyer,
-                lines: entry.lines,
-                placedAt: entry.placedAt,
-                seq: entry.seq,
-                at: when
-              },
-              current.state
-            )
-            if (Result.isFailure(decided)) continue
-            const after = Order.fold(decided.success, current.state)
-            commits.push({
-              idempotencyKey: `order:${entry.orderId}:confirmed`,
-              appends: [
-                {
-                  stream: orderStream(entry.orderId),
-                  expectedVersion: 0,
-                  events: decided.success.map((e) => encode(e, when))
+      Effect.gen(function* () {
+        const when = at ?? (yield* nowIso)
+        // The book's orders in units of work of at most BATCH confirmations each; the first also
+        // closes the round (if still open), so the close and its first orders commit together.
+        // Every order of the book that is not confirmed yet is confirmed (a crash halfway leaves some).
+        let from = 0
+        for (;;) {
+          const start = from
+          const outcome = yield* CommandHandler.handleMany(storage, {
+            at: when,
+            onConflict: forget(roundId),
+            process: (unit) =>
+              Effect.gen(function* () {
+                const loaded = yield* requireRound(roundId)
+                let state = loaded.state
+                let closed: LoadedRound | undefined
+                if (state.status === "open") {
+                  const decision = yield* unit.decide(
+                    rounds,
+                    roundStream(roundId),
+                    { _tag: "Close", at: when, reason: reason ?? "manual" },
+                    { loaded }
+                  )
+                  state = decision.state
+                  closed = { state, version: decision.version, parser: loaded.parser ?? compileParser(state) }
+                  unit.view(...roundViews(roundId, state, decision.events))
+                  // Closed now: the cutoff job has nothing left to do (a running one finds the round closed).
+                  unit.unschedule(cutoffJobId(roundId))
                 }
-              ],
-              views: [{ _tag: "UpsertOrder", order: orderView(after, when) }],
-              outbox: [
-                {
-                  id: `order:${entry.orderId}:payment-due`,
-                  kind: "payment-due",
-                  to: buyerRecipient(entry.buyerId, entry.buyer.id),
-                  data: {
-                    orderId: entry.orderId,
-                    lines: labelLines(loaded.state.catalogue, entry.lines),
-                    total: after.total
-                  },
-                  createdAt: when
+                const entries = Round.orders(state)
+                let confirmed = 0
+                let i = start
+                for (; i < entries.length && confirmed < BATCH; i++) {
+                  const entry = entries[i]!
+                  const stream = orderStream(entry.orderId)
+                  if ((yield* unit.load(orders, stream)).state.status !== "none") continue
+                  const decision = yield* unit
+                    .decide(orders, stream, {
+                      _tag: "Confirm",
+                      orderId: entry.orderId,
+                      roundId,
+                      buyerId: entry.buyerId,
+                      buyer: entry.buyer,
+                      lines: entry.lines,
+                      placedAt: entry.placedAt,
+                      seq: entry.seq,
+                      at: when
+                    })
+                    .pipe(Effect.catchTag("OrderError", () => Effect.succeed(undefined)))
+                  if (decision === undefined) continue
+                  confirmed++
+                  const after = decision.state
+                  unit.view({ _tag: "UpsertOrder", order: orderView(after, when) })
+                  unit.send({
+                    id: `order:${entry.orderId}:payment-due`,
+                    kind: "payment-due",
+                    to: buyerRecipient(entry.buyerId, entry.buyer.id),
+                    data: {
+                      orderId: entry.orderId,
+                      lines: labelLines(state.catalogue, entry.lines),
+                      total: after.total
+                    },
+                    createdAt: when
+                  })
                 }
-              ]
-            })
-          }
-          for (let i = 0; i < commits.length; i += BATCH) yield* storage.commit(commits.slice(i, i + BATCH))
-          return yield* storage.orders({ roundId })
-        })
-      )
+                return { next: i, done: i >= entries.length, closed }
+              })
+          }).pipe(Effect.mapError(refusedAsRejected))
+          if (outcome._tag === "Duplicate") break
+          const { next, done, closed } = outcome.value
+          if (closed !== undefined && outcome._tag === "Committed") yield* remember(roundId, closed)
+          if (done) break
+          from = next
+        }
+        return yield* storage.orders({ roundId })
+      })
     )
 
   const recordPayment: GroupBuyService["recordPayment"] = (raw) =>
     Effect.gen(function* () {
       const input = yield* decodePayment(raw)
-      const key = `payment:${input.source}:${input.transactionId}`
       const paymentId = `p_${input.source}_${input.transactionId}`
-      const existing = yield* storage.readStream(paymentStream(paymentId))
-      if (existing.version > 0) return { paymentId, status: "duplicate" as const }
-      const received = Payment.decide(
-        {
-          _tag: "Receive",
-          paymentId,
-          source: input.source,
-          transactionId: input.transactionId,
-          amount: input.amount,
-          at: input.at,
-          bankCode: input.bankCode,
-          last5: input.last5
-        },
-        Payment.initialState
-      )
-      if (Result.isFailure(received)) return yield* Effect.fail(rejected(received.failure))
-      let paymentEvents: ReadonlyArray<Payment.Event> = received.success
-      const appends: Array<Commit["appends"][number]> = []
-      const views: Array<ViewChange> = []
-      const outbox: Array<OutboundMessage> = []
-      if (input.orderIds.length > 0) {
-        const matched = Payment.decide(
-          { _tag: "Match", orderIds: input.orderIds, evidence: input.evidence, at: input.at },
-          Payment.fold(paymentEvents)
-        )
-        if (Result.isFailure(matched)) return yield* Effect.fail(rejected(matched.failure))
-        paymentEvents = [...paymentEvents, ...matched.success]
-        // Spread the money over the orders in the order given: each gets what it is due, the last the rest.
-        let left = input.amount
-        for (const [i, orderId] of input.orderIds.entries()) {
-          const current = yield* loadOrder(orderId)
-          if (current.state.status === "none")
-            return yield* Effect.fail(
-              new GroupBuyError({ reason: "unknown-order", message: `no confirmed order "${orderId}"` })
-            )
-          const due = current.state.total - current.state.paid
-          const amount = i === input.orderIds.length - 1 ? left : Math.min(left, due)
-          left -= amount
-          if (amount <= 0) continue
-          const applied = Order.decide({ _tag: "ApplyPayment", paymentId, amount, at: input.at }, current.state)
-          if (Result.isFailure(applied)) return yield* Effect.fail(rejected(applied.failure))
-          const after = Order.fold(applied.success, current.state)
-          appends.push({
-            stream: orderStream(orderId),
-            expectedVersion: current.version,
-            events: applied.success.map((e) => encode(e, input.at))
-          })
-          views.push({ _tag: "UpsertOrder", order: orderView(after, input.at) })
-          if (input.last5)
-            views.push({
-              _tag: "LearnAccount",
-              buyerId: after.buyerId,
-              account: { last5: input.last5, ...(input.bankCode ? { bankCode: input.bankCode } : {}) }
+      const stream = paymentStream(paymentId)
+      const outcome = yield* CommandHandler.handleMany(storage, {
+        at: input.at,
+        idempotencyKey: `payment:${input.source}:${input.transactionId}`,
+        process: (unit) =>
+          Effect.gen(function* () {
+            if ((yield* unit.load(payments, stream)).version > 0) return "duplicate" as const
+            yield* unit.decide(payments, stream, {
+              _tag: "Receive",
+              paymentId,
+              source: input.source,
+              transactionId: input.transactionId,
+              amount: input.amount,
+              at: input.at,
+              bankCode: input.bankCode,
+              last5: input.last5
             })
-          outbox.push({
-            id: `payment:${paymentId}:${orderId}:received`,
-            kind: "payment-received",
-            to: buyerRecipient(after.buyerId, after.buyer?.id ?? after.buyerId),
-            data: { orderId, amount, paid: after.paid, total: after.total },
-            createdAt: input.at
+            if (input.orderIds.length === 0) return "unmatched" as const
+            yield* unit.decide(payments, stream, {
+              _tag: "Match",
+              orderIds: input.orderIds,
+              evidence: input.evidence,
+              at: input.at
+            })
+            // Spread the money over the orders in the order given: each gets what it is due, the last the rest.
+            let left = input.amount
+            for (const [i, orderId] of input.orderIds.entries()) {
+              const current = yield* unit.load(orders, orderStream(orderId))
+              if (current.state.status === "none")
+                return yield* Effect.fail(
+                  new GroupBuyError({ reason: "unknown-order", message: `no confirmed order "${orderId}"` })
+                )
+              const due = current.state.total - current.state.paid
+              const amount = i === input.orderIds.length - 1 ? left : Math.min(left, due)
+              left -= amount
+              if (amount <= 0) continue
+              const { state: after } = yield* unit.decide(orders, orderStream(orderId), {
+                _tag: "ApplyPayment",
+                paymentId,
+                amount,
+                at: input.at
+              })
+              unit.view({ _tag: "UpsertOrder", order: orderView(after, input.at) })
+              if (input.last5)
+                unit.view({
+                  _tag: "LearnAccount",
+                  buyerId: after.buyerId,
+                  account: { last5: input.last5, ...(input.bankCode ? { bankCode: input.bankCode } : {}) }
+                })
+              unit.send({
+                id: `payment:${paymentId}:${orderId}:received`,
+                kind: "payment-received",
+                to: buyerRecipient(after.buyerId, after.buyer?.id ?? after.buyerId),
+                data: { orderId, amount, paid: after.paid, total: after.total },
+                createdAt: input.at
+              })
+            }
+            return "matched" as const
           })
-        }
-      }
-      const results = yield* storage.commit([
-        {
-          idempotencyKey: key,
-          appends: [
-            {
-              stream: paymentStream(paymentId),
-              expectedVersion: 0,
-              events: paymentEvents.map((e) => encode(e, input.at))
-            },
-            ...appends
-          ],
-          views,
-          outbox
-        }
-      ])
-      if (results[0]?._tag === "Duplicate") return { paymentId, status: "duplicate" as const }
-      return { paymentId, status: input.orderIds.length > 0 ? ("matched" as const) : ("unmatched" as const) }
-    }).pipe(Effect.retry({ times: MAX_RETRIES, while: (e) => e instanceof StorageError && e.reason === "conflict" }))
-
-  /** Retries an effect after a concurrency conflict (it reads its streams again). */
-  const onConflict = <A, E>(effect: Effect.Effect<A, E | StorageError>) =>
-    effect.pipe(
-      Effect.retry({ times: MAX_RETRIES, while: (e) => e instanceof StorageError && e.reason === "conflict" })
-    )
+      }).pipe(Effect.mapError(refusedAsRejected))
+      return { paymentId, status: outcome._tag === "Duplicate" ? "duplicate" : outcome.value }
+    })
 
   const ship: GroupBuyService["ship"] = (raw) =>
-    Effect.flatMap(decodeShip(raw), (input) =>
-      onConflict(
-        Effect.gen(function* () {
-          const at = yield* nowIso
-          const current = yield* loadOrder(input.orderId)
-          if (current.state.status === "none")
-            return yield* Effect.fail(
-              new GroupBuyError({ reason: "unknown-order", message: `no confirmed order "${input.orderId}"` })
+    Effect.gen(function* () {
+      const input = yield* decodeShip(raw)
+      const at = yield* nowIso
+      const orderId = input.orderId
+      const outcome = yield* CommandHandler.handleMany(storage, {
+        at,
+        process: (unit) =>
+          Effect.gen(function* () {
+            // Drawn again on a conflict: a taken pickup code conflicts on its index, and a new one is drawn.
+            const shipmentId = ids.next("s")
+            const pickupCode = input.method === "pickup" ? Shipment.normalizeCode(ids.code()) : undefined
+            const { state: after } = yield* unit.decide(
+              orders,
+              orderStream(orderId),
+              { _tag: "AddShipment", shipmentId, lines: input.lines, at },
+              {
+                missing: () =>
+                  new GroupBuyError({ reason: "unknown-order", message: `no confirmed order "${orderId}"` })
+              }
             )
-          const shipmentId = ids.next("s")
-          const pickupCode = input.method === "pickup" ? Shipment.normalizeCode(ids.code()) : undefined
-          const added = Order.decide({ _tag: "AddShipment", shipmentId, lines: input.lines, at }, current.state)
-          if (Result.isFailure(added)) return yield* Effect.fail(rejected(added.failure))
-          const packed = Shipment.decide(
-            {
+            const stream = shipmentStream(shipmentId)
+            yield* unit.decide(shipments, stream, {
               _tag: "Pack",
               shipmentId,
-              orderId: input.orderId,
+              orderId,
               lines: input.lines,
               method: input.method,
               pickupCode,
               at
-            },
-            Shipment.initialState
-          )
-          if (Result.isFailure(packed)) return yield* Effect.fail(rejected(packed.failure))
-          const shipped = Shipment.decide(
-            { _tag: "Ship", carrier: input.carrier, trackingNo: input.trackingNo, at },
-            Shipment.fold(packed.success)
-          )
-          if (Result.isFailure(shipped)) return yield* Effect.fail(rejected(shipped.failure))
-          const after = Order.fold(added.success, current.state)
-          const issued: Shipment.PickupCodeIssued = {
-            _tag: "PickupCodeIssued",
-            shipmentId,
-            orderId: input.orderId,
-            at
-          }
-          yield* storage.commit([
-            {
-              appends: [
-                {
-                  stream: orderStream(input.orderId),
-                  expectedVersion: current.version,
-                  events: added.success.map((e) => encode(e, at))
-                },
-                {
-                  stream: shipmentStream(shipmentId),
-                  expectedVersion: 0,
-                  events: [...packed.success, ...shipped.success].map((e) => encode(e, at))
-                },
-                // The code's index: the counter finds the shipment by the code (a taken code conflicts: a new one is drawn).
-                ...(pickupCode === undefined
-                  ? []
-                  : [{ stream: Shipment.codeStream(pickupCode), expectedVersion: 0, events: [encode(issued, at)] }])
-              ],
-              views: [{ _tag: "UpsertOrder", order: orderView(after, at) }],
-              outbox: [
-                {
-                  id: `shipment:${shipmentId}:${input.method === "pickup" ? "pickup-ready" : "shipped"}`,
-                  kind: input.method === "pickup" ? "pickup-ready" : "shipped",
-                  to: buyerRecipient(after.buyerId, after.buyer?.id ?? after.buyerId),
-                  data: {
-                    orderId: input.orderId,
-                    shipmentId,
-                    lines: input.lines,
-                    ...(pickupCode ? { pickupCode } : {}),
-                    ...(input.trackingNo ? { trackingNo: input.trackingNo } : {})
-                  },
-                  createdAt: at
-                }
-              ]
+            })
+            yield* unit.decide(shipments, stream, {
+              _tag: "Ship",
+              carrier: input.carrier,
+              trackingNo: input.trackingNo,
+              at
+            })
+            // The code's index: the counter finds the shipment by the code.
+            if (pickupCode !== undefined) {
+              const issued: Shipment.PickupCodeIssued = { _tag: "PickupCodeIssued", shipmentId, orderId, at }
+              unit.append({ stream: Shipment.codeStream(pickupCode), expectedVersion: 0, events: [encode(issued, at)] })
             }
-          ])
-          return pickupCode ? { shipmentId, pickupCode } : { shipmentId }
-        })
-      )
-    )
+            unit.view({ _tag: "UpsertOrder", order: orderView(after, at) })
+            unit.send({
+              id: `shipment:${shipmentId}:${input.method === "pickup" ? "pickup-ready" : "shipped"}`,
+              kind: input.method === "pickup" ? "pickup-ready" : "shipped",
+              to: buyerRecipient(after.buyerId, after.buyer?.id ?? after.buyerId),
+              data: {
+                orderId,
+                shipmentId,
+                lines: input.lines,
+                ...(pickupCode ? { pickupCode } : {}),
+                ...(input.trackingNo ? { trackingNo: input.trackingNo } : {})
+              },
+              createdAt: at
+            })
+            return pickupCode ? { shipmentId, pickupCode } : { shipmentId }
+          })
+      }).pipe(Effect.mapError(refusedAsRejected))
+      // Without an idempotency key a unit of work is never a duplicate.
+      if (outcome._tag === "Duplicate")
+        return yield* Effect.fail(new GroupBuyError({ reason: "conflict", message: "the shipment was not recorded" }))
+      return outcome.value
+    })
 
   /** A shipment's state and version, or `unknown-shipment`. */
   const loadShipment = (shipmentId: string) =>

@@ -45,11 +45,25 @@ export const ShipmentAdded = Schema.TaggedStruct("ShipmentAdded", {
 /** Everything arrived: the order is done. */
 export const OrderCompleted = Schema.TaggedStruct("OrderCompleted", { at: Schema.String })
 /** The order was cancelled (nothing had been paid), with the reason. */
-export const OrderCancelled = Schema.TaggedStruct("OrderCancelled", { reason: Schema.String, at: Schema.String })
+export const OrderCancelled = Schema.TaggedStruct("OrderCancelled", {
+  reason: Schema.String,
+  /**
+   * The order's round, buyer and total, for read models that see this event alone (the rounds
+   * list, a buyer's history). Absent on events recorded before they were carried.
+   */
+  roundId: Schema.optional(Schema.String),
+  buyerId: Schema.optional(Schema.String),
+  total: Schema.optional(Schema.Int),
+  at: Schema.String
+})
 /** The money received for the order went back to the buyer (`reason`: the organiser's words, when given). */
 export const OrderRefunded = Schema.TaggedStruct("OrderRefunded", {
   amount: Schema.Int,
   reason: Schema.optional(Schema.String),
+  /** As on {@link OrderCancelled}: the order's round, buyer and total (absent on older events). */
+  roundId: Schema.optional(Schema.String),
+  buyerId: Schema.optional(Schema.String),
+  total: Schema.optional(Schema.Int),
   at: Schema.String
 })
 
@@ -222,6 +236,9 @@ export const fold = (events: Iterable<Event>, state: State = initialState): Stat
 }
 
 type Decision = Result.Result<ReadonlyArray<Event>, OrderError>
+
+/** The round, buyer and total a cancellation or refund carries (see {@link OrderCancelled}). */
+const whose = (state: State) => ({ roundId: state.roundId, buyerId: state.buyerId, total: state.total })
 const fail = (reason: OrderError["reason"], message: string): Decision =>
   Result.fail(new OrderError({ reason, message }))
 
@@ -290,7 +307,7 @@ export const decide = (command: Command, state: State): Decision =>
       { _tag: "Cancel" },
       (c): Decision =>
         state.status === "awaiting-payment" && state.paid === 0
-          ? Result.succeed([{ _tag: "OrderCancelled", reason: c.reason, at: c.at }])
+          ? Result.succeed([{ _tag: "OrderCancelled", reason: c.reason, ...whose(state), at: c.at }])
           : fail("closed", `order is ${state.status}${state.paid > 0 ? " with money received; refund instead" : ""}`)
     )
     .with(
@@ -298,9 +315,13 @@ export const decide = (command: Command, state: State): Decision =>
       (c): Decision =>
         ["paid", "partly-shipped", "shipped", "completed"].includes(state.status)
           ? Result.succeed([
-              c.reason === undefined
-                ? { _tag: "OrderRefunded", amount: state.paid - state.refunded, at: c.at }
-                : { _tag: "OrderRefunded", amount: state.paid - state.refunded, reason: c.reason, at: c.at }
+              {
+                _tag: "OrderRefunded",
+                amount: state.paid - state.refunded,
+                ...(c.reason === undefined ? {} : { reason: c.reason }),
+                ...whose(state),
+                at: c.at
+              }
             ])
           : fail("not-paid", `order is ${state.status}`)
     )

@@ -8,9 +8,10 @@
  * Two ways to run it:
  * - {@link drain}: one pass over everything claimable now (tests, CLI one-shots, a host that
  *   wants to decide when);
- * - {@link layer}: a scoped, long-running relay (a fiber in the layer's scope, interrupted when
- *   the scope closes) that drains, waits `pollMs` or until {@link RelayService.kick}, and drains
- *   again. No timers in the host.
+ * - {@link layer}: a scoped, long-running relay (a fiber in the layer's scope) that drains, waits
+ *   `pollMs` or until {@link RelayService.kick}, and drains again. No timers in the host. When the
+ *   scope closes it stops gracefully: the batch in flight is finished and acknowledged, no new one
+ *   is claimed.
  *
  * A failed send is retried with exponential back-off with jitter per message (the channel's own
  * `retryAfterMs` for a rate limit, when longer); after `maxAttempts` the message is dead-lettered
@@ -26,9 +27,10 @@
  */
 import { Context, Effect, Layer, Queue, Random, Result } from "effect"
 import { ChannelRegistry } from "./ChannelRegistry.js"
+import { describeCause } from "./internal/describeCause.js"
+import { forkStoppable, type StopSignal } from "./internal/stoppable.js"
 import type { OutboxEntry } from "./Storage.js"
 import { Storage, type StorageError } from "./Storage.js"
-import { describeCause } from "./internal/describeCause.js"
 
 /** How {@link drain} and {@link layer} send. Every field is optional. */
 export interface RelayOptions {
@@ -130,6 +132,14 @@ export const backoffMs = (attempt: number, baseMs: number, maxMs: number, jitter
 /** Sends everything claimable now, once, and reports what happened. */
 export const drain = (
   options: RelayOptions = {}
+): Effect.Effect<RelayReport, StorageError, Storage | ChannelRegistry> => drainUntil(options, NOT_STOPPED)
+
+const NOT_STOPPED = Effect.succeed(false)
+
+/** {@link drain}, claiming no further batch once `isStopped` says so (the one in flight is finished). */
+const drainUntil = (
+  options: RelayOptions,
+  isStopped: Effect.Effect<boolean>
 ): Effect.Effect<RelayReport, StorageError, Storage | ChannelRegistry> =>
   Effect.gen(function* () {
     const storage = yield* Storage
@@ -145,6 +155,7 @@ export const drain = (
     let deadLettered = 0
     // Batches go on while full batches all succeed; a message that failed waits for the next drain.
     for (;;) {
+      if (yield* isStopped) break
       const claimed = yield* storage.claimOutbox({ limit: batch, leaseMs: options.leaseMs ?? 30_000 })
       if (claimed.length === 0) break
       // One queue per buyer and channel, in claim order.
@@ -226,6 +237,12 @@ export const drain = (
 export interface LayerOptions extends RelayOptions {
   /** How long to wait after a drain that left nothing to do. Default 1 s. */
   readonly pollMs?: number | undefined
+  /**
+   * When the layer's scope closes, how long the relay may take to finish the batch it is sending
+   * (every send in flight completes and is acknowledged or recorded as failed; no new batch is
+   * claimed) before it is interrupted. Default 10 s; 0 interrupts at once.
+   */
+  readonly stopTimeoutMs?: number | undefined
 }
 
 /** The running relay, as {@link layer} provides it. */
@@ -243,10 +260,13 @@ export class Relay extends Context.Service<Relay, RelayService>()("@kaituan/core
 
 /**
  * A scoped, long-running relay: a fiber in the layer's scope drains the outbox, waits `pollMs`
- * (or for a {@link RelayService.kick}), and drains again, until the scope closes (then the fiber
- * is interrupted: messages it had claimed stay in the outbox and go out after their lease, from
- * this or another relay). A failed drain (storage unreachable) is logged without personal data
- * and tried again after `pollMs`; it never ends the relay.
+ * (or for a {@link RelayService.kick}), and drains again, until the scope closes. Closing stops
+ * it gracefully: the sends in flight complete and are acknowledged (so a message the channel took
+ * is never sent again by the next relay), no new batch is claimed, and closing waits for that at
+ * most `stopTimeoutMs`; a relay still sending then is interrupted (the messages it had claimed
+ * stay in the outbox and go out after their lease, from this or another relay). A failed drain
+ * (storage unreachable) is logged without personal data and tried again after `pollMs`; it never
+ * ends the relay.
  *
  * @example
  * ```ts
@@ -261,23 +281,23 @@ export const layer = (options: LayerOptions = {}): Layer.Layer<Relay, never, Sto
     Effect.gen(function* () {
       const wake = yield* Queue.dropping<void>(1)
       const pollMs = options.pollMs ?? 1_000
-      const pass = drain(options).pipe(
-        Effect.catchCause((cause) =>
-          Effect.as(
-            Effect.logWarning("OutboxRelay: drain failed; trying again", { error: describeCause(cause) }),
-            undefined
-          )
-        )
-      )
-      const loop = Effect.gen(function* () {
-        for (;;) {
-          // Kicks that came in before this drain are served by it.
-          yield* Queue.clear(wake)
-          yield* pass
-          yield* Effect.raceFirst(Effect.sleep(pollMs), Queue.take(wake))
-        }
-      })
-      yield* Effect.forkScoped(loop)
+      const loop = ({ stopped, isStopped }: StopSignal) =>
+        Effect.gen(function* () {
+          while (!(yield* isStopped)) {
+            // Kicks that came in before this drain are served by it.
+            yield* Queue.clear(wake)
+            yield* drainUntil(options, isStopped).pipe(
+              Effect.catchCause((cause) =>
+                Effect.as(
+                  Effect.logWarning("OutboxRelay: drain failed; trying again", { error: describeCause(cause) }),
+                  undefined
+                )
+              )
+            )
+            yield* Effect.raceFirst(Effect.sleep(pollMs), Effect.raceFirst(Queue.take(wake), stopped))
+          }
+        })
+      yield* forkStoppable(loop, options.stopTimeoutMs ?? 10_000)
       return { kick: Effect.asVoid(Queue.offer(wake, undefined)) }
     })
   )

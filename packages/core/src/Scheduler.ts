@@ -13,9 +13,9 @@
  *
  * Two ways to run it:
  * - {@link runDue}: one pass over the jobs due now (tests, CLI one-shots, a cron-driven host);
- * - {@link layer}: a scoped, long-running scheduler (a fiber in the layer's scope, interrupted when
- *   it closes). No `setInterval` or `setTimeout` in the host: time comes from Effect's `Clock`
- *   (`TestClock` in tests).
+ * - {@link layer}: a scoped, long-running scheduler (a fiber in the layer's scope that finishes
+ *   the jobs it is running and stops when the scope closes). No `setInterval` or `setTimeout` in
+ *   the host: time comes from Effect's `Clock` (`TestClock` in tests).
  *
  * Built in: {@link roundCutoff} for kind `"round.cutoff"` (payload `{ roundId }`), in
  * {@link builtIn}. An app adds its own kinds: `handlers: { ...Scheduler.builtIn, ...mine }`. One
@@ -30,9 +30,10 @@
  */
 import { Cause, Clock, Data, Duration, Effect, Exit, Layer, Schema } from "effect"
 import { GroupBuy, GroupBuyError } from "./GroupBuy.js"
+import { describeCause } from "./internal/describeCause.js"
+import { forkStoppable, type StopSignal } from "./internal/stoppable.js"
 import { maskSecrets } from "./OutboxRelay.js"
 import { IsoTimestamp } from "./RoundSpec.js"
-import { describeCause } from "./internal/describeCause.js"
 import { type ClaimedJob, type ScheduledJob, Storage, type StorageError } from "./Storage.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -313,14 +314,22 @@ export interface LayerOptions<H extends Handlers> extends Omit<RunOptions<H>, "n
   readonly handlers: H
   /** How long to wait after a pass that claimed less than a full batch. Default 1 s. */
   readonly pollMs?: number | undefined
+  /**
+   * When the layer's scope closes, how long the scheduler may take to finish the jobs it is
+   * running (they complete and are marked done, retried or failed; no new pass is claimed) before
+   * it is interrupted. Default 10 s; 0 interrupts at once.
+   */
+  readonly stopTimeoutMs?: number | undefined
 }
 
 /**
  * A scoped, long-running scheduler: a fiber in the layer's scope runs {@link runDue} at the
- * `Clock`'s time, again at once after a full batch, else after `pollMs`, until the scope closes
- * (the fiber is interrupted; a job it was running keeps its lease, which runs out, and the job
- * runs again on this or another worker). A failed pass (storage unreachable) is logged without
- * personal data and tried again after `pollMs`.
+ * `Clock`'s time, again at once after a full batch, else after `pollMs`, until the scope closes.
+ * Closing stops it gracefully: the jobs it is running finish and are completed (so a job whose
+ * work was done is not run again by the next worker), no new pass is claimed, and closing waits
+ * for that at most `stopTimeoutMs`; a job still running then is interrupted and keeps its lease,
+ * which runs out, and the job runs again on this or another worker. A failed pass (storage
+ * unreachable) is logged without personal data and tried again after `pollMs`.
  *
  * @example
  * ```ts
@@ -340,13 +349,14 @@ export const layer = <H extends Handlers>(
       Effect.as(Effect.logWarning("Scheduler: pass failed; trying again", { error: describeCause(cause) }), undefined)
     )
   )
-  const loop = Effect.gen(function* () {
-    for (;;) {
-      const report = yield* pass
-      if (report === undefined || report.claimed < batch) yield* Effect.sleep(pollMs)
-    }
-  })
-  return Layer.effectDiscard(Effect.forkScoped(loop))
+  const loop = ({ stopped, isStopped }: StopSignal) =>
+    Effect.gen(function* () {
+      while (!(yield* isStopped)) {
+        const report = yield* pass
+        if (report === undefined || report.claimed < batch) yield* Effect.raceFirst(Effect.sleep(pollMs), stopped)
+      }
+    })
+  return Layer.effectDiscard(forkStoppable(loop, options.stopTimeoutMs ?? 10_000))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -27,17 +27,17 @@
  * @since 0.1.0
  */
 import { Data, Effect, Result, Schema, type Scope } from "effect"
-import type { NotOrderedItem, OrderStatus, OrderView, ReviewItem, StockView, ViewChange } from "./ReadModel.js"
-import type { OutboundMessage } from "./Notification.js"
-import * as ReadModels from "./ReadModels.js"
-import type { Commit, NewEvent, ScheduledJob, StorageError, StorageService } from "./Storage.js"
-import { Storage } from "./Storage.js"
 import * as CommentParser from "./CommentParser.js"
 import * as GroupBuy from "./GroupBuy.js"
 import * as IdGenerator from "./IdGenerator.js"
+import type { OutboundMessage } from "./Notification.js"
 import type { ParseResult } from "./ParseResult.js"
 import * as Projector from "./Projector.js"
+import type { NotOrderedItem, OrderStatus, OrderView, ReviewItem, StockView, ViewChange } from "./ReadModel.js"
+import * as ReadModels from "./ReadModels.js"
 import * as RoundSpec from "./RoundSpec.js"
+import type { Commit, NewEvent, ScheduledJob, StorageError, StorageService } from "./Storage.js"
+import { Storage } from "./Storage.js"
 
 /** A contract violation: what was checked, what was expected and what the store did. */
 export class ContractFailure extends Data.TaggedError("ContractFailure")<{
@@ -1741,6 +1741,83 @@ const buyerHistoryCatchUp: Case = {
   )
 }
 
+const confirmedEvent = (orderId: string, buyer: string, total: number, hh: number) =>
+  event(
+    "OrderConfirmed",
+    {
+      orderId,
+      roundId: "r1",
+      buyerId: `line:${buyer}`,
+      buyer: { id: buyer },
+      lines: [{ sku: "A", qty: total / 100, unitPrice: 100 }],
+      total,
+      placedAt: tAt(10),
+      at: tAt(hh)
+    },
+    hh
+  )
+
+const endedAfterClose: Case = {
+  name: "read models: an order cancelled or refunded after the close leaves the rounds list and the buyer's history; older events without their round and buyer change nothing; rebuilt the same",
+  run: withStorage((s) =>
+    Effect.gen(function* () {
+      yield* s.commit([
+        append("round:r1", 0, [event("RoundCreated", { spec: { id: "r1", title: "T", products: [] } }, 9)]),
+        append("order:o1", 0, [confirmedEvent("o1", "U1", 300, 12)]),
+        append("order:o2", 0, [confirmedEvent("o2", "U2", 200, 12)]),
+        append("order:o3", 0, [confirmedEvent("o3", "U1", 100, 12)]),
+        append("order:o4", 0, [confirmedEvent("o4", "U3", 400, 12)])
+      ])
+      const round = () => s.document("rounds", "r1") as Effect.Effect<Record<string, unknown> | undefined, StorageError>
+      const history = (buyer: string) =>
+        Effect.andThen(s.catchUp("buyer-history"), s.document("buyer-history", `line:${buyer}`)) as Effect.Effect<
+          Record<string, unknown> | undefined,
+          StorageError
+        >
+      const counts = (d: Record<string, unknown> | undefined) => d && [d.orders, d.total ?? d.spend]
+      yield* expectEqual("four orders confirmed", counts(yield* round()), [4, 1000])
+      yield* expectEqual("U1's two orders", counts(yield* history("U1")), [2, 400])
+      yield* s.commit([
+        append("order:o2", 1, [
+          event("OrderCancelled", { reason: "buyer-cancelled", roundId: "r1", buyerId: "line:U2", total: 200 }, 13)
+        ]),
+        append("order:o1", 1, [
+          event("PaymentApplied", { paymentId: "p1", amount: 300 }, 13),
+          event(
+            "OrderRefunded",
+            { amount: 300, reason: "out of stock", roundId: "r1", buyerId: "line:U1", total: 300 },
+            14
+          )
+        ]),
+        // An event recorded before cancellations named their round and buyer: it cannot be placed.
+        append("order:o4", 1, [event("OrderCancelled", { reason: "buyer-cancelled" }, 14)])
+      ])
+      yield* expectEqual("the rounds list, inline: less o1 and o2", counts(yield* round()), [2, 500])
+      const u1 = yield* history("U1")
+      yield* expectEqual("U1: o3 still counts, o1 does not", counts(u1), [1, 100])
+      yield* expectEqual(
+        "U1's refunded order is kept, marked",
+        (u1?.entries as ReadonlyArray<Record<string, unknown>> | undefined)?.map((x) => [x.orderId, x.ended]),
+        [
+          ["o1", "refunded"],
+          ["o3", undefined]
+        ]
+      )
+      const u2 = yield* history("U2")
+      yield* expectEqual("U2: nothing counts; no rounds", u2 && [u2.orders, u2.spend, u2.rounds], [0, 0, []])
+      yield* expectEqual("U3's old-shape cancellation changes nothing", counts(yield* history("U3")), [1, 400])
+      const before = { rounds: yield* allDocuments(s, "rounds"), history: yield* allDocuments(s, "buyer-history") }
+      yield* s.rebuild("rounds")
+      yield* s.rebuild("buyer-history")
+      yield* expectEqual(
+        "rebuilt from the events: the same documents",
+        { rounds: yield* allDocuments(s, "rounds"), history: yield* allDocuments(s, "buyer-history") },
+        before
+      )
+    })
+  )
+}
+
 const readModelsFromGroupBuy: Case = {
   name: "read models: a real round's comments and cutoff give rounds and buyer-history documents that agree with its orders",
   run: Effect.gen(function* () {
@@ -1799,10 +1876,10 @@ const readModelsFromGroupBuy: Case = {
       ["Read models", "open", at(0), "2030-01-01T00:00:00Z", 0]
     )
     /** Each buyer's history against their orders in the order view. */
-    const agree = (what: string, live: ReadonlyArray<OrderView>) =>
+    const agree = (what: string, live: ReadonlyArray<OrderView>, everyone: ReadonlyArray<OrderView> = live) =>
       Effect.gen(function* () {
         yield* storage.catchUp()
-        const buyers = new Set(live.map((o) => o.buyerId))
+        const buyers = new Set(everyone.map((o) => o.buyerId))
         for (const b of buyers) {
           const mine = live.filter((o) => o.buyerId === b && o.lines.some((l) => l.qty > 0))
           const h = yield* get(ReadModels.BuyerHistory.definition, b)
@@ -1832,6 +1909,32 @@ const readModelsFromGroupBuy: Case = {
       closed && [closed.status, closed.closedAt, closed.orders, closed.total],
       ["closed", at(10), confirmed.length, confirmed.reduce((n, o) => n + o.total, 0)]
     )
+    // After the close: one order cancelled, one paid and refunded; both leave the numbers.
+    yield* expectTrue("at least two orders confirmed", confirmed.length >= 2)
+    const [cancelled, refunded] = confirmed
+    yield* g.cancelOrder({ orderId: cancelled!.orderId, reason: "buyer-cancelled", at: at(11) })
+    yield* g.recordPayment({
+      source: "statement",
+      transactionId: "t1",
+      amount: refunded!.total,
+      at: at(12),
+      orderIds: [refunded!.orderId],
+      evidence: "the whole amount"
+    })
+    yield* g.refundOrder({ orderId: refunded!.orderId, reason: "out of stock", at: at(13) })
+    const all = yield* storage.orders({ roundId: "rm" })
+    const standing = all.filter((o) => o.status !== "cancelled" && o.status !== "refunded")
+    yield* expectEqual(
+      "the two orders ended",
+      [cancelled!.orderId, refunded!.orderId].map((id) => all.find((o) => o.orderId === id)?.status),
+      ["cancelled", "refunded"]
+    )
+    yield* agree("cancelled and refunded after the close", standing, all)
+    const after = yield* get(ReadModels.Rounds.definition, "rm")
+    yield* expectEqual("the round counts only the orders still standing", after && [after.orders, after.total], [
+      standing.length,
+      standing.reduce((n, o) => n + o.total, 0)
+    ])
     const before = {
       rounds: yield* allDocuments(storage, "rounds"),
       history: yield* allDocuments(storage, "buyer-history")
@@ -2037,5 +2140,6 @@ export const cases: ReadonlyArray<Case> = [
   readModelsRegistered,
   roundsInline,
   buyerHistoryCatchUp,
+  endedAfterClose,
   readModelsFromGroupBuy
 ]

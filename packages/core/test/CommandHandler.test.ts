@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { CommandHandler, type Notification, Order, Storage } from "@kaituan/core"
+import { CommandHandler, Decider, type Notification, Order, Storage } from "@kaituan/core"
 import { Effect, Schema } from "effect"
 
 const orders = CommandHandler.aggregate(Order.decider, Schema.decodeUnknownSync(Order.Event))
@@ -192,6 +192,179 @@ describe("CommandHandler", () => {
       const skipped = yield* CommandHandler.handle(storage, orders, { stream, command: () => undefined, at })
       expect(skipped).toMatchObject({ _tag: "Unchanged", command: undefined, version: 0 })
       expect((yield* storage.readAll(0, 100)).length).toBe(0)
+    })
+  )
+})
+
+describe("CommandHandler.handleMany", () => {
+  const o1 = Storage.orderStream("o1")
+  const o2 = Storage.orderStream("o2")
+  const confirmAs = (orderId: string, qty: number): Order.Command => ({
+    ...confirm,
+    orderId,
+    lines: [{ sku: "A", qty, unitPrice: 100 }]
+  })
+  /** Two confirmed orders: o1 (NT$200) and o2 (NT$300). */
+  const twoOrders = (storage: Storage.StorageService) =>
+    Effect.gen(function* () {
+      yield* CommandHandler.handle(storage, orders, { stream: o1, command: confirmAs("o1", 2), at })
+      yield* CommandHandler.handle(storage, orders, { stream: o2, command: confirmAs("o2", 3), at })
+    })
+  /** Pays what each order still owes, from one payment, in one unit of work. */
+  const payBoth = (paymentId: string, runs: Array<Record<string, number>>) => (unit: CommandHandler.Unit) =>
+    Effect.gen(function* () {
+      const read: Record<string, number> = {}
+      for (const s of [o1, o2]) {
+        const { state, version } = yield* unit.load(orders, s)
+        read[s] = version
+        const due = state.total - state.paid
+        if (due > 0) yield* unit.decide(orders, s, pay(paymentId, due))
+      }
+      runs.push(read)
+      unit.send({ id: `${paymentId}:received`, kind: "payment-received", to, data: {}, createdAt: at })
+      return read
+    })
+
+  it.effect("decides on two streams and appends both in one commit, each at the version it was read at", () =>
+    Effect.gen(function* () {
+      const storage = Storage.makeMemory()
+      yield* twoOrders(storage)
+      let commits = 0
+      const counted: Storage.StorageService = {
+        ...storage,
+        commit: (cs) => {
+          commits++
+          return storage.commit(cs)
+        }
+      }
+      const runs: Array<Record<string, number>> = []
+      const outcome = yield* CommandHandler.handleMany(counted, { at, process: payBoth("p1", runs) })
+      expect(commits).toBe(1)
+      expect(outcome).toMatchObject({ _tag: "Committed", versions: { [o1]: 2, [o2]: 2 } })
+      expect((yield* storage.readStream(o1)).events.map((e) => e.type)).toEqual(["OrderConfirmed", "PaymentApplied"])
+      expect((yield* storage.readStream(o2)).events.map((e) => e.type)).toEqual(["OrderConfirmed", "PaymentApplied"])
+      const outbox = yield* storage.claimOutbox({ limit: 10, leaseMs: 0 })
+      expect(outbox.map((m) => m.message.id)).toEqual(["p1:received"])
+    })
+  )
+
+  it.effect("a conflict on the second stream runs the step again: nothing of the first attempt is written", () =>
+    Effect.gen(function* () {
+      const inner = Storage.makeMemory()
+      yield* twoOrders(inner)
+      // Another writer pays o2 in full right after our first read of it.
+      let o2Reads = 0
+      const storage: Storage.StorageService = {
+        ...inner,
+        readStream: (s, from) =>
+          Effect.tap(inner.readStream(s, from), () =>
+            s === o2 && ++o2Reads === 1
+              ? Effect.orDie(CommandHandler.handle(inner, orders, { stream: o2, command: pay("other", 300), at }))
+              : Effect.void
+          )
+      }
+      const runs: Array<Record<string, number>> = []
+      let conflicts = 0
+      const outcome = yield* CommandHandler.handleMany(storage, {
+        at,
+        process: payBoth("p1", runs),
+        onConflict: Effect.sync(() => {
+          conflicts++
+        })
+      })
+      // First run: o2 read at version 1 (the other writer then moved it to 2); second run: at 2.
+      expect(runs).toEqual([
+        { [o1]: 1, [o2]: 1 },
+        { [o1]: 1, [o2]: 2 }
+      ])
+      expect(conflicts).toBe(1)
+      expect(outcome).toMatchObject({ _tag: "Committed", versions: { [o1]: 2 } })
+      // o1 paid once by p1 (the failed attempt left nothing); o2 paid by the other writer only.
+      const paidBy = (s: string) =>
+        Effect.map(inner.readStream(s), ({ events }) =>
+          events.filter((e) => e.type === "PaymentApplied").map((e) => (e.data as { paymentId: string }).paymentId)
+        )
+      expect(yield* paidBy(o1)).toEqual(["p1"])
+      expect(yield* paidBy(o2)).toEqual(["other"])
+      expect((yield* inner.claimOutbox({ limit: 10, leaseMs: 0 })).map((m) => m.message.id)).toEqual(["p1:received"])
+    })
+  )
+
+  it.effect("a stale cached state (`loaded`) conflicts, and the step reads again; bounded retries", () =>
+    Effect.gen(function* () {
+      const storage = Storage.makeMemory()
+      yield* twoOrders(storage)
+      const stale = { state: Decider.fold(Order.decider, [] as Array<Order.Event>), version: 0 }
+      let runs = 0
+      const error = yield* Effect.flip(
+        CommandHandler.handleMany(storage, {
+          at,
+          retries: 2,
+          process: (unit) =>
+            Effect.gen(function* () {
+              runs++
+              yield* unit.decide(orders, o1, confirmAs("o1", 2), { loaded: stale })
+            })
+        })
+      )
+      expect(error).toMatchObject({ _tag: "StorageError", reason: "conflict" })
+      expect(runs).toBe(3)
+      expect((yield* storage.readStream(o1)).version).toBe(1)
+    })
+  )
+
+  it.effect("a refusal after a first decision writes nothing; a duplicate key runs nothing", () =>
+    Effect.gen(function* () {
+      const storage = Storage.makeMemory()
+      yield* twoOrders(storage)
+      const before = yield* storage.readAll(0, 100)
+      const error = yield* Effect.flip(
+        CommandHandler.handleMany(storage, {
+          at,
+          process: (unit) =>
+            Effect.gen(function* () {
+              yield* unit.decide(orders, o1, pay("p1", 200))
+              unit.view({ _tag: "LearnAccount", buyerId: "line:u", account: { last5: "12345" } })
+              // Refused: a payment must be positive.
+              yield* unit.decide(orders, o2, pay("p1", 0))
+            })
+        })
+      )
+      expect(error).toBeInstanceOf(Order.OrderError)
+      expect(yield* storage.readAll(0, 100)).toEqual(before)
+      expect(yield* storage.buyer("line:u")).toBeUndefined()
+
+      const request = { at, idempotencyKey: "payment:t1", process: payBoth("p1", []) }
+      expect((yield* CommandHandler.handleMany(storage, request))._tag).toBe("Committed")
+      let ran = false
+      const again = yield* CommandHandler.handleMany(storage, {
+        ...request,
+        process: () =>
+          Effect.sync(() => {
+            ran = true
+          })
+      })
+      expect(again).toEqual({ _tag: "Duplicate", idempotencyKey: "payment:t1" })
+      expect(ran).toBe(false)
+    })
+  )
+
+  it.effect("two decisions on one stream add up: one append at the version first read", () =>
+    Effect.gen(function* () {
+      const storage = Storage.makeMemory()
+      const outcome = yield* CommandHandler.handleMany(storage, {
+        at,
+        process: (unit) =>
+          Effect.gen(function* () {
+            yield* unit.decide(orders, o1, confirmAs("o1", 2))
+            const second = yield* unit.decide(orders, o1, pay("p1", 50))
+            expect(second.version).toBe(2)
+            expect(second.before.status).toBe("awaiting-payment")
+            return (yield* unit.load(orders, o1)).version
+          })
+      })
+      expect(outcome).toMatchObject({ _tag: "Committed", value: 2, versions: { [o1]: 2 } })
+      expect((yield* storage.readStream(o1)).version).toBe(2)
     })
   )
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Order, Payment, Shipment } from "@kaituan/core"
-import { Result } from "effect"
+import { Result, Schema } from "effect"
 import fc from "fast-check"
 
 const lines = [
@@ -159,6 +159,25 @@ describe("Order", () => {
     )
   })
 
+  it("cancellations and refunds stored before they named their round, buyer and total still decode and fold", () => {
+    const decode = Schema.decodeUnknownSync(Order.Event)
+    const at = "2025-01-01T00:00:00.000Z"
+    const confirmed = decode({
+      _tag: "OrderConfirmed",
+      orderId: "o1",
+      roundId: "r1",
+      buyerId: "line:U1",
+      buyer: { id: "U1" },
+      lines: [{ sku: "A", qty: 1, unitPrice: 100 }],
+      total: 100,
+      at
+    })
+    const old = decode({ _tag: "OrderCancelled", reason: "buyer-cancelled", at })
+    expect(old).toEqual({ _tag: "OrderCancelled", reason: "buyer-cancelled", at })
+    expect(Order.fold([confirmed, old]).status).toBe("cancelled")
+    expect(decode({ _tag: "OrderRefunded", amount: 100, at })).toEqual({ _tag: "OrderRefunded", amount: 100, at })
+  })
+
   it("a refund gives back exactly what was received, once, with the reason; a cancelled order never had money", () => {
     fc.assert(
       fc.property(fc.array(arbOrderCommand, { maxLength: 40 }), (cmds) => {
@@ -172,6 +191,9 @@ describe("Order", () => {
               if (c._tag === "Refund") expect(e.reason).toBe(c.reason)
             }
             if (e._tag === "OrderCancelled") expect(s.paid).toBe(0)
+            // Read models that see this event alone learn the order's round, buyer and total from it.
+            if (e._tag === "OrderCancelled" || e._tag === "OrderRefunded")
+              expect([e.roundId, e.buyerId, e.total]).toEqual([s.roundId, s.buyerId, s.total])
             s = Order.evolve(s, e)
           }
           if (s.status === "refunded") expect(s.refunded).toBe(s.paid)

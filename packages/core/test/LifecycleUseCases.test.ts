@@ -5,8 +5,17 @@
  * the read models in step with the events (a rebuild from the events gives the same rows).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { CommentParser, GroupBuy, IdGenerator, Projector, Shipment, Storage } from "@kaituan/core"
-import { Effect, Layer } from "effect"
+import {
+  CommandHandler,
+  CommentParser,
+  GroupBuy,
+  IdGenerator,
+  Order,
+  Projector,
+  Shipment,
+  Storage
+} from "@kaituan/core"
+import { Effect, Layer, Schema } from "effect"
 import { spec, testParser } from "./support/fixtures.js"
 
 const OPEN = "2024-05-01T09:00:00+08:00"
@@ -351,5 +360,169 @@ describe("meet-up pickup", () => {
       yield* g.confirmPickup({ shipmentId, code })
       expect((yield* g.findPickup({ code }))?.status).toBe("picked-up")
     }).pipe(Effect.provide(app()))
+  )
+})
+
+describe("use cases over several streams: one commit, run again on a conflict", () => {
+  const ordersAggregate = CommandHandler.aggregate(Order.decider, Schema.decodeUnknownSync(Order.Event))
+
+  it.effect(
+    "recordPayment: another writer pays an order in between; the payment is decided again and applied once",
+    () => {
+      const inner = Storage.makeMemory()
+      let armed: string | undefined
+      let commits = 0
+      // Another writer (a cash payment at the counter) pays bob right after our first read of his order.
+      const storage: Storage.StorageService = {
+        ...inner,
+        readStream: (stream, from) =>
+          Effect.tap(inner.readStream(stream, from), () => {
+            if (stream !== armed) return Effect.void
+            armed = undefined
+            return Effect.orDie(
+              CommandHandler.handle(inner, ordersAggregate, {
+                stream,
+                command: { _tag: "ApplyPayment", paymentId: "counter", amount: 30, at: "2024-05-11T09:00:00+08:00" },
+                at: "2024-05-11T09:00:00+08:00"
+              })
+            )
+          }),
+        commit: (cs) => Effect.tap(inner.commit(cs), () => Effect.sync(() => void commits++))
+      }
+      const layer = GroupBuy.layer.pipe(
+        Layer.provideMerge(
+          Layer.mergeAll(
+            Layer.succeed(Storage.Storage, storage),
+            CommentParser.layer(testParser),
+            IdGenerator.layerCounter
+          )
+        )
+      )
+      return Effect.gen(function* () {
+        const { g, amy, bob } = yield* withOrders
+        yield* g.closeRound({ roundId: "socks", at: CUTOFF })
+        const [a, b] = [(yield* storage.order(amy.orderId))!, (yield* storage.order(bob.orderId))!]
+        armed = Storage.orderStream(bob.orderId)
+        const before = commits
+        const out = yield* g.recordPayment({
+          transactionId: "t9",
+          source: "statement",
+          amount: a.total + b.total - 30,
+          at: "2024-05-11T10:00:00+08:00",
+          orderIds: [amy.orderId, bob.orderId],
+          evidence: "both orders"
+        })
+        expect(out.status).toBe("matched")
+        // One commit of ours (the first attempt failed as a whole with the conflict).
+        expect(commits - before).toBe(1)
+        const paid = (orderId: string) =>
+          Effect.map(inner.readStream(Storage.orderStream(orderId)), ({ events }) =>
+            events.filter((e) => e.type === "PaymentApplied").map((e) => (e.data as { paymentId: string }).paymentId)
+          )
+        expect(yield* paid(amy.orderId)).toEqual([out.paymentId])
+        expect(yield* paid(bob.orderId)).toEqual(["counter", out.paymentId])
+        expect((yield* storage.order(amy.orderId))?.status).toBe("paid")
+        expect((yield* storage.order(bob.orderId))?.status).toBe("paid")
+        expect((yield* inner.readStream(Storage.paymentStream(out.paymentId))).version).toBe(2)
+        const received = (yield* outbox).filter((m) => m.kind === "payment-received").map((m) => m.id)
+        expect(received).toEqual([
+          `payment:${out.paymentId}:${amy.orderId}:received`,
+          `payment:${out.paymentId}:${bob.orderId}:received`
+        ])
+      }).pipe(Effect.provide(layer))
+    }
+  )
+
+  it.effect(
+    "ship: another writer ships from the order in between; the shipment is drawn again, nothing of the first try is kept",
+    () => {
+      const inner = Storage.makeMemory()
+      let armed: string | undefined
+      const storage: Storage.StorageService = {
+        ...inner,
+        readStream: (stream, from) =>
+          Effect.tap(inner.readStream(stream, from), () => {
+            if (stream !== armed) return Effect.void
+            armed = undefined
+            return Effect.orDie(
+              CommandHandler.handle(inner, ordersAggregate, {
+                stream,
+                command: { _tag: "AddShipment", shipmentId: "other", lines: [{ sku: "SOCK-R", qty: 1 }], at: CUTOFF },
+                at: CUTOFF
+              })
+            )
+          })
+      }
+      const layer = GroupBuy.layer.pipe(
+        Layer.provideMerge(
+          Layer.mergeAll(
+            Layer.succeed(Storage.Storage, storage),
+            CommentParser.layer(testParser),
+            IdGenerator.layerCounter
+          )
+        )
+      )
+      return Effect.gen(function* () {
+        const { g, amy } = yield* withOrders
+        yield* g.closeRound({ roundId: "socks", at: CUTOFF })
+        const total = (yield* storage.order(amy.orderId))!.total
+        yield* g.recordPayment({
+          transactionId: "t1",
+          source: "cash",
+          amount: total,
+          at: "2024-05-11T10:00:00+08:00",
+          orderIds: [amy.orderId],
+          evidence: "cash"
+        })
+        armed = Storage.orderStream(amy.orderId)
+        const shipped = yield* g.ship({ orderId: amy.orderId, lines: [{ sku: "SOCK-R", qty: 1 }], method: "home" })
+        const events = (yield* inner.readStream(Storage.orderStream(amy.orderId))).events
+        const added = events
+          .filter((e) => e.type === "ShipmentAdded")
+          .map((e) => (e.data as { shipmentId: string }).shipmentId)
+        expect(added).toEqual(["other", shipped.shipmentId])
+        expect(yield* streamTypes(Storage.shipmentStream(shipped.shipmentId))).toEqual([
+          "ShipmentPacked",
+          "ShipmentShipped"
+        ])
+        // Every shipment stream written is one the order names: the first try's drawn id left nothing behind.
+        const all = yield* inner.readAll(0, 1000)
+        const shipmentStreams = new Set(all.filter((e) => e.stream.startsWith("shipment:")).map((e) => e.stream))
+        expect([...shipmentStreams]).toEqual([Storage.shipmentStream(shipped.shipmentId)])
+        expect((yield* storage.order(amy.orderId))?.status).toBe("shipped")
+        const messages = (yield* outbox).filter((m) => m.kind === "shipped").map((m) => m.id)
+        expect(messages).toEqual([`shipment:${shipped.shipmentId}:shipped`])
+      }).pipe(Effect.provide(layer))
+    }
+  )
+})
+
+describe("closeRound in units of work", () => {
+  it.effect(
+    "confirms a book of more than one unit (500 orders each): every order once, one payment-due each; idempotent",
+    () =>
+      Effect.gen(function* () {
+        const g = yield* GroupBuy.GroupBuy
+        const storage = yield* Storage.Storage
+        yield* g.openRound({ spec: spec(), at: OPEN })
+        const n = 1_203
+        yield* g.submitComments({
+          roundId: "socks",
+          comments: Array.from({ length: n }, (_, i) => c(`m${i}`, `b${i}`, "杯+1"))
+        })
+        const confirmed = yield* g.closeRound({ roundId: "socks", at: CUTOFF })
+        expect(confirmed).toHaveLength(n)
+        expect(new Set(confirmed.map((o) => o.status))).toEqual(new Set(["awaiting-payment"]))
+        const streams = (yield* storage.readAll(0, 100_000)).filter((e) => e.type === "OrderConfirmed")
+        expect(new Set(streams.map((e) => e.stream)).size).toBe(n)
+        expect(streams).toHaveLength(n)
+        const queued = yield* storage.claimOutbox({ limit: 10_000, leaseMs: 60_000 })
+        const due = queued.filter((e) => e.message.kind === "payment-due")
+        expect(due).toHaveLength(n)
+        // Closing again confirms nothing more.
+        yield* g.closeRound({ roundId: "socks", at: CUTOFF })
+        expect((yield* storage.readAll(0, 100_000)).filter((e) => e.type === "OrderConfirmed")).toHaveLength(n)
+        expect(yield* streamTypes("round:socks")).toContain("RoundClosed")
+      }).pipe(Effect.provide(app()))
   )
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ChannelAdapter, ChannelRegistry, Ids, OutboxRelay, Storage } from "@kaituan/core"
-import { Context, Effect, Layer } from "effect"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Scope } from "effect"
 import fc from "fast-check"
 
 const message = (id: string, channel = "line") => ({
@@ -246,4 +246,73 @@ describe("OutboxRelay.backoffMs", () => {
     )
     expect(OutboxRelay.backoffMs(3, 0, 60_000, 0.5)).toBe(0)
   })
+})
+
+describe("OutboxRelay.layer stopping", () => {
+  /** An adapter whose sends wait for `release`; `started` completes when the first send begins. */
+  const blocking = (release: Deferred.Deferred<void>, started: Deferred.Deferred<void>) => {
+    const sent: Array<string> = []
+    const adapter: ChannelAdapter.ChannelAdapterService = {
+      ...ChannelAdapter.makeMemory(Ids.unsafe.channelId("line")),
+      send: (m) =>
+        Effect.gen(function* () {
+          yield* Deferred.succeed(started, undefined)
+          yield* Deferred.await(release)
+          sent.push(m.id)
+          return {}
+        })
+    }
+    return { adapter, sent }
+  }
+
+  it.live("a closing scope lets the send in flight finish and acknowledges it; no new batch is claimed", () =>
+    Effect.gen(function* () {
+      const storage = Storage.makeMemory()
+      const release = yield* Deferred.make<void>()
+      const started = yield* Deferred.make<void>()
+      const { adapter, sent } = blocking(release, started)
+      const deps = Layer.mergeAll(Layer.succeed(Storage.Storage, storage), ChannelRegistry.layer([adapter]))
+      const scope = yield* Scope.make()
+      // A short lease: a message left claimed would be claimable again soon after.
+      yield* Layer.buildWithScope(OutboxRelay.layer({ pollMs: 5, leaseMs: 50 }).pipe(Layer.provide(deps)), scope)
+      yield* storage.commit([{ appends: [], views: [], outbox: [message("s1")] }])
+      yield* Deferred.await(started)
+      const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+      yield* Effect.sleep(30)
+      // Still closing: it waits for the send.
+      expect(closing.pollUnsafe()).toBeUndefined()
+      yield* storage.commit([{ appends: [], views: [], outbox: [message("s2")] }])
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(closing)
+      expect(sent).toEqual(["s1"])
+      // s1 was acknowledged (never claimable again); s2, queued while stopping, was left for the next relay.
+      yield* Effect.sleep(80)
+      const left = yield* storage.claimOutbox({ limit: 10, leaseMs: 1_000 })
+      expect(left.map((e) => e.message.id)).toEqual(["s2"])
+    })
+  )
+
+  it.live("a send still running after stopTimeoutMs is interrupted: its message stays in the outbox", () =>
+    Effect.gen(function* () {
+      const storage = Storage.makeMemory()
+      const release = yield* Deferred.make<void>()
+      const started = yield* Deferred.make<void>()
+      const { adapter, sent } = blocking(release, started)
+      const deps = Layer.mergeAll(Layer.succeed(Storage.Storage, storage), ChannelRegistry.layer([adapter]))
+      const scope = yield* Scope.make()
+      yield* Layer.buildWithScope(
+        OutboxRelay.layer({ pollMs: 5, leaseMs: 50, stopTimeoutMs: 40 }).pipe(Layer.provide(deps)),
+        scope
+      )
+      yield* storage.commit([{ appends: [], views: [], outbox: [message("h1")] }])
+      yield* Deferred.await(started)
+      const t0 = Date.now()
+      yield* Scope.close(scope, Exit.void)
+      expect(Date.now() - t0).toBeLessThan(1_000)
+      expect(sent).toEqual([])
+      yield* Effect.sleep(80)
+      const left = yield* storage.claimOutbox({ limit: 10, leaseMs: 1_000 })
+      expect(left.map((e) => e.message.id)).toEqual(["h1"])
+    })
+  )
 })

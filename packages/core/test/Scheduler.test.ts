@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { CommentParser, GroupBuy, IdGenerator, Scheduler, Storage } from "@kaituan/core"
-import { Effect, Fiber, Layer } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { spec, testParser } from "./support/fixtures.js"
 
@@ -174,7 +174,7 @@ describe("Scheduler.layer", () => {
 })
 
 describe("Scheduler.layer interrupted mid-job", () => {
-  it.effect("leaves the job to its lease (another worker takes it over), not failed", () => {
+  it.effect("with no time to stop, leaves the job to its lease (another worker takes it over), not failed", () => {
     const storage = Storage.makeMemory()
     let started = 0
     const handlers = {
@@ -189,7 +189,7 @@ describe("Scheduler.layer interrupted mid-job", () => {
       yield* Scheduler.schedule(job("s", "slow", new Date(start).toISOString()))
       yield* Effect.scoped(
         Effect.gen(function* () {
-          yield* Layer.build(Scheduler.layer({ handlers, pollMs: 1_000, leaseMs: 60_000 }))
+          yield* Layer.build(Scheduler.layer({ handlers, pollMs: 1_000, leaseMs: 60_000, stopTimeoutMs: 0 }))
           yield* TestClock.adjust(1_000)
           expect(started).toBe(1)
         })
@@ -261,5 +261,39 @@ describe("round.cutoff", () => {
       const r = yield* Scheduler.runDue({ now: T0 })
       expect(r.jobs[0]).toMatchObject({ outcome: "failed" })
     }).pipe(Effect.provide(services(storage)))
+  })
+})
+
+describe("Scheduler.layer stopping", () => {
+  it.live("a closing scope lets the running job finish and completes it; no new pass is claimed", () => {
+    const storage = Storage.makeMemory()
+    return Effect.gen(function* () {
+      const release = yield* Deferred.make<void>()
+      const started = yield* Deferred.make<void>()
+      const ran: Array<string> = []
+      const handlers = {
+        slow: (j: Storage.ClaimedJob) =>
+          Effect.gen(function* () {
+            yield* Deferred.succeed(started, undefined)
+            yield* Deferred.await(release)
+            ran.push(j.id)
+          })
+      }
+      const now = new Date().toISOString()
+      yield* Scheduler.schedule(job("s", "slow", now))
+      const scope = yield* Scope.make()
+      yield* Layer.buildWithScope(Scheduler.layer({ handlers, pollMs: 5, batch: 1 }), scope)
+      yield* Deferred.await(started)
+      const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+      yield* Effect.sleep(30)
+      expect(closing.pollUnsafe()).toBeUndefined()
+      // Due now, but the scheduler is stopping: left for the next worker.
+      yield* Scheduler.schedule(job("next", "slow", now))
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(closing)
+      expect(ran).toEqual(["s"])
+      expect(yield* statusOf(storage, "s")).toMatchObject({ status: "done", attempts: 1 })
+      expect(yield* statusOf(storage, "next")).toMatchObject({ status: "pending", attempts: 0 })
+    }).pipe(withStorage(storage))
   })
 })

@@ -247,8 +247,10 @@ describe.each(kinds)("the API over %s", (kind) => {
       expect(await confirm(code)).toMatchObject({ status: 200, body: { status: "picked-up" } })
     })
 
-    it("cancels an unpaid order and refunds a paid one", async () => {
+    it("cancels an unpaid order and refunds a paid one; the round's numbers leave them out", async () => {
       const [, , third] = await orderIds("flow")
+      const round = (await s.call("GET", "/api/v1/rounds/flow")).body
+      const totalOf = async (id: string) => (await s.call("GET", `/api/v1/orders/${id}`)).body.total as number
       const noReason = await s.call("POST", `/api/v1/orders/${third}/cancel`, { token: s.helper, json: { reason: "" } })
       expect(noReason.body.field).toBe("body.reason")
       const cancelled = await s.call("POST", `/api/v1/orders/${third}/cancel`, {
@@ -258,13 +260,21 @@ describe.each(kinds)("the API over %s", (kind) => {
       expect(cancelled).toMatchObject({ status: 200, body: { orderId: third, status: "cancelled" } })
       const refunded = await s.call("POST", `/api/v1/orders/${orderId}/refund`, { json: { reason: "缺貨" } })
       expect(refunded).toMatchObject({ status: 200, body: { orderId, status: "refunded" } })
+      const ended = (await totalOf(third!)) + (await totalOf(orderId))
+      expect((await s.call("GET", "/api/v1/rounds/flow")).body).toMatchObject({
+        orders: round.orders - 2,
+        total: round.total - ended
+      })
     })
 
     it("shows a buyer to the organiser only", async () => {
       const buyer = await s.call("GET", "/api/v1/buyers/line%3AU100")
       expect(buyer.status).toBe(200)
       expect(buyer.body.buyer).toMatchObject({ id: "line:U100" })
-      expect(buyer.body.history).toMatchObject({ rounds: ["flow"] })
+      // U100's only order was refunded: it no longer counts in their history.
+      expect(buyer.body.history).toMatchObject({ rounds: [], orders: 0, spend: 0 })
+      const picked = await s.call("GET", "/api/v1/buyers/line%3AU101")
+      expect(picked.body.history).toMatchObject({ rounds: ["flow"], orders: 1 })
       expect((await s.call("GET", "/api/v1/buyers/line%3Anobody")).status).toBe(404)
     })
   })

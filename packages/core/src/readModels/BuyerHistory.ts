@@ -5,8 +5,10 @@
  * An open round's orders live on its round stream (`LinesOrdered`, `LinesSet`, `OrderWithdrawn`);
  * at the cutoff each order with lines is confirmed on its own stream (`OrderConfirmed`), which
  * then stands for it (its lines are final). The document keeps one entry per order to join the
- * two (an order counts while it has units; a withdrawn one is dropped). A cancellation or refund
- * after the cutoff does not change it: this is what buyers ordered.
+ * two (an order counts while it has units; a withdrawn one is dropped). An order cancelled or
+ * refunded after the cutoff (`OrderCancelled`, `OrderRefunded`, which name the buyer) stays as
+ * an entry marked `ended` and no longer counts in the totals; such events recorded before they
+ * named the buyer are not counted, when caught up and in a rebuild alike.
  *
  * Personal data (names) is not kept; the buyer id is the channel identity (`line:U…`). Lookup key
  * `k1`: the channel (`line`, `facebook`…).
@@ -24,7 +26,9 @@ export const Entry = Schema.Struct({
   units: Schema.Int,
   spend: Schema.Int,
   /** Whether the cutoff confirmed it (its numbers are then final). */
-  confirmed: Schema.Boolean
+  confirmed: Schema.Boolean,
+  /** Cancelled or refunded after the cutoff: kept, but no longer counted. */
+  ended: Schema.optional(Schema.Literals(["cancelled", "refunded"]))
 })
 export type Entry = typeof Entry.Type
 
@@ -54,13 +58,19 @@ const int = (u: unknown): number => (typeof u === "number" && Number.isFinite(u)
 const linesOf = (u: unknown): ReadonlyArray<unknown> => (Array.isArray(u) ? u : [])
 
 const roundTypes = new Set(["LinesOrdered", "LinesSet", "OrderWithdrawn"])
+/** The order events it reads: each names the buyer (`buyerId`). */
+const orderTypes = new Set(["OrderConfirmed", "OrderCancelled", "OrderRefunded"])
 
-/** The buyer an event is about (round events name it; `OrderConfirmed` too). */
+/** The buyer an event is about (round events name it; the order events too). */
 const buyerOf = (e: StoredEvent): string | undefined => {
   if (roundTypes.has(e.type)) return e.stream.startsWith("round:") ? str(field(e.data, "buyerId")) : undefined
-  if (e.type === "OrderConfirmed" && e.stream.startsWith("order:")) return str(field(e.data, "buyerId"))
+  if (orderTypes.has(e.type) && e.stream.startsWith("order:")) return str(field(e.data, "buyerId"))
   return undefined
 }
+
+/** The order an event is about: its `orderId`, else its order stream's id. */
+const orderOf = (e: StoredEvent): string | undefined =>
+  str(field(e.data, "orderId")) ?? (e.stream.startsWith("order:") ? e.stream.slice(6) : undefined)
 
 const later = (a: string, b: string) => (Date.parse(b) > Date.parse(a) ? b : a)
 const earlier = (a: string, b: string) => (Date.parse(b) < Date.parse(a) ? b : a)
@@ -78,7 +88,7 @@ const withEntries = (
   let units = 0
   let spend = 0
   for (const x of entries) {
-    if (x.units <= 0) continue
+    if (x.units <= 0 || x.ended !== undefined) continue
     orders++
     units += x.units
     spend += x.spend
@@ -90,7 +100,7 @@ const withEntries = (
 const evolve = (doc: Document | undefined, e: StoredEvent): Document | undefined => {
   const buyerId = buyerOf(e)
   if (buyerId === undefined) return doc
-  const orderId = str(field(e.data, "orderId"))
+  const orderId = orderOf(e)
   if (orderId === undefined) return doc
   const entries = doc?.entries ?? []
   const i = entries.findIndex((x) => x.orderId === orderId)
@@ -150,6 +160,12 @@ const evolve = (doc: Document | undefined, e: StoredEvent): Document | undefined
         doc === undefined ? placedAt : later(last, placedAt)
       )
     }
+    case "OrderCancelled":
+    case "OrderRefunded": {
+      if (i < 0) return doc
+      const ended = e.type === "OrderCancelled" ? "cancelled" : "refunded"
+      return withEntries(buyerId, replaced({ ...entries[i]!, ended }), first, last)
+    }
     default:
       return doc
   }
@@ -167,7 +183,7 @@ export const definition: Definition<Document> = {
   version: 1,
   mode: "catch-up",
   document: Document,
-  eventTypes: [...roundTypes, "OrderConfirmed"],
+  eventTypes: [...roundTypes, ...orderTypes],
   documentIds: (e) => {
     const id = buyerOf(e)
     return id === undefined ? [] : [id]

@@ -6,8 +6,9 @@
  * It reads the round lifecycle events (`RoundCreated`, `RoundOpened`, `RoundClosed`,
  * `RoundSettled`) and the orders' `OrderConfirmed`, never the per-comment events: a comment's
  * commit costs it nothing. So `orders` and `total` are 0 while the round is open (its live order
- * book is `Storage.orders`) and count the orders confirmed at the cutoff afterwards; a later
- * cancellation or refund does not change them.
+ * book is `Storage.orders`) and count the orders confirmed at the cutoff afterwards, less those
+ * cancelled or refunded since (`OrderCancelled` and `OrderRefunded` name their round and total;
+ * such events recorded before they did are not counted, inline and in a rebuild alike).
  *
  * Lookup key `k1`: the status (`ReadModels.list(Rounds.definition, { key: { k: "k1", value: "open" } })`).
  *
@@ -31,7 +32,7 @@ export const Document = Schema.Struct({
   closedAt: Schema.optional(Schema.String),
   settledAt: Schema.optional(Schema.String),
   cutoff: Schema.optional(Schema.String),
-  /** Orders confirmed at the cutoff (0 while the round is open). */
+  /** Orders confirmed at the cutoff and not cancelled or refunded since (0 while the round is open). */
   orders: Schema.Int,
   /** Their total, NT$. */
   total: Schema.Int
@@ -49,10 +50,13 @@ const field = (data: unknown, key: string): unknown =>
 const str = (u: unknown): string | undefined => (typeof u === "string" ? u : undefined)
 const int = (u: unknown): number => (typeof u === "number" && Number.isFinite(u) ? u : 0)
 
-/** The round an event is about: its stream's id for round events, `roundId` for `OrderConfirmed`. */
+/** The order events it reads: each names its round (`roundId`). */
+const orderEvents = new Set(["OrderConfirmed", "OrderCancelled", "OrderRefunded"])
+
+/** The round an event is about: its stream's id for round events, `roundId` for order events. */
 const roundOf = (e: StoredEvent): string | undefined => {
   if (roundEvents.has(e.type)) return e.stream.startsWith("round:") ? e.stream.slice(6) : undefined
-  if (e.type === "OrderConfirmed" && e.stream.startsWith("order:")) return str(field(e.data, "roundId"))
+  if (orderEvents.has(e.type) && e.stream.startsWith("order:")) return str(field(e.data, "roundId"))
   return undefined
 }
 
@@ -81,6 +85,10 @@ const evolve = (doc: Document | undefined, e: StoredEvent): Document | undefined
       return doc && { ...doc, status: "settled", settledAt: e.at }
     case "OrderConfirmed":
       return doc && { ...doc, orders: doc.orders + 1, total: doc.total + int(field(e.data, "total")) }
+    // An order is cancelled or refunded at most once (the Order decider refuses a second time).
+    case "OrderCancelled":
+    case "OrderRefunded":
+      return doc && { ...doc, orders: doc.orders - 1, total: doc.total - int(field(e.data, "total")) }
     default:
       return doc
   }
@@ -92,7 +100,7 @@ export const definition: Definition<Document> = {
   version: 1,
   mode: "inline",
   document: Document,
-  eventTypes: [...roundEvents, "OrderConfirmed"],
+  eventTypes: [...roundEvents, ...orderEvents],
   documentIds: (e) => {
     const id = roundOf(e)
     return id === undefined ? [] : [id]
