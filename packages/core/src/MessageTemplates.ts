@@ -458,16 +458,24 @@ export interface RenderPartsOptions {
   readonly maxParts?: number | undefined
 }
 
+/** The kinds sent to a whole conversation (`Publish`): long ones are split, not cut. */
+export const conversationKinds: ReadonlySet<MessageKind> = new Set<MessageKind>([
+  "round-announcement",
+  "cutoff-reminder",
+  "sold-out"
+])
+
 /**
- * Renders one message as one or more texts within a platform's limit: long announcements are
- * {@link split} at line breaks instead of cut short, so every item reaches the buyers.
+ * Renders one message as the texts to send within a platform's limit: a round's notices to a
+ * conversation ({@link conversationKinds}) are {@link split} at line breaks instead of cut short,
+ * so every item reaches the buyers; a message to one buyer is one text, cut with {@link clamp}.
  */
-export const renderParts = (kind: MessageKind, data: Data, options: RenderPartsOptions): Array<string> =>
-  split(
-    render(kind, data, { templates: options.templates, locale: options.locale }),
-    options.maxLength,
-    options.maxParts
-  )
+export const renderParts = (kind: MessageKind, data: Data, options: RenderPartsOptions): Array<string> => {
+  const text = render(kind, data, { templates: options.templates, locale: options.locale })
+  return conversationKinds.has(kind)
+    ? split(text, options.maxLength, options.maxParts)
+    : [clamp(text, options.maxLength)]
+}
 
 /** Options of {@link render}. */
 export interface RenderOptions {

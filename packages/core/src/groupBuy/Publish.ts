@@ -67,10 +67,12 @@ const compact = (s: string): string => s.replace(/\s+/g, "")
 
 /** The names a buyer could write for a SKU, shortest useful first (the parser decides which work). */
 const namesOf = (s: SellableSku): Array<string> => {
-  const product = [...s.productAliases, s.productName].map(compact).filter((n) => n.length > 0)
+  // The name first, then aliases; shortest first (a stable sort keeps the name ahead of an alias
+  // of the same length, such as its Simplified spelling).
+  const product = [s.productName, ...s.productAliases].map(compact).filter((n) => n.length > 0)
   product.sort((a, b) => a.length - b.length)
   const values = Object.values(s.options)
-  const own = [...s.variantAliases, ...(s.variantName === undefined ? [] : [s.variantName])]
+  const own = [...(s.variantName === undefined ? [] : [s.variantName]), ...s.variantAliases]
     .map(compact)
     .filter((n) => n.length > 0)
   const out: Array<string> = []
