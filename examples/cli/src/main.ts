@@ -20,6 +20,7 @@ Usage:
   kaituan demo                         run a whole group buy on a fresh SQLite file, step by step
   kaituan parse --round ROUND.json     parse comments (JSON Lines on stdin) into intents
   kaituan round replay --round ROUND.json --comments FILE [--format F] [--json]
+  kaituan round publish --round ID [--db DB] [--json]   post the round's announcement to its conversations
   kaituan reconcile --orders ORDERS.json --statement FILE [--format F] [--json]
   kaituan serve [--port 8787] [--round ROUND.json]   webhooks, payments and the back-office API (/api/v1)
   kaituan token create --role organiser|helper [--label L]   an API token, printed once
