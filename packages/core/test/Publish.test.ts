@@ -219,4 +219,17 @@ describe("sold-out notices", () => {
       expect(r.data.examples).not.toContain("蛋黃酥+2")
     }).pipe(Effect.provide(services(storage)))
   })
+
+  it.effect("also when the organiser approves a review item that takes the last units", () => {
+    const storage = Storage.makeMemory()
+    return Effect.gen(function* () {
+      yield* open()
+      const g = yield* GroupBuy.GroupBuy
+      // The test parser sends an unknown name to review.
+      yield* g.submitComments({ roundId: "socks", comments: [comment("m9", "u9", "黑+2")] })
+      yield* g.resolveReview({ roundId: "socks", commentId: "line:m9", approve: [{ sku: "SOCK-W", qty: 2 }] })
+      const soldOut = (yield* outbox(storage)).filter((m) => m.kind === "sold-out")
+      expect(soldOut.map((m) => [m.data["sku"], m.to.threadId])).toEqual(listens.map((l) => ["SOCK-W", l.conversation]))
+    }).pipe(Effect.provide(services(storage)))
+  })
 })
