@@ -1,6 +1,16 @@
 import { afterEach, describe, expect, it } from "@effect/vitest"
-import type { Notification } from "@kaituan/core"
-import { Effect } from "effect"
+import {
+  ChannelRegistry,
+  CommentParser,
+  GroupBuy,
+  IdGenerator,
+  type Notification,
+  OutboxRelay,
+  Publish,
+  RoundSpec,
+  Storage
+} from "@kaituan/core"
+import { Effect, Layer, Result } from "effect"
 import type { LineTestServer } from "../src/index.js"
 import { GROUP, start } from "./harness.js"
 
@@ -87,6 +97,47 @@ describe("LineChannel.send to a conversation (Publish)", () => {
         expect(p.length).toBeLessThanOrEqual(5000)
         expect(/[\uD800-\uDBFF]$/.test(p.replace(/…$/, ""))).toBe(false)
       }
+    })
+  )
+})
+
+describe("Publish → outbox → relay → LINE", () => {
+  it.live("a published round reaches the group as one push; publishing again sends nothing more", () =>
+    Effect.gen(function* () {
+      const { server, adapter } = yield* setup()
+      const storage = Storage.makeMemory()
+      const noParser = CommentParser.layer({
+        compile: () => ({ parse: () => ({ intent: "none", lines: [], reason: "none", spans: [] }) })
+      })
+      const app = Layer.mergeAll(
+        GroupBuy.layer.pipe(
+          Layer.provideMerge(
+            Layer.mergeAll(Layer.succeed(Storage.Storage, storage), noParser, IdGenerator.layerCounter)
+          )
+        ),
+        ChannelRegistry.layer([adapter])
+      )
+      yield* Effect.gen(function* () {
+        const g = yield* GroupBuy.GroupBuy
+        const spec = Result.getOrThrow(
+          RoundSpec.decode({
+            id: "egg",
+            title: "蛋黃酥",
+            cutoff: "2030-05-10T22:00:00+08:00",
+            listens: [{ channel: "line", conversation: GROUP }],
+            products: [{ sku: "EGG", name: "蛋黃酥", price: 300, stock: 10 }]
+          })
+        )
+        yield* g.openRound({ spec })
+        yield* Publish.publishRound({ roundId: "egg" })
+        const first = yield* OutboxRelay.drain({})
+        yield* Publish.publishRound({ roundId: "egg" })
+        const second = yield* OutboxRelay.drain({})
+        expect([first.sent, second.sent]).toEqual([1, 0])
+      }).pipe(Effect.provide(app))
+      const pushes = server.accepted()
+      expect(pushes.map((a) => [a.endpoint, a.to])).toEqual([["push", GROUP]])
+      expect(texts(pushes[0]!)[0]).toContain("📣 開團：蛋黃酥\n・蛋黃酥　NT$300　現貨剩 10")
     })
   )
 })
