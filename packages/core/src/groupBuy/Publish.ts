@@ -171,7 +171,8 @@ export const remindJob = (spec: {
   readonly remindBeforeCutoff?: string | undefined
 }): ScheduledJob | undefined => makeRemindJob(spec.id, spec.cutoff, spec.remindBeforeCutoff)
 
-export { remindJobId }
+/** The id of a round's reminder job, `remind:<roundId>` (one per round). */
+export const reminderJobId: (roundId: string) => string = remindJobId
 
 // ---------------------------------------------------------------------------------------------
 // The use cases
