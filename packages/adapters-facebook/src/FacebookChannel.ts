@@ -6,8 +6,8 @@
  * round's announcement, reminder or sold-out notice: no comment to answer, `to.userId` empty and
  * `to.threadId` set) is
  * a comment by the Page on the post (`POST /{post-id}/comments`, split into several comments past
- * {@link maxCommentLength}), or, when the conversation is the Page itself (its numeric id or the
- * `pageId` option), a Page post (`POST /{page-id}/feed`, cut at {@link maxPostLength}).
+ * {@link maxCommentLength}), or, when the conversation is the Page itself (the `pageId` option,
+ * or the word `page`), a Page post (`POST /{page-id}/feed`, cut at {@link maxPostLength}).
  *
  * @since 0.1.0
  */
@@ -289,8 +289,11 @@ export const fromOptions = (options: Options): FacebookChannelService => {
       })
     )
 
-  /** Whether a conversation id names the Page (post to its feed) rather than a post (comment on it). */
-  const isPage = (threadId: string) => threadId === pageId || /^\d+$/.test(threadId)
+  /**
+   * Whether a conversation names the Page itself (post to its feed): the `pageId` option, or the
+   * word `page`; anything else is a post or live video (comment on it).
+   */
+  const isPage = (threadId: string) => threadId === pageId || threadId === "page"
 
   /**
    * A message to a whole conversation: a Page post when the conversation is the Page, else the
@@ -306,7 +309,7 @@ export const fromOptions = (options: Options): FacebookChannelService => {
       ...(post ? { maxParts: 1 } : {})
     })
     if (parts.join("").trim().length === 0) return rejected(`message ${message.id} (${message.kind}) renders empty`)
-    if (post) return feedPost(threadId, parts[0]!)
+    if (post) return feedPost(pageId, parts[0]!)
     if (parts.length === 1) return publicReply(threadId, parts[0]!)
     return Effect.map(
       Effect.forEach(parts, (text, i) => sent.once(`${message.id}#part${i + 1}`, publicReply(threadId, text))),

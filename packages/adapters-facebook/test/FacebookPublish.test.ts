@@ -65,7 +65,15 @@ describe("FacebookChannel.send to a conversation (Publish)", () => {
       const r = yield* fb.send(onPost)
       yield* fb.send(onPost)
       yield* fb.send(notice("announce:socks:facebook:page:1", PAGE, 2))
-      expect(posts().map(([path]) => path)).toEqual([`${POST}/comments`, `${PAGE}/feed`])
+      yield* fb.send(notice("announce:socks:facebook:page:2", "page", 1))
+      // A live video's id is numeric too: still a comment on it, never a Page post.
+      yield* fb.send(notice("announce:socks:facebook:live:1", "123456789012345", 1))
+      expect(posts().map(([path]) => path)).toEqual([
+        `${POST}/comments`,
+        `${PAGE}/feed`,
+        `${PAGE}/feed`,
+        "123456789012345/comments"
+      ])
       expect(posts()[0]![1]).toContain("📣 開團：韓國毛襪\n・毛襪 第1色　NT$120　現貨剩 3")
       expect(posts()[1]![1]).toContain("⏰ 截單：2024/05/10（五）22:00（台北時間）")
       expect(r.platformMessageId).toMatch(/^104000000000001_9\d+$/)
