@@ -16,6 +16,7 @@ export const commands: Readonly<Record<string, CommandLoader | undefined>> = {
   reconcile: () => import("./commands/reconcile.js").then((m) => m.run),
   "round import": () => import("./commands/import.js").then((m) => m.run),
   "round replay": () => import("./commands/replay.js").then((m) => m.run),
+  "round publish": () => import("./commands/publish.js").then((m) => m.run),
   serve: () => import("./commands/serve.js").then((m) => m.run),
   "token create": () => import("./commands/token.js").then((m) => m.create),
   "token revoke": () => import("./commands/token.js").then((m) => m.revoke),

@@ -22,6 +22,7 @@ Usage:
   kaituan round replay --round ROUND.json --comments FILE [--format F] [--json]
   kaituan round import FILE.xlsx [--out ROUND.json] [--db DB]   a catalogue workbook to a round
   kaituan export --db DB --round ID --format xlsx|csv [--out FILE]   orders, lines, payments, shipments
+  kaituan round publish --round ID [--db DB] [--json]   post the round's announcement to its conversations
   kaituan reconcile --orders ORDERS.json --statement FILE [--format F] [--json]
   kaituan serve [--port 8787] [--round ROUND.json]   webhooks, payments and the back-office API (/api/v1)
   kaituan token create --role organiser|helper [--label L]   an API token, printed once

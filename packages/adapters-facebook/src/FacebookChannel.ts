@@ -2,7 +2,12 @@
  * The Facebook Page channel adapter: answers the webhook verification handshake, checks
  * `X-Hub-Signature-256`, decodes `feed` comment changes (posts and live videos) into kaituan
  * events, and answers buyers with a Messenger **private reply** to their comment (one per comment,
- * within 7 days, as Meta allows) or a public reply under it.
+ * within 7 days, as Meta allows) or a public reply under it. A message to a whole conversation (a
+ * round's announcement, reminder or sold-out notice: no comment to answer, `to.userId` empty and
+ * `to.threadId` set) is
+ * a comment by the Page on the post (`POST /{post-id}/comments`, split into several comments past
+ * {@link maxCommentLength}), or, when the conversation is the Page itself (the `pageId` option,
+ * or the word `page`), a Page post (`POST /{page-id}/feed`, cut at {@link maxPostLength}).
  *
  * @since 0.1.0
  */
@@ -31,6 +36,16 @@ export { defaultGraphBase, defaultGraphVersion } from "./internal/graph.js"
 
 /** Messenger's limit on one text message. */
 export const maxTextLength = 2000
+
+/**
+ * The longest comment kaituan writes (a Page's comment on a post). Meta does not state it in the
+ * Graph reference we read (protocols.md has no figure); 8,000 characters is the limit commonly
+ * reported for comments, so longer notices are split into several comments.
+ */
+export const maxCommentLength = 8000
+
+/** The longest Page post (`/{page-id}/feed` `message`): 63,206 characters, as commonly reported (not in protocols.md). */
+export const maxPostLength = 63_206
 
 /** Meta's error code for a second private reply to the same comment. */
 export const alreadyRepliedCode = 10900
@@ -265,11 +280,52 @@ export const fromOptions = (options: Options): FacebookChannelService => {
       })
     )
 
+  /** A Page post on the Page's feed. */
+  const feedPost = (page: string, text: string) =>
+    request(graph, "POST", [page, "feed"], {}, { message: text }, `Graph POST /${page}/feed`).pipe(
+      Effect.map((answer) => {
+        const id = Option.getOrUndefined(decodeSendAnswer(answer))?.id
+        return id === undefined ? {} : { platformMessageId: id }
+      })
+    )
+
+  /**
+   * Whether a conversation names the Page itself (post to its feed): the `pageId` option, or the
+   * word `page`; anything else is a post or live video (comment on it).
+   */
+  const isPage = (threadId: string) => threadId === pageId || threadId === "page"
+
+  /**
+   * A message to a whole conversation: a Page post when the conversation is the Page, else the
+   * Page's comment(s) on the post; each comment of a split notice is remembered on its own, so a
+   * retry sends only those not sent yet.
+   */
+  const sendToConversation = (message: Notification.OutboundMessage, threadId: string) => {
+    const post = isPage(threadId)
+    const parts = MessageTemplates.renderParts(message.kind, message.data, {
+      templates: options.templates,
+      locale: options.locale,
+      maxLength: post ? maxPostLength : maxCommentLength,
+      ...(post ? { maxParts: 1 } : {})
+    })
+    if (parts.join("").trim().length === 0) return rejected(`message ${message.id} (${message.kind}) renders empty`)
+    if (post) return feedPost(pageId, parts[0]!)
+    if (parts.length === 1) return publicReply(threadId, parts[0]!)
+    return Effect.map(
+      Effect.forEach(parts, (text, i) => sent.once(`${message.id}#part${i + 1}`, publicReply(threadId, text))),
+      (results) => results[0]!
+    )
+  }
+
   const send = (message: Notification.OutboundMessage): Effect.Effect<ChannelAdapter.SendResult, ChannelError> =>
     sent.once(
       message.id,
       Effect.suspend(() => {
         const commentId = message.to.replyToCommentId
+        const threadId = message.to.threadId
+        // A notice to the whole conversation (no buyer): never a buyer's message made public.
+        if (commentId === undefined && message.to.userId === "" && threadId !== undefined && threadId !== "")
+          return sendToConversation(message, threadId)
         if (commentId === undefined)
           return Effect.fail(
             new ChannelError({

@@ -2,7 +2,11 @@
  * The LINE Messaging API as a kaituan {@link ChannelAdapter.ChannelAdapterService}: verifies
  * `x-line-signature`, decodes webhook events (with display names from the member-profile API,
  * cached), and sends buyer messages by reply token when it is fresh, else by push with an
- * `X-Line-Retry-Key` so a retried push is never a second message.
+ * `X-Line-Retry-Key` so a retried push is never a second message. A message to a whole
+ * conversation (a round's announcement, reminder or sold-out notice: `to.userId` empty,
+ * `to.threadId` the group `C…` or room `R…` id) is pushed to the group or room. A text longer
+ * than LINE's 5,000 characters goes as up to 5 text messages of one push (split at line breaks,
+ * never inside a character; the fifth is cut with "…" if even that is not enough).
  *
  * @example
  * ```ts
@@ -25,8 +29,7 @@ import {
   ChannelAdapter,
   type Http,
   HttpClient,
-  // biome-ignore lint/correctness/noUnusedImports: the declarations of `Options` name its template types through it (TS2883 without it)
-  type MessageTemplates,
+  MessageTemplates,
   type Notification,
   SentMessages
 } from "@kaituan/core"
@@ -280,11 +283,19 @@ export const fromOptions = (options: Options): LineChannelService => {
       { templates: options.templates, locale: options.locale }
     )
 
-  const textMessage = (text: string) => [{ type: "text", text }]
+  /** The texts of a message within LINE's limits: at most 5 text messages of 5,000 characters. */
+  const renderParts = (message: Notification.OutboundMessage): Array<string> =>
+    MessageTemplates.renderParts(
+      message.kind,
+      options.templateData === undefined ? message.data : { ...options.templateData, ...message.data },
+      { templates: options.templates, locale: options.locale, maxLength: LineTemplates.MAX_TEXT_LENGTH, maxParts: 5 }
+    )
+
+  const textMessage = (texts: ReadonlyArray<string>) => texts.map((text) => ({ type: "text", text }))
 
   // One attempt only: a reply token is single-use, so a retry after an ambiguous failure could
   // never succeed; any failure but a bad access token falls back to push (which retries safely).
-  const reply = (token: string, text: string) =>
+  const reply = (token: string, text: ReadonlyArray<string>) =>
     api
       .call({
         method: "POST",
@@ -295,7 +306,7 @@ export const fromOptions = (options: Options): LineChannelService => {
       })
       .pipe(Effect.map((res): ChannelAdapter.SendResult => ({ platformMessageId: sentMessageId(res.body) })))
 
-  const push = (message: Notification.OutboundMessage, text: string) => {
+  const push = (message: Notification.OutboundMessage, text: ReadonlyArray<string>) => {
     const to =
       options.pushTo === "thread"
         ? (message.to.threadId ?? message.to.userId)
@@ -338,8 +349,8 @@ export const fromOptions = (options: Options): LineChannelService => {
     delivered.once(
       message.id,
       Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<ChannelAdapter.SendResult, ChannelError> => {
-        const text = render(message)
-        if (text.trim() === "") {
+        const text = renderParts(message)
+        if (text.join("").trim() === "") {
           return Effect.fail(
             new ChannelAdapter.ChannelError({
               reason: "invalid-payload",

@@ -1,7 +1,9 @@
 /**
  * The Telegram channel adapter: verifies the Bot API webhook's `X-Telegram-Bot-Api-Secret-Token`,
  * decodes Updates into kaituan events, and answers buyers with `sendMessage`, as a reply to their
- * comment in the group.
+ * comment in the group. A message to a whole conversation (a round's announcement, reminder or
+ * sold-out notice: `to.threadId` the chat id) is a plain `sendMessage` to the chat; a text over
+ * 4,096 characters goes as several messages, split at line breaks, never inside a character.
  *
  * @since 0.1.0
  */
@@ -260,33 +262,50 @@ export const fromOptions = (options: Options): TelegramChannelService => {
       )
     )
 
+  /** One `sendMessage` of one part of a message. */
+  const sendPart = (text: string, target: Target) =>
+    callWith(
+      client,
+      options,
+      "sendMessage",
+      {
+        chat_id: target.chatId,
+        text,
+        ...(target.replyToMessageId === undefined
+          ? {}
+          : { reply_parameters: { message_id: target.replyToMessageId, allow_sending_without_reply: true } })
+      },
+      true
+    ).pipe(
+      Effect.map((result): ChannelAdapter.SendResult => {
+        const m = Option.getOrUndefined(decodeSent(result))
+        return m === undefined ? {} : { platformMessageId: TelegramUpdate.commentIdOf(m.chat.id, m.message_id) }
+      })
+    )
+
+  // A text longer than 4,096 characters (a round's announcement with many items) goes as several
+  // messages, split at line breaks; each part is remembered on its own, so a retry after a failed
+  // part sends only the parts not sent yet. The first part answers the comment, if any.
   const send = (message: Notification.OutboundMessage): Effect.Effect<ChannelAdapter.SendResult, ChannelError> =>
     sent.once(
       message.id,
       Effect.suspend(() => {
-        const text = render(message)
-        if (text.trim().length === 0)
+        const parts = MessageTemplates.renderParts(message.kind, message.data, {
+          templates: options.templates,
+          locale: options.locale,
+          maxLength: maxTextLength
+        })
+        if (parts.join("").trim().length === 0)
           return Effect.fail(
             new ChannelError({ reason: "rejected", message: `message ${message.id} (${message.kind}) renders empty` })
           )
         const target = targetOf(message.to)
-        return callWith(
-          client,
-          options,
-          "sendMessage",
-          {
-            chat_id: target.chatId,
-            text,
-            ...(target.replyToMessageId === undefined
-              ? {}
-              : { reply_parameters: { message_id: target.replyToMessageId, allow_sending_without_reply: true } })
-          },
-          true
-        ).pipe(
-          Effect.map((result): ChannelAdapter.SendResult => {
-            const m = Option.getOrUndefined(decodeSent(result))
-            return m === undefined ? {} : { platformMessageId: TelegramUpdate.commentIdOf(m.chat.id, m.message_id) }
-          })
+        if (parts.length === 1) return sendPart(parts[0]!, target)
+        return Effect.map(
+          Effect.forEach(parts, (text, i) =>
+            sent.once(`${message.id}#part${i + 1}`, sendPart(text, i === 0 ? target : { chatId: target.chatId }))
+          ),
+          (results) => results[0]!
         )
       })
     )

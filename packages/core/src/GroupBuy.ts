@@ -21,6 +21,7 @@ import { orderView, roundViews, stockViews, ViewBatch } from "./groupBuy/Views.j
 import { IdGenerator } from "./IdGenerator.js"
 import * as inputs from "./internal/inputs.js"
 import { isoMillis } from "./internal/isoMillis.js"
+import { remindJobs } from "./internal/remindJob.js"
 import { traceGroupBuy } from "./internal/tracedGroupBuy.js"
 import type { OutboundMessage } from "./Notification.js"
 import * as Order from "./Order.js"
@@ -683,7 +684,8 @@ export const make = Effect.gen(function* () {
                         kind: CUTOFF_JOB,
                         dueAt: spec.cutoff,
                         payload: { roundId: spec.id, cutoff: spec.cutoff }
-                      }
+                      },
+                      ...remindJobs(spec)
                     ]
             }
           ])

@@ -15,6 +15,11 @@
  *   text) or `bank: { name?, code?, account }`, `paymentUrl`
  * - `carrier`, `trackingNumber` or `trackingNo`, `pickupCode`, `place`, `until`
  * - `text` (kind `"text"`: sent verbatim)
+ * - round notices to a conversation (`round-announcement`, `cutoff-reminder`, `sold-out`; built by
+ *   `Publish`): `round`, `items` (`[{ label, price, supply: "in-stock" | "preorder" |
+ *   "unlimited", left }]`, `left` the stock or the pre-order cap left, null when unlimited),
+ *   `examples` (comments that order in the round's own syntax, `["紅+1", "蛋黃酥+2"]`), `cutoff`
+ *   (ISO 8601, shown in Taipei time); `label` and `supply` for `sold-out`
  *
  * These are the fields core's use cases put in `data` (`orderId`, `lines` with `label`, `total`,
  * `reason`, `text`, `amount`, `paid`, `pickupCode`, `trackingNo`); the rest (bank account, pickup
@@ -27,6 +32,7 @@
  * @since 0.1.0
  */
 import type { MessageKind } from "./Notification.js"
+import { taipeiParts } from "./TaipeiTime.js"
 
 /** The template variables of a message: its raw `data`. */
 export type Data = Readonly<Record<string, unknown>>
@@ -54,6 +60,12 @@ export interface Vars {
   readonly place: string
   readonly until: string
   readonly text: string
+  /** A round's items, one a line, with price and what is left. */
+  readonly items: string
+  /** Example order comments, one a line. */
+  readonly examples: string
+  /** The cutoff in Taipei time: `2024/05/10（五）22:00` (`2024/05/10 (Fri) 22:00` in English). */
+  readonly cutoff: string
 }
 
 /** A template: a function of the message data (and its formatted vars), or a `{name}` placeholder string. */
@@ -134,6 +146,66 @@ const howToPayOf = (data: Data, locale: Locale): string => {
   return ""
 }
 
+const weekdays: Record<Locale, ReadonlyArray<string>> = {
+  "zh-TW": ["日", "一", "二", "三", "四", "五", "六"],
+  en: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, "0")
+
+/** An ISO 8601 instant as a Taipei wall clock with the weekday: `2024/05/10（五）22:00`; "" when not a time. */
+export const taipeiText = (iso: unknown, locale: Locale = "zh-TW"): string => {
+  const ms = typeof iso === "string" ? Date.parse(iso) : Number.NaN
+  if (Number.isNaN(ms)) return ""
+  const p = taipeiParts(ms)
+  const weekday = weekdays[locale][new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay()]
+  const date = `${p.year}/${pad2(p.month)}/${pad2(p.day)}`
+  const time = `${pad2(p.hour)}:${pad2(p.minute)}`
+  return locale === "zh-TW" ? `${date}（${weekday}）${time}` : `${date} (${weekday}) ${time}`
+}
+
+const leftText = (item: Readonly<Record<string, unknown>>, locale: Locale): string => {
+  const left = num(item["left"])
+  const supply = str(item["supply"])
+  if (supply === "preorder")
+    return left === undefined
+      ? locale === "zh-TW"
+        ? "預購"
+        : "pre-order"
+      : left <= 0
+        ? locale === "zh-TW"
+          ? "預購已額滿"
+          : "pre-order full"
+        : locale === "zh-TW"
+          ? `預購，上限剩 ${left}`
+          : `pre-order, ${left} left`
+  if (left === undefined) return ""
+  if (left <= 0) return locale === "zh-TW" ? "已售完" : "sold out"
+  return locale === "zh-TW" ? `現貨剩 ${left}` : `${left} in stock`
+}
+
+const formatItems = (v: unknown, locale: Locale): string => {
+  if (!Array.isArray(v)) return ""
+  return v
+    .map((raw) => {
+      const item = record(raw)
+      if (item === undefined) return `・${str(raw)}`
+      const label = str(item["label"]) || str(item["name"]) || str(item["sku"])
+      const price = num(item["price"])
+      const left = leftText(item, locale)
+      return `・${label}${price === undefined ? "" : `　${money(price)}`}${left ? `　${left}` : ""}`
+    })
+    .join("\n")
+}
+
+const formatExamples = (v: unknown): string =>
+  Array.isArray(v)
+    ? v
+        .map(str)
+        .filter((e) => e.length > 0)
+        .join("\n")
+    : ""
+
 /** The formatted variables of a message's data. */
 export const vars = (data: Data, locale: Locale = "zh-TW"): Vars => {
   const buyerName = str(data["buyerName"])
@@ -166,7 +238,10 @@ export const vars = (data: Data, locale: Locale = "zh-TW"): Vars => {
     pickupCode: str(data["pickupCode"]),
     place: str(data["place"]),
     until: str(data["until"]),
-    text: str(data["text"])
+    text: str(data["text"]),
+    items: formatItems(data["items"], locale),
+    examples: formatExamples(data["examples"]),
+    cutoff: taipeiText(data["cutoff"], locale)
   }
 }
 
@@ -215,6 +290,22 @@ const zhTW: Record<MessageKind, (data: Data, v: Vars) => string> = {
       v.pickupCode && `取貨碼：${v.pickupCode}`,
       v.until && `請於 ${v.until} 前取貨`
     ),
+  "round-announcement": (_d, v) =>
+    join(
+      `📣 開團${v.round ? `：${v.round}` : ""}`,
+      v.items,
+      v.examples && `下單方式：留言「品名或規格＋數量」，例如：\n${v.examples}`,
+      v.cutoff && `⏰ 截單：${v.cutoff}（台北時間）`
+    ),
+  "cutoff-reminder": (_d, v) =>
+    join(
+      `⏰ 截單提醒${v.round ? `：${v.round}` : ""}`,
+      v.cutoff ? `將於 ${v.cutoff}（台北時間）截單，要買的朋友請把握時間！` : "即將截單，要買的朋友請把握時間！",
+      v.items,
+      v.examples && `下單範例：\n${v.examples}`
+    ),
+  "sold-out": (d, v) =>
+    `${d["supply"] === "preorder" ? "🈵" : "❌"} ${v.product || "商品"}${d["supply"] === "preorder" ? " 預購已額滿" : " 已售完"}${v.round ? `（${v.round}）` : ""}，謝謝大家支持！`,
   text: (_d, v) => v.text
 }
 
@@ -273,6 +364,22 @@ const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
       v.pickupCode && `Pickup code: ${v.pickupCode}`,
       v.until && `Please pick up by ${v.until}`
     ),
+  "round-announcement": (_d, v) =>
+    join(
+      `📣 Now open${v.round ? `: ${v.round}` : ""}`,
+      v.items,
+      v.examples && `To order, comment the item and a quantity, e.g.:\n${v.examples}`,
+      v.cutoff && `⏰ Orders close ${v.cutoff} (Taipei time)`
+    ),
+  "cutoff-reminder": (_d, v) =>
+    join(
+      `⏰ Closing soon${v.round ? `: ${v.round}` : ""}`,
+      v.cutoff ? `Orders close ${v.cutoff} (Taipei time): order now!` : "Orders close soon: order now!",
+      v.items,
+      v.examples && `For example:\n${v.examples}`
+    ),
+  "sold-out": (d, v) =>
+    `${d["supply"] === "preorder" ? "🈵" : "❌"} ${v.product || "An item"}${d["supply"] === "preorder" ? " is fully pre-ordered" : " is sold out"}${v.round ? ` (${v.round})` : ""}. Thank you!`,
   text: (_d, v) => v.text
 }
 
@@ -298,6 +405,76 @@ export const clamp = (text: string, maxLength: number): string => {
   if (text.length <= maxLength) return text
   const cut = text.slice(0, Math.max(0, maxLength - 1))
   return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" })
+
+/** The longest prefix of `text` of at most `maxLength` UTF-16 units that ends on a grapheme boundary. */
+const cutAt = (text: string, maxLength: number): number => {
+  let end = 0
+  for (const { index, segment } of graphemes.segment(text.slice(0, maxLength + 16))) {
+    const next = index + segment.length
+    if (next > maxLength) break
+    end = next
+  }
+  // A single grapheme longer than the limit (never in practice): cut between code points.
+  if (end === 0) end = /[\uD800-\uDBFF]/.test(text.charAt(maxLength - 1)) ? maxLength - 1 : maxLength
+  return Math.max(1, end)
+}
+
+/**
+ * Splits a text into parts of at most `maxLength` UTF-16 units, at line breaks where it can (a
+ * line longer than the limit is cut between characters: never inside a surrogate pair, an emoji
+ * sequence or a keycap). With `maxParts`, the last part is cut with {@link clamp}-style "…" when
+ * the text needs more. Line breaks at a cut are dropped; no part is empty.
+ */
+export const split = (text: string, maxLength: number, maxParts = Number.POSITIVE_INFINITY): Array<string> => {
+  if (maxLength < 2) return [clamp(text, Math.max(1, maxLength))]
+  const parts: Array<string> = []
+  let rest = text
+  while (rest.length > 0) {
+    if (parts.length === maxParts - 1 || rest.length <= maxLength) {
+      if (rest.length <= maxLength) parts.push(rest)
+      else parts.push(`${rest.slice(0, cutAt(rest, maxLength - 1))}…`)
+      break
+    }
+    const window = rest.slice(0, maxLength + 1)
+    const newline = window.lastIndexOf("\n")
+    const end = newline > 0 ? newline : cutAt(rest, maxLength)
+    const part = rest.slice(0, end).replace(/\n+$/, "")
+    if (part.length > 0) parts.push(part)
+    rest = rest.slice(end).replace(/^\n+/, "")
+  }
+  return parts
+}
+
+/** Options of {@link renderParts}. */
+export interface RenderPartsOptions {
+  readonly templates?: Templates | undefined
+  readonly locale?: Locale | undefined
+  /** The platform's longest text (UTF-16 units). */
+  readonly maxLength: number
+  /** The most parts the platform takes for one message (LINE: 5 per push); the last is cut beyond it. */
+  readonly maxParts?: number | undefined
+}
+
+/** The kinds sent to a whole conversation (`Publish`): long ones are split, not cut. */
+export const conversationKinds: ReadonlySet<MessageKind> = new Set<MessageKind>([
+  "round-announcement",
+  "cutoff-reminder",
+  "sold-out"
+])
+
+/**
+ * Renders one message as the texts to send within a platform's limit: a round's notices to a
+ * conversation ({@link conversationKinds}) are {@link split} at line breaks instead of cut short,
+ * so every item reaches the buyers; a message to one buyer is one text, cut with {@link clamp}.
+ */
+export const renderParts = (kind: MessageKind, data: Data, options: RenderPartsOptions): Array<string> => {
+  const text = render(kind, data, { templates: options.templates, locale: options.locale })
+  return conversationKinds.has(kind)
+    ? split(text, options.maxLength, options.maxParts)
+    : [clamp(text, options.maxLength)]
 }
 
 /** Options of {@link render}. */

@@ -20,11 +20,18 @@ export const MessageKind = Schema.Literals([
   "payment-received",
   "shipped",
   "pickup-ready",
+  "round-announcement",
+  "cutoff-reminder",
+  "sold-out",
   "text"
 ])
 export type MessageKind = typeof MessageKind.Type
 
-/** Where a message goes: the buyer on one channel, in reply to a comment where the channel allows it. */
+/**
+ * Where a message goes: the buyer on one channel, in reply to a comment where the channel allows
+ * it; or a whole conversation (a round's announcement, reminder and sold-out notices): `userId`
+ * empty and `threadId` the LINE group/room id, Telegram chat id or Facebook post (or Page) id.
+ */
 export const Recipient = Schema.Struct({
   channel: ChannelId,
   /** The channel's user id (LINE userId, Telegram chat/user id, Facebook PSID…). */

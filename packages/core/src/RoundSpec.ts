@@ -7,6 +7,7 @@
 import { Effect, Schema } from "effect"
 import { ProductSpec } from "./Catalogue.js"
 import { RoundId } from "./Ids.js"
+import { parseIsoDuration } from "./internal/isoDuration.js"
 import { ParseMode } from "./ParseResult.js"
 
 /** A repeat "+1" from a buyer who already ordered: adds to the line (default) or replaces it. */
@@ -25,6 +26,13 @@ export type EditPolicy = typeof EditPolicy.Type
 export const IsoTimestamp = Schema.String.check(
   Schema.makeFilter((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}T/.test(s), {
     message: "expected an ISO 8601 timestamp such as 2024-05-10T22:00:00+08:00"
+  })
+)
+
+/** An ISO 8601 duration of fixed length (`PT10M`, `PT1H`, `P1D`): weeks, days, hours, minutes, seconds. */
+export const IsoDuration = Schema.String.check(
+  Schema.makeFilter((s) => parseIsoDuration(s) !== undefined, {
+    message: "expected an ISO 8601 duration such as PT10M (weeks, days, hours, minutes, seconds)"
   })
 )
 
@@ -63,6 +71,8 @@ export const RoundSpec = Schema.Struct({
    * takes the comments no open round listens to, when it is the only such round.
    */
   listens: Schema.optional(Schema.Array(Listen)),
+  /** How long before the cutoff the round's conversations are reminded (`Publish`, job `round.remind`). */
+  remindBeforeCutoff: Schema.optional(IsoDuration),
   products: Schema.NonEmptyArray(ProductSpec)
 })
 /** A decoded round file, defaults applied. */

@@ -17,8 +17,8 @@
  *   the jobs it is running and stops when the scope closes). No `setInterval` or `setTimeout` in
  *   the host: time comes from Effect's `Clock` (`TestClock` in tests).
  *
- * Built in: {@link roundCutoff} for kind `"round.cutoff"` (payload `{ roundId }`), in
- * {@link builtIn}. An app adds its own kinds: `handlers: { ...Scheduler.builtIn, ...mine }`. One
+ * Built in: {@link roundCutoff} for kind `"round.cutoff"` (payload `{ roundId }`) and
+ * {@link roundRemind} for `"round.remind"` (the reminder before the cutoff), in {@link builtIn}. An app adds its own kinds: `handlers: { ...Scheduler.builtIn, ...mine }`. One
  * scheduler per process should know every kind the app schedules: a job of a kind this worker has
  * no handler for counts as a failed attempt ("no handler").
  *
@@ -32,6 +32,8 @@ import { Cause, Clock, Data, Duration, Effect, Exit, Layer, Schema } from "effec
 import { GroupBuy, GroupBuyError } from "./GroupBuy.js"
 import { describeCause } from "./internal/describeCause.js"
 import { forkStoppable, type StopSignal } from "./internal/stoppable.js"
+import { remindRound } from "./groupBuy/Publish.js"
+import { REMIND } from "./internal/remindJob.js"
 import { maskSecrets } from "./OutboxRelay.js"
 import { IsoTimestamp } from "./RoundSpec.js"
 import { type ClaimedJob, type ScheduledJob, Storage, type StorageError } from "./Storage.js"
@@ -150,8 +152,32 @@ export const roundCutoff: Handler<GroupBuy> = (job) =>
       )
   })
 
-/** The handlers core brings: `"round.cutoff"` → {@link roundCutoff}. */
-export const builtIn = { [CUTOFF]: roundCutoff } as const satisfies Handlers
+/** The kind of a round's cutoff-reminder job (`Publish.remindJob`; payload `{ roundId, cutoff }`). */
+export const REMIND_BEFORE_CUTOFF = REMIND
+
+const decodeRemind = Schema.decodeUnknownEffect(CutoffPayload)
+
+/**
+ * Reminds the round's conversations that the cutoff is near: `Publish.remindRound` with the
+ * payload's cutoff (a reminder for a cutoff that has moved, passed, or a round no longer open
+ * sends nothing). Once per cutoff across retries, restarts and workers: the messages' ids and the
+ * commit's idempotency key name the round and the cutoff. An unknown round or a malformed payload
+ * is a {@link JobRejected}; a storage failure is retried.
+ */
+export const roundRemind: Handler<Storage> = (job) =>
+  Effect.gen(function* () {
+    const { roundId, cutoff } = yield* decodeRemind(job.payload).pipe(
+      Effect.mapError(() => new JobRejected({ message: "round.remind payload must be { roundId, cutoff? }" }))
+    )
+    yield* remindRound({ roundId, ...(cutoff === undefined ? {} : { cutoff }) }).pipe(
+      Effect.mapError((e) =>
+        e instanceof GroupBuyError && e.reason !== "conflict" ? new JobRejected({ message: e.message }) : e
+      )
+    )
+  })
+
+/** The handlers core brings: `"round.cutoff"` → {@link roundCutoff}, `"round.remind"` → {@link roundRemind}. */
+export const builtIn = { [CUTOFF]: roundCutoff, [REMIND]: roundRemind } as const satisfies Handlers
 
 // ---------------------------------------------------------------------------------------------
 // One pass

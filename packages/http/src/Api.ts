@@ -354,6 +354,36 @@ export class ExportsApi extends HttpApiGroup.make("exports").add(
   )
 ) {}
 
+/** What `POST /rounds/:roundId/publish` did: the announcements queued, and the text they carry. */
+export const Published = Schema.Struct({
+  roundId: Schema.String,
+  /** `queued`; `duplicate` (the same announcement was queued before: nothing new); `skipped` (`reason`). */
+  status: Schema.Literals(["queued", "duplicate", "skipped"]),
+  reason: Schema.optional(Schema.String),
+  messages: Schema.Array(
+    Schema.Struct({ messageId: Schema.String, channel: Schema.String, conversation: Schema.String })
+  ),
+  /** The example comments the announcement teaches, in the round's own syntax. */
+  examples: Schema.Array(Schema.String),
+  /** The announcement as the built-in zh-TW template writes it (channels may split it to fit). */
+  text: Schema.String
+})
+
+/** Publishing a round to its conversations (handlers in `handlers/Publish.ts`). */
+export class PublishApi extends HttpApiGroup.make("publish").add(
+  HttpApiEndpoint.post("publish", "/rounds/:roundId/publish", {
+    params: RoundParams,
+    success: Published,
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "Publish a round's announcement",
+      "One announcement (title, items with prices and what is left, how to order with examples, the cutoff) to each conversation the round listens to, through the outbox; publishing again without a change queues nothing new (`duplicate`); 409 when the round is not open"
+    )
+  )
+) {}
+
 /** The organiser's API, version 1. */
 export class Api extends HttpApi.make("kaituan")
   .add(SessionApi)
@@ -366,6 +396,7 @@ export class Api extends HttpApi.make("kaituan")
   .add(BuyersApi)
   .add(OperationsApi)
   .add(ExportsApi)
+  .add(PublishApi)
   .middleware(Validation)
   .middleware(Authorization)
   .prefix(prefix)

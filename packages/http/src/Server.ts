@@ -26,6 +26,7 @@ import * as Operations from "./handlers/Operations.js"
 import * as Orders from "./handlers/Orders.js"
 import * as PaymentsHandlers from "./handlers/Payments.js"
 import * as Pickups from "./handlers/Pickups.js"
+import * as PublishHandlers from "./handlers/Publish.js"
 import * as Review from "./handlers/Review.js"
 import * as Rounds from "./handlers/Rounds.js"
 import * as Session from "./handlers/Session.js"
@@ -61,7 +62,8 @@ export const layerHandlers = Layer.mergeAll(
   Pickups.layer,
   Buyers.layer,
   Operations.layer,
-  Exports.layer
+  Exports.layer,
+  PublishHandlers.layer
 )
 
 /** The {@link Tokens} and `Payments` services over the app's `GroupBuy` and `Storage`. */

@@ -7,11 +7,13 @@
 import {
   GroupBuy,
   IdGenerator,
+  MessageTemplates,
   type Order,
   type Payment,
   type ReadModel,
   ReadModels,
   type Round,
+  Publish,
   RoundSpec,
   Scheduler,
   Shipment,
@@ -105,6 +107,24 @@ export interface RoundSummary {
   readonly closedAt?: string | undefined
   /** The cutoff of its round file. */
   readonly cutoff?: string | undefined
+}
+
+/** What {@link Kaituan.publishRound} did. */
+export interface PublishResult {
+  readonly roundId: string
+  /** `queued`; `duplicate` (the same announcement was queued before: nothing new); `skipped` (see `reason`). */
+  readonly status: "queued" | "duplicate" | "skipped"
+  readonly reason?: string | undefined
+  /** One announcement per conversation the round listens to. */
+  readonly messages: ReadonlyArray<{
+    readonly messageId: string
+    readonly channel: string
+    readonly conversation: string
+  }>
+  /** The example comments it teaches, in the round's own syntax (`紅+1`). */
+  readonly examples: ReadonlyArray<string>
+  /** The announcement as the built-in zh-TW template writes it. */
+  readonly text: string
 }
 
 /** One order as the apps see it: lines with unit prices, total, paid, status. */
@@ -232,6 +252,13 @@ export interface Kaituan {
     roundId: string,
     comment: { readonly channel: string; readonly commentId: string; readonly at?: string | undefined }
   ) => Promise<void>
+  /**
+   * Publishes the round's announcement (title, items with prices and what is left, how to order
+   * with examples, the cutoff in Taipei time) to every conversation the round listens to, through
+   * the outbox. Publishing again without a change is `duplicate`: nothing new is sent. Rejects
+   * when the round is unknown or not open.
+   */
+  readonly publishRound: (roundId: string, options?: { readonly at?: string | undefined }) => Promise<PublishResult>
   /** Closes the round now (if still open) and confirms every order: they now await payment. Idempotent. */
   readonly closeRound: (
     roundId: string,
@@ -731,6 +758,21 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
         })
       }
     ),
+    publishRound: call((roundId: string, options?: { readonly at?: string | undefined }) => {
+      const rid = id("roundId", roundId)
+      const when = at("options.at", opts(options).at)
+      return Effect.map(
+        Publish.publishRound({ roundId: rid, ...(when === undefined ? {} : { at: when }) }),
+        (o): PublishResult => ({
+          roundId: o.roundId,
+          status: o.status,
+          ...(o.reason === undefined ? {} : { reason: o.reason }),
+          messages: o.messages,
+          examples: o.data.examples,
+          text: MessageTemplates.render("round-announcement", o.data)
+        })
+      )
+    }),
     closeRound: call((roundId: string, options?: { readonly at?: string | undefined }) => {
       const rid = id("roundId", roundId)
       const when = at("options.at", opts(options).at)

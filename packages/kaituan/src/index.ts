@@ -48,6 +48,7 @@ export {
   type PaymentDecision,
   type PaymentOutcome,
   type PickupView,
+  type PublishResult,
   type ReviewItem,
   type RoundReport,
   type RoundStatus,

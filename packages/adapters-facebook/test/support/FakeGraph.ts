@@ -1,7 +1,8 @@
 /**
  * A local HTTP server playing the Graph API on 127.0.0.1: `GET /{id}/comments` with cursor
  * paging, `GET /{comment-id}?fields=created_time`, `POST /{page-id}/messages` (private replies,
- * one per comment, error #10900 on a second one), `POST /{comment-id}/comments`, token and
+ * one per comment, error #10900 on a second one), `POST /{comment-id}/comments` and
+ * `POST /{post-id}/comments` (at most 8,000 characters), `POST /{page-id}/feed` (63,206), token and
  * `appsecret_proof` checks, and error injection.
  */
 import { createHmac } from "node:crypto"
@@ -170,10 +171,19 @@ export const start = (input: { token?: string; appSecret?: string; version?: str
         n += 1
         return answer({ status: 200, body: { recipient_id: `2400000000000${n}`, message_id: `m_fake${n}` } })
       }
+      if (method === "POST" && edge === "feed") {
+        const text = body?.["message"]
+        if (typeof text !== "string" || text.length === 0)
+          return error(400, { message: "(#100) Missing message or attachment", code: 100 })
+        if (text.length > 63_206) return error(400, { message: "(#100) The message is too long", code: 100 })
+        n += 1
+        return answer({ status: 200, body: { id: `${id}_8${n}` } })
+      }
       if (method === "POST" && edge === "comments") {
         const text = body?.["message"]
         if (typeof text !== "string" || text.length === 0)
           return error(400, { message: "(#100) Missing message or attachment", code: 100 })
+        if (text.length > 8_000) return error(400, { message: "(#100) The comment is too long", code: 100 })
         n += 1
         return answer({ status: 200, body: { id: `${id.split("_")[0]}_9${n}` } })
       }

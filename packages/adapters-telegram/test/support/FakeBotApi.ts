@@ -99,6 +99,11 @@ export const start = (token = "123456:TEST-token_abc"): Promise<FakeBotApi> => {
             status: 400,
             body: { ok: false, error_code: 400, description: "Bad Request: message text is empty" }
           })
+        if (body["text"].length > 4096)
+          return answer({
+            status: 400,
+            body: { ok: false, error_code: 400, description: "Bad Request: message is too long" }
+          })
         accepted.push(received)
         nextId += 1
         return answer({

@@ -10,6 +10,7 @@ import { channelOf } from "../Buyer.js"
 import type { Catalogue } from "../Catalogue.js"
 import type { OutboundMessage, Recipient } from "../Notification.js"
 import * as Round from "../Round.js"
+import type { Listen } from "../RoundSpec.js"
 import type { CommentInput } from "./Inputs.js"
 
 const recipientOf = (c: CommentInput): Recipient => {
@@ -146,6 +147,13 @@ export const roundMessages = (
       })
     }
   }
+  if (changed !== undefined && after.spec?.listens !== undefined && after.spec.listens.length > 0) {
+    const soldOut = soldOutMessages(after, events, c.at)
+    if (soldOut.length > 0) {
+      out ??= []
+      for (const m of soldOut) out.push(m)
+    }
+  }
   if (changed === undefined) return out ?? []
   to ??= recipientOf(c)
   const data = entry
@@ -246,6 +254,7 @@ export const reviewMessages = (
         break
     }
   }
+  for (const m of soldOutMessages(after, events, at)) out.push(m)
   if (cancelled !== undefined)
     out.unshift({
       id: idOf("order-cancelled"),
@@ -285,3 +294,69 @@ export const orderChangeMessage = (
   data: { orderId: order.orderId, ...data },
   createdAt: at
 })
+
+/**
+ * A conversation of the round (one of its `listens`) as a message recipient: the whole LINE group
+ * or room, Telegram chat or Facebook post (or Page), not one buyer (`userId` is empty).
+ */
+export const conversationRecipient = (listen: Listen): Recipient => ({
+  channel: listen.channel as Recipient["channel"],
+  userId: "",
+  threadId: listen.conversation
+})
+
+/** The supply of a SKU as the round notices name it. */
+export const supplyOf = (catalogue: Catalogue | undefined, sku: string): "in-stock" | "preorder" | "unlimited" => {
+  const supply = catalogue?.bySku.get(sku)?.supply._tag
+  return supply === "InStock" ? "in-stock" : supply === "Preorder" ? "preorder" : "unlimited"
+}
+
+/**
+ * Sold-out notices (kind `sold-out`) to every conversation of the round, for each SKU whose last
+ * unit (or last pre-order place) these events took: a `LinesOrdered` line, or a `LinesSet` line
+ * that went up, of a SKU with nothing left after them. Derived from the events, so a SKU that is
+ * restocked and sells out again is announced again. Id
+ * `soldout:<round>:<sku>:<comment>:<channel>:<conversation>`: the comment that took the last unit
+ * names the sell-out, so a retry of the same command queues nothing new.
+ */
+export const soldOutMessages = (
+  after: Round.State,
+  events: ReadonlyArray<Round.Event>,
+  at: string
+): Array<OutboundMessage> => {
+  const listens = after.spec?.listens
+  if (listens === undefined || listens.length === 0) return []
+  let out: Array<OutboundMessage> | undefined
+  let seen: Set<string> | undefined
+  const consider = (sku: string, commentId: string) => {
+    if (after.stock[sku]?.left !== 0) return
+    const key = `${sku}\u0000${commentId}`
+    seen ??= new Set()
+    if (seen.has(key)) return
+    seen.add(key)
+    out ??= []
+    const data = {
+      round: after.spec?.title ?? "",
+      sku,
+      label: after.catalogue?.bySku.get(sku)?.label ?? sku,
+      supply: supplyOf(after.catalogue, sku)
+    }
+    const round = idPart(after.spec?.id ?? "")
+    for (const l of listens)
+      out.push({
+        id: ["soldout", round, idPart(sku), idPart(commentId), idPart(l.channel), idPart(l.conversation)].join(":"),
+        kind: "sold-out",
+        to: conversationRecipient(l),
+        data,
+        createdAt: at
+      })
+  }
+  for (const e of events) {
+    if (e._tag === "LinesOrdered") {
+      for (const l of e.lines) if (l.qty > 0) consider(l.sku, e.commentId)
+    } else if (e._tag === "LinesSet") {
+      for (const l of e.lines) if (l.to > l.from) consider(l.sku, e.commentId)
+    }
+  }
+  return out ?? []
+}
