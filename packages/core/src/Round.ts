@@ -723,6 +723,12 @@ const resolveLines = (
   return out
 }
 
+/** The unit price of the line of `sku` in `lines` (`otherwise` when there is none). */
+const priceOf = (lines: ReadonlyArray<OrderLine>, sku: string, otherwise: number): number => {
+  for (const l of lines) if (l.sku === sku) return l.unitPrice
+  return otherwise
+}
+
 /** The quantity of `sku` in `lines` (0 when there is no such line). Loops, not callbacks: hot path. */
 const qtyOf = (lines: ReadonlyArray<OrderLine>, sku: string): number => {
   for (const l of lines) if (l.sku === sku) return l.qty
@@ -768,10 +774,13 @@ const orderLines = (
     const sellable = catalogue.bySku.get(w.sku)
     if (!sellable) return fail("unknown-sku", `unknown sku "${w.sku}"`)
     const current = entry === undefined ? 0 : qtyOf(entry.lines, w.sku)
+    // A line keeps the price it was first ordered at (a price changed since is for new lines):
+    // the event says the price the units are taken at. A scan only for a line the buyer has.
+    const unitPrice = current > 0 ? priceOf(entry!.lines, w.sku, sellable.price) : sellable.price
     const extra = mode === "replace" ? w.qty - current : w.qty
     if (extra <= 0) {
       if (mode === "replace" && extra < 0) {
-        const set = { sku: w.sku, from: current, to: w.qty, unitPrice: sellable.price }
+        const set = { sku: w.sku, from: current, to: w.qty, unitPrice }
         if (setLines === undefined) setLines = [set]
         else setLines.push(set)
       }
@@ -781,15 +790,15 @@ const orderLines = (
     if (got < extra && spec.partialFill === "reject") got = 0
     if (got > 0) {
       if (mode === "replace") {
-        const set = { sku: w.sku, from: current, to: current + got, unitPrice: sellable.price }
+        const set = { sku: w.sku, from: current, to: current + got, unitPrice }
         if (setLines === undefined) setLines = [set]
         else setLines.push(set)
-      } else if (filled === undefined) filled = [{ sku: w.sku, qty: got, unitPrice: sellable.price }]
+      } else if (filled === undefined) filled = [{ sku: w.sku, qty: got, unitPrice }]
       else {
         let i = 0
         while (i < filled.length && filled[i]!.sku !== w.sku) i++
         if (i < filled.length) filled[i] = { sku: w.sku, qty: filled[i]!.qty + got, unitPrice: filled[i]!.unitPrice }
-        else filled.push({ sku: w.sku, qty: got, unitPrice: sellable.price })
+        else filled.push({ sku: w.sku, qty: got, unitPrice })
       }
     }
     if (got < extra) {

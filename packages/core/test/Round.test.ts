@@ -364,6 +364,15 @@ describe("Round properties", () => {
             expect(JSON.stringify(Round.allOrders(s))).toBe(before)
             for (const e of d.success) expect(Round.changeEventTags as ReadonlyArray<string>).toContain(e._tag)
           }
+          // The events say the price the units were taken at: the line's own.
+          for (const e of d.success)
+            if (e._tag === "LinesOrdered" || e._tag === "LinesSet") {
+              const entry = Round.allOrders(s).find((o) => o.orderId === e.orderId)
+              for (const l of e.lines) {
+                const line = entry?.lines.find((x) => x.sku === l.sku)
+                if (line) expect(l.unitPrice, `${e._tag} ${l.sku}`).toBe(line.unitPrice)
+              }
+            }
           for (const o of Round.allOrders(s))
             for (const l of o.lines) {
               const key = `${o.orderId}|${l.sku}`
@@ -371,6 +380,38 @@ describe("Round properties", () => {
               if (first === undefined) prices.set(key, l.unitPrice)
               else expect(l.unitPrice, key).toBe(first)
             }
+        }
+      })
+    )
+  })
+
+  it("a price change never reaches units taken on a line ordered before it (events and book agree)", () => {
+    // Only orders and price changes, before the cutoff: every repeat "+N" after a change is the case.
+    const step = fc.oneof(
+      fc.record({ buyer: fc.constantFrom("a", "b"), text: fc.constantFrom("紅+1", "杯+1", "白+1", "杯+2") }),
+      fc.record({ sku: fc.constantFrom("SOCK", "SOCK-R", "CUP"), price: fc.integer({ min: 1, max: 999 }) })
+    )
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), fc.boolean(), (steps, replace) => {
+        let s = opened(replace ? spec({ repeatOrder: "replace" }) : s0)
+        const first = new Map<string, number>()
+        for (const [i, c] of steps.entries()) {
+          const command: Round.Command =
+            "sku" in c
+              ? { _tag: "SetPrice", sku: c.sku, price: c.price, at: "2024-05-02T00:00:00Z" }
+              : toCommand({ ...c, minute: 1 }, s, i)
+          const d = Round.decide(command, s)
+          if (Result.isFailure(d)) continue
+          s = Round.fold(d.success, s)
+          for (const e of d.success)
+            if (e._tag === "LinesOrdered" || e._tag === "LinesSet")
+              for (const l of e.lines) {
+                const key = `${e.orderId}|${l.sku}`
+                if (!first.has(key)) first.set(key, l.unitPrice)
+                expect(l.unitPrice, key).toBe(first.get(key))
+              }
+          for (const o of Round.orders(s))
+            for (const l of o.lines) expect(l.unitPrice).toBe(first.get(`${o.orderId}|${l.sku}`))
         }
       })
     )
@@ -454,7 +495,7 @@ describe("Round properties", () => {
           seen.add(`phase:${Round.phaseOf(s)}`)
         }
       }),
-      { numRuns: 300 }
+      { numRuns: 1000 }
     )
     for (const tag of Round.changeEventTags) expect(seen, tag).toContain(tag)
     for (const phase of ["open", "paused", "closed", "settled"]) expect(seen).toContain(`phase:${phase}`)

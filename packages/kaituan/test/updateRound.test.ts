@@ -1,5 +1,6 @@
 /**
- * `updateRound`, `reopenRound` and `roundHistory` (issue 16), in memory and on a SQLite file: the
+ * `updateRound`, `reopenRound` and `roundHistory` (issue 16), in memory, on a SQLite file and on
+ * PostgreSQL: the
  * change applied and shown in the rounds list, typed refusals with the round's reason, a retry
  * under a `requestId` that changes nothing, and orders already placed that never change.
  */
@@ -9,6 +10,8 @@ import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { comment, roundFile, uniqueRoundId } from "./support.js"
+
+const pgUrl = process.env.KAITUAN_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 
 const rejection = async (f: () => Promise<unknown>): Promise<KaituanError> => {
   try {
@@ -122,5 +125,9 @@ describe("updateRound, reopenRound, roundHistory", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })
     }
+  })
+
+  it("on PostgreSQL", async () => {
+    await scenario({ database: pgUrl })
   })
 })
