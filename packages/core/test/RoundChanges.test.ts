@@ -14,6 +14,7 @@ import {
   Storage
 } from "@kaituan/core"
 import { Effect, Layer, Result } from "effect"
+import fc from "fast-check"
 import { catalogueOf, spec, testParser } from "./support/fixtures.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -517,4 +518,93 @@ describe("RoundChanges use cases", () => {
         expect(yield* storage.order(confirmed!.orderId)).toEqual(confirmed)
       }).pipe(Effect.provide(makeLayer()))
   )
+})
+
+// ---------------------------------------------------------------------------------------------
+// A property over storage: the organiser's changes among comments, closes and reopenings
+// ---------------------------------------------------------------------------------------------
+
+type Step =
+  | { readonly comment: string; readonly buyer: string }
+  | { readonly change: RoundChanges.RoundChange }
+  | { readonly close: true }
+  | { readonly reopen: true }
+
+const arbStep: fc.Arbitrary<Step> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      comment: fc.constantFrom("紅+1", "白+1", "杯+2", "帽+1", "綠+1", "改2", "取消"),
+      buyer: fc.constantFrom("a", "b", "c")
+    })
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .oneof(
+        fc.record({ prices: fc.constant([{ sku: "SOCK", price: 99 }]) }),
+        fc.record({ restock: fc.constant([{ sku: "SOCK-R", add: 1 }]) }),
+        fc.record({ restock: fc.constant([{ sku: "SOCK-W", stock: 3 }]) }),
+        fc.record({ addProducts: fc.constant([{ sku: "HAT", name: "毛帽", price: 200, stock: 1 } as never]) }),
+        fc.record({
+          addVariants: fc.constant([
+            {
+              productSku: "SOCK",
+              variant: { sku: "SOCK-G", options: { 顏色: "綠" }, stock: 2 } as never,
+              optionValues: { 顏色: { 綠: [] } }
+            }
+          ])
+        }),
+        fc.record({ paused: fc.boolean() }),
+        fc.record({ title: fc.constantFrom("甲", "乙") })
+      )
+      .map((change) => ({ change }))
+  },
+  { weight: 1, arbitrary: fc.constant({ close: true as const }) },
+  { weight: 1, arbitrary: fc.constant({ reopen: true as const }) }
+)
+
+describe("RoundChanges over storage (property)", () => {
+  it("changes, closes and reopenings never change an order already placed, never oversell, and a confirmed order never changes", async () => {
+    await fc.assert(
+      // A close and a reopening in the middle of every run, more of either anywhere.
+      fc.asyncProperty(fc.array(arbStep, { maxLength: 12 }), fc.array(arbStep, { maxLength: 12 }), async (a, b) => {
+        const steps: ReadonlyArray<Step> = [...a, { close: true }, { reopen: true }, ...b]
+        const program = Effect.gen(function* () {
+          const { g, changes, storage } = yield* setup
+          const minute = (i: number) => new Date(Date.parse("2024-05-02T00:00:00Z") + i * 60_000).toISOString()
+          /** The price and, once confirmed, the whole view of every order line seen. */
+          const prices = new Map<string, number>()
+          const confirmed = new Map<string, string>()
+          for (const [i, step] of steps.entries()) {
+            const at = minute(i)
+            if ("comment" in step)
+              yield* g.submitComments({ roundId: "socks", comments: [comment(`m${i}`, step.buyer, step.comment, at)] })
+            else if ("change" in step)
+              yield* Effect.ignore(changes.updateRound({ roundId: "socks", change: step.change, at }))
+            else if ("close" in step) yield* g.closeRound({ roundId: "socks", at })
+            else yield* Effect.ignore(changes.reopenRound({ roundId: "socks", cutoff: "2024-05-09T00:00:00Z", at }))
+            const orders = yield* storage.orders({ roundId: "socks" })
+            for (const o of orders) {
+              // Once confirmed (at a close), an order's view never changes again here.
+              const json = JSON.stringify({ lines: o.lines, total: o.total, status: o.status })
+              const before = confirmed.get(o.orderId)
+              if (before !== undefined) expect(json, o.orderId).toBe(before)
+              else if (o.status !== "open" && o.status !== "cancelled") confirmed.set(o.orderId, json)
+              for (const l of o.lines) {
+                const key = `${o.orderId}|${l.sku}`
+                const first = prices.get(key)
+                if (first === undefined) prices.set(key, l.unitPrice)
+                else expect(l.unitPrice, key).toBe(first)
+              }
+            }
+            for (const s of yield* storage.stock({ roundId: "socks" }))
+              if (s.left !== null) expect(s.left, s.sku).toBeGreaterThanOrEqual(0)
+          }
+        })
+        await Effect.runPromise(program.pipe(Effect.provide(makeLayer())))
+      }),
+      { numRuns: 40 }
+    )
+  })
 })
