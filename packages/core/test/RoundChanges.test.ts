@@ -7,6 +7,7 @@ import {
   CommentParser,
   GroupBuy,
   IdGenerator,
+  Inbound,
   ReadModels,
   Round,
   RoundChanges,
@@ -396,6 +397,30 @@ describe("RoundChanges use cases", () => {
       })
       expect(later[0]!.status).toBe("ordered")
     }).pipe(Effect.provide(makeLayer()))
+  )
+
+  it.live("a paused round keeps its conversation: Inbound still routes its comments to it (not ordered, paused)", () =>
+    Effect.gen(function* () {
+      const { changes } = yield* setup
+      const inbound = yield* Inbound.Inbound
+      yield* changes.updateRound({ roundId: "socks", change: { paused: true }, at: "2024-05-02T00:00:00Z" })
+      expect(yield* inbound.route("line", "Cgroup")).toEqual({ _tag: "Round", roundId: "socks" })
+      const out = yield* inbound.deliver({
+        events: [
+          {
+            _tag: "Comment",
+            channel: "line",
+            eventId: "ev-1",
+            at: "2024-05-02T01:00:00Z",
+            commentId: "m1",
+            threadId: "Cgroup",
+            author: { id: "amy", name: "amy" },
+            text: "紅+1"
+          }
+        ]
+      })
+      expect(out.events).toMatchObject([{ _tag: "Comment", roundId: "socks", status: "not-ordered" }])
+    }).pipe(Effect.provide(Inbound.layer({ openRoundsMaxAgeMs: 0 }).pipe(Layer.provideMerge(makeLayer()))))
   )
 
   it.effect("bad changes: the field is named, misspelt keys too, and nothing is written", () =>
