@@ -24,7 +24,11 @@ export const VariantSpec = Schema.Struct({
   price: Schema.optional(Twd),
   stock: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   preorder: Schema.optional(Schema.Boolean),
-  cap: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
+  cap: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  /** The most of this variant one buyer may hold (限購); beyond it: not ordered, `over-limit`. */
+  limitPerBuyer: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  /** Unit cost, for profit figures. */
+  cost: Schema.optional(Twd)
 })
 export type VariantSpec = typeof VariantSpec.Type
 
@@ -38,7 +42,13 @@ export const ProductSpec = Schema.Struct({
   variants: Schema.optional(Schema.Array(VariantSpec)),
   stock: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   preorder: Schema.optional(Schema.Boolean),
-  cap: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
+  cap: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  /** The most of this product (each of its variants) one buyer may hold (限購). */
+  limitPerBuyer: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  /** Units of the product needed to proceed (成團); under it at the cutoff the product is 流團. */
+  minimum: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  /** Unit cost, for profit figures. */
+  cost: Schema.optional(Twd)
 })
 export type ProductSpec = typeof ProductSpec.Type
 
@@ -166,6 +176,57 @@ export const compile = (products: ReadonlyArray<ProductSpec>): Result.Result<Cat
     compiled.push({ spec: p, number, skus })
   }
   return Result.succeed({ products: compiled, skus: compiled.flatMap((p) => p.skus), bySku })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing a catalogue (the Round's changes: price, stock, a new variant)
+// ---------------------------------------------------------------------------------------------
+
+/** The product with `variant` added (or replaced, by sku) and new option values merged into its options. */
+export const withVariant = (
+  p: ProductSpec,
+  variant: VariantSpec,
+  optionValues: Readonly<Record<string, OptionValues>> | undefined
+): ProductSpec => {
+  const options: Record<string, OptionValues> = { ...p.options }
+  if (optionValues !== undefined)
+    for (const [name, vs] of Object.entries(optionValues)) options[name] = { ...options[name], ...vs }
+  const variants = (p.variants ?? []).filter((v) => v.sku !== variant.sku)
+  return { ...p, options, variants: [...variants, variant] }
+}
+
+/**
+ * The products with a new price for `sku`: a product's own price (its variants without a price
+ * follow it), or a variant's. Unknown skus change nothing.
+ */
+export const withPrice = (products: ReadonlyArray<ProductSpec>, sku: string, price: number): Array<ProductSpec> =>
+  products.map((p) =>
+    p.sku === sku
+      ? { ...p, price }
+      : p.variants?.some((v) => v.sku === sku)
+        ? { ...p, variants: p.variants.map((v) => (v.sku === sku ? { ...v, price } : v)) }
+        : p
+  )
+
+/**
+ * The products with a new total for the sellable `sku`: the cap of a pre-order, else its stock (an
+ * unlimited SKU becomes in stock). Set on the SKU itself (a variant overrides its product).
+ */
+export const withStock = (
+  products: ReadonlyArray<ProductSpec>,
+  sellable: SellableSku,
+  total: number
+): Array<ProductSpec> => {
+  const preorder = sellable.supply._tag === "Preorder"
+  const set = <S extends { readonly stock?: number | undefined; readonly cap?: number | undefined }>(s: S): S =>
+    preorder ? { ...s, preorder: true, cap: total } : { ...s, stock: total }
+  return products.map((p) =>
+    p.sku !== sellable.productSku
+      ? p
+      : p.variants && p.variants.length > 0
+        ? { ...p, variants: p.variants.map((v) => (v.sku === sellable.sku ? set(v) : v)) }
+        : set(p)
+  )
 }
 
 /** Compiles a catalogue known to be valid; throws a defect otherwise (for tests and fixtures). */

@@ -107,7 +107,7 @@ export interface CommentOutcome {
 /** The round's numbers, as `kaituan round replay --json` prints them (CLI.md). */
 export interface RoundReport {
   readonly roundId: string
-  readonly status: Round.Status
+  readonly status: Round.Phase
   readonly orders: ReadonlyArray<OrderView>
   readonly review: ReadonlyArray<ReviewItem>
   readonly notOrdered: ReadonlyArray<NotOrderedItem>
@@ -575,7 +575,8 @@ export const make = Effect.gen(function* () {
       const loaded: LoadedRound = {
         state,
         version,
-        parser: cached?.parser && cached.state.spec ? cached.parser : compileParser(state)
+        // A catalogue changed by the organiser (a product or variant added) compiles a new parser.
+        parser: cached?.parser && cached.state.catalogue === state.catalogue ? cached.parser : compileParser(state)
       }
       yield* Ref.update(cache, (m) => new Map(m).set(roundId, loaded))
       return loaded
@@ -1324,7 +1325,7 @@ export const make = Effect.gen(function* () {
       ])
       return {
         roundId,
-        status: loaded.state.status,
+        status: Round.phaseOf(loaded.state),
         orders: orders.filter((o) => o.status !== "cancelled"),
         review,
         notOrdered,

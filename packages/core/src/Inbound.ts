@@ -290,10 +290,15 @@ export const make = (options: Options = {}): Effect.Effect<InboundService, never
     const openRounds = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       if (cached !== undefined && now - cached.at < maxAge) return cached.open
-      const rows = yield* listReadModel(Rounds.definition, {
-        key: { k: "k1", value: "open" },
-        limit: MAX_OPEN_ROUNDS
-      }).pipe(Effect.provideService(Storage, storage))
+      // A paused round is open (its comments are kept as not ordered, reason `paused`): it keeps its conversations.
+      const rows = [
+        ...(yield* listReadModel(Rounds.definition, { key: { k: "k1", value: "open" }, limit: MAX_OPEN_ROUNDS }).pipe(
+          Effect.provideService(Storage, storage)
+        )),
+        ...(yield* listReadModel(Rounds.definition, { key: { k: "k1", value: "paused" }, limit: MAX_OPEN_ROUNDS }).pipe(
+          Effect.provideService(Storage, storage)
+        ))
+      ]
       const open: Array<OpenRound> = []
       for (const r of rows) open.push({ roundId: r.id, listens: yield* listensOfRound(r.id) })
       cached = { at: now, open }

@@ -8,7 +8,7 @@
  * The `data` of an outbound message may carry (all optional; money is integer TWD):
  * - `buyerName`, `round` (round title), `orderId`
  * - `lines`: `[{ label | name | title | sku, variant?, qty, unitPrice?, subtotal? }]`, `total`
- * - `reason` (`after-cutoff` | `sold-out` | `over-cap` | `dismissed` | `buyer-cancelled` | free
+ * - `reason` (`after-cutoff` | `sold-out` | `over-cap` | `paused` | `dismissed` | `buyer-cancelled` | free
  *   text), `comment` or `text` (the
  *   comment, for `not-ordered` / `review-pending`), `product` or `label`
  * - `amount` (else `total`), `paid`, `remaining` (else `total − paid`), `dueAt`, `howToPay` (free
@@ -119,6 +119,7 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
     "after-cutoff": "已過截單時間",
     "sold-out": "商品已售完",
     "over-cap": "已超過可訂購上限",
+    paused: "團購暫停中，暫不接單",
     dismissed: "團主確認後未列入訂單",
     "buyer-cancelled": "依您的留言取消"
   },
@@ -126,6 +127,7 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
     "after-cutoff": "the round had closed",
     "sold-out": "it sold out",
     "over-cap": "the order limit was reached",
+    paused: "the round is paused for now",
     dismissed: "the organiser did not take it as an order",
     "buyer-cancelled": "as your comment asked"
   }

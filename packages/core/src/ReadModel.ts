@@ -62,8 +62,12 @@ export const ReviewItem = Schema.Struct({
 })
 export type ReviewItem = typeof ReviewItem.Type
 
-/** Why a comment (or part of it) did not become an order. */
-export const NotOrderedReason = Schema.Literals(["after-cutoff", "sold-out", "over-cap", "round-closed"])
+/**
+ * Why a comment (or part of it) did not become an order: `after-cutoff` (the round had closed),
+ * `sold-out`, `over-cap` (a pre-order's cap), `round-closed` (not opened yet), `paused` (the
+ * organiser paused the round: nothing is ordered until it resumes).
+ */
+export const NotOrderedReason = Schema.Literals(["after-cutoff", "sold-out", "over-cap", "round-closed", "paused"])
 export type NotOrderedReason = typeof NotOrderedReason.Type
 
 /** A comment (or the unfilled part of a line) that did not become an order. */

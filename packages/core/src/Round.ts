@@ -1,5 +1,6 @@
 /**
- * The Round aggregate (開團): draft → open → closed (at the cutoff) → settled.
+ * The Round aggregate (開團): draft → open (⇄ paused) → closed (at the cutoff) → settled, and a
+ * closed round may reopen.
  *
  * The round owns the catalogue, the stock and the order book, so "never oversell" is one
  * aggregate's invariant. Comments reach it already parsed (a {@link ParseResult}); the round
@@ -18,9 +19,10 @@ import * as Decider from "./Decider.js"
 import { isoMillis } from "./internal/isoMillis.js"
 import * as PMap from "./internal/PersistentMap.js"
 import * as Fast from "./internal/roundEvolve.js"
+import { Twd } from "./Money.js"
 import { ParsedLine, type ParseResult } from "./ParseResult.js"
 import { NotOrderedReason, OrderLine } from "./ReadModel.js"
-import { RoundSpec } from "./RoundSpec.js"
+import { IsoTimestamp, RoundSpec } from "./RoundSpec.js"
 
 // ---------------------------------------------------------------------------------------------
 // Events
@@ -102,6 +104,61 @@ export const RoundClosed = Schema.TaggedStruct("RoundClosed", {
 /** The round is settled: every order confirmed, nothing more changes. */
 export const RoundSettled = Schema.TaggedStruct("RoundSettled", { at: Schema.String })
 
+// Changes to a round by its organiser (issue 16). None of them touches an order already placed:
+// a line keeps the unit price it was ordered at, and the orders confirmed at a close stay as they
+// were when the round reopens (they move to `State.sealed`).
+
+/** The organiser renamed the round. */
+export const RoundTitleChanged = Schema.TaggedStruct("RoundTitleChanged", { title: Schema.String, at: Schema.String })
+/**
+ * The round's cutoff moved (`null`: the round has no cutoff any more; it stays open until closed by
+ * hand). The cutoff job moves with it, in the same commit.
+ */
+export const RoundCutoffChanged = Schema.TaggedStruct("RoundCutoffChanged", {
+  cutoff: Schema.NullOr(IsoTimestamp),
+  at: Schema.String
+})
+/**
+ * A price changed, for lines ordered from now on: `sku` is a product (its price, which its
+ * variants without a price of their own follow) or a variant (its own price). Lines already in an
+ * order keep their `unitPrice`, and so does a line a buyer adds units to.
+ */
+export const PriceChanged = Schema.TaggedStruct("PriceChanged", { sku: Schema.String, price: Twd, at: Schema.String })
+/**
+ * The stock of a sellable SKU changed: `stock` is its new total (sold + left; for a pre-order, its
+ * cap), `add` how many units that added to what is left (negative: taken away, never below what is
+ * sold). An unlimited SKU given a stock becomes in stock (現貨).
+ */
+export const Restocked = Schema.TaggedStruct("Restocked", {
+  sku: Schema.String,
+  add: Schema.Int,
+  stock: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  at: Schema.String
+})
+/** A product joined the catalogue (the parser knows its name and aliases from then on). */
+export const ProductAdded = Schema.TaggedStruct("ProductAdded", { product: Catalogue.ProductSpec, at: Schema.String })
+/**
+ * A variant joined a product that has variants, with the new option values it names (and their
+ * aliases) when it needs some: `{ "顏色": { "綠": ["綠色"] } }`.
+ */
+export const VariantAdded = Schema.TaggedStruct("VariantAdded", {
+  productSku: Schema.String,
+  variant: Catalogue.VariantSpec,
+  optionValues: Schema.optional(Schema.Record(Schema.String, Catalogue.OptionValues)),
+  at: Schema.String
+})
+/** The organiser paused the round: comments are not ordered (reason `paused`) until it resumes. */
+export const RoundPaused = Schema.TaggedStruct("RoundPaused", { at: Schema.String })
+/** The round takes orders again after a pause. */
+export const RoundResumed = Schema.TaggedStruct("RoundResumed", { at: Schema.String })
+/**
+ * A closed round takes orders again. The orders confirmed at the close are never changed: they
+ * leave the order book for good (`State.sealed`), so a buyer's next "+1" starts a new order, and
+ * comments sent before the reopening are not orders (as before an opening). A new cutoff comes
+ * as a `RoundCutoffChanged` right after.
+ */
+export const RoundReopened = Schema.TaggedStruct("RoundReopened", { at: Schema.String })
+
 /** Every round event. */
 export const Event = Schema.Union([
   RoundCreated,
@@ -115,9 +172,31 @@ export const Event = Schema.Union([
   PaymentReported,
   CommentIgnored,
   RoundClosed,
-  RoundSettled
+  RoundSettled,
+  RoundTitleChanged,
+  RoundCutoffChanged,
+  PriceChanged,
+  Restocked,
+  ProductAdded,
+  VariantAdded,
+  RoundPaused,
+  RoundResumed,
+  RoundReopened
 ])
 export type Event = typeof Event.Type
+
+/** The organiser's changes to a round (issue 16), by tag. */
+export const changeEventTags = [
+  "RoundTitleChanged",
+  "RoundCutoffChanged",
+  "PriceChanged",
+  "Restocked",
+  "ProductAdded",
+  "VariantAdded",
+  "RoundPaused",
+  "RoundResumed",
+  "RoundReopened"
+] as const satisfies ReadonlyArray<Event["_tag"]>
 
 // ---------------------------------------------------------------------------------------------
 // Commands
@@ -182,12 +261,65 @@ export type Command =
     }
   | { readonly _tag: "Close"; readonly at: string; readonly reason: "cutoff" | "manual" }
   | { readonly _tag: "Settle"; readonly at: string }
+  | ChangeCommand
+
+/**
+ * The organiser's changes to an open (or paused) round; `Reopen` to a closed one. Each decides no
+ * events when it would change nothing (a retry of the same change is harmless), except `Restock`
+ * with `add`, which adds every time (the use case guards it with an idempotency key).
+ */
+export type ChangeCommand =
+  | { readonly _tag: "EditTitle"; readonly title: string; readonly at: string }
+  | {
+      /** A new cutoff, after `at` (`null`: none). A cutoff that has passed is refused (`cutoff-passed`). */
+      readonly _tag: "SetCutoff"
+      readonly cutoff: string | null
+      readonly at: string
+    }
+  | { readonly _tag: "SetPrice"; readonly sku: string; readonly price: number; readonly at: string }
+  | {
+      /** `add` units to what is left, or set the total `stock` (sold + left; never below what is sold). */
+      readonly _tag: "Restock"
+      readonly sku: string
+      readonly add?: number | undefined
+      readonly stock?: number | undefined
+      readonly at: string
+    }
+  | { readonly _tag: "AddProduct"; readonly product: Catalogue.ProductSpec; readonly at: string }
+  | {
+      readonly _tag: "AddVariant"
+      readonly productSku: string
+      readonly variant: Catalogue.VariantSpec
+      readonly optionValues?: Readonly<Record<string, Catalogue.OptionValues>> | undefined
+      readonly at: string
+    }
+  | { readonly _tag: "Pause"; readonly at: string }
+  | { readonly _tag: "Resume"; readonly at: string }
+  | {
+      /**
+       * Reopens a closed round (never a settled one). `cutoff`: the new cutoff (`null`: none;
+       * omitted: keep the current one, which must not have passed). The use case confirms every
+       * order of the close first: those orders are never changed by the reopening.
+       */
+      readonly _tag: "Reopen"
+      readonly cutoff?: string | null | undefined
+      readonly at: string
+    }
 
 // ---------------------------------------------------------------------------------------------
 // State
 // ---------------------------------------------------------------------------------------------
 
 export type Status = "none" | "draft" | "open" | "closed" | "settled"
+
+/**
+ * Where a round is, as organisers see it: its {@link Status}, or `paused` for an open round the
+ * organiser paused (its status stays `open`: a paused round closes at its cutoff like an open one).
+ */
+export type Phase = Status | "paused"
+
+/** The {@link Phase} of a state. */
+export const phaseOf = (state: State): Phase => (state.paused && state.status === "open" ? "paused" : state.status)
 
 /** One buyer's order in the book. Lines with qty 0 are dropped. */
 export interface BookEntry {
@@ -234,6 +366,13 @@ export interface State {
   readonly review: PMap.PersistentMap<ReviewEntry>
   readonly orderCount: number
   readonly commentCount: number
+  /** Paused by the organiser (the status stays `open`): comments are not ordered, reason `paused`. */
+  readonly paused: boolean
+  /**
+   * The orders confirmed at a close before the round reopened, as they were then, in order.
+   * They are never changed here (the Order aggregate owns them) and their stock stays sold.
+   */
+  readonly sealed: ReadonlyArray<BookEntry>
 }
 
 export const initialState: State = {
@@ -246,7 +385,9 @@ export const initialState: State = {
   book: PMap.empty(),
   review: PMap.empty(),
   orderCount: 0,
-  commentCount: 0
+  commentCount: 0,
+  paused: false,
+  sealed: []
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,6 +406,11 @@ export class RoundError extends Data.TaggedError("RoundError")<{
     | "unknown-sku"
     | "unknown-order"
     | "no-order"
+    | "cutoff-passed"
+    | "settled"
+    | "unlimited"
+    | "below-sold"
+    | "invalid-change"
   readonly message: string
 }> {}
 
@@ -272,8 +418,21 @@ export class RoundError extends Data.TaggedError("RoundError")<{
 // Transition table
 // ---------------------------------------------------------------------------------------------
 
-/** Every allowed (status, event) → status move. A property test checks nothing else happens. */
-export const transitions: ReadonlyArray<readonly [Status, Event["_tag"], Status]> = [
+/** The organiser's changes to the catalogue and settings, allowed while open or paused. */
+const editTags = [
+  "RoundTitleChanged",
+  "RoundCutoffChanged",
+  "PriceChanged",
+  "Restocked",
+  "ProductAdded",
+  "VariantAdded"
+] as const
+
+/**
+ * Every allowed (phase, event) → phase move ({@link Phase}: the status, or `paused`). A property
+ * test checks nothing else happens.
+ */
+export const transitions: ReadonlyArray<readonly [Phase, Event["_tag"], Phase]> = [
   ["none", "RoundCreated", "draft"],
   ["draft", "RoundOpened", "open"],
   // A round created and not opened yet answers comments as not ordered (`round-closed`), keeps
@@ -289,12 +448,28 @@ export const transitions: ReadonlyArray<readonly [Status, Event["_tag"], Status]
   ["open", "ReviewResolved", "open"],
   ["open", "PaymentReported", "open"],
   ["open", "CommentIgnored", "open"],
+  ...editTags.map((e) => ["open", e, "open"] as const),
+  ["open", "RoundPaused", "paused"],
   ["open", "RoundClosed", "closed"],
+  // Paused: buyers' comments are not ordered (`paused`); the organiser still decides review items,
+  // cancels orders of the book and edits the round; the cutoff closes it as it closes an open one.
+  ["paused", "CommentNotOrdered", "paused"],
+  ["paused", "CommentForReview", "paused"],
+  ["paused", "PaymentReported", "paused"],
+  ["paused", "CommentIgnored", "paused"],
+  ["paused", "ReviewResolved", "paused"],
+  ["paused", "LinesOrdered", "paused"],
+  ["paused", "LinesSet", "paused"],
+  ["paused", "OrderWithdrawn", "paused"],
+  ...editTags.map((e) => ["paused", e, "paused"] as const),
+  ["paused", "RoundResumed", "open"],
+  ["paused", "RoundClosed", "closed"],
   ["closed", "CommentNotOrdered", "closed"],
   ["closed", "CommentForReview", "closed"],
   ["closed", "ReviewResolved", "closed"],
   ["closed", "PaymentReported", "closed"],
   ["closed", "CommentIgnored", "closed"],
+  ["closed", "RoundReopened", "open"],
   ["closed", "RoundSettled", "settled"],
   ["settled", "CommentNotOrdered", "settled"],
   ["settled", "ReviewResolved", "settled"],
@@ -548,6 +723,12 @@ const resolveLines = (
   return out
 }
 
+/** The unit price of the line of `sku` in `lines` (`otherwise` when there is none). */
+const priceOf = (lines: ReadonlyArray<OrderLine>, sku: string, otherwise: number): number => {
+  for (const l of lines) if (l.sku === sku) return l.unitPrice
+  return otherwise
+}
+
 /** The quantity of `sku` in `lines` (0 when there is no such line). Loops, not callbacks: hot path. */
 const qtyOf = (lines: ReadonlyArray<OrderLine>, sku: string): number => {
   for (const l of lines) if (l.sku === sku) return l.qty
@@ -593,10 +774,13 @@ const orderLines = (
     const sellable = catalogue.bySku.get(w.sku)
     if (!sellable) return fail("unknown-sku", `unknown sku "${w.sku}"`)
     const current = entry === undefined ? 0 : qtyOf(entry.lines, w.sku)
+    // A line keeps the price it was first ordered at (a price changed since is for new lines):
+    // the event says the price the units are taken at. A scan only for a line the buyer has.
+    const unitPrice = current > 0 ? priceOf(entry!.lines, w.sku, sellable.price) : sellable.price
     const extra = mode === "replace" ? w.qty - current : w.qty
     if (extra <= 0) {
       if (mode === "replace" && extra < 0) {
-        const set = { sku: w.sku, from: current, to: w.qty, unitPrice: sellable.price }
+        const set = { sku: w.sku, from: current, to: w.qty, unitPrice }
         if (setLines === undefined) setLines = [set]
         else setLines.push(set)
       }
@@ -606,15 +790,15 @@ const orderLines = (
     if (got < extra && spec.partialFill === "reject") got = 0
     if (got > 0) {
       if (mode === "replace") {
-        const set = { sku: w.sku, from: current, to: current + got, unitPrice: sellable.price }
+        const set = { sku: w.sku, from: current, to: current + got, unitPrice }
         if (setLines === undefined) setLines = [set]
         else setLines.push(set)
-      } else if (filled === undefined) filled = [{ sku: w.sku, qty: got, unitPrice: sellable.price }]
+      } else if (filled === undefined) filled = [{ sku: w.sku, qty: got, unitPrice }]
       else {
         let i = 0
         while (i < filled.length && filled[i]!.sku !== w.sku) i++
         if (i < filled.length) filled[i] = { sku: w.sku, qty: filled[i]!.qty + got, unitPrice: filled[i]!.unitPrice }
-        else filled.push({ sku: w.sku, qty: got, unitPrice: sellable.price })
+        else filled.push({ sku: w.sku, qty: got, unitPrice })
       }
     }
     if (got < extra) {
@@ -674,14 +858,16 @@ const decideIntent = (s: State, c: IncomingComment, ref: Ref, newOrderId: string
     }
     case "amend": {
       const entry = entryOf(s, c.buyerId)
-      if (!entry || entry.lines.length === 0) return ok(review(s, c, "amendment but the buyer has no order"))
+      if (!entry || entry.lines.length === 0)
+        return ok(review(s, c, hasSealed(s, c.buyerId) ? SEALED : "amendment but the buyer has no order"))
       const lines = resolveLines(entry, p.lines)
       if (!lines) return ok(review(s, c, "amendment: which line? the buyer has several"))
       return orderLines(s, c, ref, lines, newOrderId, "replace")
     }
     case "cancel": {
       const entry = entryOf(s, c.buyerId)
-      if (!entry || entry.lines.length === 0) return ok(review(s, c, "cancellation but the buyer has no order"))
+      if (!entry || entry.lines.length === 0)
+        return ok(review(s, c, hasSealed(s, c.buyerId) ? SEALED : "cancellation but the buyer has no order"))
       if (p.lines.length === 0) return ok([withdrawn(ref, entry.orderId)])
       const lines = resolveLines(entry, p.lines)
       if (!lines) return ok(review(s, c, "cancellation: which line? the buyer has several"))
@@ -697,6 +883,18 @@ const decideIntent = (s: State, c: IncomingComment, ref: Ref, newOrderId: string
     default:
       return absurd(p.intent)
   }
+}
+
+/**
+ * Why an amendment or cancellation of a buyer whose only order was confirmed at a close (the
+ * round reopened since) goes to review: the confirmed order changes only by the organiser's hand.
+ */
+export const SEALED = "the buyer's order was confirmed when the round closed: change it by hand"
+
+/** Whether the buyer has an order confirmed at an earlier close (a reopened round). Rare path: a scan. */
+const hasSealed = (state: State, buyerId: string): boolean => {
+  for (const e of state.sealed) if (e.buyerId === buyerId) return true
+  return false
 }
 
 /** Why a comment sent before the round opened is not an order (see {@link handleComment}). */
@@ -740,11 +938,13 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
     events.push(forReview(ref, "the channel did not say who wrote this", p.lines))
     return ok(events)
   }
-  if (s.status !== "open") {
+  if (s.status !== "open" || s.paused) {
     if (p.intent === "payment") {
       events.push(paymentReported(ref, p))
     } else if (wantsChange) {
-      events.push(notOrdered(ref, s.status === "draft" ? "round-closed" : "after-cutoff"))
+      events.push(
+        notOrdered(ref, s.status === "draft" ? "round-closed" : s.status === "open" ? "paused" : "after-cutoff")
+      )
     } else events.push(ignored(ref, p.reason))
     return ok(events)
   }
@@ -829,7 +1029,160 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
         ? ok([{ _tag: "RoundSettled", at: c.at }])
         : fail("not-closed", `cannot settle a ${state.status} round`)
     )
+    .with(
+      { _tag: "EditTitle" },
+      { _tag: "SetCutoff" },
+      { _tag: "SetPrice" },
+      { _tag: "Restock" },
+      { _tag: "AddProduct" },
+      { _tag: "AddVariant" },
+      { _tag: "Pause" },
+      { _tag: "Resume" },
+      { _tag: "Reopen" },
+      (c) => decideChange(c, state)
+    )
     .exhaustive()
+
+// ---------------------------------------------------------------------------------------------
+// The organiser's changes (issue 16)
+// ---------------------------------------------------------------------------------------------
+
+/** What a change command does: events, or why it is refused. Never touches the order book. */
+const decideChange = (c: ChangeCommand, state: State): Decision => {
+  if (state.status === "none" || !state.spec || !state.catalogue) return fail("not-created", "no such round")
+  const spec = state.spec
+  if (c._tag === "Reopen") return reopen(c, state)
+  if (state.status !== "open") return fail("not-open", `a ${state.status} round cannot be changed: reopen it first`)
+  const atMs = isoMillis(c.at)
+  // Past the cutoff the round is closing (the cutoff job, or the next comment, records it): a
+  // change now would race the close. Reopen it after the close instead.
+  if (isAfterCutoffMs(state, atMs))
+    return fail("cutoff-passed", "the round's cutoff has passed: it is closing; reopen it once it is closed")
+  switch (c._tag) {
+    case "EditTitle": {
+      const title = c.title.trim()
+      if (title.length === 0) return fail("invalid-change", "the title cannot be empty")
+      return ok(title === spec.title ? [] : [{ _tag: "RoundTitleChanged", title, at: c.at }])
+    }
+    case "SetCutoff": {
+      if (c.cutoff === (spec.cutoff ?? null)) return ok([])
+      if (c.cutoff !== null) {
+        const ms = isoMillis(c.cutoff)
+        if (Number.isNaN(ms)) return fail("invalid-change", "the cutoff is not a time")
+        if (!(ms > atMs)) return fail("cutoff-passed", `the new cutoff ${c.cutoff} has passed: close the round instead`)
+        if (spec.cutoff !== undefined && isoMillis(spec.cutoff) === ms) return ok([])
+      }
+      return ok([{ _tag: "RoundCutoffChanged", cutoff: c.cutoff, at: c.at }])
+    }
+    case "SetPrice": {
+      if (!Number.isInteger(c.price) || c.price < 0) return fail("invalid-change", "a price is an integer TWD ≥ 0")
+      const product = spec.products.find((p) => p.sku === c.sku)
+      const current = product ? product.price : variantOf(spec, c.sku)?.variant.price
+      if (!product && !variantOf(spec, c.sku)) return fail("unknown-sku", `unknown sku "${c.sku}"`)
+      return ok(current === c.price ? [] : [{ _tag: "PriceChanged", sku: c.sku, price: c.price, at: c.at }])
+    }
+    case "Restock": {
+      const stock = state.stock[c.sku]
+      const sellable = state.catalogue.bySku.get(c.sku)
+      if (!stock || !sellable) return fail("unknown-sku", `unknown sku "${c.sku}" (restock a sellable sku: a variant)`)
+      if ((c.add === undefined) === (c.stock === undefined))
+        return fail("invalid-change", "a restock gives either `add` (units) or `stock` (the new total)")
+      if (c.add !== undefined) {
+        if (!Number.isInteger(c.add) || c.add <= 0)
+          return fail("invalid-change", "`add` is a whole number of units > 0")
+        if (stock.left === null)
+          return fail("unlimited", `sku "${c.sku}" has no stock limit: give it a \`stock\` instead`)
+        return ok([{ _tag: "Restocked", sku: c.sku, add: c.add, stock: stock.sold + stock.left + c.add, at: c.at }])
+      }
+      const total = c.stock!
+      if (!Number.isInteger(total) || total < 0) return fail("invalid-change", "`stock` is a whole number ≥ 0")
+      if (total < stock.sold)
+        return fail(
+          "below-sold",
+          `sku "${c.sku}" has ${stock.sold} sold: its stock cannot be less (cancel orders first)`
+        )
+      if (stock.left !== null && stock.sold + stock.left === total) return ok([])
+      const add = total - stock.sold - (stock.left ?? 0)
+      return ok([{ _tag: "Restocked", sku: c.sku, add, stock: total, at: c.at }])
+    }
+    case "AddProduct": {
+      const same = spec.products.find((p) => p.sku === c.product.sku)
+      if (same !== undefined && sameJson(same, c.product)) return ok([])
+      const compiled = Catalogue.compile([...spec.products, c.product])
+      if (Result.isFailure(compiled)) return fail("invalid-catalogue", compiled.failure.message)
+      return ok([{ _tag: "ProductAdded", product: c.product, at: c.at }])
+    }
+    case "AddVariant": {
+      const product = spec.products.find((p) => p.sku === c.productSku)
+      if (!product) return fail("unknown-sku", `unknown product "${c.productSku}"`)
+      if (!product.variants || product.variants.length === 0)
+        return fail(
+          "invalid-catalogue",
+          `product "${c.productSku}" has no variants (its own sku is what buyers order): add a product instead`
+        )
+      const same = product.variants.find((v) => v.sku === c.variant.sku)
+      if (same !== undefined && sameJson(same, c.variant) && optionValuesKnown(product, c.optionValues)) return ok([])
+      const compiled = Catalogue.compile(
+        spec.products.map((p) => (p.sku === product.sku ? Catalogue.withVariant(p, c.variant, c.optionValues) : p))
+      )
+      if (Result.isFailure(compiled)) return fail("invalid-catalogue", compiled.failure.message)
+      const event: Ev<"VariantAdded"> = { _tag: "VariantAdded", productSku: c.productSku, variant: c.variant, at: c.at }
+      if (c.optionValues !== undefined) event.optionValues = c.optionValues
+      return ok([event])
+    }
+    case "Pause":
+      return ok(state.paused ? [] : [{ _tag: "RoundPaused", at: c.at }])
+    case "Resume":
+      return ok(state.paused ? [{ _tag: "RoundResumed", at: c.at }] : [])
+    default:
+      return absurd(c)
+  }
+}
+
+/** Reopens a closed round: see the `Reopen` command and {@link RoundReopened}. */
+const reopen = (c: Extract<ChangeCommand, { readonly _tag: "Reopen" }>, state: State): Decision => {
+  if (state.status === "settled") return fail("settled", "a settled round cannot reopen")
+  if (state.status !== "closed") return fail("not-closed", `only a closed round reopens (this one is ${state.status})`)
+  const atMs = isoMillis(c.at)
+  const current = state.spec!.cutoff ?? null
+  const cutoff = c.cutoff === undefined ? current : c.cutoff
+  if (cutoff !== null) {
+    const ms = isoMillis(cutoff)
+    if (Number.isNaN(ms)) return fail("invalid-change", "the cutoff is not a time")
+    if (!(ms > atMs))
+      return fail(
+        "cutoff-passed",
+        c.cutoff === undefined
+          ? `the round's cutoff ${cutoff} has passed: reopen it with a new cutoff (or none)`
+          : `the new cutoff ${cutoff} has passed`
+      )
+  }
+  const events: Array<Event> = [{ _tag: "RoundReopened", at: c.at }]
+  if (cutoff !== current) events.push({ _tag: "RoundCutoffChanged", cutoff, at: c.at })
+  return ok(events)
+}
+
+/** The variant with this sku and its product. */
+const variantOf = (
+  spec: RoundSpec,
+  sku: string
+): { readonly product: Catalogue.ProductSpec; readonly variant: Catalogue.VariantSpec } | undefined => {
+  for (const product of spec.products)
+    for (const variant of product.variants ?? []) if (variant.sku === sku) return { product, variant }
+  return undefined
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b)
+
+const optionValuesKnown = (
+  product: Catalogue.ProductSpec,
+  values: Readonly<Record<string, Catalogue.OptionValues>> | undefined
+): boolean => {
+  if (values === undefined) return true
+  for (const [name, vs] of Object.entries(values))
+    for (const v of Object.keys(vs)) if (!(v in (product.options?.[name] ?? {}))) return false
+  return true
+}
 
 /** The book entry of an order id (withdrawn ones too). */
 const bookEntryOf = (state: State, orderId: string): BookEntry | undefined => {
@@ -905,6 +1258,13 @@ export const openReviews = (state: State): ReadonlyArray<ReviewEntry> =>
 /** The orders with lines, in order of their first comment. */
 export const orders = (state: State): ReadonlyArray<BookEntry> =>
   [...PMap.values(state.book)].filter((e) => !e.withdrawn && e.lines.length > 0).sort((a, b) => a.seq - b.seq)
+
+/**
+ * Every order the round holds: those confirmed at an earlier close of a reopened round
+ * ({@link State.sealed}, as they were then), then the book's ({@link orders}).
+ */
+export const allOrders = (state: State): ReadonlyArray<BookEntry> =>
+  state.sealed.length === 0 ? orders(state) : [...state.sealed, ...orders(state)]
 
 /** The total of an order's lines. */
 export const total = (lines: ReadonlyArray<OrderLine>): number => {

@@ -48,6 +48,29 @@ export const Listen = Schema.Struct({
 /** A conversation a round listens to (see the {@link Listen} Schema). */
 export type Listen = typeof Listen.Type
 
+/** The organiser's bank account, printed in payment-due messages (transfers, 匯款). */
+export const BankAccount = Schema.Struct({
+  /** The bank's 3-digit code (`822`). */
+  code: Schema.String.check(Schema.isPattern(/^\d{3}$/)),
+  account: Schema.String.check(Schema.isPattern(/^[\d-]{4,20}$/)),
+  name: Schema.String.check(Schema.isMinLength(1))
+})
+/** See the {@link BankAccount} Schema. */
+export type BankAccount = typeof BankAccount.Type
+
+/** How buyers pay: the bank account for transfers and the gateways offered on the pay page. */
+export const PaymentSettings = Schema.Struct({
+  bank: Schema.optional(BankAccount),
+  /** Gateway ids (`ecpay`, `newebpay`, `linepay`). */
+  gateways: Schema.optional(Schema.Array(Schema.String.check(Schema.isMinLength(1))))
+})
+/** See the {@link PaymentSettings} Schema. */
+export type PaymentSettings = typeof PaymentSettings.Type
+
+/** When the payment deadline passes: `cancel` unpaid orders (their stock released) or `flag` them to the organiser. */
+export const UnpaidPolicy = Schema.Literals(["cancel", "flag"])
+export type UnpaidPolicy = typeof UnpaidPolicy.Type
+
 /** An optional field with a default: a missing key (or `undefined`) decodes to `value`. */
 const orDefault = <S extends Schema.Top>(schema: S, value: () => S["Type"]) =>
   schema.pipe(Schema.withDecodingDefaultType(Effect.sync(value)))
@@ -71,8 +94,18 @@ export const RoundSpec = Schema.Struct({
    * takes the comments no open round listens to, when it is the only such round.
    */
   listens: Schema.optional(Schema.Array(Listen)),
-  /** How long before the cutoff the round's conversations are reminded (`Publish`, job `round.remind`). */
+  // The round settings of CLI.md (all optional). Accepted and kept with the round; the services
+  // that act on them (payment deadlines, reminders, the waiting list) come with their issues.
+  /** How buyers pay (printed in payment-due messages). */
+  payment: Schema.optional(PaymentSettings),
+  /** The payment deadline, a duration from the close (`P3D`). */
+  payWithin: Schema.optional(IsoDuration),
+  /** What happens to orders unpaid at the deadline. */
+  unpaid: Schema.optional(UnpaidPolicy),
+  /** A reminder to the round's conversations this long before the cutoff (`PT10M`). */
   remindBeforeCutoff: Schema.optional(IsoDuration),
+  /** Comments on sold-out items join a waiting list (候補). */
+  waitlist: Schema.optional(Schema.Boolean),
   products: Schema.NonEmptyArray(ProductSpec)
 })
 /** A decoded round file, defaults applied. */

@@ -36,7 +36,7 @@ import { remindRound } from "./groupBuy/Publish.js"
 import { REMIND } from "./internal/remindJob.js"
 import { maskSecrets } from "./OutboxRelay.js"
 import { IsoTimestamp } from "./RoundSpec.js"
-import { type ClaimedJob, type ScheduledJob, Storage, type StorageError } from "./Storage.js"
+import { type ClaimedJob, roundStream, type ScheduledJob, Storage, type StorageError } from "./Storage.js"
 
 // ---------------------------------------------------------------------------------------------
 // Handlers and policies
@@ -132,16 +132,45 @@ export const cutoffJob = (roundId: string, cutoff: string): ScheduledJob => ({
 const decodeCutoff = Schema.decodeUnknownEffect(CutoffPayload)
 
 /**
+ * The round's cutoff now, from its stream (the round file's, or the last `RoundCutoffChanged`'s;
+ * undefined: none), as epoch ms; null when there is no such round.
+ */
+const currentCutoffMs = (roundId: string) =>
+  Effect.flatMap(Storage, (storage) =>
+    Effect.map(storage.readStream(roundStream(roundId)), ({ version, events }) => {
+      if (version === 0) return null
+      let cutoff: unknown
+      for (const e of events) {
+        const data = e.data as { readonly spec?: { readonly cutoff?: unknown }; readonly cutoff?: unknown }
+        if (e.type === "RoundCreated") cutoff = data.spec?.cutoff
+        else if (e.type === "RoundCutoffChanged") cutoff = data.cutoff
+      }
+      return typeof cutoff === "string" ? Date.parse(cutoff) : undefined
+    })
+  )
+
+/**
  * Closes the round at its cutoff: `GroupBuy.closeRound({ roundId, at })` with `at` the payload's
  * `cutoff`, else the job's `dueAt`. `closeRound` is idempotent (a round closed by hand, or by an
  * earlier attempt that died before `completeJob`, only has its remaining orders confirmed). An
  * unknown round or a malformed payload is a {@link JobRejected}; a storage failure is retried.
+ *
+ * A job whose payload's `cutoff` is no longer the round's (the organiser moved or removed it
+ * while this job ran; `RoundChanges` moves the job itself in the same commit as the change) does
+ * nothing: the old cutoff never closes the round.
  */
-export const roundCutoff: Handler<GroupBuy> = (job) =>
+export const roundCutoff: Handler<GroupBuy | Storage> = (job) =>
   Effect.gen(function* () {
     const { roundId, cutoff } = yield* decodeCutoff(job.payload).pipe(
       Effect.mapError(() => new JobRejected({ message: "round.cutoff payload must be { roundId, cutoff? }" }))
     )
+    if (cutoff !== undefined) {
+      const current = yield* currentCutoffMs(roundId)
+      if (current !== null && current !== Date.parse(cutoff)) {
+        yield* Effect.annotateCurrentSpan("kaituan.job.stale", true)
+        return
+      }
+    }
     const groupBuy = yield* GroupBuy
     yield* groupBuy
       .closeRound({ roundId, at: cutoff ?? job.dueAt, reason: "cutoff" })

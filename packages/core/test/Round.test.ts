@@ -182,8 +182,82 @@ const arbCommand = fc.oneof(
       sku: fc.constantFrom("SOCK-R", "SOCK-W", "EGG", "NOPE")
     })
   },
-  { weight: 1, arbitrary: fc.record({ cancelOrder: fc.nat({ max: 30 }) }) }
+  { weight: 1, arbitrary: fc.record({ cancelOrder: fc.nat({ max: 30 }) }) },
+  // The organiser's changes (issue 16).
+  {
+    weight: 1,
+    arbitrary: fc.record({ change: fc.constant("title" as const), title: fc.constantFrom("新標題", "", "韓國毛襪") })
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      change: fc.constant("cutoff" as const),
+      minutes: fc.option(fc.integer({ min: -20000, max: 20000 }), { nil: null })
+    })
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      change: fc.constant("price" as const),
+      sku: fc.constantFrom("SOCK", "SOCK-R", "SOCK-W", "EGG", "CUP", "HAT", "NOPE"),
+      price: fc.integer({ min: 0, max: 999 })
+    })
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      change: fc.constant("restock" as const),
+      sku: fc.constantFrom("SOCK-R", "SOCK-W", "EGG", "CUP", "HAT", "SOCK", "NOPE"),
+      add: fc.option(fc.integer({ min: -1, max: 4 }), { nil: undefined }),
+      stock: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined })
+    })
+  },
+  { weight: 1, arbitrary: fc.record({ change: fc.constantFrom("addProduct" as const, "addVariant" as const) }) },
+  { weight: 2, arbitrary: fc.record({ change: fc.constantFrom("pause" as const, "resume" as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      change: fc.constant("reopen" as const),
+      minutes: fc.option(fc.integer({ min: -100, max: 20000 }), { nil: null })
+    })
+  }
 )
+
+const hat = { sku: "HAT", name: "毛帽", price: 200, stock: 2 }
+const green = { sku: "SOCK-G", options: { 顏色: "綠" }, stock: 1 }
+
+/** A change command at a fixed time (the comments' times are random: some fall after it). */
+const changeCommand = (c: any): Round.Command => {
+  const at = "2024-05-05T00:00:00Z"
+  const shifted = (minutes: number | null) =>
+    minutes === null ? null : new Date(Date.parse(at) + minutes * 60_000).toISOString()
+  switch (c.change) {
+    case "title":
+      return { _tag: "EditTitle", title: c.title, at }
+    case "cutoff":
+      return { _tag: "SetCutoff", cutoff: shifted(c.minutes), at }
+    case "price":
+      return { _tag: "SetPrice", sku: c.sku, price: c.price, at }
+    case "restock":
+      return { _tag: "Restock", sku: c.sku, add: c.add, stock: c.stock, at }
+    case "addProduct":
+      return { _tag: "AddProduct", product: hat as any, at }
+    case "addVariant":
+      return {
+        _tag: "AddVariant",
+        productSku: "SOCK",
+        variant: green as any,
+        optionValues: { 顏色: { 綠: ["綠色"] } },
+        at
+      }
+    case "pause":
+      return { _tag: "Pause", at }
+    case "resume":
+      return { _tag: "Resume", at }
+    default:
+      return { _tag: "Reopen", cutoff: shifted(c.minutes), at }
+  }
+}
 
 const cutoffMs = Date.parse("2024-05-10T22:00:00+08:00")
 const toCommand = (
@@ -193,6 +267,7 @@ const toCommand = (
 ): Round.Command => {
   if (c === "close") return { _tag: "Close", at: "2024-05-09T00:00:00Z", reason: "manual" }
   if (c === "settle") return { _tag: "Settle", at: "2024-05-11T00:00:00Z" }
+  if ("change" in c) return changeCommand(c)
   if ("cancelOrder" in c) {
     const book = [...Round.orders(state)]
     return {
@@ -250,24 +325,123 @@ describe("Round properties", () => {
           }
           // Stock sold equals the quantities in the book.
           const booked: Record<string, number> = {}
-          for (const o of Round.orders(s)) for (const l of o.lines) booked[l.sku] = (booked[l.sku] ?? 0) + l.qty
+          for (const o of Round.allOrders(s)) for (const l of o.lines) booked[l.sku] = (booked[l.sku] ?? 0) + l.qty
           for (const [sku, st] of Object.entries(s.stock)) expect(st.sold, sku).toBe(booked[sku] ?? 0)
         }
       })
     )
   })
 
-  it("no order changes after the cutoff or the close", () => {
+  it("no order changes after the cutoff or the close, reopened or not", () => {
     fc.assert(
       fc.property(fc.tuple(fc.array(arbCommand, { maxLength: 60 })), ([cmds]) => {
         let s = opened()
-        let frozen: string | undefined
+        /** Every order as it was when its round closed, by id. */
+        const frozen = new Map<string, string>()
         for (const [i, c] of cmds.entries()) {
           const d = Round.decide(toCommand(c, s, i), s)
           if (Result.isSuccess(d)) s = Round.fold(d.success, s)
-          const book = JSON.stringify(Round.orders(s))
-          if (frozen !== undefined) expect(book).toBe(frozen)
-          if (s.status !== "open" && frozen === undefined) frozen = book
+          const all = new Map(Round.allOrders(s).map((o) => [o.orderId, JSON.stringify(o)]))
+          for (const [id, json] of frozen) expect(all.get(id), id).toBe(json)
+          if (s.status !== "open") for (const [id, json] of all) frozen.set(id, json)
+        }
+      })
+    )
+  })
+
+  it("an edited round never changes an order already placed; a line keeps the price it was ordered at", () => {
+    fc.assert(
+      fc.property(fc.tuple(fc.array(arbCommand, { maxLength: 80 })), ([cmds]) => {
+        let s = opened()
+        const prices = new Map<string, number>()
+        for (const [i, c] of cmds.entries()) {
+          const command = toCommand(c, s, i)
+          const d = Round.decide(command, s)
+          if (Result.isFailure(d)) continue
+          const before = JSON.stringify(Round.allOrders(s))
+          s = Round.fold(d.success, s)
+          if (typeof c === "object" && "change" in c) {
+            expect(JSON.stringify(Round.allOrders(s))).toBe(before)
+            for (const e of d.success) expect(Round.changeEventTags as ReadonlyArray<string>).toContain(e._tag)
+          }
+          // The events say the price the units were taken at: the line's own.
+          for (const e of d.success)
+            if (e._tag === "LinesOrdered" || e._tag === "LinesSet") {
+              const entry = Round.allOrders(s).find((o) => o.orderId === e.orderId)
+              for (const l of e.lines) {
+                const line = entry?.lines.find((x) => x.sku === l.sku)
+                if (line) expect(l.unitPrice, `${e._tag} ${l.sku}`).toBe(line.unitPrice)
+              }
+            }
+          for (const o of Round.allOrders(s))
+            for (const l of o.lines) {
+              const key = `${o.orderId}|${l.sku}`
+              const first = prices.get(key)
+              if (first === undefined) prices.set(key, l.unitPrice)
+              else expect(l.unitPrice, key).toBe(first)
+            }
+        }
+      })
+    )
+  })
+
+  it("a price change never reaches units taken on a line ordered before it (events and book agree)", () => {
+    // Only orders and price changes, before the cutoff: every repeat "+N" after a change is the case.
+    const step = fc.oneof(
+      fc.record({ buyer: fc.constantFrom("a", "b"), text: fc.constantFrom("紅+1", "杯+1", "白+1", "杯+2") }),
+      fc.record({ sku: fc.constantFrom("SOCK", "SOCK-R", "CUP"), price: fc.integer({ min: 1, max: 999 }) })
+    )
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), fc.boolean(), (steps, replace) => {
+        let s = opened(replace ? spec({ repeatOrder: "replace" }) : s0)
+        const first = new Map<string, number>()
+        for (const [i, c] of steps.entries()) {
+          const command: Round.Command =
+            "sku" in c
+              ? { _tag: "SetPrice", sku: c.sku, price: c.price, at: "2024-05-02T00:00:00Z" }
+              : toCommand({ ...c, minute: 1 }, s, i)
+          const d = Round.decide(command, s)
+          if (Result.isFailure(d)) continue
+          s = Round.fold(d.success, s)
+          for (const e of d.success)
+            if (e._tag === "LinesOrdered" || e._tag === "LinesSet")
+              for (const l of e.lines) {
+                const key = `${e.orderId}|${l.sku}`
+                if (!first.has(key)) first.set(key, l.unitPrice)
+                expect(l.unitPrice, key).toBe(first.get(key))
+              }
+          for (const o of Round.orders(s))
+            for (const l of o.lines) expect(l.unitPrice).toBe(first.get(`${o.orderId}|${l.sku}`))
+        }
+      })
+    )
+  })
+
+  it("a restock never oversells: what is left is the new total less what is sold, never below 0", () => {
+    fc.assert(
+      fc.property(fc.tuple(fc.array(arbCommand, { maxLength: 80 })), ([cmds]) => {
+        let s = opened()
+        for (const [i, c] of cmds.entries()) {
+          const command = toCommand(c, s, i)
+          const d = Round.decide(command, s)
+          if (Result.isFailure(d)) {
+            if (command._tag === "Restock" && command.stock !== undefined && command.add === undefined) {
+              const st = s.stock[command.sku]
+              // Refused only for a reason: an unknown sku, a total under what is sold, a closed round.
+              if (st && s.status === "open" && !Round.isAfterCutoff(s, "2024-05-05T00:00:00Z"))
+                expect(command.stock).toBeLessThan(st.sold)
+            }
+            continue
+          }
+          const before = s
+          s = Round.fold(d.success, s)
+          for (const e of d.success)
+            if (e._tag === "Restocked") {
+              const st = s.stock[e.sku]!
+              expect(st.sold).toBe(before.stock[e.sku]!.sold)
+              expect(st.left).toBe(e.stock - st.sold)
+              expect(st.left).toBeGreaterThanOrEqual(0)
+            }
         }
       })
     )
@@ -305,9 +479,32 @@ describe("Round properties", () => {
     )
   })
 
+  it("the commands above reach every change event and every phase (so the properties cover them)", () => {
+    const seen = new Set<string>()
+    fc.assert(
+      fc.property(fc.tuple(fc.array(arbCommand, { maxLength: 80 })), ([cmds]) => {
+        let s = opened()
+        for (const [i, c] of cmds.entries()) {
+          const d = Round.decide(toCommand(c, s, i), s)
+          if (Result.isFailure(d)) continue
+          for (const e of d.success) {
+            seen.add(e._tag)
+            if (e._tag === "CommentNotOrdered") seen.add(`reason:${e.reason}`)
+          }
+          s = Round.fold(d.success, s)
+          seen.add(`phase:${Round.phaseOf(s)}`)
+        }
+      }),
+      { numRuns: 1000 }
+    )
+    for (const tag of Round.changeEventTags) expect(seen, tag).toContain(tag)
+    for (const phase of ["open", "paused", "closed", "settled"]) expect(seen).toContain(`phase:${phase}`)
+    expect(seen).toContain("reason:paused")
+  })
+
   it("every reachable transition is in the table", () => {
     fc.assert(
-      fc.property(fc.tuple(fc.array(arbCommand, { maxLength: 60 })), ([cmds]) => {
+      fc.property(fc.tuple(fc.array(arbCommand, { maxLength: 80 })), ([cmds]) => {
         const table = new Set(Round.transitions.map(([a, e, b]) => `${a}|${e}|${b}`))
         let s = opened()
         for (const [i, c] of cmds.entries()) {
@@ -315,7 +512,8 @@ describe("Round properties", () => {
           if (Result.isFailure(d)) continue
           for (const e of d.success) {
             const next = Round.evolve(s, e)
-            expect(table.has(`${s.status}|${e._tag}|${next.status}`), `${s.status}|${e._tag}|${next.status}`).toBe(true)
+            const move = `${Round.phaseOf(s)}|${e._tag}|${Round.phaseOf(next)}`
+            expect(table.has(move), move).toBe(true)
             s = next
           }
         }

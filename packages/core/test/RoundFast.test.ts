@@ -31,6 +31,7 @@ type Step =
   | { readonly lane: number; readonly cancel: number }
   | { readonly lane: number; readonly resolve: number; readonly approve: boolean }
   | { readonly lane: number; readonly newOwner: true }
+  | { readonly lane: number; readonly change: Round.ChangeCommand["_tag"] | "Close"; readonly n: number }
 
 const lane = fc.nat({ max: 2 })
 const arbStep: fc.Arbitrary<Step> = fc.oneof(
@@ -40,11 +41,68 @@ const arbStep: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ lane, cancel: fc.nat({ max: 20 }) }) },
   { weight: 1, arbitrary: fc.record({ lane, resolve: fc.nat({ max: 20 }), approve: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ lane, newOwner: fc.constant(true as const) }) }
+  { weight: 1, arbitrary: fc.record({ lane, newOwner: fc.constant(true as const) }) },
+  // The organiser's changes (issue 16): catalogue and stock edits between owned comment events.
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      lane,
+      change: fc.constantFrom(
+        "EditTitle" as const,
+        "SetCutoff" as const,
+        "SetPrice" as const,
+        "Restock" as const,
+        "AddProduct" as const,
+        "AddVariant" as const,
+        "Pause" as const,
+        "Resume" as const,
+        "Close" as const,
+        "Reopen" as const
+      ),
+      n: fc.nat({ max: 5 })
+    })
+  }
 )
+
+const changeOf = (step: Extract<Step, { change: unknown }>, at: string): Round.Command => {
+  const skus = ["SOCK-R", "SOCK-W", "EGG", "CUP", "HAT", "SOCK-G"]
+  const sku = skus[step.n % skus.length]!
+  const later = new Date(Date.parse(at) + (step.n + 1) * 86_400_000).toISOString()
+  switch (step.change) {
+    case "EditTitle":
+      return { _tag: "EditTitle", title: `t${step.n}`, at }
+    case "SetCutoff":
+      return { _tag: "SetCutoff", cutoff: step.n === 0 ? null : later, at }
+    case "SetPrice":
+      return { _tag: "SetPrice", sku: step.n === 5 ? "SOCK" : sku, price: 100 + step.n, at }
+    case "Restock":
+      return step.n % 2 === 0
+        ? { _tag: "Restock", sku, add: step.n + 1, at }
+        : { _tag: "Restock", sku, stock: step.n, at }
+    case "AddProduct":
+      return { _tag: "AddProduct", product: { sku: "HAT", name: "毛帽", price: 200, stock: 2 } as never, at }
+    case "AddVariant":
+      return {
+        _tag: "AddVariant",
+        productSku: "SOCK",
+        variant: { sku: "SOCK-G", options: { 顏色: "綠" }, stock: 1 } as never,
+        optionValues: { 顏色: { 綠: ["綠色"] } },
+        at
+      }
+    case "Pause":
+      return { _tag: "Pause", at }
+    case "Resume":
+      return { _tag: "Resume", at }
+    case "Close":
+      return { _tag: "Close", at, reason: "manual" }
+    default:
+      return { _tag: "Reopen", cutoff: later, at }
+  }
+}
 
 const toCommand = (step: Exclude<Step, { newOwner: true }>, state: Round.State, i: number): Round.Command => {
   const at = new Date(Date.parse("2024-05-02T00:00:00Z") + i * 60_000).toISOString()
+  if ("change" in step) return changeOf(step, at)
   if ("cancel" in step) {
     const book = Round.orders(state)
     const orderId = book[step.cancel % Math.max(1, book.length)]?.orderId ?? "none"
@@ -82,6 +140,10 @@ const contents = (s: Round.State) => ({
   stock: s.stock,
   orderCount: s.orderCount,
   commentCount: s.commentCount,
+  paused: s.paused,
+  sealed: s.sealed,
+  spec: s.spec,
+  skus: s.catalogue?.skus.map((k) => [k.sku, k.price, k.supply]),
   book: [...PMap.values(s.book)].sort((a, b) => a.seq - b.seq),
   review: [...PMap.values(s.review)].sort((a, b) => a.seq - b.seq)
 })

@@ -9,7 +9,7 @@
  * | group | what |
  * | --- | --- |
  * | `session` | `GET /me` |
- * | `rounds` | list, create from a round file, one round, close, report (reopen, edit, restock: 501) |
+ * | `rounds` | list, create from a round file, one round, close, reopen, edit, restock, history, report |
  * | `orders` | by status and buyer (keyset pages), one order, cancel, refund |
  * | `review` | the review queue, resolve (order / amend / cancel / dismiss), the not-ordered list |
  * | `payments` | upload a statement → decisions, list decisions, approve / reject, record cash |
@@ -21,7 +21,7 @@
  *
  * @since 0.2.0
  */
-import { ReadModel, RoundSpec } from "@kaituan/core"
+import { ReadModel, RoundChanges, RoundSpec } from "@kaituan/core"
 import { Context, Schema } from "effect"
 import { Multipart } from "effect/http"
 import {
@@ -39,7 +39,6 @@ import {
   Forbidden,
   Locked,
   NotFound,
-  NotImplemented,
   PayloadTooLarge,
   Unauthorized,
   Unavailable,
@@ -102,7 +101,7 @@ export class SessionApi extends HttpApiGroup.make("session").add(
   )
 ) {}
 
-/** Rounds: list, create, close, report. */
+/** Rounds: list, create, edit, restock, close, reopen, history, report. */
 export class RoundsApi extends HttpApiGroup.make("rounds").add(
   HttpApiEndpoint.get("list", "/rounds", {
     query: { status: Schema.optional(M.RoundStatus), cursor: Schema.optional(M.Id), limit: Schema.optional(M.Limit) },
@@ -128,21 +127,51 @@ export class RoundsApi extends HttpApiGroup.make("rounds").add(
   }).annotateMerge(op("organiser", "Close a round", "Every order is confirmed and now awaits payment; idempotent")),
   HttpApiEndpoint.post("reopen", "/rounds/:roundId/reopen", {
     params: RoundParams,
+    payload: M.Reopen,
     success: M.Round,
-    error: [...domain, NotImplemented]
-  }).annotateMerge(op("organiser", "Reopen a closed round", "Not supported by the domain yet: 501 (issue 16)")),
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "Reopen a closed round",
+      "Every order of the close is confirmed first and never changes (a buyer's next +1 is a new order). `cutoff`: the new cutoff (`null`: none; omitted: keep the current one, which must not have passed). 409 with reason `settled`, `not-closed` or `cutoff-passed`; the same `requestId` again changes nothing"
+    )
+  ),
   HttpApiEndpoint.patch("update", "/rounds/:roundId", {
     params: RoundParams,
-    payload: Schema.Record(Schema.String, Schema.Unknown),
+    payload: RoundChanges.RoundChange,
     success: M.Round,
-    error: [...domain, NotImplemented]
-  }).annotateMerge(op("organiser", "Edit an open round", "Not supported by the domain yet: 501 (issue 16)")),
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "Edit an open round",
+      "All at once or not at all: `addProducts`, `addVariants`, `prices` (for new orders: lines already ordered keep their price), `restock` (`{ sku, add }` or `{ sku, stock }`: the new total, never below what is sold), `title`, `cutoff` (later than now, or `null`; the cutoff job moves with it), `paused` (`true`: comments are not ordered, reason `paused`; `false`: resume). 409 with the round's reason (`not-open`, `cutoff-passed`, `below-sold`, `unlimited`, `unknown-sku`, `invalid-catalogue`); the same `requestId` again changes nothing"
+    )
+  ),
   HttpApiEndpoint.post("restock", "/rounds/:roundId/restock", {
     params: RoundParams,
-    payload: Schema.Struct({ lines: Schema.Array(M.Line) }),
+    payload: M.Restock,
     success: M.Round,
-    error: [...domain, NotImplemented]
-  }).annotateMerge(op("organiser", "Add stock to an open round", "Not supported by the domain yet: 501 (issue 16)")),
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "Add stock to an open round",
+      "`lines`: `{ sku, add }` (units added to what is left) or `{ sku, stock }` (the new total: sold + left, never below what is sold); give a `requestId` so a retry adds nothing"
+    )
+  ),
+  HttpApiEndpoint.get("history", "/rounds/:roundId/history", {
+    params: RoundParams,
+    success: Schema.Array(M.HistoryEntry),
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "The round's history",
+      "Its lifecycle and the organiser's changes (title, cutoff, prices, stock, products, pause, reopen), oldest first; no comments (the round file it was created from names the organiser's own accounts: organiser only)"
+    )
+  ),
   HttpApiEndpoint.get("report", "/rounds/:roundId/report", {
     params: RoundParams,
     success: M.Report,

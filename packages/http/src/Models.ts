@@ -5,7 +5,7 @@
  *
  * @since 0.2.0
  */
-import { Buyer, ReadModel, ReadModels, Shipment } from "@kaituan/core"
+import { Buyer, ReadModel, ReadModels, Round as RoundModule, RoundChanges, RoundSpec, Shipment } from "@kaituan/core"
 import { Schema } from "effect"
 import { HttpApiSchema } from "effect/http-api"
 import { Actor, Role } from "./Tokens.js"
@@ -80,6 +80,31 @@ export type Round = typeof Round.Type
 export const RoundsPage = Schema.Struct({ items: Schema.Array(Round), nextCursor: Schema.NullOr(Schema.String) })
 /** See {@link RoundsPage}. */
 export type RoundsPage = typeof RoundsPage.Type
+
+/** `POST /rounds/:roundId/reopen`: the new cutoff (`null`: none; omitted: keep it) and a retry id. */
+export const Reopen = Schema.Struct({
+  cutoff: Schema.optional(Schema.NullOr(RoundSpec.IsoTimestamp)),
+  requestId: Schema.optional(Id)
+})
+/** See {@link Reopen}. */
+export type Reopen = typeof Reopen.Type
+
+/** `POST /rounds/:roundId/restock`: units to add (`{ sku, add }`) or new totals (`{ sku, stock }`), and a retry id. */
+export const Restock = Schema.Struct({
+  lines: Schema.Array(Schema.Union([RoundChanges.AddStock, RoundChanges.SetStock])).check(Schema.isMinLength(1)),
+  requestId: Schema.optional(Id)
+})
+/** See {@link Restock}. */
+export type Restock = typeof Restock.Type
+
+/** One entry of a round's history: a lifecycle event or an organiser's change, with its position and time. */
+export const HistoryEntry = Schema.Struct({
+  version: Schema.Int,
+  at: Schema.String,
+  event: RoundModule.Event
+})
+/** See {@link HistoryEntry}. */
+export type HistoryEntry = typeof HistoryEntry.Type
 
 /** `POST /rounds/:roundId/close`: the orders now awaiting payment. */
 export const Closed = Schema.Struct({ round: Round, confirmed: Schema.Int })

@@ -4,7 +4,14 @@
  *
  * @since 0.1.0
  */
-import { GroupBuy, ReadModel, type RoundSpec, RoundSpec as RoundSpecModule, Shipment } from "@kaituan/core"
+import {
+  GroupBuy,
+  ReadModel,
+  RoundChanges as RoundChangesModule,
+  type RoundSpec,
+  RoundSpec as RoundSpecModule,
+  Shipment
+} from "@kaituan/core"
 import { Result, Schema, SchemaIssue } from "effect"
 import { KaituanError } from "./KaituanError.js"
 
@@ -156,16 +163,31 @@ export type ReviewDecision =
     }
 
 /**
- * A change to an open round for {@link Kaituan.updateRound}: a new title or cutoff, or more stock.
- * (Round editing is not in the domain yet: issue 16.)
+ * A change to an open (or paused) round for {@link Kaituan.updateRound}: every field optional, at
+ * least one; applied together or not at all. Lines already ordered keep their price, and stock
+ * never goes below what is sold.
+ *
+ * - `title`; `cutoff`: a later ISO 8601 time, or `null` for none (a time that has passed is
+ *   refused, reason `cutoff-passed`: close the round instead);
+ * - `prices`: `[{ sku, price }]` for lines ordered from now on (a product's sku or a variant's);
+ * - `restock`: `[{ sku, add }]` (units added) or `[{ sku, stock }]` (the new total: sold + left);
+ * - `addProducts`: products as in the round file; `addVariants`: `[{ productSku, variant, optionValues? }]`;
+ * - `paused`: `true` pauses the round (comments are not ordered, reason `paused`), `false` resumes it;
+ * - `requestId`: the same id again changes nothing (for a retry of `restock` with `add`).
+ *
+ * @example
+ * ```ts
+ * await k.updateRound("socks-2024-05", { restock: [{ sku: "SOCK-R", add: 10 }], requestId: "restock-2" })
+ * ```
  */
-export interface RoundChange {
-  /** A new title. */
-  readonly title?: string | undefined
-  /** A new cutoff (ISO 8601 with an offset). */
-  readonly cutoff?: string | undefined
-  /** Stock to add per SKU. */
-  readonly restock?: ReadonlyArray<Line> | undefined
+export type RoundChange = typeof RoundChangesModule.RoundChange.Encoded
+
+/** How {@link Kaituan.reopenRound} reopens a closed round. */
+export interface ReopenRequest {
+  /** The new cutoff (ISO 8601, later than now); `null`: none; omitted: keep the current one (it must not have passed). */
+  readonly cutoff?: string | null | undefined
+  /** The same id again changes nothing. */
+  readonly requestId?: string | undefined
 }
 
 /** Which decisions {@link Kaituan.paymentDecisions} lists. */
@@ -271,10 +293,12 @@ export const ReviewDecisionSchema = Schema.Union([
 ])
 
 /** @internal */
-export const RoundChangeSchema = Schema.Struct({
-  title: Schema.optional(NonEmpty),
-  cutoff: Schema.optional(Iso),
-  restock: Schema.optional(Schema.Array(LineSchema))
+export const RoundChangeSchema = RoundChangesModule.RoundChange
+
+/** @internal */
+export const ReopenRequestSchema = Schema.Struct({
+  cutoff: Schema.optional(Schema.NullOr(Iso)),
+  requestId: Schema.optional(IdSchema)
 })
 
 const DecisionStatusSchema = Schema.Literals(["matched", "review", "unmatched", "ignored", "approved", "rejected"])
@@ -369,11 +393,13 @@ export const invalidInput = (root: string, issue: SchemaIssue.Issue): KaituanErr
 export const decodeOrThrow = <S extends Schema.Top & { readonly DecodingServices: never }>(
   schema: S,
   root: string,
-  input: unknown
+  input: unknown,
+  /** `error`: a key the schema does not know is refused, naming it (a misspelt `"stok"` never does nothing). */
+  onExcessProperty: "ignore" | "error" = "ignore"
 ): S["Type"] => {
   const result = Schema.decodeUnknownResult(schema as unknown as Schema.Codec<S["Type"], S["Encoded"], never, never>, {
     errors: "all",
-    onExcessProperty: "ignore"
+    onExcessProperty
   })(input)
   if (Result.isFailure(result)) throw invalidInput(root, result.failure.issue)
   return result.success

@@ -12,8 +12,9 @@ import {
   type Payment,
   type ReadModel,
   ReadModels,
-  type Round,
   Publish,
+  Round,
+  RoundChanges,
   RoundSpec,
   Scheduler,
   Shipment,
@@ -48,6 +49,8 @@ import {
   ReviewDecisionSchema,
   type RoundChange,
   RoundChangeSchema,
+  type ReopenRequest,
+  ReopenRequestSchema,
   type RoundFile,
   type ShipRequest,
   ShipRequestSchema,
@@ -91,7 +94,7 @@ export interface BackgroundOptions {
 }
 
 /** A round's lifecycle status. */
-export type RoundStatus = "draft" | "open" | "closed" | "settled"
+export type RoundStatus = "draft" | "open" | "paused" | "closed" | "settled"
 
 /** A round, as {@link Kaituan.openRound} and {@link Kaituan.listRounds} give it. */
 export interface RoundSummary {
@@ -105,7 +108,7 @@ export interface RoundSummary {
   readonly openedAt?: string | undefined
   /** When it was closed, at the cutoff or by hand. */
   readonly closedAt?: string | undefined
-  /** The cutoff of its round file. */
+  /** Its cutoff (the round file's, or the latest change's). */
   readonly cutoff?: string | undefined
 }
 
@@ -125,6 +128,16 @@ export interface PublishResult {
   readonly examples: ReadonlyArray<string>
   /** The announcement as the built-in zh-TW template writes it. */
   readonly text: string
+}
+
+/** One entry of a round's history ({@link Kaituan.roundHistory}): a lifecycle event or an organiser's change. */
+export interface RoundHistoryEntry {
+  /** Its 1-based position in the round's stream. */
+  readonly version: number
+  /** When it happened (ISO 8601). */
+  readonly at: string
+  /** The event: `RoundCreated`, `RoundOpened`, `RoundTitleChanged`, `RoundCutoffChanged`, `PriceChanged`, `Restocked`, `ProductAdded`, `VariantAdded`, `RoundPaused`, `RoundResumed`, `RoundClosed`, `RoundReopened`, `RoundSettled`. */
+  readonly event: Round.Event
 }
 
 /** One order as the apps see it: lines with unit prices, total, paid, status. */
@@ -236,11 +249,22 @@ export interface Kaituan {
   /** Every round with its status, in the order they were created (from the `rounds` read model). */
   readonly listRounds: () => Promise<ReadonlyArray<RoundSummary>>
   /**
-   * Edits or restocks an open round. Not supported yet: the domain has no round-edit events
-   * (issue 16). The change is decoded and the round looked up, then the call rejects with code
-   * `Unsupported`.
+   * Edits an open (or paused) round: title, cutoff, prices for new orders, stock, new products or
+   * variants, pause and resume ({@link RoundChange}), all at once or not at all; the round's
+   * cutoff job moves with its cutoff. Rejects `InvalidInput` (naming the field, a misspelt key
+   * too), `NotFound`, or `Rejected` with the round's `reason`: `not-open`, `cutoff-passed`,
+   * `below-sold`, `unlimited`, `unknown-sku`, `invalid-catalogue`, `invalid-change`.
    */
   readonly updateRound: (roundId: string, change: RoundChange) => Promise<RoundSummary>
+  /**
+   * Reopens a closed round. Every order of the close is confirmed first and never changes (a
+   * buyer's next "+1" is a new order); `cutoff` sets a new one (`null`: none). Rejects `Rejected`
+   * with reason `settled`, `not-closed` or `cutoff-passed` (the round's cutoff has passed: give a
+   * new one).
+   */
+  readonly reopenRound: (roundId: string, request?: ReopenRequest) => Promise<RoundSummary>
+  /** The round's history: its lifecycle and the organiser's changes, oldest first (no comments). */
+  readonly roundHistory: (roundId: string) => Promise<ReadonlyArray<RoundHistoryEntry>>
   /** Takes one comment: an order, an amendment, a cancellation, review… and why. Handled once per id. */
   readonly submitComment: (roundId: string, comment: Comment) => Promise<CommentOutcome>
   /** Takes comments in order; one outcome per comment. */
@@ -396,6 +420,12 @@ const toKaituanError = (cause: Cause.Cause<unknown>): KaituanError => {
   return new KaituanError("Internal", `internal error: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
 }
 
+/** A round change refused by the Round decider: `Rejected` with the round's own reason (`cutoff-passed`…). */
+const withRoundReason = <E>(e: E): E | KaituanError =>
+  e instanceof GroupBuy.GroupBuyError && e.reason === "rejected" && e.cause instanceof Round.RoundError
+    ? new KaituanError("Rejected", e.message, { reason: e.cause.reason, cause: e })
+    : e
+
 const notFound = (what: string, field: string) =>
   new KaituanError("NotFound", `${what} not found`, { field, reason: `unknown-${field}` })
 
@@ -433,6 +463,22 @@ const summarise = (roundId: string, events: ReadonlyArray<Storage.StoredEvent>):
         break
       case "RoundSettled":
         status = "settled"
+        break
+      case "RoundTitleChanged":
+        title = e.title as string
+        break
+      case "RoundCutoffChanged":
+        cutoff = (e.cutoff as string | null) ?? undefined
+        break
+      case "RoundPaused":
+        status = "paused"
+        break
+      case "RoundResumed":
+        status = "open"
+        break
+      case "RoundReopened":
+        status = "open"
+        closedAt = undefined
         break
     }
   }
@@ -807,16 +853,27 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
     }),
     updateRound: call((roundId: string, change: RoundChange) => {
       const rid = id("roundId", roundId)
-      decodeOrThrow(RoundChangeSchema, "change", change)
-      return Effect.flatMap(requireRound(rid), () =>
-        Effect.fail(
-          new KaituanError(
-            "Unsupported",
-            "updateRound: editing or restocking a round is not supported yet: the round has no edit events (issue 16)",
-            { reason: "unsupported" }
-          )
-        )
-      )
+      const c = decodeOrThrow(RoundChangeSchema, "change", change, "error")
+      return Effect.gen(function* () {
+        yield* requireRound(rid)
+        const changes = yield* RoundChanges.make
+        yield* changes.updateRound({ roundId: rid, change: c }).pipe(Effect.mapError(withRoundReason))
+        return (yield* requireRound(rid)).summary as RoundSummary
+      })
+    }),
+    reopenRound: call((roundId: string, request?: ReopenRequest) => {
+      const rid = id("roundId", roundId)
+      const r = decodeOrThrow(ReopenRequestSchema, "request", opts(request), "error")
+      return Effect.gen(function* () {
+        yield* requireRound(rid)
+        const changes = yield* RoundChanges.make
+        yield* changes.reopenRound({ roundId: rid, ...r }).pipe(Effect.mapError(withRoundReason))
+        return (yield* requireRound(rid)).summary as RoundSummary
+      })
+    }),
+    roundHistory: call((roundId: string) => {
+      const rid = id("roundId", roundId)
+      return Effect.flatMap(RoundChanges.make, (changes) => changes.history(rid))
     }),
     notOrdered: call((roundId: string) => {
       const rid = id("roundId", roundId)

@@ -2,7 +2,7 @@
  * The methods after the comments, on memory and on a real SQLite file: review decisions (order,
  * amend, cancel, dismiss), payment decisions kept and settled (approve, reject), cancel and
  * refund, the pickup lockout and the pickup lookup, the rounds list from its read model, and
- * `updateRound` refused as unsupported.
+ * `updateRound` (its own tests: updateRound.test.ts).
  */
 import { describe, expect, it } from "@effect/vitest"
 import { createKaituan, type Kaituan, KaituanError, type KaituanOptions } from "kaituan"
@@ -37,10 +37,18 @@ const afterSales = async (options: Omit<KaituanOptions, "clock">) => {
     now = new Date("2026-05-10T13:00:00Z")
     expect((await k.listRounds()).find((r) => r.id === id)).toEqual(round)
 
-    // updateRound: decoded, the round looked up, then refused as not supported yet (issue 16).
-    const unsupported = await rejection(() => k.updateRound(id, { title: "新標題", restock: [{ sku: "CUP", qty: 5 }] }))
-    expect(unsupported).toMatchObject({ code: "Unsupported", reason: "unsupported" })
-    expect(unsupported.message).toContain("issue 16")
+    // updateRound (issue 16): decoded strictly, the round looked up, the change applied.
+    expect(
+      await rejection(() => k.updateRound(id, { title: "新標題", restock: [{ sku: "CUP", qty: 5 }] } as never))
+    ).toMatchObject({
+      code: "InvalidInput"
+    })
+    expect(await k.updateRound(id, { title: "保溫杯 (新)" })).toMatchObject({
+      id,
+      title: "保溫杯 (新)",
+      status: "open"
+    })
+    expect(await k.updateRound(id, { title: "保溫杯" })).toMatchObject({ title: "保溫杯" })
     expect(await rejection(() => k.updateRound(id, { cutoff: "soon" }))).toMatchObject({
       code: "InvalidInput",
       field: "change.cutoff"

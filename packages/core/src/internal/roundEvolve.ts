@@ -113,7 +113,9 @@ const nextState = (
   book,
   review,
   orderCount,
-  commentCount
+  commentCount,
+  paused: s.paused,
+  sealed: s.sealed
 })
 
 /** A book entry with new lines (and the withdrawn flag), as one literal. */
@@ -293,9 +295,93 @@ export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefin
       return r ? { ...state, review: PMap.set(state.review, event.commentId, { ...r, resolved: true }, by) } : state
     }
     case "RoundClosed":
-      return { ...state, status: "closed" }
+      return { ...state, status: "closed", paused: false }
     case "RoundSettled":
       return { ...state, status: "settled" }
+    // The organiser's changes: rare events, so plain spreads. None of them touches the book.
+    case "RoundTitleChanged":
+      return state.spec ? { ...state, spec: { ...state.spec, title: event.title } } : state
+    case "RoundCutoffChanged": {
+      if (!state.spec) return state
+      const { cutoff: _, ...rest } = state.spec
+      return event.cutoff === null
+        ? { ...state, spec: rest, cutoffMs: undefined }
+        : { ...state, spec: { ...rest, cutoff: event.cutoff }, cutoffMs: Date.parse(event.cutoff) }
+    }
+    case "PriceChanged":
+      return state.spec
+        ? withProducts(state, Catalogue.withPrice(state.spec.products, event.sku, event.price), by)
+        : state
+    case "Restocked": {
+      const sellable = state.catalogue?.bySku.get(event.sku)
+      const current = state.stock[event.sku]
+      if (!state.spec || !sellable || !current) return state
+      const next = withProducts(state, Catalogue.withStock(state.spec.products, sellable, event.stock), by)
+      const stock = editableStock(next.stock, by)
+      stock[event.sku] = { left: event.stock - current.sold, sold: current.sold }
+      return { ...next, stock }
+    }
+    case "ProductAdded":
+      return state.spec ? withProducts(state, [...state.spec.products, event.product], by) : state
+    case "VariantAdded":
+      return state.spec
+        ? withProducts(
+            state,
+            state.spec.products.map((p) =>
+              p.sku === event.productSku ? Catalogue.withVariant(p, event.variant, event.optionValues) : p
+            ),
+            by
+          )
+        : state
+    case "RoundPaused":
+      return { ...state, paused: true }
+    case "RoundResumed":
+      return { ...state, paused: false }
+    case "RoundReopened": {
+      // The orders of the close are confirmed: they leave the book as they are, for good.
+      const sealed = state.sealed.slice()
+      const live: Array<BookEntry> = []
+      for (const e of PMap.values(state.book)) if (!e.withdrawn && e.lines.length > 0) live.push(e)
+      live.sort((a, b) => a.seq - b.seq)
+      for (const e of live) sealed.push(e)
+      return {
+        ...state,
+        status: "open",
+        paused: false,
+        openedMs: openedSecond(event.at),
+        book: PMap.empty(),
+        sealed
+      }
+    }
+  }
+}
+
+/**
+ * The state with a new catalogue compiled from `products` (the spec follows): SKUs that are new
+ * get their stock; the stock of the others is kept as sold and left. A catalogue that does not
+ * compile leaves the state as it is (evolve is total; `decide` never emits such an event).
+ */
+const withProducts = (
+  state: State,
+  products: ReadonlyArray<Catalogue.ProductSpec>,
+  by: PMap.Owner | undefined
+): State => {
+  const spec = state.spec!
+  const compiled = Catalogue.compile(products)
+  if (Result.isFailure(compiled)) return state
+  const catalogue = compiled.success
+  let stock = state.stock
+  const fresh = stockOf(catalogue)
+  for (const sku of Object.keys(fresh))
+    if (stock[sku] === undefined) {
+      if (stock === state.stock) stock = editableStock(state.stock, by)
+      ;(stock as Record<string, SkuStock>)[sku] = fresh[sku]!
+    }
+  return {
+    ...state,
+    spec: { ...spec, products: products as typeof spec.products },
+    catalogue,
+    stock
   }
 }
 

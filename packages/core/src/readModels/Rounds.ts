@@ -4,11 +4,13 @@
  * confirmed at its cutoff with their total.
  *
  * It reads the round lifecycle events (`RoundCreated`, `RoundOpened`, `RoundClosed`,
- * `RoundSettled`) and the orders' `OrderConfirmed`, never the per-comment events: a comment's
- * commit costs it nothing. So `orders` and `total` are 0 while the round is open (its live order
- * book is `Storage.orders`) and count the orders confirmed at the cutoff afterwards, less those
- * cancelled or refunded since (`OrderCancelled` and `OrderRefunded` name their round and total;
- * such events recorded before they did are not counted, inline and in a rebuild alike).
+ * `RoundSettled`), the organiser's changes that show in a list (`RoundTitleChanged`,
+ * `RoundCutoffChanged`, `RoundPaused`, `RoundResumed`, `RoundReopened`) and the orders'
+ * `OrderConfirmed`, `OrderCancelled` and `OrderRefunded`, never the per-comment events: a
+ * comment's commit costs it nothing. So `orders` and `total` are 0 while the round is open (its
+ * live order book is `Storage.orders`) and count the orders confirmed at the cutoff afterwards,
+ * less those cancelled or refunded since (`OrderCancelled` and `OrderRefunded` name their round
+ * and total; such events recorded before they did are not counted, inline and in a rebuild alike).
  *
  * Lookup key `k1`: the status (`ReadModels.list(Rounds.definition, { key: { k: "k1", value: "open" } })`).
  *
@@ -18,8 +20,8 @@ import { Schema } from "effect"
 import type { Definition } from "../ReadModels.js"
 import type { StoredEvent } from "../Storage.js"
 
-/** A round's lifecycle status, as the document gives it. */
-export const Status = Schema.Literals(["draft", "open", "closed", "settled"])
+/** A round's lifecycle status, as the document gives it (`paused`: open, but paused by the organiser). */
+export const Status = Schema.Literals(["draft", "open", "paused", "closed", "settled"])
 export type Status = typeof Status.Type
 
 /** One round. Times are ISO 8601, as the events recorded them. */
@@ -29,10 +31,13 @@ export const Document = Schema.Struct({
   status: Status,
   createdAt: Schema.String,
   openedAt: Schema.optional(Schema.String),
+  /** The last close (absent again once the round reopens). */
   closedAt: Schema.optional(Schema.String),
+  /** The last reopening of a closed round. */
+  reopenedAt: Schema.optional(Schema.String),
   settledAt: Schema.optional(Schema.String),
   cutoff: Schema.optional(Schema.String),
-  /** Orders confirmed at the cutoff and not cancelled or refunded since (0 while the round is open). */
+  /** Orders confirmed at the cutoff and not cancelled or refunded since (0 while the round is open; a reopened round keeps counting). */
   orders: Schema.Int,
   /** Their total, NT$. */
   total: Schema.Int
@@ -42,7 +47,17 @@ export type Document = typeof Document.Type
 /** The model's name. */
 export const name = "rounds"
 
-const roundEvents = new Set(["RoundCreated", "RoundOpened", "RoundClosed", "RoundSettled"])
+const roundEvents = new Set([
+  "RoundCreated",
+  "RoundOpened",
+  "RoundClosed",
+  "RoundSettled",
+  "RoundTitleChanged",
+  "RoundCutoffChanged",
+  "RoundPaused",
+  "RoundResumed",
+  "RoundReopened"
+])
 
 const field = (data: unknown, key: string): unknown =>
   typeof data === "object" && data !== null ? (data as Record<string, unknown>)[key] : undefined
@@ -83,6 +98,25 @@ const evolve = (doc: Document | undefined, e: StoredEvent): Document | undefined
       return doc && { ...doc, status: "closed", closedAt: e.at }
     case "RoundSettled":
       return doc && { ...doc, status: "settled", settledAt: e.at }
+    case "RoundTitleChanged": {
+      const title = str(field(e.data, "title"))
+      return doc && title !== undefined ? { ...doc, title } : doc
+    }
+    case "RoundCutoffChanged": {
+      if (!doc) return doc
+      const { cutoff: _, ...rest } = doc
+      const cutoff = str(field(e.data, "cutoff"))
+      return cutoff === undefined ? rest : { ...rest, cutoff }
+    }
+    case "RoundPaused":
+      return doc && doc.status === "open" ? { ...doc, status: "paused" } : doc
+    case "RoundResumed":
+      return doc && doc.status === "paused" ? { ...doc, status: "open" } : doc
+    case "RoundReopened": {
+      if (!doc) return doc
+      const { closedAt: _, ...rest } = doc
+      return { ...rest, status: "open", reopenedAt: e.at }
+    }
     case "OrderConfirmed":
       return doc && { ...doc, orders: doc.orders + 1, total: doc.total + int(field(e.data, "total")) }
     // An order is cancelled or refunded at most once (the Order decider refuses a second time).
@@ -97,7 +131,8 @@ const evolve = (doc: Document | undefined, e: StoredEvent): Document | undefined
 /** The definition: register it (it is in `ReadModels.builtIn`) and query it with `ReadModels.get`/`list`. */
 export const definition: Definition<Document> = {
   name,
-  version: 1,
+  // 2: the organiser's changes (title, cutoff, paused, reopened); a store rebuilds it from the events.
+  version: 2,
   mode: "inline",
   document: Document,
   eventTypes: [...roundEvents, ...orderEvents],

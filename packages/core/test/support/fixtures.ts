@@ -41,7 +41,10 @@ export const testParser: CommentParser.CommentParserService = {
       ["紅", "SOCK-R"],
       ["白", "SOCK-W"],
       ["蛋黃酥", "EGG"],
-      ["杯", "CUP"]
+      ["杯", "CUP"],
+      // Known only once a round adds them (Round's AddProduct / AddVariant).
+      ["帽", "HAT"],
+      ["綠", "SOCK-G"]
     ].filter(([, sku]) => catalogue.bySku.has(sku!)) as Array<[string, string]>
     const skuOf = (s: string) => names.find(([n]) => s.includes(n))?.[1] ?? null
     return {

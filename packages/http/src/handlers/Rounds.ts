@@ -1,28 +1,33 @@
 /**
  * The `rounds` group: the list (the `rounds` read model, keyset pages by id), create from a round
- * file, one round, close, and the report. Reopen, edit and restock answer 501: the Round decider
- * has no such commands yet (issue 16).
+ * file, one round, edit (a `RoundChanges.RoundChange`), restock, close, reopen, the history and
+ * the report. Edits go through core's `RoundChanges` use cases; a refusal is a 409 whose `reason`
+ * is the round's own (`cutoff-passed`, `below-sold`, `settled`…).
  */
-import { Catalogue, GroupBuy, Storage } from "@kaituan/core"
+import { Catalogue, GroupBuy, Round, RoundChanges, Storage } from "@kaituan/core"
 import { Effect, Result } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { Api } from "../Api.js"
-import { BadRequest, Conflict, NotImplemented } from "../Errors.js"
-import { mapDomain, storageError } from "../internal/failures.js"
+import { BadRequest, Conflict } from "../Errors.js"
+import { domainError, mapDomain, storageError } from "../internal/failures.js"
 import * as Rounds from "../internal/rounds.js"
 import type { Report } from "../Models.js"
 
-const notYet = (what: string) =>
-  new NotImplemented({
-    message: `${what} is not supported by the round yet (issue 16 adds it)`,
-    issue: 16
-  })
+/** Runs a round change: a refusal by the Round is a 409 with its reason; anything else as every use case maps it. */
+const mapChange = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.catch(effect, (e) =>
+    e instanceof GroupBuy.GroupBuyError && e.reason === "rejected" && e.cause instanceof Round.RoundError
+      ? Effect.fail(new Conflict({ reason: e.cause.reason, message: e.message }))
+      : domainError(e)
+  )
 
 /** The handlers of the `rounds` group. */
 export const layer = HttpApiBuilder.group(Api, "rounds", (handlers) =>
   Effect.gen(function* () {
     const storage = yield* Storage.Storage
     const g = yield* GroupBuy.GroupBuy
+    // Built over the same Storage and GroupBuy: a host provides nothing more.
+    const changes = yield* RoundChanges.make
     return handlers
       .handle("list", ({ query }) =>
         Effect.gen(function* () {
@@ -62,16 +67,36 @@ export const layer = HttpApiBuilder.group(Api, "rounds", (handlers) =>
           return { round, confirmed: orders.filter((o) => o.status !== "cancelled" && o.status !== "open").length }
         })
       )
-      .handle("reopen", ({ params }) =>
-        Effect.flatMap(Rounds.require(storage, params.roundId), () => Effect.fail(notYet("reopening a closed round")))
+      .handle("reopen", ({ params, payload }) =>
+        Effect.gen(function* () {
+          yield* Rounds.require(storage, params.roundId)
+          yield* mapChange(changes.reopenRound({ roundId: params.roundId, ...payload }))
+          return yield* Rounds.require(storage, params.roundId)
+        })
       )
-      .handle("update", ({ params }) =>
-        Effect.flatMap(Rounds.require(storage, params.roundId), () => Effect.fail(notYet("editing an open round")))
+      .handle("update", ({ params, payload }) =>
+        Effect.gen(function* () {
+          yield* Rounds.require(storage, params.roundId)
+          yield* mapChange(changes.updateRound({ roundId: params.roundId, change: payload }))
+          return yield* Rounds.require(storage, params.roundId)
+        })
       )
-      .handle("restock", ({ params }) =>
-        Effect.flatMap(Rounds.require(storage, params.roundId), () =>
-          Effect.fail(notYet("adding stock to an open round"))
-        )
+      .handle("restock", ({ params, payload }) =>
+        Effect.gen(function* () {
+          yield* Rounds.require(storage, params.roundId)
+          const change =
+            payload.requestId === undefined
+              ? { restock: payload.lines }
+              : { restock: payload.lines, requestId: payload.requestId }
+          yield* mapChange(changes.updateRound({ roundId: params.roundId, change }))
+          return yield* Rounds.require(storage, params.roundId)
+        })
+      )
+      .handle("history", ({ params }) =>
+        Effect.gen(function* () {
+          yield* Rounds.require(storage, params.roundId)
+          return yield* mapChange(changes.history(params.roundId))
+        })
       )
       .handle("report", ({ params }) =>
         Effect.gen(function* () {
