@@ -488,6 +488,41 @@ describe("RoundChanges use cases", () => {
     }).pipe(Effect.provide(makeLayer()))
   )
 
+  it.effect(
+    "the reminder before the cutoff moves with it, goes when the cutoff goes, and comes back after a reopening",
+    () =>
+      Effect.gen(function* () {
+        const g = yield* GroupBuy.GroupBuy
+        const changes = yield* RoundChanges.RoundChanges
+        const storage = yield* Storage.Storage
+        yield* g.openRound({ spec: { ...spec(), remindBeforeCutoff: "PT10M" }, at: "2024-05-01T09:00:00+08:00" })
+        const reminders = () => storage.jobs({ kind: "round.remind" })
+        expect(yield* reminders()).toMatchObject([{ id: "remind:socks", status: "pending" }])
+        yield* changes.updateRound({
+          roundId: "socks",
+          change: { cutoff: "2024-05-12T22:00:00+08:00" },
+          at: "2024-05-02T00:00:00Z"
+        })
+        expect(yield* reminders()).toMatchObject([
+          { id: "remind:socks", status: "pending", dueAt: "2024-05-12T13:50:00.000Z" }
+        ])
+        yield* changes.updateRound({ roundId: "socks", change: { cutoff: null }, at: "2024-05-02T00:00:01Z" })
+        expect(yield* reminders()).toMatchObject([{ id: "remind:socks", status: "cancelled" }])
+        yield* g.closeRound({ roundId: "socks", at: "2024-05-02T00:00:02Z" })
+        yield* changes.reopenRound({
+          roundId: "socks",
+          cutoff: "2024-05-20T22:00:00+08:00",
+          at: "2024-05-03T00:00:00Z"
+        })
+        const after = yield* reminders()
+        expect(after.find((j) => j.id === "remind:socks:reopened-1")).toMatchObject({
+          status: "pending",
+          dueAt: "2024-05-20T13:50:00.000Z",
+          payload: { roundId: "socks", cutoff: "2024-05-20T22:00:00+08:00" }
+        })
+      }).pipe(Effect.provide(makeLayer()))
+  )
+
   it.effect("removing the cutoff cancels its job", () =>
     Effect.gen(function* () {
       const { changes, storage } = yield* setup

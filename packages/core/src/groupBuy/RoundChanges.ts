@@ -37,6 +37,7 @@ import * as Catalogue from "../Catalogue.js"
 import * as CommandHandler from "../CommandHandler.js"
 import { GroupBuy, GroupBuyError } from "../GroupBuy.js"
 import * as inputs from "../internal/inputs.js"
+import { remindJob, remindJobId } from "../internal/remindJob.js"
 import { Twd } from "../Money.js"
 import type { ViewChange } from "../ReadModel.js"
 import * as Round from "../Round.js"
@@ -306,11 +307,19 @@ export const make = Effect.gen(function* () {
       const cutoffMoved = events.some((e) => e._tag === "RoundCutoffChanged")
       const jobs = reopened ? reopens + 1 : reopens
       const cutoff = after.spec?.cutoff
-      const schedule = (reopened || cutoffMoved) && cutoff !== undefined ? [cutoffJob(roundId, jobs, cutoff)] : []
-      const unschedule = reopened
-        ? [cutoffJobId(roundId, reopens)]
-        : cutoffMoved && cutoff === undefined
-          ? [cutoffJobId(roundId, reopens)]
+      // The reminder before the cutoff (`remindBeforeCutoff`) follows it the same way. A reminder
+      // that already went out for the old cutoff is not sent again for a later one.
+      const reminder =
+        (reopened || cutoffMoved) && cutoff !== undefined
+          ? remindJob(roundId, cutoff, after.spec?.remindBeforeCutoff, jobs)
+          : undefined
+      const schedule = [
+        ...((reopened || cutoffMoved) && cutoff !== undefined ? [cutoffJob(roundId, jobs, cutoff)] : []),
+        ...(reminder === undefined ? [] : [reminder])
+      ]
+      const unschedule =
+        reopened || (cutoffMoved && cutoff === undefined)
+          ? [cutoffJobId(roundId, reopens), remindJobId(roundId, reopens)]
           : []
       const at = events[0]!.at
       const commit: Commit = {

@@ -9,8 +9,12 @@ import { parseIsoDuration } from "./isoDuration.js"
 /** The kind of a round's cutoff-reminder job. */
 export const REMIND = "round.remind"
 
-/** The id of a round's reminder job: one per round (scheduling it again moves it). */
-export const remindJobId = (roundId: string): string => `remind:${roundId}`
+/**
+ * The id of a round's reminder job: one per round (scheduling it again moves it), and a new one
+ * after each reopening (`remind:<roundId>:reopened-N`: a done job is never scheduled again).
+ */
+export const remindJobId = (roundId: string, reopens = 0): string =>
+  reopens === 0 ? `remind:${roundId}` : `remind:${roundId}:reopened-${reopens}`
 
 /**
  * The reminder job of a round, due `remindBeforeCutoff` (ISO 8601 duration) before `cutoff`;
@@ -19,14 +23,15 @@ export const remindJobId = (roundId: string): string => `remind:${roundId}`
 export const remindJob = (
   roundId: string,
   cutoff: string | undefined,
-  remindBeforeCutoff: string | undefined
+  remindBeforeCutoff: string | undefined,
+  reopens = 0
 ): ScheduledJob | undefined => {
   if (cutoff === undefined || remindBeforeCutoff === undefined) return undefined
   const before = parseIsoDuration(remindBeforeCutoff)
   const cutoffMs = Date.parse(cutoff)
   if (before === undefined || Number.isNaN(cutoffMs)) return undefined
   return {
-    id: remindJobId(roundId),
+    id: remindJobId(roundId, reopens),
     kind: REMIND,
     dueAt: new Date(cutoffMs - before).toISOString(),
     payload: { roundId, cutoff }
