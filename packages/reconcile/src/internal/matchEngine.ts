@@ -629,12 +629,25 @@ export const run = (input: Input): Result => {
         })
       }
       const learned = (b: BuyerState): void => {
-        const l = b.learned.find(
-          (x) =>
-            x.last5 === l5 &&
-            x.sinceMs < ms &&
-            (x.bankCode === "" || tx.bankCode === undefined || x.bankCode === tx.bankCode)
-        )
+        // The account the evidence cites does not depend on the order accounts were learned in
+        // (a carried-over input lists them sorted): the earliest learned, then one naming its
+        // bank before one that does not, then by bank code.
+        let l: (typeof b.learned)[number] | undefined
+        for (const x of b.learned) {
+          if (
+            x.last5 !== l5 ||
+            x.sinceMs >= ms ||
+            !(x.bankCode === "" || tx.bankCode === undefined || x.bankCode === tx.bankCode)
+          )
+            continue
+          if (
+            l === undefined ||
+            x.sinceMs < l.sinceMs ||
+            (x.sinceMs === l.sinceMs &&
+              (l.bankCode === "" ? x.bankCode !== "" : x.bankCode !== "" && x.bankCode < l.bankCode))
+          )
+            l = x
+        }
         if (l)
           addEvidence(b, {
             kind: "learned-account",
