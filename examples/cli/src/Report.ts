@@ -35,7 +35,7 @@ export interface ReplayJson {
   readonly stock: Readonly<Record<string, number>>
 }
 
-export const toJson = (r: GroupBuy.RoundReport): ReplayJson => ({
+export const toJson = (r: Pick<GroupBuy.RoundReport, "orders" | "review" | "notOrdered" | "stock">): ReplayJson => ({
   orders: r.orders.map((o) => ({
     orderId: o.orderId,
     status: o.status,

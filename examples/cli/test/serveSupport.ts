@@ -283,8 +283,9 @@ export const logSink = () => {
 
 /**
  * Starts a server with every integration on a fresh SQLite file. Shutdown keeps idle keep-alive
- * connections open 50 ms (`drainMs`) rather than the keep-alive timeout, unless overridden; an
- * `env` in the overrides is added to the full env.
+ * connections open 50 ms (`drainMs`) rather than the keep-alive timeout, and reports show every
+ * write at once (`reportMaxStaleMs: 0`), unless overridden; an `env` in the overrides is added to
+ * the full env.
  */
 export const startFull = async (roundId: string, overrides: Partial<Server.ServerOptions> = {}) => {
   const line = await LineTestServer.listen({})
@@ -297,6 +298,8 @@ export const startFull = async (roundId: string, overrides: Partial<Server.Serve
     round: round(roundId),
     log: logs.log,
     drainMs: 50,
+    // The tests read their writes at once; the staleness bound has tests of its own (serveReports).
+    reportMaxStaleMs: 0,
     ...overrides,
     // The overrides' env adds to (or replaces some of) the full env.
     env: { ...fullEnv({ line: line.url, stub: stub.url }), ...overrides.env }

@@ -17,8 +17,9 @@
  * Limits (each a {@link ServerOptions} field): connections ({@link ServerOptions.maxConnections}),
  * the size of one body (413, answered as soon as it is known, then the connection closed), the
  * bytes of bodies held in memory across all requests (503 past it), the time to send the headers
- * and the whole request (408, enforced within a second). Reports are computed once per version
- * and written in slices (`Reports`), so readers do not stall the webhooks.
+ * and the whole request (408, enforced within a second). Reports are computed at most once per
+ * round per `reportMaxStaleMs` while writes keep coming, shared by every reader and written in
+ * slices (`Reports`), so readers do not stall the webhooks.
  *
  * {@link RunningServer.close} shuts down gracefully: stop accepting, finish in-flight requests
  * and answer those that arrive on open keep-alive connections meanwhile (with `Connection:
@@ -114,6 +115,12 @@ export interface ServerOptions {
    * writers in other processes sharing the database). Default 1 s.
    */
   readonly reportMaxAgeMs?: number | undefined
+  /**
+   * How stale a report may be after a write through this server: while webhooks keep coming, a
+   * round's report is computed at most once per this long, and a read that starts this long after
+   * a write shows it (`Reports`). 0: every write makes the next read compute it again. Default 1 s.
+   */
+  readonly reportMaxStaleMs?: number | undefined
 }
 
 export interface RunningServer {
@@ -174,6 +181,15 @@ const matches = (ifNoneMatch: string | undefined, etag: string): boolean =>
     return tag === "*" || tag === etag || tag === `W/${etag}`
   }) === true
 
+/** Whether an `Accept-Encoding` header takes gzip (named, or `*`, without `q=0`). */
+const acceptsGzip = (acceptEncoding: string | undefined): boolean =>
+  acceptEncoding?.split(",").some((part) => {
+    const [coding = "", ...params] = part.split(";").map((p) => p.trim().toLowerCase())
+    if (coding !== "gzip" && coding !== "x-gzip" && coding !== "*") return false
+    const q = params.find((p) => p.startsWith("q="))
+    return q === undefined || Number(q.slice(2)) > 0
+  }) === true
+
 /** A path `new URL` keeps as it is: no query, escapes, dot segments or leading `//`. */
 const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9_\-/]*$/
 
@@ -224,7 +240,10 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       ReadModels.layerCatchUp({ everyMs: options.catchUpEveryMs ?? 5_000 })
     ).pipe(Layer.provideMerge(appLayer(options.db)))
   )
-  const reports = Reports.make((effect) => runtime.runPromise(effect), { maxAgeMs: options.reportMaxAgeMs })
+  const reports = Reports.make((effect) => runtime.runPromise(effect), {
+    maxAgeMs: options.reportMaxAgeMs,
+    maxStaleMs: options.reportMaxStaleMs
+  })
   /** Runs an effect that may write: reports computed after it see what it wrote. */
   const run = <A, E>(effect: Effect.Effect<A, E, ServerContext>): Promise<A> =>
     runtime.runPromise(effect).finally(reports.invalidate)
@@ -405,13 +424,27 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       ? Effect.succeed(json(400, { error: "bad round id" }))
       : Effect.tryPromise({ try: () => reports.get(id), catch: (e) => e }).pipe(
           Effect.map((snapshot): Reply => {
-            const headers = { etag: snapshot.etag, "cache-control": "no-cache" }
-            return matches(req.headers["if-none-match"], snapshot.etag)
+            const gzipped = acceptsGzip(req.headers["accept-encoding"])
+            // A gzipped body is another representation, so it has an ETag of its own.
+            const etag = gzipped ? `${snapshot.etag.slice(0, -1)}-gzip"` : snapshot.etag
+            // What the report shows is as of this time (it may be up to `reportMaxStaleMs` old).
+            const headers = {
+              etag,
+              "cache-control": "no-cache",
+              vary: "Accept-Encoding",
+              "x-report-as-of": new Date(snapshot.at).toISOString()
+            }
+            const ifNoneMatch = req.headers["if-none-match"]
+            return matches(ifNoneMatch, snapshot.etag) || matches(ifNoneMatch, etag)
               ? { status: 304, headers, body: "" }
               : {
                   status: 200,
-                  headers: { "content-type": "application/json; charset=utf-8", ...headers },
-                  body: snapshot.body
+                  headers: {
+                    "content-type": "application/json; charset=utf-8",
+                    ...headers,
+                    ...(gzipped ? { "content-encoding": "gzip" } : {})
+                  },
+                  body: gzipped ? snapshot.gzip : snapshot.body
                 }
           }),
           Effect.catchIf(

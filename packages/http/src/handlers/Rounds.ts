@@ -1,8 +1,8 @@
 /**
  * The `rounds` group: the list (the `rounds` read model, keyset pages by id), create from a round
  * file, one round, edit (a `RoundChanges.RoundChange`), restock, close, reopen, the history and
- * the report. Edits go through core's `RoundChanges` use cases; a refusal is a 409 whose `reason`
- * is the round's own (`cutoff-passed`, `below-sold`, `settled`…).
+ * the report (shared by its readers for up to a second). Edits go through core's `RoundChanges`
+ * use cases; a refusal is a 409 whose `reason` is the round's own (`cutoff-passed`, `below-sold`…).
  */
 import { Catalogue, GroupBuy, Round, RoundChanges, Storage } from "@kaituan/core"
 import { Effect, Result } from "effect"
@@ -10,8 +10,8 @@ import { HttpApiBuilder } from "effect/http-api"
 import { Api } from "../Api.js"
 import { BadRequest, Conflict } from "../Errors.js"
 import { domainError, mapDomain, storageError } from "../internal/failures.js"
+import * as ReportCache from "../internal/reportCache.js"
 import * as Rounds from "../internal/rounds.js"
-import type { Report } from "../Models.js"
 
 /** Runs a round change: a refusal by the Round is a 409 with its reason; anything else as every use case maps it. */
 const mapChange = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -28,6 +28,7 @@ export const layer = HttpApiBuilder.group(Api, "rounds", (handlers) =>
     const g = yield* GroupBuy.GroupBuy
     // Built over the same Storage and GroupBuy: a host provides nothing more.
     const changes = yield* RoundChanges.make
+    const reports = yield* ReportCache.make(storage)
     return handlers
       .handle("list", ({ query }) =>
         Effect.gen(function* () {
@@ -98,46 +99,7 @@ export const layer = HttpApiBuilder.group(Api, "rounds", (handlers) =>
           return yield* mapChange(changes.history(params.roundId))
         })
       )
-      .handle("report", ({ params }) =>
-        Effect.gen(function* () {
-          const round = yield* Rounds.require(storage, params.roundId)
-          const [orders, review, notOrdered, stock] = yield* mapDomain(
-            Effect.all(
-              [
-                storage.orders({ roundId: params.roundId }),
-                storage.reviewQueue({ roundId: params.roundId }),
-                storage.notOrdered({ roundId: params.roundId }),
-                storage.stock({ roundId: params.roundId })
-              ],
-              { concurrency: "unbounded" }
-            )
-          )
-          const byStatus: Record<string, number> = {}
-          let count = 0
-          let total = 0
-          let paid = 0
-          let outstanding = 0
-          let units = 0
-          for (const o of orders) {
-            byStatus[o.status] = (byStatus[o.status] ?? 0) + 1
-            if (o.status === "cancelled" || o.status === "refunded") continue
-            count++
-            total += o.total
-            paid += o.paid
-            if (o.status === "awaiting-payment") outstanding += Math.max(0, o.total - o.paid)
-            for (const l of o.lines) units += l.qty
-          }
-          const report: Report = {
-            roundId: round.roundId,
-            title: round.title,
-            status: round.status,
-            orders: { count, byStatus, total, paid, outstanding, units },
-            review: review.length,
-            notOrdered: notOrdered.length,
-            stock
-          }
-          return report
-        })
-      )
+      // Shared by the readers of a second: a report may be up to 1 s stale (internal/reportCache.ts).
+      .handle("report", ({ params }) => reports.get(params.roundId))
   })
 )
