@@ -29,77 +29,79 @@ export const layer = HttpApiBuilder.group(Api, "rounds", (handlers) =>
     // Built over the same Storage and GroupBuy: a host provides nothing more.
     const changes = yield* RoundChanges.make
     const reports = yield* ReportCache.make(storage)
-    return handlers
-      .handle("list", ({ query }) =>
-        Effect.gen(function* () {
-          const limit = query.limit ?? 50
-          const rows = yield* storage
-            .documents({
-              model: Rounds.model,
-              key: query.status === undefined ? undefined : { k: "k1", value: query.status },
-              after: query.cursor,
-              limit: limit + 1
-            })
-            .pipe(Effect.mapError(storageError))
-          const items = yield* Effect.forEach(rows.slice(0, limit), (r) => Rounds.decode(r.doc))
-          return { items, nextCursor: rows.length > limit ? (rows[limit - 1]?.id ?? null) : null }
-        })
-      )
-      .handle("create", ({ payload: spec }) =>
-        Effect.gen(function* () {
-          if ((yield* Rounds.find(storage, spec.id)) !== undefined)
-            return yield* new Conflict({
-              reason: "exists",
-              message: `a round ${JSON.stringify(spec.id)} exists already`
-            })
-          const catalogue = Catalogue.compile(spec.products)
-          if (Result.isFailure(catalogue))
-            return yield* new BadRequest({ field: "body.products", message: catalogue.failure.message })
-          yield* mapDomain(g.openRound({ spec }))
-          return yield* Rounds.require(storage, spec.id)
-        })
-      )
-      .handle("get", ({ params }) => Rounds.require(storage, params.roundId))
-      .handle("close", ({ params }) =>
-        Effect.gen(function* () {
-          yield* Rounds.require(storage, params.roundId)
-          const orders = yield* mapDomain(g.closeRound({ roundId: params.roundId }))
-          const round = yield* Rounds.require(storage, params.roundId)
-          return { round, confirmed: orders.filter((o) => o.status !== "cancelled" && o.status !== "open").length }
-        })
-      )
-      .handle("reopen", ({ params, payload }) =>
-        Effect.gen(function* () {
-          yield* Rounds.require(storage, params.roundId)
-          yield* mapChange(changes.reopenRound({ roundId: params.roundId, ...payload }))
-          return yield* Rounds.require(storage, params.roundId)
-        })
-      )
-      .handle("update", ({ params, payload }) =>
-        Effect.gen(function* () {
-          yield* Rounds.require(storage, params.roundId)
-          yield* mapChange(changes.updateRound({ roundId: params.roundId, change: payload }))
-          return yield* Rounds.require(storage, params.roundId)
-        })
-      )
-      .handle("restock", ({ params, payload }) =>
-        Effect.gen(function* () {
-          yield* Rounds.require(storage, params.roundId)
-          const change =
-            payload.requestId === undefined
-              ? { restock: payload.lines }
-              : { restock: payload.lines, requestId: payload.requestId }
-          yield* mapChange(changes.updateRound({ roundId: params.roundId, change }))
-          return yield* Rounds.require(storage, params.roundId)
-        })
-      )
-      .handle("history", ({ params }) =>
-        Effect.gen(function* () {
-          yield* Rounds.require(storage, params.roundId)
-          return yield* mapChange(changes.history(params.roundId))
-        })
-      )
-      // Shared by the readers of a second: a report may be up to 1 s stale (internal/reportCache.ts).
-      .handle("report", ({ params }) => reports.get(params.roundId))
+    return (
+      handlers
+        .handle("list", ({ query }) =>
+          Effect.gen(function* () {
+            const limit = query.limit ?? 50
+            const rows = yield* storage
+              .documents({
+                model: Rounds.model,
+                key: query.status === undefined ? undefined : { k: "k1", value: query.status },
+                after: query.cursor,
+                limit: limit + 1
+              })
+              .pipe(Effect.mapError(storageError))
+            const items = yield* Effect.forEach(rows.slice(0, limit), (r) => Rounds.decode(r.doc))
+            return { items, nextCursor: rows.length > limit ? (rows[limit - 1]?.id ?? null) : null }
+          })
+        )
+        .handle("create", ({ payload: spec }) =>
+          Effect.gen(function* () {
+            if ((yield* Rounds.find(storage, spec.id)) !== undefined)
+              return yield* new Conflict({
+                reason: "exists",
+                message: `a round ${JSON.stringify(spec.id)} exists already`
+              })
+            const catalogue = Catalogue.compile(spec.products)
+            if (Result.isFailure(catalogue))
+              return yield* new BadRequest({ field: "body.products", message: catalogue.failure.message })
+            yield* mapDomain(g.openRound({ spec }))
+            return yield* Rounds.require(storage, spec.id)
+          })
+        )
+        .handle("get", ({ params }) => Rounds.require(storage, params.roundId))
+        .handle("close", ({ params }) =>
+          Effect.gen(function* () {
+            yield* Rounds.require(storage, params.roundId)
+            const orders = yield* mapDomain(g.closeRound({ roundId: params.roundId }))
+            const round = yield* Rounds.require(storage, params.roundId)
+            return { round, confirmed: orders.filter((o) => o.status !== "cancelled" && o.status !== "open").length }
+          })
+        )
+        .handle("reopen", ({ params, payload }) =>
+          Effect.gen(function* () {
+            yield* Rounds.require(storage, params.roundId)
+            yield* mapChange(changes.reopenRound({ roundId: params.roundId, ...payload }))
+            return yield* Rounds.require(storage, params.roundId)
+          })
+        )
+        .handle("update", ({ params, payload }) =>
+          Effect.gen(function* () {
+            yield* Rounds.require(storage, params.roundId)
+            yield* mapChange(changes.updateRound({ roundId: params.roundId, change: payload }))
+            return yield* Rounds.require(storage, params.roundId)
+          })
+        )
+        .handle("restock", ({ params, payload }) =>
+          Effect.gen(function* () {
+            yield* Rounds.require(storage, params.roundId)
+            const change =
+              payload.requestId === undefined
+                ? { restock: payload.lines }
+                : { restock: payload.lines, requestId: payload.requestId }
+            yield* mapChange(changes.updateRound({ roundId: params.roundId, change }))
+            return yield* Rounds.require(storage, params.roundId)
+          })
+        )
+        .handle("history", ({ params }) =>
+          Effect.gen(function* () {
+            yield* Rounds.require(storage, params.roundId)
+            return yield* mapChange(changes.history(params.roundId))
+          })
+        )
+        // Shared by the readers of a second: a report may be up to 1 s stale (internal/reportCache.ts).
+        .handle("report", ({ params }) => reports.get(params.roundId))
+    )
   })
 )
