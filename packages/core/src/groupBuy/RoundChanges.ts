@@ -42,7 +42,7 @@ import { Twd } from "../Money.js"
 import type { ViewChange } from "../ReadModel.js"
 import * as Round from "../Round.js"
 import { IsoTimestamp } from "../RoundSpec.js"
-import { type Commit, type ScheduledJob, Storage, type StorageError, roundStream } from "../Storage.js"
+import { type ScheduledJob, Storage, type StorageError, roundStream } from "../Storage.js"
 import { stockViews } from "./Views.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -291,61 +291,56 @@ export const make = Effect.gen(function* () {
     commands: (state: Round.State) => ReadonlyArray<Round.Command>
   ): Effect.Effect<RoundChangeResult, GroupBuyError | StorageError> =>
     Effect.gen(function* () {
-      if (key !== undefined && (yield* storage.seenKeys([key])).has(key)) {
+      const at = yield* nowIso
+      // One unit of work through the command handler: the round read (with how often it
+      // reopened), its commands decided one after another, the events appended at the version
+      // read with their views and the jobs' moves; a conflict runs it again on a fresh read.
+      const outcome = yield* CommandHandler.handleMany(storage, {
+        at,
+        idempotencyKey: key,
+        process: (unit) =>
+          Effect.gen(function* () {
+            const { state, version, reopens } = yield* load(roundId)
+            const loaded = { loaded: { state, version } }
+            // The commands one after another, each on the state the last one left (all or nothing).
+            const events: Array<Round.Event> = []
+            let after = state
+            for (const c of commands(state)) {
+              const d = yield* Effect.mapError(unit.decide(rounds, roundStream(roundId), c, loaded), (e) =>
+                e._tag === "RoundError" ? rejected(e) : e
+              )
+              for (const e of d.events) events.push(e)
+              after = d.state
+            }
+            if (events.length === 0) return { state, events, after }
+            // The cutoff job follows the cutoff: moved (same id: a pending job gets the new time),
+            // cancelled when the cutoff goes, a new id after a reopening (the old job is done).
+            // The reminder before the cutoff (`remindBeforeCutoff`) follows it the same way; a
+            // reminder that already went out for the old cutoff is not sent again for a later one.
+            const reopened = events.some((e) => e._tag === "RoundReopened")
+            const cutoffMoved = events.some((e) => e._tag === "RoundCutoffChanged")
+            const jobs = reopened ? reopens + 1 : reopens
+            const cutoff = after.spec?.cutoff
+            if ((reopened || cutoffMoved) && cutoff !== undefined) {
+              unit.schedule(cutoffJob(roundId, jobs, cutoff))
+              const reminder = remindJob(roundId, cutoff, after.spec?.remindBeforeCutoff, jobs)
+              if (reminder !== undefined) unit.schedule(reminder)
+            }
+            if (reopened || (cutoffMoved && cutoff === undefined))
+              unit.unschedule(cutoffJobId(roundId, reopens), remindJobId(roundId, reopens))
+            unit.view(...viewsOf(roundId, after, events))
+            return { state, events, after }
+          })
+      })
+      if (outcome._tag === "Duplicate") {
         const { state } = yield* load(roundId)
         return { roundId, outcome: "duplicate", events: [], phase: Round.phaseOf(state) } satisfies RoundChangeResult
       }
-      const { state, version, reopens } = yield* load(roundId)
-      const decided = decideAll(commands(state), state)
-      if (Result.isFailure(decided)) return yield* Effect.fail(rejected(decided.failure))
-      const { events, after } = decided.success
-      if (events.length === 0)
-        return { roundId, outcome: "unchanged", events, phase: Round.phaseOf(state) } satisfies RoundChangeResult
-      // The cutoff job follows the cutoff: moved (same id: a pending job gets the new time),
-      // cancelled when the cutoff goes, a new id after a reopening (the old job is done).
-      const reopened = events.some((e) => e._tag === "RoundReopened")
-      const cutoffMoved = events.some((e) => e._tag === "RoundCutoffChanged")
-      const jobs = reopened ? reopens + 1 : reopens
-      const cutoff = after.spec?.cutoff
-      // The reminder before the cutoff (`remindBeforeCutoff`) follows it the same way. A reminder
-      // that already went out for the old cutoff is not sent again for a later one.
-      const reminder =
-        (reopened || cutoffMoved) && cutoff !== undefined
-          ? remindJob(roundId, cutoff, after.spec?.remindBeforeCutoff, jobs)
-          : undefined
-      const schedule = [
-        ...((reopened || cutoffMoved) && cutoff !== undefined ? [cutoffJob(roundId, jobs, cutoff)] : []),
-        ...(reminder === undefined ? [] : [reminder])
-      ]
-      const unschedule =
-        reopened || (cutoffMoved && cutoff === undefined)
-          ? [cutoffJobId(roundId, reopens), remindJobId(roundId, reopens)]
-          : []
-      const at = events[0]!.at
-      const commit: Commit = {
-        idempotencyKey: key,
-        appends: [
-          {
-            stream: roundStream(roundId),
-            expectedVersion: version,
-            events: events.map((e) => CommandHandler.encodeEvent(e, at))
-          }
-        ],
-        views: viewsOf(roundId, after, events),
-        outbox: [],
-        ...(schedule.length === 0 ? {} : { schedule }),
-        ...(unschedule.length === 0 ? {} : { unschedule })
-      }
-      const [result] = yield* storage.commit([commit])
-      if (result?._tag === "Duplicate")
-        return { roundId, outcome: "duplicate", events: [], phase: Round.phaseOf(state) } satisfies RoundChangeResult
+      const { state, events, after } = outcome.value
+      if (outcome._tag === "Unchanged" || events.length === 0)
+        return { roundId, outcome: "unchanged", events: [], phase: Round.phaseOf(state) } satisfies RoundChangeResult
       return { roundId, outcome: "changed", events, phase: Round.phaseOf(after) } satisfies RoundChangeResult
-    }).pipe(
-      Effect.retry({
-        times: CommandHandler.MAX_RETRIES,
-        while: (e) => e._tag === "StorageError" && e.reason === "conflict"
-      })
-    )
+    })
 
   const updateRound: RoundChangesService["updateRound"] = (raw) =>
     Effect.gen(function* () {
