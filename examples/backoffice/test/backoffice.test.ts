@@ -389,6 +389,8 @@ describe.skipIf(skipBrowser)("the back office in Chromium", () => {
     await page.locator('input[name="cutoff"]').fill("2099-10-01T20:00")
     await page.locator("#round-details").locator("..").getByRole("button", { name: "儲存" }).click()
     await expect.poll(() => page.locator(".round-title h1").textContent()).toBe("麻豆文旦（加開）")
+    expect(await page.locator("#round-details").locator("..").getByRole("status").textContent()).toBe("已儲存")
+    expect(await page.locator('input[name="title"]').inputValue()).toBe("麻豆文旦（加開）")
     const edited = (await k.api("GET", "/rounds/pomelo-2099")).body
     expect(edited.title).toBe("麻豆文旦（加開）")
     expect(Date.parse(edited.cutoff)).toBe(Date.parse("2099-10-01T20:00:00+08:00"))

@@ -101,7 +101,7 @@ export const Rounds = () => {
                 <button type="button" class="secondary" onClick={() => navigate(`rounds/${seg(r.roundId)}`)}>
                   {t("rounds.open")}
                 </button>
-                {(r.status === "open" || r.status === "paused") && can("rounds.update") ? (
+                {can("rounds.update") ? (
                   <button type="button" class="secondary" onClick={() => navigate(`rounds/${seg(r.roundId)}/settings`)}>
                     {t("tabs.settings")}
                   </button>

@@ -168,9 +168,7 @@ export const RoundSettings = (props: { readonly roundId: string }) => {
         {(r) => (
           <div class="settings">
             <StatePanel round={r} path={path} onChanged={changed} onReport={reloadReport} />
-            {editable(r) ? (
-              <DetailsPanel key={`${r.title}|${r.cutoff ?? ""}`} round={r} path={path} onChanged={changed} />
-            ) : null}
+            {editable(r) ? <DetailsPanel round={r} path={path} onChanged={changed} /> : null}
             <section class="panel wide" aria-labelledby="stock-prices">
               <h2 id="stock-prices">{t("manage.stock")}</h2>
               <p class="muted small">{editable(r) ? t("manage.stockIntro") : t("manage.noStockEdit")}</p>
@@ -381,7 +379,11 @@ const DetailsPanel = (props: {
       () => api.patch<Round>(props.path, change satisfies RoundChange),
       () => t("manage.saved")
     )
-    if (next !== undefined) props.onChanged(next)
+    if (next !== undefined) {
+      setTitle(next.title)
+      setCutoff(toTaipeiInput(next.cutoff))
+      props.onChanged(next)
+    }
   }
 
   return (
