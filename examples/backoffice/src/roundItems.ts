@@ -3,9 +3,12 @@
  * alone: the round file it was created from, then the products, variants and prices changed
  * since (the API has no catalogue route of its own). Pure: no DOM, no fetch.
  */
-import type { HistoryEntry, RoundEvent } from "./api.js"
+import type { Models } from "@kaituan/http"
 import { dateTime, number } from "./format.js"
 import type { Lang, T } from "./i18n.js"
+
+type HistoryEntry = Models.HistoryEntry
+type RoundEvent = HistoryEntry["event"]
 
 /** An item the round sells (a product without variants, or a variant): its name and current price. */
 export interface Item {

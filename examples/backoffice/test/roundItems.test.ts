@@ -3,9 +3,12 @@
  * for new orders after products, variants and price changes, and each event in Chinese.
  */
 import { describe, expect, it } from "vitest"
-import type { HistoryEntry, RoundEvent } from "../src/api.js"
+import type { Models } from "@kaituan/http"
 import { translator } from "../src/i18n.js"
 import { catalogueOf, describeEvent } from "../src/roundItems.js"
+
+type HistoryEntry = Models.HistoryEntry
+type RoundEvent = HistoryEntry["event"]
 
 const at = "2099-05-01T10:00:00+08:00"
 const entries = (events: ReadonlyArray<unknown>): ReadonlyArray<HistoryEntry> =>
