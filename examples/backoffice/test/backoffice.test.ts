@@ -457,6 +457,8 @@ describe.skipIf(skipBrowser)("the back office in Chromium", () => {
     await item.locator('input[name="qty"]').fill("1")
     await item.getByRole("button", { name: "補貨" }).click()
     await expect.poll(() => item.getByRole("alert").textContent()).toContain("庫存不能少於已賣出的數量")
+    await item.scrollIntoViewIfNeeded()
+    await shoot(page, "11-round-settings-refused", "desktop")
     const after = (await k.api("GET", "/rounds/mango-2099/report")).body.stock.find(
       (s: { sku: string }) => s.sku === "MANGO-5"
     )
