@@ -9,6 +9,7 @@ import { Payments } from "./pages/Payments.js"
 import { PickupPage } from "./pages/Pickup.js"
 import { Review } from "./pages/Review.js"
 import { Rounds } from "./pages/Rounds.js"
+import { RoundSettings } from "./pages/Settings.js"
 import { navigate, useLocation } from "./router.js"
 import { type App as AppValue, AppContext, Link, PageTitle, useApp } from "./ui.js"
 
@@ -219,6 +220,7 @@ const Page = (props: { readonly parts: ReadonlyArray<string>; readonly query: UR
     if (sub === "orders") return <Orders roundId={id} query={query} />
     if (sub === "review") return <Review roundId={id} />
     if (sub === "payments") return <Payments roundId={id} />
+    if (sub === "settings") return <RoundSettings roundId={id} />
   }
   if (section === "pickup") return <PickupPage initialCode={query.get("code") ?? ""} />
   if (section === "buyers" && id === undefined) return <BuyersLookup />

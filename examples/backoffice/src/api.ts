@@ -6,7 +6,7 @@
  */
 import type { ReadModel } from "@kaituan/core"
 import type { Models } from "@kaituan/http"
-import type { Key, Params, T } from "./i18n.js"
+import { isKey, type Key, type Params, type T } from "./i18n.js"
 
 export type Me = Models.Me
 export type Round = Models.Round
@@ -29,6 +29,32 @@ export type Pickup = Models.Pickup
 export type PickupDone = Models.PickupDone
 export type BuyerDetail = Models.BuyerDetail
 export type Closed = Models.Closed
+export type HistoryEntry = Models.HistoryEntry
+export type RoundEvent = HistoryEntry["event"]
+export type Restock = Models.Restock
+export type Reopen = Models.Reopen
+/** `PATCH /rounds/:roundId`'s body (core's `RoundChanges.RoundChange`). */
+export type RoundChange = {
+  readonly title?: string
+  readonly cutoff?: string | null
+  readonly prices?: ReadonlyArray<{ readonly sku: string; readonly price: number }>
+  readonly restock?: Restock["lines"]
+  readonly paused?: boolean
+  readonly requestId?: string
+}
+/** What `POST /rounds/:roundId/publish` answers (`@kaituan/http`'s `Published`). */
+export interface Published {
+  readonly roundId: string
+  readonly status: "queued" | "duplicate" | "skipped"
+  readonly reason?: string
+  readonly messages: ReadonlyArray<{
+    readonly messageId: string
+    readonly channel: string
+    readonly conversation: string
+  }>
+  readonly examples: ReadonlyArray<string>
+  readonly text: string
+}
 export type Method = Ship["method"]
 
 /** The API's prefix: the back office is served by the same server, so paths are same-origin. */
@@ -48,6 +74,7 @@ export class ApiError extends Error {
 export interface Api {
   readonly get: <A>(path: string, query?: Record<string, string | ReadonlyArray<string> | undefined>) => Promise<A>
   readonly post: <A>(path: string, body?: unknown) => Promise<A>
+  readonly patch: <A>(path: string, body: unknown) => Promise<A>
   readonly upload: <A>(path: string, file: Blob, contentType: string) => Promise<A>
   /** A file the API answers (a CSV export): its bytes and the name its `Content-Disposition` gives. */
   readonly download: (path: string) => Promise<Download>
@@ -111,6 +138,7 @@ export const makeApi = (token: string, onUnauthorized: () => void): Api => {
         body === undefined ? undefined : JSON.stringify(body),
         body === undefined ? undefined : "application/json"
       ),
+    patch: (path, body) => call("PATCH", path, JSON.stringify(body), "application/json"),
     upload: (path, file, contentType) => call("POST", path, file, contentType),
     download: async (path) => {
       let res: Response
@@ -169,8 +197,11 @@ export const explain = (t: T, error: unknown): { readonly message: string; reado
       const key = `what.${str(b.what)}`
       return withDetail(t("error.404", { what: t(isWhat(key) ? key : "what.other") }))
     }
-    case 409:
-      return withDetail(t("error.409"))
+    case 409: {
+      // A round's refusal names its reason (`cutoff-passed`, `below-sold`…): say it in the organiser's words.
+      const key = `conflict.${str(b.reason)}`
+      return withDetail(isKey(key) ? t(key) : t("error.409"))
+    }
     case 413:
       return { message: t("error.413", { mb: Math.round((Number(b.limit) || 10 * 1024 * 1024) / 1024 / 1024) }) }
     case 422: {

@@ -33,3 +33,15 @@ export const dateTime = (lang: Lang, iso: string | undefined): string => {
   if (Number.isNaN(d.getTime())) return iso
   return formatOf(lang, d.getFullYear() !== new Date().getFullYear()).format(d)
 }
+
+const TAIPEI_OFFSET_MS = 8 * 60 * 60 * 1000
+
+/** A timestamp as a `datetime-local` value in Taipei time (`2099-05-10T22:00`; Taiwan keeps no summer time). */
+export const toTaipeiInput = (iso: string | undefined): string => {
+  if (iso === undefined) return ""
+  const ms = Date.parse(iso)
+  return Number.isNaN(ms) ? "" : new Date(ms + TAIPEI_OFFSET_MS).toISOString().slice(0, 16)
+}
+
+/** A `datetime-local` value read as Taipei time, as ISO 8601 with its offset (`2099-05-10T22:00:00+08:00`). */
+export const fromTaipeiInput = (value: string): string => `${value.length === 16 ? `${value}:00` : value}+08:00`

@@ -174,6 +174,7 @@ const tones: Record<string, string> = {
   refunded: "red",
   draft: "grey",
   closed: "amber",
+  paused: "purple",
   settled: "grey",
   matched: "green",
   approved: "green",

@@ -2,7 +2,9 @@
  * The back office in a real browser (Chromium, headless) against `kaituan serve` on a SQLite
  * file: sign in, orders by status, the review queue, a bank statement and a decision approved,
  * shipping (bulk and a meet-up pickup), a pickup confirmed, and a helper refused a payment
- * approval, and the organiser's orders CSV downloaded (not offered to a helper). Every page is photographed at desktop and phone sizes into .ci/out/screenshots/.
+ * approval, and the organiser's orders CSV downloaded (not offered to a helper); a round managed
+ * (restock, title and cutoff, pause and resume, publish, close and reopen, its history), a refused
+ * change explained, and a helper shown none of it. Every page is photographed at desktop and phone sizes into .ci/out/screenshots/.
  */
 import fs from "node:fs"
 import { request } from "node:http"
@@ -351,6 +353,174 @@ describe.skipIf(skipBrowser)("the back office in Chromium", () => {
     await helperContext.close()
   })
 
+  it("manages a round: restock, title and cutoff, pause and resume, publish, close and reopen, the history", async () => {
+    const pomelo = `${k.url}/admin/rounds/pomelo-2099`
+    await page.goto(pomelo)
+    await page.locator(".round-header").waitFor()
+    await page.getByRole("link", { name: "團務設定" }).click()
+    const item = page.locator('.stock-item[data-sku="POMELO"]')
+    await item.waitFor()
+    await expect.poll(() => item.locator("[data-left]").getAttribute("data-left")).toBe("30")
+    expect(await item.textContent()).toContain("麻豆文旦 10 台斤")
+    expect(await item.textContent()).toContain("NT$ 880")
+
+    // Restock: add 5 units, then set the total to 40.
+    await item.locator('input[name="qty"]').fill("5")
+    await item.getByRole("button", { name: "補貨" }).click()
+    await expect.poll(() => item.locator("[data-left]").getAttribute("data-left")).toBe("35")
+    expect(await item.getByRole("status").textContent()).toContain("剩餘 35")
+    await item.locator('select[name="mode"]').selectOption("stock")
+    await item.locator('input[name="qty"]').fill("40")
+    await item.getByRole("button", { name: "補貨" }).click()
+    await expect.poll(() => item.locator("[data-left]").getAttribute("data-left")).toBe("40")
+    await expect
+      .poll(async () => (await k.api("GET", "/rounds/pomelo-2099/report")).body.stock[0].left, { timeout: 5000 })
+      .toBe(40)
+    // The page reads the report again after it settles: still 40.
+    await page.waitForTimeout(1300)
+    expect(await item.locator("[data-left]").getAttribute("data-left")).toBe("40")
+    // A price for new orders.
+    await item.locator('input[name="price"]').fill("920")
+    await item.getByRole("button", { name: "改價" }).click()
+    await expect.poll(() => item.textContent()).toContain("NT$ 920")
+
+    // The title and the cutoff (typed in Taipei time).
+    await page.locator('input[name="title"]').fill("麻豆文旦（加開）")
+    await page.locator('input[name="cutoff"]').fill("2099-10-01T20:00")
+    await page.locator("#round-details").locator("..").getByRole("button", { name: "儲存" }).click()
+    await expect.poll(() => page.locator(".round-title h1").textContent()).toBe("麻豆文旦（加開）")
+    expect(await page.locator("#round-details").locator("..").getByRole("status").textContent()).toBe("已儲存")
+    expect(await page.locator('input[name="title"]').inputValue()).toBe("麻豆文旦（加開）")
+    const edited = (await k.api("GET", "/rounds/pomelo-2099")).body
+    expect(edited.title).toBe("麻豆文旦（加開）")
+    expect(Date.parse(edited.cutoff)).toBe(Date.parse("2099-10-01T20:00:00+08:00"))
+
+    // Pause, then resume: the status shows everywhere as 暫停收單.
+    await page.getByRole("button", { name: "暫停收單" }).click()
+    await expect.poll(() => page.locator(".round-title .badge").textContent()).toBe("暫停收單")
+    expect((await k.api("GET", "/rounds/pomelo-2099")).body.status).toBe("paused")
+    await shoot(page, "11-round-settings-paused", "desktop")
+    await page.getByRole("link", { name: "開團", exact: true }).click()
+    await expect
+      .poll(() => page.locator(".round-card", { hasText: "麻豆文旦（加開）" }).locator(".badge").textContent())
+      .toBe("暫停收單")
+    await page.goto(`${pomelo}/settings`)
+    await page.getByRole("button", { name: "恢復收單" }).click()
+    await expect.poll(() => page.locator(".round-title .badge").textContent()).toBe("收單中")
+    expect((await k.api("GET", "/rounds/pomelo-2099")).body.status).toBe("open")
+
+    // Publish: the announcement's status and text.
+    await page.getByRole("button", { name: "發布開團公告" }).click()
+    const published = page.locator(".published")
+    await published.waitFor()
+    expect(["queued", "duplicate", "skipped"]).toContain(await published.getAttribute("data-status"))
+    expect(await published.locator(".announcement").textContent()).toContain("麻豆文旦（加開）")
+    expect(await published.locator(".badge").textContent()).toMatch(/已排入發送|沒有重複發送|未發送/)
+
+    // The history, newest first, in Chinese.
+    const history = page.locator(".history-entry")
+    await expect.poll(() => history.first().textContent()).toContain("恢復收單")
+    const texts = await history.allTextContents()
+    const at = (s: string) => texts.findIndex((x) => x.includes(s))
+    expect(at("恢復收單")).toBeLessThan(at("暫停收單"))
+    expect(at("暫停收單")).toBeLessThan(at("團名改為「麻豆文旦（加開）」"))
+    expect(at("新訂單售價改為 NT$ 920")).toBeGreaterThan(at("團名改為"))
+    expect(at("補貨 5 件，總量 40")).toBeGreaterThanOrEqual(0)
+    expect(at("補貨 5 件，總量 35")).toBeGreaterThan(at("補貨 5 件，總量 40"))
+    expect(texts.some((x) => x.includes("截單時間改為"))).toBe(true)
+    expect(texts[texts.length - 1]).toContain("建立團購「麻豆文旦」")
+    await shoot(page, "11-round-settings", "desktop")
+
+    // Close, then reopen with a new cutoff.
+    await page.locator("#round-state").locator("..").getByRole("button", { name: "截單", exact: true }).click()
+    await page.locator("dialog[open]").getByRole("button", { name: "確定" }).click()
+    await expect.poll(() => page.locator(".round-title .badge").textContent()).toBe("已截單")
+    await page.locator('input[name="reopenCutoff"]').fill("2099-12-24T21:30")
+    await page.getByRole("button", { name: "重新開團" }).click()
+    await page.locator("dialog[open]").getByRole("button", { name: "確定" }).click()
+    await expect.poll(() => page.locator(".round-title .badge").textContent()).toBe("收單中")
+    const reopened = (await k.api("GET", "/rounds/pomelo-2099")).body
+    expect(reopened.reopenedAt).toBeDefined()
+    expect(Date.parse(reopened.cutoff)).toBe(Date.parse("2099-12-24T21:30:00+08:00"))
+    await expect.poll(() => history.first().textContent()).toMatch(/截單時間改為|重新開團/)
+  })
+
+  it("explains a refused change in Chinese: stock below what is sold", async () => {
+    await page.goto(`${k.url}/admin/rounds/mango-2099/settings`)
+    const item = page.locator('.stock-item[data-sku="MANGO-5"]')
+    await item.waitFor()
+    const before = (await k.api("GET", "/rounds/mango-2099/report")).body.stock.find(
+      (s: { sku: string }) => s.sku === "MANGO-5"
+    )
+    expect(before.sold).toBeGreaterThan(1)
+    await item.locator('select[name="mode"]').selectOption("stock")
+    await item.locator('input[name="qty"]').fill("1")
+    await item.getByRole("button", { name: "補貨" }).click()
+    await expect.poll(() => item.getByRole("alert").textContent()).toContain("庫存不能少於已賣出的數量")
+    await item.scrollIntoViewIfNeeded()
+    await shoot(page, "11-round-settings-refused", "desktop")
+    const after = (await k.api("GET", "/rounds/mango-2099/report")).body.stock.find(
+      (s: { sku: string }) => s.sku === "MANGO-5"
+    )
+    expect(after.left).toBe(before.left)
+  })
+
+  it("fits the round settings on a phone, in Chinese and in English", async () => {
+    const phone = await newContext(browser, "phone")
+    const p = await phone.newPage()
+    await signIn(p, k.url, k.organiser)
+    await p.goto(`${k.url}/admin/rounds/pomelo-2099/settings`)
+    await p.locator(".stock-item").first().waitFor()
+    await p.locator(".history-entry").first().waitFor()
+    await p.getByRole("button", { name: "發布開團公告" }).click()
+    await p.locator(".published").waitFor()
+    await p.waitForLoadState("networkidle")
+    await shoot(p, "11-round-settings", "phone")
+    expect(await horizontalOverflow(p), "settings scrolls sideways").toBeLessThanOrEqual(0)
+    expect(await smallTargets(p), "settings has tap targets under 44 px").toEqual([])
+    await p.getByRole("button", { name: "切換語言為英文" }).click()
+    await expect.poll(() => p.locator("#round-history").textContent()).toBe("History")
+    expect(await p.locator("#round-history").textContent()).toBe("History")
+    expect(await p.locator(".history").textContent()).toContain("Title changed to")
+    await p.waitForLoadState("networkidle")
+    await shoot(p, "11-round-settings-en", "phone")
+    expect(await horizontalOverflow(p), "settings (en) scrolls sideways").toBeLessThanOrEqual(0)
+    expect(await smallTargets(p), "settings (en) has tap targets under 44 px").toEqual([])
+    await p.getByRole("button", { name: "Switch language to Chinese" }).click()
+    await phone.close()
+  })
+
+  it("shows a helper no round controls, and the API refuses them", async () => {
+    const helperContext = await newContext(browser, "desktop")
+    const h = await helperContext.newPage()
+    await signIn(h, k.url, k.helper)
+    await h.goto(`${k.url}/admin/rounds/pomelo-2099`)
+    await h.locator(".stats").waitFor()
+    expect(await h.getByRole("link", { name: "團務設定" }).count()).toBe(0)
+    await h.goto(`${k.url}/admin/rounds`)
+    await h.locator(".round-card").first().waitFor()
+    expect(await h.getByRole("button", { name: "團務設定" }).count()).toBe(0)
+    // Forced: the settings page by its address.
+    await h.goto(`${k.url}/admin/rounds/pomelo-2099/settings`)
+    await expect.poll(() => h.getByRole("alert").first().textContent()).toContain("團務設定只有團主能操作")
+    for (const name of ["補貨", "改價", "暫停收單", "恢復收單", "截單", "發布開團公告", "重新開團", "儲存"])
+      expect(await h.getByRole("button", { name, exact: true }).count(), name).toBe(0)
+    await shoot(h, "12-helper-settings", "desktop")
+    const statuses = await h.evaluate(`Promise.all([
+      ["PATCH", "/api/v1/rounds/pomelo-2099", { paused: true }],
+      ["POST", "/api/v1/rounds/pomelo-2099/restock", { lines: [{ sku: "POMELO", add: 1 }] }],
+      ["POST", "/api/v1/rounds/pomelo-2099/publish", undefined],
+      ["GET", "/api/v1/rounds/pomelo-2099/history", undefined]
+    ].map(([method, url, body]) => fetch(url, {
+      method,
+      headers: { "content-type": "application/json", authorization: "Bearer " + sessionStorage.getItem("kaituan.token") },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then((r) => r.status)))`)
+    expect(statuses).toEqual([403, 403, 403, 403])
+    expect((await k.api("GET", "/rounds/pomelo-2099")).body.status).toBe("open")
+    await helperContext.close()
+  })
+
   it("writes screenshots of every page at both sizes", () => {
     const dir = path.join(path.dirname(new URL(import.meta.url).pathname), "../../../.ci/out/screenshots")
     const files = fs.readdirSync(dir)
@@ -367,5 +537,11 @@ describe.skipIf(skipBrowser)("the back office in Chromium", () => {
       for (const device of ["desktop", "phone"])
         expect(files, `${name}-${device}.png`).toContain(`${name}-${device}.png`)
     expect(files).toContain("03-dashboard-en-phone.png")
+    for (const name of [
+      "11-round-settings-desktop.png",
+      "11-round-settings-phone.png",
+      "11-round-settings-en-phone.png"
+    ])
+      expect(files).toContain(name)
   })
 })

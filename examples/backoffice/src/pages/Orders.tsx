@@ -36,6 +36,9 @@ const methods: ReadonlyArray<Method> = ["home", "cvs", "pickup"]
 /** A buyer id as the API writes it (`line:U123`), as opposed to a name to look for. */
 const isBuyerId = (q: string) => /^[a-z][a-z0-9-]*:\S+$/.test(q)
 
+/** Open or paused: the round's orders are still open (a pause only stops new ones). */
+const takingOrders = (status: string): boolean => status === "open" || status === "paused"
+
 export const Orders = (props: { readonly roundId: string; readonly query: URLSearchParams }) => {
   const { t, api, can } = useApp()
   const roundPath = `/rounds/${seg(props.roundId)}`
@@ -43,7 +46,7 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
   const [report, reloadReport] = useLoad(() => api.get<Report>(`${roundPath}/report`), [props.roundId])
   const asked = folderOf(props.query.get("folder"))
   const folder =
-    asked ?? (round.state === "done" && round.value.status === "open" ? folders[0]! : (folders[1] as Folder))
+    asked ?? (round.state === "done" && takingOrders(round.value.status) ? folders[0]! : (folders[1] as Folder))
   const q = props.query.get("q") ?? ""
   const [search, setSearch] = useState(q)
   useEffect(() => setSearch(q), [q])
@@ -137,7 +140,7 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
       f.id !== "open" ||
       f === folder ||
       (counts?.open ?? 0) > 0 ||
-      (round.state === "done" && round.value.status === "open")
+      (round.state === "done" && takingOrders(round.value.status))
   )
 
   return (

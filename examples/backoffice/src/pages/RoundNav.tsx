@@ -4,7 +4,7 @@ import { seg } from "../api.js"
 import type { Key } from "../i18n.js"
 import { Badge, Link, toneOf, useApp, useLoad } from "../ui.js"
 
-export type RoundTab = "dashboard" | "orders" | "review" | "payments"
+export type RoundTab = "dashboard" | "orders" | "review" | "payments" | "settings"
 
 export const useRound = (roundId: string) => {
   const { api } = useApp()
@@ -22,7 +22,8 @@ export const RoundHeader = (props: {
     { tab: "dashboard", path: "", key: "tabs.dashboard", show: true },
     { tab: "orders", path: "/orders", key: "tabs.orders", show: true },
     { tab: "review", path: "/review", key: "tabs.review", show: true },
-    { tab: "payments", path: "/payments", key: "tabs.payments", show: can("payments.decisions") }
+    { tab: "payments", path: "/payments", key: "tabs.payments", show: can("payments.decisions") },
+    { tab: "settings", path: "/settings", key: "tabs.settings", show: can("rounds.update") }
   ]
   return (
     <div class="round-header">

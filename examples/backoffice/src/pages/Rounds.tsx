@@ -21,7 +21,7 @@ import {
   valueOf
 } from "../ui.js"
 
-const filters = ["", "open", "closed", "settled"] as const
+const filters = ["", "open", "paused", "closed", "settled"] as const
 
 export const Rounds = () => {
   const { t, api, can, lang } = useApp()
@@ -89,7 +89,7 @@ export const Rounds = () => {
                 <span class="mono">{r.roundId}</span> ·{" "}
                 {r.cutoff === undefined ? t("rounds.noCutoff") : t("rounds.cutoff", { at: dateTime(lang, r.cutoff) })}
               </p>
-              {r.status === "open" ? null : (
+              {r.status === "open" || r.status === "paused" ? null : (
                 <p class="figures">
                   <span>{t("rounds.orders", { n: r.orders })}</span>
                   <span>
@@ -101,7 +101,12 @@ export const Rounds = () => {
                 <button type="button" class="secondary" onClick={() => navigate(`rounds/${seg(r.roundId)}`)}>
                   {t("rounds.open")}
                 </button>
-                {r.status === "open" && can("rounds.close") ? (
+                {can("rounds.update") ? (
+                  <button type="button" class="secondary" onClick={() => navigate(`rounds/${seg(r.roundId)}/settings`)}>
+                    {t("tabs.settings")}
+                  </button>
+                ) : null}
+                {(r.status === "open" || r.status === "paused") && can("rounds.close") ? (
                   <button type="button" class="danger" disabled={close.busy} onClick={() => closeRound(r)}>
                     {t("rounds.close")}
                   </button>
