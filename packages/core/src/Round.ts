@@ -769,7 +769,7 @@ const orderLines = (
   const entry = entryOf(state, c.buyerId)
   let filled: Array<OrderLine> | undefined
   let setLines: Array<{ sku: string; from: number; to: number; unitPrice: number }> | undefined
-  let rejected: Array<{ sku: string; qty: number; reason: "sold-out" | "over-cap" }> | undefined
+  let rejected: Array<{ sku: string; qty: number; reason: "sold-out" | "over-cap" | "over-limit" }> | undefined
   for (const w of wanted) {
     const sellable = catalogue.bySku.get(w.sku)
     if (!sellable) return fail("unknown-sku", `unknown sku "${w.sku}"`)
@@ -786,8 +786,20 @@ const orderLines = (
       }
       continue
     }
-    let got = available(state.stock, w.sku, extra, takenBy(filled, setLines, w.sku))
-    if (got < extra && spec.partialFill === "reject") got = 0
+    const taken = takenBy(filled, setLines, w.sku)
+    // 限購: what the buyer holds of the SKU after this comment never exceeds its limit.
+    let allowed = extra
+    const limit = sellable.limitPerBuyer
+    if (limit !== undefined)
+      allowed = Math.max(0, Math.min(extra, limit - current - taken - sealedQty(state, c.buyerId, w.sku)))
+    let got = available(state.stock, w.sku, allowed, taken)
+    if (got < extra && spec.partialFill === "reject") {
+      // All or nothing: the whole line is not ordered, for the limit when the limit cut it.
+      const r = { sku: w.sku, qty: extra, reason: allowed < extra ? ("over-limit" as const) : fullReason(state, w.sku) }
+      if (rejected === undefined) rejected = [r]
+      else rejected.push(r)
+      continue
+    }
     if (got > 0) {
       if (mode === "replace") {
         const set = { sku: w.sku, from: current, to: current + got, unitPrice }
@@ -801,8 +813,13 @@ const orderLines = (
         else filled.push({ sku: w.sku, qty: got, unitPrice })
       }
     }
-    if (got < extra) {
-      const r = { sku: w.sku, qty: extra - got, reason: fullReason(state, w.sku) }
+    if (got < allowed) {
+      const r = { sku: w.sku, qty: allowed - got, reason: fullReason(state, w.sku) }
+      if (rejected === undefined) rejected = [r]
+      else rejected.push(r)
+    }
+    if (allowed < extra) {
+      const r = { sku: w.sku, qty: extra - allowed, reason: "over-limit" as const }
       if (rejected === undefined) rejected = [r]
       else rejected.push(r)
     }
@@ -883,6 +900,17 @@ const decideIntent = (s: State, c: IncomingComment, ref: Ref, newOrderId: string
     default:
       return absurd(p.intent)
   }
+}
+
+/**
+ * The units of `sku` in the buyer's orders confirmed at an earlier close (a reopened round): they
+ * count towards the per-buyer limit. Usually there are none (no scan).
+ */
+const sealedQty = (state: State, buyerId: string, sku: string): number => {
+  if (state.sealed.length === 0) return 0
+  let q = 0
+  for (const e of state.sealed) if (e.buyerId === buyerId) q += qtyOf(e.lines, sku)
+  return q
 }
 
 /**
