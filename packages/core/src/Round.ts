@@ -101,6 +101,29 @@ export const RoundClosed = Schema.TaggedStruct("RoundClosed", {
   at: Schema.String,
   reason: Schema.Literals(["cutoff", "manual"])
 })
+/**
+ * A product did not reach its minimum (`minimum` units, 成團) by the close: it is 流團. Its lines
+ * leave the book's orders (their stock goes back; an order left without lines is not confirmed),
+ * each buyer is told (not ordered, reason `below-minimum`). `ordered` is how many units the
+ * product had; `lines` the book's lines of its SKUs, in order.
+ */
+export const ProductBelowMinimum = Schema.TaggedStruct("ProductBelowMinimum", {
+  productSku: Schema.String,
+  minimum: Schema.Int,
+  ordered: Schema.Int,
+  lines: Schema.Array(
+    Schema.Struct({
+      orderId: Schema.String,
+      buyerId: Schema.String,
+      buyer: Author,
+      seq: Schema.Int,
+      sku: Schema.String,
+      qty: Schema.Int,
+      unitPrice: Schema.Int
+    })
+  ),
+  at: Schema.String
+})
 /** The round is settled: every order confirmed, nothing more changes. */
 export const RoundSettled = Schema.TaggedStruct("RoundSettled", { at: Schema.String })
 
@@ -172,6 +195,7 @@ export const Event = Schema.Union([
   PaymentReported,
   CommentIgnored,
   RoundClosed,
+  ProductBelowMinimum,
   RoundSettled,
   RoundTitleChanged,
   RoundCutoffChanged,
@@ -260,6 +284,15 @@ export type Command =
       readonly at: string
     }
   | { readonly _tag: "Close"; readonly at: string; readonly reason: "cutoff" | "manual" }
+  | {
+      /**
+       * After the close, before its orders are confirmed: every product under its `minimum` is
+       * 流團 ({@link ProductBelowMinimum}). Decides nothing when no book line is of such a product
+       * (so a retry is harmless).
+       */
+      readonly _tag: "ApplyMinimums"
+      readonly at: string
+    }
   | { readonly _tag: "Settle"; readonly at: string }
   | ChangeCommand
 
@@ -469,6 +502,7 @@ export const transitions: ReadonlyArray<readonly [Phase, Event["_tag"], Phase]> 
   ["closed", "ReviewResolved", "closed"],
   ["closed", "PaymentReported", "closed"],
   ["closed", "CommentIgnored", "closed"],
+  ["closed", "ProductBelowMinimum", "closed"],
   ["closed", "RoundReopened", "open"],
   ["closed", "RoundSettled", "settled"],
   ["settled", "CommentNotOrdered", "settled"],
@@ -1052,6 +1086,7 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
         ? ok([{ _tag: "RoundClosed", at: c.at, reason: c.reason }])
         : fail("not-open", `cannot close a ${state.status} round`)
     )
+    .with({ _tag: "ApplyMinimums" }, (c) => applyMinimums(state, c.at))
     .with({ _tag: "Settle" }, (c) =>
       state.status === "closed"
         ? ok([{ _tag: "RoundSettled", at: c.at }])
@@ -1070,6 +1105,39 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
       (c) => decideChange(c, state)
     )
     .exhaustive()
+
+/** 流團 at the close: see the `ApplyMinimums` command. */
+const applyMinimums = (state: State, at: string): Decision => {
+  if (state.status === "none" || !state.spec || !state.catalogue) return fail("not-created", "no such round")
+  if (state.status !== "closed")
+    return fail("not-closed", `minimums apply when the round closes (it is ${state.status})`)
+  const events: Array<Event> = []
+  const book = orders(state)
+  for (const product of state.catalogue.products) {
+    const minimum = product.spec.minimum
+    if (minimum === undefined) continue
+    const skus = new Set<string>(product.skus.map((k) => k.sku))
+    let ordered = 0
+    for (const e of allOrders(state)) for (const l of e.lines) if (skus.has(l.sku)) ordered += l.qty
+    if (ordered >= minimum) continue
+    const lines: Array<Ev<"ProductBelowMinimum">["lines"][number]> = []
+    for (const e of book)
+      for (const l of e.lines)
+        if (skus.has(l.sku))
+          lines.push({
+            orderId: e.orderId,
+            buyerId: e.buyerId,
+            buyer: e.buyer,
+            seq: e.seq,
+            sku: l.sku,
+            qty: l.qty,
+            unitPrice: l.unitPrice
+          })
+    if (lines.length > 0)
+      events.push({ _tag: "ProductBelowMinimum", productSku: product.spec.sku, minimum, ordered, lines, at })
+  }
+  return ok(events)
+}
 
 // ---------------------------------------------------------------------------------------------
 // The organiser's changes (issue 16)

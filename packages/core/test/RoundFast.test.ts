@@ -53,7 +53,11 @@ type Step =
   | { readonly lane: number; readonly cancel: number }
   | { readonly lane: number; readonly resolve: number; readonly approve: boolean }
   | { readonly lane: number; readonly newOwner: true }
-  | { readonly lane: number; readonly change: Round.ChangeCommand["_tag"] | "Close"; readonly n: number }
+  | {
+      readonly lane: number
+      readonly change: Round.ChangeCommand["_tag"] | "Close" | "ApplyMinimums"
+      readonly n: number
+    }
 
 const lane = fc.nat({ max: 2 })
 const arbStep: fc.Arbitrary<Step> = fc.oneof(
@@ -79,6 +83,7 @@ const arbStep: fc.Arbitrary<Step> = fc.oneof(
         "Pause" as const,
         "Resume" as const,
         "Close" as const,
+        "ApplyMinimums" as const,
         "Reopen" as const
       ),
       n: fc.nat({ max: 5 })
@@ -117,6 +122,8 @@ const changeOf = (step: Extract<Step, { change: unknown }>, at: string): Round.C
       return { _tag: "Resume", at }
     case "Close":
       return { _tag: "Close", at, reason: "manual" }
+    case "ApplyMinimums":
+      return { _tag: "ApplyMinimums", at }
     default:
       return { _tag: "Reopen", cutoff: later, at }
   }

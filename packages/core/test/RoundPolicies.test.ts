@@ -164,3 +164,85 @@ describe("not-ordered texts of the stock policies", () => {
     }
   })
 })
+
+describe("Round stock policies: minimum (成團 / 流團)", () => {
+  const close = (s: Round.State) => run(s, { _tag: "Close", at: "2024-05-10T22:00:00+08:00", reason: "cutoff" })
+
+  it("at the close a product under its minimum is 流團: its lines leave the orders, its stock goes back", () => {
+    // SOCK needs 3 units (red and white together), EGG 2.
+    const { state: s1 } = run(opened(), comment("a", "紅+1 蛋黃酥+1"), comment("b", "白+1 蛋黃酥+1"))
+    const { state: closed } = close(s1)
+    const { state, events } = run(closed, { _tag: "ApplyMinimums", at: "2024-05-10T22:00:00+08:00" })
+    expect(events).toMatchObject([
+      {
+        _tag: "ProductBelowMinimum",
+        productSku: "SOCK",
+        minimum: 3,
+        ordered: 2,
+        lines: [
+          { buyerId: "line:a", sku: "SOCK-R", qty: 1 },
+          { buyerId: "line:b", sku: "SOCK-W", qty: 1 }
+        ]
+      }
+    ])
+    expect(Round.orders(state).map((o) => o.lines.map((l) => [l.sku, l.qty]))).toEqual([[["EGG", 1]], [["EGG", 1]]])
+    expect(state.stock["SOCK-R"]).toEqual({ left: 3, sold: 0 })
+    expect(state.stock["SOCK-W"]).toEqual({ left: 2, sold: 0 })
+    // Done once: asking again decides nothing.
+    expect(Result.getOrThrow(Round.decide({ _tag: "ApplyMinimums", at: "2024-05-10T23:00:00+08:00" }, state))).toEqual(
+      []
+    )
+  })
+
+  it("minimums apply only to a closed round", () => {
+    const d = Round.decide({ _tag: "ApplyMinimums", at: "2024-05-02T00:00:00+08:00" }, opened())
+    expect(Result.isFailure(d) && d.failure.reason).toBe("not-closed")
+  })
+
+  it("property: 流團 conserves stock, and no order left to confirm holds a 流團 product", () => {
+    const texts = ["紅+1", "紅+2", "白+1", "蛋黃酥+1", "蛋黃酥+2", "杯+1", "杯+2", "取消", "紅-1", "改1"]
+    const sp = policies()
+    const products = [
+      { sku: "SOCK", skus: ["SOCK-R", "SOCK-W"], minimum: 3 },
+      { sku: "EGG", skus: ["EGG"], minimum: 2 }
+    ]
+    const totals: Record<string, number | null> = { "SOCK-R": 3, "SOCK-W": 2, EGG: 4, CUP: null }
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ buyer: fc.constantFrom("a", "b", "c", "d"), text: fc.constantFrom(...texts) }), {
+          maxLength: 30
+        }),
+        (steps) => {
+          let s = opened(sp)
+          for (const step of steps) {
+            const d = Round.decide(comment(step.buyer, step.text), s)
+            if (Result.isSuccess(d)) s = Round.fold(d.success, s)
+          }
+          const before = close(s).state
+          const { state: after, events } = run(before, { _tag: "ApplyMinimums", at: "2024-05-10T22:00:00+08:00" })
+          const units = (st: Round.State, skus: ReadonlyArray<string>) =>
+            Round.orders(st).reduce(
+              (t, o) => t + o.lines.reduce((u, l) => u + (skus.includes(l.sku) ? l.qty : 0), 0),
+              0
+            )
+          for (const p of products) {
+            const had = units(before, p.skus)
+            const failed = events.some((e) => e._tag === "ProductBelowMinimum" && e.productSku === p.sku)
+            // 流團 exactly when there were units, but fewer than the minimum.
+            expect(failed).toBe(had > 0 && had < p.minimum)
+            expect(units(after, p.skus)).toBe(failed ? 0 : had)
+          }
+          // CUP has no minimum: untouched.
+          expect(units(after, ["CUP"])).toBe(units(before, ["CUP"]))
+          for (const [sku, total] of Object.entries(totals)) {
+            const st = after.stock[sku]!
+            // Units sold + left = total, and what is sold is what the orders hold.
+            if (total !== null) expect(st.sold + st.left!).toBe(total)
+            expect(st.sold).toBe(units(after, [sku]))
+          }
+        }
+      ),
+      { numRuns: 300 }
+    )
+  })
+})
