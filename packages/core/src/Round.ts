@@ -826,7 +826,7 @@ const orderLines = (
     const limit = sellable.limitPerBuyer
     if (limit !== undefined)
       allowed = Math.max(0, Math.min(extra, limit - current - taken - sealedQty(state, c.buyerId, w.sku)))
-    let got = available(state.stock, w.sku, allowed, taken)
+    const got = available(state.stock, w.sku, allowed, taken)
     if (got < extra && spec.partialFill === "reject") {
       // All or nothing: the whole line is not ordered, for the limit when the limit cut it.
       const r = { sku: w.sku, qty: extra, reason: allowed < extra ? ("over-limit" as const) : fullReason(state, w.sku) }
