@@ -76,6 +76,8 @@ export interface SellableSku {
   readonly options: Readonly<Record<string, string>>
   readonly price: number
   readonly supply: Supply
+  /** The most of this SKU one buyer may hold (限購: the variant's, else its product's); none when undefined. */
+  readonly limitPerBuyer: number | undefined
   /** A human label: `韓國毛襪 紅`. */
   readonly label: string
 }
@@ -154,6 +156,7 @@ export const compile = (products: ReadonlyArray<ProductSpec>): Result.Result<Cat
           options,
           price: v.price ?? p.price,
           supply: supplyOf(v) ?? productSupply,
+          limitPerBuyer: v.limitPerBuyer ?? p.limitPerBuyer,
           label
         })
       }
@@ -169,6 +172,7 @@ export const compile = (products: ReadonlyArray<ProductSpec>): Result.Result<Cat
         options: {},
         price: p.price,
         supply: productSupply,
+        limitPerBuyer: p.limitPerBuyer,
         label: p.name
       })
     }

@@ -16,7 +16,14 @@ import * as CommandHandler from "./CommandHandler.js"
 import { CommentParser, type CompiledParser } from "./CommentParser.js"
 import * as Decider from "./Decider.js"
 import * as In from "./groupBuy/Inputs.js"
-import { buyerRecipient, labelLines, orderChangeMessage, reviewMessages, roundMessages } from "./groupBuy/Messages.js"
+import {
+  belowMinimumMessages,
+  buyerRecipient,
+  labelLines,
+  orderChangeMessage,
+  reviewMessages,
+  roundMessages
+} from "./groupBuy/Messages.js"
 import { orderView, roundViews, stockViews, ViewBatch } from "./groupBuy/Views.js"
 import { IdGenerator } from "./IdGenerator.js"
 import * as inputs from "./internal/inputs.js"
@@ -979,6 +986,22 @@ export const make = Effect.gen(function* () {
                   unit.view(...roundViews(roundId, state, decision.events))
                   // Closed now: the cutoff job has nothing left to do (a running one finds the round closed).
                   unit.unschedule(cutoffJobId(roundId))
+                }
+                // 流團 before any confirmation: products under their minimum leave the orders
+                // (decides nothing once done, so every batch and every retry may ask).
+                if (state.status === "closed") {
+                  const decision = yield* unit.decide(
+                    rounds,
+                    roundStream(roundId),
+                    { _tag: "ApplyMinimums", at: when },
+                    { loaded: closed ?? loaded }
+                  )
+                  if (decision.events.length > 0) {
+                    state = decision.state
+                    closed = { state, version: decision.version, parser: loaded.parser ?? compileParser(state) }
+                    unit.view(...roundViews(roundId, state, decision.events))
+                    for (const m of belowMinimumMessages(state, decision.events)) unit.send(m)
+                  }
                 }
                 const entries = Round.orders(state)
                 let confirmed = 0

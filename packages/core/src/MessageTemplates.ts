@@ -8,8 +8,8 @@
  * The `data` of an outbound message may carry (all optional; money is integer TWD):
  * - `buyerName`, `round` (round title), `orderId`
  * - `lines`: `[{ label | name | title | sku, variant?, qty, unitPrice?, subtotal? }]`, `total`
- * - `reason` (`after-cutoff` | `sold-out` | `over-cap` | `paused` | `dismissed` | `buyer-cancelled` | free
- *   text), `comment` or `text` (the
+ * - `reason` (`after-cutoff` | `sold-out` | `over-cap` | `paused` | `over-limit` | `below-minimum` |
+ *   `dismissed` | `buyer-cancelled` | free text), `comment` or `text` (the
  *   comment, for `not-ordered` / `review-pending`), `product` or `label`
  * - `amount` (else `total`), `paid`, `remaining` (else `total − paid`), `dueAt`, `howToPay` (free
  *   text) or `bank: { name?, code?, account }`, `paymentUrl`
@@ -120,6 +120,8 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
     "sold-out": "商品已售完",
     "over-cap": "已超過可訂購上限",
     paused: "團購暫停中，暫不接單",
+    "over-limit": "已達每人限購數量",
+    "below-minimum": "未達成團數量，此商品流團",
     dismissed: "團主確認後未列入訂單",
     "buyer-cancelled": "依您的留言取消"
   },
@@ -128,6 +130,8 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
     "sold-out": "it sold out",
     "over-cap": "the order limit was reached",
     paused: "the round is paused for now",
+    "over-limit": "it is over the per-buyer limit",
+    "below-minimum": "the product did not reach its minimum, so it is not going ahead",
     dismissed: "the organiser did not take it as an order",
     "buyer-cancelled": "as your comment asked"
   }

@@ -65,9 +65,19 @@ export type ReviewItem = typeof ReviewItem.Type
 /**
  * Why a comment (or part of it) did not become an order: `after-cutoff` (the round had closed),
  * `sold-out`, `over-cap` (a pre-order's cap), `round-closed` (not opened yet), `paused` (the
- * organiser paused the round: nothing is ordered until it resumes).
+ * organiser paused the round: nothing is ordered until it resumes), `over-limit` (beyond the
+ * product's per-buyer limit, 限購), `below-minimum` (the product did not reach its minimum at the
+ * close, 流團: the buyer's lines of it were cancelled).
  */
-export const NotOrderedReason = Schema.Literals(["after-cutoff", "sold-out", "over-cap", "round-closed", "paused"])
+export const NotOrderedReason = Schema.Literals([
+  "after-cutoff",
+  "sold-out",
+  "over-cap",
+  "round-closed",
+  "paused",
+  "over-limit",
+  "below-minimum"
+])
 export type NotOrderedReason = typeof NotOrderedReason.Type
 
 /** A comment (or the unfilled part of a line) that did not become an order. */

@@ -101,6 +101,29 @@ export const RoundClosed = Schema.TaggedStruct("RoundClosed", {
   at: Schema.String,
   reason: Schema.Literals(["cutoff", "manual"])
 })
+/**
+ * A product did not reach its minimum (`minimum` units, 成團) by the close: it is 流團. Its lines
+ * leave the book's orders (their stock goes back; an order left without lines is not confirmed),
+ * each buyer is told (not ordered, reason `below-minimum`). `ordered` is how many units the
+ * product had; `lines` the book's lines of its SKUs, in order.
+ */
+export const ProductBelowMinimum = Schema.TaggedStruct("ProductBelowMinimum", {
+  productSku: Schema.String,
+  minimum: Schema.Int,
+  ordered: Schema.Int,
+  lines: Schema.Array(
+    Schema.Struct({
+      orderId: Schema.String,
+      buyerId: Schema.String,
+      buyer: Author,
+      seq: Schema.Int,
+      sku: Schema.String,
+      qty: Schema.Int,
+      unitPrice: Schema.Int
+    })
+  ),
+  at: Schema.String
+})
 /** The round is settled: every order confirmed, nothing more changes. */
 export const RoundSettled = Schema.TaggedStruct("RoundSettled", { at: Schema.String })
 
@@ -172,6 +195,7 @@ export const Event = Schema.Union([
   PaymentReported,
   CommentIgnored,
   RoundClosed,
+  ProductBelowMinimum,
   RoundSettled,
   RoundTitleChanged,
   RoundCutoffChanged,
@@ -260,6 +284,15 @@ export type Command =
       readonly at: string
     }
   | { readonly _tag: "Close"; readonly at: string; readonly reason: "cutoff" | "manual" }
+  | {
+      /**
+       * After the close, before its orders are confirmed: every product under its `minimum` is
+       * 流團 ({@link ProductBelowMinimum}). Decides nothing when no book line is of such a product
+       * (so a retry is harmless).
+       */
+      readonly _tag: "ApplyMinimums"
+      readonly at: string
+    }
   | { readonly _tag: "Settle"; readonly at: string }
   | ChangeCommand
 
@@ -469,6 +502,7 @@ export const transitions: ReadonlyArray<readonly [Phase, Event["_tag"], Phase]> 
   ["closed", "ReviewResolved", "closed"],
   ["closed", "PaymentReported", "closed"],
   ["closed", "CommentIgnored", "closed"],
+  ["closed", "ProductBelowMinimum", "closed"],
   ["closed", "RoundReopened", "open"],
   ["closed", "RoundSettled", "settled"],
   ["settled", "CommentNotOrdered", "settled"],
@@ -769,7 +803,7 @@ const orderLines = (
   const entry = entryOf(state, c.buyerId)
   let filled: Array<OrderLine> | undefined
   let setLines: Array<{ sku: string; from: number; to: number; unitPrice: number }> | undefined
-  let rejected: Array<{ sku: string; qty: number; reason: "sold-out" | "over-cap" }> | undefined
+  let rejected: Array<{ sku: string; qty: number; reason: "sold-out" | "over-cap" | "over-limit" }> | undefined
   for (const w of wanted) {
     const sellable = catalogue.bySku.get(w.sku)
     if (!sellable) return fail("unknown-sku", `unknown sku "${w.sku}"`)
@@ -786,8 +820,20 @@ const orderLines = (
       }
       continue
     }
-    let got = available(state.stock, w.sku, extra, takenBy(filled, setLines, w.sku))
-    if (got < extra && spec.partialFill === "reject") got = 0
+    const taken = takenBy(filled, setLines, w.sku)
+    // 限購: what the buyer holds of the SKU after this comment never exceeds its limit.
+    let allowed = extra
+    const limit = sellable.limitPerBuyer
+    if (limit !== undefined)
+      allowed = Math.max(0, Math.min(extra, limit - current - taken - sealedQty(state, c.buyerId, w.sku)))
+    const got = available(state.stock, w.sku, allowed, taken)
+    if (got < extra && spec.partialFill === "reject") {
+      // All or nothing: the whole line is not ordered, for the limit when the limit cut it.
+      const r = { sku: w.sku, qty: extra, reason: allowed < extra ? ("over-limit" as const) : fullReason(state, w.sku) }
+      if (rejected === undefined) rejected = [r]
+      else rejected.push(r)
+      continue
+    }
     if (got > 0) {
       if (mode === "replace") {
         const set = { sku: w.sku, from: current, to: current + got, unitPrice }
@@ -801,8 +847,13 @@ const orderLines = (
         else filled.push({ sku: w.sku, qty: got, unitPrice })
       }
     }
-    if (got < extra) {
-      const r = { sku: w.sku, qty: extra - got, reason: fullReason(state, w.sku) }
+    if (got < allowed) {
+      const r = { sku: w.sku, qty: allowed - got, reason: fullReason(state, w.sku) }
+      if (rejected === undefined) rejected = [r]
+      else rejected.push(r)
+    }
+    if (allowed < extra) {
+      const r = { sku: w.sku, qty: extra - allowed, reason: "over-limit" as const }
       if (rejected === undefined) rejected = [r]
       else rejected.push(r)
     }
@@ -883,6 +934,17 @@ const decideIntent = (s: State, c: IncomingComment, ref: Ref, newOrderId: string
     default:
       return absurd(p.intent)
   }
+}
+
+/**
+ * The units of `sku` in the buyer's orders confirmed at an earlier close (a reopened round): they
+ * count towards the per-buyer limit. Usually there are none (no scan).
+ */
+const sealedQty = (state: State, buyerId: string, sku: string): number => {
+  if (state.sealed.length === 0) return 0
+  let q = 0
+  for (const e of state.sealed) if (e.buyerId === buyerId) q += qtyOf(e.lines, sku)
+  return q
 }
 
 /**
@@ -1024,6 +1086,7 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
         ? ok([{ _tag: "RoundClosed", at: c.at, reason: c.reason }])
         : fail("not-open", `cannot close a ${state.status} round`)
     )
+    .with({ _tag: "ApplyMinimums" }, (c) => applyMinimums(state, c.at))
     .with({ _tag: "Settle" }, (c) =>
       state.status === "closed"
         ? ok([{ _tag: "RoundSettled", at: c.at }])
@@ -1042,6 +1105,39 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
       (c) => decideChange(c, state)
     )
     .exhaustive()
+
+/** 流團 at the close: see the `ApplyMinimums` command. */
+const applyMinimums = (state: State, at: string): Decision => {
+  if (state.status === "none" || !state.spec || !state.catalogue) return fail("not-created", "no such round")
+  if (state.status !== "closed")
+    return fail("not-closed", `minimums apply when the round closes (it is ${state.status})`)
+  const events: Array<Event> = []
+  const book = orders(state)
+  for (const product of state.catalogue.products) {
+    const minimum = product.spec.minimum
+    if (minimum === undefined) continue
+    const skus = new Set<string>(product.skus.map((k) => k.sku))
+    let ordered = 0
+    for (const e of allOrders(state)) for (const l of e.lines) if (skus.has(l.sku)) ordered += l.qty
+    if (ordered >= minimum) continue
+    const lines: Array<Ev<"ProductBelowMinimum">["lines"][number]> = []
+    for (const e of book)
+      for (const l of e.lines)
+        if (skus.has(l.sku))
+          lines.push({
+            orderId: e.orderId,
+            buyerId: e.buyerId,
+            buyer: e.buyer,
+            seq: e.seq,
+            sku: l.sku,
+            qty: l.qty,
+            unitPrice: l.unitPrice
+          })
+    if (lines.length > 0)
+      events.push({ _tag: "ProductBelowMinimum", productSku: product.spec.sku, minimum, ordered, lines, at })
+  }
+  return ok(events)
+}
 
 // ---------------------------------------------------------------------------------------------
 // The organiser's changes (issue 16)

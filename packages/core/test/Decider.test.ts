@@ -115,7 +115,24 @@ const arbPaymentCommand: fc.Arbitrary<Payment.Command> = fc.oneof(
   fc.record({ _tag: fc.constant("Refund" as const), amount: fc.integer({ min: -5, max: 900 }), at: fc.constant(t) })
 )
 
-const roundSpec = spec()
+// With the stock policies (限購 on the socks, minimums to proceed), so the walk meets 流團 at a close.
+const roundSpec = spec({
+  products: [
+    {
+      sku: "SOCK",
+      name: "毛襪",
+      price: 120,
+      limitPerBuyer: 3,
+      options: { 顏色: { 紅: ["紅色"], 白: ["白色"] } },
+      variants: [
+        { sku: "SOCK-R", options: { 顏色: "紅" }, stock: 3 },
+        { sku: "SOCK-W", options: { 顏色: "白" }, stock: 2, price: 130 }
+      ]
+    },
+    { sku: "EGG", name: "蛋黃酥", price: 300, preorder: true, cap: 4, minimum: 2 },
+    { sku: "CUP", name: "保溫杯", price: 450, minimum: 3 }
+  ]
+})
 const parser = testParser.compile({
   catalogue: catalogueOf(roundSpec),
   settings: { mode: "marker", maxQtyPerLine: 50, extraMarkers: [], extraFillers: [] }
@@ -180,6 +197,7 @@ const arbRoundCommand: fc.Arbitrary<Round.Command> = fc.oneof(
       { _tag: "Create", spec: roundSpec, at: "2024-05-01T01:00:00.000Z" },
       { _tag: "Open", at: "2024-05-01T01:00:00.000Z" },
       { _tag: "Close", at: "2024-05-09T00:00:00.000Z", reason: "manual" },
+      { _tag: "ApplyMinimums", at: "2024-05-09T00:00:00.000Z" },
       { _tag: "Settle", at: "2024-05-11T00:00:00.000Z" }
     )
   },

@@ -17,9 +17,31 @@ const parser = testParser.compile({
   settings: { mode: "marker", maxQtyPerLine: 50, extraMarkers: [], extraFillers: [] }
 })
 
-const opened = (): Round.State => {
+/** The same catalogue with the stock policies of the round settings (限購, 成團 minimum, waiting list). */
+const withPolicies = spec({
+  waitlist: true,
+  products: [
+    {
+      sku: "SOCK",
+      name: "毛襪",
+      price: 120,
+      limitPerBuyer: 2,
+      minimum: 3,
+      options: { 顏色: { 紅: ["紅色"], 白: ["白色"] } },
+      variants: [
+        { sku: "SOCK-R", options: { 顏色: "紅" }, stock: 3 },
+        { sku: "SOCK-W", options: { 顏色: "白" }, stock: 2, price: 130, limitPerBuyer: 1 }
+      ]
+    },
+    { sku: "EGG", name: "蛋黃酥", price: 300, preorder: true, cap: 4, minimum: 2 },
+    { sku: "CUP", name: "保溫杯", price: 450, limitPerBuyer: 3 }
+  ]
+})
+
+const opened = (policies = false): Round.State => {
+  const sp = policies ? withPolicies : s0
   const s1 = Round.fold(
-    Result.getOrThrow(Round.decide({ _tag: "Create", spec: s0, at: "2024-05-01T09:00:00+08:00" }, Round.initialState))
+    Result.getOrThrow(Round.decide({ _tag: "Create", spec: sp, at: "2024-05-01T09:00:00+08:00" }, Round.initialState))
   )
   return Round.fold(Result.getOrThrow(Round.decide({ _tag: "Open", at: "2024-05-01T09:00:00+08:00" }, s1)), s1)
 }
@@ -31,7 +53,11 @@ type Step =
   | { readonly lane: number; readonly cancel: number }
   | { readonly lane: number; readonly resolve: number; readonly approve: boolean }
   | { readonly lane: number; readonly newOwner: true }
-  | { readonly lane: number; readonly change: Round.ChangeCommand["_tag"] | "Close"; readonly n: number }
+  | {
+      readonly lane: number
+      readonly change: Round.ChangeCommand["_tag"] | "Close" | "ApplyMinimums"
+      readonly n: number
+    }
 
 const lane = fc.nat({ max: 2 })
 const arbStep: fc.Arbitrary<Step> = fc.oneof(
@@ -57,6 +83,7 @@ const arbStep: fc.Arbitrary<Step> = fc.oneof(
         "Pause" as const,
         "Resume" as const,
         "Close" as const,
+        "ApplyMinimums" as const,
         "Reopen" as const
       ),
       n: fc.nat({ max: 5 })
@@ -95,6 +122,8 @@ const changeOf = (step: Extract<Step, { change: unknown }>, at: string): Round.C
       return { _tag: "Resume", at }
     case "Close":
       return { _tag: "Close", at, reason: "manual" }
+    case "ApplyMinimums":
+      return { _tag: "ApplyMinimums", at }
     default:
       return { _tag: "Reopen", cutoff: later, at }
   }
@@ -143,7 +172,7 @@ const contents = (s: Round.State) => ({
   paused: s.paused,
   sealed: s.sealed,
   spec: s.spec,
-  skus: s.catalogue?.skus.map((k) => [k.sku, k.price, k.supply]),
+  skus: s.catalogue?.skus.map((k) => [k.sku, k.price, k.supply, k.limitPerBuyer]),
   book: [...PMap.values(s.book)].sort((a, b) => a.seq - b.seq),
   review: [...PMap.values(s.review)].sort((a, b) => a.seq - b.seq)
 })
@@ -153,8 +182,8 @@ const owners = [Round.owner, Fast.owner, PMap.owner] as const
 describe("internal/roundEvolve (the Round fast path)", () => {
   it("interleaved owned batches give the reference fold's events and states; older states never change", () => {
     fc.assert(
-      fc.property(fc.array(arbStep, { maxLength: 80 }), (steps) => {
-        const start = opened()
+      fc.property(fc.array(arbStep, { maxLength: 80 }), fc.boolean(), (steps, policies) => {
+        const start = opened(policies)
         const reference = [start, start, start]
         const fast = [start, start, start]
         const by = owners.map((make) => make())
@@ -176,7 +205,7 @@ describe("internal/roundEvolve (the Round fast path)", () => {
           expect(contents(fast[k]!)).toEqual(contents(reference[k]!))
         }
         for (const f of frozen) expect(JSON.stringify(contents(f.state))).toBe(f.json)
-        expect(JSON.stringify(contents(start))).toBe(JSON.stringify(contents(opened())))
+        expect(JSON.stringify(contents(start))).toBe(JSON.stringify(contents(opened(policies))))
       }),
       { numRuns: 200 }
     )
@@ -186,8 +215,8 @@ describe("internal/roundEvolve (the Round fast path)", () => {
     expect(Round.foldOwned).toBe(Fast.foldOwned)
     expect(Round.evolveOwned).toBe(Fast.evolveOwned)
     fc.assert(
-      fc.property(fc.array(arbStep, { maxLength: 40 }), (steps) => {
-        let reference = opened()
+      fc.property(fc.array(arbStep, { maxLength: 40 }), fc.boolean(), (steps, policies) => {
+        let reference = opened(policies)
         let fast = reference
         const by = Fast.owner()
         for (const [i, step] of steps.entries()) {

@@ -100,6 +100,37 @@ const notOrderedData = (catalogue: Catalogue | undefined, e: Extract<Round.Event
   return data
 }
 
+/**
+ * The buyers' messages of 流團 events ({@link Round.ProductBelowMinimum}): a `not-ordered` message,
+ * reason `below-minimum`, per line cancelled, with the product and quantity. Ids
+ * `<round>:below-minimum:<order>:<sku>`: a retried close queues nothing new.
+ */
+export const belowMinimumMessages = (
+  after: Round.State,
+  events: ReadonlyArray<Round.Event>
+): Array<OutboundMessage> => {
+  const out: Array<OutboundMessage> = []
+  const round = idPart(after.spec?.id ?? "")
+  for (const e of events) {
+    if (e._tag !== "ProductBelowMinimum") continue
+    for (const l of e.lines)
+      out.push({
+        id: [round, "below-minimum", idPart(l.orderId), idPart(l.sku)].join(":"),
+        kind: "not-ordered",
+        to: buyerRecipient(l.buyerId, l.buyer.id),
+        data: {
+          reason: "below-minimum",
+          orderId: l.orderId,
+          sku: l.sku,
+          label: after.catalogue?.bySku.get(l.sku)?.label ?? l.sku,
+          qty: l.qty
+        },
+        createdAt: e.at
+      })
+  }
+  return out
+}
+
 /** A part of a message id: `:` and `%` escaped, so ids built from different parts never meet. */
 export const idPart = (s: string): string =>
   s.includes(":") || s.includes("%") ? s.replaceAll("%", "%25").replaceAll(":", "%3A") : s

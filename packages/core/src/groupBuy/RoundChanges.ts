@@ -143,6 +143,7 @@ export const historyTags: ReadonlySet<string> = new Set<string>([
   "RoundCreated",
   "RoundOpened",
   "RoundClosed",
+  "ProductBelowMinimum",
   "RoundSettled",
   ...Round.changeEventTags
 ])

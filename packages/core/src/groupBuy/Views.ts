@@ -113,6 +113,28 @@ export class ViewBatch {
           this.appended.push({ _tag: "AddNotOrdered", item })
           break
         }
+        case "ProductBelowMinimum":
+          // 流團: each order that lost lines, the stock given back, a not-ordered row per line.
+          for (const l of e.lines) {
+            this.touch(after, l.buyerId, undefined)
+            this.skus.add(l.sku)
+            this.appended.push({
+              _tag: "AddNotOrdered",
+              item: {
+                roundId: this.roundId,
+                commentId: belowMinimumRef(l.orderId, l.sku),
+                buyerId: l.buyerId,
+                buyer: l.buyer,
+                text: "",
+                reason: "below-minimum",
+                sku: l.sku,
+                qty: l.qty,
+                seq: l.seq,
+                at: e.at
+              }
+            })
+          }
+          break
         case "CommentForReview":
         case "ReviewResolved":
           this.reviews.add(e.commentId)
@@ -159,6 +181,9 @@ export class ViewBatch {
     return out
   }
 }
+
+/** The reference a 流團 line's not-ordered row and message carry: `<order id>#below-minimum:<sku>`. */
+export const belowMinimumRef = (orderId: string, sku: string): string => `${orderId}#below-minimum:${sku}`
 
 /** Read-model changes caused by round events, given the state after them. */
 export const roundViews = (

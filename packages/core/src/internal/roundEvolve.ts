@@ -296,6 +296,25 @@ export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefin
     }
     case "RoundClosed":
       return { ...state, status: "closed", paused: false }
+    case "ProductBelowMinimum": {
+      // 流團: the product's lines leave the book (a rare event, once per product at a close).
+      let book = state.book
+      const stock = editableStock(state.stock, by)
+      for (const l of event.lines) {
+        const e = PMap.get(book, l.buyerId)
+        if (!e || e.orderId !== l.orderId || e.withdrawn) continue
+        const had = e.lines.find((x) => x.sku === l.sku)
+        if (!had) continue
+        book = PMap.set(
+          book,
+          l.buyerId,
+          entryWith(e, exact(e.lines.filter((x) => x.sku !== l.sku)), event.at, false),
+          by
+        )
+        moveStock(stock, l.sku, -had.qty)
+      }
+      return { ...state, book, stock }
+    }
     case "RoundSettled":
       return { ...state, status: "settled" }
     // The organiser's changes: rare events, so plain spreads. None of them touches the book.
