@@ -136,16 +136,26 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
 const howToPayOf = (data: Data, locale: Locale): string => {
   const free = str(data["howToPay"])
   if (free) return free
+  // Both ways when the message has both: the bank account for a transfer, the link for a gateway.
+  const ways: Array<string> = []
   const bank = record(data["bank"])
   if (bank !== undefined && str(bank["account"])) {
     const name = [str(bank["name"]), str(bank["code"]) ? `(${str(bank["code"])})` : ""].join("")
-    return locale === "zh-TW"
-      ? `匯款至 ${name ? `${name} ` : ""}帳號 ${str(bank["account"])}，付款後請回覆帳號後五碼`
-      : `Transfer to ${name ? `${name} ` : ""}account ${str(bank["account"])} and reply with the last 5 digits of your account`
+    ways.push(
+      locale === "zh-TW"
+        ? `匯款至 ${name ? `${name} ` : ""}帳號 ${str(bank["account"])}，付款後請回覆帳號後五碼`
+        : `Transfer to ${name ? `${name} ` : ""}account ${str(bank["account"])} and reply with the last 5 digits of your account`
+    )
   }
   const url = str(data["paymentUrl"])
-  if (url) return locale === "zh-TW" ? `線上付款：${url}` : `Pay online: ${url}`
-  return ""
+  if (url) ways.push(locale === "zh-TW" ? `線上付款：${url}` : `Pay online: ${url}`)
+  return ways.join("\n")
+}
+
+/** `dueAt` as written, or in Taipei time when it is an ISO 8601 instant (`2024-05-13T14:00:00.000Z`). */
+const dueAtOf = (v: unknown, locale: Locale): string => {
+  const s = str(v)
+  return /^\d{4}-\d{2}-\d{2}T/.test(s) ? taipeiText(s, locale) || s : s
 }
 
 const weekdays: Record<Locale, ReadonlyArray<string>> = {
@@ -233,7 +243,7 @@ export const vars = (data: Data, locale: Locale = "zh-TW"): Vars => {
     product: str(data["product"]) || str(data["label"]),
     amount: moneyOf(data["amount"] ?? data["total"]),
     remaining,
-    dueAt: str(data["dueAt"]),
+    dueAt: dueAtOf(data["dueAt"], locale),
     howToPay: howToPayOf(data, locale),
     carrier: str(data["carrier"]),
     trackingNumber: str(data["trackingNumber"]) || str(data["trackingNo"]),
