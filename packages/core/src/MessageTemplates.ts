@@ -121,7 +121,8 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
     "over-cap": "已超過可訂購上限",
     paused: "團購暫停中，暫不接單",
     dismissed: "團主確認後未列入訂單",
-    "buyer-cancelled": "依您的留言取消"
+    "buyer-cancelled": "依您的留言取消",
+    unpaid: "未於付款期限內完成付款"
   },
   en: {
     "after-cutoff": "the round had closed",
@@ -129,7 +130,8 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
     "over-cap": "the order limit was reached",
     paused: "the round is paused for now",
     dismissed: "the organiser did not take it as an order",
-    "buyer-cancelled": "as your comment asked"
+    "buyer-cancelled": "as your comment asked",
+    unpaid: "it was not paid by the deadline"
   }
 }
 
@@ -279,11 +281,12 @@ const zhTW: Record<MessageKind, (data: Data, v: Vars) => string> = {
     ),
   "review-pending": (_d, v) =>
     join(`${v.greeting}已收到您的留言，團主確認後會再通知您 🙏`, v.comment && `留言：「${v.comment}」`),
-  "payment-due": (_d, v) =>
+  "payment-due": (d, v) =>
     join(
-      `${v.greeting}請付款 ${v.amount || ""}`.trimEnd() + " 💰",
+      `${d["overdue"] === true ? "⚠️ 付款期限已過：" : d["reminder"] === true ? "⏰ 付款提醒：" : ""}${v.greeting}請付款 ${v.amount || ""}`.trimEnd() +
+        " 💰",
       v.howToPay,
-      v.dueAt && `請於 ${v.dueAt} 前完成付款`
+      v.dueAt && (d["overdue"] === true ? `付款期限：${v.dueAt}，請盡快付款或與團主聯繫` : `請於 ${v.dueAt} 前完成付款`)
     ),
   "payment-received": (_d, v) =>
     join(`${v.greeting}已收到您的付款 ${v.amount}，謝謝！`, v.remaining && `尚需補款 ${v.remaining}`),
@@ -354,8 +357,13 @@ const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
       `${v.greeting}we got your comment; the organiser will confirm it soon 🙏`,
       v.comment && `Comment: "${v.comment}"`
     ),
-  "payment-due": (_d, v) =>
-    join(`${v.greeting}please pay ${v.amount}`.trimEnd() + " 💰", v.howToPay, v.dueAt && `Please pay by ${v.dueAt}`),
+  "payment-due": (d, v) =>
+    join(
+      `${d["overdue"] === true ? "⚠️ Payment overdue: " : d["reminder"] === true ? "⏰ Payment reminder: " : ""}${v.greeting}please pay ${v.amount}`.trimEnd() +
+        " 💰",
+      v.howToPay,
+      v.dueAt && (d["overdue"] === true ? `The deadline was ${v.dueAt}` : `Please pay by ${v.dueAt}`)
+    ),
   "payment-received": (_d, v) =>
     join(
       `${v.greeting}we received your payment of ${v.amount}, thank you!`,
