@@ -12,7 +12,9 @@
  *   text), `comment` or `text` (the
  *   comment, for `not-ordered` / `review-pending`), `product` or `label`
  * - `amount` (else `total`), `paid`, `remaining` (else `total − paid`), `dueAt`, `howToPay` (free
- *   text) or `bank: { name?, code?, account }`, `paymentUrl`
+ *   text) or `bank: { name?, code?, account }` and/or `paymentUrl` (both shown when both are
+ *   given), `reminder: true` / `overdue: true` (a `payment-due` before / after the deadline),
+ *   `last5` (`payment-reported`: the digits the buyer reported); `dueAt` in ISO 8601 is shown in Taipei time
  * - `carrier`, `trackingNumber` or `trackingNo`, `pickupCode`, `place`, `until`
  * - `text` (kind `"text"`: sent verbatim)
  * - round notices to a conversation (`round-announcement`, `cutoff-reminder`, `sold-out`; built by
@@ -288,6 +290,10 @@ const zhTW: Record<MessageKind, (data: Data, v: Vars) => string> = {
       v.howToPay,
       v.dueAt && (d["overdue"] === true ? `付款期限：${v.dueAt}，請盡快付款或與團主聯繫` : `請於 ${v.dueAt} 前完成付款`)
     ),
+  "payment-reported": (d, v) =>
+    str(d["last5"])
+      ? `${v.greeting}收到您的後五碼 ${str(d["last5"])}${num(d["amount"]) === undefined ? "" : `（${v.amount}）`}，核對後通知您 🙏`
+      : `${v.greeting}收到您的付款通知${num(d["amount"]) === undefined ? "" : ` ${v.amount}`}，核對後通知您 🙏`,
   "payment-received": (_d, v) =>
     join(`${v.greeting}已收到您的付款 ${v.amount}，謝謝！`, v.remaining && `尚需補款 ${v.remaining}`),
   shipped: (_d, v) =>
@@ -364,6 +370,8 @@ const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
       v.howToPay,
       v.dueAt && (d["overdue"] === true ? `The deadline was ${v.dueAt}` : `Please pay by ${v.dueAt}`)
     ),
+  "payment-reported": (d, v) =>
+    `${v.greeting}we got ${str(d["last5"]) ? `your last five digits ${str(d["last5"])}` : "your payment note"}${num(d["amount"]) === undefined ? "" : ` (${v.amount})`}; we will let you know once we have checked it 🙏`,
   "payment-received": (_d, v) =>
     join(
       `${v.greeting}we received your payment of ${v.amount}, thank you!`,

@@ -289,3 +289,29 @@ describe("round.payment-deadline", () => {
     }).pipe(Effect.provide(services(storage)))
   })
 })
+
+describe("a buyer's 後五碼 report", () => {
+  it.effect("is acknowledged once (a retry of the comment queues nothing new), in zh-TW and English", () => {
+    const storage = Storage.makeMemory()
+    return Effect.gen(function* () {
+      const g = yield* GroupBuy.GroupBuy
+      yield* openWith({ payment, payWithin: "P3D" }, [comment("m1", "u1", "紅+2")])
+      yield* close
+      const report = { ...comment("m2", "u1", "已匯款 240 後五碼12345"), at: "2024-05-11T10:00:00+08:00" }
+      const [outcome] = yield* g.submitComments({ roundId: "socks", comments: [report] })
+      expect(outcome!.status).toBe("payment-reported")
+      yield* g.submitComments({ roundId: "socks", comments: [report] })
+      const acks = (yield* outbox(storage)).filter((m) => m.kind === "payment-reported")
+      expect(acks.map((m) => [m.id, m.to.userId, m.data])).toEqual([
+        ["socks:line:m2:payment-reported", "u1", { last5: "12345", amount: 240 }]
+      ])
+      expect(MessageTemplates.render("payment-reported", acks[0]!.data)).toBe(
+        "收到您的後五碼 12345（NT$240），核對後通知您 🙏"
+      )
+      expect(MessageTemplates.render("payment-reported", acks[0]!.data, { locale: "en" })).toBe(
+        "we got your last five digits 12345 (NT$240); we will let you know once we have checked it 🙏"
+      )
+      expect(MessageTemplates.render("payment-reported", {})).toBe("收到您的付款通知，核對後通知您 🙏")
+    }).pipe(Effect.provide(services(storage)))
+  })
+})
