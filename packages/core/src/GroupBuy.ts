@@ -28,6 +28,7 @@ import { orderView, roundViews, stockViews, ViewBatch } from "./groupBuy/Views.j
 import { IdGenerator } from "./IdGenerator.js"
 import * as inputs from "./internal/inputs.js"
 import { isoMillis } from "./internal/isoMillis.js"
+import { deadlineOf, howToPay, PayPageUrl, paymentJobs } from "./internal/paymentJobs.js"
 import { remindJobs } from "./internal/remindJob.js"
 import { traceGroupBuy } from "./internal/tracedGroupBuy.js"
 import type { OutboundMessage } from "./Notification.js"
@@ -956,10 +957,28 @@ export const make = Effect.gen(function* () {
       return decision.events.length === 0 ? undefined : decision.state
     })
 
+  /**
+   * When a round with a payment deadline (`payWithin`) closed: its last `RoundClosed` event's
+   * time; `undefined` for a round not closed yet or without a deadline (its stream is not read).
+   */
+  const closedAtOf = (roundId: string) =>
+    Effect.gen(function* () {
+      const loaded = yield* requireRound(roundId)
+      if (loaded.state.status !== "closed" || loaded.state.spec?.payWithin === undefined) return undefined
+      const { events } = yield* storage.readStream(roundStream(roundId))
+      let closedAt: string | undefined
+      for (const e of events) if (e.type === "RoundClosed") closedAt = (e.data as { readonly at?: string }).at ?? e.at
+      return closedAt
+    })
+
   const closeRound: GroupBuyService["closeRound"] = (input) =>
     Effect.flatMap(decodeCloseRound(input), ({ roundId, at, reason }) =>
       Effect.gen(function* () {
         const when = at ?? (yield* nowIso)
+        const payPageUrl = yield* PayPageUrl
+        // With a payment deadline: when the round closed (now, or earlier: by a comment after the
+        // cutoff, or a close that crashed halfway), for the deadline and its jobs.
+        const closedBefore = yield* closedAtOf(roundId)
         // The book's orders in units of work of at most BATCH confirmations each; the first also
         // closes the round (if still open), so the close and its first orders commit together.
         // Every order of the book that is not confirmed yet is confirmed (a crash halfway leaves some).
@@ -987,6 +1006,8 @@ export const make = Effect.gen(function* () {
                   // Closed now: the cutoff job has nothing left to do (a running one finds the round closed).
                   unit.unschedule(cutoffJobId(roundId))
                 }
+                // Closed by this call (not earlier): the deadline counts from now.
+                const closedNow = closed !== undefined
                 // 流團 before any confirmation: products under their minimum leave the orders
                 // (decides nothing once done, so every batch and every retry may ask).
                 if (state.status === "closed") {
@@ -1003,6 +1024,11 @@ export const make = Effect.gen(function* () {
                     for (const m of belowMinimumMessages(state, decision.events)) unit.send(m)
                   }
                 }
+                const closedAt = closedNow ? when : (closedBefore ?? when)
+                const deadline = deadlineOf(closedAt, state.spec?.payWithin)
+                // The payment reminder and deadline, in the close's commit (again in the first unit
+                // of a later call: scheduling a pending job again changes nothing, a done one stays done).
+                if (start === 0 && deadline !== undefined) unit.schedule(...paymentJobs(roundId, closedAt, state.spec))
                 const entries = Round.orders(state)
                 let confirmed = 0
                 let i = start
@@ -1034,7 +1060,8 @@ export const make = Effect.gen(function* () {
                     data: {
                       orderId: entry.orderId,
                       lines: labelLines(state.catalogue, entry.lines),
-                      total: after.total
+                      total: after.total,
+                      ...howToPay(state.spec, entry.orderId, payPageUrl, deadline)
                     },
                     createdAt: when
                   })

@@ -12,7 +12,9 @@
  *   `dismissed` | `buyer-cancelled` | free text), `comment` or `text` (the
  *   comment, for `not-ordered` / `review-pending`), `product` or `label`
  * - `amount` (else `total`), `paid`, `remaining` (else `total − paid`), `dueAt`, `howToPay` (free
- *   text) or `bank: { name?, code?, account }`, `paymentUrl`
+ *   text) or `bank: { name?, code?, account }` and/or `paymentUrl` (both shown when both are
+ *   given), `reminder: true` / `overdue: true` (a `payment-due` before / after the deadline),
+ *   `last5` (`payment-reported`: the digits the buyer reported); `dueAt` in ISO 8601 is shown in Taipei time
  * - `carrier`, `trackingNumber` or `trackingNo`, `pickupCode`, `place`, `until`
  * - `text` (kind `"text"`: sent verbatim)
  * - round notices to a conversation (`round-announcement`, `cutoff-reminder`, `sold-out`; built by
@@ -123,7 +125,8 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
     "over-limit": "已達每人限購數量",
     "below-minimum": "未達成團數量，此商品流團",
     dismissed: "團主確認後未列入訂單",
-    "buyer-cancelled": "依您的留言取消"
+    "buyer-cancelled": "依您的留言取消",
+    unpaid: "未於付款期限內完成付款"
   },
   en: {
     "after-cutoff": "the round had closed",
@@ -133,23 +136,34 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
     "over-limit": "it is over the per-buyer limit",
     "below-minimum": "the product did not reach its minimum, so it is not going ahead",
     dismissed: "the organiser did not take it as an order",
-    "buyer-cancelled": "as your comment asked"
+    "buyer-cancelled": "as your comment asked",
+    unpaid: "it was not paid by the deadline"
   }
 }
 
 const howToPayOf = (data: Data, locale: Locale): string => {
   const free = str(data["howToPay"])
   if (free) return free
+  // Both ways when the message has both: the bank account for a transfer, the link for a gateway.
+  const ways: Array<string> = []
   const bank = record(data["bank"])
   if (bank !== undefined && str(bank["account"])) {
     const name = [str(bank["name"]), str(bank["code"]) ? `(${str(bank["code"])})` : ""].join("")
-    return locale === "zh-TW"
-      ? `匯款至 ${name ? `${name} ` : ""}帳號 ${str(bank["account"])}，付款後請回覆帳號後五碼`
-      : `Transfer to ${name ? `${name} ` : ""}account ${str(bank["account"])} and reply with the last 5 digits of your account`
+    ways.push(
+      locale === "zh-TW"
+        ? `匯款至 ${name ? `${name} ` : ""}帳號 ${str(bank["account"])}，付款後請回覆帳號後五碼`
+        : `Transfer to ${name ? `${name} ` : ""}account ${str(bank["account"])} and reply with the last 5 digits of your account`
+    )
   }
   const url = str(data["paymentUrl"])
-  if (url) return locale === "zh-TW" ? `線上付款：${url}` : `Pay online: ${url}`
-  return ""
+  if (url) ways.push(locale === "zh-TW" ? `線上付款：${url}` : `Pay online: ${url}`)
+  return ways.join("\n")
+}
+
+/** `dueAt` as written, or in Taipei time when it is an ISO 8601 instant (`2024-05-13T14:00:00.000Z`). */
+const dueAtOf = (v: unknown, locale: Locale): string => {
+  const s = str(v)
+  return /^\d{4}-\d{2}-\d{2}T/.test(s) ? taipeiText(s, locale) || s : s
 }
 
 const weekdays: Record<Locale, ReadonlyArray<string>> = {
@@ -237,7 +251,7 @@ export const vars = (data: Data, locale: Locale = "zh-TW"): Vars => {
     product: str(data["product"]) || str(data["label"]),
     amount: moneyOf(data["amount"] ?? data["total"]),
     remaining,
-    dueAt: str(data["dueAt"]),
+    dueAt: dueAtOf(data["dueAt"], locale),
     howToPay: howToPayOf(data, locale),
     carrier: str(data["carrier"]),
     trackingNumber: str(data["trackingNumber"]) || str(data["trackingNo"]),
@@ -273,12 +287,17 @@ const zhTW: Record<MessageKind, (data: Data, v: Vars) => string> = {
     ),
   "review-pending": (_d, v) =>
     join(`${v.greeting}已收到您的留言，團主確認後會再通知您 🙏`, v.comment && `留言：「${v.comment}」`),
-  "payment-due": (_d, v) =>
+  "payment-due": (d, v) =>
     join(
-      `${v.greeting}請付款 ${v.amount || ""}`.trimEnd() + " 💰",
+      `${d["overdue"] === true ? "⚠️ 付款期限已過：" : d["reminder"] === true ? "⏰ 付款提醒：" : ""}${v.greeting}請付款 ${v.amount || ""}`.trimEnd() +
+        " 💰",
       v.howToPay,
-      v.dueAt && `請於 ${v.dueAt} 前完成付款`
+      v.dueAt && (d["overdue"] === true ? `付款期限：${v.dueAt}，請盡快付款或與團主聯繫` : `請於 ${v.dueAt} 前完成付款`)
     ),
+  "payment-reported": (d, v) =>
+    str(d["last5"])
+      ? `${v.greeting}收到您的後五碼 ${str(d["last5"])}${num(d["amount"]) === undefined ? "" : `（${v.amount}）`}，核對後通知您 🙏`
+      : `${v.greeting}收到您的付款通知${num(d["amount"]) === undefined ? "" : ` ${v.amount}`}，核對後通知您 🙏`,
   "payment-received": (_d, v) =>
     join(`${v.greeting}已收到您的付款 ${v.amount}，謝謝！`, v.remaining && `尚需補款 ${v.remaining}`),
   shipped: (_d, v) =>
@@ -348,8 +367,15 @@ const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
       `${v.greeting}we got your comment; the organiser will confirm it soon 🙏`,
       v.comment && `Comment: "${v.comment}"`
     ),
-  "payment-due": (_d, v) =>
-    join(`${v.greeting}please pay ${v.amount}`.trimEnd() + " 💰", v.howToPay, v.dueAt && `Please pay by ${v.dueAt}`),
+  "payment-due": (d, v) =>
+    join(
+      `${d["overdue"] === true ? "⚠️ Payment overdue: " : d["reminder"] === true ? "⏰ Payment reminder: " : ""}${v.greeting}please pay ${v.amount}`.trimEnd() +
+        " 💰",
+      v.howToPay,
+      v.dueAt && (d["overdue"] === true ? `The deadline was ${v.dueAt}` : `Please pay by ${v.dueAt}`)
+    ),
+  "payment-reported": (d, v) =>
+    `${v.greeting}we got ${str(d["last5"]) ? `your last five digits ${str(d["last5"])}` : "your payment note"}${num(d["amount"]) === undefined ? "" : ` (${v.amount})`}; we will let you know once we have checked it 🙏`,
   "payment-received": (_d, v) =>
     join(
       `${v.greeting}we received your payment of ${v.amount}, thank you!`,

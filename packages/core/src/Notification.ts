@@ -17,6 +17,7 @@ export const MessageKind = Schema.Literals([
   "not-ordered",
   "review-pending",
   "payment-due",
+  "payment-reported",
   "payment-received",
   "shipped",
   "pickup-ready",

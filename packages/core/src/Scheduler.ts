@@ -18,7 +18,8 @@
  *   the host: time comes from Effect's `Clock` (`TestClock` in tests).
  *
  * Built in: {@link roundCutoff} for kind `"round.cutoff"` (payload `{ roundId }`) and
- * {@link roundRemind} for `"round.remind"` (the reminder before the cutoff), in {@link builtIn}. An app adds its own kinds: `handlers: { ...Scheduler.builtIn, ...mine }`. One
+ * {@link roundRemind} for `"round.remind"` (the reminder before the cutoff), and the payment
+ * deadline's {@link roundPaymentReminder} and {@link roundPaymentDeadline}, in {@link builtIn}. An app adds its own kinds: `handlers: { ...Scheduler.builtIn, ...mine }`. One
  * scheduler per process should know every kind the app schedules: a job of a kind this worker has
  * no handler for counts as a failed attempt ("no handler").
  *
@@ -32,7 +33,9 @@ import { Cause, Clock, Data, Duration, Effect, Exit, Layer, Schema } from "effec
 import { GroupBuy, GroupBuyError } from "./GroupBuy.js"
 import { describeCause } from "./internal/describeCause.js"
 import { forkStoppable, type StopSignal } from "./internal/stoppable.js"
+import { enforceDeadline, remindUnpaid } from "./groupBuy/PaymentDeadlines.js"
 import { remindRound } from "./groupBuy/Publish.js"
+import { PAYMENT_DEADLINE, PAYMENT_REMINDER } from "./internal/paymentJobs.js"
 import { REMIND } from "./internal/remindJob.js"
 import { maskSecrets } from "./OutboxRelay.js"
 import { IsoTimestamp } from "./RoundSpec.js"
@@ -205,8 +208,51 @@ export const roundRemind: Handler<Storage> = (job) =>
     )
   })
 
-/** The handlers core brings: `"round.cutoff"` → {@link roundCutoff}, `"round.remind"` → {@link roundRemind}. */
-export const builtIn = { [CUTOFF]: roundCutoff, [REMIND]: roundRemind } as const satisfies Handlers
+const PaymentPayload = Schema.Struct({ roundId: Schema.NonEmptyString, deadline: IsoTimestamp })
+const decodePaymentPayload = Schema.decodeUnknownEffect(PaymentPayload)
+
+/** A payment job's payload, or a {@link JobRejected}. */
+const paymentPayload = (job: ClaimedJob) =>
+  decodePaymentPayload(job.payload).pipe(
+    Effect.mapError(() => new JobRejected({ message: `${job.kind} payload must be { roundId, deadline }` }))
+  )
+
+const rejectUnlessRetryable = (e: GroupBuyError | StorageError) =>
+  e instanceof GroupBuyError && e.reason !== "conflict" ? new JobRejected({ message: e.message }) : e
+
+/**
+ * Reminds the buyers of a round's unpaid orders that the payment deadline is near
+ * (`PaymentDeadlines.remindUnpaid`, at the job's `dueAt`); once across retries, restarts and
+ * workers. Payload `{ roundId, deadline }`, scheduled by the close (`PaymentDeadlines.paymentJobs`).
+ */
+export const roundPaymentReminder: Handler<Storage> = (job) =>
+  Effect.gen(function* () {
+    const { roundId, deadline } = yield* paymentPayload(job)
+    yield* remindUnpaid({ roundId, deadline, at: job.dueAt }).pipe(Effect.mapError(rejectUnlessRetryable))
+  })
+
+/**
+ * Applies the round's `unpaid` policy at the payment deadline (`PaymentDeadlines.enforceDeadline`,
+ * at the job's `dueAt`): unpaid orders cancelled or flagged for the organiser, each buyer told;
+ * once across retries, restarts and workers.
+ */
+export const roundPaymentDeadline: Handler<Storage> = (job) =>
+  Effect.gen(function* () {
+    const { roundId, deadline } = yield* paymentPayload(job)
+    yield* enforceDeadline({ roundId, deadline, at: job.dueAt }).pipe(Effect.mapError(rejectUnlessRetryable))
+  })
+
+/**
+ * The handlers core brings: `"round.cutoff"` → {@link roundCutoff}, `"round.remind"` →
+ * {@link roundRemind}, `"round.payment-reminder"` → {@link roundPaymentReminder},
+ * `"round.payment-deadline"` → {@link roundPaymentDeadline}.
+ */
+export const builtIn = {
+  [CUTOFF]: roundCutoff,
+  [REMIND]: roundRemind,
+  [PAYMENT_REMINDER]: roundPaymentReminder,
+  [PAYMENT_DEADLINE]: roundPaymentDeadline
+} as const satisfies Handlers
 
 // ---------------------------------------------------------------------------------------------
 // One pass

@@ -34,6 +34,7 @@ import {
   type Http,
   Inbound,
   OutboxRelay,
+  PaymentDeadlines,
   ReadModels,
   Scheduler,
   type Storage
@@ -238,7 +239,16 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       Relay.layer(registry, { pollMs: options.relayIntervalMs ?? 1_000 }),
       // The catch-up read models follow the events.
       ReadModels.layerCatchUp({ everyMs: options.catchUpEveryMs ?? 5_000 })
-    ).pipe(Layer.provideMerge(appLayer(options.db)))
+    ).pipe(
+      Layer.provideMerge(
+        Layer.merge(
+          appLayer(options.db),
+          // Payment-due messages link to this server's pay page (`/pay/:orderId`), from
+          // KAITUAN_PUBLIC_URL only (never a request's Host); without it they carry no link.
+          Layer.succeed(PaymentDeadlines.PayPageUrl, publicUrl.url)
+        )
+      )
+    )
   )
   const reports = Reports.make((effect) => runtime.runPromise(effect), {
     maxAgeMs: options.reportMaxAgeMs,

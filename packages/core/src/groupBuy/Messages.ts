@@ -1,6 +1,6 @@
 /**
  * The messages derived from events (pure): what a comment's author is told (order confirmed,
- * updated, cancelled; lines not ordered), what a review item's author is told of the organiser's
+ * updated, cancelled; lines not ordered; a 後五碼 payment report acknowledged), what a review item's author is told of the organiser's
  * decision, and the organiser's cancellations and refunds. Every message id is derived from what
  * caused it, so a retry queues nothing new. `roundMessages` is re-exported by `GroupBuy`.
  *
@@ -163,6 +163,20 @@ export const roundMessages = (
     } else if (e._tag === "OrderWithdrawn") {
       entry ??= Round.lookup(after.book, e.buyerId)
       changed = "order-cancelled"
+    } else if (e._tag === "PaymentReported") {
+      // A buyer's 後五碼 report: acknowledged (checked later, against the statement).
+      to ??= recipientOf(c)
+      out ??= []
+      const data: Record<string, unknown> = {}
+      if (e.last5 !== undefined) data.last5 = e.last5
+      if (e.amount !== undefined) data.amount = e.amount
+      out.push({
+        id: messageId(after, c, "payment-reported", undefined, undefined),
+        kind: "payment-reported",
+        to,
+        data,
+        createdAt: e.at
+      })
     } else if (e._tag === "CommentNotOrdered") {
       to ??= recipientOf(c)
       out ??= []
