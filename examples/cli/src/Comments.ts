@@ -85,7 +85,7 @@ export const guessFormat = (text: string): Format => {
     const firstLine = t.split(/\r?\n/, 1)[0]!
     try {
       const v = JSON.parse(firstLine)
-      if (v && typeof v === "object" && "text" in v) return "jsonl"
+      if (v && typeof v === "object" && ("text" in v || "action" in v)) return "jsonl"
     } catch {
       /* a multi-line JSON document */
     }

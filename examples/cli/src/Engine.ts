@@ -13,8 +13,9 @@ import { UsageError } from "./Io.js"
 export const storageLayer = (db: string): Layer.Layer<Storage.Storage, Storage.StorageError> =>
   db === ":memory:" ? Storage.layerMemory : Database.layerFromUrl(db)
 
-export const appLayer = (db: string) =>
-  GroupBuy.layer.pipe(Layer.provideMerge(Layer.mergeAll(storageLayer(db), Parser.layer, IdGenerator.layerNanoid)))
+/** The app over `db`; ids from `ids` (default: random, nanoid). */
+export const appLayer = (db: string, ids: Layer.Layer<IdGenerator.IdGenerator> = IdGenerator.layerNanoid) =>
+  GroupBuy.layer.pipe(Layer.provideMerge(Layer.mergeAll(storageLayer(db), Parser.layer, ids)))
 
 export type App = GroupBuy.GroupBuy | Storage.Storage
 
@@ -23,8 +24,12 @@ export type App = GroupBuy.GroupBuy | Storage.Storage
 export const dbIn = (value: string, cwd: string): string =>
   value === ":memory:" || Database.kindOf(value) === "postgres" ? value : path.resolve(cwd, value)
 
-export const runApp = async <A>(db: string, program: Effect.Effect<A, unknown, App>): Promise<A> => {
-  const exit = await Effect.runPromiseExit(Effect.scoped(Effect.provide(program, appLayer(db))))
+export const runApp = async <A>(
+  db: string,
+  program: Effect.Effect<A, unknown, App>,
+  ids?: Layer.Layer<IdGenerator.IdGenerator>
+): Promise<A> => {
+  const exit = await Effect.runPromiseExit(Effect.scoped(Effect.provide(program, appLayer(db, ids))))
   if (Exit.isSuccess(exit)) return exit.value
   const failure = Cause.findErrorOption(exit.cause)
   if (Option.isSome(failure)) {
