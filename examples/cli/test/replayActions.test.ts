@@ -121,6 +121,11 @@ describe("round replay: organiser actions and the passage of time", () => {
     expect(n.code).toBe(2)
     expect(n.stderr).toMatch(/line 2: close action: "at"/)
 
+    const extra = jsonl(dir, [{ action: "close", at: "2024-05-11T09:00:00+08:00", when: "now" }])
+    const x = await replay(file, extra)
+    expect(x.code).toBe(2)
+    expect(x.stderr).toMatch(/line 1: close action: "when"/)
+
     const badAt = await replay(
       file,
       jsonl(dir, [comment("c1", "U001", "紅+1", "2024-05-01T10:00:00+08:00")]),
