@@ -135,4 +135,32 @@ describe("round replay: organiser actions and the passage of time", () => {
     expect(badAt.code).toBe(2)
     expect(badAt.stderr).toContain("--at")
   })
+
+  it("close and reopen: deadlines fire in order, a comment after the reopening orders; an action the round refuses is exit 2 naming its line", async () => {
+    const { dir, file } = roundFile()
+    const input = jsonl(dir, [
+      comment("c1", "U001", "紅+1", "2024-05-01T10:00:00+08:00"),
+      { action: "close", at: "2024-05-02T10:00:00+08:00" },
+      comment("c2", "U002", "紅+1", "2024-05-02T11:00:00+08:00"),
+      { action: "reopen", at: "2024-05-03T10:00:00+08:00", cutoff: "2024-05-04T22:00:00+08:00" },
+      comment("c3", "U003", "紅+1", "2024-05-03T11:00:00+08:00"),
+      comment("c4", "U004", "紅+1", "2024-05-05T11:00:00+08:00")
+    ])
+    const r = await replay(file, input)
+    expect(r.code).toBe(0)
+    const j: Json = JSON.parse(r.stdout)
+    // The first close's payment deadline (a day later, at the reopening's own time) ran before the
+    // reopening and cancelled U001's unpaid order; the new cutoff closed the round before c4.
+    expect(j.orders.map((o) => [o.buyer.id, o.status])).toEqual([["U003", "awaiting-payment"]])
+    expect(j.cancelled.map((o) => [o.buyer.id, o.status])).toEqual([["U001", "cancelled"]])
+    expect(j.notOrdered.map((n) => n.commentId)).toEqual(["c2", "c4"])
+
+    const refused = jsonl(dir, [
+      comment("c1", "U001", "紅+1", "2024-05-01T10:00:00+08:00"),
+      { action: "change", at: "2024-05-02T10:00:00+08:00", change: { cutoff: "2024-05-01T12:00:00+08:00" } }
+    ])
+    const x = await replay(file, refused)
+    expect(x.code).toBe(2)
+    expect(x.stderr).toContain("line 2: change refused")
+  })
 })
