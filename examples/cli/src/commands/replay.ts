@@ -1,5 +1,5 @@
 /**
- * `kaituan round replay --round ROUND.json --comments FILE [--format F] [--json] [--db DB]`
+ * `kaituan round replay --round ROUND.json --comments FILE [--format F] [--at TIME] [--json] [--db DB]`: comments and organiser actions (Actions.ts) in time order, the scheduler's jobs as time passes.
  */
 import { createHash } from "node:crypto"
 import { GroupBuy, IdGenerator, type ReadModel, RoundChanges, RoundSpec, Scheduler } from "@kaituan/core"
@@ -258,7 +258,9 @@ export const run: Command = async (argv, io) => {
       const gone = timed ? yield* g.orders({ roundId, status: ["cancelled", "refunded"] }) : []
       return { report: r, gone }
     }).pipe(Effect.provide(RoundChanges.layer)),
-    seededIds(`${roundId}\u0000${text}\u0000${values.at ?? ""}`)
+    // In memory, ids from the input: the same replay prints the same ids. A database keeps its
+    // orders across runs (a rerun after a crash must not reuse an id): random ids there.
+    values.db === ":memory:" ? seededIds(`${roundId}\u0000${text}\u0000${values.at ?? ""}`) : undefined
   )
   io.stdout.write(
     values.json
