@@ -75,6 +75,19 @@ describe("round replay: organiser actions and the passage of time", () => {
     expect(text.stdout).toContain("2 comments, 1 actions")
   })
 
+  it("into a database file, the same replay again prints the same report (the same ids, the same statuses)", async () => {
+    const { file, input } = payRound()
+    const db = path.join(path.dirname(file), "shop.db")
+    const args = ["round", "replay", "--round", file, "--comments", input, "--json", "--db", db]
+    const a = await runCli([...args, "--at", "2024-05-12T00:00:00+08:00"])
+    const b = await runCli([...args, "--at", "2024-05-12T00:00:00+08:00"])
+    expect(a.code).toBe(0)
+    expect(b.stdout).toBe(a.stdout)
+    const j: Json = JSON.parse(b.stdout)
+    expect(statusOf(j)).toEqual({ U001: "paid", U002: "cancelled" })
+    expect(j.orders.map((o) => o.total)).toEqual([120])
+  })
+
   it("a restock action lets a later comment order; the cutoff closes the round at the cutoff", async () => {
     const { dir, file } = roundFile()
     const input = jsonl(dir, [
