@@ -395,6 +395,8 @@ const parent = async () => {
     serverEventLoopDelayMs: after.delay
   })
 
+  // Reports may be up to 1 s stale under writes (reportMaxStaleMs): the count waits that out.
+  await new Promise((resolve) => setTimeout(resolve, 1_200))
   const report = (await (
     await fetch(`${ready.url}/api/rounds/${ROUND_ID}`, { headers: { authorization: `Bearer ${ready.token}` } })
   ).json()) as {
