@@ -232,22 +232,6 @@ export const commandsOf = (change: RoundChange, at: string): ReadonlyArray<Round
   return out
 }
 
-/** Decides commands one after another against the state each leaves: all the events, or the first refusal. */
-export const decideAll = (
-  commands: ReadonlyArray<Round.Command>,
-  state: Round.State
-): Result.Result<{ readonly events: ReadonlyArray<Round.Event>; readonly after: Round.State }, Round.RoundError> => {
-  const events: Array<Round.Event> = []
-  let s = state
-  for (const c of commands) {
-    const d = Round.decide(c, s)
-    if (Result.isFailure(d)) return Result.fail(d.failure)
-    for (const e of d.success) events.push(e)
-    s = Round.fold(d.success, s)
-  }
-  return Result.succeed({ events, after: s })
-}
-
 /** The views a change's events cause: stock rows when stock or the catalogue changed. */
 const viewsOf = (roundId: string, after: Round.State, events: ReadonlyArray<Round.Event>): Array<ViewChange> => {
   for (const e of events)
