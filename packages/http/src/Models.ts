@@ -116,6 +116,11 @@ export const Report = Schema.Struct({
   roundId: Schema.String,
   title: Schema.String,
   status: RoundStatus,
+  /**
+   * What time the numbers are as of (ISO 8601): reports are shared by their readers for up to a
+   * second, so they may be that much older than the request. Absent from servers before 0.5.
+   */
+  asOf: Schema.optional(Schema.String),
   orders: Schema.Struct({
     /** Orders that are not cancelled or refunded. */
     count: Schema.Int,

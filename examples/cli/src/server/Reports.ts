@@ -22,6 +22,7 @@ import { randomBytes } from "node:crypto"
 import { promisify } from "node:util"
 import { constants, gzip } from "node:zlib"
 import { GroupBuy, type ReadModel, Storage } from "@kaituan/core"
+import { SharedSnapshots } from "@kaituan/http"
 import { Effect } from "effect"
 import { toJson } from "../Report.js"
 
@@ -74,6 +75,9 @@ export interface Options {
   readonly now?: (() => number) | undefined
 }
 
+/** A snapshot's bytes and their identity. */
+type Bytes = Pick<Snapshot, "etag" | "body" | "gzip">
+
 type Run = <A, E>(effect: Effect.Effect<A, E, GroupBuy.GroupBuy | Storage.Storage>) => Promise<A>
 
 const gzipAsync = promisify(gzip)
@@ -116,33 +120,12 @@ export const stringifyInSlices = async (
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
 }
 
-interface Entry {
-  snapshot?: Snapshot | undefined
-  running?: { readonly version: number; readonly at: number; readonly promise: Promise<Snapshot> } | undefined
-  next?: Promise<Snapshot> | undefined
-  /** When the round was last asked for (ms). */
-  asked: number
-}
-
 /** A report cache whose computations run with `run`. */
 export const make = (run: Run, options: Options = {}): ReportCache => {
-  const maxAge = options.maxAgeMs ?? 1_000
-  const maxStale = Math.min(options.maxStaleMs ?? 1_000, maxAge)
-  const keep = options.keepMs ?? 60_000
   const sliceItems = options.sliceItems ?? 500
   const pageOrders = Math.max(1, options.pageOrders ?? 250)
-  const now = options.now ?? Date.now
   const boot = randomBytes(6).toString("base64url")
-  let version = 0
   let seq = 0
-  let swept = 0
-  const entries = new Map<string, Entry>()
-
-  /** Whether what a computation that began at `at` of version `v` saw may be served at `t`. */
-  const servable = (at: number, v: number, t: number) => {
-    const age = t - at
-    return age < maxAge && (v === version || age < maxStale)
-  }
 
   /**
    * `GroupBuy.report`'s orders, review queue, not-ordered list and stock, with the orders read a
@@ -181,78 +164,34 @@ export const make = (run: Run, options: Options = {}): ReportCache => {
     return { orders, review, notOrdered, stock }
   }
 
-  const compute = async (roundId: string, at: number, v: number, previous: Snapshot | undefined): Promise<Snapshot> => {
-    const report = await read(roundId)
-    await nextTurn()
-    const body = await stringifyInSlices(toJson(report) as unknown as Readonly<Record<string, unknown>>, sliceItems)
-    // The same bytes keep their ETag: a client's copy stays valid (304) until the report changes.
-    if (previous?.body.equals(body)) return { ...previous, version: v, at }
-    const gzipped = await gzipAsync(body, { level: constants.Z_BEST_SPEED })
-    seq += 1
-    return { etag: `"${boot}-${seq}"`, body, gzip: gzipped, version: v, at }
-  }
+  // The staleness bound, the sharing and the forgetting are `SharedSnapshots`' (one mechanism
+  // for both report routes); this adds the bytes, their gzip and an ETag kept while they are the same.
+  const snapshots = SharedSnapshots.make<Bytes>(
+    async (roundId, previous) => {
+      const report = await read(roundId)
+      await nextTurn()
+      const body = await stringifyInSlices(toJson(report) as unknown as Readonly<Record<string, unknown>>, sliceItems)
+      // The same bytes keep their ETag: a client's copy stays valid (304) until the report changes.
+      if (previous?.value.body.equals(body)) return previous.value
+      const gzipped = await gzipAsync(body, { level: constants.Z_BEST_SPEED })
+      seq += 1
+      return { etag: `"${boot}-${seq}"`, body, gzip: gzipped }
+    },
+    { maxAgeMs: options.maxAgeMs, maxStaleMs: options.maxStaleMs, keepMs: options.keepMs, now: options.now }
+  )
 
-  const start = (roundId: string, entry: Entry): Promise<Snapshot> => {
-    const v = version
-    const at = now()
-    const promise = compute(roundId, at, v, entry.snapshot).then(
-      (snapshot) => {
-        entry.running = undefined
-        if (entry.snapshot === undefined || entry.snapshot.at <= snapshot.at) entry.snapshot = snapshot
-        return snapshot
-      },
-      (e: unknown) => {
-        entry.running = undefined
-        if (entry.snapshot === undefined && entry.next === undefined) entries.delete(roundId)
-        throw e
-      }
-    )
-    entry.running = { version: v, at, promise }
-    return promise
-  }
-
-  /** Forgets the rounds nobody asked for within `keep` (at most one sweep a second). */
-  const sweep = (t: number) => {
-    if (t - swept < 1_000) return
-    swept = t
-    for (const [roundId, e] of entries)
-      if (e.running === undefined && e.next === undefined && t - e.asked >= keep) entries.delete(roundId)
-  }
-
-  const get = (roundId: string): Promise<Snapshot> => {
-    const t = now()
-    sweep(t)
-    let entry = entries.get(roundId)
-    if (entry === undefined) {
-      entry = { asked: t }
-      entries.set(roundId, entry)
+  // One object per snapshot: a reader served the same snapshot gets the same object.
+  const shown = new WeakMap<SharedSnapshots.Snapshot<Bytes>, Snapshot>()
+  const show = (s: SharedSnapshots.Snapshot<Bytes>): Snapshot => {
+    let out = shown.get(s)
+    if (out === undefined) {
+      out = { ...s.value, version: s.version, at: s.at }
+      shown.set(s, out)
     }
-    const e = entry
-    e.asked = t
-    const s = e.snapshot
-    if (s !== undefined && servable(s.at, s.version, t)) return Promise.resolve(s)
-    if (e.running === undefined) return start(roundId, e)
-    // A computation that began recently enough is shared (its result is no staler than a snapshot would be).
-    if (servable(e.running.at, e.running.version, t)) return e.running.promise
-    // An older computation is running: the next one starts when it ends, for every reader that
-    // needs it (one at a time, whatever the number of readers).
-    if (e.next === undefined) {
-      const after = e.running.promise.then(
-        () => undefined,
-        () => undefined
-      )
-      e.next = after.then(() => {
-        e.next = undefined
-        return start(roundId, e)
-      })
-    }
-    return e.next
+    return out
   }
-
   return {
-    get,
-    invalidate: () => {
-      version += 1
-    }
+    get: (roundId) => snapshots.get(roundId).then(show),
+    invalidate: snapshots.invalidate
   }
 }

@@ -1,19 +1,23 @@
 /**
  * The `report` route's numbers (`GET /api/v1/rounds/:roundId/report`), computed at most once per
- * round per `maxStaleMs` and shared: readers that ask while a computation runs wait for it, and
- * readers within `maxStaleMs` of its start get its result. A report may so be up to `maxStaleMs`
- * stale (1 s by default): a read that starts that long after a write shows it. Without this, every
- * reader read and parsed every order of the round (tens of milliseconds of the event loop for a
- * large round), and 32 clients polling a dashboard held up everything else the process serves.
+ * round per `maxStaleMs` and shared (`SharedSnapshots`, the one mechanism of both report routes
+ * of `kaituan serve`): readers that ask while a computation runs wait for it, and readers within
+ * `maxStaleMs` of its start get its result. A report may so be up to `maxStaleMs` stale (1 s by
+ * default): a read that starts that long after a write shows it, and the report says what time it
+ * is as of (`asOf`). Without this, every reader read and parsed every order of the round (tens of
+ * milliseconds of the event loop for a large round), and 32 clients polling a dashboard held up
+ * everything else the process serves.
  *
  * The orders are read a page at a time with a turn of the event loop between pages. A failed
  * computation (no such round…) is not kept. At most `capacity` rounds are kept (least recently
- * used first out); each entry is one round's id and its numbers, never another round's.
+ * asked for first out); each entry is one round's id and its numbers, never another round's.
+ * Time is Effect's `Clock` (a `TestClock` moves it in tests).
  */
 import type { Storage } from "@kaituan/core"
-import { Cache, Clock, Effect, Exit } from "effect"
+import { Cause, Clock, Effect, Exit } from "effect"
 import type { BadRequest, Conflict, NotFound, Unavailable } from "../Errors.js"
 import type { Report } from "../Models.js"
+import * as SharedSnapshots from "../SharedSnapshots.js"
 import { mapDomain } from "./failures.js"
 import * as Rounds from "./rounds.js"
 
@@ -36,13 +40,15 @@ export interface ReportCache {
 
 const nextTurn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
-/** The report of one round, read from `storage` now. */
+/** The report of one round, read from `storage` now (`asOf`: when the reading began, ISO 8601). */
 export const compute = (
   storage: Storage.StorageService,
   roundId: string,
-  pageOrders = 500
+  pageOrders = 500,
+  asOf?: string
 ): Effect.Effect<Report, Failure> =>
   Effect.gen(function* () {
+    const at = asOf ?? new Date(yield* Clock.currentTimeMillis).toISOString()
     const round = yield* Rounds.require(storage, roundId)
     const [review, notOrdered, stock] = yield* mapDomain(
       Effect.all([storage.reviewQueue({ roundId }), storage.notOrdered({ roundId }), storage.stock({ roundId })], {
@@ -77,6 +83,7 @@ export const compute = (
       roundId: round.roundId,
       title: round.title,
       status: round.status,
+      asOf: at,
       orders: { count, byStatus, total, paid, outstanding, units },
       review: review.length,
       notOrdered: notOrdered.length,
@@ -84,23 +91,42 @@ export const compute = (
     }
   })
 
-/** A report cache over `storage`. */
+/** A computation's failure, carried through the shared promise to every reader that shares it. */
+class Failed {
+  constructor(readonly cause: Cause.Cause<Failure>) {}
+}
+
+/** A report cache over `storage`, its computations run with the services of the caller of `make`. */
 export const make = (storage: Storage.StorageService, options: Options = {}): Effect.Effect<ReportCache> =>
   Effect.gen(function* () {
-    const maxStale = options.maxStaleMs ?? 1_000
     const pageOrders = Math.max(1, options.pageOrders ?? 500)
-    const cache = yield* Cache.makeWith(
-      (roundId: string) =>
-        Effect.gen(function* () {
-          const started = yield* Clock.currentTimeMillis
-          const report = yield* compute(storage, roundId, pageOrders)
-          return { report, took: (yield* Clock.currentTimeMillis) - started }
-        }),
+    const clock = yield* Clock.Clock
+    const context = yield* Effect.context<never>()
+    const runExit = Effect.runPromiseExitWith(context)
+    const maxStaleMs = options.maxStaleMs ?? 1_000
+    const snapshots = SharedSnapshots.make<Report>(
+      (roundId) =>
+        runExit(compute(storage, roundId, pageOrders)).then((exit) =>
+          Exit.isSuccess(exit) ? exit.value : Promise.reject(new Failed(exit.cause))
+        ),
       {
+        maxStaleMs,
+        // Writers are not announced to this cache: the age bound is the staleness bound.
+        maxAgeMs: maxStaleMs,
         capacity: Math.max(1, options.capacity ?? 64),
-        // Kept until `maxStale` after the computation began; a failure is not kept.
-        timeToLive: (exit) => (Exit.isSuccess(exit) ? Math.max(0, maxStale - exit.value.took) : 0)
+        now: () => clock.currentTimeMillisUnsafe()
       }
     )
-    return { get: (roundId) => Effect.map(Cache.get(cache, roundId), (r) => r.report) }
+    return {
+      get: (roundId) =>
+        Effect.flatMap(
+          Effect.promise(() =>
+            snapshots.get(roundId).then(
+              (s) => Exit.succeed(s.value),
+              (e: unknown) => (e instanceof Failed ? Exit.failCause(e.cause) : Exit.die(e))
+            )
+          ),
+          (exit) => exit
+        )
+    }
   })
