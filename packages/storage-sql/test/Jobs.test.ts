@@ -1,77 +1,11 @@
-/**
- * Scheduled jobs across real processes on one PostgreSQL (scripts in test/procs, run with
- * `node --import tsx`): two workers draining the same jobs claim each exactly once; a worker
- * SIGKILLed while it holds a job's lease loses it, and the job is claimed again after the lease
- * and done once (its handler's commit, under idempotency key `job:<id>`, is not doubled).
- */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
-import * as path from "node:path"
+
 import { describe, expect, it } from "@effect/vitest"
 import type { Storage } from "@kaituan/core"
 import { Storage as StorageTag } from "@kaituan/core"
 import { Effect } from "effect"
 import { storageLayer } from "./procs/common.js"
+import { type Proc, run, succeed } from "./procSupport.js"
 import { dropPrefixed, pgClient, pgUrl, uniquePrefix } from "./support.js"
-
-const pkgDir = path.resolve(import.meta.dirname, "..")
-const procs = path.join(import.meta.dirname, "procs")
-
-interface Proc {
-  readonly child: ChildProcessWithoutNullStreams
-  readonly lines: Array<string>
-  readonly stderr: () => string
-  readonly waitFor: (pred: (lines: ReadonlyArray<string>) => boolean) => Promise<void>
-  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-const run = (script: string, args: ReadonlyArray<string>): Proc => {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(procs, script), ...args], {
-    cwd: pkgDir,
-    stdio: ["pipe", "pipe", "pipe"]
-  })
-  const lines: Array<string> = []
-  let err = ""
-  let partial = ""
-  const waiters: Array<() => void> = []
-  child.stdout.setEncoding("utf8")
-  child.stdout.on("data", (chunk: string) => {
-    partial += chunk
-    const parts = partial.split("\n")
-    partial = parts.pop() ?? ""
-    lines.push(...parts)
-    for (const w of [...waiters]) w()
-  })
-  child.stderr.setEncoding("utf8")
-  child.stderr.on("data", (chunk: string) => {
-    err += chunk
-  })
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("close", (code, signal) => {
-      for (const w of [...waiters]) w()
-      resolve({ code, signal })
-    })
-  )
-  const waitFor = (pred: (lines: ReadonlyArray<string>) => boolean) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (pred(lines)) {
-          waiters.splice(waiters.indexOf(check), 1)
-          resolve()
-        } else if (child.exitCode !== null || child.signalCode !== null) {
-          waiters.splice(waiters.indexOf(check), 1)
-          reject(new Error(`${script} exited (${child.exitCode ?? child.signalCode}) first; stderr:\n${err}`))
-        }
-      }
-      waiters.push(check)
-      check()
-    })
-  return { child, lines, stderr: () => err, waitFor, exit }
-}
-
-const succeed = async (p: Proc, name: string) => {
-  const { code, signal } = await p.exit
-  if (code !== 0) throw new Error(`${name} failed (${code ?? signal}):\n${p.stderr()}`)
-}
 
 const withStorage = <A, E>(prefix: string, f: (s: Storage.StorageService) => Effect.Effect<A, E>) =>
   Effect.runPromise(Effect.flatMap(StorageTag.Storage, f).pipe(Effect.provide(storageLayer(pgUrl, prefix))))

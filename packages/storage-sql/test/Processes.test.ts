@@ -5,75 +5,13 @@
  *     it completes without duplicates.
  * Each runs twice: with raw Storage commits, and through core's GroupBuy use cases.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { GroupBuy, Round, RoundSpec, Storage } from "@kaituan/core"
 import { Effect, Result, Schema } from "effect"
 import { groupBuyLayer, storageLayer } from "./procs/common.js"
+import { run, succeed } from "./procSupport.js"
 import { dropPrefixed, pgClient, pgUrl, tempDir, uniquePrefix } from "./support.js"
-
-const pkgDir = path.resolve(import.meta.dirname, "..")
-const procs = path.join(import.meta.dirname, "procs")
-
-interface Proc {
-  readonly child: ChildProcessWithoutNullStreams
-  readonly lines: Array<string>
-  readonly stderr: () => string
-  /** Resolves when a stdout line satisfies `pred`. */
-  readonly waitFor: (pred: (lines: ReadonlyArray<string>) => boolean) => Promise<void>
-  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-const run = (script: string, args: ReadonlyArray<string>): Proc => {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(procs, script), ...args], {
-    cwd: pkgDir,
-    stdio: ["pipe", "pipe", "pipe"]
-  })
-  const lines: Array<string> = []
-  let err = ""
-  let partial = ""
-  const waiters: Array<() => void> = []
-  child.stdout.setEncoding("utf8")
-  child.stdout.on("data", (chunk: string) => {
-    partial += chunk
-    const parts = partial.split("\n")
-    partial = parts.pop() ?? ""
-    lines.push(...parts)
-    for (const w of [...waiters]) w()
-  })
-  child.stderr.setEncoding("utf8")
-  child.stderr.on("data", (chunk: string) => {
-    err += chunk
-  })
-  // "close", not "exit": it comes after the last stdout data, so `lines` is complete.
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("close", (code, signal) => {
-      for (const w of [...waiters]) w()
-      resolve({ code, signal })
-    })
-  )
-  const waitFor = (pred: (lines: ReadonlyArray<string>) => boolean) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (pred(lines)) {
-          waiters.splice(waiters.indexOf(check), 1)
-          resolve()
-        } else if (child.exitCode !== null || child.signalCode !== null) {
-          waiters.splice(waiters.indexOf(check), 1)
-          reject(new Error(`${script} exited (${child.exitCode ?? child.signalCode}) first; stderr:\n${err}`))
-        }
-      }
-      waiters.push(check)
-      check()
-    })
-  return { child, lines, stderr: () => err, waitFor, exit }
-}
-
-const succeed = async (p: Proc, name: string) => {
-  const { code, signal } = await p.exit
-  if (code !== 0) throw new Error(`${name} failed (${code ?? signal}):\n${p.stderr()}`)
-}
 
 const withStorage = <A, E>(db: string, prefix: string, f: (s: Storage.StorageService) => Effect.Effect<A, E>) =>
   Effect.runPromise(Effect.flatMap(Storage.Storage, f).pipe(Effect.provide(storageLayer(db, prefix))))

@@ -14,7 +14,7 @@
  * Time is Effect's `Clock` (a `TestClock` moves it in tests).
  */
 import type { Storage } from "@kaituan/core"
-import { Cause, Clock, Effect, Exit } from "effect"
+import { type Cause, Clock, Effect, Exit } from "effect"
 import type { BadRequest, Conflict, NotFound, Unavailable } from "../Errors.js"
 import type { Report } from "../Models.js"
 import * as SharedSnapshots from "../SharedSnapshots.js"
