@@ -384,6 +384,33 @@ describe.skipIf(skipBrowser)("the back office in Chromium", () => {
     await item.getByRole("button", { name: "改價" }).click()
     await expect.poll(() => item.textContent()).toContain("NT$ 920")
 
+    // A new product for the open round: a SKU the round has is refused before it is sent.
+    const adding = page.locator("#add-product").locator("..")
+    await adding.locator('input[name="productSku"]').fill("POMELO")
+    await expect.poll(() => adding.textContent()).toContain("這一團已經有這個商品編號")
+    expect(await adding.getByRole("button", { name: "新增商品" }).isDisabled()).toBe(true)
+    await adding.locator('input[name="productName"]').fill("老欉文旦 5 台斤")
+    await adding.locator('input[name="productSku"]').fill("POMELO-OLD")
+    await adding.locator('input[name="productPrice"]').fill("650")
+    await adding.locator('input[name="supplyQty"]').fill("12")
+    await adding.locator('input[name="aliases"]').fill("老欉、老欉文旦")
+    await adding.locator('input[name="limitPerBuyer"]').fill("2")
+    await adding.getByRole("button", { name: "新增商品" }).click()
+    await expect.poll(() => adding.getByRole("status").textContent()).toContain("已新增「老欉文旦 5 台斤」")
+    const added = page.locator('.stock-item[data-sku="POMELO-OLD"]')
+    await added.waitFor({ timeout: 5000 })
+    await expect.poll(() => added.locator("[data-left]").getAttribute("data-left")).toBe("12")
+    await expect.poll(() => added.textContent()).toContain("老欉文旦 5 台斤")
+    expect(await added.textContent()).toContain("NT$ 650")
+    expect(await adding.locator('input[name="productSku"]').inputValue()).toBe("")
+    const stockAfter = (await k.api("GET", "/rounds/pomelo-2099/report")).body.stock as ReadonlyArray<{
+      sku: string
+      left: number | null
+    }>
+    expect(stockAfter.find((x) => x.sku === "POMELO-OLD")?.left).toBe(12)
+    await added.scrollIntoViewIfNeeded()
+    await shoot(page, "11-round-settings-product-added", "desktop")
+
     // The title and the cutoff (typed in Taipei time).
     await page.locator('input[name="title"]').fill("麻豆文旦（加開）")
     await page.locator('input[name="cutoff"]').fill("2099-10-01T20:00")
@@ -428,6 +455,7 @@ describe.skipIf(skipBrowser)("the back office in Chromium", () => {
     expect(at("補貨 5 件，總量 40")).toBeGreaterThanOrEqual(0)
     expect(at("補貨 5 件，總量 35")).toBeGreaterThan(at("補貨 5 件，總量 40"))
     expect(texts.some((x) => x.includes("截單時間改為"))).toBe(true)
+    expect(at("新增商品「老欉文旦 5 台斤」")).toBeGreaterThan(at("團名改為"))
     expect(texts[texts.length - 1]).toContain("建立團購「麻豆文旦」")
     await shoot(page, "11-round-settings", "desktop")
 
@@ -539,6 +567,7 @@ describe.skipIf(skipBrowser)("the back office in Chromium", () => {
     expect(files).toContain("03-dashboard-en-phone.png")
     for (const name of [
       "11-round-settings-desktop.png",
+      "11-round-settings-product-added-desktop.png",
       "11-round-settings-phone.png",
       "11-round-settings-en-phone.png"
     ])

@@ -1,4 +1,3 @@
-
 import { describe, expect, it } from "@effect/vitest"
 import type { Storage } from "@kaituan/core"
 import { Storage as StorageTag } from "@kaituan/core"

@@ -1,7 +1,8 @@
 /**
  * A round's settings (團務設定), organiser only: taking orders (pause, resume, close, reopen with a
  * new cutoff), publishing the announcement, the title and the cutoff, each item's stock (add units
- * or set a total) and its price for new orders, and the round's history, newest first.
+ * or set a total) and its price for new orders, a new product for an open round, and the round's
+ * history, newest first.
  *
  * The items' names and current prices come from the history (`roundItems.ts`): the API has no
  * catalogue route of its own.
@@ -12,7 +13,19 @@ import { seg } from "../api.js"
 import { dateTime, fromTaipeiInput, money, number, toTaipeiInput } from "../format.js"
 import type { Key } from "../i18n.js"
 import { catalogueOf, describeEvent, type Item } from "../roundItems.js"
-import { Badge, Field, type Loaded, Result, Show, useAction, useApp, useConfirm, useLoad, valueOf } from "../ui.js"
+import {
+  Badge,
+  Field,
+  type InputEvent,
+  type Loaded,
+  Result,
+  Show,
+  useAction,
+  useApp,
+  useConfirm,
+  useLoad,
+  valueOf
+} from "../ui.js"
 import { RoundHeader, useRound } from "./RoundNav.js"
 
 /** An id for a change, so that a retried request (a double tap, a flaky network) changes nothing twice. */
@@ -90,6 +103,17 @@ export const RoundSettings = (props: { readonly roundId: string }) => {
                 )}
               </Show>
             </section>
+            {editable(r) ? (
+              <AddProductPanel
+                path={path}
+                taken={new Set(report.state === "done" ? report.value.stock.map((x) => x.sku) : [])}
+                onAdded={(round) => {
+                  changed(round)
+                  // The report (the stock list) is shared by its readers and up to 1 s stale.
+                  setTimeout(reloadReport, 1100)
+                }}
+              />
+            ) : null}
             <HistoryPanel history={history} reload={reloadHistory} />
           </div>
         )}
@@ -416,6 +440,183 @@ const StockItem = (props: {
         </>
       ) : null}
     </li>
+  )
+}
+
+/** How a new product is supplied: a stock count, a pre-order (with an optional cap) or unlimited. */
+type Supply = "stock" | "preorder" | "unlimited"
+
+/** Optional whole numbers: "" is absent; anything else must be an integer of at least `min`. */
+const wholeOrEmpty = (text: string, min: number): number | undefined | "bad" => {
+  if (text.trim() === "") return undefined
+  const n = Number(text)
+  return Number.isInteger(n) && n >= min ? n : "bad"
+}
+
+/**
+ * Adds a product to an open or paused round (`PATCH /rounds/:id` with `addProducts`): the parser
+ * knows its name and aliases from the next comment on. The fields are those of a round file's
+ * product; what the round refuses (a SKU it has already…) is shown as the API explains it.
+ */
+const AddProductPanel = (props: {
+  readonly path: string
+  readonly taken: ReadonlySet<string>
+  readonly onAdded: (r: Round) => void
+}) => {
+  const { t, api } = useApp()
+  const empty = {
+    name: "",
+    sku: "",
+    price: "",
+    supply: "stock" as Supply,
+    qty: "",
+    aliases: "",
+    limit: "",
+    minimum: "",
+    cost: ""
+  }
+  const [form, setForm] = useState(empty)
+  const add = useAction()
+  const set = (key: keyof typeof empty) => (e: InputEvent) => {
+    // Read now: the event's target is gone by the time the state updates.
+    const value = valueOf(e)
+    setForm((f) => ({ ...f, [key]: value }))
+  }
+
+  const price = wholeOrEmpty(form.price, 0)
+  const qty = wholeOrEmpty(form.qty, 0)
+  const limit = wholeOrEmpty(form.limit, 1)
+  const minimum = wholeOrEmpty(form.minimum, 1)
+  const cost = wholeOrEmpty(form.cost, 0)
+  const sku = form.sku.trim()
+  const skuTaken = props.taken.has(sku)
+  const ok =
+    form.name.trim() !== "" &&
+    sku !== "" &&
+    !skuTaken &&
+    typeof price === "number" &&
+    (form.supply === "stock" ? typeof qty === "number" : qty !== "bad") &&
+    limit !== "bad" &&
+    minimum !== "bad" &&
+    cost !== "bad"
+
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    if (!ok || typeof price !== "number") return
+    const aliases = form.aliases
+      .split(/[,，、\s]+/)
+      .map((a) => a.trim())
+      .filter((a) => a !== "")
+    const product = {
+      sku,
+      name: form.name.trim(),
+      price,
+      ...(aliases.length > 0 ? { aliases } : {}),
+      ...(form.supply === "stock" && typeof qty === "number" ? { stock: qty } : {}),
+      ...(form.supply === "preorder" ? { preorder: true, ...(typeof qty === "number" ? { cap: qty } : {}) } : {}),
+      ...(typeof limit === "number" ? { limitPerBuyer: limit } : {}),
+      ...(typeof minimum === "number" ? { minimum } : {}),
+      ...(typeof cost === "number" ? { cost } : {})
+    }
+    const r = await add.run(
+      () => api.patch<Round>(props.path, { addProducts: [product] } as RoundChange),
+      () => t("manage.productAdded", { name: product.name })
+    )
+    if (r !== undefined) {
+      setForm(empty)
+      props.onAdded(r)
+    }
+  }
+
+  return (
+    <section class="panel wide" aria-labelledby="add-product">
+      <h2 id="add-product">{t("manage.addProduct")}</h2>
+      <p class="muted small">{t("manage.addProductIntro")}</p>
+      <form class="inline-form add-product" onSubmit={submit}>
+        <Field label={t("manage.productName")}>
+          <input name="productName" value={form.name} maxLength={100} required onInput={set("name")} />
+        </Field>
+        <Field label={t("manage.productSku")} {...(skuTaken ? { hint: t("manage.skuTaken") } : {})}>
+          <input name="productSku" value={form.sku} maxLength={40} required onInput={set("sku")} />
+        </Field>
+        <Field label={t("manage.productPrice")}>
+          <input
+            type="number"
+            name="productPrice"
+            inputMode="numeric"
+            min={0}
+            step={1}
+            value={form.price}
+            required
+            onInput={set("price")}
+          />
+        </Field>
+        <Field label={t("manage.supply")}>
+          <select name="supply" value={form.supply} onChange={set("supply")}>
+            <option value="stock">{t("manage.supply.stock")}</option>
+            <option value="preorder">{t("manage.supply.preorder")}</option>
+            <option value="unlimited">{t("manage.supply.unlimited")}</option>
+          </select>
+        </Field>
+        {form.supply === "unlimited" ? null : (
+          <Field
+            label={t(form.supply === "stock" ? "manage.supplyQty" : "manage.supplyCap")}
+            {...(form.supply === "preorder" ? { hint: t("manage.capHint") } : {})}
+          >
+            <input
+              type="number"
+              name="supplyQty"
+              inputMode="numeric"
+              min={0}
+              step={1}
+              value={form.qty}
+              required={form.supply === "stock"}
+              onInput={set("qty")}
+            />
+          </Field>
+        )}
+        <Field label={t("manage.aliases")} hint={t("manage.aliasesHint")}>
+          <input name="aliases" value={form.aliases} onInput={set("aliases")} />
+        </Field>
+        <Field label={t("manage.limitPerBuyer")}>
+          <input
+            type="number"
+            name="limitPerBuyer"
+            inputMode="numeric"
+            min={1}
+            step={1}
+            value={form.limit}
+            onInput={set("limit")}
+          />
+        </Field>
+        <Field label={t("manage.minimum")}>
+          <input
+            type="number"
+            name="minimum"
+            inputMode="numeric"
+            min={1}
+            step={1}
+            value={form.minimum}
+            onInput={set("minimum")}
+          />
+        </Field>
+        <Field label={t("manage.cost")}>
+          <input
+            type="number"
+            name="cost"
+            inputMode="numeric"
+            min={0}
+            step={1}
+            value={form.cost}
+            onInput={set("cost")}
+          />
+        </Field>
+        <button type="submit" class="primary" disabled={add.busy || !ok}>
+          {t("manage.addProduct")}
+        </button>
+      </form>
+      <Result result={add.result} />
+    </section>
   )
 }
 
