@@ -98,6 +98,11 @@ const zh = {
   "dash.chartSample": "依前 {n} 筆訂單繪製",
   "dash.chartAlt": "訂單累計折線圖：從 {from} 到 {to} 共 {n} 筆",
   "dash.paidRatio": "收款進度 {pct}%",
+  "dash.overdue": "逾期未付款（{n} 筆）",
+  "dash.overdueIntro": "付款期限 {at} 已過，這些訂單還欠 {owed}。可以提醒買家、收款，或取消訂單。",
+  "dash.overdueBuyer": "買家與訂單",
+  "dash.overdueTotal": "訂單金額",
+  "dash.overdueOwed": "尚欠",
 
   "status.open": "收單中",
   "status.awaiting-payment": "待付款",
@@ -512,6 +517,12 @@ const en: Record<Key, string> = {
   "dash.chartSample": "From the first {n} orders",
   "dash.chartAlt": "Cumulative orders from {from} to {to}: {n} in all",
   "dash.paidRatio": "{pct}% paid",
+  "dash.overdue": "Overdue ({n})",
+  "dash.overdueIntro":
+    "The payment deadline {at} has passed and these orders still owe {owed}. Remind the buyers, take the payment, or cancel the order.",
+  "dash.overdueBuyer": "Buyer and order",
+  "dash.overdueTotal": "Order total",
+  "dash.overdueOwed": "Owed",
 
   "status.open": "Open",
   "status.awaiting-payment": "Awaiting payment",

@@ -70,8 +70,18 @@ export interface Kaituan {
   readonly stop: () => Promise<void>
 }
 
-/** Starts `kaituan serve` over a fresh SQLite file holding the CLI's socks round, replayed. */
-export const startKaituan = async (): Promise<Kaituan> => {
+/** A further round replayed into the database before serve starts: its file, its comments (JSON Lines) and `--at`. */
+export interface ExtraRound {
+  readonly round: string
+  readonly comments: string
+  readonly at?: string | undefined
+}
+
+/**
+ * Starts `kaituan serve` over a fresh SQLite file holding the CLI's socks round and the mango
+ * round, replayed, and any `extra` rounds after them.
+ */
+export const startKaituan = async (extra: ReadonlyArray<ExtraRound> = []): Promise<Kaituan> => {
   for (const [file, hint] of [
     [cliMain, "pnpm --filter @kaituan/cli build"],
     [distIndex, "pnpm --filter @kaituan/backoffice build"]
@@ -102,6 +112,21 @@ export const startKaituan = async (): Promise<Kaituan> => {
     "--db",
     db
   ])
+  for (const [i, x] of extra.entries()) {
+    fs.writeFileSync(path.join(dir, `extra${i}.round.json`), x.round)
+    fs.writeFileSync(path.join(dir, `extra${i}.comments.jsonl`), x.comments)
+    await run([
+      "round",
+      "replay",
+      "--round",
+      path.join(dir, `extra${i}.round.json`),
+      "--comments",
+      path.join(dir, `extra${i}.comments.jsonl`),
+      ...(x.at === undefined ? [] : ["--at", x.at]),
+      "--db",
+      db
+    ])
+  }
   const organiser = (await run(["token", "create", "--role", "organiser", "--label", "小美", "--db", db])).stdout.trim()
   const helper = (await run(["token", "create", "--role", "helper", "--label", "阿花", "--db", db])).stdout.trim()
   const port = await freePort()

@@ -414,6 +414,21 @@ export class PublishApi extends HttpApiGroup.make("publish").add(
 ) {}
 
 /** The organiser's API, version 1. */
+/** Payment deadlines: the orders flagged as overdue. */
+export class DeadlinesApi extends HttpApiGroup.make("deadlines").add(
+  HttpApiEndpoint.get("overdue", "/rounds/:roundId/overdue", {
+    params: RoundParams,
+    success: M.OverdueOrders,
+    error: domain
+  }).annotateMerge(
+    op(
+      "helper",
+      "A round's overdue orders",
+      "Unpaid orders flagged at the round's payment deadline (`unpaid: flag`, or partly paid under `cancel`), with what each still owes; an order paid or cancelled since is not listed"
+    )
+  )
+) {}
+
 export class Api extends HttpApi.make("kaituan")
   .add(SessionApi)
   .add(RoundsApi)
@@ -426,6 +441,7 @@ export class Api extends HttpApi.make("kaituan")
   .add(OperationsApi)
   .add(ExportsApi)
   .add(PublishApi)
+  .add(DeadlinesApi)
   .middleware(Validation)
   .middleware(Authorization)
   .prefix(prefix)

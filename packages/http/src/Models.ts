@@ -463,3 +463,25 @@ export const ordersCsvColumns: ReadonlyArray<{ readonly header: string; readonly
 
 /** `GET /rounds/:roundId/export.csv`: the CSV text (`text/csv; charset=utf-8`, with a BOM). */
 export const OrdersCsv = Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/csv; charset=utf-8" }))
+
+// ---------------------------------------------------------------------------------------------
+// Payment deadlines
+// ---------------------------------------------------------------------------------------------
+
+/** An unpaid order flagged for the organiser at a payment deadline (the round's `unpaid: flag`, or a partly paid order under `cancel`). */
+export const OverdueOrder = Schema.Struct({
+  order: ReadModel.OrderView,
+  /** The deadline it missed (ISO 8601). */
+  deadline: Schema.String,
+  /** When it was flagged (ISO 8601). */
+  flaggedAt: Schema.String,
+  /** NT$ still owed. */
+  owed: Schema.Int
+})
+/** See {@link OverdueOrder}. */
+export type OverdueOrder = typeof OverdueOrder.Type
+
+/** The round's overdue orders, in the order they were flagged; an order paid or cancelled since drops off. */
+export const OverdueOrders = Schema.Struct({ items: Schema.Array(OverdueOrder) })
+/** See {@link OverdueOrders}. */
+export type OverdueOrders = typeof OverdueOrders.Type

@@ -12,6 +12,7 @@ import {
   type Payment,
   type ReadModel,
   ReadModels,
+  PaymentDeadlines,
   Publish,
   Round,
   RoundChanges,
@@ -142,6 +143,17 @@ export interface RoundHistoryEntry {
 
 /** One order as the apps see it: lines with unit prices, total, paid, status. */
 export type OrderView = ReadModel.OrderView
+
+/** An order flagged at its round's payment deadline that still owes money ({@link Kaituan.overdueOrders}). */
+export interface OverdueOrder {
+  readonly order: OrderView
+  /** The deadline it missed (ISO 8601). */
+  readonly deadline: string
+  /** When it was flagged (ISO 8601). */
+  readonly flaggedAt: string
+  /** NT$ still owed. */
+  readonly owed: number
+}
 /** A comment waiting for the organiser, with the parser's reason and suggested lines. */
 export type ReviewItem = ReadModel.ReviewItem
 /** A comment (or part of one) kept as not ordered, with the reason. */
@@ -265,6 +277,12 @@ export interface Kaituan {
   readonly reopenRound: (roundId: string, request?: ReopenRequest) => Promise<RoundSummary>
   /** The round's history: its lifecycle and the organiser's changes, oldest first (no comments). */
   readonly roundHistory: (roundId: string) => Promise<ReadonlyArray<RoundHistoryEntry>>
+  /**
+   * The orders flagged at the round's payment deadline (`unpaid: "flag"`, or partly paid under
+   * `"cancel"`) that still owe money, in the order they were flagged, with what each owes; an
+   * order paid or cancelled since is not listed. Rejects `NotFound` for an unknown round.
+   */
+  readonly overdueOrders: (roundId: string) => Promise<ReadonlyArray<OverdueOrder>>
   /** Takes one comment: an order, an amendment, a cancellation, review… and why. Handled once per id. */
   readonly submitComment: (roundId: string, comment: Comment) => Promise<CommentOutcome>
   /** Takes comments in order; one outcome per comment. */
@@ -874,6 +892,15 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
     roundHistory: call((roundId: string) => {
       const rid = id("roundId", roundId)
       return Effect.flatMap(RoundChanges.make, (changes) => changes.history(rid))
+    }),
+    overdueOrders: call((roundId: string) => {
+      const rid = id("roundId", roundId)
+      return requireRound(rid).pipe(
+        Effect.andThen(PaymentDeadlines.flaggedOrders(rid)),
+        Effect.map((flagged) =>
+          flagged.map((f): OverdueOrder => ({ ...f, owed: Math.max(0, f.order.total - f.order.paid) }))
+        )
+      )
     }),
     notOrdered: call((roundId: string) => {
       const rid = id("roundId", roundId)

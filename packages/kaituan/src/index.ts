@@ -46,6 +46,7 @@ export {
   type NotOrderedItem,
   type OrdersPage,
   type OrderView,
+  type OverdueOrder,
   type PaymentDecision,
   type PaymentOutcome,
   type PickupView,

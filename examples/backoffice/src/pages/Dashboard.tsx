@@ -1,5 +1,8 @@
-/** A round's numbers: orders by status, money in and out, stock left, and orders over time. */
-import type { Order, OrdersPage, Report } from "../api.js"
+/**
+ * A round's numbers: orders by status, money in and out, stock left, orders over time, and the
+ * orders flagged at the payment deadline that still owe money (逾期未付款).
+ */
+import type { Order, OrdersPage, OverdueOrders, Report } from "../api.js"
 import { seg } from "../api.js"
 import { dateTime, money, number } from "../format.js"
 import type { Lang } from "../i18n.js"
@@ -14,6 +17,7 @@ export const Dashboard = (props: { readonly roundId: string }) => {
   const { t, api, lang } = useApp()
   const [round] = useRound(props.roundId)
   const [report, reload] = useLoad(() => api.get<Report>(`/rounds/${seg(props.roundId)}/report`), [props.roundId])
+  const [overdue] = useLoad(() => api.get<OverdueOrders>(`/rounds/${seg(props.roundId)}/overdue`), [props.roundId])
   const [times] = useLoad(async () => {
     const out: Array<string> = []
     let cursor: string | undefined
@@ -67,6 +71,9 @@ export const Dashboard = (props: { readonly roundId: string }) => {
                   link={`rounds/${seg(props.roundId)}/review`}
                 />
               </section>
+              {overdue.state === "done" && overdue.value.items.length > 0 ? (
+                <Overdue roundId={props.roundId} overdue={overdue.value} />
+              ) : null}
               <div class="grid-2">
                 <section class="panel" aria-labelledby="by-status">
                   <h2 id="by-status">{t("dash.byStatus")}</h2>
@@ -133,6 +140,46 @@ export const Dashboard = (props: { readonly roundId: string }) => {
         }}
       </Show>
     </>
+  )
+}
+
+/** The orders flagged at the payment deadline that still owe money, oldest flag first. */
+const Overdue = (props: { readonly roundId: string; readonly overdue: OverdueOrders }) => {
+  const { t, lang } = useApp()
+  const items = props.overdue.items
+  const owed = items.reduce((sum, i) => sum + i.owed, 0)
+  return (
+    <section class="panel overdue" aria-labelledby="overdue">
+      <h2 id="overdue">{t("dash.overdue", { n: number(lang, items.length) })}</h2>
+      <p class="notice warn">
+        {t("dash.overdueIntro", { owed: money(lang, owed), at: dateTime(lang, items[0]!.deadline) })}
+      </p>
+      <table class="table">
+        <thead>
+          <tr>
+            <th scope="col">{t("dash.overdueBuyer")}</th>
+            <th scope="col" class="num">
+              {t("dash.overdueTotal")}
+            </th>
+            <th scope="col" class="num">
+              {t("dash.overdueOwed")}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((i) => (
+            <tr key={i.order.orderId} data-order={i.order.orderId}>
+              <td>
+                <Link to={`buyers/${seg(i.order.buyerId)}?round=${seg(props.roundId)}`}>{i.order.buyer.name}</Link>
+                <span class="mono small muted"> {i.order.orderId}</span>
+              </td>
+              <td class="num">{money(lang, i.order.total)}</td>
+              <td class="num">{money(lang, i.owed)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   )
 }
 
