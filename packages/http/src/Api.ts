@@ -17,6 +17,7 @@
  * | `pickups` | find by code, confirm, unlock |
  * | `buyers` | one buyer (personal data) |
  * | `operations` | dead letters (list, retry) and jobs |
+ * | `deadlines` | the orders flagged at a payment deadline that still owe money |
 | `exports` | a round's orders as a CSV file (organiser only: personal data) |
  *
  * @since 0.2.0
