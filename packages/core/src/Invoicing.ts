@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect, Result, Schema } from "effect"
+import { Context, Effect, Layer, Result, Schema } from "effect"
 import { match } from "ts-pattern"
 
 // ---------------------------------------------------------------------------------------------
@@ -319,6 +319,13 @@ export const validateAllowance = (input: AllowanceInput): Result.Result<Allowanc
   return Result.succeed(input)
 }
 
+/** Decodes and validates an allowance input. */
+export const decodeAllowance = (input: unknown): Result.Result<AllowanceInput, InvoicingError> =>
+  Result.flatMap(
+    Result.mapError(Schema.decodeUnknownResult(AllowanceInput)(input), (e) => invalid(e.message)),
+    validateAllowance
+  )
+
 /**
  * What to do with an invoice when money goes back: `void` for a full refund while the invoice's
  * period is not filed yet, `allowance` otherwise (a partial refund, or after the filing deadline).
@@ -348,3 +355,13 @@ export const voidDeadline = (invoiceDate: string): string => {
   const m = fileMonth > 12 ? fileMonth - 12 : fileMonth
   return `${y}-${String(m).padStart(2, "0")}-13`
 }
+
+/**
+ * A layer providing the implementation `make` builds under its own tag **and** under the port's
+ * {@link Invoicing} tag, as one instance.
+ */
+export const layerAs = <I, S extends InvoicingService, E, R>(
+  tag: Context.Key<I, S>,
+  make: Effect.Effect<S, E, R>
+): Layer.Layer<I | Invoicing, E, R> =>
+  Layer.effectContext(Effect.map(make, (service) => Context.make(tag, service).pipe(Context.add(Invoicing, service))))
