@@ -7,7 +7,7 @@
  * - `start(request)` reserves the payment (`POST /v3/payments/request`) and answers a
  *   `Redirect` to LINE Pay's payment page. The `confirmUrl` is the request's `notifyUrl` (the
  *   place where the payment is decided), with the amount and order number added and signed with
- *   the channel secret (`amount`, `sig`): the confirm redirect needs no state kept on the server.
+ *   the channel secret (`order`, `amount`, `sig`): the confirm redirect needs no state kept on the server.
  * - `callback(request)` takes that confirm redirect (a `GET` from the buyer's browser): it checks
  *   our signature (`unauthorized` when missing or wrong), confirms the payment at LINE Pay with
  *   the signed amount (`POST /v3/payments/{transactionId}/confirm`; LINE Pay itself refuses an
@@ -197,7 +197,8 @@ export const fromOptions = (options: Options): LinePayService => {
 
   const callback = (req: Parameters<PaymentGateway.PaymentGatewayService["callback"]>[0]) =>
     Effect.gen(function* () {
-      const { transactionId, orderId, amount: amountText, sig, cancelled } = req.query
+      // `order`, `amount`, `sig`: ours (signed); `transactionId`, `orderId`: what LINE Pay appends
+      const { transactionId, order: orderId, amount: amountText, sig, cancelled } = req.query
       if (sig === undefined || orderId === undefined || amountText === undefined)
         return yield* Effect.fail(gatewayError("unauthorized", "the LINE Pay confirm redirect is not signed"))
       if (!/^[1-9]\d{0,8}$/.test(amountText) || !ORDER_ID.test(orderId))
@@ -205,6 +206,10 @@ export const fromOptions = (options: Options): LinePayService => {
       const amount = Number(amountText)
       if (!ConstantTime.equals(sig, confirmSignature(options.channelSecret, orderId, amount)))
         return yield* Effect.fail(gatewayError("unauthorized", "the LINE Pay confirm redirect's signature is wrong"))
+      if (req.query.orderId !== undefined && req.query.orderId !== orderId)
+        return yield* Effect.fail(
+          gatewayError("invalid-payload", "LINE Pay returned another order than the one signed")
+        )
       if (cancelled === "1")
         return yield* Effect.fail(gatewayError("rejected", "the buyer cancelled the payment at LINE Pay"))
       if (transactionId === undefined || !LinePayApi.TRANSACTION_ID.test(transactionId))
@@ -220,8 +225,10 @@ export const fromOptions = (options: Options): LinePayService => {
         return paid(transactionId, orderId, amount, c.payInfo[0]?.method, now)
       }
       const e = confirmed.failure
-      if (e.reason === "unavailable" || e.reason === "unauthorized")
-        return yield* Effect.fail(LinePayError.toGatewayError(e))
+      if (e.reason === "unauthorized") return yield* Effect.fail(LinePayError.toGatewayError(e))
+      // refused (e.g. 1152, confirmed before) or no answer (the confirm may have gone through):
+      // what LINE Pay has for the transaction decides
+
       const done = yield* alreadyConfirmed(transactionId, orderId, amount)
       if (done !== undefined) return paid(transactionId, orderId, amount, done.payInfo[0]?.method, done.transactionDate)
       return yield* Effect.fail(LinePayError.toGatewayError(e))
@@ -250,7 +257,7 @@ export const fromOptions = (options: Options): LinePayService => {
             gatewayError("invalid-payload", "LINE Pay needs a confirm URL: the request's notifyUrl or confirmUrl")
           )
         const signed = {
-          orderId: request.merchantOrderNo,
+          order: request.merchantOrderNo,
           amount: String(request.amount),
           sig: confirmSignature(options.channelSecret, request.merchantOrderNo, request.amount)
         }

@@ -82,7 +82,7 @@ describe("start", () => {
       })
       const confirmUrl = new URL(body.redirectUrls.confirmUrl)
       expect(confirmUrl.origin + confirmUrl.pathname).toBe("https://shop.example/payments/linepay/notify")
-      expect(confirmUrl.searchParams.get("orderId")).toBe(r.merchantOrderNo)
+      expect(confirmUrl.searchParams.get("order")).toBe(r.merchantOrderNo)
       expect(confirmUrl.searchParams.get("amount")).toBe("1180")
       expect(new URL(body.redirectUrls.cancelUrl).searchParams.get("cancelled")).toBe("1")
       // the 19-digit id LINE Pay answered (a bare JSON number) reached the redirect with every digit
@@ -179,6 +179,24 @@ describe("callback: the confirm redirect", () => {
       expect((yield* Effect.flip(gateway.callback({ ...callback, query: unsigned }))).reason).toBe("unauthorized")
       expect(standIn.received.length).toBe(before)
     })
+  )
+
+  it.live(
+    "a confirm whose answer is lost is recovered from the transaction's details; another orderId is refused",
+    () =>
+      Effect.gen(function* () {
+        const gateway = yield* LinePay.make(options())
+        const r = request()
+        const callback = yield* approve(yield* gateway.start(r))
+        expect(callback.query.orderId).toBe(r.merchantOrderNo)
+        const other = yield* Effect.flip(gateway.callback({ ...callback, query: { ...callback.query, orderId: "X1" } }))
+        expect(other.reason).toBe("invalid-payload")
+        standIn.loseNextAnswer()
+        const payment = yield* gateway.callback(callback)
+        expect(payment.status).toBe("paid")
+        expect(payment.tradeNo).toBe(callback.query.transactionId)
+        expect(standIn.transactions.get(payment.tradeNo)?.state).toBe("confirmed")
+      })
   )
 
   it.live("LINE Pay refuses a confirm for another amount (1153): amount-mismatch", () =>

@@ -50,6 +50,8 @@ export interface StandIn {
   readonly transactions: Map<string, Tx>
   /** Answers the next API call with this HTTP status and an empty body. */
   failNext: (status: number) => void
+  /** Handles the next API call, then answers 502 as if its answer were lost on the way. */
+  loseNextAnswer: () => void
   close: () => Promise<void>
 }
 
@@ -61,6 +63,7 @@ export const start = async (channelId: string, channelSecret: string): Promise<S
   let next = 2024050100000000001n
   let refundNext = 2024050199999999001n
   let failures: Array<number> = []
+  let loseAnswer = false
 
   /** A JSON answer whose `info` may hold ids to be written as bare numbers (`{"$n":"…"}`). */
   const answer = (returnCode: string, returnMessage: string, info?: unknown) =>
@@ -207,8 +210,14 @@ export const start = async (channelId: string, channelSecret: string): Promise<S
       req.headers["x-line-authorization"] === expected &&
       (req.method === "GET" || String(req.headers["content-type"]).startsWith("application/json"))
     nonces.add(nonce)
+    const text = ok ? api(req.method ?? "", url.pathname, query, body) : answer("1106", "Header information error.")
+    if (loseAnswer) {
+      loseAnswer = false
+      res.writeHead(502).end()
+      return
+    }
     res.writeHead(200, { "content-type": "application/json" })
-    res.end(ok ? api(req.method ?? "", url.pathname, query, body) : answer("1106", "Header information error."))
+    res.end(text)
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const standIn: StandIn = {
@@ -217,6 +226,9 @@ export const start = async (channelId: string, channelSecret: string): Promise<S
     transactions,
     failNext: (status) => {
       failures = [status]
+    },
+    loseNextAnswer: () => {
+      loseAnswer = true
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve()))
   }
