@@ -279,7 +279,7 @@ export interface Recipient {
  * order's total (a difference from the lines, such as a shipping fee, is its own line 運費及其他),
  * the recipient. Stores the request and schedules the `invoice.issue` job in one commit; a second
  * request for the same order changes nothing (unless its invoice was voided: the next sequence).
- * Fails with `order-not-paid` for an order that is not paid in full, `invalid-input` (an
+ * Fails with `order-not-paid` for an order that is not paid in full (paid, shipped or completed), `invalid-input` (an
  * `InvoicingError`) when the rules refuse the recipient.
  */
 export const request = (input: {
@@ -291,7 +291,8 @@ export const request = (input: {
   Effect.gen(function* () {
     const storage = yield* Storage
     const order = yield* storage.order(input.orderId)
-    if (order === undefined || order.status !== "paid" || order.paid < order.total)
+    const paidStatuses: ReadonlyArray<string> = ["paid", "partly-shipped", "shipped", "completed"]
+    if (order === undefined || !paidStatuses.includes(order.status) || order.paid < order.total)
       return yield* Effect.fail(
         new InvoiceError({ reason: "order-not-paid", message: "the order is not paid in full" })
       )
@@ -415,7 +416,10 @@ export const requestPaid = (input: {
   Effect.gen(function* () {
     if (input.policy === "on-demand") return { requested: 0, skipped: 0, refused: 0 }
     const storage = yield* Storage
-    const paid = yield* storage.orders({ roundId: input.roundId, status: ["paid"] })
+    const paid = yield* storage.orders({
+      roundId: input.roundId,
+      status: ["paid", "partly-shipped", "shipped", "completed"]
+    })
     let requested = 0
     let skipped = 0
     let refused = 0
