@@ -10,6 +10,7 @@ import { LineChannel } from "@kaituan/adapters-line"
 import { TelegramChannel } from "@kaituan/adapters-telegram"
 import type { ChannelAdapter, PaymentGateway } from "@kaituan/core"
 import { ECPay } from "@kaituan/payments-ecpay"
+import { LinePay } from "@kaituan/payments-linepay"
 import { NewebPay } from "@kaituan/payments-newebpay"
 import { Cause, ConfigProvider, Effect, Exit } from "effect"
 import { UsageError } from "../Io.js"
@@ -19,7 +20,7 @@ export const channelNames = ["line", "telegram", "facebook"] as const
 export type ChannelName = (typeof channelNames)[number]
 
 /** The gateways the server knows, with their callback routes. */
-export const gatewayNames = ["newebpay", "ecpay"] as const
+export const gatewayNames = ["newebpay", "ecpay", "linepay"] as const
 export type GatewayName = (typeof gatewayNames)[number]
 
 interface Spec<A> {
@@ -56,6 +57,12 @@ const gatewaySpecs: Record<GatewayName, Spec<PaymentGateway.PaymentGatewayServic
     label: "ECPay",
     required: ["ECPAY_MERCHANT_ID", "ECPAY_HASH_KEY", "ECPAY_HASH_IV"],
     make: Effect.flatMap(ECPay.config, ECPay.make)
+  },
+  // LINE Pay's "callback" is the buyer coming back to GET /payments/linepay/notify (LinePayReturn.ts).
+  linepay: {
+    label: "LINE Pay",
+    required: ["LINEPAY_CHANNEL_ID", "LINEPAY_CHANNEL_SECRET"],
+    make: Effect.flatMap(LinePay.config, LinePay.make)
   }
 }
 

@@ -137,8 +137,8 @@ export const checkoutPage = (
 ): Effect.Effect<Reply, Storage.StorageError, Deps> =>
   Effect.gen(function* () {
     const wanted = req.query.gateway
-    if (wanted !== undefined && wanted !== "newebpay" && wanted !== "ecpay")
-      return text(400, `unknown gateway "${wanted}" (newebpay or ecpay)`)
+    if (wanted !== undefined && wanted !== "newebpay" && wanted !== "ecpay" && wanted !== "linepay")
+      return text(400, `unknown gateway "${wanted}" (newebpay, ecpay or linepay)`)
     const name = wanted ?? [...gateways.keys()][0]
     const gw = name === undefined ? undefined : gateways.get(name)
     if (gw === undefined || name === undefined)

@@ -50,6 +50,7 @@ import * as Admin from "./Admin.js"
 import * as Body from "./Body.js"
 import * as Integrations from "./Integrations.js"
 import { errorKind, type Logger, silent } from "./Log.js"
+import * as LinePayReturn from "./LinePayReturn.js"
 import * as Payments from "./Payments.js"
 import * as Relay from "./Relay.js"
 import { json, type Reply, text } from "./Reply.js"
@@ -340,6 +341,15 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     ["/webhooks/facebook", channelRoute("facebook", ["GET", "POST"])],
     ["/payments/newebpay/notify", gatewayRoute("newebpay")],
     ["/payments/ecpay/notify", gatewayRoute("ecpay")],
+    // LINE Pay has no server callback: the buyer's browser comes back here (GET) and the payment is confirmed.
+    [
+      "/payments/linepay/notify",
+      {
+        ...gatewayRoute("linepay"),
+        methods: ["GET"],
+        handle: LinePayReturn.handler(paymentCtx, integrations.gateways.get("linepay"))
+      }
+    ],
     [
       "/healthz",
       {

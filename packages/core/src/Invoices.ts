@@ -1,0 +1,512 @@
+/**
+ * The e-invoice of an order, as its own aggregate: an `invoice:<orderId>` stream, apart from the
+ * order's (the Order aggregate is not touched), recording every request, every issued invoice
+ * number, every failure (for the organiser) and every void or allowance. The use cases here run
+ * the {@link Invoicing} port:
+ *
+ * - {@link request}: a paid order's invoice is asked for. The request (the buyer's carrier, the
+ *   lines) is stored in the stream and an `invoice.issue` job is scheduled in the same commit.
+ * - {@link issueJob}: the job's handler (register it with the `Scheduler`). It issues through the
+ *   port (idempotent by order: a retry never issues twice) and records the invoice number, or
+ *   records the failure and fails, so the scheduler retries it with back-off; after its last
+ *   attempt the job is `failed` and the organiser sees it (`Storage.jobs`) with the
+ *   `InvoiceFailed` events. An input the rules refuse is not retried.
+ * - {@link requestPaid}: the round policy `on-paid`: every paid order of a round without an
+ *   invoice gets one requested (idempotent: run it after payments, or from a job).
+ * - {@link refund}: money goes back. The invoice is voided (a full refund before its period is
+ *   filed) **or** gets an allowance (otherwise), never both, and once per refund id.
+ *
+ * @since 0.3.0
+ */
+import { Clock, Effect, Result, Schema } from "effect"
+import * as CommandHandler from "./CommandHandler.js"
+import * as Decider from "./Decider.js"
+import * as Invoicing from "./Invoicing.js"
+import { JobRejected } from "./Scheduler.js"
+import type { ClaimedJob } from "./Storage.js"
+import { Storage, type StorageError } from "./Storage.js"
+
+/** The stream of an order's invoice. */
+export const invoiceStream = (orderId: string): string => `invoice:${orderId}`
+
+/** The kind of the job that issues a requested invoice. */
+export const ISSUE_JOB = "invoice.issue"
+
+// ---------------------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------------------
+
+/** An invoice was asked for (sequence 0, or the next after a void). */
+export const InvoiceRequested = Schema.TaggedStruct("InvoiceRequested", {
+  orderId: Schema.String,
+  sequence: Schema.Int,
+  request: Invoicing.IssueInput,
+  at: Schema.String
+})
+/** The vendor issued it. */
+export const InvoiceIssued = Schema.TaggedStruct("InvoiceIssued", {
+  orderId: Schema.String,
+  sequence: Schema.Int,
+  invoice: Invoicing.Invoice,
+  at: Schema.String
+})
+/** An attempt failed (kept for the organiser; the job retries unless the input was refused). */
+export const InvoiceFailed = Schema.TaggedStruct("InvoiceFailed", {
+  orderId: Schema.String,
+  sequence: Schema.Int,
+  reason: Invoicing.InvoicingErrorReason,
+  code: Schema.optional(Schema.String),
+  message: Schema.String,
+  at: Schema.String
+})
+/** The invoice was voided for a refund. */
+export const InvoiceVoided = Schema.TaggedStruct("InvoiceVoided", {
+  orderId: Schema.String,
+  invoiceNo: Schema.String,
+  refundId: Schema.String,
+  at: Schema.String
+})
+/** An allowance was made on the invoice for a refund. */
+export const InvoiceAllowanceMade = Schema.TaggedStruct("InvoiceAllowanceMade", {
+  orderId: Schema.String,
+  invoiceNo: Schema.String,
+  refundId: Schema.String,
+  allowanceNo: Schema.String,
+  amount: Schema.Int,
+  remaining: Schema.Int,
+  at: Schema.String
+})
+/** Every event of the stream. */
+export const InvoiceEvent = Schema.Union([
+  InvoiceRequested,
+  InvoiceIssued,
+  InvoiceFailed,
+  InvoiceVoided,
+  InvoiceAllowanceMade
+])
+/** An {@link InvoiceEvent}. */
+export type InvoiceEvent = typeof InvoiceEvent.Type
+
+// ---------------------------------------------------------------------------------------------
+// The decider
+// ---------------------------------------------------------------------------------------------
+
+/** Where an order's invoice is. */
+export interface State {
+  readonly status: "none" | "requested" | "issued" | "voided"
+  readonly sequence: number
+  readonly request?: Invoicing.IssueInput | undefined
+  readonly invoice?: Invoicing.Invoice | undefined
+  /** Total of the allowances made. */
+  readonly allowed: number
+  /** Refund ids handled, with what was done. */
+  readonly refunds: Readonly<Record<string, "void" | "allowance">>
+  readonly failures: number
+}
+
+/** What can be asked of an order's invoice. */
+export type Command =
+  | { readonly _tag: "Request"; readonly request: Invoicing.IssueInput; readonly at: string }
+  | { readonly _tag: "RecordIssued"; readonly invoice: Invoicing.Invoice; readonly at: string }
+  | {
+      readonly _tag: "RecordFailed"
+      readonly error: Invoicing.InvoicingError
+      readonly at: string
+    }
+  | { readonly _tag: "RecordVoided"; readonly refundId: string; readonly at: string }
+  | {
+      readonly _tag: "RecordAllowance"
+      readonly refundId: string
+      readonly allowance: Invoicing.Allowance
+      readonly amount: number
+      readonly at: string
+    }
+
+/** Why a command is refused. */
+export class InvoiceError extends Schema.TaggedError<InvoiceError>()("InvoiceError", {
+  reason: Schema.Literals([
+    "not-issued",
+    "already-issued",
+    "voided",
+    "exceeds-remaining",
+    "order-not-paid",
+    "no-invoice"
+  ]),
+  message: Schema.String
+}) {}
+
+const refuse = (
+  reason: InvoiceError["reason"],
+  message: string
+): Result.Result<ReadonlyArray<InvoiceEvent>, InvoiceError> => Result.fail(new InvoiceError({ reason, message }))
+
+const ok = (events: ReadonlyArray<InvoiceEvent>): Result.Result<ReadonlyArray<InvoiceEvent>, InvoiceError> =>
+  Result.succeed(events)
+
+/** The order's invoice as a decider. */
+export const decider: Decider.Decider<Command, State, InvoiceEvent, InvoiceError> = Decider.make<
+  Command,
+  State,
+  InvoiceEvent,
+  InvoiceError
+>({
+  initialState: { status: "none", sequence: 0, allowed: 0, refunds: {}, failures: 0 },
+  decide: (command, state) => {
+    switch (command._tag) {
+      case "Request": {
+        if (state.status === "requested" || state.status === "issued") return ok([])
+        const sequence = state.status === "voided" ? state.sequence + 1 : 0
+        return ok([
+          InvoiceRequested.make({
+            orderId: command.request.orderId,
+            sequence,
+            request: { ...command.request, sequence },
+            at: command.at
+          })
+        ])
+      }
+      case "RecordIssued": {
+        if (state.status === "issued")
+          return state.invoice?.invoiceNo === command.invoice.invoiceNo
+            ? ok([])
+            : refuse("already-issued", `the order already has invoice ${state.invoice?.invoiceNo}`)
+        if (state.status !== "requested") return refuse("not-issued", "no invoice was requested")
+        return ok([
+          InvoiceIssued.make({
+            orderId: command.invoice.orderId,
+            sequence: state.sequence,
+            invoice: command.invoice,
+            at: command.at
+          })
+        ])
+      }
+      case "RecordFailed":
+        if (state.status !== "requested" || state.request === undefined) return ok([])
+        return ok([
+          InvoiceFailed.make({
+            orderId: state.request.orderId,
+            sequence: state.sequence,
+            reason: command.error.reason,
+            ...(command.error.code === undefined ? {} : { code: command.error.code }),
+            message: command.error.message.slice(0, 300),
+            at: command.at
+          })
+        ])
+      case "RecordVoided": {
+        if (state.refunds[command.refundId] !== undefined) return ok([])
+        if (state.status === "voided") return refuse("voided", "the invoice is already voided")
+        if (state.status !== "issued" || state.invoice === undefined) return refuse("not-issued", "no invoice to void")
+        if (state.allowed > 0) return refuse("exceeds-remaining", "an invoice with allowances cannot be voided")
+        return ok([
+          InvoiceVoided.make({
+            orderId: state.invoice.orderId,
+            invoiceNo: state.invoice.invoiceNo,
+            refundId: command.refundId,
+            at: command.at
+          })
+        ])
+      }
+      case "RecordAllowance": {
+        if (state.refunds[command.refundId] !== undefined) return ok([])
+        if (state.status === "voided") return refuse("voided", "the invoice is voided")
+        if (state.status !== "issued" || state.invoice === undefined) return refuse("not-issued", "no invoice")
+        if (state.allowed + command.amount > state.invoice.amount)
+          return refuse("exceeds-remaining", "the allowances would exceed the invoice")
+        return ok([
+          InvoiceAllowanceMade.make({
+            orderId: state.invoice.orderId,
+            invoiceNo: state.invoice.invoiceNo,
+            refundId: command.refundId,
+            allowanceNo: command.allowance.allowanceNo,
+            amount: command.amount,
+            remaining: command.allowance.remaining,
+            at: command.at
+          })
+        ])
+      }
+    }
+  },
+  evolve: (state, event) => {
+    switch (event._tag) {
+      case "InvoiceRequested":
+        return { ...state, status: "requested", sequence: event.sequence, request: event.request, invoice: undefined }
+      case "InvoiceIssued":
+        return { ...state, status: "issued", invoice: event.invoice, allowed: 0 }
+      case "InvoiceFailed":
+        return { ...state, failures: state.failures + 1 }
+      case "InvoiceVoided":
+        return { ...state, status: "voided", refunds: { ...state.refunds, [event.refundId]: "void" } }
+      case "InvoiceAllowanceMade":
+        return {
+          ...state,
+          allowed: state.allowed + event.amount,
+          refunds: { ...state.refunds, [event.refundId]: "allowance" }
+        }
+    }
+  }
+})
+
+const decodeEvent = Schema.decodeUnknownSync(InvoiceEvent)
+/** The aggregate (decider + stored-event decoder) for `CommandHandler`. */
+export const aggregate = CommandHandler.aggregate(decider, (data) => decodeEvent(data))
+
+// ---------------------------------------------------------------------------------------------
+// Use cases
+// ---------------------------------------------------------------------------------------------
+
+const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
+
+/** The Taipei `yyyy-MM-dd HH:mm:ss` of an instant (invoice dates are Taipei time). */
+const taipei = (iso: string): string => {
+  const d = new Date(Date.parse(iso) + 8 * 3_600_000).toISOString()
+  return `${d.slice(0, 10)} ${d.slice(11, 19)}`
+}
+
+/** The current state of an order's invoice. */
+export const stateOf = (orderId: string): Effect.Effect<State, StorageError, Storage> =>
+  Effect.flatMap(Storage, (storage) =>
+    Effect.map(CommandHandler.load(storage, aggregate, invoiceStream(orderId)), (l) => l.state)
+  )
+
+/** Who the invoice is for and where it goes (from the pay page, the chat's 載具 message, or the organiser). */
+export interface Recipient {
+  readonly buyer: Invoicing.InvoiceBuyer
+  readonly carrier: Invoicing.Carrier
+}
+
+/**
+ * Asks for a paid order's invoice: its lines (names from `productNames`, else the SKU), the
+ * order's total (a difference from the lines, such as a shipping fee, is its own line 運費及其他),
+ * the recipient. Stores the request and schedules the `invoice.issue` job in one commit; a second
+ * request for the same order changes nothing (unless its invoice was voided: the next sequence).
+ * Fails with `order-not-paid` for an order that is not paid in full (paid, shipped or completed), `invalid-input` (an
+ * `InvoicingError`) when the rules refuse the recipient.
+ */
+export const request = (input: {
+  readonly orderId: string
+  readonly recipient: Recipient
+  readonly productNames?: Readonly<Record<string, string>> | undefined
+  readonly remark?: string | undefined
+}): Effect.Effect<State, InvoiceError | Invoicing.InvoicingError | StorageError, Storage> =>
+  Effect.gen(function* () {
+    const storage = yield* Storage
+    const order = yield* storage.order(input.orderId)
+    const paidStatuses: ReadonlyArray<string> = ["paid", "partly-shipped", "shipped", "completed"]
+    if (order === undefined || !paidStatuses.includes(order.status) || order.paid < order.total)
+      return yield* Effect.fail(
+        new InvoiceError({ reason: "order-not-paid", message: "the order is not paid in full" })
+      )
+    const items: Array<Invoicing.InvoiceItem> = order.lines
+      .filter((l) => l.qty > 0)
+      .map((l) => ({
+        name: input.productNames?.[l.sku] ?? l.sku,
+        quantity: l.qty,
+        unitPrice: l.unitPrice,
+        amount: l.qty * l.unitPrice
+      }))
+    const linesTotal = items.reduce((s, i) => s + i.amount, 0)
+    if (order.total > linesTotal)
+      items.push({
+        name: "運費及其他",
+        quantity: 1,
+        unitPrice: order.total - linesTotal,
+        amount: order.total - linesTotal
+      })
+    const issue = yield* Effect.fromResult(
+      Invoicing.decodeIssue({
+        orderId: order.orderId,
+        buyer: input.recipient.buyer,
+        carrier: input.recipient.carrier,
+        items,
+        amount: order.total,
+        ...(input.remark === undefined ? {} : { remark: input.remark })
+      })
+    )
+    const at = yield* nowIso
+    const outcome = yield* CommandHandler.handleMany(storage, {
+      at,
+      process: (unit) =>
+        Effect.gen(function* () {
+          const decision = yield* unit.decide(aggregate, invoiceStream(order.orderId), {
+            _tag: "Request",
+            request: issue,
+            at
+          })
+          for (const e of decision.events)
+            if (e._tag === "InvoiceRequested")
+              unit.schedule({
+                id: `${ISSUE_JOB}:${order.orderId}:${e.sequence}`,
+                kind: ISSUE_JOB,
+                dueAt: at,
+                payload: { orderId: order.orderId }
+              })
+          return decision.state
+        })
+    })
+    // no idempotency key: a Duplicate cannot happen; read the stream for the state then
+    return outcome._tag === "Duplicate" ? yield* stateOf(order.orderId) : outcome.value
+  })
+
+const Payload = Schema.Struct({ orderId: Schema.String })
+
+/**
+ * The `invoice.issue` job: issues the requested invoice through the port and records its number;
+ * on a failure records it and fails (the scheduler retries), or rejects the job for good when the
+ * rules refused the input. Idempotent: an invoice already recorded ends the job.
+ */
+export const issueJob = (
+  job: ClaimedJob
+): Effect.Effect<
+  void,
+  Invoicing.InvoicingError | InvoiceError | JobRejected | StorageError,
+  Storage | Invoicing.Invoicing
+> =>
+  Effect.gen(function* () {
+    const storage = yield* Storage
+    const invoicing = yield* Invoicing.Invoicing
+    const { orderId } = yield* Effect.mapError(
+      Schema.decodeUnknownEffect(Payload)(job.payload),
+      () => new JobRejected({ message: "invoice.issue: the payload has no orderId" })
+    )
+    const stream = invoiceStream(orderId)
+    const { state } = yield* CommandHandler.load(storage, aggregate, stream)
+    if (state.status !== "requested" || state.request === undefined) return
+    const issued = yield* Effect.result(invoicing.issue(state.request))
+    const at = yield* nowIso
+    if (issued._tag === "Success") {
+      yield* CommandHandler.handle(storage, aggregate, {
+        stream,
+        at,
+        command: { _tag: "RecordIssued", invoice: issued.success, at }
+      })
+      return
+    }
+    yield* CommandHandler.handle(storage, aggregate, {
+      stream,
+      at,
+      command: { _tag: "RecordFailed", error: issued.failure, at }
+    })
+    return yield* issued.failure.reason === "invalid-input"
+      ? Effect.fail(new JobRejected({ message: issued.failure.message }))
+      : Effect.fail(issued.failure)
+  })
+
+/** The scheduler handlers of this module: `{ ...Scheduler.builtIn, ...Invoices.handlers }`. */
+export const handlers = { [ISSUE_JOB]: issueJob } as const
+
+/** When a round's invoices are asked for: as soon as an order is paid, or only when someone asks. */
+export const Policy = Schema.Literals(["on-paid", "on-demand"])
+/** A {@link Policy}. */
+export type Policy = typeof Policy.Type
+
+/**
+ * The `on-paid` policy for a round: requests the invoice of every paid order that has none yet,
+ * with the recipient `recipientOf` gives (an order without one is skipped and counted). Idempotent.
+ */
+export const requestPaid = (input: {
+  readonly roundId: string
+  readonly policy: Policy
+  readonly recipientOf: (order: { readonly orderId: string; readonly buyerId: string }) => Recipient | undefined
+  readonly productNames?: Readonly<Record<string, string>> | undefined
+}): Effect.Effect<
+  { readonly requested: number; readonly skipped: number; readonly refused: number },
+  StorageError,
+  Storage
+> =>
+  Effect.gen(function* () {
+    if (input.policy === "on-demand") return { requested: 0, skipped: 0, refused: 0 }
+    const storage = yield* Storage
+    const paid = yield* storage.orders({
+      roundId: input.roundId,
+      status: ["paid", "partly-shipped", "shipped", "completed"]
+    })
+    let requested = 0
+    let skipped = 0
+    let refused = 0
+    for (const order of paid) {
+      const { version } = yield* storage.readStream(invoiceStream(order.orderId))
+      if (version > 0) continue
+      const recipient = input.recipientOf(order)
+      if (recipient === undefined) {
+        skipped++
+        continue
+      }
+      const result = yield* Effect.result(
+        request({ orderId: order.orderId, recipient, productNames: input.productNames })
+      )
+      if (result._tag === "Success") requested++
+      else if (result.failure._tag === "StorageError") return yield* Effect.fail(result.failure)
+      else refused++
+    }
+    return { requested, skipped, refused }
+  })
+
+/**
+ * Money goes back on an order with an invoice: voids it (a full refund before its period is filed,
+ * no allowance made) **or** makes an allowance, decided once per `refundId` (a retry of the same
+ * refund answers what was done, and calls the vendor no more). Never both, never twice.
+ */
+export const refund = (input: {
+  readonly orderId: string
+  readonly refundId: string
+  readonly amount: number
+  /** Why (the void's reason, at most 20 characters). */
+  readonly reason: string
+  readonly notify?: Invoicing.AllowanceInput["notify"] | undefined
+}): Effect.Effect<
+  "void" | "allowance",
+  InvoiceError | Invoicing.InvoicingError | StorageError,
+  Storage | Invoicing.Invoicing
+> =>
+  Effect.gen(function* () {
+    const storage = yield* Storage
+    const invoicing = yield* Invoicing.Invoicing
+    const stream = invoiceStream(input.orderId)
+    const { state } = yield* CommandHandler.load(storage, aggregate, stream)
+    const done = state.refunds[input.refundId]
+    if (done !== undefined) return done
+    const invoice = state.invoice
+    if (state.status !== "issued" || invoice === undefined || state.request === undefined)
+      return yield* Effect.fail(
+        new InvoiceError({
+          reason: state.status === "voided" ? "voided" : "no-invoice",
+          message: "no invoice to refund"
+        })
+      )
+    const at = yield* nowIso
+    const action = Invoicing.refundAction({
+      invoiceAmount: invoice.amount,
+      refundAmount: input.amount,
+      invoiceDate: invoice.invoiceDate,
+      now: taipei(at),
+      allowances: state.allowed > 0 ? 1 : 0
+    })
+    if (action === "void") {
+      yield* invoicing.void({
+        invoiceNo: invoice.invoiceNo,
+        invoiceDate: invoice.invoiceDate,
+        reason: [...input.reason].slice(0, 20).join("") || "退款"
+      })
+      yield* CommandHandler.handle(storage, aggregate, {
+        stream,
+        at,
+        command: { _tag: "RecordVoided", refundId: input.refundId, at }
+      })
+      return action
+    }
+    const amount = Math.min(input.amount, invoice.amount - state.allowed)
+    const allowance = yield* invoicing.allowance({
+      invoiceNo: invoice.invoiceNo,
+      invoiceDate: invoice.invoiceDate,
+      amount,
+      items: [{ name: "退款折讓", quantity: 1, unitPrice: amount, amount }],
+      notify: input.notify ?? ((state.request.buyer.email ?? "") === "" ? "none" : "email"),
+      buyer: state.request.buyer
+    })
+    yield* CommandHandler.handle(storage, aggregate, {
+      stream,
+      at,
+      command: { _tag: "RecordAllowance", refundId: input.refundId, allowance, amount, at }
+    })
+    return action
+  })
