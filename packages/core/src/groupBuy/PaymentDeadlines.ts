@@ -35,6 +35,7 @@ import * as Round from "../Round.js"
 import { IsoTimestamp } from "../RoundSpec.js"
 import { orderStream, roundStream, Storage, type StorageError } from "../Storage.js"
 import { buyerRecipient, idPart, orderChangeMessage } from "./Messages.js"
+import { releaseInUnit } from "./Release.js"
 import { orderView } from "./Views.js"
 
 export {
@@ -199,30 +200,39 @@ export const enforceDeadline = (
         toFlag.push(o)
         continue
       }
-      // Decided on the order's current state: a payment recorded since the read wins.
-      const done = yield* CommandHandler.handle(storage, orders, {
-        stream: orderStream(o.orderId),
-        command: (s): Order.Command | undefined =>
-          s.status === "awaiting-payment" && s.paid === 0 ? { _tag: "Cancel", reason: "unpaid", at: when } : undefined,
+      // Decided on the order's current state: a payment recorded since the read wins. Its stock
+      // goes back to the round in the same commit (and down the waiting list: Release).
+      const done = yield* CommandHandler.handleMany(storage, {
         at: when,
-        views: (after) => [{ _tag: "UpsertOrder", order: orderView(after, when) }],
-        outbox: (after) => [
-          orderChangeMessage(
-            "order-cancelled",
-            { ...after, buyer: after.buyer ?? { id: after.buyerId } },
-            { reason: "unpaid", dueAt: deadline },
-            when
-          )
-        ]
+        process: (unit) =>
+          Effect.gen(function* () {
+            const stream = orderStream(o.orderId)
+            const current = yield* unit.load(orders, stream)
+            const s = current.state
+            if (!(s.status === "awaiting-payment" && s.paid === 0)) return s
+            const { state: after } = yield* unit.decide(orders, stream, { _tag: "Cancel", reason: "unpaid", at: when })
+            unit.view({ _tag: "UpsertOrder", order: orderView(after, when) })
+            unit.send(
+              orderChangeMessage(
+                "order-cancelled",
+                { ...after, buyer: after.buyer ?? { id: after.buyerId } },
+                { reason: "unpaid", dueAt: deadline },
+                when
+              )
+            )
+            yield* releaseInUnit(unit, roundId, o.orderId, "unpaid", when)
+            return after
+          })
       }).pipe(
         // Refused (paid in the meantime, partly paid): not cancelled; a partly paid one is flagged.
-        Effect.catchTag("OrderError", () => Effect.succeed(undefined))
+        Effect.catchTag("OrderError", () => Effect.succeed(undefined)),
+        Effect.catchTag("RoundError", () => Effect.succeed(undefined))
       )
       if (done?._tag === "Committed") cancelled.push(o.orderId)
       else if (
         done?._tag === "Unchanged" &&
-        done.state.status === "awaiting-payment" &&
-        done.state.paid < done.state.total
+        done.value.status === "awaiting-payment" &&
+        done.value.paid < done.value.total
       )
         toFlag.push(o)
     }
