@@ -27,6 +27,7 @@
 import { Clock, Effect, Schema } from "effect"
 import * as CommandHandler from "../CommandHandler.js"
 import { GroupBuyError } from "../GroupBuy.js"
+import { parseIsoDuration } from "../internal/isoDuration.js"
 import { howToPay, PayPageUrl } from "../internal/paymentJobs.js"
 import type { OutboundMessage } from "../Notification.js"
 import * as Order from "../Order.js"
@@ -105,11 +106,23 @@ const loadRound = (roundId: string) =>
     return state
   })
 
-/** The round's orders that still owe money (confirmed, awaiting payment). */
-const unpaidOrders = (roundId: string) =>
+/**
+ * The round's orders that still owe money (confirmed, awaiting payment) and fall under this
+ * deadline: those placed by the close it counts from (`deadline − payWithin`). An order a waiting
+ * list promoted after the close was placed later and has a deadline of its own (from its
+ * promotion, with its own jobs): an earlier deadline never reminds or cancels it.
+ */
+const unpaidOrders = (roundId: string, deadline: string, payWithin: string | undefined) =>
   Effect.gen(function* () {
     const all = yield* (yield* Storage).orders({ roundId })
-    return all.filter((o) => o.status === "awaiting-payment" && o.total > o.paid)
+    const within = payWithin === undefined ? undefined : parseIsoDuration(payWithin)
+    const closedAt = within === undefined ? Number.POSITIVE_INFINITY : Date.parse(deadline) - within
+    return all.filter(
+      (o) =>
+        o.status === "awaiting-payment" &&
+        o.total > o.paid &&
+        (o.placedAt === undefined || !(Date.parse(o.placedAt) > closedAt))
+    )
   })
 
 const outcome = (roundId: string, status: DeadlineOutcome["status"], more: Partial<DeadlineOutcome> = {}) =>
@@ -145,7 +158,7 @@ export const remindUnpaid = (
     const state = yield* loadRound(roundId)
     if (Date.parse(when) >= Date.parse(deadline))
       return outcome(roundId, "skipped", { reason: "the deadline has passed" })
-    const unpaid = yield* unpaidOrders(roundId)
+    const unpaid = yield* unpaidOrders(roundId, deadline, state.spec?.payWithin)
     if (unpaid.length === 0) return outcome(roundId, "skipped", { reason: "every order is paid" })
     const payPageUrl = yield* PayPageUrl
     const messages = unpaid.map((o) =>
@@ -192,7 +205,7 @@ export const enforceDeadline = (
     if (Date.parse(when) < Date.parse(deadline)) return outcome(roundId, "skipped", { reason: "not due yet" })
     const storage = yield* Storage
     const policy = state.spec?.unpaid ?? "flag"
-    const unpaid = yield* unpaidOrders(roundId)
+    const unpaid = yield* unpaidOrders(roundId, deadline, state.spec?.payWithin)
     const cancelled: Array<string> = []
     const toFlag: Array<OrderView> = []
     for (const o of unpaid) {
