@@ -1506,9 +1506,13 @@ const markArrived = (state: State, c: Extract<Command, { readonly _tag: "MarkArr
 export const isPreorder = (state: State, sku: string): boolean =>
   state.catalogue?.bySku.get(sku)?.supply._tag === "Preorder"
 
-/** The SKUs of `lines` that are pre-orders not marked arrived yet (they cannot ship). */
+/**
+ * The SKUs of `lines` that are pre-orders not marked arrived yet, in a round that holds them until
+ * then (`preorderArrival: true`): they cannot ship. Empty in a round without the setting.
+ */
 export const notArrived = (state: State, lines: ReadonlyArray<{ readonly sku: string }>): ReadonlyArray<string> => {
   const out: Array<string> = []
+  if (state.spec?.preorderArrival !== true) return out
   for (const l of lines)
     if (isPreorder(state, l.sku) && !state.arrived.includes(l.sku) && !out.includes(l.sku)) out.push(l.sku)
   return out

@@ -115,6 +115,12 @@ export const RoundSpec = Schema.Struct({
    * (after its products' own `minimum`s) is 流團 as a whole: every line is cancelled, buyers told.
    */
   minimumOrders: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  /**
+   * 預購到貨: `true` holds pre-order lines until the organiser marks their SKUs arrived (shipping
+   * them before is refused, reason `not-arrived`; the in-stock lines of the same order ship).
+   * Marking arrival tells the buyers either way.
+   */
+  preorderArrival: Schema.optional(Schema.Boolean),
   products: Schema.NonEmptyArray(ProductSpec)
 })
 /** A decoded round file, defaults applied. */

@@ -240,7 +240,7 @@ describe("GroupBuy: pre-order arrival (預購到貨)", () => {
     Effect.gen(function* () {
       const g = yield* GroupBuy.GroupBuy
       const changes = yield* RoundChanges.RoundChanges
-      yield* g.openRound({ spec: waitlistRound(), at: opened })
+      yield* g.openRound({ spec: waitlistRound({ preorderArrival: true }), at: opened })
       yield* g.submitComments({ roundId: "socks", comments: [c("1", "amy", "蛋黃酥+2 杯+1")] })
       const [order] = yield* g.closeRound({ roundId: "socks", at: cutoff })
       yield* g.recordPayment({

@@ -286,8 +286,10 @@ describe("Round: the replace policy's stock (a SKU twice in one comment)", () =>
 
 describe("Round: pre-order arrival (預購到貨) and the round's minimum", () => {
   it("marks pre-order SKUs arrived (a product names its pre-order SKUs); refuses others", () => {
-    const s0 = opened()
+    const s0 = opened(policies({ preorderArrival: true }))
     expect(Round.notArrived(s0, [{ sku: "EGG" }, { sku: "CUP" }])).toEqual(["EGG"])
+    // Without the setting nothing is held.
+    expect(Round.notArrived(opened(), [{ sku: "EGG" }])).toEqual([])
     const { state, events } = run(s0, { _tag: "MarkArrived", skus: ["EGG"], at })
     expect(events).toEqual([{ _tag: "PreorderArrived", skus: ["EGG"], at }])
     expect(Round.notArrived(state, [{ sku: "EGG" }])).toEqual([])
