@@ -212,7 +212,11 @@ export interface GroupBuyService {
   readonly closeRound: (input: CloseRoundInput) => Effect.Effect<ReadonlyArray<OrderView>, GroupBuyError | StorageError>
   /** Applies a received payment to orders (or records it unmatched). Idempotent per transaction. */
   readonly recordPayment: (input: PaymentInput) => Effect.Effect<PaymentOutcome, GroupBuyError | StorageError>
-  /** Packs and ships part or all of a paid order; a meet-up pickup gets a one-time code. */
+  /**
+   * Packs and ships part or all of a paid order; a meet-up pickup gets a one-time code. In a round
+   * with `preorderArrival: true`, lines of a pre-order not marked arrived (`RoundChanges.markArrived`)
+   * are refused (`not-arrived`): ship the other lines (拆單出貨) and those once arrived.
+   */
   readonly ship: (
     input: ShipInput
   ) => Effect.Effect<
@@ -233,7 +237,9 @@ export interface GroupBuyService {
   /**
    * Cancels an order and tells the buyer why. While the round is open its lines leave the book
    * and their stock goes back; after the cutoff an order awaiting payment with nothing paid is
-   * cancelled (one with money received is refunded instead: {@link GroupBuyService.refundOrder}).
+   * cancelled (one with money received is refunded instead: {@link GroupBuyService.refundOrder})
+   * and its stock goes back to the round in the same commit (`Round.ReleaseOrder`). Either way,
+   * with a waiting list the freed units go down it (after the close, into new confirmed orders).
    * Cancelling a cancelled order changes nothing.
    */
   readonly cancelOrder: (input: OrderChangeInput) => Effect.Effect<OrderView, GroupBuyError | StorageError>

@@ -7,6 +7,10 @@
  * decides, from its state, what each one does: order, amend, cancel, review, not ordered
  * (after the cutoff, sold out, over the pre-order cap) or nothing.
  *
+ * The stock policies are the round's too (issue 16): the per-buyer limit, the minimums (流團),
+ * the waiting list (候補: stock freed by any command goes down it, decided with that command),
+ * stock released by a confirmed order cancelled after the close, and pre-order arrival.
+ *
  * Pure: `decide(command, state)` returns events or a typed error; `evolve(state, event)` folds.
  *
  * @since 0.1.0
