@@ -1644,7 +1644,8 @@ const reopen = (c: Extract<ChangeCommand, { readonly _tag: "Reopen" }>, state: S
   }
   const events: Array<Event> = [{ _tag: "RoundReopened", at: c.at }]
   if (cutoff !== current) events.push({ _tag: "RoundCutoffChanged", cutoff, at: c.at })
-  return ok(events)
+  // Units left while buyers wait (a product's 流團 gave its stock back) go to them first.
+  return ok(withPromotions(state, events, c.at))
 }
 
 /** The variant with this sku and its product. */

@@ -242,6 +242,8 @@ describe("internal/roundEvolve (the Round fast path)", () => {
         arbitrary: fc.record({ restock: fc.constantFrom("SOCK-R", "SOCK-W", "CUP", "EGG"), n: fc.nat({ max: 3 }) })
       },
       { weight: 1, arbitrary: fc.record({ close: fc.constant(true) }) },
+      { weight: 1, arbitrary: fc.record({ minimums: fc.constant(true) }) },
+      { weight: 1, arbitrary: fc.record({ reopen: fc.constant(true) }) },
       { weight: 1, arbitrary: fc.record({ handOut: fc.constant(true) }) }
     )
     fc.assert(
@@ -293,7 +295,11 @@ describe("internal/roundEvolve (the Round fast path)", () => {
                       }
                     : "restock" in st
                       ? { _tag: "Restock", sku: st.restock, add: st.n + 1, at }
-                      : { _tag: "Close", at, reason: "manual" }
+                      : "minimums" in st
+                        ? { _tag: "ApplyMinimums", at }
+                        : "reopen" in st
+                          ? { _tag: "Reopen", cutoff: null, at }
+                          : { _tag: "Close", at, reason: "manual" }
             const expected = Round.decide(command, reference)
             const actual = Round.decide(command, fast)
             expect(actual).toEqual(expected)

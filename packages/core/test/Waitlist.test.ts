@@ -263,6 +263,27 @@ describe("Round: stock released after the close", () => {
   })
 })
 
+describe("Round: a waiting list across 流團 and a reopening", () => {
+  it("units a product's 流團 gave back go to its waiting buyers first when the round reopens", () => {
+    const sp = policies({
+      products: [{ sku: "CUP", name: "保溫杯", price: 450, stock: 2, minimum: 3 }]
+    })
+    const s0 = run(opened(sp), comment("a", "杯+2"), comment("b", "杯+1"))
+    const closed = run(s0.state, { _tag: "Close", at, reason: "manual" }, { _tag: "ApplyMinimums", at })
+    expect(closed.state.stock["CUP"]).toEqual({ left: 2, sold: 0 })
+    expect(waiting(closed.state, "CUP")).toEqual([["line:b", 1]])
+    const reopened = run(closed.state, { _tag: "Reopen", cutoff: null, at })
+    expect(reopened.events.map((e) => e._tag)).toEqual([
+      "RoundReopened",
+      "RoundCutoffChanged",
+      "WaitlistPromoted",
+      "LinesOrdered"
+    ])
+    expect(held(reopened.state, "b", "CUP")).toBe(1)
+    expect(reopened.state.waiting).toEqual({})
+  })
+})
+
 describe("Round: the replace policy's stock (a SKU twice in one comment)", () => {
   it("紅+2 紅+2 from a buyer with an order moves the stock as the line moves", () => {
     const sp = policies({ repeatOrder: "replace", waitlist: false })

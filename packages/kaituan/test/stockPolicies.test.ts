@@ -1,5 +1,5 @@
 /**
- * Issue 16's stock policies through the SDK, in memory and on a SQLite file: the waiting list
+ * Issue 16's stock policies through the SDK, in memory, on a SQLite file and on PostgreSQL: the waiting list
  * (候補) promoting a buyer after the close into a confirmed order when an order is cancelled, and
  * pre-order arrival (`markArrived`) before a pre-order line ships.
  */
@@ -9,6 +9,8 @@ import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { comment, uniqueRoundId } from "./support.js"
+
+const pgUrl = process.env.KAITUAN_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 
 const rejection = async (f: () => Promise<unknown>): Promise<KaituanError> => {
   try {
@@ -82,5 +84,9 @@ describe("stock policies through the SDK", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })
     }
+  })
+
+  it("on PostgreSQL", async () => {
+    await scenario({ database: pgUrl })
   })
 })
