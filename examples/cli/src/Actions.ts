@@ -45,12 +45,20 @@ export const CancelAction = Schema.Struct({
   reason: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(500))
 })
 
+/** `{"action": "arrived", "at", "skus"}`: `RoundChanges.markArrived` (預購到貨: pre-order SKUs or products). */
+export const ArrivedAction = Schema.Struct({
+  action: Schema.Literal("arrived"),
+  at: At,
+  skus: RoundChanges.MarkArrivedInput.fields.skus
+})
+
 const schemas = {
   change: ChangeAction,
   close: CloseAction,
   reopen: ReopenAction,
   payment: PaymentAction,
-  cancel: CancelAction
+  cancel: CancelAction,
+  arrived: ArrivedAction
 } as const
 
 /** The action names a line may carry. */
@@ -63,6 +71,7 @@ export type Action =
   | typeof ReopenAction.Type
   | typeof PaymentAction.Type
   | typeof CancelAction.Type
+  | typeof ArrivedAction.Type
 
 /** An action with the 1-based line it came from. */
 export interface ActionLine {

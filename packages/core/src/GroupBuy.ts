@@ -16,19 +16,21 @@ import * as CommandHandler from "./CommandHandler.js"
 import { CommentParser, type CompiledParser } from "./CommentParser.js"
 import * as Decider from "./Decider.js"
 import * as In from "./groupBuy/Inputs.js"
+import * as Release from "./groupBuy/Release.js"
 import {
   belowMinimumMessages,
   buyerRecipient,
-  labelLines,
   orderChangeMessage,
+  promotionStart,
   reviewMessages,
-  roundMessages
+  roundMessages,
+  waitlistMessages
 } from "./groupBuy/Messages.js"
 import { orderView, roundViews, stockViews, ViewBatch } from "./groupBuy/Views.js"
 import { IdGenerator } from "./IdGenerator.js"
 import * as inputs from "./internal/inputs.js"
 import { isoMillis } from "./internal/isoMillis.js"
-import { deadlineOf, howToPay, PayPageUrl, paymentJobs } from "./internal/paymentJobs.js"
+import { deadlineOf, PayPageUrl, paymentJobs } from "./internal/paymentJobs.js"
 import { remindJobs } from "./internal/remindJob.js"
 import { traceGroupBuy } from "./internal/tracedGroupBuy.js"
 import type { OutboundMessage } from "./Notification.js"
@@ -120,6 +122,21 @@ export interface RoundReport {
   readonly review: ReadonlyArray<ReviewItem>
   readonly notOrdered: ReadonlyArray<NotOrderedItem>
   readonly stock: ReadonlyArray<StockView>
+  /**
+   * The waiting lists (候補), by SKU in catalogue order, each first come first: only when someone
+   * waits (a round with `waitlist: true`).
+   */
+  readonly waitlist?: ReadonlyArray<WaitlistView> | undefined
+}
+
+/** A buyer waiting for a SKU (see {@link RoundReport.waitlist}). */
+export interface WaitlistView {
+  readonly sku: string
+  readonly position: number
+  readonly buyerId: string
+  readonly buyer: Author
+  readonly qty: number
+  readonly since: string
 }
 
 /** What became of a recorded payment. */
@@ -131,7 +148,9 @@ export interface PaymentOutcome {
 /**
  * A use case refused: the message says why in the organiser's words. `invalid-input`: an input
  * broke its Schema (`field` names it, `comments[3].at`; the message never quotes the value);
- * `locked`: too many wrong pickup codes (see `unlockPickup`); `rejected`: the aggregate refused
+ * `locked`: too many wrong pickup codes (see `unlockPickup`); `not-arrived`: `ship` was given
+ * lines of a pre-order (預購) not marked arrived yet (the message names the SKUs: ship the other
+ * lines, 拆單出貨, and those once `markArrived`); `rejected`: the aggregate refused
  * the command (a closed round, a wrong pickup code, more shipped than ordered…).
  */
 export class GroupBuyError extends Data.TaggedError("GroupBuyError")<{
@@ -143,6 +162,7 @@ export class GroupBuyError extends Data.TaggedError("GroupBuyError")<{
     | "conflict"
     | "invalid-input"
     | "locked"
+    | "not-arrived"
   readonly message: string
   /** For `invalid-input`: the field at fault, as a path (`comments[3].at`). */
   readonly field?: string | undefined
@@ -192,7 +212,11 @@ export interface GroupBuyService {
   readonly closeRound: (input: CloseRoundInput) => Effect.Effect<ReadonlyArray<OrderView>, GroupBuyError | StorageError>
   /** Applies a received payment to orders (or records it unmatched). Idempotent per transaction. */
   readonly recordPayment: (input: PaymentInput) => Effect.Effect<PaymentOutcome, GroupBuyError | StorageError>
-  /** Packs and ships part or all of a paid order; a meet-up pickup gets a one-time code. */
+  /**
+   * Packs and ships part or all of a paid order; a meet-up pickup gets a one-time code. In a round
+   * with `preorderArrival: true`, lines of a pre-order not marked arrived (`RoundChanges.markArrived`)
+   * are refused (`not-arrived`): ship the other lines (拆單出貨) and those once arrived.
+   */
   readonly ship: (
     input: ShipInput
   ) => Effect.Effect<
@@ -213,7 +237,9 @@ export interface GroupBuyService {
   /**
    * Cancels an order and tells the buyer why. While the round is open its lines leave the book
    * and their stock goes back; after the cutoff an order awaiting payment with nothing paid is
-   * cancelled (one with money received is refunded instead: {@link GroupBuyService.refundOrder}).
+   * cancelled (one with money received is refunded instead: {@link GroupBuyService.refundOrder})
+   * and its stock goes back to the round in the same commit (`Round.ReleaseOrder`). Either way,
+   * with a waiting list the freed units go down it (after the close, into new confirmed orders).
    * Cancelling a cancelled order changes nothing.
    */
   readonly cancelOrder: (input: OrderChangeInput) => Effect.Effect<OrderView, GroupBuyError | StorageError>
@@ -777,17 +803,29 @@ export const make = Effect.gen(function* () {
         if (Result.isFailure(decided)) return yield* Effect.fail(rejected(decided.failure))
         const events = decided.success
         const after = Round.foldOwned(events, state, by)
+        // With a waiting list, the comment's own events may be followed by promotions of other
+        // buyers (stock it freed): those are theirs (views, messages), not the author's.
+        const cut = state.spec?.waitlist === true ? promotionStart(events) : events.length
+        const own = cut === events.length ? events : events.slice(0, cut)
         // The author's order after the comment, looked up once for the views and the messages.
-        const entry = changesOrder(events) ? Round.lookup(after.book, incoming.buyerId) : undefined
-        views.add(after, events, entry)
+        const entry = changesOrder(own) ? Round.lookup(after.book, incoming.buyerId) : undefined
+        views.add(after, own, entry)
+        if (own !== events) views.add(after, events.slice(cut))
         commits.push({
           idempotencyKey: key,
           keyData: claimData(prints[i]!, roundId),
           appends: [{ stream, expectedVersion: version, events: events.map((e) => encode(e, at)) }],
           views: NO_VIEWS,
-          outbox: roundMessages(after, c, events, entry)
+          outbox:
+            own === events
+              ? roundMessages(after, c, events, entry)
+              : [...roundMessages(after, c, own, entry), ...waitlistMessages(after, events.slice(cut))]
         })
-        outcomes.push(outcomeOf(c.commentId, events, incoming.parsed.reason))
+        outcomes.push(
+          own === events
+            ? outcomeOf(c.commentId, events, incoming.parsed.reason)
+            : { ...outcomeOf(c.commentId, own, incoming.parsed.reason), events }
+        )
         state = after
         version += events.length
       }
@@ -928,14 +966,25 @@ export const make = Effect.gen(function* () {
               unit.view(...roundViews(roundId, after, decision.events))
               // After the cutoff the buyer's order is confirmed: a cancellation cancels it too, in the same commit.
               let cancelled: Order.State | undefined
+              let released: LoadedRound | undefined
               if (action === "cancel" && loaded.state.status !== "open" && item !== undefined) {
                 const entry = Round.lookup(loaded.state.book, item.buyerId)
                 if (entry !== undefined) cancelled = yield* cancelConfirmed(unit, roundId, entry.orderId, at)
+                // Its stock back to the round, down the waiting list (in this commit).
+                if (cancelled !== undefined)
+                  released = yield* releaseInUnit(unit, roundId, cancelled.orderId, "buyer-cancelled", at)
               }
               if (cancelled !== undefined) unit.view({ _tag: "UpsertOrder", order: orderView(cancelled, at) })
+              // The item's author is told of their own change; buyers the freed stock promoted, of theirs.
+              const cut = promotionStart(decision.events)
               if (item !== undefined)
-                unit.send(...reviewMessages(roundId, after, item, decision.events, at, cancelled?.orderId))
-              return { state: after, version: decision.version, parser: loaded.parser ?? compileParser(after) }
+                unit.send(
+                  ...reviewMessages(roundId, after, item, decision.events.slice(0, cut), at, cancelled?.orderId),
+                  ...waitlistMessages(after, decision.events.slice(cut))
+                )
+              return (
+                released ?? { state: after, version: decision.version, parser: loaded.parser ?? compileParser(after) }
+              )
             })
         }).pipe(Effect.mapError(refusedAsRejected))
         if (outcome._tag !== "Duplicate") yield* remember(roundId, outcome.value)
@@ -969,6 +1018,16 @@ export const make = Effect.gen(function* () {
       let closedAt: string | undefined
       for (const e of events) if (e.type === "RoundClosed") closedAt = (e.data as { readonly at?: string }).at ?? e.at
       return closedAt
+    })
+
+  /** {@link Release.releaseInUnit} on the cached round, giving the round as loaded after it (for the cache). */
+  const releaseInUnit = (unit: CommandHandler.Unit, roundId: string, orderId: string, reason: string, at: string) =>
+    Effect.gen(function* () {
+      const loaded = yield* requireRound(roundId)
+      const released = yield* Release.releaseInUnit(unit, roundId, orderId, reason, at, loaded)
+      return released === undefined
+        ? undefined
+        : ({ ...released, parser: loaded.parser ?? compileParser(released.state) } satisfies LoadedRound)
     })
 
   const closeRound: GroupBuyService["closeRound"] = (input) =>
@@ -1010,7 +1069,13 @@ export const make = Effect.gen(function* () {
                 const closedNow = closed !== undefined
                 // 流團 before any confirmation: products under their minimum leave the orders
                 // (decides nothing once done, so every batch and every retry may ask).
-                if (state.status === "closed") {
+                // Only before the close's first confirmation: an order cancelled after it (its stock
+                // released) must not make a product or the round 流團 under confirmed orders.
+                const firstEntry = Round.orders(state)[0]
+                const confirmedAlready =
+                  firstEntry !== undefined &&
+                  (yield* unit.load(orders, orderStream(firstEntry.orderId))).state.status !== "none"
+                if (state.status === "closed" && !confirmedAlready) {
                   const decision = yield* unit.decide(
                     rounds,
                     roundStream(roundId),
@@ -1033,38 +1098,8 @@ export const make = Effect.gen(function* () {
                 let confirmed = 0
                 let i = start
                 for (; i < entries.length && confirmed < BATCH; i++) {
-                  const entry = entries[i]!
-                  const stream = orderStream(entry.orderId)
-                  if ((yield* unit.load(orders, stream)).state.status !== "none") continue
-                  const decision = yield* unit
-                    .decide(orders, stream, {
-                      _tag: "Confirm",
-                      orderId: entry.orderId,
-                      roundId,
-                      buyerId: entry.buyerId,
-                      buyer: entry.buyer,
-                      lines: entry.lines,
-                      placedAt: entry.placedAt,
-                      seq: entry.seq,
-                      at: when
-                    })
-                    .pipe(Effect.catchTag("OrderError", () => Effect.succeed(undefined)))
-                  if (decision === undefined) continue
-                  confirmed++
-                  const after = decision.state
-                  unit.view({ _tag: "UpsertOrder", order: orderView(after, when) })
-                  unit.send({
-                    id: `order:${entry.orderId}:payment-due`,
-                    kind: "payment-due",
-                    to: buyerRecipient(entry.buyerId, entry.buyer.id),
-                    data: {
-                      orderId: entry.orderId,
-                      lines: labelLines(state.catalogue, entry.lines),
-                      total: after.total,
-                      ...howToPay(state.spec, entry.orderId, payPageUrl, deadline)
-                    },
-                    createdAt: when
-                  })
+                  if (yield* Release.confirmEntry(unit, roundId, state, entries[i]!, when, deadline, payPageUrl))
+                    confirmed++
                 }
                 return { next: i, done: i >= entries.length, closed }
               })
@@ -1146,6 +1181,29 @@ export const make = Effect.gen(function* () {
       return { paymentId, status: outcome._tag === "Duplicate" ? "duplicate" : outcome.value }
     })
 
+  /**
+   * Fails with `not-arrived` when `lines` (of a confirmed order) hold pre-order SKUs the round has
+   * not marked arrived. An order not confirmed is left to the Order aggregate to refuse.
+   */
+  const preordersArrived = (
+    unit: CommandHandler.Unit,
+    orderId: string,
+    lines: ReadonlyArray<{ readonly sku: string }>
+  ) =>
+    Effect.gen(function* () {
+      const { state: order } = yield* unit.load(orders, orderStream(orderId))
+      if (order.status === "none") return
+      const round = yield* load(order.roundId)
+      const waiting = Round.notArrived(round.state, lines)
+      if (waiting.length > 0)
+        return yield* Effect.fail(
+          new GroupBuyError({
+            reason: "not-arrived",
+            message: `pre-order ${waiting.map((k) => JSON.stringify(k)).join(", ")} has not arrived: ship the other lines now (拆單出貨) and these once marked arrived`
+          })
+        )
+    })
+
   const ship: GroupBuyService["ship"] = (raw) =>
     Effect.gen(function* () {
       const input = yield* decodeShip(raw)
@@ -1155,6 +1213,8 @@ export const make = Effect.gen(function* () {
         at,
         process: (unit) =>
           Effect.gen(function* () {
+            // 預購到貨: a pre-order's lines ship once the organiser marked them arrived.
+            yield* preordersArrived(unit, orderId, input.lines)
             // Drawn again on a conflict: a taken pickup code conflicts on its index, and a new one is drawn.
             const shipmentId = ids.next("s")
             const pickupCode = input.method === "pickup" ? Shipment.normalizeCode(ids.code()) : undefined
@@ -1296,21 +1356,49 @@ export const make = Effect.gen(function* () {
               roundId,
               loaded,
               { _tag: "CancelOrder", orderId, reason, at: when },
-              { messages: (_after, _events, t) => [orderChangeMessage("order-cancelled", view, { reason }, t)] }
+              {
+                // The buyer told; stock freed goes down the waiting list, each promoted buyer told.
+                messages: (after, events, t) => [
+                  orderChangeMessage("order-cancelled", view, { reason }, t),
+                  ...waitlistMessages(after, events)
+                ]
+              }
             )
             return true
           })
         )
         if (cancelledInBook) return (yield* storage.order(orderId)) ?? view
       }
-      // A confirmed order (or one the close is about to confirm): the Order aggregate's Cancel.
-      return yield* changeOrder(
-        roundId,
-        orderId,
-        { _tag: "Cancel", reason, at: at ?? (yield* nowIso) },
-        "cancelled",
-        (after, t) => orderChangeMessage("order-cancelled", after, { reason }, t)
-      )
+      // A confirmed order (or one the close is about to confirm): the Order aggregate's Cancel,
+      // and in the same commit its stock back to the round (down the waiting list).
+      const when = at ?? (yield* nowIso)
+      if ((yield* storage.readStream(orderStream(orderId))).version === 0) yield* closeRound({ roundId })
+      const outcome = yield* CommandHandler.handleMany(storage, {
+        at: when,
+        onConflict: forget(roundId),
+        process: (unit) =>
+          Effect.gen(function* () {
+            const stream = orderStream(orderId)
+            const current = yield* unit.load(orders, stream)
+            if (current.state.status === "cancelled") return undefined
+            const { state: after } = yield* unit.decide(orders, stream, { _tag: "Cancel", reason, at: when })
+            unit.view({ _tag: "UpsertOrder", order: orderView(after, when) })
+            unit.send(
+              orderChangeMessage(
+                "order-cancelled",
+                { ...after, buyer: after.buyer ?? { id: after.buyerId } },
+                { reason },
+                when
+              )
+            )
+            return yield* releaseInUnit(unit, roundId, orderId, reason, when)
+          })
+      }).pipe(Effect.mapError(refusedAsRejected))
+      if (outcome._tag === "Committed" && outcome.value !== undefined) yield* remember(roundId, outcome.value)
+      const done = yield* storage.order(orderId)
+      if (done === undefined)
+        return yield* Effect.fail(new GroupBuyError({ reason: "unknown-order", message: `no order "${orderId}"` }))
+      return done
     })
 
   const refundOrder: GroupBuyService["refundOrder"] = (raw) =>
@@ -1373,13 +1461,18 @@ export const make = Effect.gen(function* () {
         storage.notOrdered({ roundId }),
         storage.stock({ roundId })
       ])
+      const waitlist: Array<WaitlistView> = []
+      for (const s of loaded.state.catalogue?.skus ?? [])
+        for (const [i, w] of (loaded.state.waiting[s.sku] ?? []).entries())
+          waitlist.push({ sku: s.sku, position: i + 1, buyerId: w.buyerId, buyer: w.buyer, qty: w.qty, since: w.at })
       return {
         roundId,
         status: Round.phaseOf(loaded.state),
         orders: orders.filter((o) => o.status !== "cancelled"),
         review,
         notOrdered,
-        stock
+        stock,
+        ...(waitlist.length > 0 ? { waitlist } : {})
       }
     })
 

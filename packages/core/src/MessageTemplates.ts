@@ -16,6 +16,9 @@
  *   given), `reminder: true` / `overdue: true` (a `payment-due` before / after the deadline),
  *   `last5` (`payment-reported`: the digits the buyer reported); `dueAt` in ISO 8601 is shown in Taipei time
  * - `carrier`, `trackingNumber` or `trackingNo`, `pickupCode`, `place`, `until`
+ * - `qty` and `position` (`waitlist-joined`: the units waited for and the buyer's place on the
+ *   waiting list); `qty`, `lines`, `total` (`waitlist-promoted`); `lines` (`preorder-arrived`);
+ *   reasons `round-below-minimum` (the round's own minimum, 流團) and `waitlist-left`
  * - `text` (kind `"text"`: sent verbatim)
  * - round notices to a conversation (`round-announcement`, `cutoff-reminder`, `sold-out`; built by
  *   `Publish`): `round`, `items` (`[{ label, price, supply: "in-stock" | "preorder" |
@@ -126,7 +129,9 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
     "below-minimum": "未達成團數量，此商品流團",
     dismissed: "團主確認後未列入訂單",
     "buyer-cancelled": "依您的留言取消",
-    unpaid: "未於付款期限內完成付款"
+    unpaid: "未於付款期限內完成付款",
+    "round-below-minimum": "未達成團門檻，本團流團",
+    "waitlist-left": "已為您取消候補"
   },
   en: {
     "after-cutoff": "the round had closed",
@@ -137,7 +142,9 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
     "below-minimum": "the product did not reach its minimum, so it is not going ahead",
     dismissed: "the organiser did not take it as an order",
     "buyer-cancelled": "as your comment asked",
-    unpaid: "it was not paid by the deadline"
+    unpaid: "it was not paid by the deadline",
+    "round-below-minimum": "the round did not reach its minimum, so it is not going ahead",
+    "waitlist-left": "you left the waiting list"
   }
 }
 
@@ -331,7 +338,24 @@ const zhTW: Record<MessageKind, (data: Data, v: Vars) => string> = {
     ),
   "sold-out": (d, v) =>
     `${d["supply"] === "preorder" ? "🈵" : "❌"} ${v.product || "商品"}${d["supply"] === "preorder" ? " 預購已額滿" : " 已售完"}${v.round ? `（${v.round}）` : ""}，謝謝大家支持！`,
-  text: (_d, v) => v.text
+  text: (_d, v) => v.text,
+  "waitlist-joined": (d, v) =>
+    join(
+      `${v.greeting}${v.product || "商品"}${num(d["qty"]) === undefined ? "" : ` ×${num(d["qty"])}`} 目前已售完，已為您登記候補 🙋${num(d["position"]) === undefined ? "" : `（第 ${num(d["position"])} 位）`}`,
+      "有人取消或補貨時，會依登記順序為您遞補並通知您"
+    ),
+  "waitlist-promoted": (d, v) =>
+    join(
+      `${v.greeting}候補成功 🎉 ${v.product || "商品"}${num(d["qty"]) === undefined ? "" : ` ×${num(d["qty"])}`} 已加入您的訂單${v.round ? `（${v.round}）` : ""}`,
+      v.lines,
+      v.total && `合計 ${v.total}`
+    ),
+  "preorder-arrived": (_d, v) =>
+    join(
+      `${v.greeting}您預購的商品已到貨 📦${v.round ? `（${v.round}）` : ""}`,
+      v.lines,
+      "將盡快為您出貨，謝謝耐心等候！"
+    )
 }
 
 const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
@@ -412,7 +436,24 @@ const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
     ),
   "sold-out": (d, v) =>
     `${d["supply"] === "preorder" ? "🈵" : "❌"} ${v.product || "An item"}${d["supply"] === "preorder" ? " is fully pre-ordered" : " is sold out"}${v.round ? ` (${v.round})` : ""}. Thank you!`,
-  text: (_d, v) => v.text
+  text: (_d, v) => v.text,
+  "waitlist-joined": (d, v) =>
+    join(
+      `${v.greeting}${v.product || "the item"}${num(d["qty"]) === undefined ? "" : ` ×${num(d["qty"])}`} is sold out: you are on the waiting list 🙋${num(d["position"]) === undefined ? "" : ` (number ${num(d["position"])})`}`,
+      "When units come free, they go down the list in order and you will be told"
+    ),
+  "waitlist-promoted": (d, v) =>
+    join(
+      `${v.greeting}good news 🎉 ${v.product || "the item"}${num(d["qty"]) === undefined ? "" : ` ×${num(d["qty"])}`} from the waiting list is now in your order${v.round ? ` (${v.round})` : ""}`,
+      v.lines,
+      v.total && `Total ${v.total}`
+    ),
+  "preorder-arrived": (_d, v) =>
+    join(
+      `${v.greeting}your pre-order has arrived 📦${v.round ? ` (${v.round})` : ""}`,
+      v.lines,
+      "It ships soon. Thank you for waiting!"
+    )
 }
 
 /** The built-in templates per locale. */

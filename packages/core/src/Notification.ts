@@ -24,7 +24,11 @@ export const MessageKind = Schema.Literals([
   "round-announcement",
   "cutoff-reminder",
   "sold-out",
-  "text"
+  "text",
+  // The waiting list (候補) and pre-order arrival (預購到貨), issue 16.
+  "waitlist-joined",
+  "waitlist-promoted",
+  "preorder-arrived"
 ])
 export type MessageKind = typeof MessageKind.Type
 

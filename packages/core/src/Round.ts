@@ -7,6 +7,10 @@
  * decides, from its state, what each one does: order, amend, cancel, review, not ordered
  * (after the cutoff, sold out, over the pre-order cap) or nothing.
  *
+ * The stock policies are the round's too (issue 16): the per-buyer limit, the minimums (流團),
+ * the waiting list (候補: stock freed by any command goes down it, decided with that command),
+ * stock released by a confirmed order cancelled after the close, and pre-order arrival.
+ *
  * Pure: `decide(command, state)` returns events or a typed error; `evolve(state, event)` folds.
  *
  * @since 0.1.0
@@ -182,6 +186,72 @@ export const RoundResumed = Schema.TaggedStruct("RoundResumed", { at: Schema.Str
  */
 export const RoundReopened = Schema.TaggedStruct("RoundReopened", { at: Schema.String })
 
+// Stock policies (issue 16): the waiting list (候補), stock released after the close, pre-order
+// arrival (預購到貨) and the round's own minimum.
+
+/**
+ * A buyer joined the waiting list (候補) of a sold-out SKU (a round with `waitlist: true`): the
+ * comment's line that did not fit (`qty` units) waits, after a `CommentNotOrdered` for it. A buyer
+ * already waiting for the SKU keeps their place; `qty` is then their new request.
+ */
+export const WaitlistJoined = Schema.TaggedStruct("WaitlistJoined", {
+  ...CommentRef,
+  sku: Schema.String,
+  qty: Schema.Int.check(Schema.isGreaterThan(0))
+})
+/**
+ * Freed stock went to the first buyer waiting for `sku`: `qty` units, ordered by the
+ * `LinesOrdered` right after it (order `orderId`); `remaining` units still wait (0: the buyer
+ * leaves the list). Decided by the command that freed the stock (a cancel, an amendment, a
+ * restock, an order released after the close).
+ */
+export const WaitlistPromoted = Schema.TaggedStruct("WaitlistPromoted", {
+  sku: Schema.String,
+  buyerId: Schema.String,
+  buyer: Author,
+  qty: Schema.Int.check(Schema.isGreaterThan(0)),
+  remaining: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  orderId: Schema.String,
+  at: Schema.String
+})
+/**
+ * A buyer left the waiting list of `sku`: `cancelled` (their comment cancelled), or `over-limit`
+ * (they hold the per-buyer limit already: nothing more can be theirs).
+ */
+export const WaitlistLeft = Schema.TaggedStruct("WaitlistLeft", {
+  sku: Schema.String,
+  buyerId: Schema.String,
+  reason: Schema.Literals(["cancelled", "over-limit"]),
+  at: Schema.String
+})
+/**
+ * A confirmed order was cancelled (by the organiser, or at the payment deadline): its `lines`
+ * go back to the round's stock (and so to the waiting list). The round's copy of the order leaves
+ * its book (or `sealed`).
+ */
+export const OrderReleased = Schema.TaggedStruct("OrderReleased", {
+  orderId: Schema.String,
+  buyerId: Schema.String,
+  lines: Schema.Array(OrderLine),
+  reason: Schema.String,
+  at: Schema.String
+})
+/**
+ * The round did not reach its own minimum (`minimumOrders` orders, 成團) by the close: it is 流團
+ * as a whole. Every line of the book leaves (stock back, no order confirmed), each buyer is told.
+ */
+export const RoundBelowMinimum = Schema.TaggedStruct("RoundBelowMinimum", {
+  minimum: Schema.Int,
+  ordered: Schema.Int,
+  lines: ProductBelowMinimum.fields.lines,
+  at: Schema.String
+})
+/** Pre-order SKUs (預購) arrived: their lines may ship from now on. */
+export const PreorderArrived = Schema.TaggedStruct("PreorderArrived", {
+  skus: Schema.Array(Schema.String),
+  at: Schema.String
+})
+
 /** Every round event. */
 export const Event = Schema.Union([
   RoundCreated,
@@ -205,7 +275,13 @@ export const Event = Schema.Union([
   VariantAdded,
   RoundPaused,
   RoundResumed,
-  RoundReopened
+  RoundReopened,
+  WaitlistJoined,
+  WaitlistPromoted,
+  WaitlistLeft,
+  OrderReleased,
+  RoundBelowMinimum,
+  PreorderArrived
 ])
 export type Event = typeof Event.Type
 
@@ -294,6 +370,28 @@ export type Command =
       readonly at: string
     }
   | { readonly _tag: "Settle"; readonly at: string }
+  | {
+      /**
+       * A confirmed order was cancelled (after the close, or one confirmed before a reopening):
+       * its lines (as the round sold them) go back to the stock and down the waiting list
+       * ({@link OrderReleased}). Decides nothing for an order the round does not hold any more
+       * (a retry is harmless); refused (`not-closed`) for an order still in an open round's book.
+       */
+      readonly _tag: "ReleaseOrder"
+      readonly orderId: string
+      readonly reason: string
+      readonly at: string
+    }
+  | {
+      /**
+       * The organiser marks pre-order SKUs (預購) arrived: sellable SKUs, or products (all their
+       * pre-order SKUs). Refused for a SKU that is not a pre-order (`not-preorder`); decides
+       * nothing for SKUs that arrived already.
+       */
+      readonly _tag: "MarkArrived"
+      readonly skus: ReadonlyArray<string>
+      readonly at: string
+    }
   | ChangeCommand
 
 /**
@@ -406,6 +504,23 @@ export interface State {
    * They are never changed here (the Order aggregate owns them) and their stock stays sold.
    */
   readonly sealed: ReadonlyArray<BookEntry>
+  /**
+   * The waiting lists (候補), by SKU, first come first: only SKUs with someone waiting have a key.
+   * While a SKU has a list, its freed units go down the list and nobody else orders it.
+   */
+  readonly waiting: Readonly<Record<string, ReadonlyArray<WaitEntry>>>
+  /** The pre-order SKUs marked arrived (預購到貨): their lines may ship. */
+  readonly arrived: ReadonlyArray<string>
+}
+
+/** A buyer waiting for a SKU: `qty` units still wanted; `seq` the comment that joined. */
+export interface WaitEntry {
+  readonly buyerId: string
+  readonly buyer: Author
+  readonly qty: number
+  readonly commentId: string
+  readonly seq: number
+  readonly at: string
 }
 
 export const initialState: State = {
@@ -420,7 +535,9 @@ export const initialState: State = {
   orderCount: 0,
   commentCount: 0,
   paused: false,
-  sealed: []
+  sealed: [],
+  waiting: {},
+  arrived: []
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,6 +561,7 @@ export class RoundError extends Data.TaggedError("RoundError")<{
     | "unlimited"
     | "below-sold"
     | "invalid-change"
+    | "not-preorder"
   readonly message: string
 }> {}
 
@@ -460,6 +578,9 @@ const editTags = [
   "ProductAdded",
   "VariantAdded"
 ] as const
+
+/** What frees or takes waiting-list stock in any phase but draft and settled. */
+const waitlistTags = ["WaitlistPromoted", "WaitlistLeft", "OrderReleased"] as const
 
 /**
  * Every allowed (phase, event) → phase move ({@link Phase}: the status, or `paused`). A property
@@ -504,6 +625,23 @@ export const transitions: ReadonlyArray<readonly [Phase, Event["_tag"], Phase]> 
   ["closed", "CommentIgnored", "closed"],
   ["closed", "ProductBelowMinimum", "closed"],
   ["closed", "RoundReopened", "open"],
+  // Stock policies (issue 16): the waiting list, orders released after the close (their stock
+  // goes down the waiting list, which after the close places new orders), the round's minimum,
+  // pre-order arrival.
+  ["open", "WaitlistJoined", "open"],
+  ["paused", "WaitlistJoined", "paused"],
+  ...waitlistTags.flatMap((e) => [
+    ["open", e, "open"] as const,
+    ["paused", e, "paused"] as const,
+    ["closed", e, "closed"] as const
+  ]),
+  ["closed", "LinesOrdered", "closed"],
+  ["closed", "RoundBelowMinimum", "closed"],
+  ["draft", "PreorderArrived", "draft"],
+  ["open", "PreorderArrived", "open"],
+  ["paused", "PreorderArrived", "paused"],
+  ["closed", "PreorderArrived", "closed"],
+  ["settled", "PreorderArrived", "settled"],
   ["closed", "RoundSettled", "settled"],
   ["settled", "CommentNotOrdered", "settled"],
   ["settled", "ReviewResolved", "settled"],
@@ -801,22 +939,30 @@ const orderLines = (
   const spec = state.spec!
   const catalogue = state.catalogue!
   const entry = entryOf(state, c.buyerId)
+  const waitlist = spec.waitlist === true
   let filled: Array<OrderLine> | undefined
   let setLines: Array<{ sku: string; from: number; to: number; unitPrice: number }> | undefined
-  let rejected: Array<{ sku: string; qty: number; reason: "sold-out" | "over-cap" | "over-limit" }> | undefined
+  let rejected:
+    | Array<{ sku: string; qty: number; reason: "sold-out" | "over-cap" | "over-limit"; wait: boolean }>
+    | undefined
   for (const w of wanted) {
     const sellable = catalogue.bySku.get(w.sku)
     if (!sellable) return fail("unknown-sku", `unknown sku "${w.sku}"`)
-    const current = entry === undefined ? 0 : qtyOf(entry.lines, w.sku)
+    const held = entry === undefined ? 0 : qtyOf(entry.lines, w.sku)
+    // Under the replace policy a SKU named twice in one comment ("紅+2 紅+2") is set twice: the
+    // last quantity wins, from what the first set (one line per SKU in the event, so the stock
+    // moves exactly as the line does).
+    const prev = setLines === undefined ? undefined : setOf(setLines, w.sku)
+    const current = prev === undefined ? held : prev.to
     // A line keeps the price it was first ordered at (a price changed since is for new lines):
     // the event says the price the units are taken at. A scan only for a line the buyer has.
-    const unitPrice = current > 0 ? priceOf(entry!.lines, w.sku, sellable.price) : sellable.price
+    const unitPrice = held > 0 ? priceOf(entry!.lines, w.sku, sellable.price) : sellable.price
     const extra = mode === "replace" ? w.qty - current : w.qty
     if (extra <= 0) {
       if (mode === "replace" && extra < 0) {
-        const set = { sku: w.sku, from: current, to: w.qty, unitPrice }
-        if (setLines === undefined) setLines = [set]
-        else setLines.push(set)
+        if (prev !== undefined) prev.to = w.qty
+        else if (setLines === undefined) setLines = [{ sku: w.sku, from: held, to: w.qty, unitPrice }]
+        else setLines.push({ sku: w.sku, from: held, to: w.qty, unitPrice })
       }
       continue
     }
@@ -825,20 +971,27 @@ const orderLines = (
     let allowed = extra
     const limit = sellable.limitPerBuyer
     if (limit !== undefined)
-      allowed = Math.max(0, Math.min(extra, limit - current - taken - sealedQty(state, c.buyerId, w.sku)))
-    const got = available(state.stock, w.sku, allowed, taken)
+      allowed = Math.max(0, Math.min(extra, limit - held - taken - sealedQty(state, c.buyerId, w.sku)))
+    // 候補: while buyers wait for the SKU, its units are theirs, first come first (nobody jumps the list).
+    const got = waitlist && state.waiting[w.sku] !== undefined ? 0 : available(state.stock, w.sku, allowed, taken)
     if (got < extra && spec.partialFill === "reject") {
       // All or nothing: the whole line is not ordered, for the limit when the limit cut it.
-      const r = { sku: w.sku, qty: extra, reason: allowed < extra ? ("over-limit" as const) : fullReason(state, w.sku) }
+      const full = allowed >= extra
+      const r = {
+        sku: w.sku,
+        qty: extra,
+        reason: full ? fullReason(state, w.sku) : ("over-limit" as const),
+        wait: full
+      }
       if (rejected === undefined) rejected = [r]
       else rejected.push(r)
       continue
     }
     if (got > 0) {
       if (mode === "replace") {
-        const set = { sku: w.sku, from: current, to: current + got, unitPrice }
-        if (setLines === undefined) setLines = [set]
-        else setLines.push(set)
+        if (prev !== undefined) prev.to = current + got
+        else if (setLines === undefined) setLines = [{ sku: w.sku, from: held, to: current + got, unitPrice }]
+        else setLines.push({ sku: w.sku, from: held, to: current + got, unitPrice })
       } else if (filled === undefined) filled = [{ sku: w.sku, qty: got, unitPrice }]
       else {
         let i = 0
@@ -848,22 +1001,25 @@ const orderLines = (
       }
     }
     if (got < allowed) {
-      const r = { sku: w.sku, qty: allowed - got, reason: fullReason(state, w.sku) }
+      const r = { sku: w.sku, qty: allowed - got, reason: fullReason(state, w.sku), wait: true }
       if (rejected === undefined) rejected = [r]
       else rejected.push(r)
     }
     if (allowed < extra) {
-      const r = { sku: w.sku, qty: extra - allowed, reason: "over-limit" as const }
+      const r = { sku: w.sku, qty: extra - allowed, reason: "over-limit" as const, wait: false }
       if (rejected === undefined) rejected = [r]
       else rejected.push(r)
     }
   }
+  // A SKU set back to what the buyer had (a "+3" then a "+1" of a SKU held once) changes nothing.
+  if (setLines !== undefined && setLines.length > 1) setLines = setLines.filter((l) => l.to !== l.from)
+  if (setLines !== undefined && setLines.length === 1 && setLines[0]!.to === setLines[0]!.from) setLines = undefined
   const orderId = entry?.orderId ?? newOrderId
   let first: Event | undefined
   let more: Array<Event> | undefined
   if (filled !== undefined)
     first = linesOrdered(ref, orderId, entry === undefined, filled.length === 1 ? filled : Fast.exact(filled))
-  if (setLines !== undefined) {
+  if (setLines !== undefined && setLines.length > 0) {
     const e =
       entry === undefined
         ? // Nothing to replace: the first "+N" of a buyer under the replace policy is an order.
@@ -883,10 +1039,137 @@ const orderLines = (
       if (first === undefined) first = e
       else if (more === undefined) more = [first, e]
       else more.push(e)
+      // 候補: a line that did not fit for want of stock waits (not one over the buyer's limit).
+      if (waitlist && r.wait && r.qty > 0) {
+        const joined: Ev<"WaitlistJoined"> = { ...about(ref, "WaitlistJoined"), sku: r.sku, qty: r.qty }
+        if (more === undefined) more = [first, joined]
+        else more.push(joined)
+      }
     }
   if (first === undefined) return ok([ignored(ref, "no change: the order already has these quantities")])
   return ok(more === undefined ? [first] : more.length === 2 ? more : Fast.exact(more))
 }
+
+/** The replacement of `sku` among a comment's replacements so far. */
+const setOf = <L extends { readonly sku: string }>(lines: ReadonlyArray<L>, sku: string): L | undefined => {
+  for (const l of lines) if (l.sku === sku) return l
+  return undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// The waiting list (候補)
+// ---------------------------------------------------------------------------------------------
+
+/** Whether anyone waits for any SKU (no allocation: this runs for every comment of a waitlist round). */
+const hasWaiting = (state: State): boolean => {
+  for (const _ in state.waiting) return true
+  return false
+}
+
+/** The SKUs `buyerId` waits for. */
+export const waitingFor = (state: State, buyerId: string): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  for (const sku in state.waiting) for (const w of state.waiting[sku]!) if (w.buyerId === buyerId) out.push(sku)
+  return out
+}
+
+/** The buyer's place (1-based) on the waiting list of `sku`, or undefined. */
+export const placeOf = (state: State, sku: string, buyerId: string): number | undefined => {
+  const queue = state.waiting[sku]
+  if (queue === undefined) return undefined
+  for (let i = 0; i < queue.length; i++) if (queue[i]!.buyerId === buyerId) return i + 1
+  return undefined
+}
+
+/**
+ * The id of an order a promotion places for a buyer without one in the book (or after the close,
+ * when each promotion is an order of its own): `<round id>-w<n>`, `n` the position of the event
+ * among the round's handled comments, so a retry decides the same id.
+ */
+export const promotedOrderId = (roundId: string, seq: number): string => `${roundId}-w${seq}`
+
+/**
+ * `events` (decided on `state`) and then the promotions they allow: stock they freed goes down
+ * the waiting lists. Nothing is folded when nobody waits.
+ */
+const withPromotions = (state: State, events: ReadonlyArray<Event>, at: string): ReadonlyArray<Event> => {
+  if (state.spec?.waitlist !== true || !hasWaiting(state) || events.length === 0) return events
+  const promoted = promotions(fold(events, state), at)
+  return promoted.length === 0 ? events : [...events, ...promoted]
+}
+
+/** {@link withPromotions} of a decision. */
+const promoting = (state: State, decision: Decision, at: string): Decision =>
+  Result.isSuccess(decision) ? ok(withPromotions(state, decision.success, at)) : decision
+
+/**
+ * Serves the waiting lists from what is left, first come first: each buyer at the head gets what
+ * they wait for (up to their per-buyer limit; under `partialFill: "reject"` all of it or, while it
+ * does not fit, nothing: the head keeps waiting and so does everyone behind), as a
+ * `WaitlistPromoted` and a `LinesOrdered` (added to the buyer's order in the book while the round
+ * is open; a new order of its own after the close). A buyer at their limit leaves the list.
+ */
+const promotions = (state: State, at: string): Array<Event> => {
+  const spec = state.spec!
+  const catalogue = state.catalogue!
+  const out: Array<Event> = []
+  let s = state
+  for (const sku of Object.keys(state.waiting)) {
+    const sellable = catalogue.bySku.get(sku)
+    if (sellable === undefined) continue
+    for (;;) {
+      const queue = s.waiting[sku]
+      const stock = s.stock[sku]
+      if (queue === undefined || queue.length === 0 || stock === undefined) break
+      if (stock.left !== null && stock.left <= 0) break
+      const head = queue[0]!
+      const live = entryOf(s, head.buyerId)
+      const held = (live === undefined ? 0 : qtyOf(live.lines, sku)) + sealedQty(s, head.buyerId, sku)
+      const limit = sellable.limitPerBuyer
+      const room = limit === undefined ? head.qty : Math.min(head.qty, limit - held)
+      if (room <= 0) {
+        const left: Ev<"WaitlistLeft"> = { _tag: "WaitlistLeft", sku, buyerId: head.buyerId, reason: "over-limit", at }
+        out.push(left)
+        s = evolve(s, left)
+        continue
+      }
+      const got = stock.left === null ? room : Math.min(room, stock.left)
+      if (got < room && spec.partialFill === "reject") break
+      // While open the units join the buyer's order in the book; after the close that order is
+      // confirmed (the Order aggregate's), so the units make an order of their own.
+      const target = s.status === "open" && live !== undefined && live.lines.length > 0 ? live : undefined
+      const seq = s.commentCount + 1
+      const orderId = target?.orderId ?? promotedOrderId(spec.id, seq)
+      const unitPrice = target === undefined ? sellable.price : priceOf(target.lines, sku, sellable.price)
+      const promoted: Ev<"WaitlistPromoted"> = {
+        _tag: "WaitlistPromoted",
+        sku,
+        buyerId: head.buyerId,
+        buyer: head.buyer,
+        qty: got,
+        remaining: room - got,
+        orderId,
+        at
+      }
+      const ref: Ref = {
+        commentId: `waitlist:${sku}:${head.seq}:${seq}`,
+        buyerId: head.buyerId,
+        buyer: head.buyer,
+        text: "",
+        at,
+        seq
+      }
+      const ordered = linesOrdered(ref, orderId, target === undefined, [{ sku, qty: got, unitPrice }])
+      out.push(promoted, ordered)
+      s = evolve(evolve(s, promoted), ordered)
+    }
+  }
+  return out
+}
+
+/** A buyer leaving the waiting lists of `skus` (their comment cancelled). */
+const leaving = (buyerId: string, skus: ReadonlyArray<string>, at: string): Array<Event> =>
+  skus.map((sku) => ({ _tag: "WaitlistLeft", sku, buyerId, reason: "cancelled", at }) satisfies Ev<"WaitlistLeft">)
 
 /**
  * What an open round does with a parsed comment. A switch rather than ts-pattern, and a function
@@ -917,9 +1200,16 @@ const decideIntent = (s: State, c: IncomingComment, ref: Ref, newOrderId: string
     }
     case "cancel": {
       const entry = entryOf(s, c.buyerId)
-      if (!entry || entry.lines.length === 0)
+      // 候補: a buyer who cancels leaves the waiting lists (all of them, or those of the lines named).
+      const waits = hasWaiting(s) ? waitingFor(s, c.buyerId) : []
+      const named = (skus: ReadonlyArray<string>) =>
+        p.lines.length === 0 ? skus : skus.filter((sku) => p.lines.some((l) => l.sku === sku || l.sku === null))
+      if (!entry || entry.lines.length === 0) {
+        const leave = named(waits)
+        if (leave.length > 0) return ok([ignored(ref, WAITLIST_LEFT), ...leaving(c.buyerId, leave, c.at)])
         return ok(review(s, c, hasSealed(s, c.buyerId) ? SEALED : "cancellation but the buyer has no order"))
-      if (p.lines.length === 0) return ok([withdrawn(ref, entry.orderId)])
+      }
+      if (p.lines.length === 0) return ok([withdrawn(ref, entry.orderId), ...leaving(c.buyerId, waits, c.at)])
       const lines = resolveLines(entry, p.lines)
       if (!lines) return ok(review(s, c, "cancellation: which line? the buyer has several"))
       const set = lines.flatMap((l) => {
@@ -928,8 +1218,12 @@ const decideIntent = (s: State, c: IncomingComment, ref: Ref, newOrderId: string
           ? [{ sku: l.sku, from: current.qty, to: Math.max(0, current.qty - l.qty), unitPrice: current.unitPrice }]
           : []
       })
-      if (set.length === 0) return ok(review(s, c, "cancellation of a line the buyer does not have"))
-      return ok([linesSet(ref, entry.orderId, set)])
+      const leave = waits.filter((sku) => lines.some((l) => l.sku === sku))
+      if (set.length === 0) {
+        if (leave.length > 0) return ok([ignored(ref, WAITLIST_LEFT), ...leaving(c.buyerId, leave, c.at)])
+        return ok(review(s, c, "cancellation of a line the buyer does not have"))
+      }
+      return ok([linesSet(ref, entry.orderId, set), ...leaving(c.buyerId, leave, c.at)])
     }
     default:
       return absurd(p.intent)
@@ -958,6 +1252,9 @@ const hasSealed = (state: State, buyerId: string): boolean => {
   for (const e of state.sealed) if (e.buyerId === buyerId) return true
   return false
 }
+
+/** Why a cancelling comment of a buyer who only waited (候補) changed no order. */
+export const WAITLIST_LEFT = "left the waiting list"
 
 /** Why a comment sent before the round opened is not an order (see {@link handleComment}). */
 export const SENT_BEFORE_OPEN = "sent before the round opened"
@@ -1010,7 +1307,11 @@ const handleComment = (state: State, c: IncomingComment, newOrderId: string): De
     } else events.push(ignored(ref, p.reason))
     return ok(events)
   }
-  const decided = decideIntent(s, c, ref, newOrderId)
+  // Stock the comment freed goes down the waiting lists (only looked at while someone waits).
+  const decided =
+    spec.waitlist === true && hasWaiting(s)
+      ? promoting(s, decideIntent(s, c, ref, newOrderId), c.at)
+      : decideIntent(s, c, ref, newOrderId)
   // Usually nothing came before (no close at the cutoff): no second array then.
   return events.length === 0 ? decided : Result.map(decided, (evs) => [...events, ...evs])
 }
@@ -1062,7 +1363,7 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
       }
       return ok(review(state, comment, "the comment that made this order was unsent"))
     })
-    .with({ _tag: "ResolveReview" }, (c) => resolveReview(state, c))
+    .with({ _tag: "ResolveReview" }, (c) => promoting(state, resolveReview(state, c), c.at))
     .with({ _tag: "CancelOrder" }, (c) => {
       if (state.status === "none" || !state.spec) return fail("not-created", "no such round")
       const entry = bookEntryOf(state, c.orderId)
@@ -1079,7 +1380,7 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
         at: c.at,
         seq: state.commentCount + 1
       }
-      return ok([withdrawn(ref, entry.orderId, c.reason)])
+      return ok(withPromotions(state, [withdrawn(ref, entry.orderId, c.reason)], c.at))
     })
     .with({ _tag: "Close" }, (c) =>
       state.status === "open"
@@ -1087,6 +1388,8 @@ const decideOther = (command: Exclude<Command, { readonly _tag: "HandleComment" 
         : fail("not-open", `cannot close a ${state.status} round`)
     )
     .with({ _tag: "ApplyMinimums" }, (c) => applyMinimums(state, c.at))
+    .with({ _tag: "ReleaseOrder" }, (c) => releaseOrder(state, c))
+    .with({ _tag: "MarkArrived" }, (c) => markArrived(state, c))
     .with({ _tag: "Settle" }, (c) =>
       state.status === "closed"
         ? ok([{ _tag: "RoundSettled", at: c.at }])
@@ -1136,7 +1439,87 @@ const applyMinimums = (state: State, at: string): Decision => {
     if (lines.length > 0)
       events.push({ _tag: "ProductBelowMinimum", productSku: product.spec.sku, minimum, ordered, lines, at })
   }
+  // The round's own minimum (成團): orders with lines left after the products' 流團.
+  const minimumOrders = state.spec.minimumOrders
+  if (minimumOrders !== undefined) {
+    const gone = new Set<string>()
+    for (const e of events)
+      if (e._tag === "ProductBelowMinimum") for (const l of e.lines) gone.add(`${l.orderId}\u0000${l.sku}`)
+    const kept = (e: BookEntry) => e.lines.filter((l) => !gone.has(`${e.orderId}\u0000${l.sku}`))
+    let ordered = 0
+    for (const e of allOrders(state)) if (kept(e).length > 0) ordered++
+    if (ordered < minimumOrders) {
+      const lines: Array<Ev<"RoundBelowMinimum">["lines"][number]> = []
+      for (const e of book)
+        for (const l of kept(e))
+          lines.push({
+            orderId: e.orderId,
+            buyerId: e.buyerId,
+            buyer: e.buyer,
+            seq: e.seq,
+            sku: l.sku,
+            qty: l.qty,
+            unitPrice: l.unitPrice
+          })
+      if (lines.length > 0) events.push({ _tag: "RoundBelowMinimum", minimum: minimumOrders, ordered, lines, at })
+    }
+  }
   return ok(events)
+}
+
+/** A confirmed order's stock back: see the `ReleaseOrder` command. */
+const releaseOrder = (state: State, c: Extract<Command, { readonly _tag: "ReleaseOrder" }>): Decision => {
+  if (state.status === "none" || !state.spec) return fail("not-created", "no such round")
+  // A settled round changes no more; a draft one has no orders.
+  if (state.status === "settled" || state.status === "draft") return ok([])
+  const inBook = bookEntryOf(state, c.orderId)
+  let holder = inBook !== undefined && !inBook.withdrawn && inBook.lines.length > 0 ? inBook : undefined
+  if (holder !== undefined && state.status === "open")
+    return fail("not-closed", `order ${c.orderId} is in the book: cancel it (CancelOrder) instead`)
+  if (holder === undefined) for (const e of state.sealed) if (e.orderId === c.orderId) holder = e
+  if (holder === undefined) return ok([])
+  const released: Ev<"OrderReleased"> = {
+    _tag: "OrderReleased",
+    orderId: c.orderId,
+    buyerId: holder.buyerId,
+    lines: holder.lines,
+    reason: c.reason,
+    at: c.at
+  }
+  return ok(withPromotions(state, [released], c.at))
+}
+
+/** 預購到貨: see the `MarkArrived` command. */
+const markArrived = (state: State, c: Extract<Command, { readonly _tag: "MarkArrived" }>): Decision => {
+  if (state.status === "none" || !state.catalogue) return fail("not-created", "no such round")
+  if (c.skus.length === 0) return fail("invalid-change", "name at least one pre-order sku")
+  const catalogue = state.catalogue
+  const out: Array<string> = []
+  for (const sku of c.skus) {
+    const one = catalogue.bySku.get(sku)
+    const group = one !== undefined ? [one] : catalogue.skus.filter((k) => k.productSku === sku)
+    if (group.length === 0) return fail("unknown-sku", `unknown sku "${sku}"`)
+    const preorders = group.filter((k) => k.supply._tag === "Preorder")
+    if (preorders.length === 0) return fail("not-preorder", `"${sku}" is not a pre-order (預購): it ships when paid`)
+    for (const k of preorders) if (!state.arrived.includes(k.sku) && !out.includes(k.sku)) out.push(k.sku)
+  }
+  return ok(out.length === 0 ? [] : [{ _tag: "PreorderArrived", skus: out, at: c.at }])
+}
+
+/** Whether `sku` is a pre-order (預購) SKU of the round. */
+export const isPreorder = (state: State, sku: string): boolean =>
+  state.catalogue?.bySku.get(sku)?.supply._tag === "Preorder"
+
+/**
+ * The SKUs of `lines` that are pre-orders not marked arrived yet, in a round that holds them until
+ * then (`preorderArrival: true`): they cannot ship. Empty in a round without the setting.
+ */
+export const notArrived = (state: State, lines: ReadonlyArray<{ readonly sku: string }>): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  if (state.spec?.preorderArrival !== true) return out
+  for (const l of lines)
+    if (isPreorder(state, l.sku) && !state.arrived.includes(l.sku) && !out.includes(l.sku)) out.push(l.sku)
+  return out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1188,7 +1571,13 @@ const decideChange = (c: ChangeCommand, state: State): Decision => {
           return fail("invalid-change", "`add` is a whole number of units > 0")
         if (stock.left === null)
           return fail("unlimited", `sku "${c.sku}" has no stock limit: give it a \`stock\` instead`)
-        return ok([{ _tag: "Restocked", sku: c.sku, add: c.add, stock: stock.sold + stock.left + c.add, at: c.at }])
+        return ok(
+          withPromotions(
+            state,
+            [{ _tag: "Restocked", sku: c.sku, add: c.add, stock: stock.sold + stock.left + c.add, at: c.at }],
+            c.at
+          )
+        )
       }
       const total = c.stock!
       if (!Number.isInteger(total) || total < 0) return fail("invalid-change", "`stock` is a whole number ≥ 0")
@@ -1199,7 +1588,7 @@ const decideChange = (c: ChangeCommand, state: State): Decision => {
         )
       if (stock.left !== null && stock.sold + stock.left === total) return ok([])
       const add = total - stock.sold - (stock.left ?? 0)
-      return ok([{ _tag: "Restocked", sku: c.sku, add, stock: total, at: c.at }])
+      return ok(withPromotions(state, [{ _tag: "Restocked", sku: c.sku, add, stock: total, at: c.at }], c.at))
     }
     case "AddProduct": {
       const same = spec.products.find((p) => p.sku === c.product.sku)
@@ -1255,7 +1644,8 @@ const reopen = (c: Extract<ChangeCommand, { readonly _tag: "Reopen" }>, state: S
   }
   const events: Array<Event> = [{ _tag: "RoundReopened", at: c.at }]
   if (cutoff !== current) events.push({ _tag: "RoundCutoffChanged", cutoff, at: c.at })
-  return ok(events)
+  // Units left while buyers wait (a product's 流團 gave its stock back) go to them first.
+  return ok(withPromotions(state, events, c.at))
 }
 
 /** The variant with this sku and its product. */

@@ -104,8 +104,23 @@ export const RoundSpec = Schema.Struct({
   unpaid: Schema.optional(UnpaidPolicy),
   /** A reminder to the round's conversations this long before the cutoff (`PT10M`). */
   remindBeforeCutoff: Schema.optional(IsoDuration),
-  /** Comments on sold-out items join a waiting list (候補). */
+  /**
+   * Comments on sold-out items join a waiting list (候補), the buyer told their place; stock freed
+   * by a cancel, an amendment, a restock or an order cancelled after the close goes down the list
+   * in order, each buyer told.
+   */
   waitlist: Schema.optional(Schema.Boolean),
+  /**
+   * The round's own minimum to proceed (成團), in orders: at the close, a round with fewer orders
+   * (after its products' own `minimum`s) is 流團 as a whole: every line is cancelled, buyers told.
+   */
+  minimumOrders: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  /**
+   * 預購到貨: `true` holds pre-order lines until the organiser marks their SKUs arrived (shipping
+   * them before is refused, reason `not-arrived`; the in-stock lines of the same order ship).
+   * Marking arrival tells the buyers either way.
+   */
+  preorderArrival: Schema.optional(Schema.Boolean),
   products: Schema.NonEmptyArray(ProductSpec)
 })
 /** A decoded round file, defaults applied. */

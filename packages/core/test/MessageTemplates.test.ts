@@ -47,8 +47,17 @@ describe("MessageTemplates", () => {
       "round-announcement": "📣 開團：芒果團",
       "cutoff-reminder": "⏰ 截單提醒：芒果團\n即將截單，要買的朋友請把握時間！",
       "sold-out": "❌ 商品 已售完（芒果團），謝謝大家支持！",
-      text: "自訂"
+      text: "自訂",
+      "waitlist-joined":
+        "小明 您好，商品 目前已售完，已為您登記候補 🙋\n有人取消或補貨時，會依登記順序為您遞補並通知您",
+      "waitlist-promoted":
+        "小明 您好，候補成功 🎉 商品 已加入您的訂單（芒果團）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n合計 NT$1,600",
+      "preorder-arrived":
+        "小明 您好，您預購的商品已到貨 📦（芒果團）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n將盡快為您出貨，謝謝耐心等候！"
     })
+    expect(Templates.render("waitlist-joined", { qty: 2, position: 3, label: "毛襪 紅" })).toBe(
+      "毛襪 紅 ×2 目前已售完，已為您登記候補 🙋（第 3 位）\n有人取消或補貨時，會依登記順序為您遞補並通知您"
+    )
   })
 
   it("has English defaults too, and every default reads without optional data", () => {

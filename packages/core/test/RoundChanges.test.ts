@@ -289,6 +289,14 @@ const setup = Effect.gen(function* () {
   return { g, changes: yield* RoundChanges.RoundChanges, storage: yield* Storage.Storage }
 })
 
+/** {@link setup} with round settings (a waiting list…). */
+const setupWith = (overrides: Record<string, unknown>) =>
+  Effect.gen(function* () {
+    const g = yield* GroupBuy.GroupBuy
+    yield* g.openRound({ spec: spec(overrides), at: "2024-05-01T09:00:00+08:00" })
+    return { g, changes: yield* RoundChanges.RoundChanges, storage: yield* Storage.Storage }
+  })
+
 const failure = <A, E>(effect: Effect.Effect<A, E>) => Effect.flip(effect)
 
 describe("RoundChanges use cases", () => {
@@ -589,6 +597,7 @@ type Step =
   | { readonly change: RoundChanges.RoundChange }
   | { readonly close: true }
   | { readonly reopen: true }
+  | { readonly cancel: number }
 
 const arbStep: fc.Arbitrary<Step> = fc.oneof(
   {
@@ -621,49 +630,77 @@ const arbStep: fc.Arbitrary<Step> = fc.oneof(
       .map((change) => ({ change }))
   },
   { weight: 1, arbitrary: fc.constant({ close: true as const }) },
-  { weight: 1, arbitrary: fc.constant({ reopen: true as const }) }
+  { weight: 1, arbitrary: fc.constant({ reopen: true as const }) },
+  // The organiser cancels an order (before or after a close): with a waiting list its stock goes
+  // down the list (issue 16).
+  { weight: 1, arbitrary: fc.record({ cancel: fc.nat({ max: 9 }) }) }
 )
 
 describe("RoundChanges over storage (property)", () => {
   it("changes, closes and reopenings never change an order already placed, never oversell, and a confirmed order never changes", async () => {
     await fc.assert(
       // A close and a reopening in the middle of every run, more of either anywhere.
-      fc.asyncProperty(fc.array(arbStep, { maxLength: 12 }), fc.array(arbStep, { maxLength: 12 }), async (a, b) => {
-        const steps: ReadonlyArray<Step> = [...a, { close: true }, { reopen: true }, ...b]
-        const program = Effect.gen(function* () {
-          const { g, changes, storage } = yield* setup
-          const minute = (i: number) => new Date(Date.parse("2024-05-02T00:00:00Z") + i * 60_000).toISOString()
-          /** The price and, once confirmed, the whole view of every order line seen. */
-          const prices = new Map<string, number>()
-          const confirmed = new Map<string, string>()
-          for (const [i, step] of steps.entries()) {
-            const at = minute(i)
-            if ("comment" in step)
-              yield* g.submitComments({ roundId: "socks", comments: [comment(`m${i}`, step.buyer, step.comment, at)] })
-            else if ("change" in step)
-              yield* Effect.ignore(changes.updateRound({ roundId: "socks", change: step.change, at }))
-            else if ("close" in step) yield* g.closeRound({ roundId: "socks", at })
-            else yield* Effect.ignore(changes.reopenRound({ roundId: "socks", cutoff: "2024-05-09T00:00:00Z", at }))
-            const orders = yield* storage.orders({ roundId: "socks" })
-            for (const o of orders) {
-              // Once confirmed (at a close), an order's view never changes again here.
-              const json = JSON.stringify({ lines: o.lines, total: o.total, status: o.status })
-              const before = confirmed.get(o.orderId)
-              if (before !== undefined) expect(json, o.orderId).toBe(before)
-              else if (o.status !== "open" && o.status !== "cancelled") confirmed.set(o.orderId, json)
-              for (const l of o.lines) {
-                const key = `${o.orderId}|${l.sku}`
-                const first = prices.get(key)
-                if (first === undefined) prices.set(key, l.unitPrice)
-                else expect(l.unitPrice, key).toBe(first)
+      fc.asyncProperty(
+        fc.array(arbStep, { maxLength: 12 }),
+        fc.array(arbStep, { maxLength: 12 }),
+        fc.boolean(),
+        async (a, b, waitlist) => {
+          const steps: ReadonlyArray<Step> = [...a, { close: true }, { reopen: true }, ...b]
+          const program = Effect.gen(function* () {
+            const { g, changes, storage } = yield* waitlist ? setupWith({ waitlist: true }) : setup
+            const minute = (i: number) => new Date(Date.parse("2024-05-02T00:00:00Z") + i * 60_000).toISOString()
+            /** The price and, once confirmed, the whole view of every order line seen. */
+            const prices = new Map<string, number>()
+            const confirmed = new Map<string, string>()
+            for (const [i, step] of steps.entries()) {
+              const at = minute(i)
+              if ("comment" in step)
+                yield* g.submitComments({
+                  roundId: "socks",
+                  comments: [comment(`m${i}`, step.buyer, step.comment, at)]
+                })
+              else if ("change" in step)
+                yield* Effect.ignore(changes.updateRound({ roundId: "socks", change: step.change, at }))
+              else if ("close" in step) yield* g.closeRound({ roundId: "socks", at })
+              else if ("cancel" in step) {
+                const live = (yield* storage.orders({ roundId: "socks" })).filter(
+                  (o) => o.status === "open" || o.status === "awaiting-payment"
+                )
+                const target = live[step.cancel % Math.max(1, live.length)]
+                if (target !== undefined) {
+                  // The one change an order may see: its cancellation, by the organiser.
+                  confirmed.delete(target.orderId)
+                  yield* g.cancelOrder({ orderId: target.orderId, reason: "organiser", at })
+                }
+              } else yield* Effect.ignore(changes.reopenRound({ roundId: "socks", cutoff: "2024-05-09T00:00:00Z", at }))
+              const orders = yield* storage.orders({ roundId: "socks" })
+              for (const o of orders) {
+                // Once confirmed (at a close), an order's view never changes again here.
+                const json = JSON.stringify({ lines: o.lines, total: o.total, status: o.status })
+                const before = confirmed.get(o.orderId)
+                if (before !== undefined) expect(json, o.orderId).toBe(before)
+                else if (o.status !== "open" && o.status !== "cancelled") confirmed.set(o.orderId, json)
+                for (const l of o.lines) {
+                  const key = `${o.orderId}|${l.sku}`
+                  const first = prices.get(key)
+                  if (first === undefined) prices.set(key, l.unitPrice)
+                  else expect(l.unitPrice, key).toBe(first)
+                }
+              }
+              // Stock conserved: what the round counts sold is what the orders not cancelled hold.
+              const held = (yield* storage.orders({ roundId: "socks" })).filter(
+                (o) => o.status !== "cancelled" && o.status !== "refunded"
+              )
+              for (const s of yield* storage.stock({ roundId: "socks" })) {
+                if (s.left !== null) expect(s.left, s.sku).toBeGreaterThanOrEqual(0)
+                const sold = held.reduce((q, o) => q + (o.lines.find((l) => l.sku === s.sku)?.qty ?? 0), 0)
+                expect(s.sold, s.sku).toBe(sold)
               }
             }
-            for (const s of yield* storage.stock({ roundId: "socks" }))
-              if (s.left !== null) expect(s.left, s.sku).toBeGreaterThanOrEqual(0)
-          }
-        })
-        await Effect.runPromise(program.pipe(Effect.provide(makeLayer())))
-      }),
+          })
+          await Effect.runPromise(program.pipe(Effect.provide(makeLayer())))
+        }
+      ),
       { numRuns: 40 }
     )
   })

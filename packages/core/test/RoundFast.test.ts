@@ -55,7 +55,7 @@ type Step =
   | { readonly lane: number; readonly newOwner: true }
   | {
       readonly lane: number
-      readonly change: Round.ChangeCommand["_tag"] | "Close" | "ApplyMinimums"
+      readonly change: Round.ChangeCommand["_tag"] | "Close" | "ApplyMinimums" | "ReleaseOrder" | "MarkArrived"
       readonly n: number
     }
 
@@ -84,7 +84,11 @@ const arbStep: fc.Arbitrary<Step> = fc.oneof(
         "Resume" as const,
         "Close" as const,
         "ApplyMinimums" as const,
-        "Reopen" as const
+        "Reopen" as const,
+        // Issue 16's stock policies: a confirmed order cancelled (its stock down the waiting list), 預購到貨.
+        "ReleaseOrder" as const,
+        "ReleaseOrder" as const,
+        "MarkArrived" as const
       ),
       n: fc.nat({ max: 5 })
     })
@@ -124,6 +128,10 @@ const changeOf = (step: Extract<Step, { change: unknown }>, at: string): Round.C
       return { _tag: "Close", at, reason: "manual" }
     case "ApplyMinimums":
       return { _tag: "ApplyMinimums", at }
+    case "MarkArrived":
+      return { _tag: "MarkArrived", skus: [step.n % 2 === 0 ? "EGG" : "SOCK-R"], at }
+    case "ReleaseOrder":
+      return { _tag: "ReleaseOrder", orderId: "none", reason: "organiser", at }
     default:
       return { _tag: "Reopen", cutoff: later, at }
   }
@@ -131,6 +139,11 @@ const changeOf = (step: Extract<Step, { change: unknown }>, at: string): Round.C
 
 const toCommand = (step: Exclude<Step, { newOwner: true }>, state: Round.State, i: number): Round.Command => {
   const at = new Date(Date.parse("2024-05-02T00:00:00Z") + i * 60_000).toISOString()
+  if ("change" in step && step.change === "ReleaseOrder") {
+    const all = Round.allOrders(state)
+    const orderId = all[step.n % Math.max(1, all.length)]?.orderId ?? "none"
+    return { _tag: "ReleaseOrder", orderId, reason: "organiser", at }
+  }
   if ("change" in step) return changeOf(step, at)
   if ("cancel" in step) {
     const book = Round.orders(state)
@@ -171,6 +184,8 @@ const contents = (s: Round.State) => ({
   commentCount: s.commentCount,
   paused: s.paused,
   sealed: s.sealed,
+  waiting: s.waiting,
+  arrived: s.arrived,
   spec: s.spec,
   skus: s.catalogue?.skus.map((k) => [k.sku, k.price, k.supply, k.limitPerBuyer]),
   book: [...PMap.values(s.book)].sort((a, b) => a.seq - b.seq),
@@ -209,6 +224,98 @@ describe("internal/roundEvolve (the Round fast path)", () => {
       }),
       { numRuns: 200 }
     )
+  })
+
+  it("with waiting lists: joins, promotions (open and after the close) and releases fold the same owned", () => {
+    // A waitlist round with little stock, so lists form and stock freed goes down them; each run
+    // is one batch (one owner) against the reference fold, and states handed out never change.
+    const seen = new Set<string>()
+    const step = fc.oneof(
+      {
+        weight: 8,
+        arbitrary: fc.record({ buyer: fc.constantFrom("a", "b", "c", "d", "e"), text: fc.constantFrom(...texts) })
+      },
+      { weight: 1, arbitrary: fc.record({ cancel: fc.nat({ max: 9 }) }) },
+      { weight: 1, arbitrary: fc.record({ release: fc.nat({ max: 9 }) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({ restock: fc.constantFrom("SOCK-R", "SOCK-W", "CUP", "EGG"), n: fc.nat({ max: 3 }) })
+      },
+      { weight: 1, arbitrary: fc.record({ close: fc.constant(true) }) },
+      { weight: 1, arbitrary: fc.record({ minimums: fc.constant(true) }) },
+      { weight: 1, arbitrary: fc.record({ reopen: fc.constant(true) }) },
+      { weight: 1, arbitrary: fc.record({ handOut: fc.constant(true) }) }
+    )
+    fc.assert(
+      fc.property(
+        fc.array(step, { minLength: 10, maxLength: 60 }),
+        fc.constantFrom("fill-and-report", "reject"),
+        fc.constantFrom("add", "replace"),
+        (steps, partialFill, repeatOrder) => {
+          const sp = { ...withPolicies, partialFill, repeatOrder } as typeof withPolicies
+          const s1 = Round.fold(
+            Result.getOrThrow(
+              Round.decide({ _tag: "Create", spec: sp, at: "2024-05-01T09:00:00+08:00" }, Round.initialState)
+            )
+          )
+          const start = Round.fold(
+            Result.getOrThrow(Round.decide({ _tag: "Open", at: "2024-05-01T09:00:00+08:00" }, s1)),
+            s1
+          )
+          let reference = start
+          let fast = start
+          let by = Round.owner()
+          const frozen: Array<{ state: Round.State; json: string }> = []
+          for (const [i, st] of steps.entries()) {
+            const at = new Date(Date.parse("2024-05-02T00:00:00Z") + i * 60_000).toISOString()
+            if ("handOut" in st) {
+              frozen.push({ state: fast, json: JSON.stringify(contents(fast)) })
+              by = Round.owner()
+              continue
+            }
+            const all = Round.allOrders(reference)
+            const command: Round.Command =
+              "buyer" in st
+                ? toCommand({ lane: 0, buyer: st.buyer, text: st.text }, reference, i)
+                : "cancel" in st
+                  ? {
+                      _tag: "CancelOrder",
+                      orderId:
+                        Round.orders(reference)[st.cancel % Math.max(1, Round.orders(reference).length)]?.orderId ??
+                        "none",
+                      reason: "x",
+                      at
+                    }
+                  : "release" in st
+                    ? {
+                        _tag: "ReleaseOrder",
+                        orderId: all[st.release % Math.max(1, all.length)]?.orderId ?? "none",
+                        reason: "x",
+                        at
+                      }
+                    : "restock" in st
+                      ? { _tag: "Restock", sku: st.restock, add: st.n + 1, at }
+                      : "minimums" in st
+                        ? { _tag: "ApplyMinimums", at }
+                        : "reopen" in st
+                          ? { _tag: "Reopen", cutoff: null, at }
+                          : { _tag: "Close", at, reason: "manual" }
+            const expected = Round.decide(command, reference)
+            const actual = Round.decide(command, fast)
+            expect(actual).toEqual(expected)
+            if (Result.isFailure(expected)) continue
+            for (const e of expected.success) seen.add(e._tag)
+            reference = Round.fold(expected.success, reference)
+            fast = Round.foldOwned(Result.getOrThrow(actual), fast, by)
+            expect(contents(fast)).toEqual(contents(reference))
+          }
+          for (const f of frozen) expect(JSON.stringify(contents(f.state))).toBe(f.json)
+        }
+      ),
+      { numRuns: 150 }
+    )
+    for (const tag of ["WaitlistJoined", "WaitlistPromoted", "WaitlistLeft", "OrderReleased"])
+      expect([...seen]).toContain(tag)
   })
 
   it("evolveOwned one event at a time equals evolve, and the public re-exports are the internal ones", () => {

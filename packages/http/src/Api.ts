@@ -93,6 +93,12 @@ const RoundParams = { roundId: M.Id }
 const OrderParams = { orderId: M.Id }
 const domain = [NotFound, Conflict, Unavailable] as const
 
+/** `POST /rounds/:roundId/arrived`: the pre-order SKUs (or products) that arrived, and a retry id. */
+const Arrived = Schema.Struct({
+  skus: RoundChanges.MarkArrivedInput.fields.skus,
+  requestId: Schema.optional(M.Id)
+})
+
 // ---------------------------------------------------------------------------------------------
 
 /** `GET /me`. */
@@ -102,7 +108,7 @@ export class SessionApi extends HttpApiGroup.make("session").add(
   )
 ) {}
 
-/** Rounds: list, create, edit, restock, close, reopen, history, report. */
+/** Rounds: list, create, edit, restock, close, reopen, pre-order arrival, history, report. */
 export class RoundsApi extends HttpApiGroup.make("rounds").add(
   HttpApiEndpoint.get("list", "/rounds", {
     query: { status: Schema.optional(M.RoundStatus), cursor: Schema.optional(M.Id), limit: Schema.optional(M.Limit) },
@@ -160,6 +166,18 @@ export class RoundsApi extends HttpApiGroup.make("rounds").add(
       "organiser",
       "Add stock to an open round",
       "`lines`: `{ sku, add }` (units added to what is left) or `{ sku, stock }` (the new total: sold + left, never below what is sold); give a `requestId` so a retry adds nothing"
+    )
+  ),
+  HttpApiEndpoint.post("arrived", "/rounds/:roundId/arrived", {
+    params: RoundParams,
+    payload: Arrived,
+    success: M.Round,
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "Mark pre-orders arrived (預購到貨)",
+      "`skus`: pre-order SKUs, or products (all their pre-order SKUs). Buyers with such lines are told; in a round with `preorderArrival: true` those lines may ship from now on (before, shipping them is a 409 with reason `not-arrived`). 409 with reason `not-preorder` or `unknown-sku`; SKUs marked already change nothing; the same `requestId` again changes nothing"
     )
   ),
   HttpApiEndpoint.get("history", "/rounds/:roundId/history", {

@@ -296,6 +296,12 @@ export const ReviewDecisionSchema = Schema.Union([
 export const RoundChangeSchema = RoundChangesModule.RoundChange
 
 /** @internal */
+export const MarkArrivedSchema = Schema.Struct({
+  skus: Schema.Array(IdSchema).check(Schema.isMinLength(1)),
+  requestId: Schema.optional(IdSchema)
+})
+
+/** @internal */
 export const ReopenRequestSchema = Schema.Struct({
   cutoff: Schema.optional(Schema.NullOr(Iso)),
   requestId: Schema.optional(IdSchema)

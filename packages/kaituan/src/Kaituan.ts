@@ -52,6 +52,7 @@ import {
   RoundChangeSchema,
   type ReopenRequest,
   ReopenRequestSchema,
+  MarkArrivedSchema,
   type RoundFile,
   type ShipRequest,
   ShipRequestSchema,
@@ -275,6 +276,14 @@ export interface Kaituan {
    * new one).
    */
   readonly reopenRound: (roundId: string, request?: ReopenRequest) => Promise<RoundSummary>
+  /**
+   * 預購到貨: marks pre-order SKUs (or products: all their pre-order SKUs) arrived. Buyers with such
+   * lines are told; in a round with `preorderArrival: true` those lines may ship from then on
+   * (before, `ship` rejects them with reason `not-arrived`). Rejects `Rejected` with reason
+   * `not-preorder` or `unknown-sku`. SKUs marked already change nothing; `requestId`: a retry
+   * changes nothing.
+   */
+  readonly markArrived: (roundId: string, skus: ReadonlyArray<string>, requestId?: string) => Promise<RoundSummary>
   /** The round's history: its lifecycle and the organiser's changes, oldest first (no comments). */
   readonly roundHistory: (roundId: string) => Promise<ReadonlyArray<RoundHistoryEntry>>
   /**
@@ -886,6 +895,16 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
         yield* requireRound(rid)
         const changes = yield* RoundChanges.make
         yield* changes.reopenRound({ roundId: rid, ...r }).pipe(Effect.mapError(withRoundReason))
+        return (yield* requireRound(rid)).summary as RoundSummary
+      })
+    }),
+    markArrived: call((roundId: string, skus: ReadonlyArray<string>, requestId?: string) => {
+      const rid = id("roundId", roundId)
+      const r = decodeOrThrow(MarkArrivedSchema, "request", { skus, requestId }, "error")
+      return Effect.gen(function* () {
+        yield* requireRound(rid)
+        const changes = yield* RoundChanges.make
+        yield* changes.markArrived({ roundId: rid, ...r }).pipe(Effect.mapError(withRoundReason))
         return (yield* requireRound(rid)).summary as RoundSummary
       })
     }),

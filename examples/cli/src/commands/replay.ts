@@ -17,7 +17,7 @@ export const usage = `kaituan round replay --round ROUND.json --comments FILE [-
 
 Runs a whole round over a comment source, in time order, through the real state machines and
 storage: orders, amendments, cancellations, stock, the cutoff. JSON Lines input may also carry
-organiser actions ({"action": "change"|"close"|"reopen"|"payment"|"cancel", "at": …}); with
+organiser actions ({"action": "change"|"close"|"reopen"|"payment"|"cancel"|"arrived", "at": …}); with
 actions or --at, every scheduled job (cutoff, reminders, payment deadline) due by a line's time
 runs before it, and --at TIME runs every job due by TIME after the input.`
 
@@ -217,6 +217,9 @@ export const run: Command = async (argv, io) => {
                 yield* g.cancelOrder({ orderId: order.orderId, reason: act.reason, at: act.at })
                 return
               }
+              case "arrived":
+                yield* changes.markArrived({ roundId, skus: act.skus, at: act.at })
+                return
             }
           }).pipe(
             Effect.mapError((e) =>

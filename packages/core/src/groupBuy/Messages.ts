@@ -112,14 +112,15 @@ export const belowMinimumMessages = (
   const out: Array<OutboundMessage> = []
   const round = idPart(after.spec?.id ?? "")
   for (const e of events) {
-    if (e._tag !== "ProductBelowMinimum") continue
+    if (e._tag !== "ProductBelowMinimum" && e._tag !== "RoundBelowMinimum") continue
     for (const l of e.lines)
       out.push({
         id: [round, "below-minimum", idPart(l.orderId), idPart(l.sku)].join(":"),
         kind: "not-ordered",
         to: buyerRecipient(l.buyerId, l.buyer.id),
         data: {
-          reason: "below-minimum",
+          // The round's own minimum (`minimumOrders`) or the product's.
+          reason: e._tag === "RoundBelowMinimum" ? "round-below-minimum" : "below-minimum",
           orderId: l.orderId,
           sku: l.sku,
           label: after.catalogue?.bySku.get(l.sku)?.label ?? l.sku,
@@ -177,6 +178,38 @@ export const roundMessages = (
         data,
         createdAt: e.at
       })
+    } else if (e._tag === "WaitlistJoined") {
+      // 候補: the line's not-ordered message becomes the buyer's place on the waiting list.
+      to ??= recipientOf(c)
+      out ??= []
+      const joined: OutboundMessage = {
+        id: messageId(after, c, "waitlist-joined", e.sku, undefined),
+        kind: "waitlist-joined",
+        to,
+        data: {
+          sku: e.sku,
+          label: after.catalogue?.bySku.get(e.sku)?.label ?? e.sku,
+          qty: e.qty,
+          position: Round.placeOf(after, e.sku, e.buyerId) ?? 0,
+          text: e.text
+        },
+        createdAt: e.at
+      }
+      let i = out.length - 1
+      while (i >= 0 && !(out[i]!.kind === "not-ordered" && out[i]!.data.sku === e.sku)) i--
+      if (i >= 0) out[i] = joined
+      else out.push(joined)
+    } else if (e._tag === "WaitlistLeft" && e.reason === "cancelled" && changed === undefined) {
+      to ??= recipientOf(c)
+      out ??= []
+      if (!hasId(out, messageId(after, c, "order-cancelled", "waitlist", undefined)))
+        out.push({
+          id: messageId(after, c, "order-cancelled", "waitlist", undefined),
+          kind: "order-cancelled",
+          to,
+          data: { reason: "waitlist-left" },
+          createdAt: e.at
+        })
     } else if (e._tag === "CommentNotOrdered") {
       to ??= recipientOf(c)
       out ??= []
@@ -404,4 +437,85 @@ export const soldOutMessages = (
     }
   }
   return out ?? []
+}
+
+/**
+ * The messages of waiting-list promotions (候補遞補) among `events`: each promoted buyer is told
+ * (`waitlist-promoted`: the SKU and units, and their order's lines and total), id
+ * `<round>:waitlist-promoted:<promotion>` (the promotion's `LinesOrdered` comment id names it), so
+ * a retry queues nothing new.
+ */
+export const waitlistMessages = (after: Round.State, events: ReadonlyArray<Round.Event>): Array<OutboundMessage> => {
+  const out: Array<OutboundMessage> = []
+  const round = idPart(after.spec?.id ?? "")
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!
+    if (e._tag !== "WaitlistPromoted") continue
+    const ordered = events[i + 1]
+    if (ordered === undefined || ordered._tag !== "LinesOrdered") continue
+    const entry = Round.lookup(after.book, e.buyerId)
+    const lines = entry !== undefined && entry.orderId === e.orderId ? entry.lines : ordered.lines
+    out.push({
+      id: [round, "waitlist-promoted", idPart(ordered.commentId)].join(":"),
+      kind: "waitlist-promoted",
+      to: buyerRecipient(e.buyerId, e.buyer.id),
+      data: {
+        round: after.spec?.title ?? "",
+        orderId: e.orderId,
+        sku: e.sku,
+        label: after.catalogue?.bySku.get(e.sku)?.label ?? e.sku,
+        qty: e.qty,
+        lines: labelLines(after.catalogue, lines),
+        total: Round.total(lines)
+      },
+      createdAt: e.at
+    })
+  }
+  return out
+}
+
+/**
+ * Where the promotions of a command's events start (`events.length` when there are none): the
+ * command's own events come first, then what the stock it freed did to the waiting lists.
+ */
+export const promotionStart = (events: ReadonlyArray<Round.Event>): number => {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!
+    if (e._tag === "WaitlistPromoted" || (e._tag === "WaitlistLeft" && e.reason === "over-limit")) return i
+  }
+  return events.length
+}
+
+/**
+ * The buyers told their pre-order (預購) arrived: one `preorder-arrived` message per order with
+ * lines of the `skus`, listing those lines; id `<round>:preorder-arrived:<order>:<skus>`.
+ */
+export const arrivedMessages = (
+  roundId: string,
+  catalogue: Catalogue | undefined,
+  title: string,
+  orders: ReadonlyArray<{
+    readonly orderId: string
+    readonly buyerId: string
+    readonly buyer: { readonly id: string }
+    readonly lines: ReadonlyArray<{ readonly sku: string; readonly qty: number; readonly unitPrice?: number }>
+  }>,
+  skus: ReadonlyArray<string>,
+  at: string
+): Array<OutboundMessage> => {
+  const out: Array<OutboundMessage> = []
+  const arrived = new Set(skus)
+  const skuPart = [...skus].sort().map(idPart).join(",")
+  for (const o of orders) {
+    const lines = o.lines.filter((l) => arrived.has(l.sku) && l.qty > 0)
+    if (lines.length === 0) continue
+    out.push({
+      id: [idPart(roundId), "preorder-arrived", idPart(o.orderId), skuPart].join(":"),
+      kind: "preorder-arrived",
+      to: buyerRecipient(o.buyerId, o.buyer.id),
+      data: { round: title, orderId: o.orderId, lines: labelLines(catalogue, lines) },
+      createdAt: at
+    })
+  }
+  return out
 }

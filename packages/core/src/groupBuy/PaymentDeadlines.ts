@@ -27,6 +27,7 @@
 import { Clock, Effect, Schema } from "effect"
 import * as CommandHandler from "../CommandHandler.js"
 import { GroupBuyError } from "../GroupBuy.js"
+import { parseIsoDuration } from "../internal/isoDuration.js"
 import { howToPay, PayPageUrl } from "../internal/paymentJobs.js"
 import type { OutboundMessage } from "../Notification.js"
 import * as Order from "../Order.js"
@@ -35,6 +36,7 @@ import * as Round from "../Round.js"
 import { IsoTimestamp } from "../RoundSpec.js"
 import { orderStream, roundStream, Storage, type StorageError } from "../Storage.js"
 import { buyerRecipient, idPart, orderChangeMessage } from "./Messages.js"
+import { releaseInUnit } from "./Release.js"
 import { orderView } from "./Views.js"
 
 export {
@@ -104,11 +106,23 @@ const loadRound = (roundId: string) =>
     return state
   })
 
-/** The round's orders that still owe money (confirmed, awaiting payment). */
-const unpaidOrders = (roundId: string) =>
+/**
+ * The round's orders that still owe money (confirmed, awaiting payment) and fall under this
+ * deadline: those placed by the close it counts from (`deadline − payWithin`). An order a waiting
+ * list promoted after the close was placed later and has a deadline of its own (from its
+ * promotion, with its own jobs): an earlier deadline never reminds or cancels it.
+ */
+const unpaidOrders = (roundId: string, deadline: string, payWithin: string | undefined) =>
   Effect.gen(function* () {
     const all = yield* (yield* Storage).orders({ roundId })
-    return all.filter((o) => o.status === "awaiting-payment" && o.total > o.paid)
+    const within = payWithin === undefined ? undefined : parseIsoDuration(payWithin)
+    const closedAt = within === undefined ? Number.POSITIVE_INFINITY : Date.parse(deadline) - within
+    return all.filter(
+      (o) =>
+        o.status === "awaiting-payment" &&
+        o.total > o.paid &&
+        (o.placedAt === undefined || !(Date.parse(o.placedAt) > closedAt))
+    )
   })
 
 const outcome = (roundId: string, status: DeadlineOutcome["status"], more: Partial<DeadlineOutcome> = {}) =>
@@ -144,7 +158,7 @@ export const remindUnpaid = (
     const state = yield* loadRound(roundId)
     if (Date.parse(when) >= Date.parse(deadline))
       return outcome(roundId, "skipped", { reason: "the deadline has passed" })
-    const unpaid = yield* unpaidOrders(roundId)
+    const unpaid = yield* unpaidOrders(roundId, deadline, state.spec?.payWithin)
     if (unpaid.length === 0) return outcome(roundId, "skipped", { reason: "every order is paid" })
     const payPageUrl = yield* PayPageUrl
     const messages = unpaid.map((o) =>
@@ -191,7 +205,7 @@ export const enforceDeadline = (
     if (Date.parse(when) < Date.parse(deadline)) return outcome(roundId, "skipped", { reason: "not due yet" })
     const storage = yield* Storage
     const policy = state.spec?.unpaid ?? "flag"
-    const unpaid = yield* unpaidOrders(roundId)
+    const unpaid = yield* unpaidOrders(roundId, deadline, state.spec?.payWithin)
     const cancelled: Array<string> = []
     const toFlag: Array<OrderView> = []
     for (const o of unpaid) {
@@ -199,30 +213,39 @@ export const enforceDeadline = (
         toFlag.push(o)
         continue
       }
-      // Decided on the order's current state: a payment recorded since the read wins.
-      const done = yield* CommandHandler.handle(storage, orders, {
-        stream: orderStream(o.orderId),
-        command: (s): Order.Command | undefined =>
-          s.status === "awaiting-payment" && s.paid === 0 ? { _tag: "Cancel", reason: "unpaid", at: when } : undefined,
+      // Decided on the order's current state: a payment recorded since the read wins. Its stock
+      // goes back to the round in the same commit (and down the waiting list: Release).
+      const done = yield* CommandHandler.handleMany(storage, {
         at: when,
-        views: (after) => [{ _tag: "UpsertOrder", order: orderView(after, when) }],
-        outbox: (after) => [
-          orderChangeMessage(
-            "order-cancelled",
-            { ...after, buyer: after.buyer ?? { id: after.buyerId } },
-            { reason: "unpaid", dueAt: deadline },
-            when
-          )
-        ]
+        process: (unit) =>
+          Effect.gen(function* () {
+            const stream = orderStream(o.orderId)
+            const current = yield* unit.load(orders, stream)
+            const s = current.state
+            if (!(s.status === "awaiting-payment" && s.paid === 0)) return s
+            const { state: after } = yield* unit.decide(orders, stream, { _tag: "Cancel", reason: "unpaid", at: when })
+            unit.view({ _tag: "UpsertOrder", order: orderView(after, when) })
+            unit.send(
+              orderChangeMessage(
+                "order-cancelled",
+                { ...after, buyer: after.buyer ?? { id: after.buyerId } },
+                { reason: "unpaid", dueAt: deadline },
+                when
+              )
+            )
+            yield* releaseInUnit(unit, roundId, o.orderId, "unpaid", when)
+            return after
+          })
       }).pipe(
         // Refused (paid in the meantime, partly paid): not cancelled; a partly paid one is flagged.
-        Effect.catchTag("OrderError", () => Effect.succeed(undefined))
+        Effect.catchTag("OrderError", () => Effect.succeed(undefined)),
+        Effect.catchTag("RoundError", () => Effect.succeed(undefined))
       )
       if (done?._tag === "Committed") cancelled.push(o.orderId)
       else if (
         done?._tag === "Unchanged" &&
-        done.state.status === "awaiting-payment" &&
-        done.state.paid < done.state.total
+        done.value.status === "awaiting-payment" &&
+        done.value.paid < done.value.total
       )
         toFlag.push(o)
     }

@@ -43,7 +43,8 @@ import type { ViewChange } from "../ReadModel.js"
 import * as Round from "../Round.js"
 import { IsoTimestamp } from "../RoundSpec.js"
 import { type ScheduledJob, Storage, type StorageError, roundStream } from "../Storage.js"
-import { stockViews } from "./Views.js"
+import { arrivedMessages, promotionStart, waitlistMessages } from "./Messages.js"
+import { roundViews, stockViews } from "./Views.js"
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -121,6 +122,19 @@ export const ReopenRoundInput = Schema.Struct({
 /** See the {@link ReopenRoundInput} Schema. */
 export type ReopenRoundInput = typeof ReopenRoundInput.Type
 
+/**
+ * The input of {@link RoundChangesService.markArrived}: pre-order SKUs (預購) that arrived —
+ * sellable SKUs, or products (all their pre-order SKUs). `requestId`: a retry changes nothing.
+ */
+export const MarkArrivedInput = Schema.Struct({
+  roundId: Id,
+  skus: Schema.Array(Sku).check(Schema.isMinLength(1)),
+  at: Schema.optional(IsoTimestamp),
+  requestId: Schema.optional(Id)
+})
+/** See the {@link MarkArrivedInput} Schema. */
+export type MarkArrivedInput = typeof MarkArrivedInput.Type
+
 /** What a change did: `changed` (its events), `unchanged` (nothing to do) or `duplicate` (its `requestId` was done). */
 export interface RoundChangeResult {
   readonly roundId: string
@@ -144,6 +158,8 @@ export const historyTags: ReadonlySet<string> = new Set<string>([
   "RoundOpened",
   "RoundClosed",
   "ProductBelowMinimum",
+  "RoundBelowMinimum",
+  "PreorderArrived",
   "RoundSettled",
   ...Round.changeEventTags
 ])
@@ -164,6 +180,15 @@ export interface RoundChangesService {
    * `cutoff-passed`) for a settled round, one that is not closed, or a cutoff that has passed.
    */
   readonly reopenRound: (input: ReopenRoundInput) => Effect.Effect<RoundChangeResult, GroupBuyError | StorageError>
+  /**
+   * 預購到貨: marks pre-order SKUs arrived (a `PreorderArrived` event; allowed in any phase after
+   * the draft). Their lines may ship from then on (`GroupBuy.ship` refuses them before, reason
+   * `not-arrived`), and every buyer with such lines in an order that is not cancelled is told
+   * (`preorder-arrived`, one message per order). Refused (`rejected`, cause reason
+   * `not-preorder` or `unknown-sku`) for a SKU that is not a pre-order. SKUs marked already
+   * change nothing (`unchanged`).
+   */
+  readonly markArrived: (input: MarkArrivedInput) => Effect.Effect<RoundChangeResult, GroupBuyError | StorageError>
   /** The round's history: its lifecycle and change events, oldest first (not the comments). */
   readonly history: (roundId: string) => Effect.Effect<ReadonlyArray<HistoryEntry>, GroupBuyError | StorageError>
 }
@@ -213,6 +238,7 @@ const decoderOf = <S extends Schema.Top & { readonly DecodingServices: never }>(
 
 const decodeUpdate = decoderOf(UpdateRoundInput)
 const decodeReopen = decoderOf(ReopenRoundInput)
+const decodeArrived = decoderOf(MarkArrivedInput)
 const decodeId = decoderOf(Schema.Struct({ roundId: Id }))
 
 /** The commands of a change, in the documented order, all at `at`. */
@@ -234,6 +260,9 @@ export const commandsOf = (change: RoundChange, at: string): ReadonlyArray<Round
 
 /** The views a change's events cause: stock rows when stock or the catalogue changed. */
 const viewsOf = (roundId: string, after: Round.State, events: ReadonlyArray<Round.Event>): Array<ViewChange> => {
+  // A restock that went down the waiting list placed orders: their rows too.
+  if (promotionStart(events) < events.length)
+    return [...roundViews(roundId, after, events), ...stockViews(roundId, after)]
   for (const e of events)
     if (e._tag === "Restocked" || e._tag === "ProductAdded" || e._tag === "VariantAdded")
       return stockViews(roundId, after)
@@ -314,6 +343,15 @@ export const make = Effect.gen(function* () {
             if (reopened || (cutoffMoved && cutoff === undefined))
               unit.unschedule(cutoffJobId(roundId, reopens), remindJobId(roundId, reopens))
             unit.view(...viewsOf(roundId, after, events))
+            // Buyers the restock promoted from the waiting list (候補) are told.
+            unit.send(...waitlistMessages(after, events))
+            const arrived = events.flatMap((e) => (e._tag === "PreorderArrived" ? e.skus : []))
+            if (arrived.length > 0) {
+              const held = (yield* storage.orders({ roundId })).filter(
+                (o) => o.status !== "cancelled" && o.status !== "refunded"
+              )
+              unit.send(...arrivedMessages(roundId, after.catalogue, after.spec?.title ?? "", held, arrived, at))
+            }
             return { state, events, after }
           })
       })
@@ -366,6 +404,14 @@ export const make = Effect.gen(function* () {
       ])
     }).pipe(Effect.withSpan("RoundChanges.reopenRound", undefined, { captureStackTrace: false }))
 
+  const markArrived: RoundChangesService["markArrived"] = (raw) =>
+    Effect.gen(function* () {
+      const input = yield* decodeArrived(raw)
+      const key = input.requestId === undefined ? undefined : `round-arrived:${input.roundId}:${input.requestId}`
+      const at = input.at ?? (yield* nowIso)
+      return yield* change(input.roundId, key, () => [{ _tag: "MarkArrived", skus: input.skus, at }])
+    }).pipe(Effect.withSpan("RoundChanges.markArrived", undefined, { captureStackTrace: false }))
+
   const history: RoundChangesService["history"] = (raw) =>
     Effect.gen(function* () {
       const { roundId } = yield* decodeId({ roundId: raw })
@@ -377,7 +423,7 @@ export const make = Effect.gen(function* () {
       return out
     })
 
-  return { updateRound, reopenRound, history } satisfies RoundChangesService
+  return { updateRound, reopenRound, markArrived, history } satisfies RoundChangesService
 })
 
 /** The service over the app's Storage and GroupBuy. */

@@ -113,7 +113,12 @@ export class ViewBatch {
           this.appended.push({ _tag: "AddNotOrdered", item })
           break
         }
+        case "OrderReleased":
+          // A confirmed order cancelled: its stock back (its view is the Order aggregate's).
+          for (const l of e.lines) this.skus.add(l.sku)
+          break
         case "ProductBelowMinimum":
+        case "RoundBelowMinimum":
           // 流團: each order that lost lines, the stock given back, a not-ordered row per line.
           for (const l of e.lines) {
             this.touch(after, l.buyerId, undefined)

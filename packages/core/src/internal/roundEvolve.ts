@@ -18,7 +18,7 @@ import { Result } from "effect"
 import { match } from "ts-pattern"
 import * as Catalogue from "../Catalogue.js"
 import type { OrderLine } from "../ReadModel.js"
-import type { BookEntry, Event, ReviewEntry, SkuStock, State } from "../Round.js"
+import type { BookEntry, Event, ReviewEntry, SkuStock, State, WaitEntry } from "../Round.js"
 import { isoMillis } from "./isoMillis.js"
 import * as PMap from "./PersistentMap.js"
 
@@ -115,7 +115,9 @@ const nextState = (
   orderCount,
   commentCount,
   paused: s.paused,
-  sealed: s.sealed
+  sealed: s.sealed,
+  waiting: s.waiting,
+  arrived: s.arrived
 })
 
 /** A book entry with new lines (and the withdrawn flag), as one literal. */
@@ -216,7 +218,7 @@ export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefin
               updatedAt: event.at,
               withdrawn: false
             }
-      return nextState(
+      const next = nextState(
         state,
         movedStock(state.stock, event.lines, ordered, by),
         PMap.set(state.book, event.buyerId, entry, by),
@@ -224,6 +226,11 @@ export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefin
         Math.max(entry.seq, state.orderCount),
         state.commentCount + 1
       )
+      // A new order of a buyer whose order in the book is confirmed (a waiting-list promotion after
+      // the close): the confirmed one moves to `sealed`, as it was.
+      return existing !== undefined && event.newOrder && !existing.withdrawn && existing.lines.length > 0
+        ? { ...next, sealed: [...state.sealed, existing] }
+        : next
     }
     case "LinesSet": {
       const existing = PMap.get(state.book, event.buyerId)
@@ -296,8 +303,9 @@ export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefin
     }
     case "RoundClosed":
       return { ...state, status: "closed", paused: false }
-    case "ProductBelowMinimum": {
-      // 流團: the product's lines leave the book (a rare event, once per product at a close).
+    case "ProductBelowMinimum":
+    case "RoundBelowMinimum": {
+      // 流團: the product's (or the round's) lines leave the book (a rare event, at a close).
       let book = state.book
       const stock = editableStock(state.stock, by)
       for (const l of event.lines) {
@@ -317,6 +325,58 @@ export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefin
     }
     case "RoundSettled":
       return { ...state, status: "settled" }
+    // The waiting list (候補) and the stock policies: rare events, plain spreads.
+    case "WaitlistJoined": {
+      const queue = state.waiting[event.sku] ?? []
+      const i = queue.findIndex((w) => w.buyerId === event.buyerId)
+      return withQueue(
+        state,
+        event.sku,
+        i >= 0
+          ? queue.map((w, j) => (j === i ? { ...w, qty: event.qty } : w))
+          : [
+              ...queue,
+              {
+                buyerId: event.buyerId,
+                buyer: event.buyer,
+                qty: event.qty,
+                commentId: event.commentId,
+                seq: event.seq,
+                at: event.at
+              }
+            ]
+      )
+    }
+    case "WaitlistPromoted": {
+      const queue = state.waiting[event.sku] ?? []
+      return withQueue(
+        state,
+        event.sku,
+        event.remaining > 0
+          ? queue.map((w) => (w.buyerId === event.buyerId ? { ...w, qty: event.remaining } : w))
+          : queue.filter((w) => w.buyerId !== event.buyerId)
+      )
+    }
+    case "WaitlistLeft":
+      return withQueue(
+        state,
+        event.sku,
+        (state.waiting[event.sku] ?? []).filter((w) => w.buyerId !== event.buyerId)
+      )
+    case "OrderReleased": {
+      // A confirmed order cancelled: its units go back; the round's copy of it leaves.
+      const stock = editableStock(state.stock, by)
+      for (const l of event.lines) moveStock(stock, l.sku, -l.qty)
+      const e = PMap.get(state.book, event.buyerId)
+      if (e !== undefined && e.orderId === event.orderId && !e.withdrawn)
+        return { ...state, stock, book: PMap.set(state.book, event.buyerId, entryWith(e, [], event.at, true), by) }
+      return { ...state, stock, sealed: state.sealed.filter((x) => x.orderId !== event.orderId) }
+    }
+    case "PreorderArrived": {
+      const arrived = state.arrived.slice()
+      for (const sku of event.skus) if (!arrived.includes(sku)) arrived.push(sku)
+      return { ...state, arrived }
+    }
     // The organiser's changes: rare events, so plain spreads. None of them touches the book.
     case "RoundTitleChanged":
       return state.spec ? { ...state, spec: { ...state.spec, title: event.title } } : state
@@ -373,6 +433,14 @@ export const evolveOwned = (state: State, event: Event, by: PMap.Owner | undefin
       }
     }
   }
+}
+
+/** The state with the waiting list of `sku` set (no key when nobody waits). */
+const withQueue = (state: State, sku: string, queue: ReadonlyArray<WaitEntry>): State => {
+  const waiting = { ...state.waiting }
+  if (queue.length === 0) delete waiting[sku]
+  else waiting[sku] = queue
+  return { ...state, waiting }
 }
 
 /**

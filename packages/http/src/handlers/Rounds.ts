@@ -1,6 +1,7 @@
 /**
  * The `rounds` group: the list (the `rounds` read model, keyset pages by id), create from a round
- * file, one round, edit (a `RoundChanges.RoundChange`), restock, close, reopen, the history and
+ * file, one round, edit (a `RoundChanges.RoundChange`), restock, close, reopen, pre-order arrival
+ * (預購到貨), the history and
  * the report (shared by its readers for up to a second). Edits go through core's `RoundChanges`
  * use cases; a refusal is a 409 whose `reason` is the round's own (`cutoff-passed`, `below-sold`…).
  */
@@ -91,6 +92,13 @@ export const layer = HttpApiBuilder.group(Api, "rounds", (handlers) =>
                 ? { restock: payload.lines }
                 : { restock: payload.lines, requestId: payload.requestId }
             yield* mapChange(changes.updateRound({ roundId: params.roundId, change }))
+            return yield* Rounds.require(storage, params.roundId)
+          })
+        )
+        .handle("arrived", ({ params, payload }) =>
+          Effect.gen(function* () {
+            yield* Rounds.require(storage, params.roundId)
+            yield* mapChange(changes.markArrived({ roundId: params.roundId, ...payload }))
             return yield* Rounds.require(storage, params.roundId)
           })
         )
