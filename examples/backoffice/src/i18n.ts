@@ -193,6 +193,10 @@ const zh = {
   "review.reason.sold-out": "已售完",
   "review.reason.over-cap": "超過預購上限",
   "review.reason.round-closed": "團已結束",
+  "review.reason.over-limit": "超過每人限購",
+  "review.reason.below-minimum": "未達成團門檻（流團）",
+  "review.reason.waitlisted": "候補中",
+  "review.reason.waitlistedAt": "候補第 {place} 位",
 
   "payments.title": "對帳收款",
   "payments.drop": "把銀行對帳單拖到這裡，或點選檔案",
@@ -613,6 +617,10 @@ const en: Record<Key, string> = {
   "review.reason.sold-out": "Sold out",
   "review.reason.over-cap": "Over the pre-order cap",
   "review.reason.round-closed": "Round closed",
+  "review.reason.over-limit": "Over the per-buyer limit",
+  "review.reason.below-minimum": "Below the minimum (not going ahead)",
+  "review.reason.waitlisted": "On the waiting list",
+  "review.reason.waitlistedAt": "Waiting list, place {place}",
 
   "payments.title": "Payments",
   "payments.drop": "Drop a bank statement here, or pick a file",

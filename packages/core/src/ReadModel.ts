@@ -67,7 +67,8 @@ export type ReviewItem = typeof ReviewItem.Type
  * `sold-out`, `over-cap` (a pre-order's cap), `round-closed` (not opened yet), `paused` (the
  * organiser paused the round: nothing is ordered until it resumes), `over-limit` (beyond the
  * product's per-buyer limit, 限購), `below-minimum` (the product did not reach its minimum at the
- * close, 流團: the buyer's lines of it were cancelled).
+ * close, 流團: the buyer's lines of it were cancelled), `waitlisted` (sold out, and the buyer waits
+ * on the SKU's waiting list, 候補, at `place`).
  */
 export const NotOrderedReason = Schema.Literals([
   "after-cutoff",
@@ -76,7 +77,8 @@ export const NotOrderedReason = Schema.Literals([
   "round-closed",
   "paused",
   "over-limit",
-  "below-minimum"
+  "below-minimum",
+  "waitlisted"
 ])
 export type NotOrderedReason = typeof NotOrderedReason.Type
 
@@ -90,6 +92,8 @@ export const NotOrderedItem = Schema.Struct({
   reason: NotOrderedReason,
   sku: Schema.optional(Schema.String),
   qty: Schema.optional(Schema.Int),
+  /** With reason `waitlisted`: the buyer's place on the SKU's waiting list when they joined (1: next). */
+  place: Schema.optional(Schema.Int),
   seq: Schema.Int,
   at: Schema.String
 })

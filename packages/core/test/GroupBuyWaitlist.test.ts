@@ -94,6 +94,11 @@ describe("GroupBuy: the waiting list (候補)", () => {
         ["CUP", 1, "line:bob"],
         ["CUP", 2, "line:cat"]
       ])
+      // The not-ordered list says they wait, and where (CLI.md: reason `waitlisted` with the place).
+      expect((yield* g.report("socks")).notOrdered.map((n) => [n.buyerId, n.reason, n.sku, n.qty, n.place])).toEqual([
+        ["line:bob", "waitlisted", "CUP", 1, 1],
+        ["line:cat", "waitlisted", "CUP", 1, 2]
+      ])
       // amy takes one back ("杯-1"): bob is promoted; the outcome is amy's (cancelled), not bob's.
       const [amended] = yield* g.submitComments({ roundId: "socks", comments: [c("4", "amy", "杯-1")] })
       expect(amended!.status).toBe("cancelled")

@@ -78,7 +78,11 @@ export const Review = (props: { readonly roundId: string }) => {
                 <li key={`${n.commentId}-${i}`} class="not-ordered-item">
                   <span class="buyer-name">{n.buyer.name ?? n.buyer.id}</span>
                   <span class="quote">「{n.text}」</span>
-                  <Badge tone="grey">{tr(t, `review.reason.${n.reason}`, n.reason)}</Badge>
+                  <Badge tone={n.reason === "waitlisted" ? "amber" : "grey"}>
+                    {n.reason === "waitlisted" && n.place !== undefined
+                      ? t("review.reason.waitlistedAt", { place: n.place })
+                      : tr(t, `review.reason.${n.reason}`, n.reason)}
+                  </Badge>
                   {n.sku === undefined ? null : (
                     <span class="small">
                       <span class="mono">{n.sku}</span>

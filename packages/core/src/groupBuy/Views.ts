@@ -113,6 +113,23 @@ export class ViewBatch {
           this.appended.push({ _tag: "AddNotOrdered", item })
           break
         }
+        case "WaitlistJoined": {
+          // The line that did not fit waits (候補): its not-ordered row says so, with the place.
+          let i = this.appended.length - 1
+          for (; i >= 0; i--) {
+            const c = this.appended[i]!
+            if (c._tag === "AddNotOrdered" && c.item.commentId === e.commentId && c.item.sku === e.sku) break
+          }
+          const change = this.appended[i]
+          if (change?._tag === "AddNotOrdered") {
+            const place = (after.waiting[e.sku] ?? []).findIndex((w) => w.buyerId === e.buyerId)
+            this.appended[i] = {
+              _tag: "AddNotOrdered",
+              item: { ...change.item, reason: "waitlisted", ...(place < 0 ? {} : { place: place + 1 }) }
+            }
+          }
+          break
+        }
         case "OrderReleased":
           // A confirmed order cancelled: its stock back (its view is the Order aggregate's).
           for (const l of e.lines) this.skus.add(l.sku)
