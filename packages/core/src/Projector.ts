@@ -7,6 +7,7 @@
  */
 import { Effect, Schema } from "effect"
 import { orderView, roundViews, stockViews } from "./GroupBuy.js"
+import { markWaitlisted } from "./groupBuy/Views.js"
 import * as Order from "./Order.js"
 import * as Payment from "./Payment.js"
 import type { ViewChange } from "./ReadModel.js"
@@ -33,6 +34,8 @@ export const rebuild = (events: Iterable<StoredEvent>): Array<ViewChange> => {
       rounds.set(id, after)
       if (e._tag === "RoundCreated") out.push(...stockViews(id, after))
       out.push(...roundViews(id, after, [e]))
+      // The not-ordered row of the line that waits, one event back: as the use cases write it.
+      if (e._tag === "WaitlistJoined") markWaitlisted(out, e, after)
     } else if (kind === "order") {
       const e = decodeOrder(stored.data)
       const after = Order.evolve(orders.get(id) ?? Order.initialState, e)

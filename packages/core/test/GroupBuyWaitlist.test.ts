@@ -5,6 +5,7 @@ import {
   IdGenerator,
   MessageTemplates,
   PaymentDeadlines,
+  Projector,
   RoundChanges,
   Storage
 } from "@kaituan/core"
@@ -95,10 +96,17 @@ describe("GroupBuy: the waiting list (候補)", () => {
         ["CUP", 2, "line:cat"]
       ])
       // The not-ordered list says they wait, and where (CLI.md: reason `waitlisted` with the place).
-      expect((yield* g.report("socks")).notOrdered.map((n) => [n.buyerId, n.reason, n.sku, n.qty, n.place])).toEqual([
+      const inline = (yield* g.report("socks")).notOrdered
+      expect(inline.map((n) => [n.buyerId, n.reason, n.sku, n.qty, n.place])).toEqual([
         ["line:bob", "waitlisted", "CUP", 1, 1],
         ["line:cat", "waitlisted", "CUP", 1, 2]
       ])
+      // The same rows from the events alone (a rebuild).
+      const storage = yield* Storage.Storage
+      const rebuilt = Projector.rebuild(yield* storage.readAll(0, 1_000)).flatMap((c) =>
+        c._tag === "AddNotOrdered" ? [c.item] : []
+      )
+      expect(rebuilt).toEqual(inline)
       // amy takes one back ("杯-1"): bob is promoted; the outcome is amy's (cancelled), not bob's.
       const [amended] = yield* g.submitComments({ roundId: "socks", comments: [c("4", "amy", "杯-1")] })
       expect(amended!.status).toBe("cancelled")

@@ -52,6 +52,29 @@ const stockView = (roundId: string, state: Round.State, sku: string): StockView 
 }
 
 /**
+ * A line that joined the waiting list (候補) is not ordered with reason `waitlisted` and the
+ * buyer's place: rewrites the latest not-ordered row of the same comment and SKU in `changes`
+ * (the `CommentNotOrdered` before the `WaitlistJoined`). `after`: the round's state after the join.
+ * Used inline ({@link ViewBatch}) and by the Projector, so both give the same rows.
+ */
+export const markWaitlisted = (
+  changes: Array<ViewChange>,
+  e: Extract<Round.Event, { readonly _tag: "WaitlistJoined" }>,
+  after: Round.State
+): void => {
+  for (let i = changes.length - 1; i >= 0; i--) {
+    const c = changes[i]!
+    if (c._tag !== "AddNotOrdered" || c.item.commentId !== e.commentId || c.item.sku !== e.sku) continue
+    const place = (after.waiting[e.sku] ?? []).findIndex((w) => w.buyerId === e.buyerId)
+    changes[i] = {
+      _tag: "AddNotOrdered",
+      item: { ...c.item, reason: "waitlisted", ...(place < 0 ? {} : { place: place + 1 }) }
+    }
+    return
+  }
+}
+
+/**
  * Read-model changes of a run of round events, merged: each order, review item and SKU comes
  * once, in its latest state; not-ordered items and buyer identities come in event order.
  * Applying the merged changes gives the same rows as applying each event's changes in turn, with
@@ -113,23 +136,9 @@ export class ViewBatch {
           this.appended.push({ _tag: "AddNotOrdered", item })
           break
         }
-        case "WaitlistJoined": {
-          // The line that did not fit waits (候補): its not-ordered row says so, with the place.
-          let i = this.appended.length - 1
-          for (; i >= 0; i--) {
-            const c = this.appended[i]!
-            if (c._tag === "AddNotOrdered" && c.item.commentId === e.commentId && c.item.sku === e.sku) break
-          }
-          const change = this.appended[i]
-          if (change?._tag === "AddNotOrdered") {
-            const place = (after.waiting[e.sku] ?? []).findIndex((w) => w.buyerId === e.buyerId)
-            this.appended[i] = {
-              _tag: "AddNotOrdered",
-              item: { ...change.item, reason: "waitlisted", ...(place < 0 ? {} : { place: place + 1 }) }
-            }
-          }
+        case "WaitlistJoined":
+          markWaitlisted(this.appended, e, after)
           break
-        }
         case "OrderReleased":
           // A confirmed order cancelled: its stock back (its view is the Order aggregate's).
           for (const l of e.lines) this.skus.add(l.sku)
