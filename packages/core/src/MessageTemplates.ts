@@ -331,7 +331,22 @@ const zhTW: Record<MessageKind, (data: Data, v: Vars) => string> = {
     ),
   "sold-out": (d, v) =>
     `${d["supply"] === "preorder" ? "🈵" : "❌"} ${v.product || "商品"}${d["supply"] === "preorder" ? " 預購已額滿" : " 已售完"}${v.round ? `（${v.round}）` : ""}，謝謝大家支持！`,
-  text: (_d, v) => v.text
+  text: (_d, v) => v.text,
+  "choose-store": (d, v) =>
+    join(
+      `${v.greeting}請選擇取貨門市 🏪${v.carrier ? `（${v.carrier}）` : ""}`,
+      v.lines,
+      str(d["storeMapUrl"]) && `點此選擇門市：${str(d["storeMapUrl"])}`
+    ),
+  "arrived-at-store": (_d, v) =>
+    join(
+      `${v.greeting}您的包裹已送達門市 🏪`,
+      v.lines,
+      v.place && `取貨門市：${v.place}`,
+      v.trackingNumber && `寄件編號：${v.trackingNumber}`,
+      v.until && `請於 ${v.until} 前取貨，逾期將退回`
+    ),
+  "picked-up": (_d, v) => join(`${v.greeting}已完成取貨，謝謝您的支持！🙏`, v.lines)
 }
 
 const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
@@ -412,7 +427,22 @@ const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
     ),
   "sold-out": (d, v) =>
     `${d["supply"] === "preorder" ? "🈵" : "❌"} ${v.product || "An item"}${d["supply"] === "preorder" ? " is fully pre-ordered" : " is sold out"}${v.round ? ` (${v.round})` : ""}. Thank you!`,
-  text: (_d, v) => v.text
+  text: (_d, v) => v.text,
+  "choose-store": (d, v) =>
+    join(
+      `${v.greeting}please choose the store to pick up at 🏪${v.carrier ? ` (${v.carrier})` : ""}`,
+      v.lines,
+      str(d["storeMapUrl"]) && `Choose a store: ${str(d["storeMapUrl"])}`
+    ),
+  "arrived-at-store": (_d, v) =>
+    join(
+      `${v.greeting}your parcel is at the store 🏪`,
+      v.lines,
+      v.place && `Store: ${v.place}`,
+      v.trackingNumber && `Tracking: ${v.trackingNumber}`,
+      v.until && `Please pick it up by ${v.until}, or it goes back`
+    ),
+  "picked-up": (_d, v) => join(`${v.greeting}you picked up your parcel, thank you! 🙏`, v.lines)
 }
 
 /** The built-in templates per locale. */

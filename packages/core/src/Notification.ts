@@ -24,7 +24,11 @@ export const MessageKind = Schema.Literals([
   "round-announcement",
   "cutoff-reminder",
   "sold-out",
-  "text"
+  "text",
+  // Carrier fulfilment (groupBuy/Fulfilment): choose a store on the map, parcel at the store, picked up.
+  "choose-store",
+  "arrived-at-store",
+  "picked-up"
 ])
 export type MessageKind = typeof MessageKind.Type
 
