@@ -47,7 +47,11 @@ describe("MessageTemplates", () => {
       "round-announcement": "📣 開團：芒果團",
       "cutoff-reminder": "⏰ 截單提醒：芒果團\n即將截單，要買的朋友請把握時間！",
       "sold-out": "❌ 商品 已售完（芒果團），謝謝大家支持！",
-      text: "自訂"
+      text: "自訂",
+      "choose-store": "小明 您好，請選擇取貨門市 🏪（7-11）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300",
+      "arrived-at-store":
+        "小明 您好，您的包裹已送達門市 🏪\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n取貨門市：永和店\n寄件編號：F123\n請於 5/20 前取貨，逾期將退回",
+      "picked-up": "小明 您好，已完成取貨，謝謝您的支持！🙏\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300"
     })
   })
 
