@@ -16,6 +16,7 @@
  *   given), `reminder: true` / `overdue: true` (a `payment-due` before / after the deadline),
  *   `last5` (`payment-reported`: the digits the buyer reported); `dueAt` in ISO 8601 is shown in Taipei time
  * - `carrier`, `trackingNumber` or `trackingNo`, `pickupCode`, `place`, `until`
+ * - `storeMapUrl` (`choose-store`: the link that opens the carrier's store map)
  * - `text` (kind `"text"`: sent verbatim)
  * - round notices to a conversation (`round-announcement`, `cutoff-reminder`, `sold-out`; built by
  *   `Publish`): `round`, `items` (`[{ label, price, supply: "in-stock" | "preorder" |

@@ -90,7 +90,8 @@ describe("Shipment with a carrier", () => {
           if (s.atStore) expect(s.status).toBe("shipped")
           if (s.status === "picked-up") expect(s.method === "pickup" || s.method === "cvs").toBe(true)
         }
-      })
+      }),
+      { numRuns: 500 }
     )
   })
 
@@ -107,7 +108,8 @@ describe("Shipment with a carrier", () => {
         if (Result.isFailure(first)) return
         const again = Shipment.decide(last, Shipment.fold(first.success, s))
         expect(Result.isSuccess(again) && again.success).toEqual([])
-      })
+      }),
+      { numRuns: 500 }
     )
   })
 

@@ -230,6 +230,30 @@ const flow = (standIn: StandIn.StandIn) =>
     expect(kinds(yield* drain)).toEqual(["choose-store", "shipped", "arrived-at-store"])
     yield* fulfilment.resolveUnclaimed({ shipmentId: lost.shipmentId })
     expect(yield* fulfilment.unclaimedReturns()).toEqual([])
+
+    // 9. An earlier attempt reached ECPay but was never recorded (the process stopped in between):
+    //    the next one is refused as a duplicate reference, naming it; still one ECPay order.
+    const order3 = `${orderId}-3`
+    yield* paidOrder(order3)
+    const stray = yield* fulfilment.pack({ orderId: order3, lines: [{ sku: "MANGO", qty: 1 }], carrier: "familymart" })
+    yield* fulfilment.chooseStore(
+      yield* logistics.storeCallback(Http.request({ body: StoreMap.encodeReply(StandIn.C2C, stray.reference, store) }))
+    )
+    yield* logistics.createShipment({
+      reference: stray.reference,
+      carrier: "familymart",
+      store,
+      receiver,
+      goodsAmount: 640,
+      goodsName: "團購商品"
+    })
+    const refused = yield* Effect.flip(fulfilment.createCarrierOrder({ shipmentId: stray.shipmentId, receiver }))
+    expect(refused._tag === "GroupBuyError" && refused.reason).toBe("rejected")
+    expect(refused.message).toContain(stray.reference)
+    expect(standIn.requests.filter((r) => r.MerchantTradeNo === stray.reference)).toHaveLength(2)
+    expect(standIn.orders.has(stray.reference)).toBe(true)
+    expect((yield* shipmentState(stray.shipmentId)).state.status).toBe("packed")
+    expect(kinds(yield* drain)).toEqual(["choose-store"])
   })
 
 /** The flow against a fresh stand-in (its own orders) over this storage. */

@@ -17,7 +17,10 @@
  *   reference, so a second attempt can never make a second carrier order;
  * - {@link FulfilmentService.createCarrierOrder} on a shipment that shipped answers what was
  *   recorded, without calling the carrier; calls for one shipment in one process run one at a
- *   time, and the recording commit claims the key `carrier-order:<shipmentId>`;
+ *   time, and the recording commit claims the key `carrier-order:<shipmentId>`. Should the
+ *   process stop between the carrier's answer and that commit, the next attempt is refused by
+ *   the carrier as a duplicate reference: it fails `rejected`, naming the reference to look up,
+ *   and never makes a second order;
  * - a status callback is keyed by its reference, code and time: the same callback again is a
  *   `duplicate`; another that says nothing new decides no event (`unchanged`).
  *
@@ -410,7 +413,8 @@ export const make = (options: Options = {}) =>
         const carrier = state.carrier
         if (!Logistics.isStoreCarrier(carrier))
           return yield* Effect.fail(rejected(`shipment ${shipmentId} goes to the buyer's home, not a store`))
-        return yield* logistics.storeMap({ reference: state.reference, carrier })
+        // Buyers open it from a link in chat: the phone layout.
+        return yield* logistics.storeMap({ reference: state.reference, carrier, device: "mobile" })
       })
 
     const chooseStore: FulfilmentService["chooseStore"] = (raw) =>
@@ -476,15 +480,28 @@ export const make = (options: Options = {}) =>
                   field: "goodsAmount"
                 })
               )
-            const created = yield* logistics.createShipment({
-              reference,
-              carrier,
-              ...(state.store === undefined ? {} : { store: state.store }),
-              receiver: input.receiver,
-              goodsAmount,
-              goodsName: input.goodsName ?? DEFAULT_GOODS_NAME,
-              ...(input.collect === undefined ? {} : { collect: input.collect })
-            })
+            const created = yield* logistics
+              .createShipment({
+                reference,
+                carrier,
+                ...(state.store === undefined ? {} : { store: state.store }),
+                receiver: input.receiver,
+                goodsAmount,
+                goodsName: input.goodsName ?? DEFAULT_GOODS_NAME,
+                ...(input.collect === undefined ? {} : { collect: input.collect })
+              })
+              .pipe(
+                Effect.catchIf(
+                  (e) => e.reason === "duplicate",
+                  (e) =>
+                    Effect.fail(
+                      rejected(
+                        `the carrier holds an order under reference ${reference} already: an earlier attempt went through but was not recorded. Look it up in the carrier's back office by this reference (ECPay: MerchantTradeNo)`,
+                        e
+                      )
+                    )
+                )
+              )
             const at = yield* nowIso
             const outcome = yield* CommandHandler.handleMany(storage, {
               at,
