@@ -15,6 +15,7 @@
  * | `payments` | upload a statement → decisions, list decisions, approve / reject, record cash |
  * | `shipping` | ship lines of an order (split shipments), method, tracking number |
  * | `pickups` | find by code, confirm, unlock |
+ * | `logistics` | pack for a carrier, the carrier order, its label, unclaimed returns (503 without a carrier) |
  * | `buyers` | one buyer (personal data) |
  * | `operations` | dead letters (list, retry) and jobs |
 | `exports` | a round's orders as a CSV file (organiser only: personal data) |
