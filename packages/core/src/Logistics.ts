@@ -12,8 +12,7 @@
  *
  * @since 0.3.0
  */
-import { Context, Schema } from "effect"
-import type * as Effect from "effect/Effect"
+import { Context, type Effect, Schema } from "effect"
 import type { InboundRequest, PlainResponse } from "./Http.js"
 
 /** Convenience-store chains a buyer can pick a store of (C2C, 店到店). */

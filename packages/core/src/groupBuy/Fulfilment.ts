@@ -27,7 +27,7 @@
  * @since 0.3.0
  */
 import { Clock, Context, Effect, Layer, Result, Schema, Semaphore } from "effect"
-import { match } from "ts-pattern"
+import { match, P } from "ts-pattern"
 import * as CommandHandler from "../CommandHandler.js"
 import * as Decider from "../Decider.js"
 import { GroupBuyError } from "../GroupBuy.js"
@@ -629,7 +629,23 @@ export const make = (options: Options = {}) =>
                     toFlag.push(flag)
                     return undefined
                   })
-                  .otherwise((): undefined => undefined)
+                  .with(
+                    {
+                      _tag: P.union(
+                        "ShipmentPacked",
+                        "ShipmentShipped",
+                        // A home delivery done: the carrier told the buyer at the door.
+                        "ShipmentDelivered",
+                        "PickupCodeRejected",
+                        "PickupLocked",
+                        "PickupUnlocked",
+                        "CarrierAssigned",
+                        "StoreChosen"
+                      )
+                    },
+                    (): undefined => undefined
+                  )
+                  .exhaustive()
                 if (message !== undefined) unit.send(message)
               }
               for (const flag of toFlag) yield* unit.decide(flags, FLAGS_STREAM, { _tag: "Flag", flag })
