@@ -27,7 +27,12 @@ const importsOf = (dir) => {
 // Application-level packages that compose a sibling's application service besides core's:
 // `@kaituan/http` (the back office) serves `@kaituan/reconcile`'s Payments and writes its
 // exports with `@kaituan/documents`.
-const composes = { "@kaituan/http": ["@kaituan/reconcile", "@kaituan/documents"] }
+// `@kaituan/logistics-ecpay` signs with `@kaituan/payments-ecpay`'s CheckMacValue (one
+// implementation of ECPay's MAC, not a copy).
+const composes = {
+  "@kaituan/http": ["@kaituan/reconcile", "@kaituan/documents"],
+  "@kaituan/logistics-ecpay": ["@kaituan/payments-ecpay"]
+}
 for (const name of fs.readdirSync(path.join(root, "packages"))) {
   const dir = path.join(root, "packages", name)
   const pkgFile = path.join(dir, "package.json")

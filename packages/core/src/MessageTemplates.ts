@@ -19,6 +19,7 @@
  * - `qty` and `position` (`waitlist-joined`: the units waited for and the buyer's place on the
  *   waiting list); `qty`, `lines`, `total` (`waitlist-promoted`); `lines` (`preorder-arrived`);
  *   reasons `round-below-minimum` (the round's own minimum, 流團) and `waitlist-left`
+ * - `storeMapUrl` (`choose-store`: the link that opens the carrier's store map)
  * - `text` (kind `"text"`: sent verbatim)
  * - round notices to a conversation (`round-announcement`, `cutoff-reminder`, `sold-out`; built by
  *   `Publish`): `round`, `items` (`[{ label, price, supply: "in-stock" | "preorder" |
@@ -355,7 +356,22 @@ const zhTW: Record<MessageKind, (data: Data, v: Vars) => string> = {
       `${v.greeting}您預購的商品已到貨 📦${v.round ? `（${v.round}）` : ""}`,
       v.lines,
       "將盡快為您出貨，謝謝耐心等候！"
-    )
+    ),
+  "choose-store": (d, v) =>
+    join(
+      `${v.greeting}請選擇取貨門市 🏪${v.carrier ? `（${v.carrier}）` : ""}`,
+      v.lines,
+      str(d["storeMapUrl"]) && `點此選擇門市：${str(d["storeMapUrl"])}`
+    ),
+  "arrived-at-store": (_d, v) =>
+    join(
+      `${v.greeting}您的包裹已送達門市 🏪`,
+      v.lines,
+      v.place && `取貨門市：${v.place}`,
+      v.trackingNumber && `寄件編號：${v.trackingNumber}`,
+      v.until && `請於 ${v.until} 前取貨，逾期將退回`
+    ),
+  "picked-up": (_d, v) => join(`${v.greeting}已完成取貨，謝謝您的支持！🙏`, v.lines)
 }
 
 const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
@@ -453,7 +469,22 @@ const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
       `${v.greeting}your pre-order has arrived 📦${v.round ? ` (${v.round})` : ""}`,
       v.lines,
       "It ships soon. Thank you for waiting!"
-    )
+    ),
+  "choose-store": (d, v) =>
+    join(
+      `${v.greeting}please choose the store to pick up at 🏪${v.carrier ? ` (${v.carrier})` : ""}`,
+      v.lines,
+      str(d["storeMapUrl"]) && `Choose a store: ${str(d["storeMapUrl"])}`
+    ),
+  "arrived-at-store": (_d, v) =>
+    join(
+      `${v.greeting}your parcel is at the store 🏪`,
+      v.lines,
+      v.place && `Store: ${v.place}`,
+      v.trackingNumber && `Tracking: ${v.trackingNumber}`,
+      v.until && `Please pick it up by ${v.until}, or it goes back`
+    ),
+  "picked-up": (_d, v) => join(`${v.greeting}you picked up your parcel, thank you! 🙏`, v.lines)
 }
 
 /** The built-in templates per locale. */

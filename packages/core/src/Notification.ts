@@ -28,7 +28,11 @@ export const MessageKind = Schema.Literals([
   // The waiting list (候補) and pre-order arrival (預購到貨), issue 16.
   "waitlist-joined",
   "waitlist-promoted",
-  "preorder-arrived"
+  "preorder-arrived",
+  // Carrier fulfilment (groupBuy/Fulfilment): choose a store on the map, parcel at the store, picked up.
+  "choose-store",
+  "arrived-at-store",
+  "picked-up"
 ])
 export type MessageKind = typeof MessageKind.Type
 

@@ -3,11 +3,19 @@
  * one-time pickup code (the buyer's QR code) → returned. An order may have several shipments
  * (拆單出貨: the in-stock part now, the pre-order part later).
  *
+ * A shipment sent through a carrier (`Logistics`) is assigned the carrier and the reference its
+ * carrier order goes by (`CarrierAssigned`); a convenience-store shipment gets the buyer's store
+ * (`StoreChosen`) before it ships; `ShipmentShipped` records the carrier order's tracking number;
+ * the carrier's reports then move it on: `ShipmentArrivedAtStore` (with the pick-up-by date),
+ * `ShipmentPickedUp`, `ShipmentDelivered`, or `ShipmentReturned` with reason `unclaimed`. A
+ * report that does not move the shipment (the same report again, a late one) decides nothing.
+ *
  * @since 0.1.0
  */
 import { Data, Result, Schema } from "effect"
 import { match } from "ts-pattern"
 import * as Decider from "./Decider.js"
+import * as Logistics from "./Logistics.js"
 
 /** How a shipment travels: home delivery, a convenience store (cvs) or a meet-up pickup. */
 export const Method = Schema.Literals(["home", "cvs", "pickup"])
@@ -28,6 +36,10 @@ export const ShipmentPacked = Schema.TaggedStruct("ShipmentPacked", {
 export const ShipmentShipped = Schema.TaggedStruct("ShipmentShipped", {
   carrier: Schema.optional(Schema.String),
   trackingNo: Schema.optional(Schema.String),
+  /** The carrier's id of its order (ECPay `AllPayLogisticsID`), for a carrier order. */
+  carrierOrderId: Schema.optional(Schema.String),
+  /** The second half of a 7-ELEVEN C2C code (ECPay `CVSValidationNo`). */
+  validationNo: Schema.optional(Schema.String),
   at: Schema.String
 })
 /** The carrier delivered it (home or store). */
@@ -35,13 +47,34 @@ export const ShipmentDelivered = Schema.TaggedStruct("ShipmentDelivered", { at: 
 /** The buyer picked it up at the meet-up with the right code. */
 export const ShipmentPickedUp = Schema.TaggedStruct("ShipmentPickedUp", { at: Schema.String })
 /** It came back (refused, not collected, damaged…). */
-export const ShipmentReturned = Schema.TaggedStruct("ShipmentReturned", { reason: Schema.String, at: Schema.String })
+export const ShipmentReturned = Schema.TaggedStruct("ShipmentReturned", {
+  /** Why: `unclaimed` (the buyer did not collect it at the store in time), or the organiser's reason code. */
+  reason: Schema.String,
+  /** The carrier's status code that reported it, when a carrier did. */
+  carrierCode: Schema.optional(Schema.String),
+  at: Schema.String
+})
 /** A wrong pickup code was tried (`attempt`: the how-manieth wrong one since the last unlock). */
 export const PickupCodeRejected = Schema.TaggedStruct("PickupCodeRejected", { attempt: Schema.Int, at: Schema.String })
 /** {@link MAX_PICKUP_ATTEMPTS} wrong codes: the pickup is refused, even with the right code, until unlocked. */
 export const PickupLocked = Schema.TaggedStruct("PickupLocked", { at: Schema.String })
 /** The organiser unlocked the pickup: the wrong tries count from 0 again. */
 export const PickupUnlocked = Schema.TaggedStruct("PickupUnlocked", { at: Schema.String })
+
+/** The shipment goes through this carrier, its carrier order under this reference (ECPay `MerchantTradeNo`). */
+export const CarrierAssigned = Schema.TaggedStruct("CarrierAssigned", {
+  carrier: Logistics.Carrier,
+  reference: Logistics.Reference,
+  at: Schema.String
+})
+/** The buyer chose the convenience store to pick the parcel up at (from the carrier's store map). */
+export const StoreChosen = Schema.TaggedStruct("StoreChosen", { store: Logistics.Store, at: Schema.String })
+/** The carrier reports the parcel waiting at the buyer's store, to be picked up by `pickUpBy` (ISO 8601) when known. */
+export const ShipmentArrivedAtStore = Schema.TaggedStruct("ShipmentArrivedAtStore", {
+  pickUpBy: Schema.optional(Schema.String),
+  carrierCode: Schema.optional(Schema.String),
+  at: Schema.String
+})
 
 /** Every shipment event. */
 export const Event = Schema.Union([
@@ -52,10 +85,16 @@ export const Event = Schema.Union([
   ShipmentReturned,
   PickupCodeRejected,
   PickupLocked,
-  PickupUnlocked
+  PickupUnlocked,
+  CarrierAssigned,
+  StoreChosen,
+  ShipmentArrivedAtStore
 ])
 /** Every shipment event. */
 export type Event = typeof Event.Type
+
+/** The return reason of a parcel the buyer did not collect at the store in time. */
+export const UNCLAIMED = "unclaimed"
 
 /** Wrong pickup codes in a row (since the last unlock) that lock a meet-up pickup. */
 export const MAX_PICKUP_ATTEMPTS = 5
@@ -96,6 +135,29 @@ export type Command =
       readonly _tag: "Ship"
       readonly carrier?: string | undefined
       readonly trackingNo?: string | undefined
+      readonly carrierOrderId?: string | undefined
+      readonly validationNo?: string | undefined
+      readonly at: string
+    }
+  /** Sends a packed shipment through a carrier, its carrier order under `reference` (nothing to do when so already). */
+  | {
+      readonly _tag: "AssignCarrier"
+      readonly carrier: Logistics.Carrier
+      readonly reference: string
+      readonly at: string
+    }
+  /** The buyer's store for a packed convenience-store shipment (nothing to do when it is that store already). */
+  | { readonly _tag: "ChooseStore"; readonly store: Logistics.Store; readonly at: string }
+  /**
+   * A carrier's report on a shipped parcel: it moves the shipment when it says something new
+   * (arrived, picked up, delivered, unclaimed), and decides nothing otherwise (in transit, the same
+   * report again, a report older than what is known).
+   */
+  | {
+      readonly _tag: "CarrierReport"
+      readonly kind: Logistics.StatusKind
+      readonly code: string
+      readonly pickUpBy?: string | undefined
       readonly at: string
     }
   | { readonly _tag: "Deliver"; readonly at: string }
@@ -121,6 +183,20 @@ export interface State {
   readonly failedPickups: number
   /** Too many wrong codes: no pickup until the organiser unlocks it. */
   readonly pickupLocked: boolean
+  /** The carrier and carrier-order reference, for a shipment sent through a carrier. */
+  readonly carrier: Logistics.Carrier | undefined
+  readonly reference: string | undefined
+  /** The buyer's convenience store. */
+  readonly store: Logistics.Store | undefined
+  /** As recorded when it shipped. */
+  readonly trackingNo: string | undefined
+  readonly carrierOrderId: string | undefined
+  readonly validationNo: string | undefined
+  /** The carrier reported it waiting at the store (until `pickUpBy`, when known). */
+  readonly atStore: boolean
+  readonly pickUpBy: string | undefined
+  /** Why it came back. */
+  readonly returnReason: string | undefined
 }
 
 /** The state before the first event. */
@@ -132,12 +208,28 @@ export const initialState: State = {
   lines: [],
   pickupCode: undefined,
   failedPickups: 0,
-  pickupLocked: false
+  pickupLocked: false,
+  carrier: undefined,
+  reference: undefined,
+  store: undefined,
+  trackingNo: undefined,
+  carrierOrderId: undefined,
+  validationNo: undefined,
+  atStore: false,
+  pickUpBy: undefined,
+  returnReason: undefined
 }
 
 /** A command the shipment's state does not allow. */
 export class ShipmentError extends Data.TaggedError("ShipmentError")<{
-  readonly reason: "invalid-state" | "wrong-code" | "missing-code" | "empty" | "wrong-method" | "locked"
+  readonly reason:
+    | "invalid-state"
+    | "wrong-code"
+    | "missing-code"
+    | "empty"
+    | "wrong-method"
+    | "locked"
+    | "missing-store"
   readonly message: string
 }> {}
 
@@ -152,26 +244,48 @@ export const transitions: ReadonlyArray<readonly [Status, Event["_tag"], Status]
   ["shipped", "PickupLocked", "shipped"],
   ["shipped", "PickupUnlocked", "shipped"],
   ["delivered", "ShipmentReturned", "returned"],
-  ["picked-up", "ShipmentReturned", "returned"]
+  ["picked-up", "ShipmentReturned", "returned"],
+  ["packed", "CarrierAssigned", "packed"],
+  ["packed", "StoreChosen", "packed"],
+  ["shipped", "ShipmentArrivedAtStore", "shipped"]
 ]
 
 /** Folds one event into the state. */
 export const evolve = (state: State, event: Event): State =>
   match(event)
     .with({ _tag: "ShipmentPacked" }, (e) => ({
+      ...initialState,
       status: "packed" as const,
       shipmentId: e.shipmentId,
       orderId: e.orderId,
       method: e.method,
       lines: e.lines,
-      pickupCode: e.pickupCode,
-      failedPickups: 0,
-      pickupLocked: false
+      pickupCode: e.pickupCode
     }))
-    .with({ _tag: "ShipmentShipped" }, () => ({ ...state, status: "shipped" as const }))
-    .with({ _tag: "ShipmentDelivered" }, () => ({ ...state, status: "delivered" as const }))
-    .with({ _tag: "ShipmentPickedUp" }, () => ({ ...state, status: "picked-up" as const }))
-    .with({ _tag: "ShipmentReturned" }, () => ({ ...state, status: "returned" as const }))
+    .with({ _tag: "ShipmentShipped" }, (e) => ({
+      ...state,
+      status: "shipped" as const,
+      trackingNo: e.trackingNo,
+      carrierOrderId: e.carrierOrderId,
+      validationNo: e.validationNo
+    }))
+    .with({ _tag: "ShipmentDelivered" }, () => ({ ...state, status: "delivered" as const, atStore: false }))
+    .with({ _tag: "ShipmentPickedUp" }, () => ({ ...state, status: "picked-up" as const, atStore: false }))
+    .with({ _tag: "ShipmentReturned" }, (e) => ({
+      ...state,
+      status: "returned" as const,
+      atStore: false,
+      returnReason: e.reason
+    }))
+    .with({ _tag: "CarrierAssigned" }, (e) => ({
+      ...state,
+      carrier: e.carrier,
+      reference: e.reference,
+      // Another chain's store does not take this chain's parcels.
+      store: state.store !== undefined && state.store.carrier === e.carrier ? state.store : undefined
+    }))
+    .with({ _tag: "StoreChosen" }, (e) => ({ ...state, store: e.store }))
+    .with({ _tag: "ShipmentArrivedAtStore" }, (e) => ({ ...state, atStore: true, pickUpBy: e.pickUpBy }))
     .with({ _tag: "PickupCodeRejected" }, () => ({ ...state, failedPickups: state.failedPickups + 1 }))
     .with({ _tag: "PickupLocked" }, () => ({ ...state, pickupLocked: true }))
     .with({ _tag: "PickupUnlocked" }, () => ({ ...state, pickupLocked: false, failedPickups: 0 }))
@@ -216,20 +330,77 @@ export const decide = (command: Command, state: State): Decision =>
         }
       ])
     })
-    .with(
-      { _tag: "Ship" },
-      (c): Decision =>
-        state.status === "packed"
-          ? Result.succeed([
-              {
-                _tag: "ShipmentShipped",
-                at: c.at,
-                ...(c.carrier ? { carrier: c.carrier } : {}),
-                ...(c.trackingNo ? { trackingNo: c.trackingNo } : {})
-              }
-            ])
-          : fail("invalid-state", `cannot ship a ${state.status} shipment`)
-    )
+    .with({ _tag: "Ship" }, (c): Decision => {
+      if (state.status !== "packed") return fail("invalid-state", `cannot ship a ${state.status} shipment`)
+      if (state.carrier !== undefined && Logistics.isStoreCarrier(state.carrier) && state.store === undefined)
+        return fail("missing-store", "the buyer has not chosen a store yet")
+      return Result.succeed([
+        {
+          _tag: "ShipmentShipped",
+          at: c.at,
+          ...(c.carrier ? { carrier: c.carrier } : {}),
+          ...(c.trackingNo ? { trackingNo: c.trackingNo } : {}),
+          ...(c.carrierOrderId ? { carrierOrderId: c.carrierOrderId } : {}),
+          ...(c.validationNo ? { validationNo: c.validationNo } : {})
+        }
+      ])
+    })
+    .with({ _tag: "AssignCarrier" }, (c): Decision => {
+      if (state.status !== "packed")
+        return fail("invalid-state", `cannot change the carrier of a ${state.status} shipment`)
+      const wanted = Logistics.isStoreCarrier(c.carrier) ? "cvs" : "home"
+      if (state.method !== wanted)
+        return fail("wrong-method", `a ${state.method} shipment cannot go by ${Logistics.carrierNames[c.carrier]}`)
+      if (state.carrier === c.carrier && state.reference === c.reference) return Result.succeed([])
+      return Result.succeed([{ _tag: "CarrierAssigned", carrier: c.carrier, reference: c.reference, at: c.at }])
+    })
+    .with({ _tag: "ChooseStore" }, (c): Decision => {
+      if (state.status !== "packed")
+        return fail("invalid-state", `cannot change the store of a ${state.status} shipment`)
+      if (state.method !== "cvs" || state.carrier === undefined || state.carrier !== c.store.carrier)
+        return fail("wrong-method", "the store is not of the shipment's convenience-store chain")
+      if (state.store?.storeId === c.store.storeId) return Result.succeed([])
+      return Result.succeed([{ _tag: "StoreChosen", store: c.store, at: c.at }])
+    })
+    .with({ _tag: "CarrierReport" }, (c): Decision => {
+      if (state.carrier === undefined) return fail("wrong-method", "this shipment is not sent through a carrier")
+      if (state.status === "none" || state.status === "packed")
+        return fail("invalid-state", `a carrier report on a ${state.status} shipment`)
+      // Delivered, picked up or returned: a later report adds nothing (ECPay sends each one until answered).
+      if (state.status !== "shipped") return Result.succeed([])
+      const carrierCode = c.code === "" ? {} : { carrierCode: c.code }
+      return match(c.kind)
+        .with(
+          "arrived-at-store",
+          (): Decision =>
+            state.atStore || state.store === undefined
+              ? Result.succeed([])
+              : Result.succeed([
+                  {
+                    _tag: "ShipmentArrivedAtStore",
+                    at: c.at,
+                    ...carrierCode,
+                    ...(c.pickUpBy ? { pickUpBy: c.pickUpBy } : {})
+                  }
+                ])
+        )
+        .with(
+          "picked-up",
+          (): Decision =>
+            state.method === "cvs" ? Result.succeed([{ _tag: "ShipmentPickedUp", at: c.at }]) : Result.succeed([])
+        )
+        .with(
+          "delivered",
+          (): Decision =>
+            state.method === "home" ? Result.succeed([{ _tag: "ShipmentDelivered", at: c.at }]) : Result.succeed([])
+        )
+        .with(
+          "unclaimed",
+          (): Decision => Result.succeed([{ _tag: "ShipmentReturned", reason: UNCLAIMED, at: c.at, ...carrierCode }])
+        )
+        .with("in-transit", "other", (): Decision => Result.succeed([]))
+        .exhaustive()
+    })
     .with({ _tag: "Deliver" }, (c): Decision => {
       if (state.status !== "shipped") return fail("invalid-state", `cannot deliver a ${state.status} shipment`)
       if (state.method === "pickup") return fail("wrong-method", "a meet-up pickup is confirmed with the pickup code")

@@ -15,6 +15,7 @@
  * | `payments` | upload a statement → decisions, list decisions, approve / reject, record cash |
  * | `shipping` | ship lines of an order (split shipments), method, tracking number |
  * | `pickups` | find by code, confirm, unlock |
+ * | `logistics` | pack for a carrier, the carrier order, its label, unclaimed returns (503 without a carrier) |
  * | `buyers` | one buyer (personal data) |
  * | `operations` | dead letters (list, retry) and jobs |
  * | `deadlines` | the orders flagged at a payment deadline that still owe money |
@@ -22,7 +23,7 @@
  *
  * @since 0.2.0
  */
-import { ReadModel, RoundChanges, RoundSpec } from "@kaituan/core"
+import { Logistics, ReadModel, RoundChanges, RoundSpec } from "@kaituan/core"
 import { Context, Schema } from "effect"
 import { Multipart } from "effect/http"
 import {
@@ -448,6 +449,87 @@ export class DeadlinesApi extends HttpApiGroup.make("deadlines").add(
   )
 ) {}
 
+/** A parcel packed for a carrier (`Fulfilment.pack`). */
+export const CarrierParcel = Schema.Struct({
+  lines: Schema.Array(M.Line).check(Schema.isMinLength(1), Schema.isMaxLength(100)),
+  carrier: Logistics.Carrier
+})
+/** The parcel packed: its shipment and the reference of its carrier order. */
+export const CarrierPacked = Schema.Struct({
+  shipmentId: Schema.String,
+  orderId: Schema.String,
+  reference: Schema.String
+})
+/** What the carrier order needs: the receiver (sent to the carrier only), and optionally the value and contents. */
+export const CarrierOrderRequest = Schema.Struct({
+  receiver: Logistics.Receiver,
+  goodsAmount: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 20_000 }))),
+  goodsName: Schema.optional(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(60))),
+  collect: Schema.optional(Schema.Boolean)
+})
+/** A carrier order: its ids and tracking number; `created: false` when it existed already. */
+export const CarrierOrderMade = Schema.Struct({
+  shipmentId: Schema.String,
+  carrier: Logistics.Carrier,
+  carrierOrderId: Schema.String,
+  trackingNo: Schema.String,
+  validationNo: Schema.optional(Schema.String),
+  created: Schema.Boolean
+})
+/** A form the organiser's browser posts (the carrier's label page). */
+export const CarrierForm = Schema.Struct({
+  action: Schema.String,
+  method: Schema.Literal("POST"),
+  fields: Schema.Record(Schema.String, Schema.String)
+})
+/** A parcel that came back unclaimed, waiting for the organiser. */
+export const UnclaimedReturn = Schema.Struct({
+  shipmentId: Schema.String,
+  orderId: Schema.String,
+  carrier: Schema.optional(Logistics.Carrier),
+  trackingNo: Schema.optional(Schema.String),
+  carrierCode: Schema.optional(Schema.String),
+  at: Schema.String
+})
+
+/** Carrier logistics (convenience-store pickup, home delivery): pack, carrier order, label, unclaimed returns. */
+export class LogisticsApi extends HttpApiGroup.make("logistics").add(
+  HttpApiEndpoint.post("pack", "/orders/:orderId/carrier-shipments", {
+    params: OrderParams,
+    payload: CarrierParcel,
+    success: CarrierPacked.pipe(HttpApiSchema.status(201)),
+    error: [...domain, BadRequest]
+  }).annotateMerge(
+    op("helper", "Pack lines of a paid order for a carrier", "A store carrier asks the buyer to choose a store")
+  ),
+  HttpApiEndpoint.post("carrierOrder", "/shipments/:shipmentId/carrier-order", {
+    params: { shipmentId: M.Id },
+    payload: CarrierOrderRequest,
+    success: CarrierOrderMade,
+    error: [...domain, BadRequest]
+  }).annotateMerge(
+    op(
+      "helper",
+      "Create the carrier order of a packed shipment",
+      "Once per shipment: asked again, it answers the order made"
+    )
+  ),
+  HttpApiEndpoint.get("label", "/shipments/:shipmentId/label", {
+    params: { shipmentId: M.Id },
+    success: CarrierForm,
+    error: domain
+  }).annotateMerge(op("helper", "The carrier's label page of a shipment", "A form to post from the browser")),
+  HttpApiEndpoint.get("unclaimed", "/logistics/unclaimed", {
+    success: Schema.Array(UnclaimedReturn),
+    error: domain
+  }).annotateMerge(op("organiser", "Parcels that came back unclaimed", "Oldest first, until resolved")),
+  HttpApiEndpoint.post("resolveUnclaimed", "/logistics/unclaimed/:shipmentId/resolve", {
+    params: { shipmentId: M.Id },
+    success: Schema.Struct({ shipmentId: Schema.String }),
+    error: domain
+  }).annotateMerge(op("organiser", "Mark an unclaimed return dealt with"))
+) {}
+
 export class Api extends HttpApi.make("kaituan")
   .add(SessionApi)
   .add(RoundsApi)
@@ -461,6 +543,7 @@ export class Api extends HttpApi.make("kaituan")
   .add(ExportsApi)
   .add(PublishApi)
   .add(DeadlinesApi)
+  .add(LogisticsApi)
   .middleware(Validation)
   .middleware(Authorization)
   .prefix(prefix)

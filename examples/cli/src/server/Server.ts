@@ -3,7 +3,9 @@
  * over the app's layers: GroupBuy on SQLite or PostgreSQL, the parser, the library's `Inbound`).
  *
  * Routes (CLI.md): `POST /webhooks/line`, `POST /webhooks/telegram`, `GET|POST /webhooks/facebook`,
- * `POST /payments/newebpay/notify`, `POST /payments/ecpay/notify`, `GET /pay/:orderId`, the
+ * `POST /payments/newebpay/notify`, `POST /payments/ecpay/notify`, `GET /pay/:orderId`, ECPay
+ * logistics' `POST /logistics/ecpay/notify`, `POST /logistics/ecpay/store` and
+ * `GET /logistics/ecpay/map/:shipmentId` (`Logistics.ts`), the
  * back-office API `/api/v1/*` with its OpenAPI document and `/api/docs` (`@kaituan/http`, bearer
  * tokens), the back office's web app at `/admin` (`Admin.ts`), `GET /api/rounds/:id` (an
  * organiser token) and `GET /healthz` (`{"ok":true}`, nothing else). One JSON log line per
@@ -30,6 +32,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { type AddressInfo, Server as NetServer } from "node:net"
 import {
   ChannelRegistry,
+  Fulfilment,
   GroupBuy,
   type Http,
   Inbound,
@@ -51,6 +54,7 @@ import * as Body from "./Body.js"
 import * as Integrations from "./Integrations.js"
 import { errorKind, type Logger, silent } from "./Log.js"
 import * as LinePayReturn from "./LinePayReturn.js"
+import * as LogisticsRoutes from "./Logistics.js"
 import * as Payments from "./Payments.js"
 import * as Relay from "./Relay.js"
 import { json, type Reply, text } from "./Reply.js"
@@ -224,6 +228,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
   const round = options.round
   const roundId = round?.spec.id
   const paymentCtx: Payments.PaymentContext = { roundId, publicUrl: publicUrl.url }
+  const logistics = LogisticsRoutes.fromEnv(options.env, publicUrl.url)
   const maxUpload = options.maxUploadBytes ?? 10 * 1_048_576
   /** API bodies may be statement uploads (with a multipart form around them). */
   const maxApiBody = Math.max(maxBody, maxUpload + 64 * 1024)
@@ -274,7 +279,15 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     const context = await runtime.context()
     inboundService = Context.get(context, Inbound.Inbound)
     relayService = Context.get(context, OutboxRelay.Relay)
-    api = WebHandler.make(Layer.succeedContext(context), { maxUploadBytes: maxUpload })
+    // With a carrier configured, the API's logistics routes run core's Fulfilment over it.
+    const carrier =
+      logistics === undefined
+        ? undefined
+        : await runtime.runPromise(LogisticsRoutes.fulfilment(logistics, publicUrl.url))
+    api = WebHandler.make(
+      Layer.succeedContext(carrier === undefined ? context : Context.add(context, Fulfilment.Fulfilment, carrier)),
+      { maxUploadBytes: maxUpload }
+    )
   } catch (e) {
     await runtime.dispose().catch(() => {})
     const err = e as { _tag?: string; reason?: string; message?: string }
@@ -350,6 +363,22 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
         handle: LinePayReturn.handler(paymentCtx, integrations.gateways.get("linepay"))
       }
     ],
+    ...(
+      [
+        ["notify", LogisticsRoutes.notify],
+        ["store", LogisticsRoutes.store]
+      ] as const
+    ).map(([name, handle]): [string, Route] => [
+      LogisticsRoutes.paths[name],
+      {
+        pattern: LogisticsRoutes.paths[name],
+        methods: ["POST"],
+        channel: "ecpay-logistics",
+        disabled: logistics ? undefined : LogisticsRoutes.NOT_CONFIGURED,
+        handle: (req) =>
+          logistics ? handle(logistics, publicUrl.url, req) : Effect.succeed(text(404, LogisticsRoutes.NOT_CONFIGURED))
+      }
+    ]),
     [
       "/healthz",
       {
@@ -410,6 +439,21 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
           orderId === undefined
             ? Effect.succeed(text(400, "bad order id"))
             : Payments.checkoutPage(paymentCtx, integrations.gateways, orderId, req)
+      }
+    }
+    const storeMap = /^\/logistics\/ecpay\/map\/([^/]+)$/.exec(path)
+    if (storeMap) {
+      const shipmentId = decodeSegment(storeMap[1]!)
+      return {
+        pattern: LogisticsRoutes.paths.map,
+        methods: ["GET"],
+        disabled: logistics ? undefined : LogisticsRoutes.NOT_CONFIGURED,
+        handle: () =>
+          logistics === undefined || shipmentId === undefined
+            ? Effect.succeed(
+                text(logistics ? 400 : 404, logistics ? "bad shipment id" : LogisticsRoutes.NOT_CONFIGURED)
+              )
+            : LogisticsRoutes.mapPage(logistics, publicUrl.url, shipmentId)
       }
     }
     const api = /^\/api\/rounds\/([^/]+)$/.exec(path)
