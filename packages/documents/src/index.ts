@@ -10,3 +10,7 @@
 export * as Catalogue from "./Catalogue.js"
 export * as Csv from "./Csv.js"
 export * as Export from "./Export.js"
+export * as PickList from "./PickList.js"
+export * as Print from "./Print.js"
+export * as Qr from "./Qr.js"
+export * as Slips from "./Slips.js"

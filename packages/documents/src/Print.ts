@@ -1,0 +1,58 @@
+/**
+ * What {@link Slips} and {@link PickList} share: their error, the fonts they print with and the
+ * input fields both take.
+ *
+ * Both write PDF with [pdfkit](https://pdfkit.org) and embed Noto Sans TC (Traditional Chinese
+ * glyph forms), falling back to Noto Sans SC for characters TC lacks (简体字), each subset to the
+ * glyphs used. pdfkit, fontkit, qrcode and the fonts are loaded the first time a document is
+ * written.
+ *
+ * @since 0.2.0
+ */
+import { ReadModel, RoundSpec, type Storage } from "@kaituan/core"
+import { Schema } from "effect"
+import type { FontFiles } from "./internal/pdfkit.js"
+
+/**
+ * A document could not be written: `invalid-input` (the input did not decode: `message` names the
+ * field), `unknown-round`, `unknown-order` (an order id that is not in the round), `storage`.
+ */
+export class PrintError extends Schema.TaggedError<PrintError>()("PrintError", {
+  reason: Schema.Literals(["invalid-input", "unknown-round", "unknown-order", "storage"]),
+  message: Schema.String
+}) {}
+
+/** The fonts to print with, instead of the bundled Noto Sans TC and SC: TrueType or OpenType bytes. */
+export type Fonts = FontFiles
+
+/** The fields every printed document takes. */
+export const CommonInput = {
+  roundId: Schema.String.check(Schema.isMinLength(1)),
+  /** Which orders: these statuses (default: every order but cancelled and refunded ones). */
+  status: Schema.optional(Schema.Array(ReadModel.OrderStatus)),
+  /** When the document is printed (shown on it, Taipei time); default now. */
+  printedAt: Schema.optional(RoundSpec.IsoTimestamp),
+  /** The organiser's name printed on it; default the round's sellers (團主), else nothing. */
+  organiser: Schema.optional(Schema.String),
+  /** Orders read from storage per page (default 200). */
+  pageSize: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 5000 })))
+}
+
+/** Orders read from storage per page. */
+export const PAGE_SIZE = 200
+
+/** The statuses printed when none are asked for. */
+export const defaultStatuses: ReadonlyArray<ReadModel.OrderStatus> = ReadModel.OrderStatus.literals.filter(
+  (s) => s !== "cancelled" && s !== "refunded"
+)
+
+/** @internal */
+export const storageError = (e: Storage.StorageError) =>
+  new PrintError({ reason: "storage", message: `cannot read the round: ${e.reason}` })
+
+/** @internal */
+export const unknownRound = (roundId: string) =>
+  new PrintError({ reason: "unknown-round", message: `no round ${JSON.stringify(roundId)}` })
+
+/** How a delivery method is printed. */
+export const methodLabels = { home: "宅配", cvs: "超商取貨", pickup: "面交" } as const
