@@ -133,7 +133,7 @@ export class Pen {
     let font = -1
     let cur = ""
     let width = 0
-    for (const ch of text.replace(/\s+/g, " ")) {
+    for (const ch of text.replace(/[^\S\u3000]+/g, " ")) {
       const g = this.metrics.glyph(ch.codePointAt(0)!)
       if (g === null) continue
       if (g.font !== font && cur.length > 0) {
