@@ -113,7 +113,10 @@ const add = (tallies: Map<GroupKey, Tally>, e: Enriched, by: By): void => {
   const mine = new Map<GroupKey, Map<string, [number, number, number]>>()
   const put = (key: GroupKey, sku: string, qty: number, shipped: number, toShip: number) => {
     let g = mine.get(key)
-    if (g === undefined) mine.set(key, (g = new Map()))
+    if (g === undefined) {
+      g = new Map()
+      mine.set(key, g)
+    }
     const cur = g.get(sku) ?? [0, 0, 0]
     g.set(sku, [cur[0] + qty, cur[1] + shipped, cur[2] + toShip])
   }
@@ -128,7 +131,10 @@ const add = (tallies: Map<GroupKey, Tally>, e: Enriched, by: By): void => {
     for (const s of shipments) for (const l of s.state.lines) put(s.state.method ?? "home", l.sku, l.qty, l.qty, 0)
   for (const [key, skus] of mine) {
     let t = tallies.get(key)
-    if (t === undefined) tallies.set(key, (t = { rows: new Map(), orders: 0, units: 0 }))
+    if (t === undefined) {
+      t = { rows: new Map(), orders: 0, units: 0 }
+      tallies.set(key, t)
+    }
     t.orders++
     for (const [sku, [qty, shipped, toShip]] of skus) {
       const r = t.rows.get(sku) ?? { qty: 0, shipped: 0, toShip: 0, orders: 0 }
