@@ -458,3 +458,23 @@ export const ordersCsvColumns: ReadonlyArray<{ readonly header: string; readonly
 
 /** `GET /rounds/:roundId/export.csv`: the CSV text (`text/csv; charset=utf-8`, with a BOM). */
 export const OrdersCsv = Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/csv; charset=utf-8" }))
+
+/** The packing slips' query (`GET /rounds/:roundId/slips.pdf`). */
+export const SlipsQuery = {
+  /** Only orders with these statuses (repeat for several); default every order but cancelled and refunded ones. */
+  status: Schema.optional(Schema.Array(ReadModel.OrderStatus)),
+  /** Only these orders (repeat for several: `?order=o_1&order=o_2`), at most 1,000. */
+  order: Schema.optional(Schema.Array(Id).check(Schema.isMaxLength(1000))),
+  /** `a4` (default) or `thermal` (80 mm). */
+  format: Schema.optional(Schema.Literals(["a4", "thermal"])),
+  /** Slips per A4 page: 4 (default) or 2. */
+  perPage: Schema.optional(Schema.Literals(["2", "4"]))
+}
+
+/** The pick list's query (`GET /rounds/:roundId/picklist.pdf`). */
+export const PickListQuery = {
+  /** Only orders with these statuses (repeat for several); default every order but cancelled and refunded ones. */
+  status: Schema.optional(Schema.Array(ReadModel.OrderStatus)),
+  /** `sku` (default): one list; `pickup`: a list per delivery method. */
+  by: Schema.optional(Schema.Literals(["sku", "pickup"]))
+}
