@@ -25,7 +25,7 @@ export class QrError extends Schema.TaggedError<QrError>()("QrError", {
 
 /** How an image is drawn. */
 export interface ImageOptions {
-  /** Pixels (PNG) or user units (SVG) a module (default 8). */
+  /** Pixels a module (PNG only; default 8). An SVG scales to whatever size it is shown at. */
   readonly scale?: number | undefined
   /** Modules of white border (default 4, the standard's quiet zone). */
   readonly margin?: number | undefined
@@ -57,8 +57,7 @@ export const svg = (text: string, options: ImageOptions = {}): Effect.Effect<str
         qrcode.toString(text, {
           type: "svg",
           errorCorrectionLevel: ERROR_CORRECTION,
-          margin: options.margin ?? 4,
-          ...(options.scale === undefined ? {} : { width: undefined, scale: options.scale })
+          margin: options.margin ?? 4
         }),
       catch: () => tooLong(text)
     })

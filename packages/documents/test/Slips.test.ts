@@ -5,7 +5,9 @@
  * back with poppler (pdftotext for the words, pdftoppm to render each page) and jsQR (every QR
  * code decoded from the rendered pages and checked against its order).
  */
-import { Effect, Stream } from "effect"
+import { GroupBuy, RoundSpec, Shipment } from "@kaituan/core"
+import { Effect, Result, Stream } from "effect"
+import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { Slips } from "../src/index.js"
 import { run, setUp } from "./mangoRound.js"
@@ -149,5 +151,144 @@ describe("Slips", () => {
     const e = await run(Effect.flip(Slips.open({ roundId: "mango", format: "a5" as never })))
     expect(e).toMatchObject({ _tag: "PrintError", reason: "invalid-input" })
     expect(e.message).toContain("format")
+  })
+})
+
+const fruits =
+  "蘋果 香蕉 芭樂 鳳梨 西瓜 葡萄 荔枝 龍眼 芒果 木瓜 楊桃 蓮霧 柳丁 橘子 檸檬 草莓 櫻桃 水梨 桃子 李子 奇異果 火龍果 百香果 釋迦".split(
+    " "
+  )
+
+describe("a long slip", () => {
+  it("continues on the next A4 quarter (續 1/2, 續 2/2) and stays one long thermal page", async () => {
+    const { a4, thermal, orderId } = await run(
+      Effect.gen(function* () {
+        const g = yield* GroupBuy.GroupBuy
+        const spec = {
+          id: "fruit",
+          title: "水果團",
+          products: fruits.map((name, i) => ({
+            sku: `F${String(i).padStart(2, "0")}`,
+            name: `${name}禮盒`,
+            price: 100
+          }))
+        }
+        yield* g.openRound({ spec: Result.getOrThrow(RoundSpec.decode(spec)), at: "2024-06-01T09:00:00+08:00" })
+        const [outcome] = yield* g.submitComments({
+          roundId: "fruit",
+          comments: [
+            {
+              channel: "line",
+              commentId: "m1",
+              author: { id: "U1", name: "王小明" },
+              text: fruits.map((f) => `${f}禮盒+1`).join(" "),
+              at: "2024-06-01T10:00:00+08:00"
+            }
+          ]
+        })
+        return {
+          orderId: outcome!.orderId!,
+          a4: yield* bytesOf({ roundId: "fruit", printedAt }),
+          thermal: yield* bytesOf({ roundId: "fruit", printedAt, format: "thermal" })
+        }
+      })
+    )
+    const first = pdfTextIn(a4, 1, 0, 0, 297.64, 420.94)
+    const second = pdfTextIn(a4, 1, 297.64, 0, 297.64, 420.94)
+    expect(first).toContain("續 1/2")
+    expect(second).toContain("續 2/2")
+    const items = (t: string) => fruits.filter((f) => t.includes(`${f}禮盒`))
+    // Every item once, split between the two quarters.
+    expect([...items(first), ...items(second)].sort()).toEqual([...fruits].sort())
+    expect(items(first).length).toBeGreaterThan(0)
+    expect(items(second).length).toBeGreaterThan(0)
+    expect(renderPages(a4, 150).flatMap((p) => decodeQrs(p, 2, 2))).toEqual([orderId, orderId])
+    const pages = pdfText(thermal)
+    expect(pages).toHaveLength(1)
+    expect(items(pages[0]!)).toHaveLength(fruits.length)
+  })
+})
+
+describe("slipsOf", () => {
+  it("prints each shipment's own lines and the rest once: per SKU the slips add up to the order", () => {
+    const skus = ["A", "B", "C", "D"]
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.constantFrom(...skus), { minLength: 1, maxLength: 4 }).chain((owned) =>
+          fc.record({
+            lines: fc.tuple(
+              ...owned.map((sku) => fc.record({ sku: fc.constant(sku), qty: fc.integer({ min: 1, max: 9 }) }))
+            ),
+            // Each shipment takes part of what is still unshipped; a method; sometimes returned.
+            cuts: fc.array(
+              fc.record({
+                share: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: owned.length, maxLength: owned.length }),
+                method: fc.constantFrom("home" as const, "cvs" as const, "pickup" as const),
+                returned: fc.boolean()
+              }),
+              { maxLength: 3 }
+            )
+          })
+        ),
+        ({ lines, cuts }) => {
+          const left = new Map(lines.map((l) => [l.sku, l.qty]))
+          const shipments = cuts.flatMap((c, i) => {
+            const taken = lines.flatMap((l, k) => {
+              const qty = Math.min(left.get(l.sku)!, c.share[k]!)
+              return qty > 0 ? [{ sku: l.sku, qty }] : []
+            })
+            if (taken.length === 0) return []
+            if (!c.returned) for (const t of taken) left.set(t.sku, left.get(t.sku)! - t.qty)
+            const state: Shipment.State = {
+              ...Shipment.initialState,
+              status: c.returned ? "returned" : "shipped",
+              shipmentId: `s${i}`,
+              orderId: "o1",
+              method: c.method,
+              lines: taken,
+              pickupCode: c.method === "pickup" ? `CODE${i}` : undefined
+            }
+            return [{ shipmentId: `s${i}`, state }]
+          })
+          const total = lines.reduce((n, l) => n + l.qty * 100, 0)
+          const slips = Slips.slipsOf(
+            {
+              order: {
+                roundId: "r",
+                orderId: "o1",
+                buyerId: "line:U1",
+                buyer: { id: "U1", name: "王小明" },
+                status: "partly-shipped",
+                lines: lines.map((l) => ({ ...l, unitPrice: 100 })),
+                total,
+                paid: total,
+                seq: 1,
+                placedAt: printedAt,
+                updatedAt: printedAt
+              },
+              applied: [],
+              payments: new Map(),
+              shipments
+            },
+            { spec: undefined, skus: new Map(), labels: new Map() }
+          )
+          const live = shipments.filter((s) => s.state.status !== "returned")
+          // A slip per live shipment, with exactly its lines and its QR code; then the rest.
+          for (const [i, s] of live.entries()) {
+            expect(slips[i]!.shipmentId).toBe(s.shipmentId)
+            expect(slips[i]!.lines.map((l) => [l.sku, l.qty])).toEqual(s.state.lines.map((l) => [l.sku, l.qty]))
+            expect(slips[i]!.qr.value).toBe(s.state.pickupCode ?? "o1")
+          }
+          const sum = new Map<string, number>()
+          for (const s of slips) for (const l of s.lines) sum.set(l.sku, (sum.get(l.sku) ?? 0) + l.qty)
+          expect(Object.fromEntries(sum)).toEqual(Object.fromEntries(lines.map((l) => [l.sku, l.qty])))
+          expect(slips.length).toBe(live.length + ([...left.values()].some((q) => q > 0) ? 1 : 0))
+          if (slips.length > 1)
+            expect(slips.map((s) => s.part)).toEqual(slips.map((_, i) => ({ index: i + 1, of: slips.length })))
+          else expect(slips[0]?.part).toBeUndefined()
+        }
+      ),
+      { numRuns: 200 }
+    )
   })
 })
