@@ -6,6 +6,10 @@
  * under 5 MB, memory flat: the peak RSS while printing 5,000 slips is compared with 1,000 (a
  * document held in memory would grow with it).
  *
+ * `ms` is wall-clock time; `cpuMs` the process's CPU time over the same span (on a busy shared
+ * machine the wall clock also counts the time other processes held the cores: compare the load
+ * average recorded with the result).
+ *
  * Run: `node --import tsx --expose-gc packages/documents/bench/slips.bench.ts` (from the repo
  * root) or `pnpm bench slips`. Writes `bench/results/slips.json`.
  */
@@ -103,6 +107,7 @@ const print = async (
   const file = path.join(dir, `slips-${format}.pdf`)
   const out = fs.createWriteStream(file)
   const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
   let chunks = 0
   await runtime.runPromise(
     Slips.pdf({ roundId: "bench", format }).pipe(
@@ -120,6 +125,7 @@ const print = async (
   )
   await new Promise<void>((resolve) => out.end(() => resolve()))
   const ms = performance.now() - t0
+  const cpu = process.cpuUsage(cpu0)
   clearInterval(timer)
   peak = Math.max(peak, process.memoryUsage().rss)
   const bytes = fs.statSync(file).size
@@ -127,6 +133,7 @@ const print = async (
   return {
     slips,
     ms: Math.round(ms),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     bytes,
     mb: Math.round((bytes / 1024 / 1024) * 100) / 100,
     pages,

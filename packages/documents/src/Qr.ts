@@ -15,7 +15,7 @@
  * @since 0.2.0
  */
 import { Effect, Schema } from "effect"
-import { ERROR_CORRECTION, loadQr } from "./internal/qr.js"
+import { ERROR_CORRECTION, loadQr, segmentsOf } from "./internal/qr.js"
 
 /** The text could not be made a QR code (`too-long`: more than a QR code holds). */
 export class QrError extends Schema.TaggedError<QrError>()("QrError", {
@@ -39,7 +39,7 @@ export const png = (text: string, options: ImageOptions = {}): Effect.Effect<Uin
   Effect.flatMap(Effect.promise(loadQr), (qrcode) =>
     Effect.tryPromise({
       try: () =>
-        qrcode.toBuffer(text, {
+        qrcode.toBuffer(segmentsOf(text), {
           type: "png",
           errorCorrectionLevel: ERROR_CORRECTION,
           scale: options.scale ?? 8,
@@ -54,7 +54,7 @@ export const svg = (text: string, options: ImageOptions = {}): Effect.Effect<str
   Effect.flatMap(Effect.promise(loadQr), (qrcode) =>
     Effect.tryPromise({
       try: () =>
-        qrcode.toString(text, {
+        qrcode.toString(segmentsOf(text), {
           type: "svg",
           errorCorrectionLevel: ERROR_CORRECTION,
           margin: options.margin ?? 4

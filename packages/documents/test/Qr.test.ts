@@ -28,9 +28,16 @@ describe("Qr", () => {
 
   it("decodes any short printable text back", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 40, unit: "grapheme-ascii" }), async (text) => {
-        expect(decode(await Effect.runPromise(Qr.png(text, { scale: 4 })))).toBe(text)
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ minLength: 1, maxLength: 40, unit: "grapheme-ascii" }),
+          fc.stringMatching(/^[0-9A-Z $%*+\-.\/:]{1,40}$/),
+          fc.string({ minLength: 1, maxLength: 20, unit: "grapheme" })
+        ),
+        async (text) => {
+          expect(decode(await Effect.runPromise(Qr.png(text, { scale: 4 })))).toBe(text)
+        }
+      ),
       { numRuns: 30 }
     )
   })

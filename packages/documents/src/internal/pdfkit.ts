@@ -21,7 +21,7 @@ import { Effect, Stream } from "effect"
 import type * as FontkitTypes from "fontkit"
 import type PDFKit from "pdfkit"
 import type { QRCode as QRCodeModel } from "qrcode"
-import { ERROR_CORRECTION, loadQr, type QrLib } from "./qr.js"
+import { ERROR_CORRECTION, loadQr, type QrLib, segmentsOf } from "./qr.js"
 
 /** pdfkit's document. */
 export type Doc = PDFKit.PDFDocument
@@ -230,7 +230,7 @@ export class Pen {
 
   /** A QR code of `text`, `size` pt square (quiet zone included), as vector squares. */
   qr(text: string, x: number, y: number, size: number): void {
-    drawQr(this.doc, this.qrcode.create(text, { errorCorrectionLevel: ERROR_CORRECTION }), x, y, size)
+    drawQr(this.doc, this.qrcode.create(segmentsOf(text), { errorCorrectionLevel: ERROR_CORRECTION }), x, y, size)
   }
 }
 
