@@ -22,7 +22,7 @@ import { SqlStorage } from "@kaituan/storage-sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Effect, Layer, ManagedRuntime, Result, Stream } from "effect"
 import { lcg, writeResult } from "../../../scripts/benchSupport.js"
-import { Slips } from "../src/index.js"
+import { Print, Slips } from "../src/index.js"
 
 const SMALL = Number(process.env.BENCH_SLIPS ?? 1_000)
 const LARGE = SMALL * 5
@@ -110,20 +110,8 @@ const print = async (
   const cpu0 = process.cpuUsage()
   let chunks = 0
   await runtime.runPromise(
-    Slips.pdf({ roundId: "bench", format }).pipe(
-      Stream.runForEach((chunk) =>
-        Effect.promise(
-          () =>
-            new Promise<void>((resolve) => {
-              chunks++
-              if (out.write(chunk)) resolve()
-              else out.once("drain", () => resolve())
-            })
-        )
-      )
-    )
+    Print.writeTo(Slips.pdf({ roundId: "bench", format }).pipe(Stream.tap(() => Effect.sync(() => chunks++))), out)
   )
-  await new Promise<void>((resolve) => out.end(() => resolve()))
   const ms = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
   clearInterval(timer)

@@ -33,6 +33,7 @@ import {
   defaultStatuses,
   type Fonts,
   methodLabels,
+  organiserOf,
   PAGE_SIZE,
   PrintError,
   storageError,
@@ -200,7 +201,7 @@ export const collect = (raw: Input): Effect.Effect<Sheet, PrintError, Storage.St
     return {
       roundId: input.roundId,
       title: info.spec?.title ?? input.roundId,
-      organiser: input.organiser ?? info.spec?.sellers.join("、") ?? "",
+      organiser: organiserOf(input.organiser, info.spec?.sellers),
       printed: TaipeiTime.formatTaipei(printedMs).slice(0, 16),
       by,
       groups,

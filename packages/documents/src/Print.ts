@@ -9,8 +9,9 @@
  *
  * @since 0.2.0
  */
+import type { Writable } from "node:stream"
 import { ReadModel, RoundSpec, type Storage } from "@kaituan/core"
-import { Schema } from "effect"
+import { Effect, Schema, Stream } from "effect"
 import type { FontFiles } from "./internal/pdfkit.js"
 
 /**
@@ -56,3 +57,30 @@ export const unknownRound = (roundId: string) =>
 
 /** How a delivery method is printed. */
 export const methodLabels = { home: "宅配", cvs: "超商取貨", pickup: "面交" } as const
+
+/**
+ * Who the document names as the organiser: the `organiser` given, else the round's sellers (團主)
+ * that read as names — a platform's user id (a LINE `U…` id, a numeric Telegram id) is not printed.
+ *
+ * @internal
+ */
+export const organiserOf = (given: string | undefined, sellers: ReadonlyArray<string> | undefined): string =>
+  given ?? (sellers ?? []).filter((s) => !/^(U[0-9a-f]{32}|-?\d{5,})$/i.test(s.trim())).join("、")
+
+/**
+ * Writes a document's bytes to a Node `Writable` (a file, an HTTP response), waiting whenever it
+ * asks to (`write` returned false), and ends it. Memory holds what the stream has made and the
+ * writable has not yet taken.
+ */
+export const writeTo = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>, out: Writable): Effect.Effect<void, E, R> =>
+  Effect.andThen(
+    Stream.runForEach(bytes, (chunk) =>
+      Effect.callback<void>((resume) => {
+        if (out.write(chunk)) resume(Effect.void)
+        else out.once("drain", () => resume(Effect.void))
+      })
+    ),
+    Effect.callback<void>((resume) => {
+      out.end(() => resume(Effect.void))
+    })
+  )

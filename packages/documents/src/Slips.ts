@@ -38,6 +38,7 @@ import {
   defaultStatuses,
   type Fonts,
   methodLabels,
+  organiserOf,
   PAGE_SIZE,
   PrintError,
   storageError,
@@ -192,7 +193,7 @@ const prepare = (raw: Input) =>
     const printedMs = input.printedAt === undefined ? yield* Clock.currentTimeMillis : Date.parse(input.printedAt)
     const context: Context = {
       title: info.spec?.title ?? input.roundId,
-      organiser: input.organiser ?? info.spec?.sellers.join("、") ?? "",
+      organiser: organiserOf(input.organiser, info.spec?.sellers),
       printed: TaipeiTime.formatTaipei(printedMs).slice(0, 16)
     }
     return {

@@ -5,11 +5,14 @@
  * back with poppler (pdftotext for the words, pdftoppm to render each page) and jsQR (every QR
  * code decoded from the rendered pages and checked against its order).
  */
+import fs from "node:fs"
+import os from "node:os"
+import path from "node:path"
 import { GroupBuy, RoundSpec, Shipment } from "@kaituan/core"
 import { Effect, Result, Stream } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { Slips } from "../src/index.js"
+import { Print, Slips } from "../src/index.js"
 import { run, setUp } from "./mangoRound.js"
 import { decodeQrs, pdfFonts, pdfText, pdfTextIn, renderPages } from "./pdf.js"
 
@@ -290,5 +293,31 @@ describe("slipsOf", () => {
       ),
       { numRuns: 200 }
     )
+  })
+})
+
+describe("Print", () => {
+  it("writes a document to a Node Writable, waiting when it asks to, and ends it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kaituan-print-"))
+    try {
+      const file = path.join(dir, "slips.pdf")
+      // A tiny high-water mark: the file stream asks to wait after every chunk.
+      const out = fs.createWriteStream(file, { highWaterMark: 16 })
+      await run(Effect.andThen(setUp, Print.writeTo(Slips.pdf({ roundId: "mango", printedAt }), out)))
+      expect(out.writableFinished).toBe(true)
+      const text = pdfText(fs.readFileSync(file)).join("")
+      expect(text).toContain("王小明")
+      expect(text).toContain("張大千")
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("names the organiser from the round's sellers, leaving out platform user ids", () => {
+    expect(Print.organiserOf(undefined, ["團主小美", `U${"0a".repeat(16)}`, "123456789", "小幫手阿花"])).toBe(
+      "團主小美、小幫手阿花"
+    )
+    expect(Print.organiserOf("小美的店", ["團主小美"])).toBe("小美的店")
+    expect(Print.organiserOf(undefined, undefined)).toBe("")
   })
 })
