@@ -372,6 +372,9 @@ const sheets = (context: Context, perPage: 2 | 4) => {
   }
 }
 
+/** Items on one thermal page (a PDF page is at most 200 inches, 14,400 pt, long). */
+const THERMAL_MAX_LINES = 300
+
 /** 80 mm thermal: one slip a page, the page as long as the slip. */
 const thermal = (context: Context) => {
   const width = mm(80)
@@ -381,7 +384,12 @@ const thermal = (context: Context) => {
   let count = 0
 
   /** Draws (or measures, when `dry`) a slip with its top at `y`; returns the height used. */
-  const layout = (pen: Pen, s: Slip, dry: boolean): number => {
+  const layout = (
+    pen: Pen,
+    s: Slip,
+    cont: { readonly index: number; readonly of: number } | undefined,
+    dry: boolean
+  ): number => {
     let y = pad
     const line = (text: string, size: number, options: { color?: string; align?: "center" | "left" } = {}) => {
       for (const row of pen.wrap(text, size, inner, 3)) {
@@ -396,7 +404,7 @@ const thermal = (context: Context) => {
     line(`訂單 ${s.orderId}`, 9)
     line(`寄送 ${delivery(s)}`, 9)
     if (context.organiser !== "") line(`團主 ${context.organiser}`, 9)
-    const part = partLabel(s, undefined)
+    const part = partLabel(s, cont)
     line(`列印 ${context.printed}${part === "" ? "" : `　${part}`}`, 8, { color: GRAY })
     if (!dry) pen.line(pad, y + 1, pad + inner, y + 1)
     y += 5
@@ -425,9 +433,16 @@ const thermal = (context: Context) => {
   return {
     batch: (pen: Pen, slips: ReadonlyArray<Slip>) => {
       for (const s of slips) {
-        const height = layout(pen, s, true)
-        pen.doc.addPage({ size: [width, height], margin: 0 })
-        layout(pen, s, false)
+        // A PDF page is at most 200 inches long: a slip of more items continues on the next page.
+        const parts: Array<ReadonlyArray<SlipLine>> = []
+        for (let i = 0; i < s.lines.length; i += THERMAL_MAX_LINES) parts.push(s.lines.slice(i, i + THERMAL_MAX_LINES))
+        for (const [i, lines] of parts.entries()) {
+          const piece = { ...s, lines }
+          const cont = parts.length > 1 ? { index: i + 1, of: parts.length } : undefined
+          const height = layout(pen, piece, cont, true)
+          pen.doc.addPage({ size: [width, height], margin: 0 })
+          layout(pen, piece, cont, false)
+        }
         count++
       }
     },
