@@ -398,6 +398,18 @@ export class DocumentsApi extends HttpApiGroup.make("documents").add(
       "The round's orders (`status`, repeated for several; default every order but cancelled and refunded ones) or the `order` ids given (repeated), a slip per shipment (split shipments print only their own lines) and one for what is not shipped yet: buyer, delivery method, items, amount paid and due, order number and a QR code (the pickup code of a meet-up pickup, else the order number). `format` `a4` (default, `perPage` 4 or 2 with cut lines) or `thermal` (80 mm, one slip a page). Streamed as `<roundId>-slips.pdf`; an unknown round or an order id not in the round is 404 before any byte is sent"
     )
   ),
+  HttpApiEndpoint.post("slipsFor", "/rounds/:roundId/slips.pdf", {
+    params: RoundParams,
+    payload: M.SlipsRequest,
+    success: Schema.Uint8Array.pipe(HttpApiSchema.asUint8Array({ contentType: "application/pdf" })),
+    error: domain
+  }).annotateMerge(
+    op(
+      "helper",
+      "Packing slips of chosen orders as one PDF",
+      "As `GET …/slips.pdf`, for many chosen orders: `{ orderIds, format?, perPage? }` in the body (a URL holds a few hundred ids at most)"
+    )
+  ),
   HttpApiEndpoint.get("picklist", "/rounds/:roundId/picklist.pdf", {
     params: RoundParams,
     query: M.PickListQuery,

@@ -478,3 +478,13 @@ export const PickListQuery = {
   /** `sku` (default): one list; `pickup`: a list per delivery method. */
   by: Schema.optional(Schema.Literals(["sku", "pickup"]))
 }
+
+/** The packing slips of chosen orders (`POST /rounds/:roundId/slips.pdf`): too many ids for a URL. */
+export const SlipsRequest = Schema.Struct({
+  /** The orders, in the order to print them (at most 5,000). */
+  orderIds: Schema.Array(Id).check(Schema.isMinLength(1), Schema.isMaxLength(5000)),
+  format: Schema.optional(Schema.Literals(["a4", "thermal"])),
+  perPage: Schema.optional(Schema.Literals([2, 4]))
+})
+/** See {@link SlipsRequest}. */
+export type SlipsRequest = typeof SlipsRequest.Type

@@ -89,6 +89,19 @@ describe.each(kinds)("printed documents over %s", (kind) => {
     const text = pdfPages(await picked.arrayBuffer()).join("")
     expect(text).toContain("陈小华")
     expect(text).not.toContain("王小明")
+    // Many orders: their ids in a JSON body.
+    const posted = await fetch(`${s.url}/api/v1/rounds/socks/slips.pdf`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${s.helper}`, "content-type": "application/json" },
+      body: JSON.stringify({ orderIds: [second, orders[0]!.orderId], format: "thermal" })
+    })
+    expect(posted.status).toBe(200)
+    expect(posted.headers.get("content-type")).toBe("application/pdf")
+    const postedPages = pdfPages(await posted.arrayBuffer())
+    expect(postedPages.map((p) => (p.includes("陈小华") ? "陈小华" : p.includes("王小明") ? "王小明" : "?"))).toEqual([
+      "陈小华",
+      "王小明"
+    ])
     const paid = await fetch(`${s.url}/api/v1/rounds/socks/slips.pdf?status=awaiting-payment`, {
       headers: { authorization: `Bearer ${s.organiser}` }
     })
@@ -119,6 +132,13 @@ describe.each(kinds)("printed documents over %s", (kind) => {
     expect(noOrder.body.message).toContain("o_nope")
     expect((await s.call("GET", "/api/v1/rounds/socks/slips.pdf?format=a5")).status).toBe(400)
     expect((await s.call("GET", "/api/v1/rounds/socks/picklist.pdf?by=buyer")).status).toBe(400)
+    expect((await s.call("POST", "/api/v1/rounds/socks/slips.pdf", { json: { orderIds: ["o_nope"] } })).status).toBe(
+      404
+    )
+    expect((await s.call("POST", "/api/v1/rounds/socks/slips.pdf", { json: { orderIds: [] } })).status).toBe(400)
+    expect(
+      (await s.call("POST", "/api/v1/rounds/socks/slips.pdf", { json: { orderIds: ["x"] }, token: null })).status
+    ).toBe(401)
   })
 })
 

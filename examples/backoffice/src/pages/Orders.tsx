@@ -108,10 +108,10 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
     )
 
   /** Opens a PDF the API makes (fetched with the bearer token) in a new tab; saves it when the tab is blocked. */
-  const openPdf = (path: string) =>
+  const openPdf = (path: string, body?: unknown) =>
     printing.run(
       async () => {
-        const file = await api.download(path)
+        const file = await api.download(path, body)
         const url = URL.createObjectURL(file.blob)
         if (window.open(url, "_blank") === null) {
           const a = document.createElement("a")
@@ -126,11 +126,11 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
       },
       (file) => t("orders.printed", { file: file.filename })
     )
-  /** Slips of the chosen orders, or of every order in the folder. */
+  /** Slips of the chosen orders (their ids in the body: more than a URL holds), or of every order in the folder. */
   const printSlips = (orderIds?: ReadonlyArray<string>) => {
+    if (orderIds !== undefined) return openPdf(`${roundPath}/slips.pdf`, { orderIds, format: paper })
     const query = new URLSearchParams({ format: paper })
-    if (orderIds === undefined) for (const s of folder.statuses) query.append("status", s)
-    else for (const id of orderIds) query.append("order", id)
+    for (const s of folder.statuses) query.append("status", s)
     return openPdf(`${roundPath}/slips.pdf?${query}`)
   }
 

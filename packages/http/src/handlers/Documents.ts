@@ -1,6 +1,7 @@
 /**
  * The `documents` group: packing slips (出貨單) and the pick list (分貨單) as PDF, from
- * `@kaituan/documents`' `Slips` and `PickList`. The round (and the order ids asked for) are
+ * `@kaituan/documents`' `Slips` and `PickList` (`POST …/slips.pdf` takes the order ids in its body:
+ * more than a URL holds). The round (and the order ids asked for) are
  * checked first — 404 before any byte is sent — then the PDF is streamed a page of orders at a
  * time. Helpers may print them: they pack the parcels (the slips show buyers' display names and
  * what they bought, nothing more).
@@ -46,6 +47,18 @@ export const layer = HttpApiBuilder.group(Api, "documents", (handlers) =>
           ...(query.order === undefined ? {} : { orderIds: query.order }),
           ...(query.format === undefined ? {} : { format: query.format }),
           ...(query.perPage === undefined ? {} : { perPage: Number(query.perPage) as 2 | 4 })
+        }).pipe(
+          Effect.provideService(Storage.Storage, storage),
+          Effect.mapError(failure),
+          Effect.map((body) => pdf(body, fileName(params.roundId, "slips")))
+        )
+      )
+      .handle("slipsFor", ({ params, payload }) =>
+        Slips.open({
+          roundId: params.roundId,
+          orderIds: payload.orderIds,
+          ...(payload.format === undefined ? {} : { format: payload.format }),
+          ...(payload.perPage === undefined ? {} : { perPage: payload.perPage })
         }).pipe(
           Effect.provideService(Storage.Storage, storage),
           Effect.mapError(failure),
