@@ -99,6 +99,9 @@ describe("Slips", () => {
     const fonts = pdfFonts(bytes)
     expect(fonts.length).toBeGreaterThanOrEqual(2)
     for (const f of fonts) expect(f).toMatchObject({ emb: true, sub: true })
+    // Traditional forms from Noto Sans TC; 简体字 it lacks from Noto Sans SC.
+    expect(fonts.some((f) => /^[A-Z]{6}\+NotoSansTC/.test(f.name))).toBe(true)
+    expect(fonts.some((f) => /^[A-Z]{6}\+NotoSansSC/.test(f.name))).toBe(true)
     expect(bytes.length).toBeLessThan(150_000)
   })
 
