@@ -1,4 +1,5 @@
 import { library } from "../../scripts/build/tsupLibrary.js"
 
 // The shared build of every published package: ESM and CommonJS, declarations per file (see there).
-export default library(["src/index.ts"])
+// `shims`: the CommonJS build gets `import.meta.url`, which finds the bundled font files.
+export default library(["src/index.ts"], { shims: true })

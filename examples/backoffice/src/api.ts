@@ -77,8 +77,11 @@ export interface Api {
   readonly post: <A>(path: string, body?: unknown) => Promise<A>
   readonly patch: <A>(path: string, body: unknown) => Promise<A>
   readonly upload: <A>(path: string, file: Blob, contentType: string) => Promise<A>
-  /** A file the API answers (a CSV export): its bytes and the name its `Content-Disposition` gives. */
-  readonly download: (path: string) => Promise<Download>
+  /**
+   * A file the API answers (a CSV export, a PDF): its bytes and the name its `Content-Disposition`
+   * gives. With a `body` it is POSTed as JSON (packing slips of many chosen orders).
+   */
+  readonly download: (path: string, body?: unknown) => Promise<Download>
 }
 
 /** A downloaded file: its bytes, and its name from `Content-Disposition` (or the path's last segment). */
@@ -141,10 +144,19 @@ export const makeApi = (token: string, onUnauthorized: () => void): Api => {
       ),
     patch: (path, body) => call("PATCH", path, JSON.stringify(body), "application/json"),
     upload: (path, file, contentType) => call("POST", path, file, contentType),
-    download: async (path) => {
+    download: async (path, body) => {
       let res: Response
       try {
-        res = await fetch(`${prefix}${path}`, { headers: { authorization: `Bearer ${token}` } })
+        res = await fetch(
+          `${prefix}${path}`,
+          body === undefined
+            ? { headers: { authorization: `Bearer ${token}` } }
+            : {
+                method: "POST",
+                headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+                body: JSON.stringify(body)
+              }
+        )
       } catch {
         throw new ApiError(0, {})
       }

@@ -27,6 +27,8 @@ Usage:
   kaituan serve [--port 8787] [--round ROUND.json]   webhooks, payments and the back-office API (/api/v1)
   kaituan token create --role organiser|helper [--label L]   an API token, printed once
   kaituan token list | kaituan token revoke ID
+  kaituan slips --db DB --round ID [--status paid] [--orders ID,ID] --out slips.pdf [--format a4|thermal]
+  kaituan picklist --db DB --round ID --out picklist.pdf [--by sku|pickup]   分貨單 per SKU or delivery method
 
 Every command that keeps state takes --db PATH (SQLite, default ./kaituan.db) or --db postgres://…
 Run "kaituan <command> --help" for a command's options. Docs: docs/cli.md`

@@ -27,11 +27,13 @@
  *
  * @since 0.1.0
  */
-import { Catalogue, Order, Payment, type ReadModel, RoundSpec, Shipment, Storage, TaipeiTime } from "@kaituan/core"
+import type { ReadModel, Shipment } from "@kaituan/core"
+import { Storage, TaipeiTime } from "@kaituan/core"
 import { PassThrough } from "node:stream"
-import { Effect, Option, Result, Schema, Stream } from "effect"
+import { Effect, Schema, Stream } from "effect"
 import * as Csv from "./Csv.js"
 import { excel } from "./internal/excel.js"
+import { type Enriched, pages, roundInfo } from "./internal/rounds.js"
 
 // ---------------------------------------------------------------------------------------------
 // The tables
@@ -141,6 +143,17 @@ export const statusLabels: Readonly<Record<ReadModel.OrderStatus, string>> = {
   refunded: "已退款"
 }
 
+const storageError = (e: Storage.StorageError) =>
+  new ExportError({ reason: "storage", message: `cannot read the round: ${e.reason}` })
+
+/** The round's SKU labels (`韓國毛襪 紅`); fails when there is no such round. */
+const labelsOf = (storage: Storage.StorageService, roundId: string) =>
+  Effect.flatMap(roundInfo(storage, roundId), (info) =>
+    info === undefined
+      ? Effect.fail(new ExportError({ reason: "unknown-round", message: `no round ${JSON.stringify(roundId)}` }))
+      : Effect.succeed(info.labels)
+  )
+
 const methodLabels: Readonly<Record<Shipment.Method, string>> = { home: "宅配", cvs: "超商", pickup: "面交" }
 const shipmentLabels: Readonly<Record<Shipment.Status, string>> = {
   none: "",
@@ -178,132 +191,6 @@ export const PAGE_SIZE = 500
 // ---------------------------------------------------------------------------------------------
 // Reading a round
 // ---------------------------------------------------------------------------------------------
-
-interface PaymentInfo {
-  readonly source?: "statement" | "gateway" | "cash" | undefined
-  readonly transactionId?: string | undefined
-  readonly amount?: number | undefined
-  readonly bankCode?: string | undefined
-  readonly last5?: string | undefined
-  readonly at?: string | undefined
-  readonly evidence?: string | undefined
-  readonly refunded: number
-}
-
-interface ShipmentInfo {
-  readonly shipmentId: string
-  readonly state: Shipment.State
-  readonly carrier?: string | undefined
-  readonly trackingNo?: string | undefined
-  readonly packedAt?: string | undefined
-  readonly shippedAt?: string | undefined
-  readonly doneAt?: string | undefined
-}
-
-/** One order with what its streams say. */
-interface Enriched {
-  readonly order: ReadModel.OrderView
-  readonly applied: ReadonlyArray<{ readonly paymentId: string; readonly amount: number; readonly at: string }>
-  readonly payments: ReadonlyMap<string, PaymentInfo>
-  readonly shipments: ReadonlyArray<ShipmentInfo>
-}
-
-const storageError = (e: Storage.StorageError) =>
-  new ExportError({ reason: "storage", message: `cannot read the round: ${e.reason}` })
-
-const decodeOrderEvent = Schema.decodeUnknownOption(Order.Event)
-const decodePaymentEvent = Schema.decodeUnknownOption(Payment.Event)
-const decodeShipmentEvent = Schema.decodeUnknownOption(Shipment.Event)
-
-const eventsOf = <A>(events: ReadonlyArray<Storage.StoredEvent>, decode: (u: unknown) => Option.Option<A>): Array<A> =>
-  events.flatMap((e) => Option.toArray(decode(e.data)))
-
-const readPayment = (storage: Storage.StorageService, paymentId: string) =>
-  Effect.map(storage.readStream(Storage.paymentStream(paymentId)), ({ events }): PaymentInfo => {
-    let info: { -readonly [K in keyof PaymentInfo]: PaymentInfo[K] } = { refunded: 0 }
-    for (const e of eventsOf(events, decodePaymentEvent)) {
-      if (e._tag === "PaymentReceived")
-        info = {
-          ...info,
-          source: e.source,
-          transactionId: e.transactionId,
-          amount: e.amount,
-          bankCode: e.bankCode,
-          last5: e.last5,
-          at: e.at
-        }
-      else if (e._tag === "PaymentMatched") info = { ...info, evidence: e.evidence }
-      else if (e._tag === "PaymentRefunded") info = { ...info, refunded: info.refunded + e.amount }
-    }
-    return info
-  })
-
-const readShipment = (storage: Storage.StorageService, shipmentId: string) =>
-  Effect.map(storage.readStream(Storage.shipmentStream(shipmentId)), ({ events }): ShipmentInfo => {
-    const decoded = eventsOf(events, decodeShipmentEvent)
-    let info: { -readonly [K in keyof ShipmentInfo]: ShipmentInfo[K] } = {
-      shipmentId,
-      state: Shipment.fold(decoded)
-    }
-    for (const e of decoded) {
-      if (e._tag === "ShipmentPacked") info = { ...info, packedAt: e.at }
-      else if (e._tag === "ShipmentShipped")
-        info = { ...info, shippedAt: e.at, carrier: e.carrier, trackingNo: e.trackingNo }
-      else if (e._tag === "ShipmentDelivered" || e._tag === "ShipmentPickedUp" || e._tag === "ShipmentReturned")
-        info = { ...info, doneAt: e.at }
-    }
-    return info
-  })
-
-const enrich = (storage: Storage.StorageService, order: ReadModel.OrderView) =>
-  Effect.gen(function* () {
-    const { events } = yield* storage.readStream(Storage.orderStream(order.orderId))
-    const decoded = eventsOf(events, decodeOrderEvent)
-    const applied = decoded.flatMap((e) =>
-      e._tag === "PaymentApplied" ? [{ paymentId: e.paymentId, amount: e.amount, at: e.at }] : []
-    )
-    const shipmentIds = decoded.flatMap((e) => (e._tag === "ShipmentAdded" ? [e.shipmentId] : []))
-    const paymentIds = [...new Set(applied.map((a) => a.paymentId))]
-    const payments = yield* Effect.forEach(paymentIds, (id) => readPayment(storage, id), { concurrency: 4 })
-    const shipments = yield* Effect.forEach(shipmentIds, (id) => readShipment(storage, id), { concurrency: 4 })
-    return {
-      order,
-      applied,
-      payments: new Map(paymentIds.map((id, i) => [id, payments[i]!])),
-      shipments
-    } satisfies Enriched
-  })
-
-/** The round's SKU labels (`韓國毛襪 紅`) from the spec it was opened with; fails when there is no such round. */
-const labelsOf = (storage: Storage.StorageService, roundId: string) =>
-  Effect.gen(function* () {
-    const { version, events } = yield* storage.readStream(Storage.roundStream(roundId))
-    if (version === 0)
-      return yield* Effect.fail(
-        new ExportError({ reason: "unknown-round", message: `no round ${JSON.stringify(roundId)}` })
-      )
-    const labels = new Map<string, string>()
-    const created = events.find((e) => e.type === "RoundCreated")
-    const spec = RoundSpec.decode((created?.data as { readonly spec?: unknown } | undefined)?.spec)
-    if (Result.isSuccess(spec)) {
-      const catalogue = Catalogue.compile(spec.success.products)
-      if (Result.isSuccess(catalogue)) for (const s of catalogue.success.skus) labels.set(s.sku, s.label)
-    }
-    return labels as ReadonlyMap<string, string>
-  })
-
-/** The round's orders, a page at a time, each order with its payments and shipments. */
-const pages = (storage: Storage.StorageService, roundId: string, pageSize: number) =>
-  Stream.paginate(undefined as number | undefined, (afterSeq) =>
-    storage.orders({ roundId, afterSeq, limit: pageSize }).pipe(
-      Effect.flatMap((orders) => Effect.forEach(orders, (o) => enrich(storage, o), { concurrency: 8 })),
-      Effect.map((page) => {
-        const next: Option.Option<number | undefined> =
-          page.length < pageSize ? Option.none() : Option.some(page[page.length - 1]!.order.seq)
-        return [[page], next] as const
-      })
-    )
-  )
 
 // ---------------------------------------------------------------------------------------------
 // Rows

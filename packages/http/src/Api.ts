@@ -20,6 +20,7 @@
  * | `operations` | dead letters (list, retry) and jobs |
  * | `deadlines` | the orders flagged at a payment deadline that still owe money |
 | `exports` | a round's orders as a CSV file (organiser only: personal data) |
+ * | `documents` | printed documents as PDF: packing slips (出貨單) and the pick list (分貨單) |
  *
  * @since 0.2.0
  */
@@ -403,6 +404,46 @@ export class ExportsApi extends HttpApiGroup.make("exports").add(
   )
 ) {}
 
+/** Printed documents (PDF): packing slips and the pick list (handlers in `handlers/Documents.ts`). */
+export class DocumentsApi extends HttpApiGroup.make("documents").add(
+  HttpApiEndpoint.get("slips", "/rounds/:roundId/slips.pdf", {
+    params: RoundParams,
+    query: M.SlipsQuery,
+    success: Schema.Uint8Array.pipe(HttpApiSchema.asUint8Array({ contentType: "application/pdf" })),
+    error: domain
+  }).annotateMerge(
+    op(
+      "helper",
+      "Packing slips (出貨單) as one PDF",
+      "The round's orders (`status`, repeated for several; default every order but cancelled and refunded ones) or the `order` ids given (repeated), a slip per shipment (split shipments print only their own lines) and one for what is not shipped yet: buyer, delivery method, items, amount paid and due, order number and a QR code (the pickup code of a meet-up pickup, else the order number). `format` `a4` (default, `perPage` 4 or 2 with cut lines) or `thermal` (80 mm, one slip a page). Streamed as `<roundId>-slips.pdf`; an unknown round or an order id not in the round is 404 before any byte is sent"
+    )
+  ),
+  HttpApiEndpoint.post("slipsFor", "/rounds/:roundId/slips.pdf", {
+    params: RoundParams,
+    payload: M.SlipsRequest,
+    success: Schema.Uint8Array.pipe(HttpApiSchema.asUint8Array({ contentType: "application/pdf" })),
+    error: domain
+  }).annotateMerge(
+    op(
+      "helper",
+      "Packing slips of chosen orders as one PDF",
+      "As `GET …/slips.pdf`, for many chosen orders: `{ orderIds, format?, perPage? }` in the body (a URL holds a few hundred ids at most)"
+    )
+  ),
+  HttpApiEndpoint.get("picklist", "/rounds/:roundId/picklist.pdf", {
+    params: RoundParams,
+    query: M.PickListQuery,
+    success: Schema.Uint8Array.pipe(HttpApiSchema.asUint8Array({ contentType: "application/pdf" })),
+    error: domain
+  }).annotateMerge(
+    op(
+      "helper",
+      "The pick list (分貨單) as an A4 PDF",
+      "Per SKU: product, variant, units ordered, shipped and to ship, orders; `by=pickup` per delivery method (面交, 超商取貨, 宅配, 尚未出貨). `status` as for the slips. Streamed as `<roundId>-picklist.pdf`"
+    )
+  )
+) {}
+
 /** What `POST /rounds/:roundId/publish` did: the announcements queued, and the text they carry. */
 export const Published = Schema.Struct({
   roundId: Schema.String,
@@ -544,6 +585,7 @@ export class Api extends HttpApi.make("kaituan")
   .add(PublishApi)
   .add(DeadlinesApi)
   .add(LogisticsApi)
+  .add(DocumentsApi)
   .middleware(Validation)
   .middleware(Authorization)
   .prefix(prefix)

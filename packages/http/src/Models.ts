@@ -485,3 +485,32 @@ export type OverdueOrder = typeof OverdueOrder.Type
 export const OverdueOrders = Schema.Struct({ items: Schema.Array(OverdueOrder) })
 /** See {@link OverdueOrders}. */
 export type OverdueOrders = typeof OverdueOrders.Type
+/** The packing slips' query (`GET /rounds/:roundId/slips.pdf`). */
+export const SlipsQuery = {
+  /** Only orders with these statuses (repeat for several); default every order but cancelled and refunded ones. */
+  status: Schema.optional(Schema.Array(ReadModel.OrderStatus)),
+  /** Only these orders (repeat for several: `?order=o_1&order=o_2`), at most 1,000. */
+  order: Schema.optional(Schema.Array(Id).check(Schema.isMaxLength(1000))),
+  /** `a4` (default) or `thermal` (80 mm). */
+  format: Schema.optional(Schema.Literals(["a4", "thermal"])),
+  /** Slips per A4 page: 4 (default) or 2. */
+  perPage: Schema.optional(Schema.Literals(["2", "4"]))
+}
+
+/** The pick list's query (`GET /rounds/:roundId/picklist.pdf`). */
+export const PickListQuery = {
+  /** Only orders with these statuses (repeat for several); default every order but cancelled and refunded ones. */
+  status: Schema.optional(Schema.Array(ReadModel.OrderStatus)),
+  /** `sku` (default): one list; `pickup`: a list per delivery method. */
+  by: Schema.optional(Schema.Literals(["sku", "pickup"]))
+}
+
+/** The packing slips of chosen orders (`POST /rounds/:roundId/slips.pdf`): too many ids for a URL. */
+export const SlipsRequest = Schema.Struct({
+  /** The orders, in the order to print them (at most 5,000). */
+  orderIds: Schema.Array(Id).check(Schema.isMinLength(1), Schema.isMaxLength(5000)),
+  format: Schema.optional(Schema.Literals(["a4", "thermal"])),
+  perPage: Schema.optional(Schema.Literals([2, 4]))
+})
+/** See {@link SlipsRequest}. */
+export type SlipsRequest = typeof SlipsRequest.Type

@@ -24,6 +24,7 @@ import * as Buyers from "./handlers/Buyers.js"
 import * as Deadlines from "./handlers/Deadlines.js"
 import * as Exports from "./handlers/Exports.js"
 import * as LogisticsHandlers from "./handlers/Logistics.js"
+import * as Documents from "./handlers/Documents.js"
 import * as Operations from "./handlers/Operations.js"
 import * as Orders from "./handlers/Orders.js"
 import * as PaymentsHandlers from "./handlers/Payments.js"
@@ -67,7 +68,8 @@ export const layerHandlers = Layer.mergeAll(
   Exports.layer,
   PublishHandlers.layer,
   Deadlines.layer,
-  LogisticsHandlers.layer
+  LogisticsHandlers.layer,
+  Documents.layer
 )
 
 /** The {@link Tokens} and `Payments` services over the app's `GroupBuy` and `Storage`. */

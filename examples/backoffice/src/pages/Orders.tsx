@@ -3,6 +3,8 @@
  * is open), searched by buyer, in keyset pages ("load more"), with bulk "mark shipped" and each
  * order's own actions: ship (part of it: a split shipment), cancel, refund, record cash. The
  * organiser (not a helper: it is personal data) can export the round's orders as a CSV file.
+ * Packing slips (列印出貨單: the selected orders, or the whole folder; A4 or 80 mm thermal) and
+ * the round's pick list (分貨單) open as PDFs.
  */
 import { useEffect, useState } from "preact/hooks"
 import type { Method, Order, OrderStatus, OrdersPage, PaymentRecorded, Report, Shipped } from "../api.js"
@@ -66,6 +68,8 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
   const more = useAction()
   const bulk = useAction()
   const exporting = useAction()
+  const printing = useAction()
+  const [paper, setPaper] = useState<"a4" | "thermal">("a4")
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set())
   const [method, setMethod] = useState<Method>("home")
   const [open, setOpen] = useState<string>()
@@ -103,6 +107,33 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
       (file) => t("orders.exported", { file: file.filename })
     )
 
+  /** Opens a PDF the API makes (fetched with the bearer token) in a new tab; saves it when the tab is blocked. */
+  const openPdf = (path: string, body?: unknown) =>
+    printing.run(
+      async () => {
+        const file = await api.download(path, body)
+        const url = URL.createObjectURL(file.blob)
+        if (window.open(url, "_blank") === null) {
+          const a = document.createElement("a")
+          a.href = url
+          a.download = file.filename
+          document.body.append(a)
+          a.click()
+          a.remove()
+        }
+        setTimeout(() => URL.revokeObjectURL(url), 60_000)
+        return file
+      },
+      (file) => t("orders.printed", { file: file.filename })
+    )
+  /** Slips of the chosen orders (their ids in the body: more than a URL holds), or of every order in the folder. */
+  const printSlips = (orderIds?: ReadonlyArray<string>) => {
+    if (orderIds !== undefined) return openPdf(`${roundPath}/slips.pdf`, { orderIds, format: paper })
+    const query = new URLSearchParams({ format: paper })
+    for (const s of folder.statuses) query.append("status", s)
+    return openPdf(`${roundPath}/slips.pdf?${query}`)
+  }
+
   const replace = (order: Order) =>
     setPages((p) =>
       p === undefined ? p : { ...p, items: p.items.map((o) => (o.orderId === order.orderId ? order : o)) }
@@ -112,6 +143,8 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
   const needle = byId ? "" : q.trim().toLowerCase()
   const items = needle === "" ? all : all.filter((o) => (o.buyer.name ?? o.buyer.id).toLowerCase().includes(needle))
   const bulkShip = folder.id === "toship" && can("shipping.ship")
+  const canPrint = can("documents.slips")
+  const selectable = bulkShip || canPrint
 
   const shipSelected = async () => {
     const chosen = items.filter((o) => selected.has(o.orderId))
@@ -206,8 +239,42 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
             {exporting.busy ? t("common.loading") : t("orders.export")}
           </button>
         ) : null}
+        {can("documents.picklist") ? (
+          <button
+            type="button"
+            class="secondary picklist"
+            name="picklist"
+            title={t("orders.pickListHint")}
+            disabled={printing.busy}
+            onClick={() => openPdf(`${roundPath}/picklist.pdf`)}
+          >
+            {t("orders.pickList")}
+          </button>
+        ) : null}
       </form>
       <Result result={exporting.result} />
+      {canPrint ? (
+        <div class="print-row">
+          <label class="inline">
+            <span>{t("orders.printFormat")}</span>
+            <select name="paper" value={paper} onChange={(e) => setPaper(valueOf(e) as "a4" | "thermal")}>
+              <option value="a4">{t("orders.formatA4")}</option>
+              <option value="thermal">{t("orders.formatThermal")}</option>
+            </select>
+          </label>
+          <button
+            type="button"
+            class="secondary print-folder"
+            name="printFolder"
+            title={t("orders.printHint")}
+            disabled={printing.busy}
+            onClick={() => printSlips()}
+          >
+            {t("orders.printFolder")}
+          </button>
+        </div>
+      ) : null}
+      <Result result={printing.result} />
       {needle === "" ? null : <p class="muted small">{t("orders.filtered", { q })}</p>}
       {bulkNote === undefined ? null : (
         <div class={`notice ${bulkNote.failed.length === 0 ? "ok" : "error"}`} role="status">
@@ -232,7 +299,7 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
         <p class="empty">{t("orders.empty")}</p>
       ) : (
         <>
-          {bulkShip ? (
+          {selectable ? (
             <label class="select-all">
               <input
                 type="checkbox"
@@ -249,7 +316,7 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
               <OrderRow
                 key={o.orderId}
                 order={o}
-                selectable={bulkShip}
+                selectable={selectable}
                 selected={selected.has(o.orderId)}
                 onSelect={(on) =>
                   setSelected((s) => {
@@ -276,22 +343,38 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
         </button>
       )}
       <Result result={more.result} />
-      {bulkShip && selected.size > 0 ? (
-        <section class="bulkbar" aria-label={t("orders.bulkShip")}>
+      {selectable && selected.size > 0 ? (
+        <section class="bulkbar" aria-label={bulkShip ? t("orders.bulkShip") : t("orders.printSlips")}>
           <span class="bulk-count">{t("common.selected", { n: selected.size })}</span>
-          <label class="inline">
-            <span class="sr-only">{t("orders.bulkMethod")}</span>
-            <select name="bulkMethod" value={method} onChange={(e) => setMethod(valueOf(e) as Method)}>
-              {methods.map((m) => (
-                <option key={m} value={m}>
-                  {t(`method.${m}`)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <button type="button" class="primary" disabled={bulk.busy} onClick={shipSelected}>
-            {t("orders.bulkShip")}
-          </button>
+          {canPrint ? (
+            <button
+              type="button"
+              class="secondary print-slips"
+              name="printSlips"
+              title={t("orders.printHint")}
+              disabled={printing.busy}
+              onClick={() => printSlips(items.filter((o) => selected.has(o.orderId)).map((o) => o.orderId))}
+            >
+              {t("orders.printSlips")}
+            </button>
+          ) : null}
+          {bulkShip ? (
+            <>
+              <label class="inline">
+                <span class="sr-only">{t("orders.bulkMethod")}</span>
+                <select name="bulkMethod" value={method} onChange={(e) => setMethod(valueOf(e) as Method)}>
+                  {methods.map((m) => (
+                    <option key={m} value={m}>
+                      {t(`method.${m}`)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button type="button" class="primary" disabled={bulk.busy} onClick={shipSelected}>
+                {t("orders.bulkShip")}
+              </button>
+            </>
+          ) : null}
         </section>
       ) : null}
     </>
