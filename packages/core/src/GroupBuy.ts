@@ -1222,15 +1222,30 @@ export const make = Effect.gen(function* () {
       Effect.gen(function* () {
         const at = yield* nowIso
         const code = Shipment.normalizeCode(typed)
-        // A wrong code is kept (and may lock the pickup) even though the attempt is refused.
-        const outcome = yield* CommandHandler.handle(storage, pickupAttempts, {
-          stream: shipmentStream(shipmentId),
-          command: { code, at },
+        // A wrong code is kept (and may lock the pickup) even though the attempt is refused; a
+        // right one picks the parcel up and tells the buyer, in the same commit.
+        const outcome = yield* CommandHandler.handleMany(storage, {
           at,
-          missing: () => unknownShipment(shipmentId)
+          process: (unit) =>
+            Effect.gen(function* () {
+              const stream = shipmentStream(shipmentId)
+              const loaded = yield* unit.load(pickupAttempts, stream)
+              if (loaded.version === 0) return yield* Effect.fail(unknownShipment(shipmentId))
+              const decision = yield* unit.decide(pickupAttempts, stream, { code, at })
+              if (decision.events.some((e) => e._tag === "ShipmentPickedUp")) {
+                const order = yield* unit.load(orders, orderStream(loaded.state.orderId))
+                unit.send({
+                  id: `shipment:${shipmentId}:picked-up`,
+                  kind: "picked-up",
+                  to: buyerRecipient(order.state.buyerId, order.state.buyer?.id ?? order.state.buyerId),
+                  data: { orderId: loaded.state.orderId, shipmentId, lines: loaded.state.lines },
+                  createdAt: at
+                })
+              }
+              return loaded.state
+            })
         })
-        const before =
-          outcome._tag === "Committed" ? outcome.before : outcome._tag === "Unchanged" ? outcome.state : undefined
+        const before = outcome._tag === "Duplicate" ? undefined : outcome.value
         const refused = before === undefined ? undefined : Shipment.attemptPickup(before, code, at).refused
         if (refused !== undefined)
           return yield* Effect.fail(

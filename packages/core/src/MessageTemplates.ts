@@ -126,7 +126,13 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
     "below-minimum": "未達成團數量，此商品流團",
     dismissed: "團主確認後未列入訂單",
     "buyer-cancelled": "依您的留言取消",
-    unpaid: "未於付款期限內完成付款"
+    unpaid: "未於付款期限內完成付款",
+    damaged: "商品損壞",
+    "wrong-item": "寄錯商品",
+    "not-collected": "逾期未取貨",
+    "out-of-stock": "商品缺貨",
+    quality: "品質問題",
+    other: "其他"
   },
   en: {
     "after-cutoff": "the round had closed",
@@ -137,7 +143,13 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
     "below-minimum": "the product did not reach its minimum, so it is not going ahead",
     dismissed: "the organiser did not take it as an order",
     "buyer-cancelled": "as your comment asked",
-    unpaid: "it was not paid by the deadline"
+    unpaid: "it was not paid by the deadline",
+    damaged: "the item was damaged",
+    "wrong-item": "it was the wrong item",
+    "not-collected": "it was not collected",
+    "out-of-stock": "it is out of stock",
+    quality: "a quality problem",
+    other: "other"
   }
 }
 
@@ -331,7 +343,22 @@ const zhTW: Record<MessageKind, (data: Data, v: Vars) => string> = {
     ),
   "sold-out": (d, v) =>
     `${d["supply"] === "preorder" ? "🈵" : "❌"} ${v.product || "商品"}${d["supply"] === "preorder" ? " 預購已額滿" : " 已售完"}${v.round ? `（${v.round}）` : ""}，謝謝大家支持！`,
-  text: (_d, v) => v.text
+  text: (_d, v) => v.text,
+  "order-partly-refunded": (d, v) =>
+    join(
+      `${v.greeting}已部分退款 ${v.amount}${v.round ? `（${v.round}）` : ""}`,
+      v.lines,
+      v.reasonText && `原因：${v.reasonText}`,
+      refundMethodText(d["method"], "zh-TW")
+    ),
+  "order-returned": (d, v) =>
+    join(
+      `${v.greeting}已收到退回的商品 📦${v.round ? `（${v.round}）` : ""}`,
+      v.lines,
+      v.reasonText && `原因：${v.reasonText}`,
+      num(d["amount"]) !== undefined && num(d["amount"])! > 0 ? `將退款 ${v.amount}，完成後會再通知您` : ""
+    ),
+  "picked-up": (_d, v) => join(`${v.greeting}已完成取貨，謝謝您！🙏`, v.lines)
 }
 
 const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
@@ -412,7 +439,39 @@ const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
     ),
   "sold-out": (d, v) =>
     `${d["supply"] === "preorder" ? "🈵" : "❌"} ${v.product || "An item"}${d["supply"] === "preorder" ? " is fully pre-ordered" : " is sold out"}${v.round ? ` (${v.round})` : ""}. Thank you!`,
-  text: (_d, v) => v.text
+  text: (_d, v) => v.text,
+  "order-partly-refunded": (d, v) =>
+    join(
+      `${v.greeting}we refunded ${v.amount} of your order${v.round ? ` (${v.round})` : ""}`,
+      v.lines,
+      v.reasonText && `Reason: ${v.reasonText}`,
+      refundMethodText(d["method"], "en")
+    ),
+  "order-returned": (d, v) =>
+    join(
+      `${v.greeting}we received the returned items 📦${v.round ? ` (${v.round})` : ""}`,
+      v.lines,
+      v.reasonText && `Reason: ${v.reasonText}`,
+      num(d["amount"]) !== undefined && num(d["amount"])! > 0
+        ? `We will refund ${v.amount} and let you know when it is done`
+        : ""
+    ),
+  "picked-up": (_d, v) => join(`${v.greeting}you picked up your order, thank you! 🙏`, v.lines)
+}
+
+/** How a refund went back, in words (`method` of an after-sales message). */
+const refundMethodText = (method: unknown, locale: Locale): string => {
+  const zh: Record<string, string> = {
+    "bank-transfer": "退款方式：匯款",
+    cash: "退款方式：現金",
+    gateway: "退款方式：原付款管道"
+  }
+  const en: Record<string, string> = {
+    "bank-transfer": "Refunded by bank transfer",
+    cash: "Refunded in cash",
+    gateway: "Refunded to your original payment"
+  }
+  return typeof method === "string" ? ((locale === "zh-TW" ? zh : en)[method] ?? "") : ""
 }
 
 /** The built-in templates per locale. */

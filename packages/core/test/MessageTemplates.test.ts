@@ -47,7 +47,12 @@ describe("MessageTemplates", () => {
       "round-announcement": "📣 開團：芒果團",
       "cutoff-reminder": "⏰ 截單提醒：芒果團\n即將截單，要買的朋友請把握時間！",
       "sold-out": "❌ 商品 已售完（芒果團），謝謝大家支持！",
-      text: "自訂"
+      text: "自訂",
+      "order-partly-refunded":
+        "小明 您好，已部分退款 NT$1,600（芒果團）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n原因：已過截單時間",
+      "order-returned":
+        "小明 您好，已收到退回的商品 📦（芒果團）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n原因：已過截單時間\n將退款 NT$1,600，完成後會再通知您",
+      "picked-up": "小明 您好，已完成取貨，謝謝您！🙏\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300"
     })
   })
 
