@@ -203,7 +203,7 @@ export const scenario = Effect.gen(function* () {
 /** A second round: cat's 保溫杯 (450) shipped home, paid 450 less a 350 partial refund, then returned: 100 due. */
 const paidSecondRound = (g: GroupBuy.GroupBuyService) =>
   Effect.gen(function* () {
-    yield* g.openRound({ spec: { ...spec(), id: "cups" }, at: OPEN })
+    yield* g.openRound({ spec: spec({ id: "cups" }), at: OPEN })
     yield* g.submitComments({ roundId: "cups", comments: [{ ...comment("c1", "cat", "保溫杯+1"), idScope: "round" }] })
     const [cat] = yield* g.orders({ roundId: "cups" })
     yield* g.closeRound({ roundId: "cups", at: CUTOFF })
