@@ -23,6 +23,7 @@ import * as Auth from "./Auth.js"
 import * as Buyers from "./handlers/Buyers.js"
 import * as Exports from "./handlers/Exports.js"
 import * as Operations from "./handlers/Operations.js"
+import * as AfterSalesHandlers from "./handlers/AfterSales.js"
 import * as Orders from "./handlers/Orders.js"
 import * as PaymentsHandlers from "./handlers/Payments.js"
 import * as Pickups from "./handlers/Pickups.js"
@@ -63,7 +64,8 @@ export const layerHandlers = Layer.mergeAll(
   Buyers.layer,
   Operations.layer,
   Exports.layer,
-  PublishHandlers.layer
+  PublishHandlers.layer,
+  AfterSalesHandlers.layer
 )
 
 /** The {@link Tokens} and `Payments` services over the app's `GroupBuy` and `Storage`. */
