@@ -342,7 +342,11 @@ describe("TelegramChannel.send", () => {
       const long = "取".repeat(1500)
       const from = fake.accepted.length
       yield* a.send(message({ kind: "text", data: { text: long }, imageUrl: qr }))
-      expect(fake.accepted.slice(from).map((r) => [r.method, r.body["caption"], r.body["text"]?.length])).toEqual([
+      expect(
+        fake.accepted
+          .slice(from)
+          .map((r) => [r.method, r.body["caption"], (r.body["text"] as string | undefined)?.length])
+      ).toEqual([
         ["sendMessage", undefined, 1500],
         ["sendPhoto", undefined, undefined]
       ])
