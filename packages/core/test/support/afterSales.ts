@@ -6,7 +6,7 @@
  * events.
  */
 import { expect } from "@effect/vitest"
-import { AfterSales, CommentParser, GroupBuy, IdGenerator, ReadModels, Storage } from "@kaituan/core"
+import { AfterSales, CommentParser, DomainEvents, GroupBuy, IdGenerator, ReadModels, Storage } from "@kaituan/core"
 import { Effect, Layer } from "effect"
 import { spec, testParser } from "./fixtures.js"
 
@@ -187,6 +187,18 @@ export const scenario = Effect.gen(function* () {
       AfterSales.returnShipment({ shipmentId, lines: [{ sku: "SOCK-R", qty: 1 }], reasonCode: "other" })
     )
   ).toMatchObject({ reason: "rejected" })
+
+  // Embedders see every refund, partial ones too, as `order.refunded` with its amount.
+  const published = yield* DomainEvents.read({ batch: 10_000, types: ["order.refunded"] })
+  expect(
+    published.events
+      .filter((e) => e.type === "order.refunded")
+      .map((e) => [(e.data as { orderId: string }).orderId, (e.data as { amount: number }).amount])
+  ).toEqual([
+    [amy.orderId, 120],
+    [bob.orderId, 130],
+    [amy.orderId, 20]
+  ])
 
   // A rebuild from the events gives the same documents.
   const ship2 = yield* paidSecondRound(g)
