@@ -28,6 +28,7 @@ import { orderView, roundViews, stockViews, ViewBatch } from "./groupBuy/Views.j
 import { IdGenerator } from "./IdGenerator.js"
 import * as inputs from "./internal/inputs.js"
 import { isoMillis } from "./internal/isoMillis.js"
+import { refundPayments } from "./internal/refundPayments.js"
 import { deadlineOf, howToPay, PayPageUrl, paymentJobs } from "./internal/paymentJobs.js"
 import { remindJobs } from "./internal/remindJob.js"
 import { traceGroupBuy } from "./internal/tracedGroupBuy.js"
@@ -1341,13 +1342,38 @@ export const make = Effect.gen(function* () {
             message: `order ${orderId} has received no money (the round is still taking orders): cancel it instead`
           })
         )
-      return yield* changeOrder(
-        view.roundId,
-        orderId,
-        { _tag: "Refund", reason, at: at ?? (yield* nowIso) },
-        "refunded",
-        (after, t) => orderChangeMessage("order-refunded", after, { amount: after.refunded, reason }, t)
-      )
+      const when = at ?? (yield* nowIso)
+      // The order's refund and its payments' money going back, in one commit.
+      yield* CommandHandler.handleMany(storage, {
+        at: when,
+        process: (unit) =>
+          Effect.gen(function* () {
+            const stream = orderStream(orderId)
+            const before = yield* unit.load(orders, stream)
+            if (before.state.status === "refunded") return
+            const { state: after, events } = yield* unit.decide(orders, stream, { _tag: "Refund", reason, at: when })
+            const refunded = events[0]
+            yield* refundPayments(unit, {
+              orderId,
+              paymentIds: before.state.payments,
+              amount: refunded?._tag === "OrderRefunded" ? refunded.amount : 0,
+              at: when
+            })
+            unit.view({ _tag: "UpsertOrder", order: orderView(after, when) })
+            unit.send(
+              orderChangeMessage(
+                "order-refunded",
+                { ...after, buyer: after.buyer ?? { id: after.buyerId } },
+                { amount: after.refunded, reason },
+                when
+              )
+            )
+          })
+      }).pipe(Effect.mapError(refusedAsRejected))
+      const refundedView = yield* storage.order(orderId)
+      if (refundedView === undefined)
+        return yield* Effect.fail(new GroupBuyError({ reason: "unknown-order", message: `no order "${orderId}"` }))
+      return refundedView
     })
 
   /**

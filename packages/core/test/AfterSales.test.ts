@@ -16,6 +16,23 @@ describe("AfterSales on the memory store", () => {
     scenario.pipe(Effect.provide(app()))
   )
 
+  it.effect("GroupBuy.refundOrder (all of it) records the money going back on the payment too; once", () =>
+    Effect.gen(function* () {
+      const { g, amy } = yield* paidOrders
+      expect(yield* g.refundOrder({ orderId: amy.orderId, reason: "缺貨" })).toMatchObject({
+        status: "refunded",
+        paid: 0
+      })
+      expect(yield* g.refundOrder({ orderId: amy.orderId, reason: "again" })).toMatchObject({ status: "refunded" })
+      const storage = yield* Storage.Storage
+      const events = (yield* storage.readStream("payment:p_statement_t1")).events
+      expect(events.filter((e) => e.type === "PaymentRefunded").map((e) => e.data)).toMatchObject([
+        { amount: 240, orderId: amy.orderId }
+      ])
+      expect((yield* outbox).map((m) => [m.kind, m.data.amount])).toEqual([["order-refunded", 240]])
+    }).pipe(Effect.provide(app()))
+  )
+
   it.effect("refuses bad inputs naming the field, unknown orders and shipments, orders with nothing received", () =>
     Effect.gen(function* () {
       const { g, amy } = yield* paidOrders

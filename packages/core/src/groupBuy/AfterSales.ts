@@ -26,6 +26,7 @@ import { Clock, Effect, Result, Schema } from "effect"
 import * as CommandHandler from "../CommandHandler.js"
 import { GroupBuyError } from "../GroupBuy.js"
 import * as inputs from "../internal/inputs.js"
+import { refundPayments } from "../internal/refundPayments.js"
 import type { OutboundMessage } from "../Notification.js"
 import * as Order from "../Order.js"
 import * as Payment from "../Payment.js"
@@ -34,7 +35,7 @@ import type { OrderView } from "../ReadModel.js"
 import * as RefundsDue from "../readModels/RefundsDue.js"
 import * as Round from "../Round.js"
 import * as Shipment from "../Shipment.js"
-import { orderStream, paymentStream, roundStream, Storage, type StorageError, shipmentStream } from "../Storage.js"
+import { orderStream, roundStream, Storage, type StorageError, shipmentStream } from "../Storage.js"
 import { Id, Iso, ShipLine } from "./Inputs.js"
 import { buyerRecipient, labelLines } from "./Messages.js"
 import { orderView } from "./Views.js"
@@ -103,7 +104,6 @@ export interface ReturnOutcome {
 }
 
 const orders = CommandHandler.aggregate(Order.decider, Schema.decodeUnknownSync(Order.Event))
-const payments = CommandHandler.aggregate(Payment.decider, Schema.decodeUnknownSync(Payment.Event))
 const shipments = CommandHandler.aggregate(Shipment.decider, Schema.decodeUnknownSync(Shipment.Event))
 const rounds = CommandHandler.aggregate(Round.decider, Schema.decodeUnknownSync(Round.Event))
 
@@ -176,22 +176,13 @@ export const refund = (input: unknown): Effect.Effect<RefundOutcome, GroupBuyErr
           const event = decision.events[0]!
           const amount = event._tag === "OrderRefunded" || event._tag === "OrderPartlyRefunded" ? event.amount : 0
           // The payments record the money going back, newest first, each up to what it has left.
-          let left = amount
-          for (const paymentId of [...before.state.payments].reverse()) {
-            if (left <= 0) break
-            const p = yield* unit.load(payments, paymentStream(paymentId))
-            const available = p.state.received - p.state.refunded
-            if (p.version === 0 || available <= 0) continue
-            const part = Math.min(left, available)
-            yield* unit.decide(payments, paymentStream(paymentId), {
-              _tag: "Refund",
-              amount: part,
-              orderId: c.orderId,
-              method: c.method,
-              at
-            })
-            left -= part
-          }
+          yield* refundPayments(unit, {
+            orderId: c.orderId,
+            paymentIds: before.state.payments,
+            amount,
+            method: c.method,
+            at
+          })
           const after = decision.state
           unit.view({ _tag: "UpsertOrder", order: orderView(after, at) })
           const full = event._tag === "OrderRefunded"
