@@ -280,6 +280,7 @@ const zh = {
   "pickup.status.shipped": "等待取貨",
   "pickup.status.picked-up": "已取貨",
   "pickup.toShip": "要出貨的訂單在各團的「待出貨」分類。",
+  "pickup.askOrganiser": "請團主解除鎖定。",
 
   "buyers.title": "買家",
   "buyers.lookup": "買家編號",
@@ -715,6 +716,7 @@ const en: Record<Key, string> = {
   "pickup.status.shipped": "Waiting for pickup",
   "pickup.status.picked-up": "Picked up",
   "pickup.toShip": "Orders to ship are in each round's “To ship” folder.",
+  "pickup.askOrganiser": "Ask the organiser to unlock it.",
 
   "buyers.title": "Buyers",
   "buyers.lookup": "Buyer id",

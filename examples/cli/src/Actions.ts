@@ -1,10 +1,10 @@
 /**
  * Organiser actions in a `round replay` JSON Lines file: a line with `"action"` instead of a
  * comment is something the organiser did at its `at` (change the round, close it, reopen it,
- * record a payment, cancel an order). Each is decoded with a Schema; a bad line is a UsageError
+ * record a payment, cancel an order, refund one). Each is decoded with a Schema; a bad line is a UsageError
  * naming the file, the line and the field (never the line's content, which may hold names).
  */
-import { RoundChanges, RoundSpec } from "@kaituan/core"
+import { Order, RoundChanges, RoundSpec } from "@kaituan/core"
 import { Result, Schema, SchemaIssue } from "effect"
 import { formatPath } from "./RoundFile.js"
 import { UsageError } from "./Io.js"
@@ -52,13 +52,30 @@ export const ArrivedAction = Schema.Struct({
   skus: RoundChanges.MarkArrivedInput.fields.skus
 })
 
+/**
+ * `{"action": "refund", "at", "buyer", "amount"?, "method"?, "reasonCode"?, "reason"?}`: money given
+ * back for that buyer's paid order (`AfterSales.refund`): all it received by default (a full
+ * refund), less for a partial one; `method` `bank-transfer` (default), `cash` or `gateway`;
+ * `reasonCode` one of `Order.RefundReason` (default `other`).
+ */
+export const RefundAction = Schema.Struct({
+  action: Schema.Literal("refund"),
+  at: At,
+  buyer: BuyerId,
+  amount: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(100_000_000))),
+  method: Schema.optional(Order.RefundMethod),
+  reasonCode: Schema.optional(Order.RefundReason),
+  reason: Schema.optional(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(500)))
+})
+
 const schemas = {
   change: ChangeAction,
   close: CloseAction,
   reopen: ReopenAction,
   payment: PaymentAction,
   cancel: CancelAction,
-  arrived: ArrivedAction
+  arrived: ArrivedAction,
+  refund: RefundAction
 } as const
 
 /** The action names a line may carry. */
@@ -72,6 +89,7 @@ export type Action =
   | typeof PaymentAction.Type
   | typeof CancelAction.Type
   | typeof ArrivedAction.Type
+  | typeof RefundAction.Type
 
 /** An action with the 1-based line it came from. */
 export interface ActionLine {

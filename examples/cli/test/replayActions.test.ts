@@ -110,6 +110,42 @@ describe("round replay: organiser actions and the passage of time", () => {
     expect(j.stock["SOCK-W"]).toBe(0)
   })
 
+  it("a refund action gives money back in part (the order stays paid), then the rest (refunded); never more", async () => {
+    const { dir, file } = roundFile()
+    const lines = [
+      comment("c1", "U001", "紅+1", "2024-05-01T10:00:00+08:00"),
+      { action: "payment", at: "2024-05-11T09:00:00+08:00", buyer: "U001", amount: 120, source: "cash" },
+      { action: "refund", at: "2024-05-11T10:00:00+08:00", buyer: "U001", amount: 20, reasonCode: "damaged" }
+    ]
+    const part = await replay(file, jsonl(dir, lines))
+    expect(part.code).toBe(0)
+    const p: Json = JSON.parse(part.stdout)
+    expect(p.orders.map((o) => [o.buyer.id, o.status])).toEqual([["U001", "paid"]])
+    const all = await replay(
+      file,
+      jsonl(dir, [...lines, { action: "refund", at: "2024-05-11T11:00:00+08:00", buyer: "U001", method: "cash" }])
+    )
+    const refunded: Json = JSON.parse(all.stdout)
+    expect(statusOf(refunded)).toEqual({ U001: "refunded" })
+    // 20 then the 100 left: nothing received remains.
+    expect(refunded.cancelled.map((o) => [o.buyer.id, o.total, o.paid])).toEqual([["U001", 120, 0]])
+    const over = await replay(
+      file,
+      jsonl(dir, [...lines, { action: "refund", at: "2024-05-11T11:00:00+08:00", buyer: "U001", amount: 101 }])
+    )
+    expect(over.code).toBe(2)
+    expect(over.stderr).toContain("refund refused")
+    const badCode = await replay(
+      file,
+      jsonl(dir, [
+        ...lines.slice(0, 2),
+        { action: "refund", at: "2024-05-11T11:00:00+08:00", buyer: "U001", reasonCode: "x" }
+      ])
+    )
+    expect(badCode.code).toBe(2)
+    expect(badCode.stderr).toContain('"reasonCode"')
+  })
+
   it("an action line that does not decode is exit 2 naming the line and the field", async () => {
     const { dir, file } = roundFile()
     const bad = jsonl(dir, [
@@ -123,7 +159,7 @@ describe("round replay: organiser actions and the passage of time", () => {
     expect(r.stderr).toContain("amount")
     expect(r.stdout).toBe("")
 
-    const unknown = jsonl(dir, [{ action: "refund", at: "2024-05-11T09:00:00+08:00" }])
+    const unknown = jsonl(dir, [{ action: "ship", at: "2024-05-11T09:00:00+08:00" }])
     const u = await replay(file, unknown)
     expect(u.code).toBe(2)
     expect(u.stderr).toContain("line 1")

@@ -272,6 +272,14 @@ export const fromOptions = (options: Options): FacebookChannelService => {
       return id === undefined ? {} : { platformMessageId: id }
     })
 
+  /** The text with the image's link on a line of its own (https URLs only). */
+  const withImageLink = (text: string, imageUrl: string | undefined): string =>
+    imageUrl === undefined || !imageUrl.startsWith("https://")
+      ? text
+      : options.locale === "en"
+        ? `${text}\nPickup QR code: ${imageUrl}`
+        : `${text}\n取貨 QR Code：${imageUrl}`
+
   const publicReply = (commentId: string, text: string) =>
     request(graph, "POST", [commentId, "comments"], {}, { message: text }, `Graph POST /${commentId}/comments`).pipe(
       Effect.map((answer) => {
@@ -339,7 +347,11 @@ export const fromOptions = (options: Options): FacebookChannelService => {
         const requested = message.data["replyMode"]
         const mode: ReplyMode =
           requested === "public" || requested === "private" ? requested : (options.replyMode ?? "private")
-        return mode === "public" ? publicReply(commentId, text) : privateReply(message, commentId, text)
+        // A private reply is text only: an image (a pickup code's QR code) goes as a link. Never
+        // in a public reply, where anyone could use it.
+        return mode === "public"
+          ? publicReply(commentId, text)
+          : privateReply(message, commentId, withImageLink(text, message.imageUrl))
       })
     )
 

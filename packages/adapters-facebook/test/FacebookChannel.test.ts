@@ -87,6 +87,25 @@ describe("FacebookChannel.send: private replies", () => {
     })
   )
 
+  it.live("an image (a pickup code's QR code) goes as a link in a private reply, never in a public one", () =>
+    Effect.gen(function* () {
+      const qr = "https://shop.example.com/qr/abc.png"
+      const c = freshComment()
+      const a = yield* seen(c, 60_000)
+      const before = fake.accepted.length
+      yield* a.send(message(c, { kind: "pickup-ready", data: { pickupCode: "XQ3WG9X8" }, imageUrl: qr }))
+      expect(posts(before)[0]!.body).toEqual({
+        recipient: { comment_id: c },
+        message: { text: `您的商品已可取貨 🛍️\n取貨碼：XQ3WG9X8\n取貨 QR Code：${qr}` }
+      })
+      const d = freshComment()
+      const pub = yield* seen(d, 60_000, { replyMode: "public" })
+      const from = fake.accepted.length
+      yield* pub.send(message(d, { kind: "order-confirmed", imageUrl: qr }))
+      expect(JSON.stringify(posts(from).map((p) => p.body))).not.toContain(qr)
+    })
+  )
+
   it.live("one private reply per comment: a second message is rejected without calling Meta", () =>
     Effect.gen(function* () {
       const c = freshComment()

@@ -283,30 +283,51 @@ export const fromOptions = (options: Options): LineChannelService => {
       { templates: options.templates, locale: options.locale }
     )
 
-  /** The texts of a message within LINE's limits: at most 5 text messages of 5,000 characters. */
+  /**
+   * The texts of a message within LINE's limits: at most 5 messages of 5,000 characters (4 texts
+   * when an image goes with them).
+   */
   const renderParts = (message: Notification.OutboundMessage): Array<string> =>
     MessageTemplates.renderParts(
       message.kind,
       options.templateData === undefined ? message.data : { ...options.templateData, ...message.data },
-      { templates: options.templates, locale: options.locale, maxLength: LineTemplates.MAX_TEXT_LENGTH, maxParts: 5 }
+      {
+        templates: options.templates,
+        locale: options.locale,
+        maxLength: LineTemplates.MAX_TEXT_LENGTH,
+        maxParts: imageOf(message) === undefined ? 5 : 4
+      }
     )
 
-  const textMessage = (texts: ReadonlyArray<string>) => texts.map((text) => ({ type: "text", text }))
+  /**
+   * The message's image as LINE takes one (an image message: `originalContentUrl` and
+   * `previewImageUrl`, both https, at most 2,000 characters), or undefined (none, or not https).
+   */
+  const imageOf = (message: Notification.OutboundMessage): string | undefined => {
+    const url = message.imageUrl
+    return url?.startsWith("https://") && url.length <= 2000 ? url : undefined
+  }
+
+  /** The LINE messages: the texts, then the image (a pickup code's QR code) when there is one. */
+  const lineMessages = (texts: ReadonlyArray<string>, image: string | undefined) => [
+    ...texts.map((text) => ({ type: "text", text })),
+    ...(image === undefined ? [] : [{ type: "image", originalContentUrl: image, previewImageUrl: image }])
+  ]
 
   // One attempt only: a reply token is single-use, so a retry after an ambiguous failure could
   // never succeed; any failure but a bad access token falls back to push (which retries safely).
-  const reply = (token: string, text: ReadonlyArray<string>) =>
+  const reply = (token: string, text: ReadonlyArray<string>, image: string | undefined) =>
     api
       .call({
         method: "POST",
         path: "/v2/bot/message/reply",
         template: "/v2/bot/message/reply",
-        body: { replyToken: token, messages: textMessage(text) },
+        body: { replyToken: token, messages: lineMessages(text, image) },
         retry: false
       })
       .pipe(Effect.map((res): ChannelAdapter.SendResult => ({ platformMessageId: sentMessageId(res.body) })))
 
-  const push = (message: Notification.OutboundMessage, text: ReadonlyArray<string>) => {
+  const push = (message: Notification.OutboundMessage, text: ReadonlyArray<string>, image: string | undefined) => {
     const to =
       options.pushTo === "thread"
         ? (message.to.threadId ?? message.to.userId)
@@ -320,7 +341,7 @@ export const fromOptions = (options: Options): LineChannelService => {
         template: "/v2/bot/message/push",
         // The same key on every attempt and after a restart: LINE sends the message once.
         headers: { "x-line-retry-key": LineApi.retryKeyFor(message.id) },
-        body: { to, messages: textMessage(text) }
+        body: { to, messages: lineMessages(text, image) }
       })
       .pipe(
         Effect.map((res): ChannelAdapter.SendResult => ({ platformMessageId: sentMessageId(res.body) })),
@@ -359,14 +380,15 @@ export const fromOptions = (options: Options): LineChannelService => {
           )
         }
         const token = takeReplyToken(message, now)
+        const image = imageOf(message)
         const sent =
           token === undefined
-            ? push(message, text)
-            : reply(token, text).pipe(
+            ? push(message, text, image)
+            : reply(token, text, image).pipe(
                 // A bad access token fails the push too: surface it; anything else falls back to push.
                 Effect.catchIf(
                   (e) => e.status !== 401,
-                  () => push(message, text)
+                  () => push(message, text, image)
                 )
               )
         return Effect.mapError(sent, HttpClient.toChannelError)

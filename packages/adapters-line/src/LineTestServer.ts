@@ -80,8 +80,15 @@ const readBody = (req: IncomingMessage): Promise<string> =>
 const validMessages = (messages: unknown): string | undefined => {
   if (!Array.isArray(messages) || messages.length < 1 || messages.length > 5) return "messages must hold 1 to 5 items"
   for (const m of messages) {
-    const msg = m as { type?: unknown; text?: unknown }
-    if (msg.type !== "text") return "only text messages are supported by the test server"
+    const msg = m as { type?: unknown; text?: unknown; originalContentUrl?: unknown; previewImageUrl?: unknown }
+    if (msg.type === "image") {
+      // An image message: both URLs https, at most 2,000 characters (the Messaging API reference).
+      for (const url of [msg.originalContentUrl, msg.previewImageUrl])
+        if (typeof url !== "string" || !url.startsWith("https://") || url.length > 2000)
+          return "originalContentUrl and previewImageUrl must be https URLs of at most 2000 characters"
+      continue
+    }
+    if (msg.type !== "text") return "only text and image messages are supported by the test server"
     if (typeof msg.text !== "string" || msg.text.length === 0) return "text must not be empty"
     if (msg.text.length > 5000) return "text must be at most 5000 characters"
   }

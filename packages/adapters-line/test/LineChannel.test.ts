@@ -179,6 +179,23 @@ describe("LineChannel.send", () => {
     })
   )
 
+  it.live("a message with an image (a pickup code's QR code) sends the text and an image message", () =>
+    Effect.gen(function* () {
+      const { server, adapter } = yield* setup()
+      const qr = "https://shop.example.com/qr/abc.png"
+      yield* adapter.send(
+        message({ kind: "pickup-ready", data: { pickupCode: "XQ3WG9X8" }, imageUrl: qr, to: { threadId: undefined } })
+      )
+      expect(server.accepted()[0]!.messages).toEqual([
+        { type: "text", text: "您的商品已可取貨 🛍️\n取貨碼：XQ3WG9X8" },
+        { type: "image", originalContentUrl: qr, previewImageUrl: qr }
+      ])
+      // LINE fetches only https images: any other URL is left out, the text still goes.
+      yield* adapter.send(message({ kind: "pickup-ready", data: { pickupCode: "A" }, imageUrl: "http://x/qr.png" }))
+      expect(server.accepted()[1]!.messages).toEqual([{ type: "text", text: "您的商品已可取貨 🛍️\n取貨碼：A" }])
+    })
+  )
+
   it.live("falls back to push when the reply token is rejected (expired or unknown)", () =>
     Effect.gen(function* () {
       const { server, adapter } = yield* setup()

@@ -283,6 +283,35 @@ export const fromOptions = (options: Options): TelegramChannelService => {
       })
     )
 
+  /** Telegram's longest photo caption. */
+  const MAX_CAPTION = 1024
+
+  /** One `sendPhoto`: `photo` an https URL Telegram fetches, with the text as its caption when given. */
+  const sendPhoto = (photo: string, caption: string | undefined, target: Target) =>
+    callWith(
+      client,
+      options,
+      "sendPhoto",
+      {
+        chat_id: target.chatId,
+        photo,
+        ...(caption === undefined ? {} : { caption }),
+        ...(target.replyToMessageId === undefined
+          ? {}
+          : { reply_parameters: { message_id: target.replyToMessageId, allow_sending_without_reply: true } })
+      },
+      true
+    ).pipe(
+      Effect.map((result): ChannelAdapter.SendResult => {
+        const m = Option.getOrUndefined(decodeSent(result))
+        return m === undefined ? {} : { platformMessageId: TelegramUpdate.commentIdOf(m.chat.id, m.message_id) }
+      })
+    )
+
+  /** The message's image (a pickup code's QR code): an https URL, else none. */
+  const imageOf = (message: Notification.OutboundMessage): string | undefined =>
+    message.imageUrl?.startsWith("https://") ? message.imageUrl : undefined
+
   // A text longer than 4,096 characters (a round's announcement with many items) goes as several
   // messages, split at line breaks; each part is remembered on its own, so a retry after a failed
   // part sends only the parts not sent yet. The first part answers the comment, if any.
@@ -300,10 +329,25 @@ export const fromOptions = (options: Options): TelegramChannelService => {
             new ChannelError({ reason: "rejected", message: `message ${message.id} (${message.kind}) renders empty` })
           )
         const target = targetOf(message.to)
-        if (parts.length === 1) return sendPart(parts[0]!, target)
+        const image = imageOf(message)
+        // With an image (a pickup code's QR code): one photo with the text as its caption when it
+        // fits, else the text and then the photo.
+        if (image !== undefined && parts.length === 1 && parts[0]!.length <= MAX_CAPTION)
+          return sendPhoto(image, parts[0]!, target)
+        if (parts.length === 1 && image === undefined) return sendPart(parts[0]!, target)
         return Effect.map(
-          Effect.forEach(parts, (text, i) =>
-            sent.once(`${message.id}#part${i + 1}`, sendPart(text, i === 0 ? target : { chatId: target.chatId }))
+          Effect.forEach(
+            [
+              ...parts.map((text, i) => ({ text, i })),
+              ...(image === undefined ? [] : [{ text: undefined, i: parts.length }])
+            ],
+            ({ text, i }) =>
+              sent.once(
+                `${message.id}#part${i + 1}`,
+                text === undefined
+                  ? sendPhoto(image!, undefined, { chatId: target.chatId })
+                  : sendPart(text, i === 0 ? target : { chatId: target.chatId })
+              )
           ),
           (results) => results[0]!
         )

@@ -322,6 +322,41 @@ const message = (over: Partial<Notification.OutboundMessage> = {}): Notification
 })
 
 describe("TelegramChannel.send", () => {
+  it.live("a message with an image (a pickup code's QR code) is one sendPhoto with the text as its caption", () =>
+    Effect.gen(function* () {
+      fake.clearFailures()
+      const a = yield* adapter()
+      const qr = "https://shop.example.com/qr/abc.png"
+      const before = fake.accepted.length
+      const result = yield* a.send(message({ kind: "pickup-ready", data: { pickupCode: "XQ3WG9X8" }, imageUrl: qr }))
+      const got = fake.accepted.slice(before)
+      expect(got.map((r) => r.method)).toEqual(["sendPhoto"])
+      expect(got[0]!.body).toEqual({
+        chat_id: "-1001234567890",
+        photo: qr,
+        caption: "您的商品已可取貨 🛍️\n取貨碼：XQ3WG9X8",
+        reply_parameters: { message_id: 4211, allow_sending_without_reply: true }
+      })
+      expect(result.platformMessageId).toMatch(/^-1001234567890:\d+$/)
+      // A text too long for a caption (1,024) goes first, then the photo on its own.
+      const long = "取".repeat(1500)
+      const from = fake.accepted.length
+      yield* a.send(message({ kind: "text", data: { text: long }, imageUrl: qr }))
+      expect(
+        fake.accepted
+          .slice(from)
+          .map((r) => [r.method, r.body["caption"], (r.body["text"] as string | undefined)?.length])
+      ).toEqual([
+        ["sendMessage", undefined, 1500],
+        ["sendPhoto", undefined, undefined]
+      ])
+      // Only https images: otherwise the text alone.
+      const plain = fake.accepted.length
+      yield* a.send(message({ kind: "pickup-ready", data: { pickupCode: "A" }, imageUrl: "http://x/qr.png" }))
+      expect(fake.accepted.slice(plain).map((r) => r.method)).toEqual(["sendMessage"])
+    })
+  )
+
   it.live("replies in the group to the buyer's comment with the default Traditional Chinese text", () =>
     Effect.gen(function* () {
       fake.clearFailures()

@@ -14,7 +14,7 @@
  * | `order.placed`       | `LinesOrdered` with `newOrder`                  | roundId, orderId, lines, total         |
  * | `order.changed`      | `LinesOrdered` (added lines), `LinesSet`        | roundId, orderId, changes (sku, delta) |
  * | `order.cancelled`    | `OrderWithdrawn` (before cutoff), `OrderCancelled` (after) | roundId, orderId, stage     |
- * | `order.refunded`     | `OrderRefunded`                                 | roundId, orderId, amount               |
+ * | `order.refunded`     | `OrderRefunded`, `OrderPartlyRefunded`          | roundId, orderId, amount               |
  * | `payment.matched`    | `PaymentMatched`                                | paymentId, orderIds, amount            |
  * | `shipment.shipped`   | `ShipmentShipped`                               | shipmentId, orderId, method, carrier?  |
  * | `shipment.picked-up` | `ShipmentPickedUp`                              | shipmentId, orderId                    |
@@ -230,7 +230,8 @@ export const derive = (stored: StoredEvent, lookups: Lookups): Effect.Effect<Dom
     }
     const orderId = streamId(stored.stream, "order:")
     if (orderId !== undefined) {
-      if (stored.type !== "OrderCancelled" && stored.type !== "OrderRefunded") return undefined
+      if (stored.type !== "OrderCancelled" && stored.type !== "OrderRefunded" && stored.type !== "OrderPartlyRefunded")
+        return undefined
       const round = yield* lookups.roundOfOrder(orderId)
       if (round === undefined) return undefined
       return stored.type === "OrderCancelled"

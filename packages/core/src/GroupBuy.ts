@@ -31,6 +31,7 @@ import { IdGenerator } from "./IdGenerator.js"
 import * as inputs from "./internal/inputs.js"
 import { isoMillis } from "./internal/isoMillis.js"
 import { deadlineOf, PayPageUrl, paymentJobs } from "./internal/paymentJobs.js"
+import { refundPayments } from "./internal/refundPayments.js"
 import { remindJobs } from "./internal/remindJob.js"
 import { traceGroupBuy } from "./internal/tracedGroupBuy.js"
 import type { OutboundMessage } from "./Notification.js"
@@ -1282,15 +1283,30 @@ export const make = Effect.gen(function* () {
       Effect.gen(function* () {
         const at = yield* nowIso
         const code = Shipment.normalizeCode(typed)
-        // A wrong code is kept (and may lock the pickup) even though the attempt is refused.
-        const outcome = yield* CommandHandler.handle(storage, pickupAttempts, {
-          stream: shipmentStream(shipmentId),
-          command: { code, at },
+        // A wrong code is kept (and may lock the pickup) even though the attempt is refused; a
+        // right one picks the parcel up and tells the buyer, in the same commit.
+        const outcome = yield* CommandHandler.handleMany(storage, {
           at,
-          missing: () => unknownShipment(shipmentId)
+          process: (unit) =>
+            Effect.gen(function* () {
+              const stream = shipmentStream(shipmentId)
+              const loaded = yield* unit.load(pickupAttempts, stream)
+              if (loaded.version === 0) return yield* Effect.fail(unknownShipment(shipmentId))
+              const decision = yield* unit.decide(pickupAttempts, stream, { code, at })
+              if (decision.events.some((e) => e._tag === "ShipmentPickedUp")) {
+                const order = yield* unit.load(orders, orderStream(loaded.state.orderId))
+                unit.send({
+                  id: `shipment:${shipmentId}:picked-up`,
+                  kind: "picked-up",
+                  to: buyerRecipient(order.state.buyerId, order.state.buyer?.id ?? order.state.buyerId),
+                  data: { orderId: loaded.state.orderId, shipmentId, lines: loaded.state.lines },
+                  createdAt: at
+                })
+              }
+              return loaded.state
+            })
         })
-        const before =
-          outcome._tag === "Committed" ? outcome.before : outcome._tag === "Unchanged" ? outcome.state : undefined
+        const before = outcome._tag === "Duplicate" ? undefined : outcome.value
         const refused = before === undefined ? undefined : Shipment.attemptPickup(before, code, at).refused
         if (refused !== undefined)
           return yield* Effect.fail(
@@ -1414,41 +1430,38 @@ export const make = Effect.gen(function* () {
             message: `order ${orderId} has received no money (the round is still taking orders): cancel it instead`
           })
         )
-      return yield* changeOrder(
-        view.roundId,
-        orderId,
-        { _tag: "Refund", reason, at: at ?? (yield* nowIso) },
-        "refunded",
-        (after, t) => orderChangeMessage("order-refunded", after, { amount: after.refunded, reason }, t)
-      )
-    })
-
-  /**
-   * Runs an Order command on a confirmed order (one the round's close has not confirmed yet,
-   * after a crash halfway through the close, is confirmed first) with its view and the buyer's
-   * message; nothing when the order is `done` already (a cancel of a cancelled order). Gives the
-   * order's view.
-   */
-  const changeOrder = (
-    roundId: string,
-    orderId: string,
-    command: Order.Command,
-    done: Order.Status,
-    message: (after: Order.State & { readonly buyer: Author }, at: string) => OutboundMessage
-  ) =>
-    Effect.gen(function* () {
-      if ((yield* storage.readStream(orderStream(orderId))).version === 0) yield* closeRound({ roundId })
-      yield* CommandHandler.handle(storage, orders, {
-        stream: orderStream(orderId),
-        command: (state) => (state.status === done ? undefined : command),
-        at: command.at,
-        views: (after) => [{ _tag: "UpsertOrder", order: orderView(after, command.at) }],
-        outbox: (after) => [message({ ...after, buyer: after.buyer ?? { id: after.buyerId } }, command.at)]
+      const when = at ?? (yield* nowIso)
+      // The order's refund and its payments' money going back, in one commit.
+      yield* CommandHandler.handleMany(storage, {
+        at: when,
+        process: (unit) =>
+          Effect.gen(function* () {
+            const stream = orderStream(orderId)
+            const before = yield* unit.load(orders, stream)
+            if (before.state.status === "refunded") return
+            const { state: after, events } = yield* unit.decide(orders, stream, { _tag: "Refund", reason, at: when })
+            const refunded = events[0]
+            yield* refundPayments(unit, {
+              orderId,
+              paymentIds: before.state.payments,
+              amount: refunded?._tag === "OrderRefunded" ? refunded.amount : 0,
+              at: when
+            })
+            unit.view({ _tag: "UpsertOrder", order: orderView(after, when) })
+            unit.send(
+              orderChangeMessage(
+                "order-refunded",
+                { ...after, buyer: after.buyer ?? { id: after.buyerId } },
+                { amount: after.refunded, reason },
+                when
+              )
+            )
+          })
       }).pipe(Effect.mapError(refusedAsRejected))
-      const view = yield* storage.order(orderId)
-      if (view === undefined)
+      const refundedView = yield* storage.order(orderId)
+      if (refundedView === undefined)
         return yield* Effect.fail(new GroupBuyError({ reason: "unknown-order", message: `no order "${orderId}"` }))
-      return view
+      return refundedView
     })
 
   const report: GroupBuyService["report"] = (raw) =>

@@ -132,7 +132,13 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
     "buyer-cancelled": "依您的留言取消",
     unpaid: "未於付款期限內完成付款",
     "round-below-minimum": "未達成團門檻，本團流團",
-    "waitlist-left": "已為您取消候補"
+    "waitlist-left": "已為您取消候補",
+    damaged: "商品損壞",
+    "wrong-item": "寄錯商品",
+    "not-collected": "逾期未取貨",
+    "out-of-stock": "商品缺貨",
+    quality: "品質問題",
+    other: "其他"
   },
   en: {
     "after-cutoff": "the round had closed",
@@ -145,7 +151,13 @@ const reasonTexts: Record<Locale, Record<string, string>> = {
     "buyer-cancelled": "as your comment asked",
     unpaid: "it was not paid by the deadline",
     "round-below-minimum": "the round did not reach its minimum, so it is not going ahead",
-    "waitlist-left": "you left the waiting list"
+    "waitlist-left": "you left the waiting list",
+    damaged: "the item was damaged",
+    "wrong-item": "it was the wrong item",
+    "not-collected": "it was not collected",
+    "out-of-stock": "it is out of stock",
+    quality: "a quality problem",
+    other: "other"
   }
 }
 
@@ -371,7 +383,21 @@ const zhTW: Record<MessageKind, (data: Data, v: Vars) => string> = {
       v.trackingNumber && `寄件編號：${v.trackingNumber}`,
       v.until && `請於 ${v.until} 前取貨，逾期將退回`
     ),
-  "picked-up": (_d, v) => join(`${v.greeting}已完成取貨，謝謝您的支持！🙏`, v.lines)
+  "picked-up": (_d, v) => join(`${v.greeting}已完成取貨，謝謝您的支持！🙏`, v.lines),
+  "order-partly-refunded": (d, v) =>
+    join(
+      `${v.greeting}已部分退款 ${v.amount}${v.round ? `（${v.round}）` : ""}`,
+      v.lines,
+      v.reasonText && `原因：${v.reasonText}`,
+      refundMethodText(d["method"], "zh-TW")
+    ),
+  "order-returned": (d, v) =>
+    join(
+      `${v.greeting}已收到退回的商品 📦${v.round ? `（${v.round}）` : ""}`,
+      v.lines,
+      v.reasonText && `原因：${v.reasonText}`,
+      num(d["amount"]) !== undefined && num(d["amount"])! > 0 ? `將退款 ${v.amount}，完成後會再通知您` : ""
+    )
 }
 
 const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
@@ -484,7 +510,38 @@ const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
       v.trackingNumber && `Tracking: ${v.trackingNumber}`,
       v.until && `Please pick it up by ${v.until}, or it goes back`
     ),
-  "picked-up": (_d, v) => join(`${v.greeting}you picked up your parcel, thank you! 🙏`, v.lines)
+  "picked-up": (_d, v) => join(`${v.greeting}you picked up your parcel, thank you! 🙏`, v.lines),
+  "order-partly-refunded": (d, v) =>
+    join(
+      `${v.greeting}we refunded ${v.amount} of your order${v.round ? ` (${v.round})` : ""}`,
+      v.lines,
+      v.reasonText && `Reason: ${v.reasonText}`,
+      refundMethodText(d["method"], "en")
+    ),
+  "order-returned": (d, v) =>
+    join(
+      `${v.greeting}we received the returned items 📦${v.round ? ` (${v.round})` : ""}`,
+      v.lines,
+      v.reasonText && `Reason: ${v.reasonText}`,
+      num(d["amount"]) !== undefined && num(d["amount"])! > 0
+        ? `We will refund ${v.amount} and let you know when it is done`
+        : ""
+    )
+}
+
+/** How a refund went back, in words (`method` of an after-sales message). */
+const refundMethodText = (method: unknown, locale: Locale): string => {
+  const zh: Record<string, string> = {
+    "bank-transfer": "退款方式：匯款",
+    cash: "退款方式：現金",
+    gateway: "退款方式：原付款管道"
+  }
+  const en: Record<string, string> = {
+    "bank-transfer": "Refunded by bank transfer",
+    cash: "Refunded in cash",
+    gateway: "Refunded to your original payment"
+  }
+  return typeof method === "string" ? ((locale === "zh-TW" ? zh : en)[method] ?? "") : ""
 }
 
 /** The built-in templates per locale. */

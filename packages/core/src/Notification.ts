@@ -32,6 +32,8 @@ export const MessageKind = Schema.Literals([
   // Carrier fulfilment (groupBuy/Fulfilment): choose a store on the map, parcel at the store, picked up.
   "choose-store",
   "arrived-at-store",
+  "order-partly-refunded",
+  "order-returned",
   "picked-up"
 ])
 export type MessageKind = typeof MessageKind.Type
@@ -61,6 +63,12 @@ export const OutboundMessage = Schema.Struct({
   kind: MessageKind,
   to: Recipient,
   data: Schema.Record(Schema.String, Schema.Unknown),
-  createdAt: Schema.String
+  createdAt: Schema.String,
+  /**
+   * An image to send with the text where the channel allows one (a pickup code's QR code): an
+   * https URL the platform fetches (LINE and Telegram show the image; Facebook gets a link). Set
+   * by the host when it sends, never stored by core.
+   */
+  imageUrl: Schema.optional(Schema.String)
 })
 export type OutboundMessage = typeof OutboundMessage.Type

@@ -6,6 +6,13 @@
  * with lines is confirmed here and follows its own life: awaiting payment → paid → partly
  * shipped → shipped → completed; cancelled; refunded. Its lines never change after the cutoff.
  *
+ * After-sales: a refund is full (`OrderRefunded`: every dollar received goes back, the order is
+ * refunded) or partial (`OrderPartlyRefunded`: the order keeps its status); lines that come back
+ * (`OrderLinesReturned`) make their value due for a refund; cancelling a paid order (before
+ * anything shipped) cancels it with what it received due for a refund (`refundDue` on
+ * `OrderCancelled`). Each carries a {@link RefundReason} code (the return-rate KPI) and never more
+ * money goes back than was received.
+ *
  * @since 0.1.0
  */
 import { Data, Result, Schema } from "effect"
@@ -15,6 +22,33 @@ import * as Decider from "./Decider.js"
 import { OrderLine } from "./ReadModel.js"
 
 const ShippedLine = Schema.Struct({ sku: Schema.String, qty: Schema.Int.check(Schema.isGreaterThan(0)) })
+
+/**
+ * Why money goes back or goods come back, as a closed set of codes (the return-rate KPI counts
+ * them): `damaged` (broken in transit), `wrong-item` (not what was ordered), `not-collected` (never
+ * picked up: the parcel came back), `buyer-cancelled`, `out-of-stock` (the organiser could not
+ * supply it), `quality` (not as described), `other` (the free-text reason says).
+ */
+export const RefundReason = Schema.Literals([
+  "damaged",
+  "wrong-item",
+  "not-collected",
+  "buyer-cancelled",
+  "out-of-stock",
+  "quality",
+  "other"
+])
+/** Why money goes back or goods come back. */
+export type RefundReason = typeof RefundReason.Type
+
+/**
+ * How the money went back: `bank-transfer` (the organiser transferred it), `cash`, or `gateway`
+ * (refunded in the payment gateway's back office: NewebPay's and ECPay's published APIs that
+ * kaituan implements have no refund call, so the organiser does it there and records it here).
+ */
+export const RefundMethod = Schema.Literals(["bank-transfer", "cash", "gateway"])
+/** How the money went back. */
+export type RefundMethod = typeof RefundMethod.Type
 
 /** The round confirmed the order at its cutoff: its lines and total are fixed from now on. */
 export const OrderConfirmed = Schema.TaggedStruct("OrderConfirmed", {
@@ -54,6 +88,13 @@ export const OrderCancelled = Schema.TaggedStruct("OrderCancelled", {
   roundId: Schema.optional(Schema.String),
   buyerId: Schema.optional(Schema.String),
   total: Schema.optional(Schema.Int),
+  /**
+   * A paid order cancelled (nothing shipped yet): what it had received, now due back to the buyer
+   * (the `refunds-due` read model lists it until it is refunded). Absent: nothing was received.
+   */
+  refundDue: Schema.optional(Schema.Int),
+  /** The reason code, when the organiser gave one. */
+  reasonCode: Schema.optional(RefundReason),
   at: Schema.String
 })
 /** The money received for the order went back to the buyer (`reason`: the organiser's words, when given). */
@@ -64,6 +105,44 @@ export const OrderRefunded = Schema.TaggedStruct("OrderRefunded", {
   roundId: Schema.optional(Schema.String),
   buyerId: Schema.optional(Schema.String),
   total: Schema.optional(Schema.Int),
+  /** The reason code (absent on older events). */
+  reasonCode: Schema.optional(RefundReason),
+  /** How the money went back (absent on older events). */
+  method: Schema.optional(RefundMethod),
+  at: Schema.String
+})
+
+const SkuQty = Schema.Struct({ sku: Schema.String, qty: Schema.Int.check(Schema.isGreaterThan(0)) })
+
+/**
+ * Part of the money received went back; the order keeps its status (a damaged item of three, a
+ * line out of stock). `lines`: what the money is for, when the organiser said.
+ */
+export const OrderPartlyRefunded = Schema.TaggedStruct("OrderPartlyRefunded", {
+  amount: Schema.Int.check(Schema.isGreaterThan(0)),
+  lines: Schema.optional(Schema.Array(SkuQty)),
+  reasonCode: RefundReason,
+  reason: Schema.optional(Schema.String),
+  method: RefundMethod,
+  roundId: Schema.String,
+  buyerId: Schema.String,
+  total: Schema.Int,
+  at: Schema.String
+})
+
+/**
+ * Shipped lines came back (a returned parcel, or some of its items): `amount`, their value (at
+ * most what was received and not yet refunded or due), is now due back to the buyer.
+ */
+export const OrderLinesReturned = Schema.TaggedStruct("OrderLinesReturned", {
+  shipmentId: Schema.String,
+  lines: Schema.Array(SkuQty),
+  amount: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  reasonCode: RefundReason,
+  reason: Schema.optional(Schema.String),
+  roundId: Schema.String,
+  buyerId: Schema.String,
+  total: Schema.Int,
   at: Schema.String
 })
 
@@ -74,7 +153,9 @@ export const Event = Schema.Union([
   ShipmentAdded,
   OrderCompleted,
   OrderCancelled,
-  OrderRefunded
+  OrderRefunded,
+  OrderPartlyRefunded,
+  OrderLinesReturned
 ])
 /** Every order event. */
 export type Event = typeof Event.Type
@@ -100,8 +181,35 @@ export type Command =
       readonly at: string
     }
   | { readonly _tag: "Complete"; readonly at: string }
-  | { readonly _tag: "Cancel"; readonly reason: string; readonly at: string }
-  | { readonly _tag: "Refund"; readonly reason?: string | undefined; readonly at: string }
+  | {
+      readonly _tag: "Cancel"
+      readonly reason: string
+      readonly reasonCode?: RefundReason | undefined
+      readonly at: string
+    }
+  /**
+   * Money goes back: `amount` (default: all that is left of what was received); all of it is a
+   * full refund (`OrderRefunded`), less a partial one (`OrderPartlyRefunded`, which needs a
+   * `reasonCode`; `method` defaults to `bank-transfer`).
+   */
+  | {
+      readonly _tag: "Refund"
+      readonly reason?: string | undefined
+      readonly amount?: number | undefined
+      readonly lines?: ReadonlyArray<{ readonly sku: string; readonly qty: number }> | undefined
+      readonly reasonCode?: RefundReason | undefined
+      readonly method?: RefundMethod | undefined
+      readonly at: string
+    }
+  /** Shipped lines of a shipment came back: their value becomes due for a refund. */
+  | {
+      readonly _tag: "ReturnLines"
+      readonly shipmentId: string
+      readonly lines: ReadonlyArray<{ readonly sku: string; readonly qty: number }>
+      readonly reasonCode: RefundReason
+      readonly reason?: string | undefined
+      readonly at: string
+    }
   | { readonly _tag: "ChangeLines"; readonly at: string }
 
 /** An order's lifecycle status (`none`: not confirmed yet). */
@@ -127,6 +235,10 @@ export interface State {
   readonly paid: number
   readonly refunded: number
   readonly shipped: Readonly<Record<string, number>>
+  /** Units returned per SKU (never more than shipped). */
+  readonly returned: Readonly<Record<string, number>>
+  /** Money owed back to the buyer and not refunded yet (returns, a paid order cancelled). */
+  readonly refundDue: number
   readonly payments: ReadonlyArray<string>
   readonly placedAt: string
   readonly seq: number
@@ -144,6 +256,8 @@ export const initialState: State = {
   paid: 0,
   refunded: 0,
   shipped: {},
+  returned: {},
+  refundDue: 0,
   payments: [],
   placedAt: "",
   seq: 0
@@ -162,6 +276,8 @@ export class OrderError extends Data.TaggedError("OrderError")<{
     | "not-shipped"
     | "closed"
     | "empty"
+    | "over-refund"
+    | "over-return"
   readonly message: string
 }> {}
 
@@ -179,7 +295,20 @@ export const transitions: ReadonlyArray<readonly [Status, Event["_tag"], Status]
   ["partly-shipped", "OrderRefunded", "refunded"],
   ["shipped", "OrderCompleted", "completed"],
   ["shipped", "OrderRefunded", "refunded"],
-  ["completed", "OrderRefunded", "refunded"]
+  ["completed", "OrderRefunded", "refunded"],
+  // After-sales.
+  ["awaiting-payment", "OrderRefunded", "refunded"],
+  ["paid", "OrderCancelled", "cancelled"],
+  ["cancelled", "OrderRefunded", "refunded"],
+  ["awaiting-payment", "OrderPartlyRefunded", "awaiting-payment"],
+  ["paid", "OrderPartlyRefunded", "paid"],
+  ["partly-shipped", "OrderPartlyRefunded", "partly-shipped"],
+  ["shipped", "OrderPartlyRefunded", "shipped"],
+  ["completed", "OrderPartlyRefunded", "completed"],
+  ["cancelled", "OrderPartlyRefunded", "cancelled"],
+  ["partly-shipped", "OrderLinesReturned", "partly-shipped"],
+  ["shipped", "OrderLinesReturned", "shipped"],
+  ["completed", "OrderLinesReturned", "completed"]
 ]
 
 const totalOf = (lines: ReadonlyArray<OrderLine>) => lines.reduce((t, l) => t + l.qty * l.unitPrice, 0)
@@ -220,12 +349,27 @@ export const evolve = (state: State, event: Event): State =>
       }
     })
     .with({ _tag: "OrderCompleted" }, () => ({ ...state, status: "completed" as const }))
-    .with({ _tag: "OrderCancelled" }, () => ({ ...state, status: "cancelled" as const }))
+    .with({ _tag: "OrderCancelled" }, (e) => ({
+      ...state,
+      status: "cancelled" as const,
+      refundDue: state.refundDue + (e.refundDue ?? 0)
+    }))
     .with({ _tag: "OrderRefunded" }, (e) => ({
       ...state,
       status: "refunded" as const,
-      refunded: state.refunded + e.amount
+      refunded: state.refunded + e.amount,
+      refundDue: 0
     }))
+    .with({ _tag: "OrderPartlyRefunded" }, (e) => ({
+      ...state,
+      refunded: state.refunded + e.amount,
+      refundDue: Math.max(0, state.refundDue - e.amount)
+    }))
+    .with({ _tag: "OrderLinesReturned" }, (e) => {
+      const returned = { ...state.returned }
+      for (const l of e.lines) returned[l.sku] = (returned[l.sku] ?? 0) + l.qty
+      return { ...state, returned, refundDue: state.refundDue + e.amount }
+    })
     .exhaustive()
 
 /** Folds many events. */
@@ -303,28 +447,96 @@ export const decide = (command: Command, state: State): Decision =>
           ? Result.succeed([{ _tag: "OrderCompleted", at: c.at }])
           : fail("not-shipped", `order is ${state.status}`)
     )
-    .with(
-      { _tag: "Cancel" },
-      (c): Decision =>
-        state.status === "awaiting-payment" && state.paid === 0
-          ? Result.succeed([{ _tag: "OrderCancelled", reason: c.reason, ...whose(state), at: c.at }])
-          : fail("closed", `order is ${state.status}${state.paid > 0 ? " with money received; refund instead" : ""}`)
-    )
-    .with(
-      { _tag: "Refund" },
-      (c): Decision =>
-        ["paid", "partly-shipped", "shipped", "completed"].includes(state.status)
-          ? Result.succeed([
-              {
-                _tag: "OrderRefunded",
-                amount: state.paid - state.refunded,
-                ...(c.reason === undefined ? {} : { reason: c.reason }),
-                ...whose(state),
-                at: c.at
-              }
-            ])
-          : fail("not-paid", `order is ${state.status}`)
-    )
+    .with({ _tag: "Cancel" }, (c): Decision => {
+      const code = c.reasonCode === undefined ? {} : { reasonCode: c.reasonCode }
+      if (state.status === "awaiting-payment" && state.paid === 0)
+        return Result.succeed([{ _tag: "OrderCancelled", reason: c.reason, ...code, ...whose(state), at: c.at }])
+      // Money received and nothing shipped: cancelled, and what it received is due back.
+      if ((state.status === "awaiting-payment" || state.status === "paid") && Object.keys(state.shipped).length === 0)
+        return Result.succeed([
+          {
+            _tag: "OrderCancelled",
+            reason: c.reason,
+            ...code,
+            ...whose(state),
+            refundDue: state.paid - state.refunded,
+            at: c.at
+          }
+        ])
+      return fail(
+        "closed",
+        `order is ${state.status}${state.status === "partly-shipped" || state.status === "shipped" || state.status === "completed" ? "; record a return instead" : ""}`
+      )
+    })
+    .with({ _tag: "Refund" }, (c): Decision => {
+      const left = state.paid - state.refunded
+      const refundable =
+        ["paid", "partly-shipped", "shipped", "completed"].includes(state.status) ||
+        ((state.status === "awaiting-payment" || state.status === "cancelled") && left > 0)
+      if (!refundable) return fail("not-paid", `order is ${state.status}`)
+      const amount = c.amount ?? left
+      if (!Number.isInteger(amount) || amount <= 0) return fail("empty", "a refund must be a positive whole amount")
+      if (amount > left)
+        return fail("over-refund", `a refund of ${amount} exceeds the ${left} received and not refunded yet`)
+      const lines = c.lines?.filter((l) => l.qty > 0)
+      for (const l of lines ?? [])
+        if (!state.lines.some((x) => x.sku === l.sku))
+          return fail("over-return", `${l.sku} is not in order ${state.orderId}`)
+      if (amount === left)
+        return Result.succeed([
+          {
+            _tag: "OrderRefunded",
+            amount,
+            ...(c.reason === undefined ? {} : { reason: c.reason }),
+            ...whose(state),
+            ...(c.reasonCode === undefined ? {} : { reasonCode: c.reasonCode }),
+            ...(c.method === undefined ? {} : { method: c.method }),
+            at: c.at
+          }
+        ])
+      return Result.succeed([
+        {
+          _tag: "OrderPartlyRefunded",
+          amount,
+          ...(lines === undefined || lines.length === 0 ? {} : { lines }),
+          reasonCode: c.reasonCode ?? "other",
+          ...(c.reason === undefined ? {} : { reason: c.reason }),
+          method: c.method ?? "bank-transfer",
+          ...whose(state),
+          at: c.at
+        }
+      ])
+    })
+    .with({ _tag: "ReturnLines" }, (c): Decision => {
+      if (state.status !== "partly-shipped" && state.status !== "shipped" && state.status !== "completed")
+        return fail("not-shipped", `order is ${state.status}; only shipped lines come back`)
+      const lines = c.lines.filter((l) => l.qty > 0)
+      if (lines.length === 0) return fail("empty", "a return needs lines")
+      const inThisReturn: Record<string, number> = {}
+      let value = 0
+      for (const l of lines) {
+        const shipped = state.shipped[l.sku] ?? 0
+        const before = (state.returned[l.sku] ?? 0) + (inThisReturn[l.sku] ?? 0)
+        if (before + l.qty > shipped)
+          return fail("over-return", `returning ${l.qty} of ${l.sku} after ${before} exceeds the ${shipped} shipped`)
+        inThisReturn[l.sku] = (inThisReturn[l.sku] ?? 0) + l.qty
+        value += l.qty * (state.lines.find((x) => x.sku === l.sku)?.unitPrice ?? 0)
+      }
+      // Never more due back than was received and is neither refunded nor due already.
+      const amount = Math.max(0, Math.min(value, state.paid - state.refunded - state.refundDue))
+      return Result.succeed([
+        {
+          _tag: "OrderLinesReturned",
+          shipmentId: c.shipmentId,
+          lines,
+          amount,
+          reasonCode: c.reasonCode,
+          ...(c.reason === undefined ? {} : { reason: c.reason }),
+          ...whose(state),
+          at: c.at
+        }
+      ])
+    })
     .exhaustive()
 
 /**

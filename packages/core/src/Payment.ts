@@ -40,7 +40,16 @@ export const PaymentMatched = Schema.TaggedStruct("PaymentMatched", {
   evidence: Schema.String,
   at: Schema.String
 })
-export const PaymentRefunded = Schema.TaggedStruct("PaymentRefunded", { amount: Schema.Int, at: Schema.String })
+/**
+ * Money of the payment went back to the payer (a refund of an order it paid, recorded by the
+ * organiser): `orderId`, the order refunded, and `method`, how (absent on older events).
+ */
+export const PaymentRefunded = Schema.TaggedStruct("PaymentRefunded", {
+  amount: Schema.Int,
+  orderId: Schema.optional(Schema.String),
+  method: Schema.optional(Schema.Literals(["bank-transfer", "cash", "gateway"])),
+  at: Schema.String
+})
 
 export const Event = Schema.Union([PaymentExpected, PaymentReported, PaymentReceived, PaymentMatched, PaymentRefunded])
 export type Event = typeof Event.Type
@@ -71,7 +80,13 @@ export type Command =
       readonly at: string
     }
   | { readonly _tag: "Match"; readonly orderIds: ReadonlyArray<string>; readonly evidence: string; readonly at: string }
-  | { readonly _tag: "Refund"; readonly amount: number; readonly at: string }
+  | {
+      readonly _tag: "Refund"
+      readonly amount: number
+      readonly orderId?: string | undefined
+      readonly method?: "bank-transfer" | "cash" | "gateway" | undefined
+      readonly at: string
+    }
 
 export type Status = "none" | "expected" | "reported" | "received" | "matched" | "refunded"
 
@@ -113,7 +128,9 @@ export const transitions: ReadonlyArray<readonly [Status, Event["_tag"], Status]
   ["reported", "PaymentReceived", "received"],
   ["received", "PaymentMatched", "matched"],
   ["received", "PaymentRefunded", "refunded"],
-  ["matched", "PaymentRefunded", "refunded"]
+  ["matched", "PaymentRefunded", "refunded"],
+  // A partial refund leaves money to refund again.
+  ["refunded", "PaymentRefunded", "refunded"]
 ]
 
 export const evolve = (state: State, event: Event): State =>
@@ -219,11 +236,19 @@ export const decide = (command: Command, state: State): Decision =>
       ])
     })
     .with({ _tag: "Refund" }, (c): Decision => {
-      if (state.status !== "received" && state.status !== "matched")
+      if (state.status !== "received" && state.status !== "matched" && state.status !== "refunded")
         return fail("invalid-state", `cannot refund a ${state.status} payment`)
-      if (c.amount <= 0 || c.amount > state.received - state.refunded)
+      if (!Number.isInteger(c.amount) || c.amount <= 0 || c.amount > state.received - state.refunded)
         return fail("invalid-amount", `refund of ${c.amount} exceeds the ${state.received - state.refunded} received`)
-      return Result.succeed([{ _tag: "PaymentRefunded", amount: c.amount, at: c.at }])
+      return Result.succeed([
+        {
+          _tag: "PaymentRefunded",
+          amount: c.amount,
+          ...(c.orderId === undefined ? {} : { orderId: c.orderId }),
+          ...(c.method === undefined ? {} : { method: c.method }),
+          at: c.at
+        }
+      ])
     })
     .exhaustive()
 

@@ -20,6 +20,7 @@
  */
 import { Effect, Layer, Result, Schema } from "effect"
 import * as BuyerHistory from "./readModels/BuyerHistory.js"
+import * as RefundsDue from "./readModels/RefundsDue.js"
 import * as Rounds from "./readModels/Rounds.js"
 import { Storage, StorageError, type StorageService, type StoredEvent } from "./Storage.js"
 import { describeCause } from "./internal/describeCause.js"
@@ -92,9 +93,18 @@ export interface Definition<Doc> {
 export * as BuyerHistory from "./readModels/BuyerHistory.js"
 /** The built-in `rounds` read model (inline): one document per round. */
 export * as Rounds from "./readModels/Rounds.js"
+/** The built-in `refunds-due` read model (inline): one document per order owing its buyer money back. */
+export * as RefundsDue from "./readModels/RefundsDue.js"
 
-/** The read models every storage runs by default: `rounds` (inline) and `buyer-history` (catch-up). */
-export const builtIn: ReadonlyArray<Definition<any>> = [Rounds.definition, BuyerHistory.definition]
+/**
+ * The read models every storage runs by default: `rounds` (inline), `buyer-history` (catch-up)
+ * and `refunds-due` (inline).
+ */
+export const builtIn: ReadonlyArray<Definition<any>> = [
+  Rounds.definition,
+  BuyerHistory.definition,
+  RefundsDue.definition
+]
 
 /** A read model's name: lower-case letters, digits and `-`, starting with a letter, at most 40. */
 export const namePattern = /^[a-z][a-z0-9-]{0,39}$/

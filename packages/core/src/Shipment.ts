@@ -46,12 +46,15 @@ export const ShipmentShipped = Schema.TaggedStruct("ShipmentShipped", {
 export const ShipmentDelivered = Schema.TaggedStruct("ShipmentDelivered", { at: Schema.String })
 /** The buyer picked it up at the meet-up with the right code. */
 export const ShipmentPickedUp = Schema.TaggedStruct("ShipmentPickedUp", { at: Schema.String })
-/** It came back (refused, not collected, damaged…). */
+/** It came back (refused, not collected, damaged…): `lines`, the part that came back (absent: all of it). */
 export const ShipmentReturned = Schema.TaggedStruct("ShipmentReturned", {
   /** Why: `unclaimed` (the buyer did not collect it at the store in time), or the organiser's reason code. */
   reason: Schema.String,
   /** The carrier's status code that reported it, when a carrier did. */
   carrierCode: Schema.optional(Schema.String),
+  lines: Schema.optional(
+    Schema.Array(Schema.Struct({ sku: Schema.String, qty: Schema.Int.check(Schema.isGreaterThan(0)) }))
+  ),
   at: Schema.String
 })
 /** A wrong pickup code was tried (`attempt`: the how-manieth wrong one since the last unlock). */
@@ -166,7 +169,13 @@ export type Command =
   | { readonly _tag: "RejectCode"; readonly at: string }
   /** Lifts a lock after too many wrong codes (nothing to do when the pickup is not locked). */
   | { readonly _tag: "Unlock"; readonly at: string }
-  | { readonly _tag: "Return"; readonly reason: string; readonly at: string }
+  | {
+      readonly _tag: "Return"
+      readonly reason: string
+      /** The lines that came back (absent: the whole shipment); each within the shipment's own. */
+      readonly lines?: ReadonlyArray<{ readonly sku: string; readonly qty: number }> | undefined
+      readonly at: string
+    }
 
 /** A shipment's lifecycle status. */
 export type Status = "none" | "packed" | "shipped" | "delivered" | "picked-up" | "returned"
@@ -433,13 +442,21 @@ export const decide = (command: Command, state: State): Decision =>
       if (state.method !== "pickup") return fail("wrong-method", "this shipment is not a meet-up pickup")
       return Result.succeed(state.pickupLocked ? [{ _tag: "PickupUnlocked", at: c.at }] : [])
     })
-    .with(
-      { _tag: "Return" },
-      (c): Decision =>
-        state.status === "shipped" || state.status === "delivered" || state.status === "picked-up"
-          ? Result.succeed([{ _tag: "ShipmentReturned", reason: c.reason, at: c.at }])
-          : fail("invalid-state", `cannot return a ${state.status} shipment`)
-    )
+    .with({ _tag: "Return" }, (c): Decision => {
+      if (!(state.status === "shipped" || state.status === "delivered" || state.status === "picked-up"))
+        return fail("invalid-state", `cannot return a ${state.status} shipment`)
+      if (c.lines === undefined) return Result.succeed([{ _tag: "ShipmentReturned", reason: c.reason, at: c.at }])
+      const lines = c.lines.filter((l) => l.qty > 0)
+      if (lines.length === 0) return fail("empty", "a return needs lines")
+      const asked: Record<string, number> = {}
+      for (const l of lines) asked[l.sku] = (asked[l.sku] ?? 0) + l.qty
+      for (const [sku, qty] of Object.entries(asked)) {
+        const packed = state.lines.reduce((n, l) => (l.sku === sku ? n + l.qty : n), 0)
+        if (qty > packed)
+          return fail("invalid-state", `returning ${qty} of ${sku} exceeds the ${packed} in this shipment`)
+      }
+      return Result.succeed([{ _tag: "ShipmentReturned", reason: c.reason, lines, at: c.at }])
+    })
     .exhaustive()
 
 /**

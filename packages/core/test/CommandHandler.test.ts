@@ -161,7 +161,8 @@ describe("CommandHandler", () => {
       const error = yield* Effect.flip(
         CommandHandler.handle(storage, orders, {
           stream,
-          command: { _tag: "Cancel", reason: "changed my mind", at },
+          // A paid order that has not shipped cannot complete.
+          command: { _tag: "Complete", at },
           at,
           idempotencyKey: "cancel:o1",
           ...withViews,
@@ -169,7 +170,7 @@ describe("CommandHandler", () => {
         })
       )
       expect(error).toBeInstanceOf(Order.OrderError)
-      expect(error).toMatchObject({ reason: "closed" })
+      expect(error).toMatchObject({ reason: "not-shipped" })
       expect(yield* snapshot(storage)).toEqual(before)
       // The key was not claimed: the same key with a command that is allowed goes through.
       expect((yield* storage.seenKeys(["cancel:o1"])).has("cancel:o1")).toBe(false)

@@ -37,7 +37,24 @@ const arbOrderCommand: fc.Arbitrary<Order.Command> = fc.oneof(
   fc.constant<Order.Command>({ _tag: "Cancel", reason: "buyer asked", at: "t" }),
   fc.constant<Order.Command>({ _tag: "Refund", at: "t" }),
   fc.constant<Order.Command>({ _tag: "Refund", reason: "out of stock", at: "t" }),
-  fc.constant<Order.Command>({ _tag: "ChangeLines", at: "t" })
+  fc.constant<Order.Command>({ _tag: "ChangeLines", at: "t" }),
+  // After-sales: partial and full refunds with an amount, returns of shipped lines.
+  fc.record({
+    _tag: fc.constant("Refund" as const),
+    amount: fc.integer({ min: -5, max: 600 }),
+    reasonCode: fc.constantFrom(...Order.RefundReason.literals),
+    method: fc.constantFrom(...Order.RefundMethod.literals),
+    at: fc.constant("t")
+  }),
+  fc.record({
+    _tag: fc.constant("ReturnLines" as const),
+    shipmentId: fc.constantFrom("s1", "s2"),
+    lines: fc.array(fc.record({ sku: fc.constantFrom("A", "B", "C"), qty: fc.integer({ min: 0, max: 3 }) }), {
+      maxLength: 2
+    }),
+    reasonCode: fc.constantFrom(...Order.RefundReason.literals),
+    at: fc.constant("t")
+  })
 )
 
 const runAll = <S, C, E extends { readonly _tag: string }>(
@@ -149,6 +166,8 @@ describe("Order", () => {
           (s) => {
             expect(s.paid).toBe(applied)
             expect(s.refunded).toBeLessThanOrEqual(s.paid)
+            expect(s.refunded + s.refundDue).toBeLessThanOrEqual(s.paid)
+            for (const [sku, n] of Object.entries(s.returned)) expect(n).toBeLessThanOrEqual(s.shipped[sku] ?? 0)
             expect(new Set(s.payments).size).toBe(s.payments.length)
             for (const l of s.lines) expect(s.shipped[l.sku] ?? 0).toBeLessThanOrEqual(l.qty)
             for (const sku of Object.keys(s.shipped)) expect(s.lines.some((l) => l.sku === sku)).toBe(true)
@@ -190,7 +209,8 @@ describe("Order", () => {
               expect(e.amount).toBe(s.paid - s.refunded)
               if (c._tag === "Refund") expect(e.reason).toBe(c.reason)
             }
-            if (e._tag === "OrderCancelled") expect(s.paid).toBe(0)
+            // A paid order cancelled owes back all it received and has not refunded.
+            if (e._tag === "OrderCancelled") expect(e.refundDue ?? 0).toBe(s.paid - s.refunded)
             // Read models that see this event alone learn the order's round, buyer and total from it.
             if (e._tag === "OrderCancelled" || e._tag === "OrderRefunded")
               expect([e.roundId, e.buyerId, e.total]).toEqual([s.roundId, s.buyerId, s.total])
@@ -198,11 +218,16 @@ describe("Order", () => {
           }
           if (s.status === "refunded") expect(s.refunded).toBe(s.paid)
         }
-        // Terminal: nothing more is paid, shipped or refunded after a cancellation or a refund.
+        // Terminal: nothing more is paid, shipped or returned after a cancellation or a refund; a
+        // cancelled order that received money can still be refunded.
         if (s.status === "cancelled" || s.status === "refunded")
           for (const c of cmds.slice(0, 5))
             if (c._tag !== "Confirm" && c._tag !== "Complete")
-              expect(Result.isFailure(Order.decide(c, s)) || c._tag === "ChangeLines").toBe(true)
+              expect(
+                Result.isFailure(Order.decide(c, s)) ||
+                  c._tag === "ChangeLines" ||
+                  (c._tag === "Refund" && s.status === "cancelled" && s.paid > s.refunded)
+              ).toBe(true)
       })
     )
   })

@@ -130,33 +130,32 @@ describe("cancelOrder", () => {
       }).pipe(Effect.provide(app()))
   )
 
-  it.effect(
-    "after the cutoff: an order awaiting payment is cancelled; one with money is refused (refund instead)",
-    () =>
-      Effect.gen(function* () {
-        const { g, amy, bob } = yield* withOrders
-        yield* g.closeRound({ roundId: "socks", at: CUTOFF })
-        yield* g.recordPayment({
-          transactionId: "t1",
-          source: "cash",
-          amount: 130,
-          at: "2024-05-11T10:00:00+08:00",
-          orderIds: [bob.orderId],
-          evidence: "cash"
-        })
-        yield* outbox
-        const cancelled = yield* g.cancelOrder({ orderId: amy.orderId, reason: "沒貨了" })
-        expect(cancelled).toMatchObject({ status: "cancelled", lines: amy.lines })
-        expect(yield* streamTypes(`order:${amy.orderId}`)).toEqual(["OrderConfirmed", "OrderCancelled"])
-        expect((yield* outbox).map((m) => [m.kind, m.data.reason])).toEqual([["order-cancelled", "沒貨了"]])
-        const paid = yield* Effect.flip(g.cancelOrder({ orderId: bob.orderId, reason: "x" }))
-        expect(paid).toMatchObject({ _tag: "GroupBuyError", reason: "rejected" })
-        expect(paid.message).toContain("refund instead")
-        expect(yield* Effect.flip(g.cancelOrder({ orderId: "o_404", reason: "x" }))).toMatchObject({
-          reason: "unknown-order"
-        })
-        yield* expectRebuildSame
-      }).pipe(Effect.provide(app()))
+  it.effect("after the cutoff: an order awaiting payment is cancelled; a paid one is cancelled with a refund due", () =>
+    Effect.gen(function* () {
+      const { g, amy, bob } = yield* withOrders
+      yield* g.closeRound({ roundId: "socks", at: CUTOFF })
+      yield* g.recordPayment({
+        transactionId: "t1",
+        source: "cash",
+        amount: 130,
+        at: "2024-05-11T10:00:00+08:00",
+        orderIds: [bob.orderId],
+        evidence: "cash"
+      })
+      yield* outbox
+      const cancelled = yield* g.cancelOrder({ orderId: amy.orderId, reason: "沒貨了" })
+      expect(cancelled).toMatchObject({ status: "cancelled", lines: amy.lines })
+      expect(yield* streamTypes(`order:${amy.orderId}`)).toEqual(["OrderConfirmed", "OrderCancelled"])
+      expect((yield* outbox).map((m) => [m.kind, m.data.reason])).toEqual([["order-cancelled", "沒貨了"]])
+      // Money received: cancelled, and what it received is due back (the refunds-due list).
+      const paid = yield* g.cancelOrder({ orderId: bob.orderId, reason: "x" })
+      expect(paid).toMatchObject({ status: "cancelled", paid: 130 })
+      expect(yield* streamTypes(`order:${bob.orderId}`)).toEqual(["OrderConfirmed", "PaymentApplied", "OrderCancelled"])
+      expect(yield* Effect.flip(g.cancelOrder({ orderId: "o_404", reason: "x" }))).toMatchObject({
+        reason: "unknown-order"
+      })
+      yield* expectRebuildSame
+    }).pipe(Effect.provide(app()))
   )
 })
 

@@ -57,7 +57,11 @@ describe("MessageTemplates", () => {
       "choose-store": "小明 您好，請選擇取貨門市 🏪（7-11）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300",
       "arrived-at-store":
         "小明 您好，您的包裹已送達門市 🏪\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n取貨門市：永和店\n寄件編號：F123\n請於 5/20 前取貨，逾期將退回",
-      "picked-up": "小明 您好，已完成取貨，謝謝您的支持！🙏\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300"
+      "picked-up": "小明 您好，已完成取貨，謝謝您的支持！🙏\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300",
+      "order-partly-refunded":
+        "小明 您好，已部分退款 NT$1,600（芒果團）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n原因：已過截單時間",
+      "order-returned":
+        "小明 您好，已收到退回的商品 📦（芒果團）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n原因：已過截單時間\n將退款 NT$1,600，完成後會再通知您"
     })
     expect(Templates.render("waitlist-joined", { qty: 2, position: 3, label: "毛襪 紅" })).toBe(
       "毛襪 紅 ×2 目前已售完，已為您登記候補 🙋（第 3 位）\n有人取消或補貨時，會依登記順序為您遞補並通知您"

@@ -37,7 +37,7 @@ describe("ReadModels.compile", () => {
     const r = ReadModels.compile(ReadModels.builtIn)
     expect(Result.isSuccess(r)).toBe(true)
     if (Result.isSuccess(r)) {
-      expect(r.success.inline.map((x) => x.name)).toEqual(["rounds"])
+      expect(r.success.inline.map((x) => x.name)).toEqual(["rounds", "refunds-due"])
       expect(r.success.catchUp.map((x) => x.name)).toEqual(["buyer-history"])
     }
   })

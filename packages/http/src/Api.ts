@@ -474,6 +474,45 @@ export class PublishApi extends HttpApiGroup.make("publish").add(
   )
 ) {}
 
+/** After-sales: refunds (full or partial), returns, the orders owing money back. */
+export class AfterSalesApi extends HttpApiGroup.make("afterSales").add(
+  HttpApiEndpoint.post("refund", "/orders/:orderId/refunds", {
+    params: OrderParams,
+    payload: M.Refund,
+    success: M.RefundDone,
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "Record a refund",
+      "Full (no `amount`: all that is left of what the order received) or partial (the order keeps its status); never more than was received (409). `method`: `bank-transfer`, `cash` or `gateway` (done in the gateway's own back office: NewebPay's and ECPay's APIs as implemented have no refund call); `reasonCode` is kept for the return-rate KPI; the buyer is told"
+    )
+  ),
+  HttpApiEndpoint.post("return", "/shipments/:shipmentId/return", {
+    params: { shipmentId: M.Id },
+    payload: M.Return,
+    success: M.Returned,
+    error: domain
+  }).annotateMerge(
+    op(
+      "helper",
+      "Record a return",
+      "The shipment (or `lines` of it) came back: its value (up to what was received) is due back to the buyer and listed under refunds due; a shipment comes back once; the buyer is told"
+    )
+  ),
+  HttpApiEndpoint.get("refundsDue", "/refunds-due", {
+    query: M.RefundsDueQuery,
+    success: M.RefundsDuePage,
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "Orders owing money back",
+      "Returns and paid orders cancelled, not refunded yet, with their reason codes; `round` for one round; pages of `limit` (100) after `after`"
+    )
+  )
+) {}
+
 /** The organiser's API, version 1. */
 /** Payment deadlines: the orders flagged as overdue. */
 export class DeadlinesApi extends HttpApiGroup.make("deadlines").add(
@@ -586,6 +625,7 @@ export class Api extends HttpApi.make("kaituan")
   .add(DeadlinesApi)
   .add(LogisticsApi)
   .add(DocumentsApi)
+  .add(AfterSalesApi)
   .middleware(Validation)
   .middleware(Authorization)
   .prefix(prefix)

@@ -9,6 +9,7 @@ import { Buyer, ReadModel, ReadModels, Round as RoundModule, RoundChanges, Round
 import { Schema } from "effect"
 import { HttpApiSchema } from "effect/http-api"
 import { Actor, Role } from "./Tokens.js"
+import { Order } from "@kaituan/core"
 
 // ---------------------------------------------------------------------------------------------
 // Scalars
@@ -514,3 +515,71 @@ export const SlipsRequest = Schema.Struct({
 })
 /** See {@link SlipsRequest}. */
 export type SlipsRequest = typeof SlipsRequest.Type
+
+// ---------------------------------------------------------------------------------------------
+// After-sales: refunds, returns, refunds due
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * `POST /orders/:orderId/refunds`: money the organiser gave back. `amount` (default: all that is
+ * left of what the order received, a full refund; less is a partial refund and the order keeps its
+ * status), `method` (`bank-transfer`, `cash`, or `gateway`: refunded in the gateway's own back
+ * office), `reasonCode` (the return-rate KPI counts them), `reason` (told to the buyer), `lines`
+ * (what the money is for), `refundId` (a retried request with the same id records one refund).
+ */
+export const Refund = Schema.Struct({
+  amount: Schema.optional(Amount),
+  lines: Schema.optional(Schema.Array(Line).check(Schema.isMaxLength(100))),
+  method: Order.RefundMethod,
+  reasonCode: Order.RefundReason,
+  reason: Schema.optional(Note),
+  refundId: Schema.optional(Id)
+})
+/** See {@link Refund}. */
+export type Refund = typeof Refund.Type
+
+/** What a refund did: `refunded` (all of it), `partly-refunded`, or `duplicate` (this `refundId` was recorded before). */
+export const RefundDone = Schema.Struct({
+  orderId: Schema.String,
+  status: Schema.Literals(["refunded", "partly-refunded", "duplicate"]),
+  amount: Schema.Int,
+  order: ReadModel.OrderView
+})
+/** See {@link RefundDone}. */
+export type RefundDone = typeof RefundDone.Type
+
+/** `POST /shipments/:shipmentId/return`: the shipment (or these `lines` of it) came back. */
+export const Return = Schema.Struct({
+  lines: Schema.optional(Schema.Array(Line).check(Schema.isMinLength(1), Schema.isMaxLength(100))),
+  reasonCode: Order.RefundReason,
+  reason: Schema.optional(Note)
+})
+/** See {@link Return}. */
+export type Return = typeof Return.Type
+
+/** What a return did: the lines back and the NT$ now due to the buyer. */
+export const Returned = Schema.Struct({
+  shipmentId: Schema.String,
+  orderId: Schema.String,
+  lines: Schema.Array(Schema.Struct({ sku: Schema.String, qty: Schema.Int })),
+  refundDue: Schema.Int,
+  order: ReadModel.OrderView
+})
+/** See {@link Returned}. */
+export type Returned = typeof Returned.Type
+
+/** `GET /refunds-due`: one round's (`round`) or every round's orders owing money back, paged by order id. */
+export const RefundsDueQuery = Schema.Struct({
+  round: Schema.optional(Id),
+  after: Schema.optional(Id),
+  limit: Schema.optional(Limit)
+})
+
+/** Orders owing their buyer money back: why (reason codes), how much, since when. */
+export const RefundsDuePage = Schema.Struct({
+  items: Schema.Array(ReadModels.RefundsDue.Document),
+  /** The `after` of the next page, or null. */
+  nextCursor: Schema.NullOr(Schema.String)
+})
+/** See {@link RefundsDuePage}. */
+export type RefundsDuePage = typeof RefundsDuePage.Type

@@ -26,6 +26,7 @@ import * as Exports from "./handlers/Exports.js"
 import * as LogisticsHandlers from "./handlers/Logistics.js"
 import * as Documents from "./handlers/Documents.js"
 import * as Operations from "./handlers/Operations.js"
+import * as AfterSalesHandlers from "./handlers/AfterSales.js"
 import * as Orders from "./handlers/Orders.js"
 import * as PaymentsHandlers from "./handlers/Payments.js"
 import * as Pickups from "./handlers/Pickups.js"
@@ -69,7 +70,8 @@ export const layerHandlers = Layer.mergeAll(
   PublishHandlers.layer,
   Deadlines.layer,
   LogisticsHandlers.layer,
-  Documents.layer
+  Documents.layer,
+  AfterSalesHandlers.layer
 )
 
 /** The {@link Tokens} and `Payments` services over the app's `GroupBuy` and `Storage`. */

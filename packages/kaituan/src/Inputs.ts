@@ -211,12 +211,45 @@ export interface CancelOrderRequest {
   readonly reason: string
 }
 
+/** Why money or goods came back: a closed set of codes, counted by the return-rate KPI. */
+export type RefundReasonCode =
+  | "damaged"
+  | "wrong-item"
+  | "not-collected"
+  | "buyer-cancelled"
+  | "out-of-stock"
+  | "quality"
+  | "other"
+
+/** How money went back: `gateway` means refunded in the gateway's own back office. */
+export type RefundMethod = "bank-transfer" | "cash" | "gateway"
+
 /** A refund ({@link Kaituan.refund}): the buyer is told the amount and why. */
 export interface RefundRequest {
-  /** Integer TWD: all the order received (partial refunds are not supported yet). */
+  /**
+   * Integer TWD: all that is left of what the order received is a full refund (the order is
+   * refunded); less is a partial refund (the order keeps its status). Never more than is left.
+   */
   readonly amount: number
   /** In the organiser's words (at most 500 characters; no personal data, please). */
   readonly reason: string
+  /** How the money went back (default `bank-transfer`). */
+  readonly method?: RefundMethod | undefined
+  /** Why (default `other`). */
+  readonly reasonCode?: RefundReasonCode | undefined
+  /** What the money is for (a partial refund of some items). */
+  readonly lines?: ReadonlyArray<{ readonly sku: string; readonly qty: number }> | undefined
+  /** Your id of this refund: calling again with it records one refund. */
+  readonly refundId?: string | undefined
+}
+
+/** A return ({@link Kaituan.returnShipment}): the shipment, or `lines` of it, came back. */
+export interface ReturnRequest {
+  readonly reasonCode: RefundReasonCode
+  /** The lines that came back (default: the whole shipment). */
+  readonly lines?: ReadonlyArray<{ readonly sku: string; readonly qty: number }> | undefined
+  /** In the organiser's words, told to the buyer (at most 500 characters). */
+  readonly reason?: string | undefined
 }
 
 /** Where {@link Kaituan.events} starts. */
@@ -332,8 +365,33 @@ const Reason = Schema.String.check(
 /** @internal */
 export const CancelOrderSchema = Schema.Struct({ reason: Reason })
 
+const RefundReasonSchema = Schema.Literals([
+  "damaged",
+  "wrong-item",
+  "not-collected",
+  "buyer-cancelled",
+  "out-of-stock",
+  "quality",
+  "other"
+])
+const SkuQty = Schema.Struct({ sku: NonEmpty, qty: Qty })
+
 /** @internal */
-export const RefundSchema = Schema.Struct({ amount: Qty, reason: Reason })
+export const RefundSchema = Schema.Struct({
+  amount: Qty,
+  reason: Reason,
+  method: Schema.optional(Schema.Literals(["bank-transfer", "cash", "gateway"])),
+  reasonCode: Schema.optional(RefundReasonSchema),
+  lines: Schema.optional(Schema.Array(SkuQty)),
+  refundId: Schema.optional(NonEmpty)
+})
+
+/** @internal */
+export const ReturnSchema = Schema.Struct({
+  reasonCode: RefundReasonSchema,
+  lines: Schema.optional(Schema.Array(SkuQty).check(Schema.isMinLength(1))),
+  reason: Schema.optional(Reason)
+})
 
 /** @internal */
 export const EventsQuerySchema = Schema.Struct({

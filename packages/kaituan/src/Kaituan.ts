@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import {
+  AfterSales,
   GroupBuy,
   IdGenerator,
   MessageTemplates,
@@ -46,6 +47,8 @@ import {
   PaymentRecordSchema,
   type RefundRequest,
   RefundSchema,
+  type ReturnRequest,
+  ReturnSchema,
   type ReviewDecision,
   ReviewDecisionSchema,
   type RoundChange,
@@ -182,6 +185,12 @@ export type PaymentDecision = Payments.PaymentDecision
 
 /** A meet-up pickup found by its code: the shipment, its lines, whether it is locked, and its order. */
 export type PickupView = GroupBuy.PickupView
+
+/** What {@link Kaituan.returnShipment} recorded: the lines back and the TWD now due to the buyer. */
+export type ReturnResult = AfterSales.ReturnOutcome
+
+/** An order owing its buyer money back ({@link Kaituan.refundsDue}): how much, why, since when. */
+export type RefundDue = ReadModels.RefundsDue.Document
 
 /** A page of {@link Kaituan.orders}. */
 export interface OrdersPage {
@@ -372,10 +381,20 @@ export interface Kaituan {
    */
   readonly cancelOrder: (orderId: string, request: CancelOrderRequest) => Promise<OrderView>
   /**
-   * Refunds a paid order and tells the buyer how much and why. `amount` must be all the order
-   * received (partial refunds reject `Unsupported`). Refunding it again changes nothing.
+   * Records money given back to an order's buyer and tells them how much and why: `amount` all
+   * that is left of what the order received is a full refund (the order is refunded), less a
+   * partial one (the order keeps its status); more rejects `Rejected`. Refunding a refunded order
+   * changes nothing; a paid order cancelled after the close is refunded this way too.
    */
   readonly refund: (orderId: string, request: RefundRequest) => Promise<OrderView>
+  /**
+   * Records a shipment (or `lines` of it) that came back: its value, up to what the order
+   * received, is due back to the buyer ({@link Kaituan.refundsDue}); the buyer is told. A
+   * shipment comes back once.
+   */
+  readonly returnShipment: (shipmentId: string, request: ReturnRequest) => Promise<ReturnResult>
+  /** The orders owing their buyer money back (returns, paid orders cancelled), of one round or all. */
+  readonly refundsDue: (roundId?: string) => Promise<ReadonlyArray<RefundDue>>
   /** The round's numbers and lists. */
   readonly report: (roundId: string) => Promise<RoundReport>
   /**
@@ -962,16 +981,35 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
       const r = decodeOrThrow(RefundSchema, "request", request)
       return Effect.gen(function* () {
         const order = yield* requireOrder(oid)
-        if (order.status !== "refunded" && r.amount !== order.paid)
-          return yield* Effect.fail(
-            new KaituanError(
-              "Unsupported",
-              `refund: a refund is of all the order received (NT$${order.paid}); partial refunds are not supported yet`,
-              { field: "request.amount", reason: "partial-refund" }
-            )
-          )
-        const g = yield* GroupBuy.GroupBuy
-        return yield* g.refundOrder({ orderId: oid, reason: r.reason })
+        if (order.status === "refunded") return order
+        const done = yield* AfterSales.refund({
+          orderId: oid,
+          amount: r.amount,
+          reason: r.reason,
+          method: r.method ?? "bank-transfer",
+          reasonCode: r.reasonCode ?? "other",
+          lines: r.lines,
+          refundId: r.refundId
+        })
+        return done.order
+      })
+    }),
+    returnShipment: call((shipmentId: string, request: ReturnRequest) => {
+      const sid = id("shipmentId", shipmentId)
+      const r = decodeOrThrow(ReturnSchema, "request", request)
+      return AfterSales.returnShipment({ shipmentId: sid, ...r })
+    }),
+    refundsDue: call((roundId?: string) => {
+      const rid = roundId === undefined ? undefined : id("roundId", roundId)
+      return Effect.gen(function* () {
+        const out: Array<RefundDue> = []
+        let after: string | undefined
+        for (;;) {
+          const page = yield* AfterSales.refundsDue({ roundId: rid, after, limit: 500 })
+          out.push(...page)
+          if (page.length < 500) return out
+          after = page[page.length - 1]!.orderId
+        }
       })
     }),
     recordPayment: call((payment: PaymentRecord) => {

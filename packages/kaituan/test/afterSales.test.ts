@@ -149,13 +149,18 @@ const afterSales = async (options: Omit<KaituanOptions, "clock">) => {
     })
     expect(await byBuyer(k, id)).toMatchObject({ 王小明: ["paid", 1350, 1350], Ben: ["paid", 450, 450] })
 
-    // Refund: all of it (a partial refund is not supported yet); the buyer is told.
+    // Refund: in part (the order stays paid), never more than is left, then the rest; the buyer is told.
     const wang = (await k.orders(id, { status: "paid" })).orders.find((o) => o.buyer.name === "王小明")!
-    expect(await rejection(() => k.refund(wang.orderId, { amount: 100, reason: "缺貨" }))).toMatchObject({
-      code: "Unsupported",
-      field: "request.amount"
+    expect(
+      await k.refund(wang.orderId, { amount: 100, reason: "缺貨", reasonCode: "out-of-stock", method: "cash" })
+    ).toMatchObject({ status: "paid", paid: 1250 })
+    expect(await rejection(() => k.refund(wang.orderId, { amount: 1251, reason: "缺貨" }))).toMatchObject({
+      code: "Rejected"
     })
-    expect(await k.refund(wang.orderId, { amount: 1350, reason: "缺貨" })).toMatchObject({
+    expect(
+      await rejection(() => k.refund(wang.orderId, { amount: 10, reason: "x", reasonCode: "broken" as never }))
+    ).toMatchObject({ code: "InvalidInput", field: "request.reasonCode" })
+    expect(await k.refund(wang.orderId, { amount: 1250, reason: "缺貨" })).toMatchObject({
       status: "refunded",
       paid: 0
     })
@@ -184,6 +189,21 @@ const afterSales = async (options: Omit<KaituanOptions, "clock">) => {
     await k.unlockPickup(shipmentId)
     await k.confirmPickup(ben.orderId, typed)
     expect((await k.findPickup(pickupCode!))?.status).toBe("picked-up")
+
+    // A return after the pickup: the value is due back until refunded.
+    expect(await k.returnShipment(shipmentId, { reasonCode: "quality", reason: "尺寸不合" })).toMatchObject({
+      orderId: ben.orderId,
+      refundDue: 450
+    })
+    expect((await k.refundsDue(id)).map((d) => [d.orderId, d.due, d.causes[0]?.reasonCode])).toEqual([
+      [ben.orderId, 450, "quality"]
+    ])
+    expect(await rejection(() => k.returnShipment(shipmentId, { reasonCode: "quality" }))).toMatchObject({
+      code: "Rejected"
+    })
+    await k.refund(ben.orderId, { amount: 450, reason: "退貨退款", reasonCode: "quality", method: "bank-transfer" })
+    expect(await k.refundsDue(id)).toEqual([])
+    expect(await k.refundsDue()).toEqual([])
     expect(await rejection(() => k.unlockPickup("s_none"))).toMatchObject({ code: "NotFound" })
 
     expect((await k.listRounds()).find((r) => r.id === id)).toMatchObject({ status: "closed" })

@@ -1,7 +1,9 @@
 /**
  * Meet-up pickup (面交): type the code the buyer shows, or scan their QR code with the camera
- * (the `BarcodeDetector` API, where the browser has it: the button is not there otherwise),
- * see whose order it is, and confirm. Five wrong codes lock it; the organiser unlocks it.
+ * (the `BarcodeDetector` API where the browser has it; elsewhere, Safari and Firefox, the video
+ * frames are decoded with jsQR, loaded only then; the button is there whenever a camera can be
+ * asked for), see whose order it is, and confirm. Five wrong codes lock it; the organiser unlocks
+ * it (a helper is told to ask them).
  */
 import { useEffect, useRef, useState } from "preact/hooks"
 import type { Pickup, PickupDone } from "../api.js"
@@ -35,7 +37,7 @@ export const PickupPage = (props: { readonly initialCode: string }) => {
   const find = useAction()
   const confirm = useAction()
   const [scanning, setScanning] = useState(false)
-  const canScan = detectorClass() !== undefined && navigator.mediaDevices?.getUserMedia !== undefined
+  const canScan = navigator.mediaDevices?.getUserMedia !== undefined
 
   const lookup = async (value: string) => {
     const c = codeOf(value)
@@ -134,8 +136,9 @@ export const PickupPage = (props: { readonly initialCode: string }) => {
             </p>
           )}
           {pickup.locked ? (
-            <p class="notice error" role="alert">
+            <p class="notice error" role="alert" data-locked="true">
               {t("pickup.locked", { n: pickup.failedAttempts })}
+              {can("pickups.unlock") ? null : ` ${t("pickup.askOrganiser")}`}
             </p>
           ) : null}
           <Result result={confirm.result} />
@@ -160,24 +163,47 @@ export const PickupPage = (props: { readonly initialCode: string }) => {
   )
 }
 
+/** Decodes one video frame: the QR code's text, or undefined. */
+type FrameDecoder = (video: HTMLVideoElement) => Promise<string | undefined>
+
+/** The browser's `BarcodeDetector`. */
+const nativeDecoder = (Detector: DetectorClass): FrameDecoder => {
+  const detector = new Detector({ formats: ["qr_code"] })
+  return async (video) => (await detector.detect(video))[0]?.rawValue
+}
+
+/** jsQR (npm) over the frame drawn on a canvas, at most 640 px wide. */
+const jsqrDecoder = async (): Promise<FrameDecoder> => {
+  const { default: jsQR } = await import("jsqr")
+  const canvas = document.createElement("canvas")
+  const context = canvas.getContext("2d", { willReadFrequently: true })
+  return async (video) => {
+    if (context === null || video.videoWidth === 0) return undefined
+    const scale = Math.min(1, 640 / video.videoWidth)
+    canvas.width = Math.round(video.videoWidth * scale)
+    canvas.height = Math.round(video.videoHeight * scale)
+    context.drawImage(video, 0, 0, canvas.width, canvas.height)
+    const frame = context.getImageData(0, 0, canvas.width, canvas.height)
+    return jsQR(frame.data, frame.width, frame.height, { inversionAttempts: "dontInvert" })?.data
+  }
+}
+
 const Scanner = (props: { readonly onCode: (value: string) => void }) => {
   const { t } = useApp()
   const video = useRef<HTMLVideoElement>(null)
   const [error, setError] = useState<string>()
   useEffect(() => {
     const Detector = detectorClass()
-    if (Detector === undefined) return
     let stream: MediaStream | undefined
     let timer: ReturnType<typeof setTimeout> | undefined
     let live = true
-    const detector = new Detector({ formats: ["qr_code"] })
+    let decode: FrameDecoder | undefined
     const tick = async () => {
-      if (!live || video.current === null) return
+      if (!live || video.current === null || decode === undefined) return
       try {
-        const found = await detector.detect(video.current)
-        const first = found[0]
-        if (first !== undefined && live) {
-          props.onCode(first.rawValue)
+        const found = await decode(video.current)
+        if (found !== undefined && found !== "" && live) {
+          props.onCode(found)
           return
         }
       } catch {
@@ -185,9 +211,10 @@ const Scanner = (props: { readonly onCode: (value: string) => void }) => {
       }
       timer = setTimeout(tick, 250)
     }
-    navigator.mediaDevices
-      .getUserMedia({ video: { facingMode: "environment" }, audio: false })
-      .then(async (s) => {
+    ;(Detector === undefined ? jsqrDecoder() : Promise.resolve(nativeDecoder(Detector)))
+      .then(async (d) => {
+        decode = d
+        const s = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
         stream = s
         if (!live || video.current === null) return
         video.current.srcObject = s

@@ -2,7 +2,7 @@
  * `kaituan round replay --round ROUND.json --comments FILE [--format F] [--at TIME] [--json] [--db DB]`: comments and organiser actions (Actions.ts) in time order, the scheduler's jobs as time passes.
  */
 import { createHash } from "node:crypto"
-import { GroupBuy, IdGenerator, type ReadModel, RoundChanges, RoundSpec, Scheduler } from "@kaituan/core"
+import { AfterSales, GroupBuy, IdGenerator, type ReadModel, RoundChanges, RoundSpec, Scheduler } from "@kaituan/core"
 import { Database } from "@kaituan/storage-sql"
 import { Effect, Layer, Schema } from "effect"
 import { type Action, type ActionLine, splitActions } from "../Actions.js"
@@ -220,6 +220,25 @@ export const run: Command = async (argv, io) => {
               case "arrived":
                 yield* changes.markArrived({ roundId, skus: act.skus, at: act.at })
                 return
+              case "refund": {
+                // The buyer's order with money received and not all given back yet.
+                const paid = (yield* g.orders({ roundId })).find(
+                  (o) => (o.buyer.id === act.buyer || o.buyerId === act.buyer) && o.paid > 0 && o.status !== "refunded"
+                )
+                if (paid === undefined) {
+                  warnings.push(`${where(a)}: refund: that buyer has no order with money received; skipped`)
+                  return
+                }
+                yield* AfterSales.refund({
+                  orderId: paid.orderId,
+                  amount: act.amount,
+                  method: act.method ?? "bank-transfer",
+                  reasonCode: act.reasonCode ?? "other",
+                  reason: act.reason,
+                  at: act.at
+                })
+                return
+              }
             }
           }).pipe(
             Effect.mapError((e) =>

@@ -5,7 +5,8 @@
  * Routes (CLI.md): `POST /webhooks/line`, `POST /webhooks/telegram`, `GET|POST /webhooks/facebook`,
  * `POST /payments/newebpay/notify`, `POST /payments/ecpay/notify`, `GET /pay/:orderId`, ECPay
  * logistics' `POST /logistics/ecpay/notify`, `POST /logistics/ecpay/store` and
- * `GET /logistics/ecpay/map/:shipmentId` (`Logistics.ts`), the
+ * `GET /logistics/ecpay/map/:shipmentId` (`Logistics.ts`),
+ * `GET /qr/<token>.png` (a pickup code's QR image, `PickupQr.ts`), the
  * back-office API `/api/v1/*` with its OpenAPI document and `/api/docs` (`@kaituan/http`, bearer
  * tokens), the back office's web app at `/admin` (`Admin.ts`), `GET /api/rounds/:id` (an
  * organiser token) and `GET /healthz` (`{"ok":true}`, nothing else). One JSON log line per
@@ -56,6 +57,7 @@ import { errorKind, type Logger, silent } from "./Log.js"
 import * as LinePayReturn from "./LinePayReturn.js"
 import * as LogisticsRoutes from "./Logistics.js"
 import * as Payments from "./Payments.js"
+import * as PickupQr from "./PickupQr.js"
 import * as Relay from "./Relay.js"
 import { json, type Reply, text } from "./Reply.js"
 import * as Reports from "./Reports.js"
@@ -233,7 +235,18 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
   /** API bodies may be statement uploads (with a multipart form around them). */
   const maxApiBody = Math.max(maxBody, maxUpload + 64 * 1024)
 
-  const registry = ChannelRegistry.make([...integrations.channels.values()])
+  const qrSecret = options.env.KAITUAN_QR_SECRET
+  const qrProblem = PickupQr.secretProblem(qrSecret)
+  if (qrProblem !== undefined) throw new UsageError(`serve: ${qrProblem}`)
+  // The key of the pickup QR links (`/qr/<token>.png`), known once the database is open.
+  let resolveQrKey: (key: Uint8Array) => void = () => {}
+  const qrKey = new Promise<Uint8Array>((resolve) => {
+    resolveQrKey = resolve
+  })
+  // pickup-ready messages carry the QR image's link (KAITUAN_PUBLIC_URL) where the channel shows one.
+  const registry = ChannelRegistry.make(
+    [...integrations.channels.values()].map((adapter) => PickupQr.withQr(adapter, publicUrl.url, qrKey))
+  )
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
       // Webhook deliveries: admitted, routed to their rounds, batched, redeliveries remembered in the database.
@@ -276,6 +289,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
         return created === undefined ? undefined : Redacted.value(created.token)
       })
     )
+    resolveQrKey(await runtime.runPromise(PickupQr.loadKey(qrSecret)))
     const context = await runtime.context()
     inboundService = Context.get(context, Inbound.Inbound)
     relayService = Context.get(context, OutboxRelay.Relay)
@@ -454,6 +468,16 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
                 text(logistics ? 400 : 404, logistics ? "bad shipment id" : LogisticsRoutes.NOT_CONFIGURED)
               )
             : LogisticsRoutes.mapPage(logistics, publicUrl.url, shipmentId)
+      }
+    }
+    const qr = /^\/qr\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\.png$/.exec(path)
+    if (qr) {
+      const token = qr[1]!
+      return {
+        pattern: "/qr/:token.png",
+        methods: ["GET", "HEAD"],
+        // The pickup code's QR image: the signed token stands for the shipment (PickupQr.ts).
+        handle: () => PickupQr.image(qrKey, token)
       }
     }
     const api = /^\/api\/rounds\/([^/]+)$/.exec(path)

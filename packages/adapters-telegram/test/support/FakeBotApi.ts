@@ -88,6 +88,36 @@ export const start = (token = "123456:TEST-token_abc"): Promise<FakeBotApi> => {
       }
       if (m === null || m[1] !== token)
         return answer({ status: 401, body: { ok: false, error_code: 401, description: "Unauthorized" } })
+      if (method === "sendPhoto") {
+        // The Bot API: `photo` a file_id or an HTTP URL Telegram fetches; `caption` 0-1024 characters.
+        const photo = body["photo"]
+        const caption = body["caption"]
+        if (body["chat_id"] === undefined || typeof photo !== "string" || !/^https?:\/\//.test(photo))
+          return answer({
+            status: 400,
+            body: { ok: false, error_code: 400, description: "Bad Request: wrong remote file identifier specified" }
+          })
+        if (caption !== undefined && (typeof caption !== "string" || caption.length > 1024))
+          return answer({
+            status: 400,
+            body: { ok: false, error_code: 400, description: "Bad Request: message caption is too long" }
+          })
+        accepted.push(received)
+        nextId += 1
+        return answer({
+          status: 200,
+          body: {
+            ok: true,
+            result: {
+              message_id: nextId,
+              chat: { id: Number(body["chat_id"]), type: "private" },
+              date: Math.floor(Date.now() / 1000),
+              photo: [{ file_id: `photo-${nextId}`, file_unique_id: `u${nextId}`, width: 320, height: 320 }],
+              ...(caption === undefined ? {} : { caption })
+            }
+          }
+        })
+      }
       if (method === "sendMessage") {
         if (body["chat_id"] === undefined)
           return answer({
