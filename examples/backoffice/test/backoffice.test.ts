@@ -283,8 +283,9 @@ describe.skipIf(skipBrowser)("the back office in Chromium", () => {
 
   it("confirms a pickup by its code", async () => {
     await page.goto(`${k.url}/admin/pickup`)
+    await page.locator('input[name="code"]').waitFor()
     // A camera can be asked for (BarcodeDetector, or jsQR where there is none): scanning is offered.
-    expect(await page.getByRole("button", { name: "用相機掃描" }).count()).toBe(1)
+    await expect.poll(() => page.getByRole("button", { name: "用相機掃描" }).count()).toBe(1)
     await page.locator('input[name="code"]').fill(pickupCode)
     await page.getByRole("button", { name: "查詢" }).click()
     await page.locator(".pickup").waitFor()
