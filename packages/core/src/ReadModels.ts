@@ -20,6 +20,7 @@
  */
 import { Effect, Layer, Result, Schema } from "effect"
 import * as BuyerHistory from "./readModels/BuyerHistory.js"
+import * as Members from "./readModels/Members.js"
 import * as Rounds from "./readModels/Rounds.js"
 import { Storage, StorageError, type StorageService, type StoredEvent } from "./Storage.js"
 import { describeCause } from "./internal/describeCause.js"
@@ -93,8 +94,16 @@ export * as BuyerHistory from "./readModels/BuyerHistory.js"
 /** The built-in `rounds` read model (inline): one document per round. */
 export * as Rounds from "./readModels/Rounds.js"
 
-/** The read models every storage runs by default: `rounds` (inline) and `buyer-history` (catch-up). */
-export const builtIn: ReadonlyArray<Definition<any>> = [Rounds.definition, BuyerHistory.definition]
+/** The built-in `members` and `member-purchases` read models (catch-up): members across channels and rounds. */
+export * as Members from "./readModels/Members.js"
+
+/** The read models every storage runs by default: `rounds` (inline), `buyer-history`, `members` and `member-purchases` (catch-up). */
+export const builtIn: ReadonlyArray<Definition<any>> = [
+  Rounds.definition,
+  BuyerHistory.definition,
+  Members.definition,
+  Members.purchasesDefinition
+]
 
 /** A read model's name: lower-case letters, digits and `-`, starting with a letter, at most 40. */
 export const namePattern = /^[a-z][a-z0-9-]{0,39}$/
