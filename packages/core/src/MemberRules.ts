@@ -231,19 +231,83 @@ export interface Evaluated {
 
 /**
  * Evaluates the rules for one member at `now` (ms). Pass a {@link categoryMatcher} made once for
- * many members.
+ * many members. One pass over the purchases (each time read once): the same answer as
+ * {@link stats}, {@link tierOf} and {@link automaticTags} (a property test checks it).
  */
 export const evaluate = (rules: Rules, summary: Summary, now: number, categoryOf?: CategoryOf): Evaluated => {
-  const s = stats(summary, categoryOf ?? categoryMatcher(rules.categories))
-  const tier = tierOf(rules, summary, now)
-  const tags = new Set<string>(automaticTags(rules, summary, s, now))
+  const of = categoryOf ?? categoryMatcher(rules.categories)
+  const tiers = rules.tiers
+  const tierSince = tiers.map((r) => (r.withinDays === undefined ? Number.NEGATIVE_INFINITY : now - r.withinDays * DAY))
+  const tierSpend = tiers.map(() => 0)
+  const tierOrders = tiers.map(() => 0)
+  const frequentSince = rules.frequent === undefined ? Number.POSITIVE_INFINITY : now - rules.frequent.withinDays * DAY
+  const rounds = new Set<string>()
+  const frequentRounds = new Set<string>()
+  const categorySpend: Record<string, number> = {}
+  let spend = 0
+  let first = Number.POSITIVE_INFINITY
+  let last = Number.NEGATIVE_INFINITY
+  let firstAt: string | undefined
+  let lastAt: string | undefined
+  for (const p of summary.purchases) {
+    const t = Date.parse(p.at)
+    spend += p.total
+    rounds.add(p.roundId)
+    if (t < first) {
+      first = t
+      firstAt = p.at
+    }
+    if (t > last) {
+      last = t
+      lastAt = p.at
+    }
+    if (t >= frequentSince) frequentRounds.add(p.roundId)
+    if (t <= now)
+      for (let i = 0; i < tiers.length; i++)
+        if (t >= tierSince[i]!) {
+          tierSpend[i]! += p.total
+          tierOrders[i]!++
+        }
+    for (const l of p.lines) {
+      const c = of(l.sku)
+      if (c !== undefined) categorySpend[c] = (categorySpend[c] ?? 0) + l.qty * l.unitPrice
+    }
+  }
+  let tier = rules.defaultTier
+  for (let i = 0; i < tiers.length; i++)
+    if (tierSpend[i]! >= tiers[i]!.minSpend && tierOrders[i]! >= tiers[i]!.minOrders) {
+      tier = tiers[i]!.name
+      break
+    }
+  const tags = new Set<string>()
+  if (rules.newMember !== undefined && firstAt !== undefined && now - first <= rules.newMember.withinDays * DAY)
+    tags.add(rules.newMember.tag)
+  if (rules.frequent !== undefined && frequentRounds.size >= rules.frequent.rounds) tags.add(rules.frequent.tag)
+  if (rules.preference !== undefined && spend > 0)
+    for (const cat in categorySpend) {
+      const n = categorySpend[cat]!
+      if (n > 0 && n / spend >= rules.preference.minShare) tags.add(`${rules.preference.prefix}${cat}`)
+    }
+  if (rules.dormant !== undefined && lastAt !== undefined && now - last >= rules.dormant.afterDays * DAY)
+    tags.add(rules.dormant.tag)
   for (const t of summary.tags) tags.add(t)
   tags.add(`tier:${tier}`)
   for (const id of summary.identities) {
     const cut = id.indexOf(":")
     if (cut > 0) tags.add(`channel:${id.slice(0, cut)}`)
   }
-  return { stats: s, tier, tags }
+  return {
+    stats: {
+      orders: summary.purchases.length,
+      rounds: rounds.size,
+      spend,
+      firstOrderAt: firstAt,
+      lastOrderAt: lastAt,
+      categorySpend
+    },
+    tier,
+    tags
+  }
 }
 
 /** Points a payment of `amount` NT$ earns under the rules (whole points, rounded down). */

@@ -154,14 +154,39 @@ export const parse = (input: string): Result.Result<Expr, SegmentError> => {
   return Result.succeed(expr)
 }
 
-/** Whether a member with these tags is in the segment. */
-export const matches = (expr: Expr, tags: ReadonlySet<string>): boolean =>
-  match(expr)
-    .with({ _tag: "Tag" }, (e) => tags.has(e.name))
-    .with({ _tag: "Not" }, (e) => !matches(e.expr, tags))
-    .with({ _tag: "And" }, (e) => matches(e.left, tags) && matches(e.right, tags))
-    .with({ _tag: "Or" }, (e) => matches(e.left, tags) || matches(e.right, tags))
-    .exhaustive()
+/**
+ * The expression as a predicate over a member's tags, compiled once (a plain closure per node:
+ * fast enough to run over every member for each query).
+ */
+export const compile = (expr: Expr): ((tags: ReadonlySet<string>) => boolean) => {
+  switch (expr._tag) {
+    case "Tag": {
+      const name = expr.name
+      return (tags) => tags.has(name)
+    }
+    case "Not": {
+      const inner = compile(expr.expr)
+      return (tags) => !inner(tags)
+    }
+    case "And": {
+      const left = compile(expr.left)
+      const right = compile(expr.right)
+      return (tags) => left(tags) && right(tags)
+    }
+    case "Or": {
+      const left = compile(expr.left)
+      const right = compile(expr.right)
+      return (tags) => left(tags) || right(tags)
+    }
+    default:
+      return absurd(expr)
+  }
+}
+
+const absurd = (x: never): never => x
+
+/** Whether a member with these tags is in the segment (for many members, {@link compile} once). */
+export const matches = (expr: Expr, tags: ReadonlySet<string>): boolean => compile(expr)(tags)
 
 const precedence = (e: Expr): number =>
   match(e)

@@ -108,6 +108,27 @@ describe("MemberRules", () => {
     )
   })
 
+  it("the one-pass evaluation agrees with stats, tierOf and automaticTags", () => {
+    const categoryOf = MemberRules.categoryMatcher(rules.categories)
+    fc.assert(
+      fc.property(fc.array(arbPurchase, { maxLength: 30 }), fc.subarray(["常加班", "VIP客"]), (ps, manual) => {
+        const m = member(ps, { tags: manual })
+        const e = MemberRules.evaluate(rules, m, now, categoryOf)
+        const s = MemberRules.stats(m, categoryOf)
+        expect(e.stats).toEqual(s)
+        expect(e.tier).toBe(MemberRules.tierOf(rules, m, now))
+        const expected = new Set([
+          ...MemberRules.automaticTags(rules, m, s, now),
+          ...manual,
+          `tier:${e.tier}`,
+          "channel:line",
+          "channel:telegram"
+        ])
+        expect([...e.tags].sort()).toEqual([...expected].sort())
+      })
+    )
+  })
+
   it("replenishment: capacity × rate from household facts, else the member's rhythm", () => {
     const fromHousehold = MemberRules.replenishment(
       rules,

@@ -510,7 +510,10 @@ export const select = (
   all: ReadonlyArray<Evaluated>,
   segment: string
 ): Result.Result<Array<Evaluated>, Segment.SegmentError> =>
-  Result.map(Segment.parse(segment), (expr) => all.filter((m) => Segment.matches(expr, m.evaluated.tags)))
+  Result.map(Segment.parse(segment), (expr) => {
+    const test = Segment.compile(expr)
+    return all.filter((m) => test(m.evaluated.tags))
+  })
 
 // ---------------------------------------------------------------------------------------------
 // Broadcasts
@@ -616,7 +619,8 @@ export const broadcast = (input: {
     const expr = yield* Effect.fromResult(Segment.parse(input.segment))
     const storage = yield* Storage
     const all = yield* load(input.rules)
-    const targets = all.filter((m) => Segment.matches(expr, m.evaluated.tags))
+    const test = Segment.compile(expr)
+    const targets = all.filter((m) => test(m.evaluated.tags))
     // Quotas count only messages not sent before: members who had it already are left out first.
     const keyOf = (memberId: string) => `broadcast:${input.broadcastId}:${memberId}`
     const seen = yield* storage.seenKeys(targets.map((t) => keyOf(t.member.memberId)))

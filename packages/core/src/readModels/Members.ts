@@ -22,7 +22,7 @@
  */
 import { Schema } from "effect"
 import * as MemberAggregate from "../Member.js"
-import type { Purchase, Summary } from "../MemberRules.js"
+import type { Summary } from "../MemberRules.js"
 import type { Definition } from "../ReadModels.js"
 import type { StoredEvent } from "../Storage.js"
 
@@ -201,7 +201,8 @@ export const purchasesDefinition: Definition<Purchases> = {
 /** A member as the tools see it: the profile (a default one for a buyer without a stream) and every identity's purchases. */
 export interface Member extends Summary {
   readonly profile: Profile
-  readonly purchases: ReadonlyArray<Purchase & { readonly orderId: string; readonly buyerId: string }>
+  /** Every identity's purchases (orders not ended), as the `member-purchases` documents hold them. */
+  readonly purchases: ReadonlyArray<PurchaseEntry>
 }
 
 /** The profile of a buyer who has no member stream yet: a member of its own, nothing known. */
@@ -238,16 +239,7 @@ export const join = (profiles: Iterable<Profile>, purchases: Iterable<Purchases>
       m = { profile: defaultProfile(doc.memberId), purchases: [] }
       byId.set(doc.memberId, m)
     }
-    for (const x of doc.entries)
-      if (x.ended === undefined)
-        m.purchases.push({
-          orderId: x.orderId,
-          buyerId: doc.buyerId,
-          roundId: x.roundId,
-          at: x.at,
-          lines: x.lines,
-          total: x.total
-        })
+    for (const x of doc.entries) if (x.ended === undefined) m.purchases.push(x)
   }
   const out: Array<Member> = []
   for (const { profile, purchases } of byId.values())
