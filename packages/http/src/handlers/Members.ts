@@ -84,7 +84,7 @@ export const layer = HttpApiBuilder.group(Api, "members", (handlers) =>
             if (Result.isFailure(selected))
               return yield* new BadRequest({
                 field: `query.segment@${selected.failure.position}`,
-                message: selected.failure.message
+                message: `${selected.failure.reason}: ${selected.failure.message}`
               })
             chosen = selected.success
           }
