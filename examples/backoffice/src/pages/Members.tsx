@@ -88,7 +88,8 @@ export const MembersPage = (props: { readonly query: URLSearchParams }) => {
             </button>
           )}
         </form>
-        <div class="chips" role="group" aria-label={t("members.operators")}>
+        <fieldset class="chips">
+          <legend class="sr-only">{t("members.operators")}</legend>
           <button type="button" class="chip" onClick={() => add("AND")}>
             {t("members.and")}
           </button>
@@ -104,15 +105,16 @@ export const MembersPage = (props: { readonly query: URLSearchParams }) => {
           <button type="button" class="chip" onClick={() => add(")")}>
             )
           </button>
-        </div>
+        </fieldset>
         {loaded.state === "done" ? (
-          <div class="chips" role="group" aria-label={t("members.tagsSeen")}>
+          <fieldset class="chips">
+            <legend class="sr-only">{t("members.tagsSeen")}</legend>
             {loaded.value.tags.map((x) => (
               <button key={x.tag} type="button" class="chip" onClick={() => add(x.tag)}>
                 {x.tag} <span class="count">{number(lang, x.members)}</span>
               </button>
             ))}
-          </div>
+          </fieldset>
         ) : null}
         {segmentError === undefined ? null : (
           <p class="notice error" role="alert">
