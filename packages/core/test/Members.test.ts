@@ -1,5 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
-import { CommentParser, GroupBuy, IdGenerator, Member, MemberRules, Members, Storage } from "@kaituan/core"
+import {
+  CommentParser,
+  GroupBuy,
+  IdGenerator,
+  Member,
+  MemberPolicy,
+  MemberRules,
+  Members,
+  Storage
+} from "@kaituan/core"
 import { Effect, Layer, Result } from "effect"
 import * as TestClock from "effect/testing/TestClock"
 import { spec, testParser } from "./support/fixtures.js"
@@ -185,6 +194,59 @@ describe("Members use cases", () => {
       expect(reminders[0]!.to).toEqual({ channel: "line", userId: "u1" })
       expect(String(reminders[0]!.data.text)).toContain("冬季毛襪")
     }).pipe(Effect.provide(services(storage)))
+  })
+
+  it.effect("a blacklisted member's order comments go to review, with their lines; others order as before", () => {
+    const storage = Storage.makeMemory()
+    const base = Layer.mergeAll(
+      Layer.succeed(Storage.Storage, storage),
+      CommentParser.layer(testParser),
+      IdGenerator.layerCounter
+    )
+    return Effect.gen(function* () {
+      // Blacklist the member, with a second identity linked: both identities are blocked.
+      const { code } = yield* Members.issueLinkCode({ buyerId: "line:u1" }).pipe(Effect.provide(base))
+      yield* Members.redeemLinkCode({ buyerId: "telegram:t9", code }).pipe(Effect.provide(base))
+      yield* Members.update({ buyerId: "line:u1", changes: [{ _tag: "Block", reason: "棄單三次" }] }).pipe(
+        Effect.provide(base)
+      )
+      const app = GroupBuy.layer.pipe(
+        Layer.provideMerge(MemberPolicy.layerFromStorage({ everyMs: 60_000 })),
+        Layer.provideMerge(base)
+      )
+      yield* Effect.gen(function* () {
+        const g = yield* GroupBuy.GroupBuy
+        yield* g.openRound({ spec: spec({ cutoff }), at: opened })
+        yield* g.submitComments({
+          roundId: "socks",
+          comments: [
+            comment("line", "m1", "u1", "紅+1"),
+            comment("telegram", "m2", "t9", "白+1"),
+            comment("line", "m3", "u3", "紅+1")
+          ]
+        })
+        const view = yield* g.report("socks")
+        expect(view.orders.map((o) => o.buyerId)).toEqual(["line:u3"])
+        expect(view.review.map((r) => [r.buyerId, r.reason, r.lines])).toEqual([
+          ["line:u1", MemberPolicy.BLOCKED_REASON, [{ sku: "SOCK-R", qty: 1 }]],
+          ["telegram:t9", MemberPolicy.BLOCKED_REASON, [{ sku: "SOCK-W", qty: 1 }]]
+        ])
+      }).pipe(Effect.provide(app))
+    })
+  })
+
+  it("screen: only order, amend and cancel intents of a blocked buyer change", () => {
+    const policy = MemberPolicy.fromBlocked(["line:u1"])
+    const order = { intent: "order" as const, lines: [{ sku: "A", qty: 1 }], reason: "order", spans: [] }
+    expect(MemberPolicy.screen(policy, "line:u1", order)).toEqual({
+      ...order,
+      intent: "review",
+      reason: "blocked-member"
+    })
+    expect(MemberPolicy.screen(policy, "line:u2", order)).toBe(order)
+    const payment = { intent: "payment" as const, lines: [], reason: "payment", spans: [] }
+    expect(MemberPolicy.screen(policy, "line:u1", payment)).toBe(payment)
+    expect(MemberPolicy.screen(undefined, "line:u1", order)).toBe(order)
   })
 
   it("reads link codes in chat messages", () => {
