@@ -70,6 +70,14 @@ describe("Members use cases", () => {
       expect(sent).toBe(code)
       expect(yield* Members.redeemLinkCode({ buyerId: "telegram:t9", code: sent! })).toEqual({ memberId: "line:u1" })
       expect(yield* Members.memberOf("telegram:t9")).toBe("line:u1")
+      // The same code again in a chat message from a third channel: refused, the code was used.
+      expect(yield* Members.linkFromChat({ channel: "facebook", userId: "P1", text: `綁定 ${code}` })).toEqual({
+        _tag: "Refused",
+        reason: "wrong-code"
+      })
+      expect(yield* Members.linkFromChat({ channel: "facebook", userId: "P1", text: "紅+2" })).toEqual({
+        _tag: "NotACode"
+      })
 
       const joined = byId(yield* Members.load(rules))
       expect([...joined.keys()].sort()).toEqual(["line:u1", "line:u3"])

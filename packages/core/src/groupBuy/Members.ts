@@ -207,6 +207,34 @@ export const redeemLinkCode = (input: {
     return { memberId: outcome._tag === "Duplicate" ? "" : outcome.value }
   })
 
+/** What a chat message did for linking: not a code, linked, or refused (why, in the member's words' reason). */
+export type ChatLink =
+  | { readonly _tag: "NotACode" }
+  | { readonly _tag: "Linked"; readonly memberId: string }
+  | { readonly _tag: "Refused"; readonly reason: string }
+
+/**
+ * A chat message from a buyer (`channel` and its user id, as an inbound `Comment` gives them):
+ * when it is a link code ({@link parseLinkCode}), it is redeemed for that identity. A host calls
+ * this for direct messages (or before submitting comments) and skips the comment when it was a
+ * code. Refusals (unknown, used or expired codes…) come back as a reason, not a failure.
+ */
+export const linkFromChat = (input: {
+  readonly channel: string
+  readonly userId: string
+  readonly text: string
+}): Effect.Effect<ChatLink, StorageError, Storage> => {
+  const code = parseLinkCode(input.text)
+  if (code === undefined) return Effect.succeed({ _tag: "NotACode" })
+  return redeemLinkCode({ buyerId: `${input.channel}:${input.userId}`, code }).pipe(
+    Effect.map((r): ChatLink => ({ _tag: "Linked", memberId: r.memberId })),
+    Effect.catchTags({
+      MemberError: (e) => Effect.succeed<ChatLink>({ _tag: "Refused", reason: e.reason }),
+      MembersError: (e) => Effect.succeed<ChatLink>({ _tag: "Refused", reason: e.reason })
+    })
+  )
+}
+
 /**
  * The organiser merges member `from` into member `into`: its identities, manual tags and points
  * lots move over; `from` is kept as merged (its notes stay readable).
