@@ -200,7 +200,8 @@ describe("Members use cases", () => {
         .filter((m) => m.id.startsWith("replenish:"))
       expect(reminders.length).toBe(1)
       expect(reminders[0]!.to).toEqual({ channel: "line", userId: "u1" })
-      expect(String(reminders[0]!.data.text)).toContain("冬季毛襪")
+      expect(String(reminders[0]!.data.text)).toContain("「冬季毛襪」正在開團：毛襪")
+      expect(String(reminders[0]!.data.text)).toMatch(/襪子大約在 \d{4}\/\d{2}\/\d{2}（.）前後用完/)
     }).pipe(Effect.provide(services(storage)))
   })
 

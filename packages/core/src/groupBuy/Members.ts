@@ -41,6 +41,7 @@ import {
   type StorageError,
   type StorageService
 } from "../Storage.js"
+import { replenishText } from "../MessageTemplates.js"
 import { orderView } from "./Views.js"
 
 /** Why a member use case was refused (beyond the decider's own `MemberError`). */
@@ -733,20 +734,19 @@ export const scheduleReplenishment = (rules: MemberRules.Rules): Effect.Effect<n
 const openProducts = (storage: StorageService, prefixes: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const open = yield* ReadModels.list(ReadModels.Rounds.definition, { key: { k: "k1", value: "open" }, limit: 20 })
-    const out: Array<{ roundId: string; title: string; skus: Array<string> }> = []
+    const out: Array<{ roundId: string; title: string; names: Array<string> }> = []
     for (const r of open) {
       const { events } = yield* storage.readStream(`round:${r.id}`)
-      const skus = new Set<string>()
+      const names = new Set<string>()
       for (const e of events) {
-        const spec = (e.data as { spec?: { products?: ReadonlyArray<{ sku?: unknown }> } }).spec
-        for (const p of spec?.products ?? [])
-          if (
-            typeof p.sku === "string" &&
-            prefixes.some((x) => p.sku !== undefined && String(p.sku).toUpperCase().startsWith(x.toUpperCase()))
-          )
-            skus.add(p.sku)
+        const spec = (e.data as { spec?: { products?: ReadonlyArray<{ sku?: unknown; name?: unknown }> } }).spec
+        for (const p of spec?.products ?? []) {
+          const sku = typeof p.sku === "string" ? p.sku.toUpperCase() : undefined
+          if (sku !== undefined && prefixes.some((x) => sku.startsWith(x.toUpperCase())))
+            names.add(typeof p.name === "string" ? p.name : sku)
+        }
       }
-      if (skus.size > 0) out.push({ roundId: r.id, title: r.doc.title, skus: [...skus] })
+      if (names.size > 0) out.push({ roundId: r.id, title: r.doc.title, names: [...names] })
     }
     return out
   })
@@ -800,7 +800,12 @@ export const replenishReminder = (job: ClaimedJob): Effect.Effect<void, StorageE
             kind: "text",
             to: { channel: to.channel, userId: to.buyerId.slice(to.channel.length + 1) } as Recipient,
             data: {
-              text: `您的${payload.category}大約 ${payload.runsOutAt.slice(0, 10)} 會用完，${first.title} 正在開團：${first.skus.join("、")}`,
+              text: replenishText({
+                category: payload.category,
+                runsOutAt: payload.runsOutAt,
+                roundTitle: first.title,
+                products: first.names
+              }),
               marketing: true,
               category: payload.category,
               roundId: first.roundId
