@@ -4,6 +4,7 @@ import { ApiError, explain, type Me, makeApi, whoAmI } from "./api.js"
 import { type Lang, saveLang, savedLang, translator } from "./i18n.js"
 import { BuyerPage, BuyersLookup } from "./pages/Buyers.js"
 import { Dashboard } from "./pages/Dashboard.js"
+import { MemberPage, MembersPage } from "./pages/Members.js"
 import { Orders } from "./pages/Orders.js"
 import { Payments } from "./pages/Payments.js"
 import { PickupPage } from "./pages/Pickup.js"
@@ -172,7 +173,8 @@ const Shell = (props: { readonly langButton: preact.JSX.Element; readonly onSign
   const nav = [
     { to: "rounds", key: "nav.rounds" as const, show: true },
     { to: "pickup", key: "nav.pickup" as const, show: true },
-    { to: "buyers", key: "nav.buyers" as const, show: can("buyers.get") }
+    { to: "buyers", key: "nav.buyers" as const, show: can("buyers.get") },
+    { to: "members", key: "nav.members" as const, show: can("members.list") }
   ]
   return (
     <>
@@ -226,6 +228,8 @@ const Page = (props: { readonly parts: ReadonlyArray<string>; readonly query: UR
   if (section === "buyers" && id === undefined) return <BuyersLookup />
   if (section === "buyers" && id !== undefined)
     return <BuyerPage buyerId={id} roundId={query.get("round") ?? undefined} />
+  if (section === "members" && id === undefined) return <MembersPage query={query} />
+  if (section === "members" && id !== undefined) return <MemberPage memberId={id} />
   return <NotFound />
 }
 

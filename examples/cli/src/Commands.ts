@@ -22,7 +22,8 @@ export const commands: Readonly<Record<string, CommandLoader | undefined>> = {
   "token revoke": () => import("./commands/token.js").then((m) => m.revoke),
   "token list": () => import("./commands/token.js").then((m) => m.list),
   slips: () => import("./commands/slips.js").then((m) => m.run),
-  picklist: () => import("./commands/picklist.js").then((m) => m.run)
+  picklist: () => import("./commands/picklist.js").then((m) => m.run),
+  members: () => import("./commands/members.js").then((m) => m.run)
 }
 
 /** The command names, for "did you mean …?". */

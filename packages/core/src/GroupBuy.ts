@@ -28,6 +28,7 @@ import {
 } from "./groupBuy/Messages.js"
 import { orderView, roundViews, stockViews, ViewBatch } from "./groupBuy/Views.js"
 import { IdGenerator } from "./IdGenerator.js"
+import { MemberPolicy, screen as screenMember } from "./MemberPolicy.js"
 import * as inputs from "./internal/inputs.js"
 import { isoMillis } from "./internal/isoMillis.js"
 import { deadlineOf, PayPageUrl, paymentJobs } from "./internal/paymentJobs.js"
@@ -582,6 +583,9 @@ export const make = Effect.gen(function* () {
   const parserPort = yield* CommentParser
   const ids = yield* IdGenerator
   const cache = yield* Ref.make(new Map<string, LoadedRound>())
+  // Members (optional): a blacklisted member's order comments go to review.
+  const memberOption = yield* Effect.serviceOption(MemberPolicy)
+  const memberPolicy = memberOption._tag === "Some" ? memberOption.value : undefined
 
   const nowIso = Clock.currentTimeMillis.pipe(Effect.map((ms) => new Date(ms).toISOString()))
 
@@ -736,7 +740,11 @@ export const make = Effect.gen(function* () {
     buyer: c.author,
     text: c.text,
     at: c.at,
-    parsed: parser ? parser.parse(c.text) : { intent: "none", lines: [], reason: "no parser", spans: [] }
+    parsed: screenMember(
+      memberPolicy,
+      buyerIdFor(c.channel, c.author),
+      parser ? parser.parse(c.text) : { intent: "none", lines: [], reason: "no parser", spans: [] }
+    )
   })
 
   /**

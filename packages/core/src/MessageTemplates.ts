@@ -661,3 +661,17 @@ export const render = (kind: MessageKind, data: Data, options: RenderOptions = {
         : custom(data, v)
   return options.maxLength === undefined ? text : clamp(text, options.maxLength)
 }
+
+/**
+ * The replenishment reminder's text (a `text` message, `Members.replenishReminder`): when the
+ * category runs out (a Taipei date) and the open round with matching products.
+ */
+export const replenishText = (input: {
+  readonly category: string
+  readonly runsOutAt: string
+  readonly roundTitle: string
+  readonly products: ReadonlyArray<string>
+}): string => {
+  const day = taipeiText(input.runsOutAt).replace(/\s*\d{2}:\d{2}$/, "")
+  return `補貨提醒：您家的${input.category}大約在 ${day}前後用完。「${input.roundTitle}」正在開團：${input.products.join("、")}，需要的話留言下單喔！`
+}

@@ -20,6 +20,7 @@
  */
 import { Effect, Layer, Result, Schema } from "effect"
 import * as BuyerHistory from "./readModels/BuyerHistory.js"
+import * as Members from "./readModels/Members.js"
 import * as RefundsDue from "./readModels/RefundsDue.js"
 import * as Rounds from "./readModels/Rounds.js"
 import { Storage, StorageError, type StorageService, type StoredEvent } from "./Storage.js"
@@ -96,14 +97,19 @@ export * as Rounds from "./readModels/Rounds.js"
 /** The built-in `refunds-due` read model (inline): one document per order owing its buyer money back. */
 export * as RefundsDue from "./readModels/RefundsDue.js"
 
+/** The built-in `members` and `member-purchases` read models (catch-up): members across channels and rounds. */
+export * as Members from "./readModels/Members.js"
+
 /**
- * The read models every storage runs by default: `rounds` (inline), `buyer-history` (catch-up)
- * and `refunds-due` (inline).
+ * The read models every storage runs by default: `rounds` and `refunds-due` (inline),
+ * `buyer-history`, `members` and `member-purchases` (catch-up).
  */
 export const builtIn: ReadonlyArray<Definition<any>> = [
   Rounds.definition,
   BuyerHistory.definition,
-  RefundsDue.definition
+  RefundsDue.definition,
+  Members.definition,
+  Members.purchasesDefinition
 ]
 
 /** A read model's name: lower-case letters, digits and `-`, starting with a letter, at most 40. */

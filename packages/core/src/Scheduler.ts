@@ -34,6 +34,7 @@ import { GroupBuy, GroupBuyError } from "./GroupBuy.js"
 import { describeCause } from "./internal/describeCause.js"
 import { forkStoppable, type StopSignal } from "./internal/stoppable.js"
 import { enforceDeadline, remindUnpaid } from "./groupBuy/PaymentDeadlines.js"
+import { REPLENISH, replenishReminder } from "./groupBuy/Members.js"
 import { remindRound } from "./groupBuy/Publish.js"
 import { PAYMENT_DEADLINE, PAYMENT_REMINDER } from "./internal/paymentJobs.js"
 import { REMIND } from "./internal/remindJob.js"
@@ -245,13 +246,14 @@ export const roundPaymentDeadline: Handler<Storage> = (job) =>
 /**
  * The handlers core brings: `"round.cutoff"` → {@link roundCutoff}, `"round.remind"` →
  * {@link roundRemind}, `"round.payment-reminder"` → {@link roundPaymentReminder},
- * `"round.payment-deadline"` → {@link roundPaymentDeadline}.
+ * `"round.payment-deadline"` → {@link roundPaymentDeadline}, `"member.replenish"` → `Members.replenishReminder`.
  */
 export const builtIn = {
   [CUTOFF]: roundCutoff,
   [REMIND]: roundRemind,
   [PAYMENT_REMINDER]: roundPaymentReminder,
-  [PAYMENT_DEADLINE]: roundPaymentDeadline
+  [PAYMENT_DEADLINE]: roundPaymentDeadline,
+  [REPLENISH]: replenishReminder
 } as const satisfies Handlers
 
 // ---------------------------------------------------------------------------------------------

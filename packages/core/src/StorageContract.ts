@@ -1736,7 +1736,7 @@ const buyerHistoryCatchUp: Case = {
         (yield* s.readModels()).find((m) => m.name === "buyer-history")?.position,
         7
       )
-      yield* expectEqual("nothing to catch up after a rebuild", yield* s.catchUp(), 0)
+      yield* expectEqual("nothing to catch up after a rebuild", yield* s.catchUp("buyer-history"), 0)
     })
   )
 }

@@ -38,7 +38,7 @@ describe("ReadModels.compile", () => {
     expect(Result.isSuccess(r)).toBe(true)
     if (Result.isSuccess(r)) {
       expect(r.success.inline.map((x) => x.name)).toEqual(["rounds", "refunds-due"])
-      expect(r.success.catchUp.map((x) => x.name)).toEqual(["buyer-history"])
+      expect(r.success.catchUp.map((x) => x.name)).toEqual(["buyer-history", "members", "member-purchases"])
     }
   })
   it.each([

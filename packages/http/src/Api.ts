@@ -19,12 +19,13 @@
  * | `buyers` | one buyer (personal data) |
  * | `operations` | dead letters (list, retry) and jobs |
  * | `deadlines` | the orders flagged at a payment deadline that still owe money |
+ * | `members` | members across channels (personal data): list by segment, one member, changes, link codes, merge, split, broadcasts |
 | `exports` | a round's orders as a CSV file (organiser only: personal data) |
  * | `documents` | printed documents as PDF: packing slips (出貨單) and the pick list (分貨單) |
  *
  * @since 0.2.0
  */
-import { Logistics, ReadModel, RoundChanges, RoundSpec } from "@kaituan/core"
+import { Logistics, Member, Members, ReadModel, RoundChanges, RoundSpec } from "@kaituan/core"
 import { Context, Schema } from "effect"
 import { Multipart } from "effect/http"
 import {
@@ -513,6 +514,144 @@ export class AfterSalesApi extends HttpApiGroup.make("afterSales").add(
   )
 ) {}
 
+// ---------------------------------------------------------------------------------------------
+// Members (handlers in `handlers/Members.ts`)
+
+/** One member in a list: numbers, tier, tags (automatic and manual) and points. */
+export const MemberRow = Schema.Struct({
+  memberId: Schema.String,
+  identities: Schema.Array(Schema.String),
+  orders: Schema.Int,
+  rounds: Schema.Int,
+  spend: Schema.Int,
+  firstOrderAt: Schema.NullOr(Schema.String),
+  lastOrderAt: Schema.NullOr(Schema.String),
+  tier: Schema.String,
+  tags: Schema.Array(Schema.String),
+  manualTags: Schema.Array(Schema.String),
+  points: Schema.Int,
+  blocked: Schema.Boolean,
+  consent: Schema.Record(Schema.String, Schema.Literals(["granted", "opted-out"])),
+  categorySpend: Schema.Record(Schema.String, Schema.Int)
+})
+/** One member in a list. */
+export type MemberRow = typeof MemberRow.Type
+
+/** A page of members: those in the segment (all without one), and how many there are. */
+export const MemberList = Schema.Struct({
+  total: Schema.Int,
+  members: Schema.Array(MemberRow),
+  /** Every tag seen among all members with how many have it (for a segment builder). */
+  tags: Schema.Array(Schema.Struct({ tag: Schema.String, members: Schema.Int }))
+})
+
+/** One member with notes, household facts, purchases and replenishment estimates. */
+export const MemberDetail = Schema.Struct({
+  member: MemberRow,
+  notes: Schema.Array(Schema.Struct({ noteId: Schema.String, text: Schema.String, at: Schema.String })),
+  household: Member.Household,
+  blockedReason: Schema.NullOr(Schema.String),
+  purchases: Schema.Array(
+    Schema.Struct({ orderId: Schema.String, roundId: Schema.String, at: Schema.String, total: Schema.Int })
+  ),
+  replenishment: Schema.Array(
+    Schema.Struct({
+      category: Schema.String,
+      lastPurchaseAt: Schema.String,
+      days: Schema.Tuple([Schema.Int, Schema.Int]),
+      runsOutAt: Schema.String,
+      remindAt: Schema.String,
+      basis: Schema.Literals(["household", "history"])
+    })
+  )
+})
+
+/** The changes to a member, applied in one commit. */
+export const MemberChanges = Schema.Struct({
+  changes: Schema.Array(Members.ChangeSchema).check(Schema.isMaxLength(50))
+})
+
+/** A one-time link code: the buyer sends it from their other channel. */
+export const LinkCode = Schema.Struct({ code: Schema.String, expiresAt: Schema.String })
+
+/** A broadcast to a segment. */
+export const BroadcastInput = Schema.Struct({
+  broadcastId: Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_-]{1,64}$/)),
+  segment: Schema.String.check(Schema.isMaxLength(1_000)),
+  text: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(2_000)),
+  quotas: Schema.optional(Schema.Record(Schema.String, Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))),
+  consentRequired: Schema.optional(Schema.Boolean)
+})
+
+/** What a broadcast did. */
+export const BroadcastReport = Schema.Struct({
+  broadcastId: Schema.String,
+  queued: Schema.Int,
+  duplicates: Schema.Int,
+  skipped: Schema.Struct({ "opted-out": Schema.Int, blocked: Schema.Int, "over-quota": Schema.Int }),
+  batches: Schema.Int
+})
+
+const MemberParams = { memberId: M.Id }
+
+/** Members across channels (personal data): organiser only. */
+export class MembersApi extends HttpApiGroup.make("members").add(
+  HttpApiEndpoint.get("list", "/members", {
+    query: { segment: Schema.optional(Schema.String.check(Schema.isMaxLength(1_000))) },
+    success: MemberList,
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "Members",
+      "One person across channels and rounds, with tags, tier and points; `segment` keeps those matching a tag expression (`高頻消費 AND NOT 沉睡`; a malformed one is a 400 whose `field` is `query.segment@<position>`)"
+    )
+  ),
+  HttpApiEndpoint.get("get", "/members/:memberId", {
+    params: MemberParams,
+    success: MemberDetail,
+    error: domain
+  }).annotateMerge(op("organiser", "One member", "Notes, household facts, purchases and replenishment estimates")),
+  HttpApiEndpoint.post("change", "/members/:memberId/changes", {
+    params: MemberParams,
+    payload: MemberChanges,
+    success: Schema.Struct({ memberId: Schema.String }),
+    error: domain
+  }).annotateMerge(
+    op("organiser", "Change a member", "Consent per channel, notes, household facts, manual tags, blacklist")
+  ),
+  HttpApiEndpoint.post("linkCode", "/members/:memberId/link-code", {
+    params: MemberParams,
+    success: LinkCode,
+    error: domain
+  }).annotateMerge(
+    op("organiser", "A one-time link code", "Valid 30 minutes; the buyer sends it from another channel")
+  ),
+  HttpApiEndpoint.post("merge", "/members/:memberId/merge", {
+    params: MemberParams,
+    payload: Schema.Struct({ from: M.Id }),
+    success: Schema.Struct({ memberId: Schema.String }),
+    error: domain
+  }).annotateMerge(op("organiser", "Merge another member into this one")),
+  HttpApiEndpoint.post("split", "/members/:memberId/split", {
+    params: MemberParams,
+    payload: Schema.Struct({ buyerId: M.Id }),
+    success: Schema.Struct({ memberId: Schema.String }),
+    error: domain
+  }).annotateMerge(op("organiser", "Split an identity off a member")),
+  HttpApiEndpoint.post("broadcast", "/broadcasts", {
+    payload: BroadcastInput,
+    success: BroadcastReport,
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "Broadcast to a segment",
+      "A marketing message through the outbox: never to opted-out or blacklisted members, once per member per `broadcastId`, within each channel's `quotas`"
+    )
+  )
+) {}
+
 /** The organiser's API, version 1. */
 /** Payment deadlines: the orders flagged as overdue. */
 export class DeadlinesApi extends HttpApiGroup.make("deadlines").add(
@@ -626,6 +765,7 @@ export class Api extends HttpApi.make("kaituan")
   .add(LogisticsApi)
   .add(DocumentsApi)
   .add(AfterSalesApi)
+  .add(MembersApi)
   .middleware(Validation)
   .middleware(Authorization)
   .prefix(prefix)

@@ -25,6 +25,7 @@ import * as Deadlines from "./handlers/Deadlines.js"
 import * as Exports from "./handlers/Exports.js"
 import * as LogisticsHandlers from "./handlers/Logistics.js"
 import * as Documents from "./handlers/Documents.js"
+import * as MembersHandlers from "./handlers/Members.js"
 import * as Operations from "./handlers/Operations.js"
 import * as AfterSalesHandlers from "./handlers/AfterSales.js"
 import * as Orders from "./handlers/Orders.js"
@@ -71,7 +72,8 @@ export const layerHandlers = Layer.mergeAll(
   Deadlines.layer,
   LogisticsHandlers.layer,
   Documents.layer,
-  AfterSalesHandlers.layer
+  AfterSalesHandlers.layer,
+  MembersHandlers.layer
 )
 
 /** The {@link Tokens} and `Payments` services over the app's `GroupBuy` and `Storage`. */

@@ -5,3 +5,4 @@
  */
 export type * as Models from "../../../../packages/http/src/Models.js"
 export type * as Errors from "../../../../packages/http/src/Errors.js"
+export type * as Api from "../../../../packages/http/src/Api.js"
