@@ -4,7 +4,7 @@
  */
 import path from "node:path"
 import { Database } from "@kaituan/storage-sql"
-import { GroupBuy, IdGenerator, Storage } from "@kaituan/core"
+import { GroupBuy, IdGenerator, MemberPolicy, Storage } from "@kaituan/core"
 import { Parser } from "@kaituan/parser"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { UsageError } from "./Io.js"
@@ -16,6 +16,17 @@ export const storageLayer = (db: string): Layer.Layer<Storage.Storage, Storage.S
 /** The app over `db`; ids from `ids` (default: random, nanoid). */
 export const appLayer = (db: string, ids: Layer.Layer<IdGenerator.IdGenerator> = IdGenerator.layerNanoid) =>
   GroupBuy.layer.pipe(Layer.provideMerge(Layer.mergeAll(storageLayer(db), Parser.layer, ids)))
+
+/**
+ * The long-running app (`kaituan serve`): {@link appLayer} with the member policy, so a
+ * blacklisted member's order comments go to the review queue (the blacklist read again every
+ * `blacklistEveryMs`, default 5 s).
+ */
+export const serveLayer = (db: string, options: { readonly blacklistEveryMs?: number | undefined } = {}) =>
+  GroupBuy.layer.pipe(
+    Layer.provideMerge(MemberPolicy.layerFromStorage({ everyMs: options.blacklistEveryMs ?? 5_000 })),
+    Layer.provideMerge(Layer.mergeAll(storageLayer(db), Parser.layer, IdGenerator.layerNanoid))
+  )
 
 export type App = GroupBuy.GroupBuy | Storage.Storage
 

@@ -47,7 +47,7 @@ import { Server as Api, Tokens, WebHandler } from "@kaituan/http"
 import type { Payments as ReconcilePayments } from "@kaituan/reconcile"
 import { Database } from "@kaituan/storage-sql"
 import { Cause, Context, Effect, Layer, ManagedRuntime, Redacted } from "effect"
-import { appLayer } from "../Engine.js"
+import { serveLayer } from "../Engine.js"
 import { UsageError } from "../Io.js"
 import type { LoadedRound } from "../RoundFile.js"
 import * as Admin from "./Admin.js"
@@ -72,6 +72,8 @@ export type ServerContext =
   | ReconcilePayments.Payments
 
 export interface ServerOptions {
+  /** How often the members' blacklist is read again (ms): a member blocked since goes to review from then on. Default 5,000. */
+  readonly blacklistEveryMs?: number | undefined
   /** TCP port; 0 picks a free one. Default 8787. */
   readonly port?: number | undefined
   /** Default 127.0.0.1. */
@@ -261,7 +263,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     ).pipe(
       Layer.provideMerge(
         Layer.merge(
-          appLayer(options.db),
+          serveLayer(options.db, { blacklistEveryMs: options.blacklistEveryMs }),
           // Payment-due messages link to this server's pay page (`/pay/:orderId`), from
           // KAITUAN_PUBLIC_URL only (never a request's Host); without it they carry no link.
           Layer.succeed(PaymentDeadlines.PayPageUrl, publicUrl.url)

@@ -3,8 +3,8 @@
  * list is evaluated with `MemberRules.defaults` at the request's time; a segment that does not
  * read is a 400 whose `field` names the place (`query.segment@7`).
  */
-import { IdGenerator, MemberRules, Members, ReadModels, Segment, Storage } from "@kaituan/core"
-import { Clock, Effect, Result } from "effect"
+import { IdGenerator, MemberPolicy, MemberRules, Members, ReadModels, Segment, Storage } from "@kaituan/core"
+import { Clock, Effect, Option, Result } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { Api, type MemberRow } from "../Api.js"
 import { BadRequest, Conflict, NotFound } from "../Errors.js"
@@ -59,6 +59,8 @@ const withIds = <A, E>(self: Effect.Effect<A, E, Storage.Storage | IdGenerator.I
 export const layer = HttpApiBuilder.group(Api, "members", (handlers) =>
   Effect.gen(function* () {
     const storage = yield* Storage.Storage
+    // The host's member policy, when it runs one: a block or unblock takes effect at once.
+    const policy = yield* Effect.serviceOption(MemberPolicy.MemberPolicy)
     const provide = <A, E>(self: Effect.Effect<A, E, Storage.Storage>) =>
       Effect.provideService(self, Storage.Storage, storage)
     const find = (memberId: string) =>
@@ -112,7 +114,12 @@ export const layer = HttpApiBuilder.group(Api, "members", (handlers) =>
       )
       .handle("change", ({ params, payload }) =>
         provide(withIds(Members.update({ buyerId: params.memberId, changes: payload.changes }))).pipe(
-          Effect.catch(memberError)
+          Effect.catch(memberError),
+          Effect.tap(() =>
+            Option.isSome(policy) && payload.changes.some((c) => c._tag === "Block" || c._tag === "Unblock")
+              ? policy.value.refresh.pipe(Effect.mapError(storageError))
+              : Effect.void
+          )
         )
       )
       .handle("linkCode", ({ params }) =>
