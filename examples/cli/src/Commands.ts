@@ -20,7 +20,8 @@ export const commands: Readonly<Record<string, CommandLoader | undefined>> = {
   serve: () => import("./commands/serve.js").then((m) => m.run),
   "token create": () => import("./commands/token.js").then((m) => m.create),
   "token revoke": () => import("./commands/token.js").then((m) => m.revoke),
-  "token list": () => import("./commands/token.js").then((m) => m.list)
+  "token list": () => import("./commands/token.js").then((m) => m.list),
+  report: () => import("./commands/report.js").then((m) => m.run)
 }
 
 /** The command names, for "did you mean …?". */

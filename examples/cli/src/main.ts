@@ -27,6 +27,7 @@ Usage:
   kaituan serve [--port 8787] [--round ROUND.json]   webhooks, payments and the back-office API (/api/v1)
   kaituan token create --role organiser|helper [--label L]   an API token, printed once
   kaituan token list | kaituan token revoke ID
+  kaituan report --db DB [--from DATE] [--to DATE] [--by product|round|channel|leader|region] [--json]   KPIs (經營分析)
 
 Every command that keeps state takes --db PATH (SQLite, default ./kaituan.db) or --db postgres://…
 Run "kaituan <command> --help" for a command's options. Docs: docs/cli.md`

@@ -86,6 +86,63 @@ const ok = (events: ReadonlyArray<Event>): Decided => Result.succeed(events)
 const refuse = (reason: InsightSettingsError["reason"], message: string): Decided =>
   Result.fail(new InsightSettingsError({ reason, message }))
 
+const encodeCost = Schema.encodeSync(PeriodCost)
+const encodeLeader = Schema.encodeSync(Leader)
+/** Whether a stored cost or leader is the one given (compared by their encoded JSON). */
+const sameJson = (a: PeriodCost | Leader | undefined, b: PeriodCost | Leader): boolean =>
+  a !== undefined &&
+  ("kind" in a && "kind" in b
+    ? JSON.stringify(encodeCost(a)) === JSON.stringify(encodeCost(b))
+    : "region" in a && "region" in b && JSON.stringify(encodeLeader(a)) === JSON.stringify(encodeLeader(b)))
+
+/**
+ * A settings file (`kaituan report --settings FILE.json`): the {@link Settings} fields, each
+ * optional.
+ */
+export const File = Schema.Struct({
+  unitCosts: Schema.optional(Schema.Record(Schema.String, Money)),
+  shippingCosts: Schema.optional(Schema.Record(Schema.String, Money)),
+  feeRates: Schema.optional(Schema.Record(Schema.String, Rate)),
+  categories: Schema.optional(Schema.Record(Schema.String, Schema.String)),
+  costs: Schema.optional(Schema.Array(PeriodCost)),
+  leaders: Schema.optional(Schema.Array(Leader))
+})
+/** See {@link File}. */
+export type File = typeof File.Type
+
+/**
+ * The commands that make the settings `settings` (added or replaced; nothing is removed): what
+ * `kaituan report --settings FILE` applies. Commands that change nothing decide no events.
+ */
+export const commandsFor = (file: File, at: string): Array<Command> => {
+  const settings: Settings = {
+    unitCosts: file.unitCosts ?? {},
+    shippingCosts: file.shippingCosts ?? {},
+    feeRates: file.feeRates ?? {},
+    categories: file.categories ?? {},
+    costs: file.costs ?? [],
+    leaders: file.leaders ?? []
+  }
+  return [
+    ...Object.entries(settings.unitCosts).map(([sku, cost]) => ({ _tag: "SetUnitCost" as const, sku, cost, at })),
+    ...Object.entries(settings.shippingCosts).map(([method, cost]) => ({
+      _tag: "SetShippingCost" as const,
+      method,
+      cost,
+      at
+    })),
+    ...Object.entries(settings.feeRates).map(([key, rate]) => ({ _tag: "SetFeeRate" as const, key, rate, at })),
+    ...Object.entries(settings.categories).map(([product, category]) => ({
+      _tag: "SetCategory" as const,
+      product,
+      category,
+      at
+    })),
+    ...settings.costs.map((cost) => ({ _tag: "SetCost" as const, cost, at })),
+    ...settings.leaders.map((leader) => ({ _tag: "SetLeader" as const, leader, at }))
+  ]
+}
+
 const decodeCommand = Schema.decodeUnknownResult(Command)
 
 /** The settings decider (pure). A command that changes nothing decides no events. */
@@ -121,7 +178,16 @@ export const decider: Decider.Decider<Command, State, Event, InsightSettingsErro
             : [CategorySet.make({ product: c.product, category: c.category, at: c.at })]
         )
       )
-      .with({ _tag: "SetCost" }, (c) => ok([CostSet.make({ cost: c.cost, at: c.at })]))
+      .with({ _tag: "SetCost" }, (c) =>
+        ok(
+          sameJson(
+            state.costs.find((x) => x.id === c.cost.id),
+            c.cost
+          )
+            ? []
+            : [CostSet.make({ cost: c.cost, at: c.at })]
+        )
+      )
       .with({ _tag: "RemoveCost" }, (c) =>
         state.costs.some((x) => x.id === c.id)
           ? ok([CostRemoved.make({ id: c.id, at: c.at })])
@@ -140,7 +206,12 @@ export const decider: Decider.Decider<Command, State, Event, InsightSettingsErro
               "conversation-taken",
               `conversation ${taken.channel}/${taken.conversation} belongs to another leader`
             )
-          : ok([LeaderSet.make({ leader: c.leader, at: c.at })])
+          : sameJson(
+                state.leaders.find((l) => l.id === c.leader.id),
+                c.leader
+              )
+            ? ok([])
+            : ok([LeaderSet.make({ leader: c.leader, at: c.at })])
       })
       .with({ _tag: "RemoveLeader" }, (c) =>
         state.leaders.some((x) => x.id === c.id)
