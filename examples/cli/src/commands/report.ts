@@ -1,6 +1,6 @@
 /**
  * `kaituan report --db DB [--from DATE] [--to DATE] [--by product|round|channel|leader|region]
- * [--period day|week|month] [--settings FILE.json] [--json]`: the KPIs organisers manage by
+ * [--period day|week|month] [--settings FILE.json] [--views] [--json]`: the KPIs organisers manage by
  * (docs/insights.md) — profit per order, days to ship, return rate, response time, conversion,
  * repurchase, lifetime value — as a table in Chinese, or the whole report as JSON.
  */
@@ -12,7 +12,7 @@ import { Cause, Effect, Exit, type Layer, Option, Schema } from "effect"
 import { type Command, describeFsError, flags, UsageError } from "../Io.js"
 import { table } from "../Table.js"
 
-export const usage = `kaituan report --db PATH|postgres://… [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--by product|category|round|channel|leader|region] [--period day|week|month] [--settings FILE.json] [--json]
+export const usage = `kaituan report --db PATH|postgres://… [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--by product|category|round|channel|leader|region] [--period day|week|month] [--settings FILE.json] [--views] [--json]
 
 The KPIs of the orders placed from --from to --to (Taipei dates, inclusive; default: all):
 orders, revenue, profit and profit per order (after cost of goods, shipping, payment fees,
@@ -21,6 +21,7 @@ days to ship, return rate, review response time, conversion, repurchase rate and
 grouped by --by (default: one row) and --period. Definitions: docs/insights.md.
 --settings applies a JSON file of costs and leaders first (unitCosts, shippingCosts, feeRates,
 categories, costs, leaders); they are kept in the database for the next reports.
+--views (PostgreSQL) creates or replaces the insight views for BI tools (docs/insights.md).
 --json prints the whole report (every column, nulls where a rate has nothing to divide by).`
 
 const dimensions = Insights.Dimension.literals
@@ -82,6 +83,7 @@ export const run: Command = async (argv, io) => {
     by: { type: "string", default: "total" },
     period: { type: "string", default: "all" },
     settings: { type: "string" },
+    views: { type: "boolean" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" }
   })
@@ -128,6 +130,8 @@ export const run: Command = async (argv, io) => {
 
   const { dbIn } = await import("../Engine.js")
   const db = dbIn(values.db, io.cwd)
+  if (values.views && Database.kindOf(db) !== "postgres")
+    throw new UsageError("report: --views needs a postgres:// --db")
   const readModels = [...ReadModels.builtIn, ...InsightFacts.readModels]
   const storage: Layer.Layer<Storage.Storage, Storage.StorageError> =
     db === ":memory:" ? Storage.layerMemoryWith({ readModels }) : Database.layerFromUrl(db, { readModels })
@@ -149,6 +153,13 @@ export const run: Command = async (argv, io) => {
     throw Cause.squash(exit.cause)
   }
   const report = exit.value
+  if (values.views) {
+    const { InsightViews } = await import("@kaituan/storage-sql")
+    await Effect.runPromise(
+      Effect.scoped(Effect.provide(InsightViews.install(), Database.clientLayerFromUrl(db, { maxConnections: 1 })))
+    )
+    io.stderr.write("kaituan: insight views created (kaituan_insight_orders, kaituan_insight_kpi_rounds …)\n")
+  }
   io.stdout.write(
     values.json ? `${JSON.stringify(Schema.encodeSync(Insights.Report)(report), null, 2)}\n` : `${render(report)}\n`
   )
