@@ -105,3 +105,22 @@ describe("kaituan report", () => {
     expect(settings.stderr).toContain("bad.json")
   })
 })
+
+describe("kaituan serve: /api/v1/insights", () => {
+  it("answers the KPIs of the server's database (its store runs the insight read models)", async () => {
+    const { startFull } = await import("./serveSupport.js")
+    const f = await startFull("insights-round")
+    try {
+      const r = await fetch(`${f.server.url}/api/v1/insights?by=round`, {
+        headers: { authorization: `Bearer ${f.token}` }
+      })
+      expect(r.status).toBe(200)
+      const body = (await r.json()) as Insights.Report
+      expect(body.by).toBe("round")
+      expect(body.total.orders).toBe(0)
+      expect(body.total.profitPerOrder).toBeNull()
+    } finally {
+      await f.stop()
+    }
+  })
+})

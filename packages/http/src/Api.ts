@@ -18,10 +18,11 @@
  * | `buyers` | one buyer (personal data) |
  * | `operations` | dead letters (list, retry) and jobs |
 | `exports` | a round's orders as a CSV file (organiser only: personal data) |
+ * | `insights` | the KPIs, the costs and leaders they use (organiser only) |
  *
  * @since 0.2.0
  */
-import { ReadModel, RoundChanges, RoundSpec } from "@kaituan/core"
+import { Insights, InsightSettings, ReadModel, RoundChanges, RoundSpec } from "@kaituan/core"
 import { Context, Schema } from "effect"
 import { Multipart } from "effect/http"
 import {
@@ -413,6 +414,44 @@ export class PublishApi extends HttpApiGroup.make("publish").add(
   )
 ) {}
 
+/** A Taipei date, `YYYY-MM-DD`. */
+const TaipeiDate = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}$/))
+
+/** Insights (經營分析): the KPIs and the organiser's costs and leaders (handlers in `handlers/Insights.ts`). */
+export class InsightsApi extends HttpApiGroup.make("insights").add(
+  HttpApiEndpoint.get("report", "/insights", {
+    query: {
+      from: Schema.optional(TaipeiDate),
+      to: Schema.optional(TaipeiDate),
+      by: Schema.optional(Insights.Dimension),
+      period: Schema.optional(Insights.Period)
+    },
+    success: Insights.Report,
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "The KPIs (經營分析)",
+      "Orders placed from `from` to `to` (Taipei dates, inclusive), grouped `by` product, category, round, channel, leader or region and by `period` (day, week, month): profit per order, days to ship, return rate, response time, conversion, repurchase rate, lifetime value (definitions: docs/insights.md). Nulls: nothing to divide by"
+    )
+  ),
+  HttpApiEndpoint.get("settings", "/insights/settings", {
+    success: Insights.Settings,
+    error: domain
+  }).annotateMerge(op("organiser", "The costs and leaders the KPIs use")),
+  HttpApiEndpoint.put("setSettings", "/insights/settings", {
+    payload: InsightSettings.File,
+    success: Insights.Settings,
+    error: [...domain, BadRequest]
+  }).annotateMerge(
+    op(
+      "organiser",
+      "Set costs and leaders",
+      "Unit costs per SKU, shipping cost per delivery method, fee rates, categories, fixed and marketing costs, leaders: each given entry is set (added or replaced), nothing is removed; a conversation owned by another leader is 400"
+    )
+  )
+) {}
+
 /** The organiser's API, version 1. */
 export class Api extends HttpApi.make("kaituan")
   .add(SessionApi)
@@ -426,6 +465,7 @@ export class Api extends HttpApi.make("kaituan")
   .add(OperationsApi)
   .add(ExportsApi)
   .add(PublishApi)
+  .add(InsightsApi)
   .middleware(Validation)
   .middleware(Authorization)
   .prefix(prefix)

@@ -22,6 +22,7 @@ import { Api, prefix } from "./Api.js"
 import * as Auth from "./Auth.js"
 import * as Buyers from "./handlers/Buyers.js"
 import * as Exports from "./handlers/Exports.js"
+import * as InsightsHandlers from "./handlers/Insights.js"
 import * as Operations from "./handlers/Operations.js"
 import * as Orders from "./handlers/Orders.js"
 import * as PaymentsHandlers from "./handlers/Payments.js"
@@ -63,7 +64,8 @@ export const layerHandlers = Layer.mergeAll(
   Buyers.layer,
   Operations.layer,
   Exports.layer,
-  PublishHandlers.layer
+  PublishHandlers.layer,
+  InsightsHandlers.layer
 )
 
 /** The {@link Tokens} and `Payments` services over the app's `GroupBuy` and `Storage`. */

@@ -6,9 +6,9 @@
  */
 import fs from "node:fs"
 import path from "node:path"
-import { InsightFacts, Insights, InsightSettings, ReadModels, Storage } from "@kaituan/core"
+import { InsightFacts, Insights, InsightSettings } from "@kaituan/core"
 import { Database } from "@kaituan/storage-sql"
-import { Cause, Effect, Exit, type Layer, Option, Schema } from "effect"
+import { Cause, Effect, Exit, Option, Schema } from "effect"
 import { type Command, describeFsError, flags, UsageError } from "../Io.js"
 import { table } from "../Table.js"
 
@@ -128,13 +128,11 @@ export const run: Command = async (argv, io) => {
     file = decoded.value
   }
 
-  const { dbIn } = await import("../Engine.js")
+  const { dbIn, storageLayer } = await import("../Engine.js")
   const db = dbIn(values.db, io.cwd)
   if (values.views && Database.kindOf(db) !== "postgres")
     throw new UsageError("report: --views needs a postgres:// --db")
-  const readModels = [...ReadModels.builtIn, ...InsightFacts.readModels]
-  const storage: Layer.Layer<Storage.Storage, Storage.StorageError> =
-    db === ":memory:" ? Storage.layerMemoryWith({ readModels }) : Database.layerFromUrl(db, { readModels })
+  const storage = storageLayer(db)
   const program = Effect.gen(function* () {
     if (file !== undefined) {
       const at = new Date().toISOString()
