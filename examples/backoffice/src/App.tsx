@@ -4,6 +4,7 @@ import { ApiError, explain, type Me, makeApi, whoAmI } from "./api.js"
 import { type Lang, saveLang, savedLang, translator } from "./i18n.js"
 import { BuyerPage, BuyersLookup } from "./pages/Buyers.js"
 import { Dashboard } from "./pages/Dashboard.js"
+import { InsightsPage } from "./pages/Insights.js"
 import { Orders } from "./pages/Orders.js"
 import { Payments } from "./pages/Payments.js"
 import { PickupPage } from "./pages/Pickup.js"
@@ -172,7 +173,8 @@ const Shell = (props: { readonly langButton: preact.JSX.Element; readonly onSign
   const nav = [
     { to: "rounds", key: "nav.rounds" as const, show: true },
     { to: "pickup", key: "nav.pickup" as const, show: true },
-    { to: "buyers", key: "nav.buyers" as const, show: can("buyers.get") }
+    { to: "buyers", key: "nav.buyers" as const, show: can("buyers.get") },
+    { to: "insights", key: "nav.insights" as const, show: can("insights.report") }
   ]
   return (
     <>
@@ -222,6 +224,7 @@ const Page = (props: { readonly parts: ReadonlyArray<string>; readonly query: UR
     if (sub === "payments") return <Payments roundId={id} />
     if (sub === "settings") return <RoundSettings roundId={id} />
   }
+  if (section === "insights") return <InsightsPage />
   if (section === "pickup") return <PickupPage initialCode={query.get("code") ?? ""} />
   if (section === "buyers" && id === undefined) return <BuyersLookup />
   if (section === "buyers" && id !== undefined)
