@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Decider, InsightContract, Insights, InsightSettings, Storage } from "@kaituan/core"
-import { Effect, Result } from "effect"
+import { Decider, InsightContract, Insights, InsightSettings, InsightsWeekly, Scheduler, Storage } from "@kaituan/core"
+import { Effect, Result, Schema } from "effect"
 import fc from "fast-check"
 
 const DAY = 24 * 60 * 60 * 1000
@@ -324,4 +324,48 @@ describe("InsightContract on memory", () => {
       c.run.pipe(Effect.provide(Storage.layerMemoryWith({ readModels: InsightContract.readModels })))
     )
   }
+})
+
+describe("InsightsWeekly", () => {
+  it("next Monday 09:00 Taipei, and the week before", () => {
+    // Sunday 2026-03-01 12:00 Taipei → Monday 2026-03-02 09:00 Taipei.
+    expect(InsightsWeekly.nextMondayMorning("2026-03-01T12:00:00+08:00")).toBe("2026-03-02T01:00:00.000Z")
+    // Monday 09:00 exactly → the next Monday.
+    expect(InsightsWeekly.nextMondayMorning("2026-03-02T09:00:00+08:00")).toBe("2026-03-09T01:00:00.000Z")
+    // Monday 00:30 Taipei is still Sunday in UTC: the week before is Taipei's.
+    expect(InsightsWeekly.previousWeek("2026-03-02T00:30:00+08:00")).toEqual({ from: "2026-02-23", to: "2026-03-01" })
+  })
+
+  it.live("sends last week's summary once through the outbox and schedules the next", () =>
+    Effect.gen(function* () {
+      yield* InsightContract.seed
+      const storage = yield* Storage.Storage
+      const { to } = Schema.decodeSync(InsightsWeekly.Payload)({ to: { channel: "line", userId: "U-organiser" } })
+      const first = InsightsWeekly.job({ to, after: "2026-03-01T12:00:00+08:00" })
+      yield* storage.commit([{ appends: [], views: [], outbox: [], schedule: [first] }])
+      const handlers = InsightsWeekly.handlers
+      const ran = yield* Scheduler.runDue({ now: "2026-03-02T01:00:00.000Z", handlers })
+      expect(ran.done).toBe(1)
+      const sent = yield* storage.claimOutbox({ limit: 10, leaseMs: 0 })
+      expect(sent.map((m) => m.message.id)).toEqual(["insights.weekly:2026-02-23"])
+      const text = String(sent[0]!.message.data.text)
+      expect(text).toContain("上週經營摘要（2026-02-23 ～ 2026-03-01）")
+      expect(text).toContain("有效訂單 2 筆・營收 NT$600")
+      expect(text).toContain("・r1：2 筆")
+      const jobs = yield* storage.jobs({ kind: InsightsWeekly.KIND })
+      expect(jobs.map((j) => [j.id, j.status])).toEqual(
+        expect.arrayContaining([
+          ["insights.weekly:2026-03-09", "pending"],
+          ["insights.weekly:2026-03-02", "done"]
+        ])
+      )
+      // The same week again (a retry after a lost lease) sends nothing new.
+      yield* storage.commit([
+        { appends: [], views: [], outbox: [], schedule: [{ ...first, id: "insights.weekly:again" }] }
+      ])
+      yield* Scheduler.runDue({ now: "2026-03-02T01:00:00.000Z", handlers })
+      const again = yield* storage.claimOutbox({ limit: 10, leaseMs: 0 })
+      expect(again.map((m) => m.message.id)).toEqual(["insights.weekly:2026-02-23"])
+    }).pipe(Effect.provide(Storage.layerMemoryWith({ readModels: InsightContract.readModels })))
+  )
 })
