@@ -187,25 +187,23 @@ export interface Range {
 }
 
 /**
- * Catches the insight read models up and loads the facts: the orders placed up to `to` (lifetime
- * value reads a buyer's whole history; the report keeps the range), the rounds, the payments and
- * only the returned shipments (by their `returned` key).
+ * Catches the insight read models up and loads the facts: every order (costs are allocated over
+ * their whole round or month, and lifetime value reads a buyer's whole history; the report keeps
+ * the range), the rounds, the payments and only the returned shipments (by their `returned` key).
  */
-export const load = (range: Range = {}): Effect.Effect<Facts, StorageError, Storage> =>
-  Effect.gen(function* () {
-    const storage = yield* Storage
-    for (const d of readModels) yield* storage.catchUp(d.name)
-    const orders = yield* all(InsightOrders.definition)
-    const inHistory =
-      range.to === undefined ? orders : orders.filter((o) => Insights.taipeiDate(o.placedAt) <= range.to!)
-    const [rounds, payments, returned, settings] = yield* Effect.all([
-      all(InsightRounds.definition),
-      all(InsightPayments.definition),
-      all(InsightShipments.definition, { k: "k2", value: "returned" }),
-      InsightSettings.load
-    ])
-    return join({ orders: inHistory, rounds, payments, returned, settings })
-  })
+export const load: Effect.Effect<Facts, StorageError, Storage> = Effect.gen(function* () {
+  const storage = yield* Storage
+  for (const d of readModels) yield* storage.catchUp(d.name)
+  // Every order: a month's or a round's costs are shared by all of its orders, inside the range or not.
+  const orders = yield* all(InsightOrders.definition)
+  const [rounds, payments, returned, settings] = yield* Effect.all([
+    all(InsightRounds.definition),
+    all(InsightPayments.definition),
+    all(InsightShipments.definition, { k: "k2", value: "returned" }),
+    InsightSettings.load
+  ])
+  return join({ orders, rounds, payments, returned, settings })
+})
 
 /** What {@link report} is asked. */
 export interface ReportQuery extends Range {
@@ -215,4 +213,4 @@ export interface ReportQuery extends Range {
 
 /** The KPIs from the store's read models and settings (see `Insights.report`). */
 export const report = (query: ReportQuery = {}): Effect.Effect<Insights.Report, StorageError, Storage> =>
-  Effect.map(load(query), (facts) => Insights.report({ ...facts, ...query }))
+  Effect.map(load, (facts) => Insights.report({ ...facts, ...query }))
