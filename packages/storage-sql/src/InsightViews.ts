@@ -79,20 +79,24 @@ export const statements = (options: Options = {}): Array<string> => {
         (s->>'cost')::numeric AS cost
       FROM ${docs("insight-rounds")} r, jsonb_array_elements(r.j->'skus') s`,
     `CREATE OR REPLACE VIEW ${t("insight_order_lines")} AS
+      WITH returned AS (
+        SELECT sh.j->>'orderId' AS order_id, sl->>'sku' AS sku, sum((sl->>'qty')::numeric) AS qty
+        FROM ${docs("insight-shipments")} sh, jsonb_array_elements(sh.j->'lines') sl
+        WHERE sh.j ? 'returned' GROUP BY 1, 2
+      )
       SELECT o.id AS order_id, o.j->>'roundId' AS round_id, l->>'sku' AS sku,
         COALESCE(k.product, l->>'sku') AS product,
         COALESCE(cat.value #>> '{}', k.product, l->>'sku') AS category,
         (l->>'qty')::numeric AS qty, (l->>'unitPrice')::numeric AS unit_price,
         (l->>'qty')::numeric * (l->>'unitPrice')::numeric AS revenue,
         COALESCE((uc.value #>> '{}')::numeric, k.cost, 0) AS unit_cost,
-        COALESCE((SELECT sum((sl->>'qty')::numeric) FROM ${docs("insight-shipments")} sh,
-            jsonb_array_elements(sh.j->'lines') sl
-          WHERE sh.j->>'orderId' = o.id AND sh.j ? 'returned' AND sl->>'sku' = l->>'sku'), 0) AS returned_qty
+        COALESCE(rt.qty, 0) AS returned_qty
       FROM ${docs("insight-orders")} o
       CROSS JOIN LATERAL jsonb_array_elements(o.j->'lines') l
       LEFT JOIN ${t("insight_round_skus")} k ON k.round_id = o.j->>'roundId' AND k.sku = l->>'sku'
       LEFT JOIN ${t("insight_settings")} uc ON uc.kind = 'unit-cost' AND uc.key = l->>'sku'
-      LEFT JOIN ${t("insight_settings")} cat ON cat.kind = 'category' AND cat.key = COALESCE(k.product, l->>'sku')`,
+      LEFT JOIN ${t("insight_settings")} cat ON cat.kind = 'category' AND cat.key = COALESCE(k.product, l->>'sku')
+      LEFT JOIN returned rt ON rt.order_id = o.id AND rt.sku = l->>'sku'`,
     `CREATE OR REPLACE VIEW ${t("insight_shipped_lines")} AS
       SELECT o.id AS order_id, o.j->>'roundId' AS round_id, s->>'sku' AS sku, (s->>'qty')::numeric AS qty,
         (s->>'at')::timestamptz AS shipped_at,
@@ -121,14 +125,15 @@ export const statements = (options: Options = {}): Array<string> => {
             LEFT JOIN ${t("insight_settings")} g ON g.kind = 'fee-rate' AND g.key = COALESCE(py.j->>'gateway', '')
             LEFT JOIN ${t("insight_settings")} s ON s.kind = 'fee-rate' AND s.key = COALESCE(py.j->>'source', 'statement')
           ) AS payment_fees,
-          (SELECT COALESCE(sum(GREATEST(0, ol.qty - ol.returned_qty) * ol.unit_cost), 0)
-            FROM ${t("insight_order_lines")} ol WHERE ol.order_id = o.id) AS cost_of_goods,
+          COALESCE(cg.cost_of_goods, 0) AS cost_of_goods,
           (SELECT CASE WHEN count(*) = 1 THEN min(li->>'conversation') END
             FROM ${docs("insight-rounds")} r, jsonb_array_elements(r.j->'listens') li
             WHERE r.id = o.j->>'roundId'
               AND li->>'channel' = CASE WHEN strpos(o.j->>'buyerId', ':') > 1 THEN split_part(o.j->>'buyerId', ':', 1) ELSE 'import' END
           ) AS conversation
         FROM ${docs("insight-orders")} o
+        LEFT JOIN (SELECT ol.order_id, sum(GREATEST(0, ol.qty - ol.returned_qty) * ol.unit_cost) AS cost_of_goods
+          FROM ${t("insight_order_lines")} ol GROUP BY ol.order_id) cg ON cg.order_id = o.id
       ),
       attributed AS (
         SELECT b.*, ld.key AS leader_id, ld.value->>'region' AS region,
@@ -149,17 +154,22 @@ export const statements = (options: Options = {}): Array<string> => {
         FROM attributed a
         JOIN (SELECT *, row_number() OVER () AS ctid_ FROM costs) k
           ON a.valid AND ((k.scope = 'Round' AND k.round_id = a.round_id) OR (k.scope = 'Month' AND k.month = a.placed_month))
+      ),
+      allocated AS (
+        SELECT order_id, sum(share) FILTER (WHERE kind = 'fixed') AS fixed, sum(share) FILTER (WHERE kind = 'marketing') AS marketing
+        FROM scoped GROUP BY order_id
       )
       SELECT a.order_id, a.round_id, a.buyer_id, a.channel, a.conversation, a.leader_id, a.region,
         a.placed_at, a.placed_date, a.placed_month, a.status, a.valid, a.units, a.revenue, a.cost_of_goods,
         a.shipping_cost, a.payment_fees, a.refunds,
         (a.revenue - a.refunds) * a.commission_rate AS commission,
-        COALESCE((SELECT sum(share) FROM scoped s WHERE s.order_id = a.order_id AND s.kind = 'fixed'), 0) AS fixed_costs,
-        COALESCE((SELECT sum(share) FROM scoped s WHERE s.order_id = a.order_id AND s.kind = 'marketing'), 0) AS marketing_costs,
+        COALESCE(al.fixed, 0) AS fixed_costs,
+        COALESCE(al.marketing, 0) AS marketing_costs,
         a.revenue - a.cost_of_goods - a.shipping_cost - a.payment_fees - a.refunds
           - (a.revenue - a.refunds) * a.commission_rate
-          - COALESCE((SELECT sum(share) FROM scoped s WHERE s.order_id = a.order_id), 0) AS profit
-      FROM attributed a`,
+          - COALESCE(al.fixed, 0) - COALESCE(al.marketing, 0) AS profit
+      FROM attributed a
+      LEFT JOIN allocated al USING (order_id)`,
     `CREATE OR REPLACE VIEW ${t("insight_kpi_rounds")} AS
       WITH o AS (SELECT * FROM ${t("insight_orders")} WHERE valid),
       per_round AS (
