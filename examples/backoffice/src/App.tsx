@@ -5,6 +5,7 @@ import { type Lang, saveLang, savedLang, translator } from "./i18n.js"
 import { BuyerPage, BuyersLookup } from "./pages/Buyers.js"
 import { Dashboard } from "./pages/Dashboard.js"
 import { MemberPage, MembersPage } from "./pages/Members.js"
+import { InsightsPage } from "./pages/Insights.js"
 import { Orders } from "./pages/Orders.js"
 import { Payments } from "./pages/Payments.js"
 import { PickupPage } from "./pages/Pickup.js"
@@ -174,7 +175,8 @@ const Shell = (props: { readonly langButton: preact.JSX.Element; readonly onSign
     { to: "rounds", key: "nav.rounds" as const, show: true },
     { to: "pickup", key: "nav.pickup" as const, show: true },
     { to: "buyers", key: "nav.buyers" as const, show: can("buyers.get") },
-    { to: "members", key: "nav.members" as const, show: can("members.list") }
+    { to: "members", key: "nav.members" as const, show: can("members.list") },
+    { to: "insights", key: "nav.insights" as const, show: can("insights.report") }
   ]
   return (
     <>
@@ -224,6 +226,7 @@ const Page = (props: { readonly parts: ReadonlyArray<string>; readonly query: UR
     if (sub === "payments") return <Payments roundId={id} />
     if (sub === "settings") return <RoundSettings roundId={id} />
   }
+  if (section === "insights") return <InsightsPage />
   if (section === "pickup") return <PickupPage initialCode={query.get("code") ?? ""} />
   if (section === "buyers" && id === undefined) return <BuyersLookup />
   if (section === "buyers" && id !== undefined)

@@ -23,7 +23,8 @@ export const commands: Readonly<Record<string, CommandLoader | undefined>> = {
   "token list": () => import("./commands/token.js").then((m) => m.list),
   slips: () => import("./commands/slips.js").then((m) => m.run),
   picklist: () => import("./commands/picklist.js").then((m) => m.run),
-  members: () => import("./commands/members.js").then((m) => m.run)
+  members: () => import("./commands/members.js").then((m) => m.run),
+  report: () => import("./commands/report.js").then((m) => m.run)
 }
 
 /** The command names, for "did you mean …?". */

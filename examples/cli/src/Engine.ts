@@ -4,14 +4,17 @@
  */
 import path from "node:path"
 import { Database } from "@kaituan/storage-sql"
-import { GroupBuy, IdGenerator, MemberPolicy, Storage } from "@kaituan/core"
+import { GroupBuy, IdGenerator, InsightFacts, MemberPolicy, ReadModels, Storage } from "@kaituan/core"
 import { Parser } from "@kaituan/parser"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { UsageError } from "./Io.js"
 
+/** The read models every command's store runs: the built-in ones and the insights' (`kaituan report`, `/api/v1/insights`). */
+export const readModels: ReadonlyArray<ReadModels.Definition<any>> = [...ReadModels.builtIn, ...InsightFacts.readModels]
+
 /** `:memory:` keeps everything in the process; anything else is a SQLite path or a postgres:// URL. */
 export const storageLayer = (db: string): Layer.Layer<Storage.Storage, Storage.StorageError> =>
-  db === ":memory:" ? Storage.layerMemory : Database.layerFromUrl(db)
+  db === ":memory:" ? Storage.layerMemoryWith({ readModels }) : Database.layerFromUrl(db, { readModels })
 
 /** The app over `db`; ids from `ids` (default: random, nanoid). */
 export const appLayer = (db: string, ids: Layer.Layer<IdGenerator.IdGenerator> = IdGenerator.layerNanoid) =>

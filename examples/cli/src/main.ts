@@ -30,6 +30,7 @@ Usage:
   kaituan slips --db DB --round ID [--status paid] [--orders ID,ID] --out slips.pdf [--format a4|thermal]
   kaituan picklist --db DB --round ID --out picklist.pdf [--by sku|pickup]   分貨單 per SKU or delivery method
   kaituan members --db DB [--segment EXPR] [--json]   members across channels and rounds: tags, tier, points
+  kaituan report --db DB [--from DATE] [--to DATE] [--by product|round|channel|leader|region] [--json]   KPIs (經營分析)
 
 Every command that keeps state takes --db PATH (SQLite, default ./kaituan.db) or --db postgres://…
 Run "kaituan <command> --help" for a command's options. Docs: docs/cli.md`

@@ -20,12 +20,22 @@
  * | `operations` | dead letters (list, retry) and jobs |
  * | `deadlines` | the orders flagged at a payment deadline that still owe money |
  * | `members` | members across channels (personal data): list by segment, one member, changes, link codes, merge, split, broadcasts |
+ * | `insights` | the KPIs, the costs and leaders they use (organiser only) |
 | `exports` | a round's orders as a CSV file (organiser only: personal data) |
  * | `documents` | printed documents as PDF: packing slips (出貨單) and the pick list (分貨單) |
  *
  * @since 0.2.0
  */
-import { Logistics, Member, Members, ReadModel, RoundChanges, RoundSpec } from "@kaituan/core"
+import {
+  Insights,
+  InsightSettings,
+  Logistics,
+  Member,
+  Members,
+  ReadModel,
+  RoundChanges,
+  RoundSpec
+} from "@kaituan/core"
 import { Context, Schema } from "effect"
 import { Multipart } from "effect/http"
 import {
@@ -652,7 +662,44 @@ export class MembersApi extends HttpApiGroup.make("members").add(
   )
 ) {}
 
-/** The organiser's API, version 1. */
+/** A Taipei date, `YYYY-MM-DD`. */
+const TaipeiDate = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}$/))
+
+/** Insights (經營分析): the KPIs and the organiser's costs and leaders (handlers in `handlers/Insights.ts`). */
+export class InsightsApi extends HttpApiGroup.make("insights").add(
+  HttpApiEndpoint.get("report", "/insights", {
+    query: {
+      from: Schema.optional(TaipeiDate),
+      to: Schema.optional(TaipeiDate),
+      by: Schema.optional(Insights.Dimension),
+      period: Schema.optional(Insights.Period)
+    },
+    success: Insights.Report,
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "The KPIs (經營分析)",
+      "Orders placed from `from` to `to` (Taipei dates, inclusive), grouped `by` product, category, round, channel, leader or region and by `period` (day, week, month): profit per order, days to ship, return rate, response time, conversion, repurchase rate, lifetime value (definitions: docs/insights.md). Nulls: nothing to divide by"
+    )
+  ),
+  HttpApiEndpoint.get("settings", "/insights/settings", {
+    success: Insights.Settings,
+    error: domain
+  }).annotateMerge(op("organiser", "The costs and leaders the KPIs use")),
+  HttpApiEndpoint.put("setSettings", "/insights/settings", {
+    payload: InsightSettings.File,
+    success: Insights.Settings,
+    error: [...domain, BadRequest]
+  }).annotateMerge(
+    op(
+      "organiser",
+      "Set costs and leaders",
+      "Unit costs per SKU, shipping cost per delivery method, fee rates, categories, fixed and marketing costs, leaders: each given entry is set (added or replaced), nothing is removed; a conversation owned by another leader is 400"
+    )
+  )
+) {}
+
 /** Payment deadlines: the orders flagged as overdue. */
 export class DeadlinesApi extends HttpApiGroup.make("deadlines").add(
   HttpApiEndpoint.get("overdue", "/rounds/:roundId/overdue", {
@@ -749,6 +796,7 @@ export class LogisticsApi extends HttpApiGroup.make("logistics").add(
   }).annotateMerge(op("organiser", "Mark an unclaimed return dealt with"))
 ) {}
 
+/** The organiser's API, version 1. */
 export class Api extends HttpApi.make("kaituan")
   .add(SessionApi)
   .add(RoundsApi)
@@ -766,6 +814,7 @@ export class Api extends HttpApi.make("kaituan")
   .add(DocumentsApi)
   .add(AfterSalesApi)
   .add(MembersApi)
+  .add(InsightsApi)
   .middleware(Validation)
   .middleware(Authorization)
   .prefix(prefix)

@@ -26,6 +26,7 @@ import * as Exports from "./handlers/Exports.js"
 import * as LogisticsHandlers from "./handlers/Logistics.js"
 import * as Documents from "./handlers/Documents.js"
 import * as MembersHandlers from "./handlers/Members.js"
+import * as InsightsHandlers from "./handlers/Insights.js"
 import * as Operations from "./handlers/Operations.js"
 import * as AfterSalesHandlers from "./handlers/AfterSales.js"
 import * as Orders from "./handlers/Orders.js"
@@ -73,7 +74,8 @@ export const layerHandlers = Layer.mergeAll(
   LogisticsHandlers.layer,
   Documents.layer,
   AfterSalesHandlers.layer,
-  MembersHandlers.layer
+  MembersHandlers.layer,
+  InsightsHandlers.layer
 )
 
 /** The {@link Tokens} and `Payments` services over the app's `GroupBuy` and `Storage`. */

@@ -8,7 +8,7 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import os from "node:os"
 import path from "node:path"
-import { GroupBuy, IdGenerator, type RoundSpec, Storage } from "@kaituan/core"
+import { GroupBuy, IdGenerator, type ReadModels, type RoundSpec, Storage } from "@kaituan/core"
 import { Parser } from "@kaituan/parser"
 import { Database } from "@kaituan/storage-sql"
 import { type Effect, Layer, ManagedRuntime, Redacted } from "effect"
@@ -31,15 +31,26 @@ export interface Served {
   readonly close: () => Promise<void>
 }
 
-const storageFor = (kind: Kind, dir: string) =>
-  kind === "memory" ? Storage.layerMemory : Database.layerFromUrl(path.join(dir, "kaituan.db"))
+const storageFor = (kind: Kind, dir: string, readModels?: ReadonlyArray<ReadModels.Definition<any>>) =>
+  readModels === undefined
+    ? kind === "memory"
+      ? Storage.layerMemory
+      : Database.layerFromUrl(path.join(dir, "kaituan.db"))
+    : kind === "memory"
+      ? Storage.layerMemoryWith({ readModels })
+      : Database.layerFromUrl(path.join(dir, "kaituan.db"), { readModels })
 
 /** Starts the API on a free port. */
-export const serve = async (kind: Kind, options: Server.Options = {}): Promise<Served> => {
+export const serve = async (
+  kind: Kind,
+  options: Server.Options = {},
+  /** The store's read models (default: the built-in ones). */
+  readModels?: ReadonlyArray<ReadModels.Definition<any>>
+): Promise<Served> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kaituan-http-"))
   const app = Server.layerServices.pipe(
     Layer.provideMerge(GroupBuy.layer),
-    Layer.provideMerge(Layer.mergeAll(storageFor(kind, dir), Parser.layer, IdGenerator.layerNanoid))
+    Layer.provideMerge(Layer.mergeAll(storageFor(kind, dir, readModels), Parser.layer, IdGenerator.layerNanoid))
   )
   const runtime = ManagedRuntime.make(app)
   const context = await runtime.context()

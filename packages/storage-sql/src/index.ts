@@ -7,3 +7,4 @@
 export * as Database from "./Database.js"
 export * as Migrations from "./Migrations.js"
 export * as SqlStorage from "./SqlStorage.js"
+export * as InsightViews from "./InsightViews.js"
