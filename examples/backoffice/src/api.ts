@@ -33,6 +33,7 @@ export type HistoryEntry = Models.HistoryEntry
 export type RoundEvent = HistoryEntry["event"]
 export type Restock = Models.Restock
 export type OverdueOrders = Models.OverdueOrders
+export type Waitlist = Models.Waitlist
 export type Reopen = Models.Reopen
 /** `PATCH /rounds/:roundId`'s body (core's `RoundChanges.RoundChange`). */
 export type RoundChange = {

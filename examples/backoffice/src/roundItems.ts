@@ -14,12 +14,17 @@ type RoundEvent = HistoryEntry["event"]
 export interface Item {
   readonly name: string
   readonly price: number
+  /** A pre-order (預購) item: it can be marked arrived (預購到貨). */
+  readonly preorder: boolean
+  /** Marked arrived already. */
+  readonly arrived: boolean
 }
 
 interface ProductState {
   name: string
   price: number
-  variants: Array<{ sku: string; label: string; price: number | undefined }>
+  preorder: boolean
+  variants: Array<{ sku: string; label: string; price: number | undefined; preorder: boolean }>
 }
 
 type ProductSpec = Extract<RoundEvent, { _tag: "ProductAdded" }>["product"]
@@ -35,11 +40,18 @@ const variantLabel = (v: VariantSpec): string => {
 export const catalogueOf = (history: ReadonlyArray<HistoryEntry>): ReadonlyMap<string, Item> => {
   const products = new Map<string, ProductState>()
   const ownerOf = new Map<string, string>()
+  const arrived = new Set<string>()
   const addProduct = (p: ProductSpec) => {
     products.set(p.sku, {
       name: p.name,
       price: p.price,
-      variants: (p.variants ?? []).map((v) => ({ sku: v.sku, label: variantLabel(v), price: v.price }))
+      preorder: p.preorder === true,
+      variants: (p.variants ?? []).map((v) => ({
+        sku: v.sku,
+        label: variantLabel(v),
+        price: v.price,
+        preorder: v.preorder ?? p.preorder === true
+      }))
     })
     for (const v of p.variants ?? []) ownerOf.set(v.sku, p.sku)
   }
@@ -54,7 +66,12 @@ export const catalogueOf = (history: ReadonlyArray<HistoryEntry>): ReadonlyMap<s
       case "VariantAdded": {
         const p = products.get(e.productSku)
         if (p !== undefined) {
-          p.variants.push({ sku: e.variant.sku, label: variantLabel(e.variant), price: e.variant.price })
+          p.variants.push({
+            sku: e.variant.sku,
+            label: variantLabel(e.variant),
+            price: e.variant.price,
+            preorder: e.variant.preorder ?? p.preorder
+          })
           ownerOf.set(e.variant.sku, e.productSku)
         }
         break
@@ -68,14 +85,28 @@ export const catalogueOf = (history: ReadonlyArray<HistoryEntry>): ReadonlyMap<s
         }
         break
       }
+      case "PreorderArrived":
+        // SKUs, or products (every pre-order variant of theirs).
+        for (const sku of e.skus) {
+          arrived.add(sku)
+          for (const v of products.get(sku)?.variants ?? []) arrived.add(v.sku)
+        }
+        break
       default:
         break
     }
   }
   const out = new Map<string, Item>()
   for (const [sku, p] of products) {
-    if (p.variants.length === 0) out.set(sku, { name: p.name, price: p.price })
-    for (const v of p.variants) out.set(v.sku, { name: `${p.name} ${v.label}`, price: v.price ?? p.price })
+    if (p.variants.length === 0)
+      out.set(sku, { name: p.name, price: p.price, preorder: p.preorder, arrived: arrived.has(sku) })
+    for (const v of p.variants)
+      out.set(v.sku, {
+        name: `${p.name} ${v.label}`,
+        price: v.price ?? p.price,
+        preorder: v.preorder,
+        arrived: arrived.has(v.sku)
+      })
   }
   return out
 }
@@ -116,6 +147,16 @@ export const describeEvent = (t: T, lang: Lang, e: RoundEvent, items: ReadonlyMa
       return t("event.RoundResumed")
     case "RoundReopened":
       return t("event.RoundReopened")
+    case "PreorderArrived":
+      return t("event.PreorderArrived", { names: e.skus.map(nameOf).join("、") })
+    case "ProductBelowMinimum":
+      return t("event.ProductBelowMinimum", {
+        name: nameOf(e.productSku),
+        ordered: number(lang, e.ordered),
+        minimum: number(lang, e.minimum)
+      })
+    case "RoundBelowMinimum":
+      return t("event.RoundBelowMinimum", { ordered: number(lang, e.ordered), minimum: number(lang, e.minimum) })
     default:
       return t("event.other", { tag: e._tag })
   }

@@ -193,6 +193,17 @@ export class RoundsApi extends HttpApiGroup.make("rounds").add(
       "`skus`: pre-order SKUs, or products (all their pre-order SKUs). Buyers with such lines are told; in a round with `preorderArrival: true` those lines may ship from now on (before, shipping them is a 409 with reason `not-arrived`). 409 with reason `not-preorder` or `unknown-sku`; SKUs marked already change nothing; the same `requestId` again changes nothing"
     )
   ),
+  HttpApiEndpoint.get("waitlist", "/rounds/:roundId/waitlist", {
+    params: RoundParams,
+    success: M.Waitlist,
+    error: domain
+  }).annotateMerge(
+    op(
+      "helper",
+      "The round's waiting lists (候補)",
+      "Every SKU's waiting list in order (a round with `waitlist: true`): each buyer's place, the units they wait for and since when; freed stock goes down it in this order"
+    )
+  ),
   HttpApiEndpoint.get("history", "/rounds/:roundId/history", {
     params: RoundParams,
     success: Schema.Array(M.HistoryEntry),

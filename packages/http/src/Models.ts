@@ -583,3 +583,24 @@ export const RefundsDuePage = Schema.Struct({
 })
 /** See {@link RefundsDuePage}. */
 export type RefundsDuePage = typeof RefundsDuePage.Type
+
+// ---------------------------------------------------------------------------------------------
+// The waiting list (候補)
+// ---------------------------------------------------------------------------------------------
+
+/** A buyer waiting for a sold-out SKU: their place (1: next), what they wait for and since when. */
+export const WaitlistEntry = Schema.Struct({
+  sku: Schema.String,
+  position: Schema.Int,
+  buyerId: Schema.String,
+  buyer: Buyer.Author,
+  qty: Schema.Int,
+  since: Schema.String
+})
+/** See {@link WaitlistEntry}. */
+export type WaitlistEntry = typeof WaitlistEntry.Type
+
+/** `GET /rounds/:roundId/waitlist`: every SKU's waiting list, in order. */
+export const Waitlist = Schema.Struct({ items: Schema.Array(WaitlistEntry) })
+/** See {@link Waitlist}. */
+export type Waitlist = typeof Waitlist.Type

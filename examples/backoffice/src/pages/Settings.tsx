@@ -8,7 +8,7 @@
  * catalogue route of its own.
  */
 import { useState } from "preact/hooks"
-import type { Closed, HistoryEntry, Published, Report, Restock, Round, RoundChange } from "../api.js"
+import type { Closed, HistoryEntry, Published, Report, Restock, Round, RoundChange, Waitlist } from "../api.js"
 import { seg } from "../api.js"
 import { dateTime, fromTaipeiInput, money, number, toTaipeiInput } from "../format.js"
 import type { Key } from "../i18n.js"
@@ -57,6 +57,7 @@ export const RoundSettings = (props: { readonly roundId: string }) => {
     )
 
   const items = history.state === "done" ? catalogueOf(history.value) : undefined
+  const [waitlist, reloadWaitlist] = useLoad(() => api.get<Waitlist>(`${path}/waitlist`), [props.roundId])
 
   /** After a change: the round the API answered, and the history again. */
   const changed = (r: Round) => {
@@ -97,6 +98,7 @@ export const RoundSettings = (props: { readonly roundId: string }) => {
                           setTimeout(reloadReport, 1100)
                         }}
                         onPriced={changed}
+                        onArrived={changed}
                       />
                     ))}
                   </ul>
@@ -113,6 +115,9 @@ export const RoundSettings = (props: { readonly roundId: string }) => {
                   setTimeout(reloadReport, 1100)
                 }}
               />
+            ) : null}
+            {waitlist.state === "done" && waitlist.value.items.length > 0 ? (
+              <WaitlistPanel waitlist={waitlist} reload={reloadWaitlist} items={items} />
             ) : null}
             <HistoryPanel history={history} reload={reloadHistory} />
           </div>
@@ -339,8 +344,11 @@ const StockItem = (props: {
   readonly path: string
   readonly onRestocked: (r: Round, left: number) => void
   readonly onPriced: (r: Round) => void
+  readonly onArrived: (r: Round) => void
 }) => {
   const { t, api, lang } = useApp()
+  const arriving = useAction()
+  const { ask, dialog } = useConfirm()
   const name = props.item?.name ?? props.sku
   const [mode, setMode] = useState<"add" | "stock">("add")
   const [qty, setQty] = useState("")
@@ -365,6 +373,14 @@ const StockItem = (props: {
       setQty("")
       props.onRestocked(r, left)
     }
+  }
+  const markArrived = async () => {
+    if (!(await ask(t("manage.markArrivedConfirm", { name })))) return
+    const r = await arriving.run(
+      () => api.post<Round>(`${props.path}/arrived`, { skus: [props.sku], requestId: requestId() }),
+      () => t("manage.arrivedDone", { name })
+    )
+    if (r !== undefined) props.onArrived(r)
   }
   const submitPrice = async (e: Event) => {
     e.preventDefault()
@@ -393,7 +409,21 @@ const StockItem = (props: {
           })}
         </span>
         {props.item === undefined ? null : <strong>{money(lang, props.item.price)}</strong>}
+        {props.item?.preorder === true ? (
+          <Badge tone={props.item.arrived ? "green" : "amber"}>
+            {props.item.arrived ? t("manage.arrived") : t("manage.preorder")}
+          </Badge>
+        ) : null}
       </p>
+      {props.item?.preorder === true && !props.item.arrived ? (
+        <div class="actions">
+          <button type="button" class="secondary" disabled={arriving.busy} onClick={markArrived}>
+            {t("manage.markArrived")}
+          </button>
+          <Result result={arriving.result} />
+        </div>
+      ) : null}
+      {dialog}
       {props.canEdit ? (
         <>
           <form class="inline-form" onSubmit={submitRestock} aria-label={`${t("manage.restock")} ${name}`}>
@@ -616,6 +646,49 @@ const AddProductPanel = (props: {
         </button>
       </form>
       <Result result={add.result} />
+    </section>
+  )
+}
+
+/** Every SKU's waiting list (候補), in order: who waits, for how many, since when. */
+const WaitlistPanel = (props: {
+  readonly waitlist: Loaded<Waitlist>
+  readonly reload: () => void
+  readonly items: ReadonlyMap<string, Item> | undefined
+}) => {
+  const { t, lang } = useApp()
+  return (
+    <section class="panel wide" aria-labelledby="round-waitlist">
+      <h2 id="round-waitlist">{t("manage.waitlist")}</h2>
+      <p class="muted small">{t("manage.waitlistIntro")}</p>
+      <Show loaded={props.waitlist} reload={props.reload}>
+        {(w) => {
+          if (w.items.length === 0) return <p class="empty">{t("manage.waitlistEmpty")}</p>
+          const bySku = new Map<string, Array<Waitlist["items"][number]>>()
+          for (const x of w.items) bySku.set(x.sku, [...(bySku.get(x.sku) ?? []), x])
+          return (
+            <div class="waitlists">
+              {[...bySku].map(([sku, entries]) => (
+                <div key={sku} class="waitlist" data-sku={sku}>
+                  <h3>{props.items?.get(sku)?.name ?? sku}</h3>
+                  <ol class="plain">
+                    {entries.map((x) => (
+                      <li key={`${x.sku}-${x.buyerId}`} class="waitlist-entry">
+                        <Badge tone="amber">{t("manage.waitlistPlace", { n: number(lang, x.position) })}</Badge>{" "}
+                        <span class="buyer-name">{x.buyer.name ?? x.buyer.id}</span>{" "}
+                        <span class="small">{t("manage.waitlistQty", { qty: number(lang, x.qty) })}</span>{" "}
+                        <time dateTime={x.since} class="muted small">
+                          {dateTime(lang, x.since)}
+                        </time>
+                      </li>
+                    ))}
+                  </ol>
+                </div>
+              ))}
+            </div>
+          )
+        }}
+      </Show>
     </section>
   )
 }

@@ -102,6 +102,9 @@ export const layer = HttpApiBuilder.group(Api, "rounds", (handlers) =>
             return yield* Rounds.require(storage, params.roundId)
           })
         )
+        .handle("waitlist", ({ params }) =>
+          Effect.map(mapDomain(g.report(params.roundId)), (r) => ({ items: r.waitlist ?? [] }))
+        )
         .handle("history", ({ params }) =>
           Effect.gen(function* () {
             yield* Rounds.require(storage, params.roundId)
