@@ -30,6 +30,7 @@ import { orderView, roundViews, stockViews, ViewBatch } from "./groupBuy/Views.j
 import { IdGenerator } from "./IdGenerator.js"
 import * as inputs from "./internal/inputs.js"
 import { isoMillis } from "./internal/isoMillis.js"
+import { paidJob as invoicePaidJob, refundJob as invoiceRefundJob } from "./internal/invoiceJobs.js"
 import { deadlineOf, PayPageUrl, paymentJobs } from "./internal/paymentJobs.js"
 import { remindJobs } from "./internal/remindJob.js"
 import { traceGroupBuy } from "./internal/tracedGroupBuy.js"
@@ -42,6 +43,7 @@ import * as Shipment from "./Shipment.js"
 import {
   type Commit,
   orderStream,
+  type ScheduledJob,
   paymentStream,
   roundStream,
   Storage,
@@ -1161,6 +1163,11 @@ export const make = Effect.gen(function* () {
                 at: input.at
               })
               unit.view({ _tag: "UpsertOrder", order: orderView(after, input.at) })
+              // paid in full now, in a round that issues e-invoices on payment: request it in this commit
+              if (current.state.paid < current.state.total && after.paid >= after.total) {
+                const round = yield* unit.load(rounds, roundStream(after.roundId))
+                if (round.state.spec?.invoice?.issue === "on-paid") unit.schedule(invoicePaidJob(orderId, input.at))
+              }
               if (input.last5)
                 unit.view({
                   _tag: "LearnAccount",
@@ -1414,12 +1421,18 @@ export const make = Effect.gen(function* () {
             message: `order ${orderId} has received no money (the round is still taking orders): cancel it instead`
           })
         )
+      const when = at ?? (yield* nowIso)
       return yield* changeOrder(
         view.roundId,
         orderId,
-        { _tag: "Refund", reason, at: at ?? (yield* nowIso) },
+        { _tag: "Refund", reason, at: when },
         "refunded",
-        (after, t) => orderChangeMessage("order-refunded", after, { amount: after.refunded, reason }, t)
+        (after, t) => orderChangeMessage("order-refunded", after, { amount: after.refunded, reason }, t),
+        // its e-invoice (if any) is voided or gets an allowance, by a job scheduled in the refund's commit
+        (after) =>
+          after.refunded > 0
+            ? [invoiceRefundJob({ orderId, refundId: `order:${orderId}`, amount: after.refunded, reason, at: when })]
+            : []
       )
     })
 
@@ -1434,16 +1447,24 @@ export const make = Effect.gen(function* () {
     orderId: string,
     command: Order.Command,
     done: Order.Status,
-    message: (after: Order.State & { readonly buyer: Author }, at: string) => OutboundMessage
+    message: (after: Order.State & { readonly buyer: Author }, at: string) => OutboundMessage,
+    jobs?: (after: Order.State) => ReadonlyArray<ScheduledJob>
   ) =>
     Effect.gen(function* () {
       if ((yield* storage.readStream(orderStream(orderId))).version === 0) yield* closeRound({ roundId })
-      yield* CommandHandler.handle(storage, orders, {
-        stream: orderStream(orderId),
-        command: (state) => (state.status === done ? undefined : command),
+      const stream = orderStream(orderId)
+      yield* CommandHandler.handleMany(storage, {
         at: command.at,
-        views: (after) => [{ _tag: "UpsertOrder", order: orderView(after, command.at) }],
-        outbox: (after) => [message({ ...after, buyer: after.buyer ?? { id: after.buyerId } }, command.at)]
+        process: (unit) =>
+          Effect.gen(function* () {
+            const { state } = yield* unit.load(orders, stream)
+            if (state.status === done) return
+            const { events, state: after } = yield* unit.decide(orders, stream, command)
+            if (events.length === 0) return
+            unit.view({ _tag: "UpsertOrder", order: orderView(after, command.at) })
+            unit.send(message({ ...after, buyer: after.buyer ?? { id: after.buyerId } }, command.at))
+            if (jobs !== undefined) unit.schedule(...jobs(after))
+          })
       }).pipe(Effect.mapError(refusedAsRejected))
       const view = yield* storage.order(orderId)
       if (view === undefined)
