@@ -358,9 +358,42 @@ export const request = (input: {
 const Payload = Schema.Struct({ orderId: Schema.String })
 
 /**
- * The `invoice.issue` job: issues the requested invoice through the port and records its number;
- * on a failure records it and fails (the scheduler retries), or rejects the job for good when the
- * rules refused the input. Idempotent: an invoice already recorded ends the job.
+ * Issues an order's requested invoice now, through the port (idempotent by order: the vendor
+ * answers a retry with the invoice it issued), and records its number; a failure is recorded
+ * (the organiser sees it) and fails. Nothing to do (no request, or issued already): the state.
+ * The `invoice.issue` job runs this; the counter runs it so the buyer leaves with the number.
+ */
+export const issue = (
+  orderId: string
+): Effect.Effect<State, Invoicing.InvoicingError | InvoiceError | StorageError, Storage | Invoicing.Invoicing> =>
+  Effect.gen(function* () {
+    const storage = yield* Storage
+    const invoicing = yield* Invoicing.Invoicing
+    const stream = invoiceStream(orderId)
+    const { state } = yield* CommandHandler.load(storage, aggregate, stream)
+    if (state.status !== "requested" || state.request === undefined) return state
+    const issued = yield* Effect.result(invoicing.issue(state.request))
+    const at = yield* nowIso
+    if (issued._tag === "Success") {
+      const outcome = yield* CommandHandler.handle(storage, aggregate, {
+        stream,
+        at,
+        command: { _tag: "RecordIssued", invoice: issued.success, at }
+      })
+      return outcome._tag === "Duplicate" ? yield* stateOf(orderId) : outcome.state
+    }
+    yield* CommandHandler.handle(storage, aggregate, {
+      stream,
+      at,
+      command: { _tag: "RecordFailed", error: issued.failure, at }
+    })
+    return yield* Effect.fail(issued.failure)
+  })
+
+/**
+ * The `invoice.issue` job: {@link issue}; on a failure the scheduler retries, or the job is
+ * rejected for good when the rules refused the input. Idempotent: an invoice already recorded
+ * ends the job.
  */
 export const issueJob = (
   job: ClaimedJob
@@ -370,33 +403,16 @@ export const issueJob = (
   Storage | Invoicing.Invoicing
 > =>
   Effect.gen(function* () {
-    const storage = yield* Storage
-    const invoicing = yield* Invoicing.Invoicing
     const { orderId } = yield* Effect.mapError(
       Schema.decodeUnknownEffect(Payload)(job.payload),
       () => new JobRejected({ message: "invoice.issue: the payload has no orderId" })
     )
-    const stream = invoiceStream(orderId)
-    const { state } = yield* CommandHandler.load(storage, aggregate, stream)
-    if (state.status !== "requested" || state.request === undefined) return
-    const issued = yield* Effect.result(invoicing.issue(state.request))
-    const at = yield* nowIso
-    if (issued._tag === "Success") {
-      yield* CommandHandler.handle(storage, aggregate, {
-        stream,
-        at,
-        command: { _tag: "RecordIssued", invoice: issued.success, at }
-      })
-      return
-    }
-    yield* CommandHandler.handle(storage, aggregate, {
-      stream,
-      at,
-      command: { _tag: "RecordFailed", error: issued.failure, at }
-    })
-    return yield* issued.failure.reason === "invalid-input"
-      ? Effect.fail(new JobRejected({ message: issued.failure.message }))
-      : Effect.fail(issued.failure)
+    yield* Effect.catchTag(
+      issue(orderId),
+      "InvoicingError",
+      (e): Effect.Effect<never, JobRejected | Invoicing.InvoicingError> =>
+        e.reason === "invalid-input" ? Effect.fail(new JobRejected({ message: e.message })) : Effect.fail(e)
+    )
   })
 
 /** When a round's invoices are asked for: as soon as an order is paid, or only when someone asks. */
@@ -678,9 +694,35 @@ export const paidJob: (orderId: string, at: string) => ScheduledJob = jobs.paidJ
 export const refundJob: (input: jobs.RefundJobInput) => ScheduledJob = jobs.refundJob
 
 /**
- * The `invoice.request` job: requests the order's invoice with the buyer's details (or is
- * rejected for good, visible to the organiser, when they gave none: issue it on demand). Nothing
- * when the order has an invoice already or is no longer paid.
+ * Requests an order's invoice for its buyer: with `details` (given at the counter or by the
+ * organiser: recorded as the buyer's from now on) or the details the buyer gave before, the
+ * round's product names and notice e-mail. Fails with `InvoicingError` `invalid-input` when the
+ * buyer gave no carrier or no contact, `InvoiceError` `order-not-paid`. Idempotent.
+ */
+export const requestForBuyer = (input: {
+  readonly orderId: string
+  readonly details?: unknown
+}): Effect.Effect<State, InvoiceError | Invoicing.InvoicingError | StorageError, Storage> =>
+  Effect.gen(function* () {
+    const storage = yield* Storage
+    const order = yield* storage.order(input.orderId)
+    if (order === undefined)
+      return yield* Effect.fail(new InvoiceError({ reason: "order-not-paid", message: "no such order" }))
+    const details =
+      input.details === undefined
+        ? yield* carrierOf(order.buyerId)
+        : yield* giveCarrier({ buyerId: order.buyerId, details: input.details })
+    const round = yield* CommandHandler.load(storage, rounds, roundStream(order.roundId))
+    const recipient = recipientFor(details, order.buyer.name, round.state.spec?.invoice?.noticeEmail)
+    if (typeof recipient === "string")
+      return yield* Effect.fail(new Invoicing.InvoicingError({ reason: "invalid-input", message: recipient }))
+    return yield* request({ orderId: order.orderId, recipient, productNames: productNamesOf(round.state) })
+  })
+
+/**
+ * The `invoice.request` job: {@link requestForBuyer} with the details the buyer gave (rejected
+ * for good, visible to the organiser, when they gave none: issue it on demand). Nothing when the
+ * order has an invoice already or is no longer paid.
  */
 export const requestJob = (job: ClaimedJob): Effect.Effect<void, JobRejected | StorageError, Storage> =>
   Effect.gen(function* () {
@@ -691,22 +733,70 @@ export const requestJob = (job: ClaimedJob): Effect.Effect<void, JobRejected | S
     )
     const { version } = yield* storage.readStream(invoiceStream(orderId))
     if (version > 0) return
-    const order = yield* storage.order(orderId)
-    if (order === undefined) return yield* Effect.fail(new JobRejected({ message: "invoice.request: no such order" }))
-    const round = yield* CommandHandler.load(storage, rounds, roundStream(order.roundId))
-    const recipient = recipientFor(
-      yield* carrierOf(order.buyerId),
-      order.buyer.name,
-      round.state.spec?.invoice?.noticeEmail
-    )
-    if (typeof recipient === "string") return yield* Effect.fail(new JobRejected({ message: recipient }))
-    const requested = yield* Effect.result(request({ orderId, recipient, productNames: productNamesOf(round.state) }))
+    const requested = yield* Effect.result(requestForBuyer({ orderId }))
     if (requested._tag === "Success") return
     const failure = requested.failure
     if (failure._tag === "StorageError") return yield* Effect.fail(failure)
     // not paid any more (refunded before the job ran): nothing to issue
     if (failure._tag === "InvoiceError" && failure.reason === "order-not-paid") return
     return yield* Effect.fail(new JobRejected({ message: failure.message }))
+  })
+
+/** An order's invoice as the organiser sees it. */
+export interface Summary {
+  readonly orderId: string
+  readonly status: State["status"]
+  readonly invoiceNo?: string | undefined
+  readonly invoiceDate?: string | undefined
+  readonly randomNumber?: string | undefined
+  readonly amount?: number | undefined
+  /** Total of the allowances made. */
+  readonly allowed: number
+  readonly carrier?: Invoicing.Carrier | undefined
+  readonly failures: number
+  /** The last failed attempt (when the invoice is not issued yet). */
+  readonly lastFailure?:
+    | { readonly reason: string; readonly code?: string | undefined; readonly message: string; readonly at: string }
+    | undefined
+}
+
+/** An order's invoice: its number once issued, the failures while it is not. */
+export const summary = (orderId: string): Effect.Effect<Summary, StorageError, Storage> =>
+  Effect.gen(function* () {
+    const storage = yield* Storage
+    const { state } = yield* CommandHandler.load(storage, aggregate, invoiceStream(orderId))
+    let lastFailure: Summary["lastFailure"]
+    if (state.status === "requested" && state.failures > 0) {
+      const { events } = yield* storage.readStream(invoiceStream(orderId))
+      const failed = events
+        .map((e) => decodeEvent(e.data))
+        .filter((e) => e._tag === "InvoiceFailed")
+        .at(-1)
+      if (failed !== undefined)
+        lastFailure = {
+          reason: failed.reason,
+          ...(failed.code === undefined ? {} : { code: failed.code }),
+          message: failed.message,
+          at: failed.at
+        }
+    }
+    const invoice = state.invoice
+    return {
+      orderId,
+      status: state.status,
+      ...(invoice === undefined
+        ? {}
+        : {
+            invoiceNo: invoice.invoiceNo,
+            invoiceDate: invoice.invoiceDate,
+            randomNumber: invoice.randomNumber,
+            amount: invoice.amount
+          }),
+      allowed: state.allowed,
+      ...(state.request === undefined ? {} : { carrier: state.request.carrier }),
+      failures: state.failures,
+      ...(lastFailure === undefined ? {} : { lastFailure })
+    }
   })
 
 const RefundPayload = Schema.Struct({

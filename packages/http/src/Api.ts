@@ -19,6 +19,7 @@
  * | `operations` | dead letters (list, retry) and jobs |
  * | `deadlines` | the orders flagged at a payment deadline that still owe money |
 | `exports` | a round's orders as a CSV file (organiser only: personal data) |
+ * | `invoices` | an order's e-invoice, issue it now (helper), the invoices that need the organiser |
  *
  * @since 0.2.0
  */
@@ -448,6 +449,37 @@ export class DeadlinesApi extends HttpApiGroup.make("deadlines").add(
   )
 ) {}
 
+/** E-invoices (電子發票): an order's invoice, issuing it on demand, the failures. */
+export class InvoicesApi extends HttpApiGroup.make("invoices").add(
+  HttpApiEndpoint.get("get", "/orders/:orderId/invoice", {
+    params: OrderParams,
+    success: M.OrderInvoice,
+    error: domain
+  }).annotateMerge(op("helper", "An order's e-invoice", "Its number once issued, the last failure while it is not")),
+  HttpApiEndpoint.post("request", "/orders/:orderId/invoice", {
+    params: OrderParams,
+    payload: M.RequestInvoice,
+    success: M.OrderInvoice,
+    error: [...domain, BadRequest]
+  }).annotateMerge(
+    op(
+      "helper",
+      "Issue an order's e-invoice now",
+      "For a paid order, with the carrier given now (recorded as the buyer's) or the one the buyer gave in chat; issued at once when the vendor answers, else retried by the scheduler. Idempotent"
+    )
+  ),
+  HttpApiEndpoint.get("problems", "/invoices/problems", {
+    success: M.InvoiceProblems,
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "E-invoices that need the organiser",
+      "Invoice jobs failed for good (no carrier, refused input, the vendor down past every retry) or retrying"
+    )
+  )
+) {}
+
 export class Api extends HttpApi.make("kaituan")
   .add(SessionApi)
   .add(RoundsApi)
@@ -461,6 +493,7 @@ export class Api extends HttpApi.make("kaituan")
   .add(ExportsApi)
   .add(PublishApi)
   .add(DeadlinesApi)
+  .add(InvoicesApi)
   .middleware(Validation)
   .middleware(Authorization)
   .prefix(prefix)

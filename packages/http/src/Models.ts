@@ -5,7 +5,17 @@
  *
  * @since 0.2.0
  */
-import { Buyer, ReadModel, ReadModels, Round as RoundModule, RoundChanges, RoundSpec, Shipment } from "@kaituan/core"
+import {
+  Buyer,
+  Invoices,
+  Invoicing,
+  ReadModel,
+  ReadModels,
+  Round as RoundModule,
+  RoundChanges,
+  RoundSpec,
+  Shipment
+} from "@kaituan/core"
 import { Schema } from "effect"
 import { HttpApiSchema } from "effect/http-api"
 import { Actor, Role } from "./Tokens.js"
@@ -485,3 +495,63 @@ export type OverdueOrder = typeof OverdueOrder.Type
 export const OverdueOrders = Schema.Struct({ items: Schema.Array(OverdueOrder) })
 /** See {@link OverdueOrders}. */
 export type OverdueOrders = typeof OverdueOrders.Type
+
+// ---------------------------------------------------------------------------------------------
+// E-invoices (電子發票)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A buyer's invoice details: the carrier (`{ "_tag": "Mobile", "barcode": "/ABC+123" }`,
+ * `{ "_tag": "Donation", "loveCode": "168001" }`, `Member`, `Certificate`, `Printed`), a company's
+ * 統編 (`taxId`), an e-mail or phone for the notice.
+ */
+export const InvoiceDetails = Invoices.BuyerInvoiceDetails
+
+/** `POST /orders/:orderId/invoice`: the details given now (recorded as the buyer's), or none (the buyer's recorded ones). */
+export const RequestInvoice = Schema.Struct({ details: Schema.optional(InvoiceDetails) })
+/** See {@link RequestInvoice}. */
+export type RequestInvoice = typeof RequestInvoice.Type
+
+/** An order's e-invoice: its number once issued, the last failure while it is not. */
+export const OrderInvoice = Schema.Struct({
+  orderId: Schema.String,
+  /** `none` (never asked for), `requested` (being issued), `issued`, `voided`. */
+  status: Schema.Literals(["none", "requested", "issued", "voided"]),
+  invoiceNo: Schema.optional(Schema.String),
+  /** ECPay's `yyyy-MM-dd HH:mm:ss` (Taipei). */
+  invoiceDate: Schema.optional(Schema.String),
+  randomNumber: Schema.optional(Schema.String),
+  amount: Schema.optional(Schema.Int),
+  /** NT$ of the allowances (折讓) made. */
+  allowed: Schema.Int,
+  carrier: Schema.optional(Invoicing.Carrier),
+  failures: Schema.Int,
+  lastFailure: Schema.optional(
+    Schema.Struct({
+      reason: Schema.String,
+      code: Schema.optional(Schema.String),
+      message: Schema.String,
+      at: Schema.String
+    })
+  )
+})
+/** See {@link OrderInvoice}. */
+export type OrderInvoice = typeof OrderInvoice.Type
+
+/** An invoice job the organiser should look at (failed for good, or retrying). */
+export const InvoiceProblem = Schema.Struct({
+  jobId: Schema.String,
+  /** `invoice.request`, `invoice.issue` or `invoice.refund`. */
+  kind: Schema.String,
+  orderId: Schema.String,
+  status: Schema.Literals(["failed", "retrying"]),
+  attempts: Schema.Int,
+  lastError: Schema.optional(Schema.String),
+  lastFailure: Schema.optional(
+    Schema.Struct({ reason: Schema.String, code: Schema.optional(Schema.String), message: Schema.String })
+  )
+})
+/** The invoices that need the organiser. */
+export const InvoiceProblems = Schema.Struct({ items: Schema.Array(InvoiceProblem) })
+/** See {@link InvoiceProblems}. */
+export type InvoiceProblems = typeof InvoiceProblems.Type

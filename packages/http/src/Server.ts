@@ -23,6 +23,7 @@ import * as Auth from "./Auth.js"
 import * as Buyers from "./handlers/Buyers.js"
 import * as Deadlines from "./handlers/Deadlines.js"
 import * as Exports from "./handlers/Exports.js"
+import * as InvoicesHandlers from "./handlers/Invoices.js"
 import * as Operations from "./handlers/Operations.js"
 import * as Orders from "./handlers/Orders.js"
 import * as PaymentsHandlers from "./handlers/Payments.js"
@@ -65,7 +66,8 @@ export const layerHandlers = Layer.mergeAll(
   Operations.layer,
   Exports.layer,
   PublishHandlers.layer,
-  Deadlines.layer
+  Deadlines.layer,
+  InvoicesHandlers.layer
 )
 
 /** The {@link Tokens} and `Payments` services over the app's `GroupBuy` and `Storage`. */

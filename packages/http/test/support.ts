@@ -34,13 +34,17 @@ export interface Served {
 const storageFor = (kind: Kind, dir: string) =>
   kind === "memory" ? Storage.layerMemory : Database.layerFromUrl(path.join(dir, "kaituan.db"))
 
-/** Starts the API on a free port. */
-export const serve = async (kind: Kind, options: Server.Options = {}): Promise<Served> => {
+/** Starts the API on a free port (with `extra` services in the app: an `Invoicing`, say). */
+export const serve = async (
+  kind: Kind,
+  options: Server.Options = {},
+  extra: Layer.Layer<never> | Layer.Layer<any, any> = Layer.empty
+): Promise<Served> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kaituan-http-"))
   const app = Server.layerServices.pipe(
     Layer.provideMerge(GroupBuy.layer),
-    Layer.provideMerge(Layer.mergeAll(storageFor(kind, dir), Parser.layer, IdGenerator.layerNanoid))
-  )
+    Layer.provideMerge(Layer.mergeAll(storageFor(kind, dir), Parser.layer, IdGenerator.layerNanoid, extra))
+  ) as Layer.Layer<Server.Services>
   const runtime = ManagedRuntime.make(app)
   const context = await runtime.context()
   const api = WebHandler.make(Layer.succeedContext(context), options)
