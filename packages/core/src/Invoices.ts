@@ -22,6 +22,12 @@ import { Clock, Effect, Result, Schema } from "effect"
 import * as CommandHandler from "./CommandHandler.js"
 import * as Decider from "./Decider.js"
 import * as jobs from "./internal/invoiceJobs.js"
+import {
+  type BuyerInvoiceDetails,
+  BuyerInvoiceDetails as DetailsSchema,
+  carrierAggregate,
+  carrierStream
+} from "./BuyerCarrier.js"
 import * as Invoicing from "./Invoicing.js"
 import * as Round from "./Round.js"
 import { JobRejected } from "./Scheduler.js"
@@ -372,7 +378,21 @@ export const issue = (
     const stream = invoiceStream(orderId)
     const { state } = yield* CommandHandler.load(storage, aggregate, stream)
     if (state.status !== "requested" || state.request === undefined) return state
-    const issued = yield* Effect.result(invoicing.issue(state.request))
+    // 手機條碼 and 捐贈碼 checked with the tax authority (through the vendor) before the first
+    // attempt: an invoice on a code that does not exist would never reach the buyer. A vendor that
+    // cannot answer does not hold the invoice up.
+    const exists = state.failures > 0 ? true : yield* checkDetails({ carrier: state.request.carrier })
+    const issued = exists
+      ? yield* Effect.result(invoicing.issue(state.request))
+      : Result.fail(
+          new Invoicing.InvoicingError({
+            reason: "invalid-input",
+            message:
+              state.request.carrier._tag === "Donation"
+                ? "the love code (捐贈碼) does not exist"
+                : "the mobile barcode (手機條碼) does not exist"
+          })
+        )
     const at = yield* nowIso
     if (issued._tag === "Success") {
       const outcome = yield* CommandHandler.handle(storage, aggregate, {
@@ -536,54 +556,14 @@ export const refund = (input: {
 // The buyer's carrier (載具), as they gave it in chat, on the pay page or at the counter
 // ---------------------------------------------------------------------------------------------
 
-/** The stream of a buyer's invoice details. */
-export const carrierStream = (buyerId: string): string => `invoice-carrier:${buyerId}`
-
-/** What a buyer asked their invoices to carry: the carrier (or donation), a company's 統編, a contact for the notice. */
-export const BuyerInvoiceDetails = Schema.Struct({
-  carrier: Invoicing.Carrier,
-  taxId: Schema.optional(Schema.String.check(Schema.isPattern(Invoicing.TAX_ID))),
-  email: Schema.optional(Schema.String),
-  phone: Schema.optional(Schema.String)
-})
-/** See the {@link BuyerInvoiceDetails} Schema. */
-export type BuyerInvoiceDetails = typeof BuyerInvoiceDetails.Type
-
-/** The buyer gave (or changed) their invoice details. Personal data: kept in the stream, never logged. */
-export const CarrierGiven = Schema.TaggedStruct("CarrierGiven", {
-  buyerId: Schema.String,
-  details: BuyerInvoiceDetails,
-  at: Schema.String
-})
-/** A {@link CarrierGiven} event. */
-export type CarrierGiven = typeof CarrierGiven.Type
-
-const sameDetails = (a: BuyerInvoiceDetails, b: BuyerInvoiceDetails): boolean =>
-  JSON.stringify(a.carrier) === JSON.stringify(b.carrier) &&
-  a.taxId === b.taxId &&
-  a.email === b.email &&
-  a.phone === b.phone
-
-/** A buyer's invoice details as a decider: the last given wins; giving the same again records nothing. */
-export const carrierDecider: Decider.Decider<
-  { readonly buyerId: string; readonly details: BuyerInvoiceDetails; readonly at: string },
-  BuyerInvoiceDetails | undefined,
+export {
+  BuyerInvoiceDetails,
   CarrierGiven,
-  never
-> = Decider.make({
-  initialState: undefined as BuyerInvoiceDetails | undefined,
-  decide: (command, state) =>
-    Result.succeed(
-      state !== undefined && sameDetails(state, command.details)
-        ? []
-        : [CarrierGiven.make({ buyerId: command.buyerId, details: command.details, at: command.at })]
-    ),
-  evolve: (_state, event) => event.details
-})
-
-const decodeCarrierGiven = Schema.decodeUnknownSync(CarrierGiven)
-/** The carrier aggregate for `CommandHandler`. */
-export const carrierAggregate = CommandHandler.aggregate(carrierDecider, (data) => decodeCarrierGiven(data))
+  carrierAggregate,
+  carrierDecider,
+  carrierStream,
+  detailsFromParsed
+} from "./BuyerCarrier.js"
 
 /**
  * Records a buyer's invoice details (from the chat's 載具 message, the pay page or the counter),
@@ -598,7 +578,7 @@ export const giveCarrier = (input: {
 }): Effect.Effect<BuyerInvoiceDetails, Invoicing.InvoicingError | StorageError, Storage> =>
   Effect.gen(function* () {
     const details = yield* Effect.mapError(
-      Schema.decodeUnknownEffect(BuyerInvoiceDetails)(input.details),
+      Schema.decodeUnknownEffect(DetailsSchema)(input.details),
       () =>
         new Invoicing.InvoicingError({
           reason: "invalid-input",

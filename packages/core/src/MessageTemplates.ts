@@ -355,7 +355,20 @@ const zhTW: Record<MessageKind, (data: Data, v: Vars) => string> = {
       `${v.greeting}您預購的商品已到貨 📦${v.round ? `（${v.round}）` : ""}`,
       v.lines,
       "將盡快為您出貨，謝謝耐心等候！"
-    )
+    ),
+  "invoice-carrier": (d, v) =>
+    d["valid"] === false
+      ? join(
+          `${v.greeting}您的發票載具格式不正確 🙏`,
+          "手機條碼為「/」加 7 碼英數字（例：載具 /ABC+123），捐贈碼為 3–7 位數字，統編為 8 位數字，請再傳一次"
+        )
+      : join(
+          `${v.greeting}已記錄您的發票資訊 🧾`,
+          str(d["mobileBarcode"]) && `手機條碼：${str(d["mobileBarcode"])}`,
+          str(d["loveCode"]) && `捐贈碼：${str(d["loveCode"])}`,
+          str(d["taxId"]) && `統一編號：${str(d["taxId"])}`,
+          "之後的電子發票將依此開立"
+        )
 }
 
 const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
@@ -453,7 +466,20 @@ const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
       `${v.greeting}your pre-order has arrived 📦${v.round ? ` (${v.round})` : ""}`,
       v.lines,
       "It ships soon. Thank you for waiting!"
-    )
+    ),
+  "invoice-carrier": (d, v) =>
+    d["valid"] === false
+      ? join(
+          `${v.greeting}your invoice carrier is not in a valid format 🙏`,
+          "A mobile barcode is / and 7 letters or digits (e.g. 載具 /ABC+123), a love code 3 to 7 digits, a tax id 8 digits: please send it again"
+        )
+      : join(
+          `${v.greeting}we noted your invoice details 🧾`,
+          str(d["mobileBarcode"]) && `Mobile barcode: ${str(d["mobileBarcode"])}`,
+          str(d["loveCode"]) && `Love code: ${str(d["loveCode"])}`,
+          str(d["taxId"]) && `Tax id: ${str(d["taxId"])}`,
+          "Your e-invoices will be issued with them"
+        )
 }
 
 /** The built-in templates per locale. */

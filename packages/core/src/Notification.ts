@@ -28,7 +28,9 @@ export const MessageKind = Schema.Literals([
   // The waiting list (候補) and pre-order arrival (預購到貨), issue 16.
   "waitlist-joined",
   "waitlist-promoted",
-  "preorder-arrived"
+  "preorder-arrived",
+  // E-invoices (電子發票), issue 20: the buyer's carrier (載具) recorded, or its format refused.
+  "invoice-carrier"
 ])
 export type MessageKind = typeof MessageKind.Type
 

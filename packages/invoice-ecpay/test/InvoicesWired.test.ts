@@ -6,7 +6,8 @@
  * against the ECPay stand-in; then `GroupBuy.refundOrder` voiding it by the `invoice.refund` job
  * — never twice, and never both a void and an allowance.
  */
-import { CommentParser, GroupBuy, IdGenerator, Invoices, Scheduler, Storage } from "@kaituan/core"
+import { CommentParser, GroupBuy, IdGenerator, Invoices, MessageTemplates, Scheduler, Storage } from "@kaituan/core"
+import { Parser } from "@kaituan/parser"
 import { Database } from "@kaituan/storage-sql"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -44,9 +45,11 @@ const invoicing = () =>
     retry: { retries: 0 }
   })
 
-const app = (storage: Layer.Layer<Storage.Storage, unknown>, withInvoicing = true) => {
+const app = (storage: Layer.Layer<Storage.Storage, unknown>, withInvoicing = true, realParser = false) => {
   const base = Layer.effect(GroupBuy.GroupBuy, GroupBuy.make).pipe(
-    Layer.provideMerge(Layer.mergeAll(storage, CommentParser.layer(testParser), IdGenerator.layerCounter))
+    Layer.provideMerge(
+      Layer.mergeAll(storage, realParser ? Parser.layer : CommentParser.layer(testParser), IdGenerator.layerCounter)
+    )
   )
   return withInvoicing ? Layer.mergeAll(base, invoicing()) : base
 }
@@ -224,5 +227,74 @@ describe.each(storages)("e-invoices wired (%s)", (_name, storage) => {
       expect(run.jobs.map((j) => [j.kind, j.outcome])).toEqual([["invoice.refund", "done"]])
       expect((yield* Invoices.stateOf(order.orderId)).status).toBe("none")
     }).pipe(Effect.provide(app(storage(), false)))
+  )
+
+  it.live("a buyer's 載具 in chat is recorded, acknowledged, used for their invoice; a malformed one is refused", () =>
+    Effect.gen(function* () {
+      const g = yield* GroupBuy.GroupBuy
+      const store = yield* Storage.Storage
+      yield* g.openRound({
+        spec: spec({ cutoff: undefined, invoice: { issue: "on-paid", noticeEmail: "shop@example.com" } }),
+        at: "2024-05-01T09:00:00+08:00"
+      })
+      const say = (id: string, text: string, minute: number) =>
+        g.submitComments({
+          roundId: "socks",
+          comments: [
+            {
+              channel: "line",
+              commentId: id,
+              author: buyer("U1"),
+              text,
+              at: `2024-05-01T10:${String(minute).padStart(2, "0")}:00+08:00`
+            }
+          ]
+        })
+      yield* say("c1", "紅色+2", 0)
+      const [bad] = yield* say("c2", "載具 /AB", 1)
+      const [good] = yield* say("c3", "載具 /abc+123", 2)
+      yield* say("c4", "載具 /ABC+123", 3) // the same again: nothing new recorded
+      expect([bad!.status, good!.status]).toEqual(["ignored", "ignored"])
+      const [order] = yield* g.orders({ roundId: "socks" })
+      expect(order!.lines).toEqual([expect.objectContaining({ sku: "SOCK-R", qty: 2 })])
+      const carrierEvents = yield* store.readStream(Invoices.carrierStream(order!.buyerId))
+      expect(carrierEvents.events.map((e) => e.type)).toEqual(["CarrierGiven"])
+      expect(yield* Invoices.carrierOf(order!.buyerId)).toEqual({ carrier: { _tag: "Mobile", barcode: "/ABC+123" } })
+      const told = (yield* store.claimOutbox({ limit: 100, leaseMs: 0 }))
+        .map((e) => e.message)
+        .filter((m) => m.kind === "invoice-carrier")
+      expect(told.map((m) => MessageTemplates.render(m.kind, m.data).split("\n")[0])).toEqual([
+        "王小明 您好，您的發票載具格式不正確 🙏",
+        "王小明 您好，已記錄您的發票資訊 🧾",
+        "王小明 您好，已記錄您的發票資訊 🧾"
+      ])
+
+      yield* g.closeRound({ roundId: "socks", at: "2024-05-01T12:00:00+08:00" })
+      yield* pay(order!.orderId, order!.total, "tx-1")
+      yield* Scheduler.runDue({ now: later(0) })
+      yield* Scheduler.runDue({ now: later(0) })
+      const state = yield* Invoices.stateOf(order!.orderId)
+      expect(state.status).toBe("issued")
+      expect(state.request?.buyer.email).toBe("shop@example.com")
+      expect(standIn.received.some((r) => r.path === "/B2CInvoice/CheckBarcode")).toBe(true)
+    }).pipe(Effect.provide(app(storage(), true, true)))
+  )
+
+  it.live("a mobile barcode the tax authority does not know is refused before issuing, for the organiser to see", () =>
+    Effect.gen(function* () {
+      const order = yield* closedRound()
+      yield* Invoices.giveCarrier({
+        buyerId: order.buyerId,
+        details: { carrier: { _tag: "Mobile", barcode: "/ZZZ9999" }, email: "buyer@example.com" }
+      })
+      yield* pay(order.orderId, order.total, "tx-1")
+      yield* Scheduler.runDue({ now: later(0) })
+      yield* Scheduler.runDue({ now: later(0) })
+      expect(standIn.received.filter((r) => r.path === "/B2CInvoice/Issue")).toEqual([])
+      const problems = yield* Invoices.problems()
+      expect(problems).toMatchObject([
+        { kind: "invoice.issue", status: "failed", lastFailure: { reason: "invalid-input" } }
+      ])
+    }).pipe(Effect.provide(app(storage())))
   )
 })
