@@ -20,6 +20,7 @@
  * | `deadlines` | the orders flagged at a payment deadline that still owe money |
 | `exports` | a round's orders as a CSV file (organiser only: personal data) |
  * | `invoices` | an order's e-invoice, issue it now (helper), the invoices that need the organiser |
+ * | `counter` | 門市櫃台: find an order by pickup code, order number or buyer; take cash or a card (helper) |
  *
  * @since 0.2.0
  */
@@ -480,6 +481,38 @@ export class InvoicesApi extends HttpApiGroup.make("invoices").add(
   )
 ) {}
 
+/**
+ * The counter (門市櫃台): a shop assistant (a `helper` token) finds an order by pickup code, order
+ * number or buyer id and takes what is due, in cash or on the shop's card terminal. A helper may:
+ * the money is in their hand, each payment carries the till's or the terminal's reference
+ * (idempotent), it can never exceed what is due, and the organiser sees it with the order.
+ */
+export class CounterApi extends HttpApiGroup.make("counter").add(
+  HttpApiEndpoint.get("lookup", "/counter/lookup", {
+    query: { q: M.CounterQuery, rounds: Schema.optional(Schema.String) },
+    success: M.CounterLookup,
+    error: domain
+  }).annotateMerge(
+    op(
+      "helper",
+      "Find an order at the counter",
+      "A pickup code (typed, or scanned: the scanner types it and Enter), an order number, or a buyer id (in `rounds`, comma-separated; default the open and recent rounds): what is due, the pickups, the e-invoice"
+    )
+  ),
+  HttpApiEndpoint.post("pay", "/counter/orders/:orderId/pay", {
+    params: OrderParams,
+    payload: M.CounterPay,
+    success: M.CounterPaid,
+    error: [...domain, BadRequest]
+  }).annotateMerge(
+    op(
+      "helper",
+      "Take a payment at the counter",
+      "Cash, or a card on the shop's terminal recorded as paid with its reference; at most what is due (409 `over-due`, `not-due`); the same reference twice records one payment"
+    )
+  )
+) {}
+
 export class Api extends HttpApi.make("kaituan")
   .add(SessionApi)
   .add(RoundsApi)
@@ -494,6 +527,7 @@ export class Api extends HttpApi.make("kaituan")
   .add(PublishApi)
   .add(DeadlinesApi)
   .add(InvoicesApi)
+  .add(CounterApi)
   .middleware(Validation)
   .middleware(Authorization)
   .prefix(prefix)

@@ -7,6 +7,7 @@
  */
 import {
   Buyer,
+  Counter,
   Invoices,
   Invoicing,
   ReadModel,
@@ -555,3 +556,59 @@ export const InvoiceProblem = Schema.Struct({
 export const InvoiceProblems = Schema.Struct({ items: Schema.Array(InvoiceProblem) })
 /** See {@link InvoiceProblems}. */
 export type InvoiceProblems = typeof InvoiceProblems.Type
+
+// ---------------------------------------------------------------------------------------------
+// The counter (門市櫃台)
+// ---------------------------------------------------------------------------------------------
+
+/** `GET /counter/lookup?q=`: a pickup code (typed or scanned), an order number or a buyer id. */
+export const CounterQuery = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200))
+
+/** A meet-up pickup of an order, as the counter shows it. */
+export const CounterPickup = Schema.Struct({
+  shipmentId: Schema.String,
+  /** `shipped` while it waits at the counter, `picked-up` once confirmed. */
+  status: Schema.String,
+  lines: Schema.Array(Schema.Struct({ sku: Schema.String, qty: Schema.Int })),
+  locked: Schema.Boolean
+})
+
+/** An order at the counter: what is due, its pickups, its e-invoice. */
+export const CounterOrder = Schema.Struct({
+  order: ReadModel.OrderView,
+  /** NT$ still to pay. */
+  due: Schema.Int,
+  pickups: Schema.Array(CounterPickup),
+  invoice: OrderInvoice,
+  /** The pickup the code named. */
+  matchedShipmentId: Schema.optional(Schema.String)
+})
+/** See {@link CounterOrder}. */
+export type CounterOrder = typeof CounterOrder.Type
+
+/** What a counter lookup matched. */
+export const CounterLookup = Schema.Struct({
+  matchedBy: Schema.Literals(["pickup-code", "order", "buyer", "none"]),
+  orders: Schema.Array(CounterOrder)
+})
+/** See {@link CounterLookup}. */
+export type CounterLookup = typeof CounterLookup.Type
+
+/** `POST /counter/orders/:orderId/pay`: cash, or a card on the shop's terminal with its reference. */
+export const CounterPay = Schema.Struct({
+  method: Counter.PayMethod,
+  /** NT$, at most what is due; the whole due amount when left out. */
+  amount: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  /** The till's or the terminal's reference: the same one twice records one payment. */
+  reference: Counter.PayInput.fields.reference
+})
+/** See {@link CounterPay}. */
+export type CounterPay = typeof CounterPay.Type
+
+/** What a counter payment did, and the order after it. */
+export const CounterPaid = Schema.Struct({
+  status: Schema.Literals(["matched", "duplicate", "unmatched"]),
+  counter: CounterOrder
+})
+/** See {@link CounterPaid}. */
+export type CounterPaid = typeof CounterPaid.Type

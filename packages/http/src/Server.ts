@@ -21,6 +21,7 @@ import { HttpApiBuilder, HttpApiSwagger } from "effect/http-api"
 import { Api, prefix } from "./Api.js"
 import * as Auth from "./Auth.js"
 import * as Buyers from "./handlers/Buyers.js"
+import * as CounterHandlers from "./handlers/Counter.js"
 import * as Deadlines from "./handlers/Deadlines.js"
 import * as Exports from "./handlers/Exports.js"
 import * as InvoicesHandlers from "./handlers/Invoices.js"
@@ -67,7 +68,8 @@ export const layerHandlers = Layer.mergeAll(
   Exports.layer,
   PublishHandlers.layer,
   Deadlines.layer,
-  InvoicesHandlers.layer
+  InvoicesHandlers.layer,
+  CounterHandlers.layer
 )
 
 /** The {@link Tokens} and `Payments` services over the app's `GroupBuy` and `Storage`. */

@@ -25,8 +25,9 @@ describe.each(kinds)("the OpenAPI document and the typed client over %s", (kind)
     )
     const routes = WebHandler.allOperations.map((o) => `${o.method} ${o.path.replace(/:(\w+)/g, "{$1}")}`)
     // 33, GET /rounds/{roundId}/overdue and POST /rounds/{roundId}/arrived (預購到貨, issue 16).
-    // + 3 e-invoice routes (issue 20): GET/POST /orders/{orderId}/invoice, GET /invoices/problems.
-    expect(routes).toHaveLength(38)
+    // + 3 e-invoice routes (issue 20): GET/POST /orders/{orderId}/invoice, GET /invoices/problems;
+    // + 2 counter routes: GET /counter/lookup, POST /counter/orders/{orderId}/pay.
+    expect(routes).toHaveLength(40)
     expect(new Set(listed)).toEqual(new Set(routes))
     for (const [, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>))
       for (const op of Object.values(ops)) {
