@@ -7,6 +7,7 @@ import { Dashboard } from "./pages/Dashboard.js"
 import { Orders } from "./pages/Orders.js"
 import { Payments } from "./pages/Payments.js"
 import { PickupPage } from "./pages/Pickup.js"
+import { CounterPage } from "./pages/Counter.js"
 import { Review } from "./pages/Review.js"
 import { Rounds } from "./pages/Rounds.js"
 import { RoundSettings } from "./pages/Settings.js"
@@ -172,7 +173,8 @@ const Shell = (props: { readonly langButton: preact.JSX.Element; readonly onSign
   const nav = [
     { to: "rounds", key: "nav.rounds" as const, show: true },
     { to: "pickup", key: "nav.pickup" as const, show: true },
-    { to: "buyers", key: "nav.buyers" as const, show: can("buyers.get") }
+    { to: "buyers", key: "nav.buyers" as const, show: can("buyers.get") },
+    { to: "counter", key: "nav.counter" as const, show: can("counter.lookup") }
   ]
   return (
     <>
@@ -223,6 +225,7 @@ const Page = (props: { readonly parts: ReadonlyArray<string>; readonly query: UR
     if (sub === "settings") return <RoundSettings roundId={id} />
   }
   if (section === "pickup") return <PickupPage initialCode={query.get("code") ?? ""} />
+  if (section === "counter") return <CounterPage initialQuery={query.get("q") ?? ""} />
   if (section === "buyers" && id === undefined) return <BuyersLookup />
   if (section === "buyers" && id !== undefined)
     return <BuyerPage buyerId={id} roundId={query.get("round") ?? undefined} />

@@ -418,7 +418,36 @@ const zh = {
   "event.other": "其他異動（{tag}）",
 
   "notFound.title": "找不到這一頁",
-  "notFound.home": "回到開團列表"
+  "notFound.home": "回到開團列表",
+  "nav.counter": "門市櫃台",
+  "counter.title": "門市櫃台",
+  "counter.intro": "掃描或輸入取貨碼、訂單編號或買家代號，收款、確認取貨、開立發票。",
+  "counter.query": "取貨碼／訂單編號／買家",
+  "counter.find": "查詢",
+  "counter.none": "找不到符合的訂單",
+  "counter.total": "訂單金額",
+  "counter.paid": "已付",
+  "counter.due": "應付",
+  "counter.payCash": "收現金",
+  "counter.payCard": "刷卡完成",
+  "counter.cardRef": "刷卡授權碼",
+  "counter.paidCash": "已收現金 {amount}",
+  "counter.paidCard": "已記錄刷卡 {amount}",
+  "counter.duplicate": "這筆已記錄過",
+  "counter.settled": "已付清",
+  "counter.pickups": "取貨",
+  "counter.noPickup": "尚未出貨到門市",
+  "counter.payFirst": "付清後才能取貨",
+  "counter.invoice": "電子發票",
+  "counter.carrier": "載具／捐贈碼／統編（可留空）",
+  "counter.issue": "開立發票",
+  "counter.issueAgain": "重新開立",
+  "counter.issued": "已開立發票 {no}",
+  "counter.invoiceQueued": "發票已送出，稍後完成開立",
+  "counter.badCarrier": "載具格式不正確：手機條碼為「/」加 7 碼，捐贈碼 3–7 位數字，統編 8 位數字",
+  "counter.invoice.issued": "已開立",
+  "counter.invoice.voided": "已作廢",
+  "counter.receipt": "列印收據"
 }
 
 export type Key = keyof typeof zh
@@ -844,7 +873,38 @@ const en: Record<Key, string> = {
   "event.other": "Another change ({tag})",
 
   "notFound.title": "Page not found",
-  "notFound.home": "Back to rounds"
+  "notFound.home": "Back to rounds",
+  "nav.counter": "Counter",
+  "counter.title": "Counter",
+  "counter.intro":
+    "Scan or type a pickup code, an order number or a buyer: take payment, confirm pickup, issue the e-invoice.",
+  "counter.query": "Pickup code / order / buyer",
+  "counter.find": "Find",
+  "counter.none": "No order found",
+  "counter.total": "Order total",
+  "counter.paid": "Paid",
+  "counter.due": "Due",
+  "counter.payCash": "Cash received",
+  "counter.payCard": "Card paid",
+  "counter.cardRef": "Card approval code",
+  "counter.paidCash": "Cash received: {amount}",
+  "counter.paidCard": "Card payment recorded: {amount}",
+  "counter.duplicate": "recorded before",
+  "counter.settled": "Paid in full",
+  "counter.pickups": "Pickup",
+  "counter.noPickup": "Not at the counter yet",
+  "counter.payFirst": "Pay in full before pickup",
+  "counter.invoice": "E-invoice",
+  "counter.carrier": "Carrier / love code / tax id (optional)",
+  "counter.issue": "Issue invoice",
+  "counter.issueAgain": "Issue again",
+  "counter.issued": "Invoice issued: {no}",
+  "counter.invoiceQueued": "Invoice sent; it will be issued shortly",
+  "counter.badCarrier":
+    "Carrier not valid: a mobile barcode is / and 7 characters, a love code 3 to 7 digits, a tax id 8 digits",
+  "counter.invoice.issued": "Issued",
+  "counter.invoice.voided": "Voided",
+  "counter.receipt": "Print receipt"
 }
 
 export type Lang = "zh-TW" | "en"
