@@ -100,7 +100,7 @@ export const CounterPage = (props: { readonly initialQuery: string }) => {
             autocapitalize="characters"
             spellcheck={false}
             enterkeyhint="search"
-            class="mono code-input"
+            class="mono counter-query"
             onInput={(e) => setQuery(valueOf(e))}
           />
         </Field>
