@@ -750,7 +750,9 @@ export const make = Effect.gen(function* () {
     incoming: Round.IncomingComment,
     carriers: Map<string, { state: BuyerCarrier.BuyerInvoiceDetails | undefined; version: number }>,
     at: string,
-    key: string
+    key: string,
+    roundId: string,
+    spec: Round.State["spec"]
   ) =>
     Effect.gen(function* () {
       const buyerId = incoming.buyerId
@@ -775,17 +777,28 @@ export const make = Effect.gen(function* () {
               },
         createdAt: at
       }
-      if (details === undefined) return { message, append: undefined }
+      if (details === undefined) return { message, append: undefined, jobs: [] }
       const decided = Decider.run(BuyerCarrier.carrierDecider, { buyerId, details, at }, known.state)
       const events = Result.isSuccess(decided) ? decided.success.events : []
       if (events.length === 0) {
         carriers.set(buyerId, known)
-        return { message, append: undefined }
+        return { message, append: undefined, jobs: [] }
       }
       carriers.set(buyerId, { state: details, version: known.version + events.length })
+      // A round that issues on payment: the buyer's paid orders still without an invoice (their
+      // request refused for want of a carrier) are asked for again (the job does nothing otherwise).
+      const jobs =
+        spec?.invoice?.issue === "on-paid"
+          ? (yield* storage.orders({
+              roundId,
+              buyerId,
+              status: ["paid", "partly-shipped", "shipped", "completed"]
+            })).map((o) => invoicePaidJob(o.orderId, at))
+          : []
       return {
         message,
-        append: { stream: streamId, expectedVersion: known.version, events: events.map((e) => encode(e, at)) }
+        append: { stream: streamId, expectedVersion: known.version, events: events.map((e) => encode(e, at)) },
+        jobs
       }
     })
 
@@ -867,7 +880,7 @@ export const make = Effect.gen(function* () {
         // 載具: the buyer's e-invoice carrier, recorded and acknowledged in the comment's commit
         const carrier =
           incoming.parsed.intent === "carrier" && incoming.buyer.unknown !== true
-            ? yield* carrierGiven(incoming, carriers, at, key)
+            ? yield* carrierGiven(incoming, carriers, at, key, roundId, state.spec)
             : undefined
         const roundAppend = { stream, expectedVersion: version, events: events.map((e) => encode(e, at)) }
         const messages =
@@ -879,7 +892,8 @@ export const make = Effect.gen(function* () {
           keyData: claimData(prints[i]!, roundId),
           appends: carrier?.append === undefined ? [roundAppend] : [roundAppend, carrier.append],
           views: NO_VIEWS,
-          outbox: carrier === undefined ? messages : [...messages, carrier.message]
+          outbox: carrier === undefined ? messages : [...messages, carrier.message],
+          ...(carrier === undefined || carrier.jobs.length === 0 ? {} : { schedule: carrier.jobs })
         })
         outcomes.push(
           own === events

@@ -177,12 +177,12 @@ describe.each(storages)("e-invoices wired (%s)", (_name, storage) => {
   )
 
   it.live(
-    "no carrier: the request job fails for good and the organiser sees it; on-demand rounds request nothing",
+    "no carrier: the request job fails for good and the organiser sees it, until the buyer sends their 載具",
     () =>
       Effect.gen(function* () {
         const g = yield* GroupBuy.GroupBuy
         yield* g.openRound({
-          spec: spec({ cutoff: undefined, invoice: { issue: "on-paid" } }),
+          spec: spec({ cutoff: undefined, invoice: { issue: "on-paid", noticeEmail: "shop@example.com" } }),
           at: "2024-05-01T09:00:00+08:00"
         })
         yield* g.submitComments({
@@ -201,7 +201,27 @@ describe.each(storages)("e-invoices wired (%s)", (_name, storage) => {
         ])
         expect(problems[0]!.lastError).toContain("載具")
         expect((yield* Invoices.stateOf(order!.orderId)).status).toBe("none")
-      }).pipe(Effect.provide(app(storage())))
+        // the buyer then sends their 載具 in chat: the request is made again, and issued
+        yield* g.submitComments({
+          roundId: "socks",
+          comments: [
+            {
+              channel: "line",
+              commentId: "c2",
+              author: buyer("U9"),
+              text: "載具 /1234567",
+              at: "2024-05-01T14:00:00+08:00"
+            }
+          ]
+        })
+        yield* Scheduler.runDue({ now: later(0) })
+        yield* Scheduler.runDue({ now: later(0) })
+        const state = yield* Invoices.stateOf(order!.orderId)
+        expect(state.status).toBe("issued")
+        expect(state.request?.carrier).toEqual({ _tag: "Mobile", barcode: "/1234567" })
+        expect(state.request?.buyer.email).toBe("shop@example.com")
+        expect(yield* Invoices.problems()).toEqual([])
+      }).pipe(Effect.provide(app(storage(), true, true)))
   )
 
   it.live("without an Invoicing service the issue job waits (retried, visible to the organiser)", () =>
