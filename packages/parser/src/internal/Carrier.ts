@@ -29,8 +29,13 @@ const MOBILE_OK = /^\/[0-9A-Z.+-]{7}$/
 const LOVE_OK = /^[0-9]{3,7}$/
 const TAX_OK = /^[0-9]{8}$/
 
+/** A character every carrier comment has (a barcode's `/`, or the first of a carrier word's). */
+const MAYBE = /[/\uff0f載條捐愛統]/
+
 /** The verdict on a carrier comment, or undefined when the comment gives no carrier. */
 export const carrierOf = (text: string): ParseResult.ParseResult | undefined => {
+  // most comments have none of these: one scan, nothing allocated
+  if (!MAYBE.test(text)) return undefined
   const t = foldWidth(text)
   const bare = BARE.exec(t)
   if (bare !== null) {
