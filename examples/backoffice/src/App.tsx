@@ -9,6 +9,7 @@ import { InsightsPage } from "./pages/Insights.js"
 import { Orders } from "./pages/Orders.js"
 import { Payments } from "./pages/Payments.js"
 import { PickupPage } from "./pages/Pickup.js"
+import { CounterPage } from "./pages/Counter.js"
 import { Review } from "./pages/Review.js"
 import { Rounds } from "./pages/Rounds.js"
 import { RoundSettings } from "./pages/Settings.js"
@@ -176,7 +177,8 @@ const Shell = (props: { readonly langButton: preact.JSX.Element; readonly onSign
     { to: "pickup", key: "nav.pickup" as const, show: true },
     { to: "buyers", key: "nav.buyers" as const, show: can("buyers.get") },
     { to: "members", key: "nav.members" as const, show: can("members.list") },
-    { to: "insights", key: "nav.insights" as const, show: can("insights.report") }
+    { to: "insights", key: "nav.insights" as const, show: can("insights.report") },
+    { to: "counter", key: "nav.counter" as const, show: can("counter.lookup") }
   ]
   return (
     <>
@@ -228,6 +230,7 @@ const Page = (props: { readonly parts: ReadonlyArray<string>; readonly query: UR
   }
   if (section === "insights") return <InsightsPage />
   if (section === "pickup") return <PickupPage initialCode={query.get("code") ?? ""} />
+  if (section === "counter") return <CounterPage initialQuery={query.get("q") ?? ""} />
   if (section === "buyers" && id === undefined) return <BuyersLookup />
   if (section === "buyers" && id !== undefined)
     return <BuyerPage buyerId={id} roundId={query.get("round") ?? undefined} />

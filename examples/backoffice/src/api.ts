@@ -58,6 +58,10 @@ export interface Published {
   readonly text: string
 }
 export type Method = Ship["method"]
+export type CounterLookup = Models.CounterLookup
+export type CounterOrder = Models.CounterOrder
+export type CounterPaid = Models.CounterPaid
+export type OrderInvoice = Models.OrderInvoice
 
 /** The API's prefix: the back office is served by the same server, so paths are same-origin. */
 export const prefix = "/api/v1"

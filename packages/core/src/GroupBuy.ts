@@ -12,6 +12,7 @@
  */
 import { Clock, Context, Data, Effect, Layer, Ref, Result, Schema } from "effect"
 import { type Author, buyerIdFor } from "./Buyer.js"
+import * as BuyerCarrier from "./BuyerCarrier.js"
 import * as CommandHandler from "./CommandHandler.js"
 import { CommentParser, type CompiledParser } from "./CommentParser.js"
 import * as Decider from "./Decider.js"
@@ -31,6 +32,7 @@ import { IdGenerator } from "./IdGenerator.js"
 import { MemberPolicy, screen as screenMember } from "./MemberPolicy.js"
 import * as inputs from "./internal/inputs.js"
 import { isoMillis } from "./internal/isoMillis.js"
+import { paidJob as invoicePaidJob, refundJob as invoiceRefundJob } from "./internal/invoiceJobs.js"
 import { deadlineOf, PayPageUrl, paymentJobs } from "./internal/paymentJobs.js"
 import { refundPayments } from "./internal/refundPayments.js"
 import { remindJobs } from "./internal/remindJob.js"
@@ -748,6 +750,67 @@ export const make = Effect.gen(function* () {
   })
 
   /**
+   * A `carrier` comment (載具): the buyer's invoice details changed (an append to their carrier
+   * stream, none when unchanged) and the acknowledgement (or the format, when the code was not
+   * valid). `carriers` holds the streams this batch read and wrote.
+   */
+  const carrierGiven = (
+    incoming: Round.IncomingComment,
+    carriers: Map<string, { state: BuyerCarrier.BuyerInvoiceDetails | undefined; version: number }>,
+    at: string,
+    key: string,
+    roundId: string,
+    spec: Round.State["spec"]
+  ) =>
+    Effect.gen(function* () {
+      const buyerId = incoming.buyerId
+      const streamId = BuyerCarrier.carrierStream(buyerId)
+      const known =
+        carriers.get(buyerId) ?? (yield* CommandHandler.load(storage, BuyerCarrier.carrierAggregate, streamId))
+      const parsed = incoming.parsed.carrier
+      const details = parsed === undefined ? undefined : BuyerCarrier.detailsFromParsed(parsed, known.state)
+      const message: OutboundMessage = {
+        id: `carrier:${key}`,
+        kind: "invoice-carrier",
+        to: buyerRecipient(buyerId, incoming.buyer.id),
+        data:
+          details === undefined || parsed === undefined
+            ? { valid: false, ...(incoming.buyer.name === undefined ? {} : { buyerName: incoming.buyer.name }) }
+            : {
+                valid: true,
+                ...(incoming.buyer.name === undefined ? {} : { buyerName: incoming.buyer.name }),
+                ...(parsed.mobileBarcode === undefined ? {} : { mobileBarcode: parsed.mobileBarcode }),
+                ...(parsed.loveCode === undefined ? {} : { loveCode: parsed.loveCode }),
+                ...(details.taxId === undefined ? {} : { taxId: details.taxId })
+              },
+        createdAt: at
+      }
+      if (details === undefined) return { message, append: undefined, jobs: [] }
+      const decided = Decider.run(BuyerCarrier.carrierDecider, { buyerId, details, at }, known.state)
+      const events = Result.isSuccess(decided) ? decided.success.events : []
+      if (events.length === 0) {
+        carriers.set(buyerId, known)
+        return { message, append: undefined, jobs: [] }
+      }
+      carriers.set(buyerId, { state: details, version: known.version + events.length })
+      // A round that issues on payment: the buyer's paid orders still without an invoice (their
+      // request refused for want of a carrier) are asked for again (the job does nothing otherwise).
+      const jobs =
+        spec?.invoice?.issue === "on-paid"
+          ? (yield* storage.orders({
+              roundId,
+              buyerId,
+              status: ["paid", "partly-shipped", "shipped", "completed"]
+            })).map((o) => invoicePaidJob(o.orderId, at))
+          : []
+      return {
+        message,
+        append: { stream: streamId, expectedVersion: known.version, events: events.map((e) => encode(e, at)) },
+        jobs
+      }
+    })
+
+  /**
    * One batch of at most BATCH comments: decide all against a running state, commit once. Goes on
    * from `from` (the previous batch of the same call) when given, else from the cached round.
    */
@@ -776,6 +839,8 @@ export const make = Effect.gen(function* () {
       const commits: Array<Commit> = []
       const outcomes: Array<CommentOutcome> = []
       const views = new ViewBatch(roundId)
+      /** Buyers' carrier streams read in this batch (a second 載具 comment goes on from the first). */
+      const carriers = new Map<string, { state: BuyerCarrier.BuyerInvoiceDetails | undefined; version: number }>()
       const at = yield* nowIso
       const stream = roundStream(roundId)
       // Parse the whole batch first, then decide it: the parser's tables stay in the CPU caches
@@ -820,15 +885,23 @@ export const make = Effect.gen(function* () {
         const entry = changesOrder(own) ? Round.lookup(after.book, incoming.buyerId) : undefined
         views.add(after, own, entry)
         if (own !== events) views.add(after, events.slice(cut))
+        // 載具: the buyer's e-invoice carrier, recorded and acknowledged in the comment's commit
+        const carrier =
+          incoming.parsed.intent === "carrier" && incoming.buyer.unknown !== true
+            ? yield* carrierGiven(incoming, carriers, at, key, roundId, state.spec)
+            : undefined
+        const roundAppend = { stream, expectedVersion: version, events: events.map((e) => encode(e, at)) }
+        const messages =
+          own === events
+            ? roundMessages(after, c, events, entry)
+            : [...roundMessages(after, c, own, entry), ...waitlistMessages(after, events.slice(cut))]
         commits.push({
           idempotencyKey: key,
           keyData: claimData(prints[i]!, roundId),
-          appends: [{ stream, expectedVersion: version, events: events.map((e) => encode(e, at)) }],
+          appends: carrier?.append === undefined ? [roundAppend] : [roundAppend, carrier.append],
           views: NO_VIEWS,
-          outbox:
-            own === events
-              ? roundMessages(after, c, events, entry)
-              : [...roundMessages(after, c, own, entry), ...waitlistMessages(after, events.slice(cut))]
+          outbox: carrier === undefined ? messages : [...messages, carrier.message],
+          ...(carrier === undefined || carrier.jobs.length === 0 ? {} : { schedule: carrier.jobs })
         })
         outcomes.push(
           own === events
@@ -1170,6 +1243,11 @@ export const make = Effect.gen(function* () {
                 at: input.at
               })
               unit.view({ _tag: "UpsertOrder", order: orderView(after, input.at) })
+              // paid in full now, in a round that issues e-invoices on payment: request it in this commit
+              if (current.state.paid < current.state.total && after.paid >= after.total) {
+                const round = yield* unit.load(rounds, roundStream(after.roundId))
+                if (round.state.spec?.invoice?.issue === "on-paid") unit.schedule(invoicePaidJob(orderId, input.at))
+              }
               if (input.last5)
                 unit.view({
                   _tag: "LearnAccount",
@@ -1464,6 +1542,11 @@ export const make = Effect.gen(function* () {
                 when
               )
             )
+            // Its e-invoice (if any) is voided or gets an allowance, by a job scheduled in the refund's commit.
+            if (after.refunded > 0)
+              unit.schedule(
+                invoiceRefundJob({ orderId, refundId: `order:${orderId}`, amount: after.refunded, reason, at: when })
+              )
           })
       }).pipe(Effect.mapError(refusedAsRejected))
       const refundedView = yield* storage.order(orderId)

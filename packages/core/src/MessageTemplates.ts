@@ -397,7 +397,20 @@ const zhTW: Record<MessageKind, (data: Data, v: Vars) => string> = {
       v.lines,
       v.reasonText && `原因：${v.reasonText}`,
       num(d["amount"]) !== undefined && num(d["amount"])! > 0 ? `將退款 ${v.amount}，完成後會再通知您` : ""
-    )
+    ),
+  "invoice-carrier": (d, v) =>
+    d["valid"] === false
+      ? join(
+          `${v.greeting}您的發票載具格式不正確 🙏`,
+          "手機條碼為「/」加 7 碼英數字（例：載具 /ABC+123），捐贈碼為 3–7 位數字，統編為 8 位數字，請再傳一次"
+        )
+      : join(
+          `${v.greeting}已記錄您的發票資訊 🧾`,
+          str(d["mobileBarcode"]) && `手機條碼：${str(d["mobileBarcode"])}`,
+          str(d["loveCode"]) && `捐贈碼：${str(d["loveCode"])}`,
+          str(d["taxId"]) && `統一編號：${str(d["taxId"])}`,
+          "之後的電子發票將依此開立"
+        )
 }
 
 const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
@@ -526,7 +539,20 @@ const en: Record<MessageKind, (data: Data, v: Vars) => string> = {
       num(d["amount"]) !== undefined && num(d["amount"])! > 0
         ? `We will refund ${v.amount} and let you know when it is done`
         : ""
-    )
+    ),
+  "invoice-carrier": (d, v) =>
+    d["valid"] === false
+      ? join(
+          `${v.greeting}your invoice carrier is not in a valid format 🙏`,
+          "A mobile barcode is / and 7 letters or digits (e.g. 載具 /ABC+123), a love code 3 to 7 digits, a tax id 8 digits: please send it again"
+        )
+      : join(
+          `${v.greeting}we noted your invoice details 🧾`,
+          str(d["mobileBarcode"]) && `Mobile barcode: ${str(d["mobileBarcode"])}`,
+          str(d["loveCode"]) && `Love code: ${str(d["loveCode"])}`,
+          str(d["taxId"]) && `Tax id: ${str(d["taxId"])}`,
+          "Your e-invoices will be issued with them"
+        )
 }
 
 /** How a refund went back, in words (`method` of an after-sales message). */

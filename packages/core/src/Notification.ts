@@ -34,7 +34,9 @@ export const MessageKind = Schema.Literals([
   "arrived-at-store",
   "order-partly-refunded",
   "order-returned",
-  "picked-up"
+  "picked-up",
+  // E-invoices (電子發票), issue 20: the buyer's carrier (載具) recorded, or its format refused.
+  "invoice-carrier"
 ])
 export type MessageKind = typeof MessageKind.Type
 

@@ -6,8 +6,11 @@
  */
 import { Schema } from "effect"
 
-/** The six intents of PARSING.md. */
-export const Intent = Schema.Literals(["order", "amend", "cancel", "payment", "review", "none"])
+/**
+ * The six intents of PARSING.md, and `carrier`: the buyer tells us where their e-invoice goes
+ * (載具 / 手機條碼 `/ABC+123`, 捐贈碼 `168001`, 統編 `12345678`). A carrier message is never an order.
+ */
+export const Intent = Schema.Literals(["order", "amend", "cancel", "payment", "review", "none", "carrier"])
 export type Intent = typeof Intent.Type
 
 /**
@@ -36,7 +39,8 @@ export const SpanKind = Schema.Literals([
   "last5",
   "money",
   "unknown",
-  "filler"
+  "filler",
+  "carrier"
 ])
 export type SpanKind = typeof SpanKind.Type
 
@@ -47,6 +51,17 @@ export const Span = Schema.Struct({
   kind: SpanKind
 })
 export type Span = typeof Span.Type
+
+/** What a `carrier` comment gave: a mobile barcode (手機條碼), a love code (捐贈碼), a company's 統編; one or two of them. */
+export const InvoiceCarrier = Schema.Struct({
+  /** `/` and 7 of `0-9 A-Z . + -`. */
+  mobileBarcode: Schema.optional(Schema.String.check(Schema.isPattern(/^\/[0-9A-Z.+-]{7}$/))),
+  /** 3 to 7 digits. */
+  loveCode: Schema.optional(Schema.String.check(Schema.isPattern(/^[0-9]{3,7}$/))),
+  /** 8 digits. */
+  taxId: Schema.optional(Schema.String.check(Schema.isPattern(/^[0-9]{8}$/)))
+})
+export type InvoiceCarrier = typeof InvoiceCarrier.Type
 
 /** The parser's verdict on one comment. */
 export const ParseResult = Schema.Struct({
@@ -59,7 +74,12 @@ export const ParseResult = Schema.Struct({
   /** For `payment`: the amount reported, in TWD. */
   amount: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   /** For `payment`: the last five digits of the paying account. */
-  last5: Schema.optional(Schema.String.check(Schema.isPattern(/^\d{5}$/)))
+  last5: Schema.optional(Schema.String.check(Schema.isPattern(/^\d{5}$/))),
+  /**
+   * For `carrier`: what the buyer gave, in the format the tax authority uses (手機條碼 upper-cased);
+   * absent when a carrier word came with a code of the wrong format (the buyer is told the format).
+   */
+  carrier: Schema.optional(InvoiceCarrier)
 })
 export type ParseResult = typeof ParseResult.Type
 

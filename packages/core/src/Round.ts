@@ -1180,6 +1180,8 @@ const decideIntent = (s: State, c: IncomingComment, ref: Ref, newOrderId: string
   const p = c.parsed
   switch (p.intent) {
     case "none":
+    // 載具: the buyer's invoice carrier, recorded beside the round (GroupBuy): never an order
+    case "carrier":
       return ok([ignored(ref, p.reason)])
     case "payment":
       return ok([paymentReported(ref, p)])

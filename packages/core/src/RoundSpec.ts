@@ -71,6 +71,23 @@ export type PaymentSettings = typeof PaymentSettings.Type
 export const UnpaidPolicy = Schema.Literals(["cancel", "flag"])
 export type UnpaidPolicy = typeof UnpaidPolicy.Type
 
+/** When a round's e-invoices (電子發票) are issued: as soon as an order is paid in full, or only when asked (the counter, the API). */
+export const InvoiceIssuePolicy = Schema.Literals(["on-paid", "on-demand"])
+export type InvoiceIssuePolicy = typeof InvoiceIssuePolicy.Type
+
+/** A round's e-invoice settings (an `Invoicing` service must be configured to issue them). */
+export const InvoiceSettings = Schema.Struct({
+  /** `on-paid`: every order paid in full gets its invoice requested in the payment's commit; `on-demand`: only when asked. */
+  issue: InvoiceIssuePolicy,
+  /**
+   * Where the invoice notice goes when the buyer gave neither an e-mail nor a phone (an invoice
+   * needs one): the organiser's own address. Never the buyer's carrier.
+   */
+  noticeEmail: Schema.optional(Schema.String.check(Schema.isPattern(/^[^@\s]+@[^@\s]+$/)))
+})
+/** See the {@link InvoiceSettings} Schema. */
+export type InvoiceSettings = typeof InvoiceSettings.Type
+
 /** An optional field with a default: a missing key (or `undefined`) decodes to `value`. */
 const orDefault = <S extends Schema.Top>(schema: S, value: () => S["Type"]) =>
   schema.pipe(Schema.withDecodingDefaultType(Effect.sync(value)))
@@ -121,6 +138,8 @@ export const RoundSpec = Schema.Struct({
    * Marking arrival tells the buyers either way.
    */
   preorderArrival: Schema.optional(Schema.Boolean),
+  /** E-invoices (電子發票): when they are issued (see {@link InvoiceSettings}). No setting: none are issued unless asked. */
+  invoice: Schema.optional(InvoiceSettings),
   products: Schema.NonEmptyArray(ProductSpec)
 })
 /** A decoded round file, defaults applied. */

@@ -38,6 +38,8 @@ import { REPLENISH, replenishReminder } from "./groupBuy/Members.js"
 import { remindRound } from "./groupBuy/Publish.js"
 import { PAYMENT_DEADLINE, PAYMENT_REMINDER } from "./internal/paymentJobs.js"
 import { REMIND } from "./internal/remindJob.js"
+import { ISSUE_JOB, REFUND_JOB, REQUEST_JOB } from "./internal/invoiceJobs.js"
+import * as Invoices from "./Invoices.js"
 import { maskSecrets } from "./OutboxRelay.js"
 import { IsoTimestamp } from "./RoundSpec.js"
 import { type ClaimedJob, roundStream, type ScheduledJob, Storage, type StorageError } from "./Storage.js"
@@ -246,14 +248,20 @@ export const roundPaymentDeadline: Handler<Storage> = (job) =>
 /**
  * The handlers core brings: `"round.cutoff"` → {@link roundCutoff}, `"round.remind"` →
  * {@link roundRemind}, `"round.payment-reminder"` → {@link roundPaymentReminder},
- * `"round.payment-deadline"` → {@link roundPaymentDeadline}, `"member.replenish"` → `Members.replenishReminder`.
+ * `"round.payment-deadline"` → {@link roundPaymentDeadline}, `"member.replenish"` → `Members.replenishReminder`,
+ * and the e-invoice jobs `"invoice.request"`, `"invoice.issue"`, `"invoice.refund"` (`Invoices.handlers`:
+ * they use the `Invoicing` service when the host provides one, and wait for it otherwise).
  */
 export const builtIn = {
   [CUTOFF]: roundCutoff,
   [REMIND]: roundRemind,
   [PAYMENT_REMINDER]: roundPaymentReminder,
   [PAYMENT_DEADLINE]: roundPaymentDeadline,
-  [REPLENISH]: replenishReminder
+  [REPLENISH]: replenishReminder,
+  // looked up when a job runs: Invoices imports this module (JobRejected)
+  [REQUEST_JOB]: (job: ClaimedJob) => Invoices.handlers[REQUEST_JOB](job),
+  [ISSUE_JOB]: (job: ClaimedJob) => Invoices.handlers[ISSUE_JOB](job),
+  [REFUND_JOB]: (job: ClaimedJob) => Invoices.handlers[REFUND_JOB](job)
 } as const satisfies Handlers
 
 // ---------------------------------------------------------------------------------------------

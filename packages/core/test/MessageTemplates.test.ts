@@ -61,8 +61,15 @@ describe("MessageTemplates", () => {
       "order-partly-refunded":
         "小明 您好，已部分退款 NT$1,600（芒果團）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n原因：已過截單時間",
       "order-returned":
-        "小明 您好，已收到退回的商品 📦（芒果團）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n原因：已過截單時間\n將退款 NT$1,600，完成後會再通知您"
+        "小明 您好，已收到退回的商品 📦（芒果團）\n・愛文（大） ×2　NT$1,300\n・EGG ×1　NT$300\n原因：已過截單時間\n將退款 NT$1,600，完成後會再通知您",
+      "invoice-carrier": "小明 您好，已記錄您的發票資訊 🧾\n之後的電子發票將依此開立"
     })
+    expect(Templates.render("invoice-carrier", { mobileBarcode: "/ABC+123", taxId: "12345678" })).toBe(
+      "已記錄您的發票資訊 🧾\n手機條碼：/ABC+123\n統一編號：12345678\n之後的電子發票將依此開立"
+    )
+    expect(Templates.render("invoice-carrier", { valid: false })).toBe(
+      "您的發票載具格式不正確 🙏\n手機條碼為「/」加 7 碼英數字（例：載具 /ABC+123），捐贈碼為 3–7 位數字，統編為 8 位數字，請再傳一次"
+    )
     expect(Templates.render("waitlist-joined", { qty: 2, position: 3, label: "毛襪 紅" })).toBe(
       "毛襪 紅 ×2 目前已售完，已為您登記候補 🙋（第 3 位）\n有人取消或補貨時，會依登記順序為您遞補並通知您"
     )

@@ -21,6 +21,8 @@
  * | `deadlines` | the orders flagged at a payment deadline that still owe money |
  * | `members` | members across channels (personal data): list by segment, one member, changes, link codes, merge, split, broadcasts |
  * | `insights` | the KPIs, the costs and leaders they use (organiser only) |
+ * | `invoices` | an order's e-invoice, issue it now (helper), the invoices that need the organiser |
+ * | `counter` | 門市櫃台: find an order by pickup code, order number or buyer; take cash or a card (helper) |
 | `exports` | a round's orders as a CSV file (organiser only: personal data) |
  * | `documents` | printed documents as PDF: packing slips (出貨單) and the pick list (分貨單) |
  *
@@ -807,6 +809,69 @@ export class LogisticsApi extends HttpApiGroup.make("logistics").add(
   }).annotateMerge(op("organiser", "Mark an unclaimed return dealt with"))
 ) {}
 
+/** E-invoices (電子發票): an order's invoice, issuing it on demand, the failures. */
+export class InvoicesApi extends HttpApiGroup.make("invoices").add(
+  HttpApiEndpoint.get("get", "/orders/:orderId/invoice", {
+    params: OrderParams,
+    success: M.OrderInvoice,
+    error: domain
+  }).annotateMerge(op("helper", "An order's e-invoice", "Its number once issued, the last failure while it is not")),
+  HttpApiEndpoint.post("request", "/orders/:orderId/invoice", {
+    params: OrderParams,
+    payload: M.RequestInvoice,
+    success: M.OrderInvoice,
+    error: [...domain, BadRequest]
+  }).annotateMerge(
+    op(
+      "helper",
+      "Issue an order's e-invoice now",
+      "For a paid order, with the carrier given now (recorded as the buyer's) or the one the buyer gave in chat; issued at once when the vendor answers, else retried by the scheduler. Idempotent"
+    )
+  ),
+  HttpApiEndpoint.get("problems", "/invoices/problems", {
+    success: M.InvoiceProblems,
+    error: domain
+  }).annotateMerge(
+    op(
+      "organiser",
+      "E-invoices that need the organiser",
+      "Invoice jobs failed for good (no carrier, refused input, the vendor down past every retry) or retrying"
+    )
+  )
+) {}
+
+/**
+ * The counter (門市櫃台): a shop assistant (a `helper` token) finds an order by pickup code, order
+ * number or buyer id and takes what is due, in cash or on the shop's card terminal. A helper may:
+ * the money is in their hand, each payment carries the till's or the terminal's reference
+ * (idempotent), it can never exceed what is due, and the organiser sees it with the order.
+ */
+export class CounterApi extends HttpApiGroup.make("counter").add(
+  HttpApiEndpoint.get("lookup", "/counter/lookup", {
+    query: { q: M.CounterQuery, rounds: Schema.optional(Schema.String) },
+    success: M.CounterLookup,
+    error: domain
+  }).annotateMerge(
+    op(
+      "helper",
+      "Find an order at the counter",
+      "A pickup code (typed, or scanned: the scanner types it and Enter), an order number, or a buyer id (in `rounds`, comma-separated; default the open and recent rounds): what is due, the pickups, the e-invoice"
+    )
+  ),
+  HttpApiEndpoint.post("pay", "/counter/orders/:orderId/pay", {
+    params: OrderParams,
+    payload: M.CounterPay,
+    success: M.CounterPaid,
+    error: [...domain, BadRequest]
+  }).annotateMerge(
+    op(
+      "helper",
+      "Take a payment at the counter",
+      "Cash, or a card on the shop's terminal recorded as paid with its reference; at most what is due (409 `over-due`, `not-due`); the same reference twice records one payment"
+    )
+  )
+) {}
+
 /** The organiser's API, version 1. */
 export class Api extends HttpApi.make("kaituan")
   .add(SessionApi)
@@ -826,6 +891,8 @@ export class Api extends HttpApi.make("kaituan")
   .add(AfterSalesApi)
   .add(MembersApi)
   .add(InsightsApi)
+  .add(InvoicesApi)
+  .add(CounterApi)
   .middleware(Validation)
   .middleware(Authorization)
   .prefix(prefix)

@@ -5,7 +5,18 @@
  *
  * @since 0.2.0
  */
-import { Buyer, ReadModel, ReadModels, Round as RoundModule, RoundChanges, RoundSpec, Shipment } from "@kaituan/core"
+import {
+  Buyer,
+  Counter,
+  Invoices,
+  Invoicing,
+  ReadModel,
+  ReadModels,
+  Round as RoundModule,
+  RoundChanges,
+  RoundSpec,
+  Shipment
+} from "@kaituan/core"
 import { Schema } from "effect"
 import { HttpApiSchema } from "effect/http-api"
 import { Actor, Role } from "./Tokens.js"
@@ -486,6 +497,127 @@ export type OverdueOrder = typeof OverdueOrder.Type
 export const OverdueOrders = Schema.Struct({ items: Schema.Array(OverdueOrder) })
 /** See {@link OverdueOrders}. */
 export type OverdueOrders = typeof OverdueOrders.Type
+
+// ---------------------------------------------------------------------------------------------
+// E-invoices (電子發票)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A buyer's invoice details: the carrier (`{ "_tag": "Mobile", "barcode": "/ABC+123" }`,
+ * `{ "_tag": "Donation", "loveCode": "168001" }`, `Member`, `Certificate`, `Printed`), a company's
+ * 統編 (`taxId`), an e-mail or phone for the notice.
+ */
+export const InvoiceDetails = Invoices.BuyerInvoiceDetails
+
+/** `POST /orders/:orderId/invoice`: the details given now (recorded as the buyer's), or none (the buyer's recorded ones). */
+export const RequestInvoice = Schema.Struct({ details: Schema.optional(InvoiceDetails) })
+/** See {@link RequestInvoice}. */
+export type RequestInvoice = typeof RequestInvoice.Type
+
+/** An order's e-invoice: its number once issued, the last failure while it is not. */
+export const OrderInvoice = Schema.Struct({
+  orderId: Schema.String,
+  /** `none` (never asked for), `requested` (being issued), `issued`, `voided`. */
+  status: Schema.Literals(["none", "requested", "issued", "voided"]),
+  invoiceNo: Schema.optional(Schema.String),
+  /** ECPay's `yyyy-MM-dd HH:mm:ss` (Taipei). */
+  invoiceDate: Schema.optional(Schema.String),
+  randomNumber: Schema.optional(Schema.String),
+  amount: Schema.optional(Schema.Int),
+  /** NT$ of the allowances (折讓) made. */
+  allowed: Schema.Int,
+  carrier: Schema.optional(Invoicing.Carrier),
+  failures: Schema.Int,
+  lastFailure: Schema.optional(
+    Schema.Struct({
+      reason: Schema.String,
+      code: Schema.optional(Schema.String),
+      message: Schema.String,
+      at: Schema.String
+    })
+  )
+})
+/** See {@link OrderInvoice}. */
+export type OrderInvoice = typeof OrderInvoice.Type
+
+/** An invoice job the organiser should look at (failed for good, or retrying). */
+export const InvoiceProblem = Schema.Struct({
+  jobId: Schema.String,
+  /** `invoice.request`, `invoice.issue` or `invoice.refund`. */
+  kind: Schema.String,
+  orderId: Schema.String,
+  status: Schema.Literals(["failed", "retrying"]),
+  attempts: Schema.Int,
+  lastError: Schema.optional(Schema.String),
+  lastFailure: Schema.optional(
+    Schema.Struct({ reason: Schema.String, code: Schema.optional(Schema.String), message: Schema.String })
+  )
+})
+/** The invoices that need the organiser. */
+export const InvoiceProblems = Schema.Struct({ items: Schema.Array(InvoiceProblem) })
+/** See {@link InvoiceProblems}. */
+export type InvoiceProblems = typeof InvoiceProblems.Type
+
+// ---------------------------------------------------------------------------------------------
+// The counter (門市櫃台)
+// ---------------------------------------------------------------------------------------------
+
+/** `GET /counter/lookup?q=`: a pickup code (typed or scanned), an order number or a buyer id. */
+export const CounterQuery = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200))
+
+/** A meet-up pickup of an order, as the counter shows it. */
+export const CounterPickup = Schema.Struct({
+  shipmentId: Schema.String,
+  /** `shipped` while it waits at the counter, `picked-up` once confirmed. */
+  status: Schema.String,
+  lines: Schema.Array(Schema.Struct({ sku: Schema.String, qty: Schema.Int })),
+  locked: Schema.Boolean
+})
+
+/** An order at the counter: what is due, its pickups, its e-invoice. */
+export const CounterOrder = Schema.Struct({
+  order: ReadModel.OrderView,
+  /** NT$ still to pay. */
+  due: Schema.Int,
+  pickups: Schema.Array(CounterPickup),
+  invoice: OrderInvoice,
+  /** The pickup the code named. */
+  matchedShipmentId: Schema.optional(Schema.String)
+})
+/** See {@link CounterOrder}. */
+export type CounterOrder = typeof CounterOrder.Type
+
+/** What a counter lookup matched. */
+export const CounterLookup = Schema.Struct({
+  matchedBy: Schema.Literals(["pickup-code", "order", "buyer", "none"]),
+  orders: Schema.Array(CounterOrder)
+})
+/** See {@link CounterLookup}. */
+export type CounterLookup = typeof CounterLookup.Type
+
+/** `POST /counter/orders/:orderId/pay`: cash, or a card on the shop's terminal with its reference. */
+export const CounterPay = Schema.Struct({
+  method: Counter.PayMethod,
+  /** NT$, at most what is due; the whole due amount when left out. */
+  amount: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  /** The till's or the terminal's reference: the same one twice records one payment. */
+  reference: Counter.PayInput.fields.reference
+})
+/** See {@link CounterPay}. */
+export type CounterPay = typeof CounterPay.Type
+
+/** What a counter payment did, and the order after it. */
+export const CounterPaid = Schema.Struct({
+  status: Schema.Literals(["matched", "duplicate", "unmatched"]),
+  counter: CounterOrder
+})
+/** See {@link CounterPaid}. */
+export type CounterPaid = typeof CounterPaid.Type
+
+// ---------------------------------------------------------------------------------------------
+// Documents (PDF)
+// ---------------------------------------------------------------------------------------------
+
 /** The packing slips' query (`GET /rounds/:roundId/slips.pdf`). */
 export const SlipsQuery = {
   /** Only orders with these statuses (repeat for several); default every order but cancelled and refunded ones. */

@@ -21,12 +21,14 @@ import { HttpApiBuilder, HttpApiSwagger } from "effect/http-api"
 import { Api, prefix } from "./Api.js"
 import * as Auth from "./Auth.js"
 import * as Buyers from "./handlers/Buyers.js"
+import * as CounterHandlers from "./handlers/Counter.js"
 import * as Deadlines from "./handlers/Deadlines.js"
 import * as Exports from "./handlers/Exports.js"
 import * as LogisticsHandlers from "./handlers/Logistics.js"
 import * as Documents from "./handlers/Documents.js"
 import * as MembersHandlers from "./handlers/Members.js"
 import * as InsightsHandlers from "./handlers/Insights.js"
+import * as InvoicesHandlers from "./handlers/Invoices.js"
 import * as Operations from "./handlers/Operations.js"
 import * as AfterSalesHandlers from "./handlers/AfterSales.js"
 import * as Orders from "./handlers/Orders.js"
@@ -75,7 +77,9 @@ export const layerHandlers = Layer.mergeAll(
   Documents.layer,
   AfterSalesHandlers.layer,
   MembersHandlers.layer,
-  InsightsHandlers.layer
+  InsightsHandlers.layer,
+  InvoicesHandlers.layer,
+  CounterHandlers.layer
 )
 
 /** The {@link Tokens} and `Payments` services over the app's `GroupBuy` and `Storage`. */

@@ -40,18 +40,19 @@ const storageFor = (kind: Kind, dir: string, readModels?: ReadonlyArray<ReadMode
       ? Storage.layerMemoryWith({ readModels })
       : Database.layerFromUrl(path.join(dir, "kaituan.db"), { readModels })
 
-/** Starts the API on a free port. */
+/** Starts the API on a free port (with `extra` services in the app: an `Invoicing`, say). */
 export const serve = async (
   kind: Kind,
   options: Server.Options = {},
   /** The store's read models (default: the built-in ones). */
-  readModels?: ReadonlyArray<ReadModels.Definition<any>>
+  readModels?: ReadonlyArray<ReadModels.Definition<any>>,
+  extra: Layer.Layer<never> | Layer.Layer<any, any> = Layer.empty
 ): Promise<Served> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kaituan-http-"))
   const app = Server.layerServices.pipe(
     Layer.provideMerge(GroupBuy.layer),
-    Layer.provideMerge(Layer.mergeAll(storageFor(kind, dir, readModels), Parser.layer, IdGenerator.layerNanoid))
-  )
+    Layer.provideMerge(Layer.mergeAll(storageFor(kind, dir, readModels), Parser.layer, IdGenerator.layerNanoid, extra))
+  ) as Layer.Layer<Server.Services>
   const runtime = ManagedRuntime.make(app)
   const context = await runtime.context()
   const api = WebHandler.make(Layer.succeedContext(context), options)

@@ -40,8 +40,8 @@ export interface StandIn {
   readonly received: Array<Received>
   readonly invoices: Map<string, Issued>
   readonly issuedCount: (relateNumber: string) => number
-  /** Answers the next call with this HTTP status (and does nothing). */
-  readonly failNext: (status: number) => void
+  /** Answers the next call (the next `times` calls) with this HTTP status (and does nothing). */
+  readonly failNext: (status: number, times?: number) => void
   /** Issues the next invoice, then answers HTTP 502 as if the answer were lost on the way. */
   readonly loseNextIssueAnswer: () => void
   readonly close: () => Promise<void>
@@ -262,8 +262,8 @@ export const start = async (): Promise<StandIn> => {
     received,
     invoices,
     issuedCount: (relateNumber) => issued.get(relateNumber.toUpperCase()) ?? 0,
-    failNext: (status) => {
-      failures = [status]
+    failNext: (status, times = 1) => {
+      failures = Array.from({ length: times }, () => status)
     },
     loseNextIssueAnswer: () => {
       loseIssue = true

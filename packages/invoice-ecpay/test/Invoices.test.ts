@@ -82,8 +82,9 @@ describe("Invoices: on-paid, issued by the outbox job with retry, refunds", () =
       const jobs = yield* storage.jobs({ kind: Invoices.ISSUE_JOB })
       expect(jobs.map((j) => j.status)).toEqual(["pending", "pending"])
 
-      // ECPay slows us down on the first call: the attempt fails and is recorded
-      standIn.failNext(403)
+      // ECPay slows us down on the first two calls (the barcode check, advisory, and the issue):
+      // the attempt fails and is recorded
+      standIn.failNext(403, 2)
       const first = yield* Scheduler.runDue({ handlers: Invoices.handlers, concurrency: 1 })
       expect(first.jobs.map((j) => j.outcome).sort()).toEqual(["done", "retry"])
       const failedOrder = orders.find((o) => first.jobs.some((j) => j.outcome === "retry" && j.id.includes(o.orderId)))!

@@ -6,8 +6,11 @@
  */
 import {
   AfterSales,
+  Counter,
   GroupBuy,
   IdGenerator,
+  Invoices,
+  Invoicing,
   MessageTemplates,
   type Order,
   type Payment,
@@ -375,6 +378,28 @@ export interface Kaituan {
   /** The meet-up pickup with this code, typed or scanned (the counter does not know the order), or undefined. */
   readonly findPickup: (code: string) => Promise<PickupView | undefined>
   /**
+   * The counter (門市櫃台): the orders a pickup code (typed or scanned), an order number or a buyer
+   * id names (a buyer's in `roundIds`), each with what is due, its pickups and its e-invoice.
+   */
+  readonly counterLookup: (query: string, roundIds?: ReadonlyArray<string>) => Promise<Counter.LookupResult>
+  /**
+   * Takes a payment at the counter: `cash`, or a `card` on the shop's terminal recorded as paid with
+   * its reference. Once per reference; never more than is due (`Rejected`, reason `over-due` or
+   * `not-due`).
+   */
+  readonly counterPay: (
+    orderId: string,
+    request: { readonly method: Counter.PayMethod; readonly amount?: number; readonly reference: string }
+  ) => Promise<{ readonly status: "matched" | "duplicate" | "unmatched"; readonly counter: Counter.CounterOrder }>
+  /** An order's e-invoice: its number once issued, the last failure while it is not. */
+  readonly invoice: (orderId: string) => Promise<Invoices.Summary>
+  /**
+   * Asks for a paid order's e-invoice now, with the buyer's details (載具; recorded as theirs) or
+   * those they gave in chat. Issued by a host with an `Invoicing` service (`kaituan serve` with
+   * ECPAY_INVOICE_*); this SDK stores the request. Idempotent.
+   */
+  readonly requestInvoice: (orderId: string, details?: Invoices.BuyerInvoiceDetails) => Promise<Invoices.Summary>
+  /**
    * Cancels an order and tells the buyer why: while the round is open its lines leave the book
    * (stock goes back); after the cutoff an order awaiting payment with nothing paid is cancelled
    * (one with money is refunded instead). Cancelling it again changes nothing.
@@ -457,6 +482,17 @@ const toKaituanError = (cause: Cause.Cause<unknown>): KaituanError => {
     return new KaituanError(e.reason === "conflict" ? "Conflict" : "Storage", e.message, { reason: e.reason, cause: e })
   if (e instanceof Payments.PaymentsInputError)
     return new KaituanError("InvalidInput", e.message, { field: e.field, cause: e })
+  if (e instanceof Counter.CounterError)
+    return new KaituanError(e.reason === "invalid-input" ? "InvalidInput" : "Rejected", e.message, {
+      reason: e.reason,
+      cause: e
+    })
+  if (e instanceof Invoices.InvoiceError) return new KaituanError("Rejected", e.message, { reason: e.reason, cause: e })
+  if (e instanceof Invoicing.InvoicingError)
+    return new KaituanError(e.reason === "invalid-input" ? "InvalidInput" : "Rejected", e.message, {
+      reason: e.reason,
+      cause: e
+    })
   if (e instanceof Statement.StatementError)
     return new KaituanError("InvalidInput", `statement.file: ${e.message}`, {
       field: "statement.file",
@@ -1069,6 +1105,21 @@ export const createKaituan = async (options?: KaituanOptions): Promise<Kaituan> 
       const c = id("code", code)
       return Effect.flatMap(GroupBuy.GroupBuy, (g) => g.findPickup({ code: c }))
     }),
+    counterLookup: call((query: string, roundIds?: ReadonlyArray<string>) => {
+      const q = id("query", query)
+      const rounds = (roundIds ?? []).map((r, i) => id(`roundIds[${i}]`, r))
+      return Counter.lookup({ query: q, roundIds: rounds })
+    }),
+    counterPay: call(
+      (
+        orderId: string,
+        request: { readonly method: Counter.PayMethod; readonly amount?: number; readonly reference: string }
+      ) => Counter.pay({ ...request, orderId: id("orderId", orderId) })
+    ),
+    invoice: call((orderId: string) => Invoices.summary(id("orderId", orderId))),
+    requestInvoice: call((orderId: string, details?: Invoices.BuyerInvoiceDetails) =>
+      Counter.issueInvoice({ orderId: id("orderId", orderId), ...(details === undefined ? {} : { details }) })
+    ),
     report: call((roundId: string) => {
       const rid = id("roundId", roundId)
       return Effect.flatMap(GroupBuy.GroupBuy, (g) => g.report(rid))

@@ -1,6 +1,7 @@
 /**
  * The default implementation of core's `CommentParser` port: comment text + the round's
- * catalogue → exactly one intent (`order`, `amend`, `cancel`, `payment`, `review`, `none`), the
+ * catalogue → exactly one intent (`order`, `amend`, `cancel`, `payment`, `review`, `none`,
+ * `carrier` for a buyer's e-invoice carrier 載具), the
  * lines, a short reason and the spans that decided (docs/parsing.md).
  *
  * Compile once per round ({@link compile}), then call `parse` for every comment. Parsing is pure
@@ -27,6 +28,7 @@
  */
 import { type Catalogue, CommentParser, ParseResult } from "@kaituan/core"
 import type { Layer } from "effect"
+import { carrierOf } from "./internal/Carrier.js"
 import { interpret } from "./internal/Interpret.js"
 import { lex } from "./internal/Lexer.js"
 import { make, type Resolution } from "./internal/Lexicon.js"
@@ -67,6 +69,9 @@ export const compile = (input: {
         : { ...head, intent: "review", likely: likelyOf(head), reason: `very long comment; ${head.reason}` }
     }
     try {
+      // 載具 (the e-invoice carrier) first: a carrier message is never an order
+      const carrier = carrierOf(text)
+      if (carrier !== undefined) return carrier
       lex(text, lx)
       return interpret(text, lx, cache)
     } catch (e) {

@@ -31,7 +31,7 @@ const parsers = catalogueList.flatMap(([name, catalogue]) =>
     p: Parser.compile({ catalogue, settings: { mode } })
   }))
 )
-const intents = ["order", "amend", "cancel", "payment", "review", "none"]
+const intents = ["order", "amend", "cancel", "payment", "review", "none", "carrier"]
 
 /** Every name a catalogue answers to (products, aliases, option values and aliases, #N). */
 const vocabularyOf = (cat: Catalogue.Catalogue): Array<string> => {

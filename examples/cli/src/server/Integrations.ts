@@ -8,7 +8,8 @@
 import { FacebookChannel } from "@kaituan/adapters-facebook"
 import { LineChannel } from "@kaituan/adapters-line"
 import { TelegramChannel } from "@kaituan/adapters-telegram"
-import type { ChannelAdapter, PaymentGateway } from "@kaituan/core"
+import type { ChannelAdapter, Invoicing, PaymentGateway } from "@kaituan/core"
+import { EcpayInvoice } from "@kaituan/invoice-ecpay"
 import { ECPay } from "@kaituan/payments-ecpay"
 import { LinePay } from "@kaituan/payments-linepay"
 import { NewebPay } from "@kaituan/payments-newebpay"
@@ -71,10 +72,26 @@ export interface Integrations {
   readonly channels: ReadonlyMap<ChannelName, ChannelAdapter.ChannelAdapterService>
   readonly gateways: ReadonlyMap<GatewayName, PaymentGateway.PaymentGatewayService>
   readonly disabled: ReadonlyArray<{
-    readonly name: ChannelName | GatewayName
+    readonly name: ChannelName | GatewayName | InvoicingName
     readonly label: string
     readonly missing: ReadonlyArray<string>
   }>
+  /** The e-invoice service (電子發票), when its keys are set: invoices are issued through it. */
+  readonly invoicing?: Invoicing.InvoicingService | undefined
+}
+
+/** The e-invoice vendors the server knows. */
+export const invoicingNames = ["ecpay-invoice"] as const
+export type InvoicingName = (typeof invoicingNames)[number]
+
+// ECPay's e-invoice keys are not its payment keys (a merchant gets separate ones); its stage
+// merchant is 2000132 / ejCk326UnaZWKisg / q9jcZX8Ib9LM8wYk with ECPAY_INVOICE_ENV=stage.
+const invoicingSpecs: Record<InvoicingName, Spec<Invoicing.InvoicingService>> = {
+  "ecpay-invoice": {
+    label: "ECPay e-invoices",
+    required: ["ECPAY_INVOICE_MERCHANT_ID", "ECPAY_INVOICE_HASH_KEY", "ECPAY_INVOICE_HASH_IV"],
+    make: EcpayInvoice.makeConfig()
+  }
 }
 
 /** Why a route is not mounted, for its 404 answer. */
@@ -102,7 +119,10 @@ export const fromEnv = (env: Readonly<Record<string, string | undefined>>): Inte
   const provider = ConfigProvider.fromEnvRecord(Object.fromEntries(present))
   const disabled: Array<Integrations["disabled"][number]> = []
   /** Builds each integration whose variables are all present; notes the others in `disabled`. */
-  const mount = <N extends ChannelName | GatewayName, A>(names: ReadonlyArray<N>, specs: Record<N, Spec<A>>) => {
+  const mount = <N extends ChannelName | GatewayName | InvoicingName, A>(
+    names: ReadonlyArray<N>,
+    specs: Record<N, Spec<A>>
+  ) => {
     const mounted = new Map<N, A>()
     for (const name of names) {
       const spec = specs[name]
@@ -114,5 +134,6 @@ export const fromEnv = (env: Readonly<Record<string, string | undefined>>): Inte
   }
   const channels = mount(channelNames, channelSpecs)
   const gateways = mount(gatewayNames, gatewaySpecs)
-  return { channels, gateways, disabled }
+  const invoicing = mount(invoicingNames, invoicingSpecs).get("ecpay-invoice")
+  return { channels, gateways, disabled, ...(invoicing === undefined ? {} : { invoicing }) }
 }

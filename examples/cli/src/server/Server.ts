@@ -41,6 +41,7 @@ import {
   PaymentDeadlines,
   ReadModels,
   Scheduler,
+  Invoicing,
   type Storage
 } from "@kaituan/core"
 import { Server as Api, Tokens, WebHandler } from "@kaituan/http"
@@ -267,6 +268,13 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
           // Payment-due messages link to this server's pay page (`/pay/:orderId`), from
           // KAITUAN_PUBLIC_URL only (never a request's Host); without it they carry no link.
           Layer.succeed(PaymentDeadlines.PayPageUrl, publicUrl.url)
+        ).pipe(
+          // E-invoices (ECPAY_INVOICE_*): the scheduler's invoice jobs and the API issue through it.
+          Layer.merge(
+            integrations.invoicing === undefined
+              ? Layer.empty
+              : Layer.succeed(Invoicing.Invoicing, integrations.invoicing)
+          )
         )
       )
     )

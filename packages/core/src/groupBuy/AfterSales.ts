@@ -26,6 +26,7 @@ import { Clock, Effect, Result, Schema } from "effect"
 import * as CommandHandler from "../CommandHandler.js"
 import { GroupBuyError } from "../GroupBuy.js"
 import * as inputs from "../internal/inputs.js"
+import { refundJob as invoiceRefundJob } from "../internal/invoiceJobs.js"
 import { refundPayments } from "../internal/refundPayments.js"
 import type { OutboundMessage } from "../Notification.js"
 import * as Order from "../Order.js"
@@ -201,6 +202,18 @@ export const refund = (input: unknown): Effect.Effect<RefundOutcome, GroupBuyErr
             },
             createdAt: at
           } satisfies OutboundMessage)
+          // Its e-invoice (if any) is voided or gets an allowance (折讓) for this refund, by a job in
+          // this commit: once per refund (the refund id, else the order's version after it).
+          if (amount > 0)
+            unit.schedule(
+              invoiceRefundJob({
+                orderId: c.orderId,
+                refundId: c.refundId ?? `v${decision.version}`,
+                amount,
+                reason: c.reason ?? c.reasonCode,
+                at
+              })
+            )
           return { status: full ? ("refunded" as const) : ("partly-refunded" as const), amount }
         })
     }).pipe(Effect.mapError(rejected))
