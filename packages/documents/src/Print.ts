@@ -12,7 +12,7 @@
 import type { Writable } from "node:stream"
 import { ReadModel, RoundSpec, type Storage } from "@kaituan/core"
 import { Effect, Schema, Stream } from "effect"
-import type { FontFiles } from "./internal/pdfkit.js"
+import type { FontFiles } from "./internal/fontFiles.js"
 
 /**
  * A document could not be written: `invalid-input` (the input did not decode: `message` names the

@@ -19,6 +19,7 @@ import { createRequire } from "node:module"
 import { readFile } from "node:fs/promises"
 import { Effect, Stream } from "effect"
 import type * as FontkitTypes from "fontkit"
+import type { FontFiles } from "./fontFiles.js"
 import type PDFKit from "pdfkit"
 import type { QRCode as QRCodeModel } from "qrcode"
 import { ERROR_CORRECTION, loadQr, type QrLib, segmentsOf } from "./qr.js"
@@ -26,11 +27,7 @@ import { ERROR_CORRECTION, loadQr, type QrLib, segmentsOf } from "./qr.js"
 /** pdfkit's document. */
 export type Doc = PDFKit.PDFDocument
 
-/** The fonts a document is written with: bytes of TrueType/OpenType files, in order of preference. */
-export interface FontFiles {
-  readonly primary: Uint8Array
-  readonly fallback?: Uint8Array | undefined
-}
+export type { FontFiles } from "./fontFiles.js"
 
 interface Kit {
   readonly PDFDocument: new (options?: PDFKit.PDFDocumentOptions) => Doc
