@@ -5,6 +5,9 @@
  * the return and clearing once it is refunded. The default serve has no carrier: the carrier
  * controls (超商／宅配寄件, 未取退回) stay hidden. Screenshots at desktop and phone sizes.
  */
+import { createHash } from "node:crypto"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
@@ -227,5 +230,163 @@ describe.skipIf(skipBrowser)("after-sales in the back office", () => {
       expect((await order(returned.orderId)).status).toBe("refunded")
       await context.close()
     }
+  })
+})
+
+/** ECPay's public C2C logistics stage merchant (protocols.md §6.1), as examples/cli/test/serveLogistics.test.ts uses it. */
+const C2C = { merchantId: "2000933", hashKey: "XBERn1YOvpM9nfZc", hashIV: "h1ONHk4P4yqbl5LK" }
+
+/** ECPay's CheckMacValue (MD5 for logistics), written out from ECPay's published steps so the stand-in checks requests independently. */
+const checkMac = (fields: Readonly<Record<string, string>>): string => {
+  const entries = Object.entries(fields)
+    .filter(([k]) => k !== "CheckMacValue")
+    .sort(([a], [b]) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0))
+  const raw = [`HashKey=${C2C.hashKey}`, ...entries.map(([k, v]) => `${k}=${v}`), `HashIV=${C2C.hashIV}`].join("&")
+  let encoded = ""
+  for (const byte of Buffer.from(raw, "utf8")) {
+    const c = String.fromCharCode(byte)
+    if (/[A-Za-z0-9\-_.]/.test(c)) encoded += c
+    else if (byte === 0x20) encoded += "+"
+    else encoded += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`
+  }
+  const restored = [
+    ["%2d", "-"],
+    ["%5f", "_"],
+    ["%2e", "."],
+    ["%21", "!"],
+    ["%2a", "*"],
+    ["%28", "("],
+    ["%29", ")"]
+  ].reduce((s, [from, to]) => s.replaceAll(from as string, to as string), encoded.toLowerCase())
+  return createHash("md5").update(restored, "utf8").digest("hex").toUpperCase()
+}
+
+/** ECPay's `/Express/Create` (checks the MAC, answers `1|…` signed) and the label page (records what was posted). */
+const ecpayStandIn = async () => {
+  const created: Array<Record<string, string>> = []
+  const printed: Array<{ path: string; fields: Record<string, string> }> = []
+  const server = createServer((req, res) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (c: Buffer) => chunks.push(c))
+    req.on("end", () => {
+      const f = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8")))
+      if (req.url === "/Express/Create") {
+        if (f.CheckMacValue !== checkMac(f)) return res.end("0|CheckMacValue Error")
+        created.push(f)
+        const answer: Record<string, string> = {
+          MerchantID: C2C.merchantId,
+          MerchantTradeNo: f.MerchantTradeNo ?? "",
+          RtnCode: "300",
+          RtnMsg: "訂單處理中",
+          AllPayLogisticsID: "1718546",
+          LogisticsType: "HOME",
+          LogisticsSubType: f.LogisticsSubType ?? "",
+          BookingNote: "TCAT-900001",
+          CVSPaymentNo: "",
+          CVSValidationNo: ""
+        }
+        return res.end(`1|${new URLSearchParams({ ...answer, CheckMacValue: checkMac(answer) })}`)
+      }
+      printed.push({ path: req.url ?? "", fields: f })
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end("<p>託運單</p>")
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    created,
+    printed,
+    close: () => new Promise<void>((r) => server.close(() => r()))
+  }
+}
+
+describe.skipIf(skipBrowser)("carrier shipping in the back office (ECPay stand-in)", () => {
+  let k: Kaituan
+  let browser: Awaited<ReturnType<typeof launchBrowser>>
+  let ecpay: Awaited<ReturnType<typeof ecpayStandIn>>
+  let paid: Order
+  const env = {
+    ECPAY_LOGISTICS_MERCHANT_ID: C2C.merchantId,
+    ECPAY_LOGISTICS_HASH_KEY: C2C.hashKey,
+    ECPAY_LOGISTICS_HASH_IV: C2C.hashIV,
+    ECPAY_LOGISTICS_SENDER_NAME: "阿明團購",
+    ECPAY_LOGISTICS_SENDER_CELLPHONE: "0912345678",
+    ECPAY_LOGISTICS_SENDER_ZIP: "110",
+    ECPAY_LOGISTICS_SENDER_ADDRESS: "台北市信義區市府路1號"
+  }
+  beforeAll(async () => {
+    ecpay = await ecpayStandIn()
+    // startKaituan passes its environment to serve: a carrier is configured for this server only.
+    Object.assign(process.env, env, { ECPAY_LOGISTICS_API_BASE: ecpay.url })
+    try {
+      k = await startKaituan()
+    } finally {
+      for (const key of [...Object.keys(env), "ECPAY_LOGISTICS_API_BASE"]) delete process.env[key]
+    }
+    browser = await launchBrowser()
+    const o: Order = (await k.api("GET", `/rounds/${k.roundId}/orders?status=awaiting-payment&limit=1`)).body.items[0]
+    expect(
+      (await k.api("POST", `/orders/${encodeURIComponent(o.orderId)}/cash`, { amount: o.total - o.paid })).status
+    ).toBe(200)
+    paid = o
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await k?.stop()
+    await ecpay?.close()
+  })
+
+  it("packs for T-Cat, creates the carrier order and shows its tracking number and the label button", async () => {
+    expect((await k.api("GET", "/logistics/unclaimed")).status).toBe(200)
+    const context = await newContext(browser, "desktop")
+    const page = await context.newPage()
+    await signIn(page, k.url, k.organiser)
+    await page.goto(`${k.url}/admin/rounds/${k.roundId}/orders?folder=toship`)
+    // 未取退回: shown (the API answers 200), empty.
+    await page.locator("section.unclaimed").getByText("沒有未取退回的包裹").waitFor()
+    const row = page.locator(`li.order[data-order-id="${paid.orderId}"]`)
+    await row.locator("button.details").click()
+    const ship = row.locator(".carrier-ship")
+    await ship.waitFor()
+    await ship.locator('select[name="carrier"]').selectOption("tcat")
+    await ship.locator('button[name="pack"]').click()
+    await ship.getByText(/^已建立寄件（出貨單 /).waitFor()
+    await ship.locator('input[name="receiverName"]').fill("林小姐")
+    await ship.locator('input[name="receiverPhone"]').fill("0987654321")
+    await ship.locator('input[name="receiverZip"]').fill("100")
+    await ship.locator('input[name="receiverAddress"]').fill("台北市中正區重慶南路一段122號")
+    await ship.locator('button[name="carrierOrder"]').click()
+    await ship.getByText("物流單已建立，追蹤號碼 TCAT-900001").waitFor()
+    expect(ecpay.created).toHaveLength(1)
+    expect(ecpay.created[0]?.LogisticsSubType).toBe("TCAT")
+    expect(ecpay.created[0]?.ReceiverName).toBe("林小姐")
+    await shoot(page, "15-carrier-order", "desktop")
+    // 列印標籤's form: the carrier's print page and the carrier order's id. serve's CSP
+    // (`form-action 'self'` in examples/cli's Admin.ts) blocks posting it until it names the carrier.
+    const shipmentId = /出貨單 ([^）]+)）/.exec((await ship.textContent()) ?? "")?.[1] ?? ""
+    const label = await k.api("GET", `/shipments/${encodeURIComponent(shipmentId)}/label`)
+    expect(label.status).toBe(200)
+    expect(label.body.action).toBe(`${ecpay.url}/helper/printTradeDocument`)
+    expect(label.body.fields.AllPayLogisticsID).toBe("1718546")
+    // 列印標籤: the form goes to the carrier in a new tab, or, while serve's CSP forbids it, the organiser is told.
+    const [tab] = await Promise.all([context.waitForEvent("page"), ship.locator('button[name="label"]').click()])
+    const outcome = await Promise.race([
+      tab.waitForURL(`${ecpay.url}/helper/printTradeDocument`).then(
+        () => "posted" as const,
+        // The tab closes when the post is blocked: the other branch answers.
+        () => new Promise<never>(() => {})
+      ),
+      ship
+        .getByText(/^瀏覽器的安全設定擋下了物流商的標籤頁/)
+        .waitFor()
+        .then(() => "blocked" as const)
+    ])
+    if (outcome === "posted")
+      expect(ecpay.printed).toEqual([
+        { path: "/helper/printTradeDocument", fields: expect.objectContaining({ AllPayLogisticsID: "1718546" }) }
+      ])
+    else expect(ecpay.printed).toEqual([])
+    await shoot(page, "15-carrier-label", "desktop")
+    await context.close()
   })
 })

@@ -323,9 +323,7 @@ export const useCarrier = (): boolean => {
 }
 
 /** Posts the carrier's label form in a new tab (opened first, while the tap still allows a window). */
-const postLabel = (form: CarrierForm, tab: Window | null) => {
-  const name = `kaituan-label-${Date.now()}`
-  if (tab !== null) tab.name = name
+const postLabel = (form: CarrierForm, name: string, tab: Window | null) => {
   const f = document.createElement("form")
   f.method = "POST"
   f.action = form.action
@@ -355,6 +353,10 @@ export const CarrierShip = (props: { readonly order: Order; readonly onChanged: 
   const [made, setMade] = useState<CarrierOrderMade>()
   const [name, setName] = useState(o.buyer.name ?? "")
   const [phone, setPhone] = useState("")
+  const [zipCode, setZipCode] = useState("")
+  const [address, setAddress] = useState("")
+  // Home delivery (not a store chain) needs the receiver's address.
+  const home = carrier === "tcat"
   const pack = useAction()
   const order = useAction()
   const label = useAction()
@@ -365,7 +367,7 @@ export const CarrierShip = (props: { readonly order: Order; readonly onChanged: 
       .map(([sku, n]) => ({ sku, qty: n }))
     const p = await pack.run(
       () => api.post<CarrierPacked>(`/orders/${seg(o.orderId)}/carrier-shipments`, { lines, carrier }),
-      (r) => t("carrier.packed", { shipment: r.shipmentId })
+      (r) => t(carrier === "tcat" ? "carrier.packed" : "carrier.chooseStore", { shipment: r.shipmentId })
     )
     if (p !== undefined) {
       setPacked(p)
@@ -378,18 +380,36 @@ export const CarrierShip = (props: { readonly order: Order; readonly onChanged: 
     const m = await order.run(
       () =>
         api.post<CarrierOrderMade>(`/shipments/${seg(packed.shipmentId)}/carrier-order`, {
-          receiver: { name: name.trim(), cellPhone: phone.trim() }
+          receiver: {
+            name: name.trim(),
+            cellPhone: phone.trim(),
+            ...(home ? { zipCode: zipCode.trim(), address: address.trim() } : {})
+          }
         }),
       (r) => t(r.created ? "carrier.made" : "carrier.madeBefore", { tracking: r.trackingNo })
     )
     if (m !== undefined) setMade(m)
   }
+  const [blocked, setBlocked] = useState(false)
   const printLabel = async () => {
     if (made === undefined) return
-    const tab = window.open("", "_blank")
+    setBlocked(false)
+    const name = `kaituan-label-${Date.now()}`
+    const tab = window.open("about:blank", name)
     const form = await label.run(() => api.get<CarrierForm>(`/shipments/${seg(made.shipmentId)}/label`))
-    if (form === undefined) tab?.close()
-    else postLabel(form, tab)
+    if (form === undefined) {
+      tab?.close()
+      return
+    }
+    // The page's Content-Security-Policy may not allow posting to the carrier (`form-action`): say so.
+    const onViolation = (e: SecurityPolicyViolationEvent) => {
+      if (e.effectiveDirective !== "form-action") return
+      setBlocked(true)
+      tab?.close()
+    }
+    document.addEventListener("securitypolicyviolation", onViolation)
+    postLabel(form, name, tab)
+    setTimeout(() => document.removeEventListener("securitypolicyviolation", onViolation), 5_000)
   }
   return (
     <div class="subform carrier-ship">
@@ -447,6 +467,29 @@ export const CarrierShip = (props: { readonly order: Order; readonly onChanged: 
               />
             </Field>
           </div>
+          {home ? (
+            <div class="row-fields">
+              <Field label={t("carrier.zipCode")}>
+                <input
+                  name="receiverZip"
+                  inputMode="numeric"
+                  required
+                  pattern="[0-9]{3,6}"
+                  value={zipCode}
+                  onInput={(e) => setZipCode(valueOf(e))}
+                />
+              </Field>
+              <Field label={t("carrier.address")}>
+                <input
+                  name="receiverAddress"
+                  required
+                  maxLength={200}
+                  value={address}
+                  onInput={(e) => setAddress(valueOf(e))}
+                />
+              </Field>
+            </div>
+          ) : null}
           <Result result={order.result} />
           {made === undefined ? (
             <button type="submit" class="primary" name="carrierOrder" disabled={order.busy}>
@@ -461,6 +504,7 @@ export const CarrierShip = (props: { readonly order: Order; readonly onChanged: 
                 {t("carrier.label")}
               </button>
               <Result result={label.result} />
+              {blocked ? <Result result={{ ok: false, message: t("carrier.labelBlocked") }} /> : null}
             </>
           )}
         </form>

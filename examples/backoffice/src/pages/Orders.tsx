@@ -514,6 +514,7 @@ const OrderDetails = (props: {
   const [shipped, setShipped] = useState<Shipped>()
   // What the last refund or return did, kept when the form goes (a full refund leaves nothing to refund).
   const [afterNote, setAfterNote] = useState<string>()
+  const [carrierStarted, setCarrierStarted] = useState(false)
   return (
     <div class="order-details">
       {shipped === undefined ? null : (
@@ -576,7 +577,16 @@ const OrderDetails = (props: {
             onDone={props.onChanged}
           />
         ) : null}
-        {shippable && hasCarrier && can("logistics.pack") ? <CarrierShip order={o} onChanged={refetch} /> : null}
+        {(shippable || carrierStarted) && hasCarrier && can("logistics.pack") ? (
+          <CarrierShip
+            order={o}
+            onChanged={async () => {
+              // Packed: the order may be shipped now; the form stays for its carrier order and label.
+              setCarrierStarted(true)
+              await refetch()
+            }}
+          />
+        ) : null}
         {refundable && can("afterSales.refund") ? (
           <RefundForm
             order={o}
