@@ -257,3 +257,45 @@ const whats = new Set<string>([
   "kind.binary"
 ])
 const isWhat = (key: string): key is Key => whats.has(key)
+
+// After-sales and carrier logistics (`@kaituan/http`'s `afterSales` and `logistics` groups).
+export type Refund = Models.Refund
+export type RefundDone = Models.RefundDone
+export type Return = Models.Return
+export type Returned = Models.Returned
+export type RefundsDuePage = Models.RefundsDuePage
+export type RefundDue = RefundsDuePage["items"][number]
+export type RefundMethod = Refund["method"]
+export type RefundReason = Refund["reasonCode"]
+/** A carrier (`Logistics.Carrier`): a store chain or home delivery. */
+export type Carrier = "7-eleven" | "familymart" | "hi-life" | "ok" | "tcat"
+/** `POST /orders/:orderId/carrier-shipments`'s answer. */
+export interface CarrierPacked {
+  readonly shipmentId: string
+  readonly orderId: string
+  readonly reference: string
+}
+/** `POST /shipments/:shipmentId/carrier-order`'s answer. */
+export interface CarrierOrderMade {
+  readonly shipmentId: string
+  readonly carrier: Carrier
+  readonly carrierOrderId: string
+  readonly trackingNo: string
+  readonly validationNo?: string
+  readonly created: boolean
+}
+/** `GET /shipments/:shipmentId/label`: a form the browser posts to the carrier's label page. */
+export interface CarrierForm {
+  readonly action: string
+  readonly method: "POST"
+  readonly fields: Readonly<Record<string, string>>
+}
+/** One of `GET /logistics/unclaimed`. */
+export interface UnclaimedReturn {
+  readonly shipmentId: string
+  readonly orderId: string
+  readonly carrier?: Carrier
+  readonly trackingNo?: string
+  readonly carrierCode?: string
+  readonly at: string
+}

@@ -4,15 +4,17 @@
  * order's own actions: ship (part of it: a split shipment), cancel, refund, record cash. The
  * organiser (not a helper: it is personal data) can export the round's orders as a CSV file.
  * Packing slips (列印出貨單: the selected orders, or the whole folder; A4 or 80 mm thermal) and
- * the round's pick list (分貨單) open as PDFs.
+ * the round's pick list (分貨單) open as PDFs. After-sales (退款, 退貨, 待退款) and carrier shipping
+ * (超商／宅配寄件, 未取退回) come from `AfterSales.tsx`.
  */
 import { useEffect, useState } from "preact/hooks"
-import type { Method, Order, OrderStatus, OrdersPage, PaymentRecorded, Report, Shipped } from "../api.js"
+import type { Method, Order, OrderStatus, OrdersPage, PaymentRecorded, RefundDue, Report, Shipped } from "../api.js"
 import { explain, seg } from "../api.js"
 import { dateTime, money } from "../format.js"
 import type { Key } from "../i18n.js"
 import { navigate } from "../router.js"
 import { Badge, ErrorBox, Field, Link, Loading, Result, toneOf, useAction, useApp, useLoad, valueOf } from "../ui.js"
+import { CarrierShip, RefundForm, RefundsDue, ReturnForm, Unclaimed, useCarrier } from "./AfterSales.js"
 import { RoundHeader, useRound } from "./RoundNav.js"
 
 export interface Folder {
@@ -73,6 +75,16 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set())
   const [method, setMethod] = useState<Method>("home")
   const [open, setOpen] = useState<string>()
+  // 待退款: reloaded after a refund or a return; a row's button opens the refund form of its order.
+  const [dueVersion, setDueVersion] = useState(0)
+  const [dueOpen, setDueOpen] = useState<{ readonly due: RefundDue; readonly order: Order }>()
+  const [dueNote, setDueNote] = useState<string>()
+  const dueLoad = useAction()
+  const openDue = async (due: RefundDue) => {
+    setDueNote(undefined)
+    const order = await dueLoad.run(() => api.get<Order>(`/orders/${seg(due.orderId)}`))
+    if (order !== undefined) setDueOpen({ due, order })
+  }
 
   const go = (f: Folder, query = q) =>
     navigate(
@@ -275,6 +287,41 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
         </div>
       ) : null}
       <Result result={printing.result} />
+      {can("afterSales.refundsDue") ? (
+        <RefundsDue roundId={props.roundId} version={dueVersion} onRefund={openDue} />
+      ) : null}
+      <Result result={dueLoad.result} />
+      {dueNote === undefined ? null : (
+        <div class="notice ok" role="status">
+          <p>{dueNote}</p>
+        </div>
+      )}
+      {dueOpen === undefined ? null : (
+        <section class="due-refund panel" aria-label={t("after.refundTitle")}>
+          <p class="muted small">
+            {dueOpen.order.buyer.name ?? dueOpen.order.buyer.id} · {t("orders.orderId", { id: dueOpen.order.orderId })}
+          </p>
+          <RefundForm
+            key={dueOpen.due.orderId}
+            order={dueOpen.order}
+            amount={dueOpen.due.due}
+            {...(dueOpen.due.causes[0]?.reasonCode === undefined
+              ? {}
+              : { reasonCode: dueOpen.due.causes[0].reasonCode })}
+            onDone={(done, message) => {
+              setDueOpen(undefined)
+              setDueNote(message)
+              replace(done.order)
+              setDueVersion((v) => v + 1)
+              reloadReport()
+            }}
+          />
+          <button type="button" class="ghost" onClick={() => setDueOpen(undefined)}>
+            {t("common.cancel")}
+          </button>
+        </section>
+      )}
+      {can("logistics.unclaimed") ? <Unclaimed /> : null}
       {needle === "" ? null : <p class="muted small">{t("orders.filtered", { q })}</p>}
       {bulkNote === undefined ? null : (
         <div class={`notice ${bulkNote.failed.length === 0 ? "ok" : "error"}`} role="status">
@@ -332,6 +379,7 @@ export const Orders = (props: { readonly roundId: string; readonly query: URLSea
                   replace(order)
                   reloadReport()
                 }}
+                onAfterSales={() => setDueVersion((v) => v + 1)}
               />
             ))}
           </ul>
@@ -389,6 +437,7 @@ const OrderRow = (props: {
   readonly open: boolean
   readonly onToggle: () => void
   readonly onChanged: (order: Order) => void
+  readonly onAfterSales: () => void
 }) => {
   const { t, lang, can } = useApp()
   const o = props.order
@@ -442,21 +491,30 @@ const OrderRow = (props: {
           {props.open ? t("orders.hide") : t("orders.details")}
         </button>
       </div>
-      {props.open ? <OrderDetails order={o} onChanged={props.onChanged} /> : null}
+      {props.open ? <OrderDetails order={o} onChanged={props.onChanged} onAfterSales={props.onAfterSales} /> : null}
     </li>
   )
 }
 
-const OrderDetails = (props: { readonly order: Order; readonly onChanged: (order: Order) => void }) => {
+const OrderDetails = (props: {
+  readonly order: Order
+  readonly onChanged: (order: Order) => void
+  readonly onAfterSales: () => void
+}) => {
   const { t, api, can, lang } = useApp()
+  const hasCarrier = useCarrier()
   const o = props.order
   const path = `/orders/${seg(o.orderId)}`
   const refetch = async () => props.onChanged(await api.get<Order>(path))
   const shippable = o.status === "paid" || o.status === "partly-shipped"
   const cancellable = o.status === "open" || o.status === "awaiting-payment"
-  const refundable = o.status === "paid" || o.status === "partly-shipped" || o.status === "shipped"
+  const refundable = o.paid > 0 && o.status !== "cancelled" && o.status !== "refunded"
+  const returnable = o.status === "partly-shipped" || o.status === "shipped" || o.status === "completed"
   // Shown after a shipment, also once the order has left this folder's actions.
   const [shipped, setShipped] = useState<Shipped>()
+  // What the last refund or return did, kept when the form goes (a full refund leaves nothing to refund).
+  const [afterNote, setAfterNote] = useState<string>()
+  const [carrierStarted, setCarrierStarted] = useState(false)
   return (
     <div class="order-details">
       {shipped === undefined ? null : (
@@ -467,6 +525,11 @@ const OrderDetails = (props: { readonly order: Order; readonly onChanged: (order
               {t("orders.pickupCode", { code: shipped.pickupCode })}
             </p>
           )}
+        </div>
+      )}
+      {afterNote === undefined ? null : (
+        <div class="notice ok after-note" role="status">
+          <p class="after-text">{afterNote}</p>
         </div>
       )}
       <p class="muted small">
@@ -514,13 +577,35 @@ const OrderDetails = (props: { readonly order: Order; readonly onChanged: (order
             onDone={props.onChanged}
           />
         ) : null}
-        {refundable && can("orders.refund") ? (
-          <ReasonForm
-            label={t("orders.refund")}
-            reasonLabel={t("orders.refundReason")}
-            done={t("orders.refunded")}
-            action={(reason) => api.post<Order>(`${path}/refund`, { reason })}
-            onDone={props.onChanged}
+        {(shippable || carrierStarted) && hasCarrier && can("logistics.pack") ? (
+          <CarrierShip
+            order={o}
+            onChanged={async () => {
+              // Packed: the order may be shipped now; the form stays for its carrier order and label.
+              setCarrierStarted(true)
+              await refetch()
+            }}
+          />
+        ) : null}
+        {refundable && can("afterSales.refund") ? (
+          <RefundForm
+            order={o}
+            onDone={(done, message) => {
+              setAfterNote(message)
+              props.onChanged(done.order)
+              props.onAfterSales()
+            }}
+          />
+        ) : null}
+        {returnable && can("afterSales.return") ? (
+          <ReturnForm
+            order={o}
+            {...(shipped === undefined ? {} : { shipmentId: shipped.shipmentId })}
+            onDone={(done, message) => {
+              setAfterNote(message)
+              props.onChanged(done.order)
+              props.onAfterSales()
+            }}
           />
         ) : null}
       </div>

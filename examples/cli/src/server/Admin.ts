@@ -43,7 +43,8 @@ export const CONTENT_SECURITY_POLICY = [
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
-  "form-action 'self'",
+  // The carrier's label page (列印標籤) is a form the organiser's browser posts to ECPay logistics.
+  "form-action 'self' https://logistics.ecpay.com.tw https://logistics-stage.ecpay.com.tw",
   "frame-ancestors 'none'"
 ].join("; ")
 
