@@ -40,9 +40,9 @@ describe("catalogueOf", () => {
   it("names each sellable SKU and gives its price as the round file sets it", () => {
     const items = catalogueOf(entries([created, { _tag: "RoundOpened", at }]))
     expect([...items.keys()]).toEqual(["SOCK-R", "SOCK-B", "HAT"])
-    expect(items.get("SOCK-R")).toEqual({ name: "毛襪 紅", price: 150 })
-    expect(items.get("SOCK-B")).toEqual({ name: "毛襪 黑", price: 180 })
-    expect(items.get("HAT")).toEqual({ name: "毛帽", price: 300 })
+    expect(items.get("SOCK-R")).toEqual({ name: "毛襪 紅", price: 150, preorder: false, arrived: false })
+    expect(items.get("SOCK-B")).toEqual({ name: "毛襪 黑", price: 180, preorder: false, arrived: false })
+    expect(items.get("HAT")).toEqual({ name: "毛帽", price: 300, preorder: false, arrived: false })
   })
 
   it("follows price changes: a product's price moves the variants without their own", () => {
@@ -68,8 +68,37 @@ describe("catalogueOf", () => {
         { _tag: "PriceChanged", sku: "SOCK-G", price: 170, at }
       ])
     )
-    expect(items.get("GLOVE")).toEqual({ name: "手套", price: 220 })
-    expect(items.get("SOCK-G")).toEqual({ name: "毛襪 綠", price: 170 })
+    expect(items.get("GLOVE")).toEqual({ name: "手套", price: 220, preorder: false, arrived: false })
+    expect(items.get("SOCK-G")).toEqual({ name: "毛襪 綠", price: 170, preorder: false, arrived: false })
+  })
+
+  it("knows the pre-order items and which arrived (預購到貨: by SKU or by product)", () => {
+    const items = catalogueOf(
+      entries([
+        created,
+        {
+          _tag: "ProductAdded",
+          product: {
+            sku: "EGG",
+            name: "蛋黃酥",
+            price: 300,
+            preorder: true,
+            options: { 口味: { 原味: [], 抹茶: [] } },
+            variants: [
+              { sku: "EGG-O", options: { 口味: "原味" } },
+              { sku: "EGG-M", options: { 口味: "抹茶" } }
+            ]
+          },
+          at
+        },
+        { _tag: "ProductAdded", product: { sku: "CAKE", name: "蛋糕", price: 500, preorder: true }, at },
+        { _tag: "PreorderArrived", skus: ["EGG"], at }
+      ])
+    )
+    expect(items.get("EGG-O")).toMatchObject({ preorder: true, arrived: true })
+    expect(items.get("EGG-M")).toMatchObject({ preorder: true, arrived: true })
+    expect(items.get("CAKE")).toMatchObject({ preorder: true, arrived: false })
+    expect(items.get("HAT")).toMatchObject({ preorder: false, arrived: false })
   })
 })
 
