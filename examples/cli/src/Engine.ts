@@ -27,7 +27,9 @@ export const appLayer = (db: string, ids: Layer.Layer<IdGenerator.IdGenerator> =
  */
 export const serveLayer = (db: string, options: { readonly blacklistEveryMs?: number | undefined } = {}) =>
   GroupBuy.layer.pipe(
-    Layer.provideMerge(MemberPolicy.layerFromStorage({ everyMs: options.blacklistEveryMs ?? 5_000 })),
+    Layer.provideMerge(
+      MemberPolicy.layerFromStorage({ everyMs: options.blacklistEveryMs ?? 5_000, catchUpEach: false })
+    ),
     Layer.provideMerge(Layer.mergeAll(storageLayer(db), Parser.layer, IdGenerator.layerNanoid))
   )
 

@@ -48,11 +48,16 @@ export const fromBlocked = (buyerIds: Iterable<string>): MemberPolicyService => 
   return { isBlocked: (id) => blocked.has(id), refresh: Effect.void }
 }
 
-/** Every identity of every blacklisted member, from the `members` read model (caught up first). */
-export const blockedIdentities = (): Effect.Effect<Set<string>, StorageError, Storage> =>
+/**
+ * Every identity of every blacklisted member, from the `members` read model: caught up first
+ * unless `catchUp` is false (a host whose `ReadModels.layerCatchUp` keeps it up to date).
+ */
+export const blockedIdentities = (
+  options: { readonly catchUp?: boolean | undefined } = {}
+): Effect.Effect<Set<string>, StorageError, Storage> =>
   Effect.gen(function* () {
     const storage = yield* Storage
-    yield* storage.catchUp(MembersModel.name)
+    if (options.catchUp !== false) yield* storage.catchUp(MembersModel.name)
     const out = new Set<string>()
     let after: string | undefined
     for (;;) {
@@ -70,9 +75,12 @@ export const blockedIdentities = (): Effect.Effect<Set<string>, StorageError, St
 /**
  * The policy over the app's storage: the blacklist read when the layer starts, then again every
  * `everyMs` (default 2 s) in the layer's scope. A failed refresh keeps the list it had.
+ * `catchUpEach: false` (a host that runs `ReadModels.layerCatchUp`): the periodic reads do not
+ * catch the `members` model up themselves, so the catch-up is not done twice on the event loop;
+ * {@link MemberPolicyService.refresh} (after a block through the API) always does.
  */
 export const layerFromStorage = (
-  options: { readonly everyMs?: number | undefined } = {}
+  options: { readonly everyMs?: number | undefined; readonly catchUpEach?: boolean | undefined } = {}
 ): Layer.Layer<MemberPolicy, StorageError, Storage> =>
   Layer.effect(
     MemberPolicy,
@@ -86,8 +94,15 @@ export const layerFromStorage = (
         })
       )
       const every = options.everyMs ?? 2_000
+      const periodic = Effect.flatMap(
+        Effect.provideService(blockedIdentities({ catchUp: options.catchUpEach }), Storage, storage),
+        (ids) =>
+          Effect.sync(() => {
+            snapshot = ids
+          })
+      )
       yield* Effect.forkScoped(
-        Effect.forever(Effect.andThen(Effect.sleep(every), Effect.ignore(refresh)), { disableYield: false })
+        Effect.forever(Effect.andThen(Effect.sleep(every), Effect.ignore(periodic)), { disableYield: false })
       )
       return { isBlocked: (id: string) => snapshot.has(id), refresh }
     })
