@@ -420,9 +420,10 @@ const StockItem = (props: {
           <button type="button" class="secondary" disabled={arriving.busy} onClick={markArrived}>
             {t("manage.markArrived")}
           </button>
-          <Result result={arriving.result} />
         </div>
       ) : null}
+      {/* Outside the button's block: the confirmation stays once the item shows as arrived. */}
+      <Result result={arriving.result} />
       {dialog}
       {props.canEdit ? (
         <>
